@@ -1,0 +1,89 @@
+// Encodes path attributes: canonical order (ascending type code) and flags, extended length only
+// when a value exceeds 255 octets, unless the decoder recorded how a peer laid them out.
+// Must not import anything outside src/wire.
+
+import { AttrFlag, AttrType } from '../constants.js';
+import type { CodecContext } from '../context.js';
+import { Writer } from '../writer.js';
+import { DESCRIPTORS, DESCRIPTOR_BY_TYPE } from './descriptors.js';
+import type { AttributeEncoding } from './decode.js';
+import type { PathAttributes, RawAttribute } from './types.js';
+
+/**
+ * Writes one attribute TLV. The value is written after a 2-octet length; when the flags call for a
+ * 1-octet length the value is moved back one octet (values are short, the move is cheap).
+ */
+export function writeAttribute(w: Writer, type: number, baseFlags: number, hintFlags: number | undefined, value: (w: Writer) => void): void {
+  const at = w.pos;
+  w.u8(0).u8(type).u16(0);
+  const vs = w.pos;
+  value(w);
+  const len = w.pos - vs;
+  let flags = hintFlags ?? (len > 255 ? baseFlags | AttrFlag.EXTENDED_LENGTH : baseFlags & ~AttrFlag.EXTENDED_LENGTH);
+  if (len > 255) flags |= AttrFlag.EXTENDED_LENGTH;
+  w.buf[at] = flags;
+  if (flags & AttrFlag.EXTENDED_LENGTH) {
+    w.buf[at + 2] = len >>> 8;
+    w.buf[at + 3] = len & 0xff;
+  } else {
+    w.buf.copyWithin(at + 3, vs, w.pos);
+    w.buf[at + 2] = len;
+    w.pos -= 1;
+  }
+}
+
+/** Writes the MP attribute of `type` through `mp` (MP attributes are written by the UPDATE encoder). */
+export type MpWriter = (w: Writer, type: number) => void;
+
+function presentTypes(attrs: PathAttributes | null, mpTypes: readonly number[]): number[] {
+  const types: number[] = [];
+  if (attrs) for (const d of DESCRIPTORS) if (d.has(attrs)) types.push(d.type);
+  types.push(...mpTypes);
+  if (attrs?.unknown) for (const u of attrs.unknown) types.push(u.type);
+  return types.sort((a, b) => a - b);
+}
+
+/** Writes every attribute of `attrs`, plus the MP attributes named in `mpTypes` through `mp`. */
+export function encodeAttributeList(w: Writer, attrs: PathAttributes | null, ctx: CodecContext, mpTypes: readonly number[] = [], mp?: MpWriter, encoding?: AttributeEncoding): void {
+  let types = presentTypes(attrs, mpTypes);
+  if (encoding?.order) {
+    const wanted = encoding.order.filter((t) => types.includes(t));
+    types = [...wanted, ...types.filter((t) => !wanted.includes(t))];
+  }
+  const unknownByType = new Map<number, RawAttribute>();
+  if (attrs?.unknown) for (const u of attrs.unknown) unknownByType.set(u.type, u);
+  for (const type of types) {
+    const hint = encoding?.flags?.[type];
+    if (type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI) {
+      writeAttribute(w, type, AttrFlag.OPTIONAL, hint, (v) => mp!(v, type));
+      continue;
+    }
+    const d = DESCRIPTOR_BY_TYPE[type];
+    if (d) {
+      writeAttribute(w, type, d.flags, hint, (v) => d.encode(v, attrs!, ctx));
+      continue;
+    }
+    const raw = unknownByType.get(type)!;
+    writeAttribute(w, type, raw.flags, hint, (v) => v.bytes(raw.value));
+  }
+}
+
+/** The attribute octets of a set (no MP attributes), for prefixes packed behind them. */
+export function encodePathAttributes(attrs: PathAttributes, ctx: CodecContext): Buffer {
+  const w = new Writer(128);
+  encodeAttributeList(w, attrs, ctx);
+  return Buffer.from(w.finish());
+}
+
+/**
+ * RFC 4271 9.1.4 / 5: what a speaker sends on for a received set: unknown optional transitive
+ * attributes get the Partial bit, unknown non-transitive ones are dropped.
+ */
+export function forPropagation(attrs: PathAttributes): PathAttributes {
+  if (!attrs.unknown) return attrs;
+  const kept = attrs.unknown
+    .filter((u) => (u.flags & AttrFlag.TRANSITIVE) !== 0)
+    .map((u) => ({ ...u, flags: u.flags | AttrFlag.PARTIAL }));
+  const { unknown: _dropped, ...rest } = attrs;
+  return kept.length > 0 ? { ...rest, unknown: kept } : rest;
+}

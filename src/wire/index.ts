@@ -1,0 +1,21 @@
+// The public face of the wire codec. Other layers import from here only.
+export * from './constants.js';
+export * from './context.js';
+export * from './error.js';
+export * from './reader.js';
+export * from './writer.js';
+export * from './nlri.js';
+export * from './framer.js';
+export * from './messages.js';
+export * from './open.js';
+export * from './capabilities.js';
+export * from './notification.js';
+export * from './update.js';
+export * from './text.js';
+export * from './json.js';
+export * from './attributes/types.js';
+export * from './attributes/as-path.js';
+export * from './attributes/cache.js';
+export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } from './attributes/decode.js';
+export { encodePathAttributes, forPropagation } from './attributes/encode.js';
+export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';

@@ -1,0 +1,95 @@
+// Text forms of wire values for logs, the CLI and the API: addresses, prefixes, communities,
+// AFI/SAFI names. Formatting only; parsing operator input is ip-num's job in src/config.
+// Must not import anything outside src/wire.
+
+import { Afi, Safi, WellKnownCommunity } from './constants.js';
+import { type NlriBlock, nlriCount, stride } from './nlri.js';
+
+export function ipv4ToString(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** RFC 5952 text of an IPv6 address given as octets. */
+export function ipv6ToString(b: Uint8Array, offset = 0): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push((b[offset + 2 * i] << 8) | b[offset + 2 * i + 1]);
+  // RFC 5952 4.2: compress the longest run (of two or more) of zero groups, the first on a tie.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function wordsToBytes(words: Uint32Array, at: number, count: number): Uint8Array {
+  const b = new Uint8Array(count * 4);
+  for (let i = 0; i < count; i++) {
+    const w = words[at + i];
+    b[4 * i] = w >>> 24;
+    b[4 * i + 1] = (w >>> 16) & 255;
+    b[4 * i + 2] = (w >>> 8) & 255;
+    b[4 * i + 3] = w & 255;
+  }
+  return b;
+}
+
+/** Entry `i` of a block as "a.b.c.d/len" or "x::/len". */
+export function prefixToString(block: NlriBlock, i: number): string {
+  const base = i * stride(block.afi);
+  const len = block.words[base + 1];
+  if (block.afi === Afi.IPV4) return `${ipv4ToString(block.words[base + 2])}/${len}`;
+  return `${ipv6ToString(wordsToBytes(block.words, base + 2, 4))}/${len}`;
+}
+
+export type PrefixText = { prefix: string; pathId: number };
+
+/** The block as strings, or as {prefix, pathId} objects when path identifiers are on the wire. */
+export function nlriToText(block: NlriBlock): string[] | PrefixText[] {
+  const n = nlriCount(block);
+  const st = stride(block.afi);
+  if (!block.addPath) return Array.from({ length: n }, (_, i) => prefixToString(block, i));
+  return Array.from({ length: n }, (_, i) => ({ prefix: prefixToString(block, i), pathId: block.words[i * st] }));
+}
+
+/** A next hop field of 4, 16 or 32 octets as one or two addresses. */
+export function nextHopToText(nh: Buffer): string[] {
+  if (nh.length === 4) return [ipv4ToString(nh.readUInt32BE(0))];
+  if (nh.length === 16) return [ipv6ToString(nh)];
+  if (nh.length === 32) return [ipv6ToString(nh, 0), ipv6ToString(nh, 16)];
+  return [nh.toString('hex')];
+}
+
+const COMMUNITY_NAMES = new Map<number, string>([
+  [WellKnownCommunity.GRACEFUL_SHUTDOWN, 'graceful-shutdown'],
+  [WellKnownCommunity.ACCEPT_OWN, 'accept-own'],
+  [WellKnownCommunity.LLGR_STALE, 'llgr-stale'],
+  [WellKnownCommunity.NO_LLGR, 'no-llgr'],
+  [WellKnownCommunity.BLACKHOLE, 'blackhole'],
+  [WellKnownCommunity.NO_EXPORT, 'no-export'],
+  [WellKnownCommunity.NO_ADVERTISE, 'no-advertise'],
+  [WellKnownCommunity.NO_EXPORT_SUBCONFED, 'no-export-subconfed'],
+  [WellKnownCommunity.NO_PEER, 'no-peer'],
+]);
+
+export function communityToString(c: number): string {
+  return COMMUNITY_NAMES.get(c) ?? `${c >>> 16}:${c & 0xffff}`;
+}
+
+export function afiSafiName(afi: number, safi: number): string {
+  const a = afi === Afi.IPV4 ? 'ipv4' : afi === Afi.IPV6 ? 'ipv6' : `afi${afi}`;
+  const s = safi === Safi.UNICAST ? 'unicast' : safi === Safi.MULTICAST ? 'multicast' : `safi${safi}`;
+  return `${a}-${s}`;
+}
