@@ -19,3 +19,4 @@ export * from './attributes/cache.js';
 export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } from './attributes/decode.js';
 export { encodePathAttributes, forPropagation } from './attributes/encode.js';
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
+export * from './negotiate.js';

@@ -4,7 +4,6 @@
 
 import { Afi, type AfiCode, ErrorCode, UpdateSubcode } from './constants.js';
 import { BgpProtocolError } from './error.js';
-import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
 /**
@@ -27,7 +26,7 @@ export function nlriCount(block: NlriBlock): number {
 }
 
 export function emptyNlri(afi: AfiCode, addPath = false): NlriBlock {
-  return { afi, addPath, words: new Uint32Array(0) };
+  return EMPTY[(afi - 1) * 2 + (addPath ? 1 : 0)];
 }
 
 /** Octets one entry takes on the wire. */
@@ -37,18 +36,25 @@ export function entryWireLength(block: NlriBlock, index: number): number {
 }
 
 const scratch = new Uint32Array(4096 * 6);
+const NO_WORDS = new Uint32Array(0);
+// Empty blocks are shared (a zero-length typed array cannot change), indexed (afi - 1) * 2 + addPath.
+const EMPTY: readonly NlriBlock[] = [
+  Object.freeze({ afi: Afi.IPV4, addPath: false, words: NO_WORDS }),
+  Object.freeze({ afi: Afi.IPV4, addPath: true, words: NO_WORDS }),
+  Object.freeze({ afi: Afi.IPV6, addPath: false, words: NO_WORDS }),
+  Object.freeze({ afi: Afi.IPV6, addPath: true, words: NO_WORDS }),
+];
 
 /**
- * Decodes prefixes until the reader's end. A prefix length beyond the AFI's width, or a prefix
+ * Decodes the prefixes in buf[start, end). A prefix length beyond the AFI's width, or a prefix
  * running past the field, is RFC 4271 3/10 (Invalid Network Field): RFC 7606 5.3 resets the session
  * because the rest of the field can no longer be located.
  */
-export function decodeNlri(r: Reader, afi: AfiCode, addPath: boolean): NlriBlock {
+export function decodeNlri(buf: Buffer, start: number, end: number, afi: AfiCode, addPath: boolean): NlriBlock {
   const maxLen = afi === Afi.IPV4 ? 32 : 128;
   const st = stride(afi);
-  const buf = r.buf;
-  const end = r.end;
-  let p = r.pos;
+  let p = start;
+  if (p === end) return emptyNlri(afi, addPath);
   // Each entry takes at least one octet (five with a path id), which bounds the count.
   const bound = Math.ceil((end - p) / (addPath ? 5 : 1)) * st;
   const out = bound <= scratch.length ? scratch : new Uint32Array(bound);
@@ -83,7 +89,6 @@ export function decodeNlri(r: Reader, afi: AfiCode, addPath: boolean): NlriBlock
     p += octets;
     n += st;
   }
-  r.pos = p;
   return { afi, addPath, words: out.slice(0, n) };
 }
 

@@ -5,12 +5,12 @@
 import { BgpProtocolError } from './error.js';
 
 export class Reader {
-  readonly buf: Buffer;
+  buf: Buffer;
   pos: number;
-  readonly end: number;
+  end: number;
   /** The error thrown when a read would cross `end`. */
-  readonly #code: number;
-  readonly #subcode: number;
+  #code: number;
+  #subcode: number;
 
   constructor(buf: Buffer, start = 0, end = buf.length, code = 1, subcode = 2) {
     this.buf = buf;
@@ -18,6 +18,16 @@ export class Reader {
     this.end = end;
     this.#code = code;
     this.#subcode = subcode;
+  }
+
+  /** Points this reader at another range, so a hot loop can reuse one reader. */
+  reset(buf: Buffer, start: number, end: number, code: number, subcode: number): this {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.#code = code;
+    this.#subcode = subcode;
+    return this;
   }
 
   get remaining(): number {

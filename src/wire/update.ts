@@ -12,7 +12,6 @@ import { encodeAttributeList, writeAttribute } from './attributes/encode.js';
 import { encodeMpReach, encodeMpUnreach } from './attributes/mp.js';
 import type { AttributeError, ErrorAction, MpReach, MpUnreach, PathAttributes } from './attributes/types.js';
 import { type NlriBlock, decodeNlri, emptyNlri, encodeNlri, entryWireLength, nlriCount } from './nlri.js';
-import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 export interface UpdateMessage {
@@ -41,17 +40,19 @@ function malformedList(reason: string): BgpProtocolError {
 
 /** Decodes an UPDATE body (the octets after the header). */
 export function decodeUpdate(buf: Buffer, start: number, end: number, ctx: CodecContext, cache?: AttributeCache): UpdateMessage {
-  const r = new Reader(buf, start, end, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST);
   const addPath = ctx.addPath.has(UNICAST_V4);
-  const withdrawnLen = r.u16();
-  if (withdrawnLen > r.remaining - 2) throw malformedList(`Withdrawn Routes Length ${withdrawnLen} exceeds the message`);
-  const withdrawn = decodeNlri(r.sub(withdrawnLen), Afi.IPV4, addPath);
-  const attrLen = r.u16();
-  if (attrLen > r.remaining) throw malformedList(`Total Path Attribute Length ${attrLen} exceeds the message`);
-  const attrStart = r.pos;
-  r.pos += attrLen;
+  // RFC 4271 6.3: lengths that overrun the message are Malformed Attribute List.
+  if (end - start < 4) throw malformedList('UPDATE shorter than its two length fields');
+  const withdrawnLen = (buf[start] << 8) | buf[start + 1];
+  const ws = start + 2;
+  if (ws + withdrawnLen + 2 > end) throw malformedList(`Withdrawn Routes Length ${withdrawnLen} exceeds the message`);
+  const withdrawn = decodeNlri(buf, ws, ws + withdrawnLen, Afi.IPV4, addPath);
+  const al = ws + withdrawnLen;
+  const attrLen = (buf[al] << 8) | buf[al + 1];
+  const attrStart = al + 2;
+  if (attrStart + attrLen > end) throw malformedList(`Total Path Attribute Length ${attrLen} exceeds the message`);
   const decoded = decodePathAttributes(buf, attrStart, attrStart + attrLen, ctx, cache);
-  const nlri = decodeNlri(r, Afi.IPV4, addPath);
+  const nlri = decodeNlri(buf, attrStart + attrLen, end, Afi.IPV4, addPath);
 
   let errors = decoded.errors;
   const attrs = decoded.attrs;

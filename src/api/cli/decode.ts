@@ -92,6 +92,11 @@ function readStdin(): Buffer {
 }
 
 export function runDecode(hexArgs: string[], opts: DecodeOptions): number {
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const ctx = contextFromOptions(opts);
   let result: { out: string[]; failed: boolean };
   if (opts.raw !== undefined && opts.raw !== false) {

@@ -12,13 +12,23 @@ import type { AsPath, AsPathSegment, PathAttributes } from './types.js';
 export function decodeAsPath(r: Reader, as4: boolean): AsPath {
   const segments: AsPathSegment[] = [];
   while (r.remaining > 0) {
+    if (r.remaining < 2) throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, 'truncated AS path segment header');
     const type = r.u8();
     const count = r.u8();
-    if (type < AsPathSegmentType.AS_SET || type > AsPathSegmentType.AS_CONFED_SET || count === 0) {
+    const overrun = count * (as4 ? 4 : 2) > r.remaining;
+    if (type < AsPathSegmentType.AS_SET || type > AsPathSegmentType.AS_CONFED_SET || count === 0 || overrun) {
       throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, `bad AS path segment (type ${type}, ${count} ASNs)`);
     }
-    const asns: number[] = new Array(count);
-    for (let i = 0; i < count; i++) asns[i] = as4 ? r.u32() : r.u16();
+    // Bounds were checked above for the whole segment: read the octets directly.
+    const b = r.buf;
+    let p = r.pos;
+    const asns: number[] = [];
+    if (as4) {
+      for (let i = 0; i < count; i++, p += 4) asns.push(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
+    } else {
+      for (let i = 0; i < count; i++, p += 2) asns.push((b[p] << 8) | b[p + 1]);
+    }
+    r.pos = p;
     segments.push({ type: type as AsPathSegmentTypeCode, asns });
   }
   return segments;

@@ -41,13 +41,18 @@ export function canonicalFlags(type: number, len: number, rawFlags: number): num
 const FIELDS = 5;
 let walk = new Int32Array(64 * FIELDS);
 let keyRanges = new Int32Array(64 * 2);
+// Duplicate detection: seen[type] === stamp means "already in this UPDATE" (no per-call clearing).
+const seen = new Uint32Array(256);
+let stamp = 0;
+const NO_ERRORS: readonly AttributeError[] = Object.freeze([]);
+const valueReader = new Reader(Buffer.alloc(0));
 
 function sessionReset(subcode: number, data: Buffer, reason: string): BgpProtocolError {
   return new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, subcode, Buffer.from(data), reason);
 }
 
 export function decodePathAttributes(buf: Buffer, start: number, end: number, ctx: CodecContext, cache?: AttributeCache): DecodedAttributes {
-  const errors: AttributeError[] = [];
+  let errors: AttributeError[] | undefined;
   let n = 0;
   let p = start;
   let truncated = false;
@@ -86,7 +91,7 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     p = vs + len;
   }
   if (truncated) {
-    errors.push({ action: 'treat-as-withdraw', attrType: 0, code: ErrorCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, reason: 'path attribute runs past the Total Path Attribute Length' });
+    (errors ??= []).push({ action: 'treat-as-withdraw', attrType: 0, code: ErrorCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, reason: 'path attribute runs past the Total Path Attribute Length' });
   }
 
   let mpReach: MpReach | undefined;
@@ -134,12 +139,12 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     const cached = cache && !truncated ? cache.lookup(hash, buf, keyRanges, keyCount, keyLength) : undefined;
     if (cached) {
       attrs = cached.attrs;
-      if (cached.errors.length > 0) errors.push(...cached.errors);
+      if (cached.errors.length > 0) (errors ??= []).push(...cached.errors);
     } else {
       const own: AttributeError[] = [];
       attrs = decodeEntries(buf, n, ctx, own);
-      errors.push(...own);
-      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, { attrs, errors: own });
+      if (own.length > 0) (errors ??= []).push(...own);
+      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, { attrs, errors: own.length > 0 ? own : NO_ERRORS });
     }
   }
 
@@ -149,7 +154,7 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     if (!ordered) for (let i = 0; i < n; i++) order.push(walk[i * FIELDS]);
     encoding = ordered ? { flags: flagsHint } : flagsHint ? { order, flags: flagsHint } : { order };
   }
-  const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attrs, errors };
+  const out: { -readonly [K in keyof DecodedAttributes]: DecodedAttributes[K] } = { attrs, errors: errors ?? NO_ERRORS };
   if (mpReach) out.mpReach = mpReach;
   if (mpUnreach) out.mpUnreach = mpUnreach;
   if (encoding) out.encoding = encoding;
@@ -159,7 +164,7 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
 /** Decodes every non-MP attribute recorded by the walk. */
 function decodeEntries(buf: Buffer, n: number, ctx: CodecContext, errors: AttributeError[]): PathAttributes {
   const out: MutablePathAttributes = {};
-  const seen = new Uint8Array(256);
+  stamp = (stamp + 1) >>> 0 || 1;
   let unknown: RawAttribute[] | undefined;
   for (let i = 0; i < n; i++) {
     const o = i * FIELDS;
@@ -169,11 +174,11 @@ function decodeEntries(buf: Buffer, n: number, ctx: CodecContext, errors: Attrib
     const vs = walk[o + 3];
     const ve = walk[o + 4];
     // RFC 7606 3(g): any other repeated attribute: keep the first, discard the rest.
-    if (seen[type]) {
+    if (seen[type] === stamp) {
       errors.push({ action: 'attribute-discard', attrType: type, code: ErrorCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, reason: `${attributeName(type)} appears twice` });
       continue;
     }
-    seen[type] = 1;
+    seen[type] = stamp;
     const d = DESCRIPTOR_BY_TYPE[type];
     if (!d) {
       // RFC 4271 6.3: an unrecognized well-known attribute resets the session.
@@ -188,7 +193,7 @@ function decodeEntries(buf: Buffer, n: number, ctx: CodecContext, errors: Attrib
       errors.push({ action: d.onError, attrType: type, code: ErrorCode.UPDATE_MESSAGE, subcode: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, reason: `${d.name} flags 0x${flags.toString(16)}` });
       continue;
     }
-    const r = new Reader(buf, vs, ve, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
+    const r = valueReader.reset(buf, vs, ve, ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR);
     try {
       d.decode(r, ctx, out);
       if (r.remaining !== 0) throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, undefined, `${d.name} has ${r.remaining} trailing octets`);

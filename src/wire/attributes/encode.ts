@@ -9,17 +9,22 @@ import { DESCRIPTORS, DESCRIPTOR_BY_TYPE } from './descriptors.js';
 import type { AttributeEncoding } from './decode.js';
 import type { PathAttributes, RawAttribute } from './types.js';
 
-/**
- * Writes one attribute TLV. The value is written after a 2-octet length; when the flags call for a
- * 1-octet length the value is moved back one octet (values are short, the move is cheap).
- */
-export function writeAttribute(w: Writer, type: number, baseFlags: number, hintFlags: number | undefined, value: (w: Writer) => void): void {
+/** Starts an attribute TLV with a 2-octet length placeholder; returns where it starts. */
+export function beginAttribute(w: Writer, type: number): number {
   const at = w.pos;
   w.u8(0).u8(type).u16(0);
-  const vs = w.pos;
-  value(w);
+  return at;
+}
+
+/**
+ * Finishes the TLV begun at `at`: sets its flags and length. Extended length is used when the
+ * value exceeds 255 octets or the hint asks for it; otherwise the value moves back one octet
+ * (values are short, the move is cheap).
+ */
+export function endAttribute(w: Writer, at: number, baseFlags: number, hintFlags: number | undefined): void {
+  const vs = at + 4;
   const len = w.pos - vs;
-  let flags = hintFlags ?? (len > 255 ? baseFlags | AttrFlag.EXTENDED_LENGTH : baseFlags & ~AttrFlag.EXTENDED_LENGTH);
+  let flags = hintFlags ?? (baseFlags & ~AttrFlag.EXTENDED_LENGTH);
   if (len > 255) flags |= AttrFlag.EXTENDED_LENGTH;
   w.buf[at] = flags;
   if (flags & AttrFlag.EXTENDED_LENGTH) {
@@ -30,6 +35,13 @@ export function writeAttribute(w: Writer, type: number, baseFlags: number, hintF
     w.buf[at + 2] = len;
     w.pos -= 1;
   }
+}
+
+/** Writes one attribute whose value `value` writes. */
+export function writeAttribute(w: Writer, type: number, baseFlags: number, hintFlags: number | undefined, value: (w: Writer) => void): void {
+  const at = beginAttribute(w, type);
+  value(w);
+  endAttribute(w, at, baseFlags, hintFlags);
 }
 
 /** Writes the MP attribute of `type` through `mp` (MP attributes are written by the UPDATE encoder). */
@@ -45,6 +57,17 @@ function presentTypes(attrs: PathAttributes | null, mpTypes: readonly number[]):
 
 /** Writes every attribute of `attrs`, plus the MP attributes named in `mpTypes` through `mp`. */
 export function encodeAttributeList(w: Writer, attrs: PathAttributes | null, ctx: CodecContext, mpTypes: readonly number[] = [], mp?: MpWriter, encoding?: AttributeEncoding): void {
+  if (mpTypes.length === 0 && !encoding?.order && !attrs?.unknown) {
+    // The common case: known attributes only, in the table's (ascending) order.
+    if (!attrs) return;
+    for (const d of DESCRIPTORS) {
+      if (!d.has(attrs)) continue;
+      const at = beginAttribute(w, d.type);
+      d.encode(w, attrs, ctx);
+      endAttribute(w, at, d.flags, encoding?.flags?.[d.type]);
+    }
+    return;
+  }
   let types = presentTypes(attrs, mpTypes);
   if (encoding?.order) {
     const wanted = encoding.order.filter((t) => types.includes(t));

@@ -37,7 +37,8 @@ export function decodeMpReach(r: Reader, ctx: CodecContext): MpReach {
   r.u8(); // RFC 4760 3: Reserved, ignored on receipt
   if (!isParsedAfiSafi(afi, safi)) return { afi, safi, nextHop, nlri: null, rawNlri: Buffer.from(r.rest()) };
   if (!validNextHopLength(afi, nhLen)) throw optionalAttributeError(`MP_REACH_NLRI next hop length ${nhLen} for AFI ${afi}`, whole);
-  const nlri = decodeNlri(r, afi, ctx.addPath.has(afiSafiKey(afi, safi)));
+  const nlri = decodeNlri(r.buf, r.pos, r.end, afi, ctx.addPath.has(afiSafiKey(afi, safi)));
+  r.pos = r.end;
   return { afi, safi, nextHop, nlri };
 }
 
@@ -47,7 +48,9 @@ export function decodeMpUnreach(r: Reader, ctx: CodecContext): MpUnreach {
   const afi = r.u16();
   const safi = r.u8();
   if (!isParsedAfiSafi(afi, safi)) return { afi, safi, withdrawn: null, rawNlri: Buffer.from(r.rest()) };
-  return { afi, safi, withdrawn: decodeNlri(r, afi, ctx.addPath.has(afiSafiKey(afi, safi))) };
+  const withdrawn = decodeNlri(r.buf, r.pos, r.end, afi, ctx.addPath.has(afiSafiKey(afi, safi)));
+  r.pos = r.end;
+  return { afi, safi, withdrawn };
 }
 
 export function encodeMpReach(w: Writer, mp: MpReach, from = 0, to?: number): void {

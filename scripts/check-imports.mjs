@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Import-boundary check (DESIGN.md section 1): layers import one way,
+// api -> daemon -> {fsm, bfd, rib, fib} -> wire, and the pure layers stay free of I/O and of
+// logging/metrics libraries. Exits 1 listing every offending import. Usage: check-imports.mjs [root]
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+const root = resolve(process.argv[2] ?? '.');
+const src = join(root, 'src');
+
+/** Project layers each layer may import. */
+const ALLOWED_LAYERS = {
+  wire: ['wire'],
+  fsm: ['fsm', 'wire'],
+  bfd: ['bfd', 'wire'],
+  rib: ['rib', 'wire'],
+  fib: ['fib', 'wire'],
+  config: ['config', 'wire'],
+  daemon: ['daemon', 'config', 'fsm', 'bfd', 'rib', 'fib', 'wire'],
+  api: ['api', 'daemon', 'config', 'wire'],
+};
+/** Packages (and node: modules) a layer must not import; `*` means any at all. */
+const FORBIDDEN_PACKAGES = {
+  wire: ['*'],
+  rib: ['node:net', 'node:dgram', 'pino', 'prom-client', 'fastify'],
+  fsm: ['pino', 'prom-client', 'fastify'],
+  bfd: ['pino', 'prom-client', 'fastify'],
+  fib: ['pino', 'prom-client', 'fastify'],
+};
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* files(p);
+    else if (/\.(ts|mts|js|mjs)$/.test(name)) yield p;
+  }
+}
+
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+const problems = [];
+for (const file of files(src)) {
+  const layer = relative(src, file).split(sep)[0];
+  if (!(layer in ALLOWED_LAYERS)) continue;
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    const where = `${relative(root, file)}: imports '${spec}'`;
+    if (spec.startsWith('.')) {
+      const target = relative(src, resolve(dirname(file), spec));
+      const targetLayer = target.split(sep)[0];
+      if (target.startsWith('..')) problems.push(`${where} from outside src`);
+      else if (!ALLOWED_LAYERS[layer].includes(targetLayer)) problems.push(`${where}: ${layer} may not import ${targetLayer}`);
+    } else {
+      const banned = FORBIDDEN_PACKAGES[layer] ?? [];
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (banned.includes('*') || banned.includes(pkg)) problems.push(`${where}: ${layer} may not import packages${banned.includes('*') ? ' (it is pure)' : ` like ${pkg}`}`);
+    }
+  }
+}
+if (problems.length > 0) {
+  console.error(`import boundaries violated (DESIGN.md section 1):\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('import boundaries: ok');
