@@ -1,0 +1,93 @@
+// The passive side of transport: TCP servers on the listen addresses. Each accepted connection is
+// routed by its source address to a configured session (or a dynamic-neighbor range); any other
+// source is refused. TCP-MD5 keys are installed on the listening sockets per neighbor, so the
+// kernel verifies the signature from the first SYN.
+// Must not import rib, api, daemon, pino or prom-client.
+
+import { type Server, type Socket, createServer, isIPv6 } from 'node:net';
+import { fdOf, setMd5Key } from './socket-options.js';
+import type { Session } from './session.js';
+
+export interface ListenerOptions {
+  readonly addresses: readonly string[];
+  readonly port: number;
+}
+
+/** Routes a connection to a session, or returns undefined to refuse it. */
+export type Router = (remoteAddress: string) => Session | undefined;
+
+export class ListenError extends Error {}
+
+/** IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) as plain IPv4. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+export class Listener {
+  readonly #servers: Server[] = [];
+  readonly #options: ListenerOptions;
+  readonly #route: Router;
+  readonly #keys = new Map<string, { password: string; prefixLength?: number }>();
+  refused = 0;
+  /** Called for each refused connection (unknown source). */
+  onRefused?: (remoteAddress: string) => void;
+
+  constructor(options: ListenerOptions, route: Router) {
+    this.#options = options;
+    this.#route = route;
+  }
+
+  async start(): Promise<void> {
+    for (const address of this.#options.addresses) {
+      const server = createServer({ pauseOnConnect: false }, (socket) => this.#accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          const hint = e.code === 'EADDRINUSE' ? 'another BGP speaker already listens there; stop it or set another listen port'
+            : e.code === 'EACCES' ? 'binding to a port below 1024 needs root or CAP_NET_BIND_SERVICE'
+            : e.code === 'EADDRNOTAVAIL' ? 'the address is not configured on any interface'
+            : e.message;
+          reject(new ListenError(`cannot listen on [${address}]:${this.#options.port}: ${e.code ?? 'error'} (${hint})`));
+        });
+        server.listen({ host: address, port: this.#options.port, ipv6Only: isIPv6(address) }, () => resolve());
+      });
+      this.#servers.push(server);
+      for (const [peer, k] of this.#keys) this.#install(server, peer, k.password, k.prefixLength);
+    }
+  }
+
+  /** The ports actually bound (port 0 asks the system for one). */
+  get ports(): number[] {
+    return this.#servers.map((s) => (s.address() as { port: number }).port);
+  }
+
+  /** Installs (or with undefined, removes) the TCP-MD5 key for a neighbor or a range of them. */
+  setPassword(peer: string, password: string | undefined, prefixLength?: number): void {
+    if (password) this.#keys.set(peer, { password, prefixLength });
+    else this.#keys.delete(peer);
+    for (const s of this.#servers) this.#install(s, peer, password ?? '', prefixLength);
+  }
+
+  #install(server: Server, peer: string, password: string, prefixLength?: number): void {
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') return;
+    if (isIPv6(addr.address) !== isIPv6(peer)) return;
+    setMd5Key(fdOf(server), peer, password, prefixLength);
+  }
+
+  #accept(socket: Socket): void {
+    const remote = normalizeAddress(socket.remoteAddress ?? '');
+    const session = this.#route(remote);
+    if (!session) {
+      this.refused++;
+      this.onRefused?.(remote);
+      socket.destroy();
+      return;
+    }
+    session.acceptInbound(socket);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.#servers.length = 0;
+  }
+}

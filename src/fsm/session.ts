@@ -1,0 +1,546 @@
+// The session driver: owns the peer's TCP connection(s), the timers and the clock, feeds events to
+// the pure transition function and performs its actions. Also resolves connection collisions
+// (RFC 4271 6.8), applies TCP-MD5/TTL/GTSM socket options, tracks liveness, and paces output
+// (a blocked socket stops the producer; RFC 9687 send-hold tears down a peer that never drains).
+// Must not import rib, api, daemon, pino or prom-client: it reports through SessionEvents.
+
+import { Socket, isIPv6 } from 'node:net';
+import {
+  type AttributeCache, type BgpMessage, type BgpProtocolError, CeaseSubcode, ErrorCode, MessageType, type NotificationMessage,
+  type OpenMessage, type RouteRefreshMessage, type UpdateMessage, encodeMessage, encodeNotification, encodeOpen, encodeRouteRefresh,
+} from '../wire/index.js';
+import { withJitter } from './backoff.js';
+import { type Clock, SystemClock, type TimerHandle } from './clock.js';
+import { collisionSurvivor } from './collision.js';
+import { Connection, type MessageCounters, emptyCounters } from './connection.js';
+import { type LivenessSnapshot, Liveness } from './liveness.js';
+import { type NegotiatedSession, type OpenConfig, buildOpen, checkOpen } from './open-check.js';
+import { createTcpSocket, fdOf, setMinTtl, setTtl } from './socket-options.js';
+import { initialState, transition } from './transition.js';
+import type { DownReason, FsmAction, FsmConfig, FsmEvent, SessionState, StateName, TimerName } from './types.js';
+
+export interface SessionTimers {
+  readonly connectRetryTime: number;
+  readonly delayOpenTime: number;
+  readonly largeHoldTime: number;
+  readonly idleHoldTime: number;
+  readonly idleHoldMaxTime: number;
+  readonly sendHoldTime: number;
+  readonly stableTime: number;
+}
+
+export const DEFAULT_TIMERS: SessionTimers = {
+  connectRetryTime: 10,
+  delayOpenTime: 0,
+  largeHoldTime: 240,
+  idleHoldTime: 1,
+  idleHoldMaxTime: 60,
+  sendHoldTime: 480,
+  stableTime: 60,
+};
+
+export interface SessionOptions {
+  readonly remoteAddress: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly open: OpenConfig;
+  readonly timers?: Partial<SessionTimers>;
+  readonly passive?: boolean;
+  /** RFC 2385 TCP-MD5 password. */
+  readonly password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away; we send TTL 255 and require 256 - hops. */
+  readonly ttlSecurityHops?: number;
+  /** TTL of what we send when GTSM is off (eBGP multihop); default 1 for eBGP, 255 for iBGP. */
+  readonly ttl?: number;
+  /** Shared attribute interning for decoded UPDATEs. */
+  readonly attributeCache?: AttributeCache;
+}
+
+export interface SessionEvents {
+  stateChange?(from: StateName, to: StateName): void;
+  established?(negotiated: NegotiatedSession): void;
+  down?(reason: DownReason, wasEstablished: boolean): void;
+  /** UPDATE and ROUTE-REFRESH messages received in Established. */
+  message?(msg: UpdateMessage | RouteRefreshMessage): void;
+  /** Output may continue (after the socket drained). */
+  writable?(): void;
+  notification?(direction: 'sent' | 'received', n: NotificationMessage): void;
+  /** A malformed message: the protocol error it raised and its octets when known. */
+  wireError?(err: BgpProtocolError, frame: Buffer | undefined): void;
+  collision?(kept: 'inbound' | 'outbound'): void;
+}
+
+export interface SessionSnapshot {
+  readonly state: StateName;
+  readonly enabled: boolean;
+  readonly negotiated?: NegotiatedSession;
+  readonly establishedAtMs: number | null;
+  readonly lastDownReason: DownReason | null;
+  readonly lastDownAtMs: number | null;
+  readonly lastNotificationSent: NotificationMessage | null;
+  readonly lastNotificationReceived: NotificationMessage | null;
+  readonly flaps: number;
+  readonly failures: number;
+  readonly sent: MessageCounters;
+  readonly received: MessageCounters;
+  readonly liveness: LivenessSnapshot;
+  readonly connection?: { readonly direction: 'inbound' | 'outbound'; readonly localAddress?: string; readonly localPort?: number; readonly remotePort?: number };
+}
+
+type ConnectFn = (s: Session) => Socket;
+
+export class Session {
+  readonly options: SessionOptions;
+  readonly #timersCfg: SessionTimers;
+  readonly #fsm: FsmConfig;
+  readonly #clock: Clock;
+  readonly #events: SessionEvents;
+  readonly #ourOpen: OpenMessage;
+  readonly #ourOpenBytes: Buffer;
+  readonly #liveness = new Liveness();
+  readonly #timers = new Map<TimerName, TimerHandle>();
+  readonly #connectFn: ConnectFn;
+  #state: SessionState;
+  #conn: Connection | undefined;
+  /** A second connection while ours is in OpenSent/OpenConfirm (RFC 4271 6.8). */
+  #pending: Connection | undefined;
+  #establishedAt: number | null = null;
+  #lastDownReason: DownReason | null = null;
+  #lastDownAt: number | null = null;
+  #lastSent: NotificationMessage | null = null;
+  #lastReceived: NotificationMessage | null = null;
+  #flaps = 0;
+  readonly #sent = emptyCounters();
+  readonly #received = emptyCounters();
+  #producer: (() => boolean) | undefined;
+
+  constructor(options: SessionOptions, events: SessionEvents = {}, clock: Clock = new SystemClock(), connect?: ConnectFn) {
+    this.options = options;
+    this.#timersCfg = { ...DEFAULT_TIMERS, ...options.timers };
+    this.#clock = clock;
+    this.#events = events;
+    this.#ourOpen = buildOpen(options.open);
+    this.#ourOpenBytes = encodeOpen(this.#ourOpen);
+    this.#fsm = { ...this.#timersCfg, checkOpen: (open) => checkOpen(open, this.#ourOpen, options.open) };
+    this.#state = initialState(options.passive ?? false);
+    this.#connectFn = connect ?? defaultConnect;
+  }
+
+  get state(): StateName {
+    return this.#state.name;
+  }
+
+  get negotiated(): NegotiatedSession | undefined {
+    return this.#state.negotiated;
+  }
+
+  get ourOpen(): OpenMessage {
+    return this.#ourOpen;
+  }
+
+  /** True when an Established session can take more output now. */
+  get writable(): boolean {
+    return this.#state.name === 'Established' && this.#conn !== undefined && !this.#conn.blocked && !this.#conn.closed;
+  }
+
+  // --- administration -------------------------------------------------------------------------
+
+  start(): void {
+    this.#dispatch({ type: 'ManualStart', passive: this.options.passive ?? false });
+  }
+
+  /** Cease / Administrative Shutdown with an optional RFC 9003 message; stays down until start(). */
+  stop(message?: string): void {
+    this.#dispatch({ type: 'ManualStop', subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, message });
+  }
+
+  /** Hard reset: Cease / Administrative Reset, then start again at once. */
+  reset(message?: string): void {
+    this.#dispatch({ type: 'ManualStop', subcode: CeaseSubcode.ADMINISTRATIVE_RESET, message });
+    this.start();
+  }
+
+  /** Tears the session down for a local reason (max-prefix, BFD down, ...) and restarts it after idle hold. */
+  automaticStop(subcode: number, reason: DownReason, message?: string): void {
+    this.#dispatch({ type: 'AutomaticStop', subcode, reason, message });
+  }
+
+  /** Soft reset in: asks the peer to resend (RFC 2918), or with enhanced refresh, BoRR/EoRR (RFC 7313). */
+  requestRefresh(afi: number, safi: number, subtype = 0): boolean {
+    const n = this.#state.negotiated;
+    if (this.#state.name !== 'Established' || !n?.routeRefresh || !this.#conn) return false;
+    this.#conn.send(encodeRouteRefresh({ type: 'route-refresh', afi, safi, subtype }), 'route-refresh');
+    this.#sent['route-refresh']++;
+    return true;
+  }
+
+  /** Stops everything and releases sockets and timers, without a NOTIFICATION if none is due. */
+  close(): void {
+    if (this.#state.name !== 'Idle' || this.#state.enabled) this.#dispatch({ type: 'ManualStop', subcode: CeaseSubcode.PEER_DECONFIGURED });
+    for (const name of [...this.#timers.keys()]) this.#stopTimer(name);
+    this.#pending?.destroy();
+    this.#pending = undefined;
+  }
+
+  // --- output ---------------------------------------------------------------------------------
+
+  /** Sends messages on the Established session; false when the socket is full (wait for writable()). */
+  send(messages: readonly Buffer[]): boolean {
+    if (this.#state.name !== 'Established' || !this.#conn) return false;
+    let ok = true;
+    for (const m of messages) {
+      const kind = m[18] === MessageType.UPDATE ? 'update' : m[18] === MessageType.ROUTE_REFRESH ? 'route-refresh' : 'keepalive';
+      this.#sent[kind]++;
+      ok = this.#conn.send(m, kind) && ok;
+    }
+    if (!ok) this.#blocked();
+    return ok;
+  }
+
+  /**
+   * Output driven by the socket: `produce` is called while the socket takes more, and again after
+   * each drain; it returns false when it has nothing more to send. Nothing queues beyond the
+   * socket's own buffer, so a peer that stops reading costs no memory.
+   */
+  pump(produce: () => boolean): void {
+    this.#producer = produce;
+    this.#runProducer();
+  }
+
+  #runProducer(): void {
+    while (this.#producer && this.writable) {
+      if (!this.#producer()) {
+        this.#producer = undefined;
+        return;
+      }
+    }
+  }
+
+  #blocked(): void {
+    if (!this.#timers.has('sendHold')) this.#startTimer('sendHold', this.#timersCfg.sendHoldTime, false);
+  }
+
+  // --- inbound connections ----------------------------------------------------------------------
+
+  /** A connection from the peer's address, accepted by the listener. */
+  acceptInbound(socket: Socket): void {
+    const s = this.#state;
+    if (s.name === 'Idle') {
+      socket.destroy();
+      return;
+    }
+    this.#applyAcceptedOptions(socket);
+    const conn = new Connection(socket, 'inbound', this.#connEvents, this.options.attributeCache);
+    if ((s.name === 'Connect' || s.name === 'Active') && !s.delayOpenRunning) {
+      // Take the peer's connection; an attempt of ours still in progress is abandoned.
+      this.#conn?.destroy();
+      this.#conn = conn;
+      this.#dispatch({ type: 'TcpConnectionConfirmed' });
+      return;
+    }
+    if (s.name === 'Established') {
+      // RFC 4271 6.8: a collision with an Established session closes the new connection.
+      conn.send(encodeNotification({ type: 'notification', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: Buffer.alloc(0) }), 'notification');
+      conn.close();
+      return;
+    }
+    // OpenSent / OpenConfirm (or DelayOpen): keep it until its OPEN says which one survives.
+    this.#pending?.destroy();
+    this.#pending = conn;
+    conn.send(this.#ourOpenBytes, 'open');
+    conn.openSent = true;
+  }
+
+  #applyAcceptedOptions(socket: Socket): void {
+    const o = this.options;
+    const ipv6 = isIPv6(o.remoteAddress);
+    try {
+      const fd = fdOf(socket);
+      if (o.ttlSecurityHops !== undefined) {
+        setTtl(fd, ipv6, 255);
+        setMinTtl(fd, ipv6, 256 - o.ttlSecurityHops);
+      } else {
+        setTtl(fd, ipv6, this.#defaultTtl());
+      }
+    } catch {
+      // No fd (a test socket pair) or no koffi: the connection proceeds with the system's TTL.
+    }
+  }
+
+  #defaultTtl(): number {
+    if (this.options.ttl !== undefined) return this.options.ttl;
+    const o = this.options.open;
+    const ibgp = o.remoteAs === 'internal' || o.remoteAs === o.localAs;
+    return ibgp ? 255 : 1;
+  }
+
+  // --- the event loop of the FSM ------------------------------------------------------------------
+
+  #dispatch(e: FsmEvent): void {
+    const from = this.#state;
+    const { state, actions } = transition(from, e, this.#fsm);
+    this.#state = state;
+    if (from.name !== state.name) this.#events.stateChange?.(from.name, state.name);
+    for (const a of actions) this.#perform(a);
+  }
+
+  #perform(a: FsmAction): void {
+    switch (a.type) {
+      case 'start-timer': return this.#startTimer(a.timer, a.seconds, a.jitter ?? false);
+      case 'stop-timer': return this.#stopTimer(a.timer);
+      case 'connect': return this.#connect();
+      case 'disconnect': {
+        this.#conn?.close();
+        this.#conn = undefined;
+        if (this.#state.name === 'Idle') {
+          this.#pending?.close();
+          this.#pending = undefined;
+        }
+        this.#producer = undefined;
+        return;
+      }
+      case 'send-open':
+        if (this.#conn && !this.#conn.openSent) {
+          this.#conn.send(this.#ourOpenBytes, 'open');
+          this.#conn.openSent = true;
+          this.#sent.open++;
+        }
+        return;
+      case 'send-keepalive':
+        this.#conn?.send(KEEPALIVE, 'keepalive');
+        this.#sent.keepalive++;
+        return;
+      case 'send-notification': {
+        const n: NotificationMessage = { type: 'notification', code: a.code, subcode: a.subcode, data: a.data };
+        this.#conn?.send(encodeNotification(n), 'notification');
+        this.#sent.notification++;
+        this.#lastSent = n;
+        this.#events.notification?.('sent', n);
+        return;
+      }
+      case 'established': {
+        this.#establishedAt = this.#clock.now();
+        this.#conn?.setReceiveContext(a.negotiated.rx);
+        this.#events.established?.(a.negotiated);
+        return;
+      }
+      case 'down': {
+        this.#lastDownReason = a.reason;
+        this.#lastDownAt = this.#clock.now();
+        if (a.wasEstablished) this.#flaps++;
+        this.#establishedAt = null;
+        this.#liveness.reset();
+        this.#events.down?.(a.reason, a.wasEstablished);
+        return;
+      }
+      case 'deliver':
+        this.#events.message?.(a.message);
+        return;
+      default: {
+        const never: never = a;
+        throw new Error(`unknown action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #startTimer(name: TimerName, seconds: number, jitter: boolean): void {
+    this.#stopTimer(name);
+    const s = jitter ? withJitter(seconds, () => this.#clock.random()) : seconds;
+    const h = this.#clock.setTimeout(() => {
+      if (this.#timers.get(name) !== h) return;
+      this.#timers.delete(name);
+      this.#dispatch(TIMER_EVENTS[name]);
+    }, s * 1000);
+    this.#timers.set(name, h);
+  }
+
+  #stopTimer(name: TimerName): void {
+    const h = this.#timers.get(name);
+    if (h) this.#clock.clearTimeout(h);
+    this.#timers.delete(name);
+  }
+
+  #connect(): void {
+    this.#conn?.destroy();
+    let socket: Socket;
+    try {
+      socket = this.#connectFn(this);
+    } catch {
+      this.#conn = undefined;
+      queueMicrotask(() => this.#dispatch({ type: 'TcpConnectionFails' }));
+      return;
+    }
+    const conn = new Connection(socket, 'outbound', this.#connEvents, this.options.attributeCache);
+    this.#conn = conn;
+    socket.once('connect', () => {
+      if (this.#conn === conn) this.#dispatch({ type: 'Tcp_CR_Acked' });
+    });
+  }
+
+  readonly #connEvents = {
+    message: (conn: Connection, msg: BgpMessage) => this.#onMessage(conn, msg),
+    protocolError: (conn: Connection, err: BgpProtocolError, frame: Buffer | undefined) => this.#onProtocolError(conn, err, frame),
+    closed: (conn: Connection) => {
+      if (conn === this.#pending) this.#pending = undefined;
+      else if (conn === this.#conn) this.#dispatch({ type: 'TcpConnectionFails' });
+    },
+    drained: (conn: Connection) => {
+      if (conn !== this.#conn) return;
+      this.#stopTimer('sendHold');
+      this.#runProducer();
+      if (this.writable) this.#events.writable?.();
+    },
+  };
+
+  #onProtocolError(conn: Connection, err: BgpProtocolError, frame: Buffer | undefined): void {
+    this.#events.wireError?.(err, frame);
+    const error = { code: err.code, subcode: err.subcode, data: err.data };
+    if (conn === this.#pending) {
+      conn.send(encodeNotification({ type: 'notification', ...error }), 'notification');
+      conn.close();
+      this.#pending = undefined;
+      return;
+    }
+    if (conn !== this.#conn) return;
+    if (err.code === ErrorCode.MESSAGE_HEADER) this.#dispatch({ type: 'BGPHeaderErr', error });
+    else if (err.code === ErrorCode.OPEN_MESSAGE) this.#dispatch({ type: 'BGPOpenMsgErr', error });
+    else this.#dispatch({ type: 'UpdateMsgErr', error });
+  }
+
+  #onMessage(conn: Connection, msg: BgpMessage): void {
+    this.#liveness.message(this.#clock.now());
+    if (msg.type === 'open') conn.peerOpen = msg;
+    if (conn === this.#pending) return this.#pendingMessage(conn, msg);
+    if (conn !== this.#conn) return;
+    this.#received[msg.type]++;
+    try {
+      this.#feed(msg);
+    } catch (e) {
+      // A failure while handling this peer's input resets this peer only (the process carries on).
+      this.#dispatch({ type: 'AutomaticStop', subcode: 0, reason: 'internal-error', message: (e as Error).message?.slice(0, 200) });
+    }
+  }
+
+  #feed(msg: BgpMessage): void {
+    switch (msg.type) {
+      case 'open':
+        if (this.#pending?.peerOpen && this.#resolveCollision(msg)) return;
+        this.#dispatch({ type: 'BGPOpen', open: msg });
+        if (this.#state.negotiated) this.#conn?.setReceiveContext(this.#state.negotiated.rx);
+        return;
+      case 'keepalive':
+        this.#liveness.keepalive(this.#clock.now());
+        return this.#dispatch({ type: 'KeepAliveMsg' });
+      case 'update': return this.#dispatch({ type: 'UpdateMsg', update: msg });
+      case 'route-refresh': return this.#dispatch({ type: 'RouteRefreshMsg', refresh: msg });
+      case 'notification':
+        this.#lastReceived = msg;
+        this.#events.notification?.('received', msg);
+        if (msg.code === ErrorCode.OPEN_MESSAGE && msg.subcode === 1) return this.#dispatch({ type: 'NotifMsgVerErr', notification: msg });
+        return this.#dispatch({ type: 'NotifMsg', notification: msg });
+    }
+  }
+
+  /** Messages on the second connection: its OPEN decides the collision; anything else waits or ends it. */
+  #pendingMessage(conn: Connection, msg: BgpMessage): void {
+    if (msg.type === 'open') {
+      if (this.#state.name === 'OpenSent' || this.#state.name === 'OpenConfirm') this.#resolveCollision(msg);
+      return;
+    }
+    if (msg.type === 'notification') {
+      conn.close();
+      this.#pending = undefined;
+    }
+  }
+
+  /**
+   * RFC 4271 6.8 with both connections' directions known: returns true when the pending
+   * connection won and the FSM now runs on it (the caller must not feed `open` again).
+   */
+  #resolveCollision(open: OpenMessage): boolean {
+    const pending = this.#pending;
+    const current = this.#conn;
+    if (!pending || !current) return false;
+    const o = this.options.open;
+    const keep = collisionSurvivor(o.routerId, open.bgpId, o.localAs, typeof o.remoteAs === 'number' ? o.remoteAs : 0);
+    this.#events.collision?.(keep);
+    const cease = encodeNotification({ type: 'notification', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: Buffer.alloc(0) });
+    if (current.direction === keep) {
+      pending.send(cease, 'notification');
+      pending.close();
+      this.#pending = undefined;
+      return false;
+    }
+    // The pending connection survives: close ours and continue the FSM on it from OpenSent.
+    current.send(cease, 'notification');
+    current.close();
+    this.#conn = pending;
+    this.#pending = undefined;
+    this.#state = { ...this.#state, name: 'OpenSent', negotiated: undefined };
+    const peerOpen = pending.peerOpen;
+    if (peerOpen) {
+      this.#dispatch({ type: 'BGPOpen', open: peerOpen });
+      if (this.#state.negotiated) pending.setReceiveContext(this.#state.negotiated.rx);
+    }
+    return true;
+  }
+
+  // --- read model -------------------------------------------------------------------------------
+
+  snapshot(): SessionSnapshot {
+    const c = this.#conn;
+    const now = this.#clock.now();
+    return {
+      state: this.#state.name,
+      enabled: this.#state.enabled,
+      negotiated: this.#state.negotiated,
+      establishedAtMs: this.#establishedAt,
+      lastDownReason: this.#lastDownReason,
+      lastDownAtMs: this.#lastDownAt,
+      lastNotificationSent: this.#lastSent,
+      lastNotificationReceived: this.#lastReceived,
+      flaps: this.#flaps,
+      failures: this.#state.connectRetryCounter,
+      sent: { ...this.#sent },
+      received: { ...this.#received },
+      liveness: this.#liveness.snapshot(now, this.#state.name === 'Established' ? (this.#state.negotiated?.holdTime ?? 0) : 0),
+      connection: c && !c.closed ? { direction: c.direction, localAddress: c.socket.localAddress, localPort: c.socket.localPort, remotePort: c.socket.remotePort } : undefined,
+    };
+  }
+
+  /** Timers running now (leak checks). */
+  get activeTimers(): readonly TimerName[] {
+    return [...this.#timers.keys()];
+  }
+}
+
+const KEEPALIVE = encodeMessage({ type: 'keepalive' }, { as4: true, extendedMessage: false, addPath: new Set() })[0];
+
+const TIMER_EVENTS: Record<TimerName, FsmEvent> = {
+  connectRetry: { type: 'ConnectRetryTimer_Expires' },
+  hold: { type: 'HoldTimer_Expires' },
+  keepalive: { type: 'KeepaliveTimer_Expires' },
+  delayOpen: { type: 'DelayOpenTimer_Expires' },
+  idleHold: { type: 'IdleHoldTimer_Expires' },
+  sendHold: { type: 'SendHoldTimer_Expires' },
+  stable: { type: 'StableTimer_Expires' },
+};
+
+/** Opens the outgoing TCP connection with the neighbor's socket options set before the SYN. */
+function defaultConnect(s: Session): Socket {
+  const o = s.options;
+  const gtsm = o.ttlSecurityHops !== undefined;
+  const ibgp = o.open.remoteAs === 'internal' || o.open.remoteAs === o.open.localAs;
+  const fd = createTcpSocket({
+    remoteAddress: o.remoteAddress,
+    localAddress: o.localAddress,
+    localPort: o.localPort,
+    password: o.password,
+    ttl: gtsm ? 255 : (o.ttl ?? (ibgp ? 255 : 1)),
+    minTtl: gtsm ? 256 - o.ttlSecurityHops! : undefined,
+  });
+  const socket = new Socket({ fd, readable: true, writable: true });
+  socket.connect(o.remotePort ?? 179, o.remoteAddress);
+  return socket;
+}

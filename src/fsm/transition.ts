@@ -1,0 +1,301 @@
+// The RFC 4271 section 8 finite state machine as a pure function:
+// transition(state, event, cfg) -> { state, actions }. The driver (session.ts) owns sockets and
+// timers and performs the actions. Switch on state, then event; each state ends in a default that
+// sends the RFC 6608 FSM error and goes Idle; a `never` check closes every switch.
+//
+// Deliberate departures from RFC 4271 8.2.2, each as FRR and BIRD behave:
+// - A failed outgoing connection attempt (Connect, event 18 without DelayOpen) goes to Active and
+//   retries when ConnectRetryTimer expires, accepting the peer's connection meanwhile, rather than
+//   to Idle. Idle with backoff is kept for failures of a session that reached OpenSent.
+// - A NOTIFICATION received in OpenSent or OpenConfirm is not answered with an FSM error.
+// - Going Idle while enabled starts IdleHoldTimer (RFC 4271 8.1.1 DampPeerOscillations) with a
+//   delay that doubles per consecutive failure; StableTimer resets the count after a stable period.
+// Must not import rib, api, daemon, pino or prom-client.
+
+import { CeaseSubcode, ErrorCode, FsmSubcode, shutdownData } from '../wire/index.js';
+import { idleHoldDelay } from './backoff.js';
+import type { DownReason, FsmAction, FsmConfig, FsmEvent, ProtocolErrorInfo, SessionState, StateName, TimerName } from './types.js';
+
+export interface TransitionResult {
+  readonly state: SessionState;
+  readonly actions: readonly FsmAction[];
+}
+
+export function initialState(passive = false): SessionState {
+  return { name: 'Idle', connectRetryCounter: 0, passive, delayOpenRunning: false, enabled: false };
+}
+
+const stop = (timer: TimerName): FsmAction => ({ type: 'stop-timer', timer });
+const start = (timer: TimerName, seconds: number, jitter = false): FsmAction => ({ type: 'start-timer', timer, seconds, ...(jitter ? { jitter } : {}) });
+const notify = (code: number, subcode: number, data: Buffer = Buffer.alloc(0)): FsmAction => ({ type: 'send-notification', code, subcode, data });
+const ALL_TIMERS: FsmAction[] = (['connectRetry', 'hold', 'keepalive', 'delayOpen', 'sendHold', 'stable'] as const).map(stop);
+
+/** RFC 6608: the FSM error subcode names the state that received the unexpected event. */
+function fsmSubcode(name: StateName): number {
+  switch (name) {
+    case 'OpenSent': return FsmSubcode.OPEN_SENT;
+    case 'OpenConfirm': return FsmSubcode.OPEN_CONFIRM;
+    case 'Established': return FsmSubcode.ESTABLISHED;
+    default: return FsmSubcode.UNSPECIFIED;
+  }
+}
+
+interface IdleOptions {
+  readonly reason: DownReason;
+  /** Counts as a failure for the backoff (RFC: ConnectRetryCounter += 1). */
+  readonly failure: boolean;
+  /** Leaves the session disabled (ManualStop) instead of restarting after IdleHoldTimer. */
+  readonly disable?: boolean;
+  readonly before?: readonly FsmAction[];
+}
+
+/** Every way into Idle: stop timers, drop the connection, report down, maybe schedule a restart. */
+function toIdle(s: SessionState, cfg: FsmConfig, o: IdleOptions): TransitionResult {
+  const counter = o.disable ? 0 : o.failure ? s.connectRetryCounter + 1 : s.connectRetryCounter;
+  const enabled = s.enabled && !o.disable;
+  const actions: FsmAction[] = [...(o.before ?? []), ...ALL_TIMERS, { type: 'disconnect' }, { type: 'down', reason: o.reason, wasEstablished: s.name === 'Established' }];
+  if (enabled) actions.push(start('idleHold', Math.max(idleHoldDelay(counter, cfg.idleHoldTime, cfg.idleHoldMaxTime), 0.01), true));
+  return { state: { name: 'Idle', connectRetryCounter: counter, passive: s.passive, delayOpenRunning: false, enabled }, actions };
+}
+
+function errorToIdle(s: SessionState, cfg: FsmConfig, error: ProtocolErrorInfo, reason: DownReason): TransitionResult {
+  return toIdle(s, cfg, { reason, failure: true, before: [notify(error.code, error.subcode, error.data)] });
+}
+
+function fsmError(s: SessionState, cfg: FsmConfig, connected: boolean): TransitionResult {
+  const before = connected ? [notify(ErrorCode.FSM, fsmSubcode(s.name))] : [];
+  return toIdle(s, cfg, { reason: 'fsm-error', failure: true, before });
+}
+
+function manualStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'ManualStop' }>, connected: boolean): TransitionResult {
+  const subcode = e.subcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
+  // RFC 9003: Administrative Shutdown and Reset may carry a message.
+  const data = e.message ? shutdownData(e.message) : Buffer.alloc(0);
+  const before = connected ? [notify(ErrorCode.CEASE, subcode, data)] : [];
+  return toIdle(s, cfg, { reason: subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'admin-reset' : 'admin-down', failure: false, disable: true, before });
+}
+
+function automaticStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'AutomaticStop' }>, connected: boolean): TransitionResult {
+  const data = e.message ? shutdownData(e.message) : Buffer.alloc(0);
+  return toIdle(s, cfg, { reason: e.reason, failure: true, before: connected ? [notify(ErrorCode.CEASE, e.subcode, data)] : [] });
+}
+
+function startSession(s: SessionState, cfg: FsmConfig, passive: boolean, manual: boolean): TransitionResult {
+  const next: SessionState = { ...s, passive, enabled: true, connectRetryCounter: manual ? 0 : s.connectRetryCounter };
+  const actions: FsmAction[] = [stop('idleHold'), start('connectRetry', cfg.connectRetryTime)];
+  if (passive) return { state: { ...next, name: 'Active' }, actions };
+  return { state: { ...next, name: 'Connect' }, actions: [...actions, { type: 'connect' }] };
+}
+
+/** TCP is up (either direction) in Connect or Active: DelayOpen, or send OPEN and go OpenSent. */
+function connected(s: SessionState, cfg: FsmConfig): TransitionResult {
+  if (cfg.delayOpenTime > 0) {
+    return { state: { ...s, delayOpenRunning: true }, actions: [stop('connectRetry'), start('delayOpen', cfg.delayOpenTime)] };
+  }
+  return { state: { ...s, name: 'OpenSent', delayOpenRunning: false }, actions: [stop('connectRetry'), { type: 'send-open' }, start('hold', cfg.largeHoldTime)] };
+}
+
+/** A valid OPEN: to OpenConfirm with the negotiated timers (RFC 4271 8.2.2, OpenSent event 19). */
+function openReceived(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'BGPOpen' }>, sendOpen: boolean): TransitionResult {
+  const checked = cfg.checkOpen(e.open);
+  if (!checked.ok) return errorToIdle(s, cfg, checked.error, 'open-error');
+  const n = checked.negotiated;
+  const actions: FsmAction[] = [stop('connectRetry'), stop('delayOpen')];
+  if (sendOpen) actions.push({ type: 'send-open' });
+  actions.push({ type: 'send-keepalive' });
+  if (n.holdTime > 0) actions.push(start('keepalive', n.keepaliveTime), start('hold', n.holdTime));
+  else actions.push(stop('hold'));
+  return { state: { ...s, name: 'OpenConfirm', delayOpenRunning: false, negotiated: n }, actions };
+}
+
+function restartHold(s: SessionState): FsmAction[] {
+  const hold = s.negotiated?.holdTime ?? 0;
+  return hold > 0 ? [start('hold', hold)] : [];
+}
+
+function idle(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  switch (e.type) {
+    case 'ManualStart': return startSession(s, cfg, e.passive ?? s.passive, true);
+    case 'AutomaticStart': return startSession(s, cfg, e.passive ?? s.passive, false);
+    case 'IdleHoldTimer_Expires': return s.enabled ? startSession(s, cfg, s.passive, false) : { state: s, actions: [] };
+    // RFC 4271 8.2.2 Idle: connections are refused and every other event is ignored.
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+      return { state: s, actions: [{ type: 'disconnect' }] };
+    default: return { state: s, actions: [] };
+  }
+}
+
+function connectOrActive(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  const up = s.delayOpenRunning; // in Connect/Active, TCP is up only while DelayOpen runs
+  switch (e.type) {
+    case 'ManualStart':
+    case 'AutomaticStart':
+      return { state: s, actions: [] };
+    case 'ManualStop': return manualStop(s, cfg, e, up);
+    case 'AutomaticStop': return automaticStop(s, cfg, e, up);
+    case 'ConnectRetryTimer_Expires':
+      if (s.passive) return { state: s, actions: [start('connectRetry', cfg.connectRetryTime)] };
+      return { state: { ...s, name: 'Connect', delayOpenRunning: false }, actions: [{ type: 'disconnect' }, stop('delayOpen'), start('connectRetry', cfg.connectRetryTime), { type: 'connect' }] };
+    case 'DelayOpenTimer_Expires':
+      if (!up) return { state: s, actions: [] };
+      return { state: { ...s, name: 'OpenSent', delayOpenRunning: false }, actions: [{ type: 'send-open' }, start('hold', cfg.largeHoldTime)] };
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+      return connected(s, cfg);
+    case 'TcpConnectionFails':
+      // See the header: wait in Active for the next attempt (or the peer's connection).
+      return { state: { ...s, name: 'Active', delayOpenRunning: false }, actions: [stop('delayOpen'), { type: 'disconnect' }, start('connectRetry', cfg.connectRetryTime)] };
+    case 'BGPOpen':
+      if (!up) return fsmError(s, cfg, false);
+      return openReceived(s, cfg, e, true);
+    case 'BGPHeaderErr':
+    case 'BGPOpenMsgErr':
+      return errorToIdle(s, cfg, e.error, e.type === 'BGPHeaderErr' ? 'header-error' : 'open-error');
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
+    case 'HoldTimer_Expires':
+    case 'KeepaliveTimer_Expires':
+    case 'IdleHoldTimer_Expires':
+    case 'SendHoldTimer_Expires':
+    case 'StableTimer_Expires':
+    case 'OpenCollisionDump':
+    case 'KeepAliveMsg':
+    case 'UpdateMsg':
+    case 'UpdateMsgErr':
+    case 'RouteRefreshMsg':
+      return fsmError(s, cfg, up);
+    default: return exhaustive(e);
+  }
+}
+
+function openSent(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  switch (e.type) {
+    case 'ManualStart':
+    case 'AutomaticStart':
+      return { state: s, actions: [] };
+    case 'ManualStop': return manualStop(s, cfg, e, true);
+    case 'AutomaticStop': return automaticStop(s, cfg, e, true);
+    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
+    case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true });
+    case 'TcpConnectionFails':
+      // RFC 4271 8.2.2 OpenSent event 18: close, restart ConnectRetryTimer, go Active.
+      return { state: { ...s, name: 'Active' }, actions: [stop('hold'), { type: 'disconnect' }, start('connectRetry', cfg.connectRetryTime)] };
+    case 'BGPOpen': return openReceived(s, cfg, e, false);
+    case 'BGPHeaderErr':
+    case 'BGPOpenMsgErr':
+      return errorToIdle(s, cfg, e.error, e.type === 'BGPHeaderErr' ? 'header-error' : 'open-error');
+    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
+    case 'ConnectRetryTimer_Expires':
+    case 'KeepaliveTimer_Expires':
+    case 'DelayOpenTimer_Expires':
+    case 'IdleHoldTimer_Expires':
+    case 'StableTimer_Expires':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+    case 'KeepAliveMsg':
+    case 'UpdateMsg':
+    case 'UpdateMsgErr':
+    case 'RouteRefreshMsg':
+      return fsmError(s, cfg, true);
+    default: return exhaustive(e);
+  }
+}
+
+function openConfirm(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  switch (e.type) {
+    case 'ManualStart':
+    case 'AutomaticStart':
+      return { state: s, actions: [] };
+    case 'ManualStop': return manualStop(s, cfg, e, true);
+    case 'AutomaticStop': return automaticStop(s, cfg, e, true);
+    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
+    case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true });
+    case 'KeepaliveTimer_Expires':
+      return { state: s, actions: [{ type: 'send-keepalive' }, start('keepalive', s.negotiated!.keepaliveTime)] };
+    case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
+    case 'BGPHeaderErr':
+    case 'BGPOpenMsgErr':
+      return errorToIdle(s, cfg, e.error, e.type === 'BGPHeaderErr' ? 'header-error' : 'open-error');
+    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
+    case 'KeepAliveMsg':
+      return {
+        state: { ...s, name: 'Established' },
+        actions: [...restartHold(s), start('stable', cfg.stableTime), { type: 'established', negotiated: s.negotiated! }],
+      };
+    case 'ConnectRetryTimer_Expires':
+    case 'DelayOpenTimer_Expires':
+    case 'IdleHoldTimer_Expires':
+    case 'StableTimer_Expires':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+    case 'BGPOpen':
+    case 'UpdateMsg':
+    case 'UpdateMsgErr':
+    case 'RouteRefreshMsg':
+      return fsmError(s, cfg, true);
+    default: return exhaustive(e);
+  }
+}
+
+function established(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  switch (e.type) {
+    case 'ManualStart':
+    case 'AutomaticStart':
+      return { state: s, actions: [] };
+    case 'ManualStop': return manualStop(s, cfg, e, true);
+    case 'AutomaticStop': return automaticStop(s, cfg, e, true);
+    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
+    // RFC 9687 4: error code 8 (Send Hold Timer Expired); sending it is best effort.
+    case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true, before: [notify(8, 0)] });
+    case 'KeepaliveTimer_Expires':
+      return { state: s, actions: [{ type: 'send-keepalive' }, start('keepalive', s.negotiated!.keepaliveTime)] };
+    case 'StableTimer_Expires': return { state: { ...s, connectRetryCounter: 0 }, actions: [] };
+    case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
+    case 'KeepAliveMsg': return { state: s, actions: restartHold(s) };
+    case 'UpdateMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.update }] };
+    case 'RouteRefreshMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.refresh }] };
+    case 'UpdateMsgErr': return errorToIdle(s, cfg, e.error, 'update-error');
+    case 'BGPHeaderErr': return errorToIdle(s, cfg, e.error, 'header-error');
+    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
+    case 'ConnectRetryTimer_Expires':
+    case 'DelayOpenTimer_Expires':
+    case 'IdleHoldTimer_Expires':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+    case 'BGPOpen':
+    case 'BGPOpenMsgErr':
+      return fsmError(s, cfg, true);
+    default: return exhaustive(e);
+  }
+}
+
+function exhaustive(e: never): never {
+  throw new Error(`unhandled FSM event ${(e as FsmEvent).type}`);
+}
+
+export function transition(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  switch (s.name) {
+    case 'Idle': return idle(s, e, cfg);
+    case 'Connect':
+    case 'Active':
+      return connectOrActive(s, e, cfg);
+    case 'OpenSent': return openSent(s, e, cfg);
+    case 'OpenConfirm': return openConfirm(s, e, cfg);
+    case 'Established': return established(s, e, cfg);
+    default: {
+      const never: never = s.name;
+      throw new Error(`unknown state ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// Network namespaces for multi-host tests: unique names per test file, veth links, and cleanup
+// that runs when the test ends, passes or fails (and when the process exits).
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const created = new Set<string>();
+process.on('exit', () => {
+  for (const ns of created) destroyNamespace(ns);
+});
+
+export function run(cmd: string, args: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input });
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export function inNs(ns: string, cmd: string, args: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+}
+
+export function destroyNamespace(ns: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  for (const pid of pids) spawnSync('kill', ['-9', pid]);
+  spawnSync('ip', ['netns', 'del', ns]);
+  created.delete(ns);
+}
+
+/** A short unique prefix for this process's namespaces and links (Linux names are at most 15 chars). */
+export function uniquePrefix(tag: string): string {
+  return `${tag.slice(0, 4)}${(process.pid % 100000).toString(36)}`;
+}
+
+export function createNamespace(ns: string): void {
+  destroyNamespace(ns);
+  execFileSync('ip', ['netns', 'add', ns]);
+  created.add(ns);
+  inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+}
+
+export interface LinkEnd {
+  readonly ns: string;
+  readonly ifname: string;
+  readonly ipv4: string;
+  readonly ipv6: string;
+}
+
+/** A veth pair between two namespaces, with one IPv4 /24 and one IPv6 /64 address per end. */
+export function link(a: LinkEnd, b: LinkEnd): void {
+  run('ip', ['link', 'add', a.ifname, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
+  for (const end of [a, b]) {
+    inNs(end.ns, 'ip', ['addr', 'add', `${end.ipv4}/24`, 'dev', end.ifname]);
+    inNs(end.ns, 'ip', ['-6', 'addr', 'add', `${end.ipv6}/64`, 'dev', end.ifname, 'nodad']);
+    inNs(end.ns, 'ip', ['link', 'set', end.ifname, 'up']);
+  }
+}

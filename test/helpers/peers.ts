@@ -1,0 +1,166 @@
+// Real BGP daemons from Debian (FRR bgpd, BIRD 2, GoBGP) started inside a test's namespace, with
+// their own config, socket and log files under a temp dir, and their own query commands.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inNs } from './netns.js';
+
+function workdir(tag: string): string {
+  const d = mkdtempSync(join(tmpdir(), `nodebgp-${tag}-`));
+  chmodSync(d, 0o777);
+  return d;
+}
+
+function pidFrom(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Daemon {
+  readonly dir: string;
+  stop(): void;
+  /** SIGSTOP / SIGCONT: a frozen peer keeps its TCP connection but stops talking. */
+  freeze(): void;
+  thaw(): void;
+}
+
+export class Frr implements Daemon {
+  readonly dir: string;
+  readonly ns: string;
+  readonly config: string;
+
+  constructor(ns: string, config: string) {
+    this.ns = ns;
+    this.config = config;
+    this.dir = workdir('frr');
+    this.start();
+  }
+
+  start(): void {
+    writeFileSync(join(this.dir, 'bgpd.conf'), this.config);
+    inNs(this.ns, '/usr/lib/frr/bgpd', ['-d', '-Z', '-S', '-f', join(this.dir, 'bgpd.conf'), '-i', join(this.dir, 'bgpd.pid'), '--vty_socket', this.dir, '-z', join(this.dir, 'zserv'), '--log', `file:${join(this.dir, 'bgpd.log')}`]);
+  }
+
+  get pid(): number | undefined {
+    return pidFrom(join(this.dir, 'bgpd.pid'));
+  }
+
+  vtysh(...commands: string[]): string {
+    return inNs(this.ns, 'vtysh', ['--vty_socket', this.dir, ...commands.flatMap((c) => ['-c', c])], { allowFail: true });
+  }
+
+  json(command: string): any {
+    const out = this.vtysh(command);
+    try {
+      return JSON.parse(out);
+    } catch {
+      return {};
+    }
+  }
+
+  neighbor(address: string): any {
+    return this.json(`show bgp neighbors ${address} json`)[address] ?? {};
+  }
+
+  log(): string {
+    try {
+      return readFileSync(join(this.dir, 'bgpd.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  stop(): void {
+    const pid = this.pid;
+    if (pid) spawnSync('kill', ['-9', String(pid)]);
+  }
+
+  freeze(): void {
+    spawnSync('kill', ['-STOP', String(this.pid)]);
+  }
+
+  thaw(): void {
+    spawnSync('kill', ['-CONT', String(this.pid)]);
+  }
+}
+
+export class Bird implements Daemon {
+  readonly dir: string;
+  readonly ns: string;
+
+  constructor(ns: string, config: string) {
+    this.ns = ns;
+    this.dir = workdir('bird');
+    writeFileSync(join(this.dir, 'bird.conf'), config);
+    inNs(ns, 'bird', ['-c', join(this.dir, 'bird.conf'), '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
+  }
+
+  birdc(command: string): string {
+    return inNs(this.ns, 'birdc', ['-s', join(this.dir, 'bird.ctl'), command], { allowFail: true });
+  }
+
+  stop(): void {
+    const pid = pidFrom(join(this.dir, 'bird.pid'));
+    if (pid) spawnSync('kill', ['-9', String(pid)]);
+  }
+
+  freeze(): void {
+    spawnSync('kill', ['-STOP', String(pidFrom(join(this.dir, 'bird.pid')))]);
+  }
+
+  thaw(): void {
+    spawnSync('kill', ['-CONT', String(pidFrom(join(this.dir, 'bird.pid')))]);
+  }
+}
+
+export class Gobgp implements Daemon {
+  readonly dir: string;
+  readonly ns: string;
+  readonly #proc: ChildProcess;
+
+  constructor(ns: string, toml: string) {
+    this.ns = ns;
+    this.dir = workdir('gobgp');
+    writeFileSync(join(this.dir, 'gobgpd.toml'), toml);
+    this.#proc = spawn('ip', ['netns', 'exec', ns, 'gobgpd', '-f', join(this.dir, 'gobgpd.toml'), '-p', '--log-level=warn', '--api-hosts', '127.0.0.1:50051'], { stdio: 'ignore' });
+  }
+
+  gobgp(...args: string[]): string {
+    return inNs(this.ns, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', ...args], { allowFail: true });
+  }
+
+  neighborJson(address: string): any {
+    try {
+      return JSON.parse(this.gobgp('neighbor', address, '-j'));
+    } catch {
+      return {};
+    }
+  }
+
+  stop(): void {
+    this.#proc.kill('SIGKILL');
+  }
+
+  freeze(): void {
+    this.#proc.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.#proc.kill('SIGCONT');
+  }
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass. */
+export async function until<T>(fn: () => T | undefined | false, ms: number, step = 200): Promise<T | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) return undefined;
+    await new Promise((r) => setTimeout(r, step));
+  }
+}

@@ -1,0 +1,180 @@
+// Sessions against FRR bgpd in network namespaces: eBGP over IPv4 and iBGP over IPv6 reach
+// Established on both sides; a frozen peer runs our hold timer out (4/0); a restarted peer is
+// reconnected; a wrong remote AS gets 2/2; TCP-MD5 and GTSM.
+import t from 'tap';
+import { SpeakerHost } from '../helpers/host.js';
+import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { Frr, until } from '../helpers/peers.js';
+import { Capture } from '../helpers/capture.js';
+
+const p = uniquePrefix('sfrr');
+const A = `${p}a`;
+const F = `${p}f`;
+const ME4 = '10.81.0.1';
+const FRR4 = '10.81.0.2';
+const ME6 = 'fd81::1';
+const FRR6 = 'fd81::2';
+
+const frrConfig = (extra = '') => `
+frr defaults datacenter
+hostname frr-sess
+router bgp 65010
+ bgp router-id 10.81.0.2
+ no bgp ebgp-requires-policy
+ timers bgp 3 9
+ neighbor ${ME4} remote-as 65000
+ neighbor ${ME4} timers connect 2
+ neighbor ${ME6} remote-as internal
+ neighbor ${ME6} timers connect 2
+${extra}
+ address-family ipv4 unicast
+  neighbor ${ME4} activate
+  no neighbor ${ME6} activate
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor ${ME6} activate
+ exit-address-family
+`;
+
+const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => ({
+  remoteAddress,
+  open: { localAs, routerId: ME4, remoteAs, holdTime: 9, minHoldTime: 3, afiSafis: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }], extendedMessage: true, hostname: 'nodebgp-test' },
+  timers: { connectRetryTime: 2, idleHoldTime: 0.5, idleHoldMaxTime: 2 },
+  ...extra,
+});
+
+t.before(() => {
+  createNamespace(A);
+  createNamespace(F);
+  link({ ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: F, ifname: 'eth0', ipv4: FRR4, ipv6: FRR6 });
+});
+t.teardown(() => {
+  destroyNamespace(A);
+  destroyNamespace(F);
+});
+
+t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
+  const frr = new Frr(F, frrConfig());
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010), peer(FRR6, 65010, 65010)] });
+  t.teardown(async () => {
+    await host.stop();
+    frr.stop();
+  });
+  await host.state(FRR4, 'Established');
+  await host.state(FRR6, 'Established');
+  const sum = await until(() => {
+    const j = frr.json('show bgp summary json');
+    const v4 = j.ipv4Unicast?.peers?.[ME4]?.state;
+    const v6 = j.ipv6Unicast?.peers?.[ME6]?.state;
+    return v4 === 'Established' && v6 === 'Established' ? j : undefined;
+  }, 10000);
+  t.ok(sum, `FRR sees both sessions Established: ${frr.vtysh('show bgp summary')}`);
+  const ebgp = await host.snapshot(FRR4);
+  t.equal(ebgp.state, 'Established');
+  t.equal(ebgp.negotiated.holdTime, 9, 'hold time negotiated to the smaller offer');
+  t.equal(ebgp.negotiated.keepaliveTime, 3);
+  t.equal(ebgp.negotiated.ibgp, false);
+  const ibgp = await host.snapshot(FRR6);
+  t.equal(ibgp.negotiated.ibgp, true);
+  t.equal(frr.neighbor(ME6).nbrInternalLink, true, 'FRR sees the IPv6 session as iBGP');
+  t.equal(frr.neighbor(ME4).nbrExternalLink, true, 'FRR sees the IPv4 session as eBGP');
+  // Liveness: keepalives arrive about every 3 s.
+  await new Promise((r) => setTimeout(r, 7000));
+  const live = (await host.snapshot(FRR4)).liveness;
+  t.ok(live.keepalivesReceived >= 2, `keepalives received: ${live.keepalivesReceived}`);
+  t.ok(live.interArrivalMs && live.interArrivalMs.mean > 2000 && live.interArrivalMs.mean < 4000, `inter-arrival ${JSON.stringify(live.interArrivalMs)}`);
+  t.ok(live.holdExpiresInMs > 0 && live.holdExpiresInMs <= 9000, `hold expires in ${live.holdExpiresInMs} ms`);
+});
+
+t.test('a frozen peer runs our hold timer out: 4/0 sent, and the thawed peer comes back', async (t) => {
+  const frr = new Frr(F, frrConfig());
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
+  t.teardown(async () => {
+    frr.thaw();
+    await host.stop();
+    frr.stop();
+  });
+  await host.state(FRR4, 'Established');
+  const cap = new Capture(A, 'eth0');
+  t.teardown(() => cap.stop());
+  await cap.ready();
+  const mark = host.events.length;
+  const frozenAt = Date.now();
+  frr.freeze();
+  const sent = await host.waitFor((e) => e.event === 'notification' && e.direction === 'sent', 15000, mark);
+  const elapsed = Date.now() - frozenAt;
+  t.same([sent.code, sent.subcode], [4, 0], 'NOTIFICATION 4/0 (Hold Timer Expired) sent');
+  t.ok(elapsed >= 6000 && elapsed <= 11000, `expired ${elapsed} ms after the freeze (hold time 9 s)`);
+  const down = await host.waitFor((e) => e.event === 'down', 1000, mark);
+  t.equal(down.reason, 'hold-timer-expired');
+  await cap.stop();
+  t.same(cap.notifications().filter((n) => n.src === ME4), [{ src: ME4, code: 4, subcode: 0 }], 'tshark sees our 4/0 on the wire');
+  frr.thaw();
+  await host.state(FRR4, 'Established', 20000, mark);
+  t.pass('the thawed peer is Established again');
+});
+
+t.test('a restarted peer is reconnected within the connect retry time', async (t) => {
+  const frr = new Frr(F, frrConfig());
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
+  t.teardown(async () => {
+    await host.stop();
+    frr.stop();
+  });
+  await host.state(FRR4, 'Established');
+  const mark = host.events.length;
+  frr.stop();
+  const down = await host.waitFor((e) => e.event === 'down', 15000, mark);
+  t.equal(down.reason, 'connection-lost', 'the killed peer closes the connection');
+  await new Promise((r) => setTimeout(r, 3000));
+  const restartedAt = Date.now();
+  frr.start();
+  await host.state(FRR4, 'Established', 15000, mark);
+  const took = Date.now() - restartedAt;
+  t.ok(took < 2000 + 1500, `Established again ${took} ms after the restart (connect retry 2 s)`);
+});
+
+t.test('a wrong remote AS: the peer sees NOTIFICATION 2/2', async (t) => {
+  const frr = new Frr(F, frrConfig());
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65099)] });
+  t.teardown(async () => {
+    await host.stop();
+    frr.stop();
+  });
+  const sent = await host.waitFor((e) => e.event === 'notification' && e.direction === 'sent');
+  t.same([sent.code, sent.subcode], [2, 2], 'we send Bad Peer AS');
+  t.equal((await host.waitFor((e) => e.event === 'down')).reason, 'open-error');
+  const seen = await until(() => /NOTIFICATION: received from neighbor 10\.81\.0\.1 2\/2/.test(frr.log()), 5000);
+  t.ok(seen, 'FRR logs the 2/2 it received');
+  t.not((await host.snapshot(FRR4)).state, 'Established');
+});
+
+t.test('TCP-MD5: the right password establishes, a wrong or missing one never does', async (t) => {
+  const frr = new Frr(F, frrConfig(` neighbor ${ME4} password s3cret-pass`));
+  t.teardown(() => frr.stop());
+  for (const [name, password, ok] of [['wrong', 'not-the-one', false], ['missing', undefined, false], ['right', 's3cret-pass', true]] as const) {
+    const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010, password ? { password } : {})] });
+    if (ok) {
+      await host.state(FRR4, 'Established', 20000);
+      t.equal(frr.json('show bgp summary json').ipv4Unicast?.peers?.[ME4]?.state, 'Established', `${name} password: FRR Established`);
+    } else {
+      await new Promise((r) => setTimeout(r, 7000));
+      t.notOk(host.events.some((e) => e.event === 'state' && e.to === 'OpenSent'), `${name} password: no OPEN ever exchanged`);
+      t.not(frr.json('show bgp summary json').ipv4Unicast?.peers?.[ME4]?.state, 'Established', `${name} password: FRR not Established`);
+    }
+    await host.stop();
+  }
+});
+
+t.test('GTSM (RFC 5082) with FRR ttl-security', async (t) => {
+  const frr = new Frr(F, frrConfig(` neighbor ${ME4} ttl-security hops 1`));
+  t.teardown(() => frr.stop());
+  const plain = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
+  await new Promise((r) => setTimeout(r, 6000));
+  t.notOk(plain.events.some((e) => e.event === 'state' && e.to === 'Established'), 'without GTSM (TTL 1) FRR drops our packets');
+  await plain.stop();
+  const gtsm = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010, { ttlSecurityHops: 1 })] });
+  await gtsm.state(FRR4, 'Established', 20000);
+  t.pass('with GTSM (TTL 255, minimum 255) the session establishes');
+  await gtsm.stop();
+});
