@@ -17,17 +17,9 @@ import { type LivenessSnapshot, Liveness } from './liveness.js';
 import { type NegotiatedSession, type OpenConfig, buildOpen, checkOpen } from './open-check.js';
 import { createTcpSocket, fdOf, setMinTtl, setTtl } from './socket-options.js';
 import { initialState, transition } from './transition.js';
-import type { DownReason, FsmAction, FsmConfig, FsmEvent, SessionState, StateName, TimerName } from './types.js';
+import type { DownReason, FsmAction, FsmConfig, FsmEvent, FsmTimers, SessionState, StateName, TimerName } from './types.js';
 
-export interface SessionTimers {
-  readonly connectRetryTime: number;
-  readonly delayOpenTime: number;
-  readonly largeHoldTime: number;
-  readonly idleHoldTime: number;
-  readonly idleHoldMaxTime: number;
-  readonly sendHoldTime: number;
-  readonly stableTime: number;
-}
+export type SessionTimers = FsmTimers;
 
 export const DEFAULT_TIMERS: SessionTimers = {
   connectRetryTime: 10,

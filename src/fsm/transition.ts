@@ -1,7 +1,7 @@
 // The RFC 4271 section 8 finite state machine as a pure function:
 // transition(state, event, cfg) -> { state, actions }. The driver (session.ts) owns sockets and
 // timers and performs the actions. Switch on state, then event; each state ends in a default that
-// sends the RFC 6608 FSM error and goes Idle; a `never` check closes every switch.
+// sends the RFC 6608 FSM error and goes Idle; a `never` check closes the switch over states.
 //
 // Deliberate departures from RFC 4271 8.2.2, each as FRR and BIRD behave:
 // - A failed outgoing connection attempt (Connect, event 18 without DelayOpen) goes to Active and
@@ -155,133 +155,82 @@ function connectOrActive(s: SessionState, e: FsmEvent, cfg: FsmConfig): Transiti
     case 'NotifMsgVerErr':
     case 'NotifMsg':
       return toIdle(s, cfg, { reason: 'notification-received', failure: true });
-    case 'HoldTimer_Expires':
-    case 'KeepaliveTimer_Expires':
-    case 'IdleHoldTimer_Expires':
-    case 'SendHoldTimer_Expires':
-    case 'StableTimer_Expires':
-    case 'OpenCollisionDump':
-    case 'KeepAliveMsg':
-    case 'UpdateMsg':
-    case 'UpdateMsgErr':
-    case 'RouteRefreshMsg':
-      return fsmError(s, cfg, up);
-    default: return exhaustive(e);
+    default: return fsmError(s, cfg, up);
   }
 }
 
-function openSent(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+const HOLD_EXPIRED: ProtocolErrorInfo = { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) };
+
+/** Events handled alike while a connection is up (OpenSent, OpenConfirm, Established). */
+function whileConnected(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult | undefined {
   switch (e.type) {
     case 'ManualStart':
     case 'AutomaticStart':
       return { state: s, actions: [] };
     case 'ManualStop': return manualStop(s, cfg, e, true);
     case 'AutomaticStop': return automaticStop(s, cfg, e, true);
-    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
+    case 'HoldTimer_Expires': return errorToIdle(s, cfg, HOLD_EXPIRED, 'hold-timer-expired');
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
+    case 'OpenCollisionDump':
+      return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
+    case 'BGPHeaderErr': return errorToIdle(s, cfg, e.error, 'header-error');
+    default: return undefined;
+  }
+}
+
+// In the three states below, every event not handled is unexpected (RFC 4271 8.2.2 "any other
+// event"): the default sends the RFC 6608 FSM error for the state and goes Idle.
+
+function openSent(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  const shared = whileConnected(s, e, cfg);
+  if (shared) return shared;
+  switch (e.type) {
     case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true });
     case 'TcpConnectionFails':
       // RFC 4271 8.2.2 OpenSent event 18: close, restart ConnectRetryTimer, go Active.
       return { state: { ...s, name: 'Active' }, actions: [stop('hold'), { type: 'disconnect' }, start('connectRetry', cfg.connectRetryTime)] };
     case 'BGPOpen': return openReceived(s, cfg, e, false);
-    case 'BGPHeaderErr':
-    case 'BGPOpenMsgErr':
-      return errorToIdle(s, cfg, e.error, e.type === 'BGPHeaderErr' ? 'header-error' : 'open-error');
-    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
-    case 'NotifMsgVerErr':
-    case 'NotifMsg':
-      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
-    case 'ConnectRetryTimer_Expires':
-    case 'KeepaliveTimer_Expires':
-    case 'DelayOpenTimer_Expires':
-    case 'IdleHoldTimer_Expires':
-    case 'StableTimer_Expires':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-    case 'KeepAliveMsg':
-    case 'UpdateMsg':
-    case 'UpdateMsgErr':
-    case 'RouteRefreshMsg':
-      return fsmError(s, cfg, true);
-    default: return exhaustive(e);
+    case 'BGPOpenMsgErr': return errorToIdle(s, cfg, e.error, 'open-error');
+    default: return fsmError(s, cfg, true);
   }
 }
 
 function openConfirm(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  const shared = whileConnected(s, e, cfg);
+  if (shared) return shared;
   switch (e.type) {
-    case 'ManualStart':
-    case 'AutomaticStart':
-      return { state: s, actions: [] };
-    case 'ManualStop': return manualStop(s, cfg, e, true);
-    case 'AutomaticStop': return automaticStop(s, cfg, e, true);
-    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
     case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true });
     case 'KeepaliveTimer_Expires':
       return { state: s, actions: [{ type: 'send-keepalive' }, start('keepalive', s.negotiated!.keepaliveTime)] };
     case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
-    case 'NotifMsgVerErr':
-    case 'NotifMsg':
-      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
-    case 'BGPHeaderErr':
-    case 'BGPOpenMsgErr':
-      return errorToIdle(s, cfg, e.error, e.type === 'BGPHeaderErr' ? 'header-error' : 'open-error');
-    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
+    case 'BGPOpenMsgErr': return errorToIdle(s, cfg, e.error, 'open-error');
     case 'KeepAliveMsg':
       return {
         state: { ...s, name: 'Established' },
         actions: [...restartHold(s), start('stable', cfg.stableTime), { type: 'established', negotiated: s.negotiated! }],
       };
-    case 'ConnectRetryTimer_Expires':
-    case 'DelayOpenTimer_Expires':
-    case 'IdleHoldTimer_Expires':
-    case 'StableTimer_Expires':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-    case 'BGPOpen':
-    case 'UpdateMsg':
-    case 'UpdateMsgErr':
-    case 'RouteRefreshMsg':
-      return fsmError(s, cfg, true);
-    default: return exhaustive(e);
+    default: return fsmError(s, cfg, true);
   }
 }
 
 function established(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  const shared = whileConnected(s, e, cfg);
+  if (shared) return shared;
   switch (e.type) {
-    case 'ManualStart':
-    case 'AutomaticStart':
-      return { state: s, actions: [] };
-    case 'ManualStop': return manualStop(s, cfg, e, true);
-    case 'AutomaticStop': return automaticStop(s, cfg, e, true);
-    case 'HoldTimer_Expires': return errorToIdle(s, cfg, { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) }, 'hold-timer-expired');
     // RFC 9687 4: error code 8 (Send Hold Timer Expired); sending it is best effort.
     case 'SendHoldTimer_Expires': return toIdle(s, cfg, { reason: 'send-hold-timer-expired', failure: true, before: [notify(8, 0)] });
     case 'KeepaliveTimer_Expires':
       return { state: s, actions: [{ type: 'send-keepalive' }, start('keepalive', s.negotiated!.keepaliveTime)] };
     case 'StableTimer_Expires': return { state: { ...s, connectRetryCounter: 0 }, actions: [] };
     case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
-    case 'NotifMsgVerErr':
-    case 'NotifMsg':
-      return toIdle(s, cfg, { reason: 'notification-received', failure: true });
     case 'KeepAliveMsg': return { state: s, actions: restartHold(s) };
     case 'UpdateMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.update }] };
     case 'RouteRefreshMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.refresh }] };
     case 'UpdateMsgErr': return errorToIdle(s, cfg, e.error, 'update-error');
-    case 'BGPHeaderErr': return errorToIdle(s, cfg, e.error, 'header-error');
-    case 'OpenCollisionDump': return toIdle(s, cfg, { reason: 'collision', failure: false, before: [notify(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)] });
-    case 'ConnectRetryTimer_Expires':
-    case 'DelayOpenTimer_Expires':
-    case 'IdleHoldTimer_Expires':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-    case 'BGPOpen':
-    case 'BGPOpenMsgErr':
-      return fsmError(s, cfg, true);
-    default: return exhaustive(e);
+    default: return fsmError(s, cfg, true);
   }
-}
-
-function exhaustive(e: never): never {
-  throw new Error(`unhandled FSM event ${(e as FsmEvent).type}`);
 }
 
 export function transition(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {

@@ -99,8 +99,8 @@ export interface SessionState {
   readonly negotiated?: NegotiatedSession;
 }
 
-/** What the transition function needs to know about the configuration. */
-export interface FsmConfig {
+/** Timer settings in seconds (RFC 4271 10 names where the RFC has them). */
+export interface FsmTimers {
   readonly connectRetryTime: number;
   /** 0 disables DelayOpen. */
   readonly delayOpenTime: number;
@@ -113,6 +113,10 @@ export interface FsmConfig {
   readonly sendHoldTime: number;
   /** After this long Established, the consecutive-failure count (and so the backoff) resets. */
   readonly stableTime: number;
+}
+
+/** What the transition function needs to know about the configuration. */
+export interface FsmConfig extends FsmTimers {
   /** Checks a received OPEN and negotiates, or returns the NOTIFICATION to send. */
   readonly checkOpen: (open: OpenMessage) => { ok: true; negotiated: NegotiatedSession } | { ok: false; error: ProtocolErrorInfo };
 }

@@ -1,0 +1,83 @@
+// A scripted BGP peer over node:net for driver tests: sends exactly what the test says, records
+// every message it receives, and can stop reading to play a stuck peer.
+import { type Server, type Socket, createServer, connect } from 'node:net';
+import { type BgpMessage, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
+
+const ctx = makeContext({ extendedMessage: false });
+
+export function openOf(asn: number, bgpId: number, holdTime = 90): OpenMessage {
+  return { type: 'open', version: 4, myAs: asn, holdTime, bgpId, params: [[{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'route-refresh', code: 2 }, { type: 'four-octet-as', asn }]] };
+}
+
+export class RawConnection {
+  readonly socket: Socket;
+  readonly received: BgpMessage[] = [];
+  readonly #framer = new Framer(65535);
+  closed = false;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('data', (d) => {
+      for (const f of this.#framer.push(d)) this.received.push(decodeMessage(f, ctx));
+    });
+    socket.on('close', () => (this.closed = true));
+    socket.on('error', () => (this.closed = true));
+  }
+
+  send(m: BgpMessage): void {
+    for (const b of encodeMessage(m, ctx)) this.socket.write(b);
+  }
+
+  sendOpen(open: OpenMessage): void {
+    this.socket.write(encodeOpen(open));
+  }
+
+  of<T extends BgpMessage['type']>(type: T): Extract<BgpMessage, { type: T }>[] {
+    return this.received.filter((m) => m.type === type) as Extract<BgpMessage, { type: T }>[];
+  }
+}
+
+/** A listening scripted peer on loopback; `connections` fills as the session connects. */
+export class RawPeer {
+  readonly server: Server;
+  readonly connections: RawConnection[] = [];
+  onConnection?: (c: RawConnection) => void;
+
+  constructor() {
+    this.server = createServer((s) => {
+      const c = new RawConnection(s);
+      this.connections.push(c);
+      this.onConnection?.(c);
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    return (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.socket.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+export async function dial(port: number): Promise<RawConnection> {
+  const s = connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  return new RawConnection(s);
+}
+
+/** Lets real socket I/O happen (timers are virtual in these tests). */
+export function settle(ms = 50): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function until(pred: () => boolean, ms = 3000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await settle(10);
+  }
+  return true;
+}
