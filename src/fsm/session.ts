@@ -233,7 +233,7 @@ export class Session {
     }
     if (s.name === 'Established') {
       // RFC 4271 6.8: a collision with an Established session closes the new connection.
-      conn.send(encodeNotification({ type: 'notification', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: Buffer.alloc(0) }), 'notification');
+      conn.send(CEASE_COLLISION, 'notification');
       conn.close();
       return;
     }
@@ -375,6 +375,7 @@ export class Session {
     protocolError: (conn: Connection, err: BgpProtocolError, frame: Buffer | undefined) => this.#onProtocolError(conn, err, frame),
     closed: (conn: Connection) => {
       if (conn === this.#pending) this.#pending = undefined;
+      else if (conn === this.#conn && this.#pending && this.#inOpenExchange()) this.#adoptPending();
       else if (conn === this.#conn) this.#dispatch({ type: 'TcpConnectionFails' });
     },
     drained: (conn: Connection) => {
@@ -417,7 +418,7 @@ export class Session {
   #feed(msg: BgpMessage): void {
     switch (msg.type) {
       case 'open':
-        if (this.#pending?.peerOpen && this.#resolveCollision(msg)) return;
+        if (this.#pending && this.#resolveCollision(msg.bgpId)) return;
         this.#dispatch({ type: 'BGPOpen', open: msg });
         if (this.#state.negotiated) this.#conn?.setReceiveContext(this.#state.negotiated.rx);
         return;
@@ -429,6 +430,12 @@ export class Session {
       case 'notification':
         this.#lastReceived = msg;
         this.#events.notification?.('received', msg);
+        // The peer settled a collision against this connection: carry on with the other one.
+        if (this.#pending && this.#inOpenExchange() && msg.code === ErrorCode.CEASE && msg.subcode === CeaseSubcode.CONNECTION_COLLISION_RESOLUTION) {
+          this.#conn?.close();
+          this.#events.collision?.(this.#pending.direction);
+          return this.#adoptPending();
+        }
         if (msg.code === ErrorCode.OPEN_MESSAGE && msg.subcode === 1) return this.#dispatch({ type: 'NotifMsgVerErr', notification: msg });
         return this.#dispatch({ type: 'NotifMsg', notification: msg });
     }
@@ -437,7 +444,14 @@ export class Session {
   /** Messages on the second connection: its OPEN decides the collision; anything else waits or ends it. */
   #pendingMessage(conn: Connection, msg: BgpMessage): void {
     if (msg.type === 'open') {
-      if (this.#state.name === 'OpenSent' || this.#state.name === 'OpenConfirm') this.#resolveCollision(msg);
+      if (this.#inOpenExchange()) {
+        this.#resolveCollision(msg.bgpId);
+      } else {
+        // RFC 4271 6.8: a collision with an Established session closes the new connection.
+        conn.send(CEASE_COLLISION, 'notification');
+        conn.close();
+        this.#pending = undefined;
+      }
       return;
     }
     if (msg.type === 'notification') {
@@ -447,35 +461,50 @@ export class Session {
   }
 
   /**
-   * RFC 4271 6.8 with both connections' directions known: returns true when the pending
-   * connection won and the FSM now runs on it (the caller must not feed `open` again).
+   * RFC 4271 6.8: an OPEN on either connection tells the peer's BGP identifier, which settles the
+   * collision at once (the other connection is to the same neighbor). Returns true when the pending
+   * connection won and the FSM now runs on it (the caller must not feed `remoteId`'s OPEN again).
    */
-  #resolveCollision(open: OpenMessage): boolean {
+  #resolveCollision(remoteId: number): boolean {
     const pending = this.#pending;
     const current = this.#conn;
     if (!pending || !current) return false;
     const o = this.options.open;
-    const keep = collisionSurvivor(o.routerId, open.bgpId, o.localAs, typeof o.remoteAs === 'number' ? o.remoteAs : 0);
+    const keep = collisionSurvivor(o.routerId, remoteId, o.localAs, this.#peerAsHint());
     this.#events.collision?.(keep);
-    const cease = encodeNotification({ type: 'notification', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: Buffer.alloc(0) });
     if (current.direction === keep) {
-      pending.send(cease, 'notification');
+      pending.send(CEASE_COLLISION, 'notification');
       pending.close();
       this.#pending = undefined;
       return false;
     }
-    // The pending connection survives: close ours and continue the FSM on it from OpenSent.
-    current.send(cease, 'notification');
+    current.send(CEASE_COLLISION, 'notification');
     current.close();
+    this.#adoptPending();
+    return true;
+  }
+
+  /** The FSM continues on the pending connection, from OpenSent (our OPEN went out on it). */
+  #adoptPending(): void {
+    const pending = this.#pending!;
     this.#conn = pending;
     this.#pending = undefined;
     this.#state = { ...this.#state, name: 'OpenSent', negotiated: undefined };
-    const peerOpen = pending.peerOpen;
-    if (peerOpen) {
-      this.#dispatch({ type: 'BGPOpen', open: peerOpen });
+    this.#stopTimer('keepalive');
+    this.#startTimer('hold', this.#timersCfg.largeHoldTime, false);
+    if (pending.peerOpen) {
+      this.#dispatch({ type: 'BGPOpen', open: pending.peerOpen });
       if (this.#state.negotiated) pending.setReceiveContext(this.#state.negotiated.rx);
     }
-    return true;
+  }
+
+  #inOpenExchange(): boolean {
+    return this.#state.name === 'OpenSent' || this.#state.name === 'OpenConfirm';
+  }
+
+  #peerAsHint(): number {
+    const r = this.options.open.remoteAs;
+    return typeof r === 'number' ? r : (this.#conn?.peerOpen?.myAs ?? 0);
   }
 
   // --- read model -------------------------------------------------------------------------------
@@ -506,6 +535,8 @@ export class Session {
     return [...this.#timers.keys()];
   }
 }
+
+const CEASE_COLLISION = encodeNotification({ type: 'notification', code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_COLLISION_RESOLUTION, data: Buffer.alloc(0) });
 
 const KEEPALIVE = encodeMessage({ type: 'keepalive' }, { as4: true, extendedMessage: false, addPath: new Set() })[0];
 

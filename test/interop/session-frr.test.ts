@@ -3,7 +3,7 @@
 // reconnected; a wrong remote AS gets 2/2; TCP-MD5 and GTSM.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { createNamespace, destroyNamespace, inNs, link, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 import { Capture } from '../helpers/capture.js';
 
@@ -177,4 +177,38 @@ t.test('GTSM (RFC 5082) with FRR ttl-security', async (t) => {
   await gtsm.state(FRR4, 'Established', 20000);
   t.pass('with GTSM (TTL 255, minimum 255) the session establishes');
   await gtsm.stop();
+});
+
+t.test('both sides connecting at once: exactly one session survives, per the collision rules', async (t) => {
+  // Hold back every BGP message (packets with payload) in FRR's namespace so that both TCP
+  // connections come up and both sides sit in OpenSent; then let the OPENs through together.
+  const rules = `table inet nbcoll {
+  chain in { type filter hook input priority 0; tcp sport 179 ip length > 80 drop; tcp dport 179 ip length > 80 drop; }
+  chain out { type filter hook output priority 0; tcp sport 179 ip length > 80 drop; tcp dport 179 ip length > 80 drop; }
+}`;
+  inNs(F, 'nft', ['-f', '-'], { input: rules });
+  const frr = new Frr(F, frrConfig(` neighbor ${ME4} timers connect 1`));
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
+  t.teardown(async () => {
+    inNs(F, 'nft', ['delete', 'table', 'inet', 'nbcoll'], { allowFail: true });
+    await host.stop();
+    frr.stop();
+  });
+  const both = await until(() => {
+    const lines = inNs(A, 'ss', ['-Htn', 'state', 'established', `( sport = :179 or dport = :179 )`]).split('\n').filter(Boolean);
+    return lines.length >= 2 ? lines : undefined;
+  }, 15000);
+  t.ok(both, `two TCP connections up at once: ${both?.join(' | ')}`);
+  inNs(F, 'nft', ['delete', 'table', 'inet', 'nbcoll']);
+  const collision = await host.waitFor((e) => e.event === 'collision', 15000);
+  // FRR's identifier 10.81.0.2 is higher than ours: the connection FRR initiated survives.
+  t.equal(collision.kept, 'inbound', 'we keep the connection initiated by the higher BGP identifier');
+  await host.state(FRR4, 'Established', 15000);
+  await new Promise((r) => setTimeout(r, 1500));
+  const conns = inNs(A, 'ss', ['-Htn', 'state', 'established', `( sport = :179 or dport = :179 )`]).split('\n').filter(Boolean);
+  t.equal(conns.length, 1, `one connection left: ${conns.join(' | ')}`);
+  t.match(conns[0], new RegExp(`${ME4.replace(/\./g, '\\.')}:179\\s`), 'and it is the one FRR opened to our port 179');
+  t.equal(frr.json('show bgp summary json').ipv4Unicast?.peers?.[ME4]?.state, 'Established', 'FRR agrees');
+  t.equal((await host.snapshot(FRR4)).state, 'Established');
+  t.notOk(host.events.some((e) => e.event === 'down'), 'resolved without the session going down');
 });
