@@ -4,7 +4,7 @@
 // kernel verifies the signature from the first SYN.
 // Must not import rib, api, daemon, pino or prom-client.
 
-import { type Server, type Socket, createServer, isIPv6 } from 'node:net';
+import { BlockList, type Server, type Socket, createServer, isIPv6 } from 'node:net';
 import { fdOf, setMd5Key } from './socket-options.js';
 import type { Session } from './session.js';
 
@@ -17,6 +17,33 @@ export interface ListenerOptions {
 export type Router = (remoteAddress: string) => Session | undefined;
 
 export class ListenError extends Error {}
+
+/** A dynamic-neighbor listen range: connections from inside it get a session made for them. */
+export interface DynamicRange {
+  readonly prefix: string;
+  readonly length: number;
+  /** Creates (or finds) the session for a new source address in the range; undefined refuses it. */
+  readonly session: (remoteAddress: string) => Session | undefined;
+}
+
+/**
+ * Routes by exact neighbor address first, then by dynamic-neighbor range (first match); any other
+ * source gets no session and is refused.
+ */
+export function neighborRouter(neighbors: ReadonlyMap<string, Session>, ranges: readonly DynamicRange[] = []): Router {
+  const lists = ranges.map((r) => {
+    const list = new BlockList();
+    list.addSubnet(r.prefix, r.length, isIPv6(r.prefix) ? 'ipv6' : 'ipv4');
+    return { list, range: r };
+  });
+  return (remote) => {
+    const known = neighbors.get(remote);
+    if (known) return known;
+    const family = isIPv6(remote) ? 'ipv6' : 'ipv4';
+    const hit = lists.find((l) => l.list.check(remote, family));
+    return hit?.range.session(remote);
+  };
+}
 
 /** IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) as plain IPv4. */
 export function normalizeAddress(address: string): string {

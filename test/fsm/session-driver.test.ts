@@ -2,7 +2,7 @@
 // collision resolution, backpressure and send hold, admin actions, and fault isolation.
 import t from 'tap';
 import { connect as netConnect } from 'node:net';
-import { Listener, Session, type SessionEvents, type SessionOptions, VirtualClock } from '../../src/fsm/index.js';
+import { Listener, Session, type SessionEvents, type SessionOptions, VirtualClock, neighborRouter } from '../../src/fsm/index.js';
 import { RawConnection, RawPeer, dial, openOf, settle, until } from '../helpers/raw-peer.js';
 import { shutdownCommunication, encodeAnnouncements, encodePathAttributes, nlriFrom, makeContext } from '../../src/wire/index.js';
 
@@ -147,6 +147,7 @@ t.test('a peer that stops reading: output stops, memory stays bounded, send hold
   const attrs = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65000] }], nextHop: 0x7f000001 }, ctx);
   let produced = 0;
   let octets = 0;
+  const rssBefore = process.memoryUsage().rss;
   session.pump(() => {
     const block = nlriFrom(1, false, Array.from({ length: 900 }, (_, i) => [0, 24, ((produced * 900 + i) << 8) >>> 0]));
     for (const m of encodeAnnouncements(attrs, block, ctx)) octets += m.length;
@@ -159,6 +160,12 @@ t.test('a peer that stops reading: output stops, memory stays bounded, send hold
   await settle(300);
   t.equal(produced, stalledAt, `the producer stopped after ${stalledAt} batches (${(octets / 1e6).toFixed(1)} MB) and is not called while blocked`);
   t.ok(octets < 64e6, 'what was produced is bounded by the socket buffers');
+  await settle(500);
+  const rssStalled = process.memoryUsage().rss;
+  await settle(1000);
+  const rssLater = process.memoryUsage().rss;
+  t.comment(`RSS before ${(rssBefore / 1e6).toFixed(1)} MB, stalled ${(rssStalled / 1e6).toFixed(1)} MB, 1 s later ${(rssLater / 1e6).toFixed(1)} MB; produced ${(octets / 1e6).toFixed(2)} MB`);
+  t.ok(rssLater - rssStalled < 8e6, 'memory stays flat while the peer does not read');
   t.equal(session.writable, false);
   clock.advance(29_000);
   await settle();
@@ -166,6 +173,23 @@ t.test('a peer that stops reading: output stops, memory stays bounded, send hold
   clock.advance(1_000);
   await until(() => session.state === 'Idle');
   t.same(rec.log.filter((l) => l.startsWith('down')), ['down:send-hold-timer-expired'], 'RFC 9687 send hold timer');
+});
+
+t.test('neighbor routing: configured addresses, dynamic ranges, everything else refused', async (t) => {
+  const clock = new VirtualClock();
+  const known = new Session(options(1), {}, clock, plainConnect);
+  const made: string[] = [];
+  const dyn = new Session(options(1), {}, clock, plainConnect);
+  const route = neighborRouter(new Map([['192.0.2.1', known]]), [
+    { prefix: '10.244.0.0', length: 16, session: (a) => (made.push(a), dyn) },
+    { prefix: 'fd00:10::', length: 64, session: (a) => (made.push(a), dyn) },
+  ]);
+  t.equal(route('192.0.2.1'), known, 'a configured neighbor');
+  t.equal(route('10.244.7.9'), dyn, 'inside a dynamic range');
+  t.equal(route('fd00:10::42'), dyn, 'inside an IPv6 dynamic range');
+  t.equal(route('10.245.0.1'), undefined, 'outside every range: refused');
+  t.equal(route('192.0.2.2'), undefined, 'an unconfigured address: refused');
+  t.same(made, ['10.244.7.9', 'fd00:10::42']);
 });
 
 t.test('connections from unknown addresses are refused', async (t) => {

@@ -2,7 +2,7 @@
 // (`ip netns exec NS node speaker-host.mjs CONFIG.json`), starts a listener and the configured
 // sessions from the built code (dist/), reports events as JSON lines on stdout and takes commands
 // as JSON lines on stdin. Exits when stdin closes, so a dead test never leaves it behind.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getHeapStatistics } from 'node:v8';
 import { Listener, Session, SystemClock } from '../../dist/fsm/index.js';
@@ -42,7 +42,7 @@ function stats() {
   const handles = process.getActiveResourcesInfo();
   const count = {};
   for (const h of handles) count[h] = (count[h] ?? 0) + 1;
-  return { heapUsed: process.memoryUsage().heapUsed, heapTotal: getHeapStatistics().total_heap_size, rss: process.memoryUsage().rss, resources: count, timers: clock.pending };
+  return { heapUsed: process.memoryUsage().heapUsed, heapTotal: getHeapStatistics().total_heap_size, rss: process.memoryUsage().rss, resources: count, timers: clock.pending, fds: readdirSync('/proc/self/fd').length };
 }
 
 const rl = createInterface({ input: process.stdin });

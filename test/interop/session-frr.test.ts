@@ -55,7 +55,7 @@ t.teardown(() => {
 
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const frr = new Frr(F, frrConfig());
-  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010), peer(FRR6, 65010, 65010)] });
+  const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010), peer(FRR6, 65010, 65010, { localAddress: ME6 })] });
   t.teardown(async () => {
     await host.stop();
     frr.stop();
@@ -84,6 +84,20 @@ t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', asyn
   t.ok(live.keepalivesReceived >= 2, `keepalives received: ${live.keepalivesReceived}`);
   t.ok(live.interArrivalMs && live.interArrivalMs.mean > 2000 && live.interArrivalMs.mean < 4000, `inter-arrival ${JSON.stringify(live.interArrivalMs)}`);
   t.ok(live.holdExpiresInMs > 0 && live.holdExpiresInMs <= 9000, `hold expires in ${live.holdExpiresInMs} ms`);
+
+  // Admin actions seen from FRR: soft reset in (ROUTE-REFRESH), shutdown with a message, enable.
+  const refreshes = () => Number(frr.neighbor(ME4).messageStats?.routeRefreshRecv ?? 0);
+  const r0 = refreshes();
+  t.equal((await host.command({ cmd: 'refresh', peer: FRR4 })).sent, true, 'ROUTE-REFRESH sent');
+  t.ok(await until(() => refreshes() > r0, 5000), 'FRR counts the route refresh it received');
+  const mark = host.events.length;
+  await host.command({ cmd: 'stop', peer: FRR4, message: 'node drain: kernel upgrade' });
+  t.ok(await until(() => /6\/2 \(Cease\/Administrative Shutdown\) "node drain: kernel upgrade"/.test(frr.log()), 5000), 'FRR logs our shutdown communication');
+  await new Promise((r) => setTimeout(r, 3000));
+  t.notOk(host.events.slice(mark).some((e) => e.event === 'state' && e.to === 'Established'), 'stays down while shut');
+  await host.command({ cmd: 'start', peer: FRR4 });
+  await host.state(FRR4, 'Established', 15000, mark);
+  t.pass('enabled again: Established');
 });
 
 t.test('a frozen peer runs our hold timer out: 4/0 sent, and the thawed peer comes back', async (t) => {
