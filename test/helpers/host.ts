@@ -16,11 +16,11 @@ export class SpeakerHost {
   #nextId = 1;
   readonly stderr: string[] = [];
 
-  constructor(ns: string, config: unknown) {
+  constructor(ns: string, config: unknown, script = 'speaker-host.mjs') {
     const dir = mkdtempSync(join(tmpdir(), 'nodebgp-host-'));
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(config));
-    this.#proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--expose-gc', join(ROOT, 'test', 'helpers', 'speaker-host.mjs'), file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--expose-gc', join(ROOT, 'test', 'helpers', script), file], { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.#proc.stdout! }).on('line', (line) => {
       let e: HostEvent;
       try {
@@ -62,6 +62,11 @@ export class SpeakerHost {
     const id = this.#nextId++;
     this.#proc.stdin!.write(JSON.stringify({ ...cmd, id }) + '\n');
     return this.waitFor((e) => e.id === id, 10000);
+  }
+
+  /** A command answered with { event: 'reply', id, ... }. */
+  async ask(cmd: Record<string, unknown>): Promise<Record<string, any>> {
+    return (await this.command(cmd)) as Record<string, any>;
   }
 
   async snapshot(peer: string): Promise<Record<string, any>> {

@@ -1,0 +1,216 @@
+// The composition root: configuration -> sessions -> RIB. One writer: every change to the RIB is
+// applied here, from session events (the event loop delivers them one at a time) and commands.
+// Output is paced by the sessions' sockets: the RIB flushes a peer's Adj-RIB-Out when it can send.
+
+import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
+import type { DaemonConfig, NeighborConfig } from '../config/types.js';
+import { type Clock, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
+import { type ExportPeer, Rib, addressOctets } from '../rib/index.js';
+import { Afi, AttributeCache, Safi } from '../wire/index.js';
+
+export interface NeighborRuntime {
+  readonly index: number;
+  readonly config: NeighborConfig;
+  readonly session: Session;
+  up: boolean;
+}
+
+/** What the daemon reports as it runs (logs, metrics and tests subscribe). */
+export interface DaemonEvents {
+  sessionState?(neighbor: string, from: string, to: string): void;
+  sessionDown?(neighbor: string, reason: string): void;
+}
+
+export interface DaemonOptions {
+  readonly clock?: Clock;
+  readonly events?: DaemonEvents;
+}
+
+export class Daemon {
+  readonly config: DaemonConfig;
+  readonly rib: Rib;
+  readonly neighbors = new Map<string, NeighborRuntime>();
+  readonly listener: Listener;
+  readonly #clock: Clock;
+  readonly #events: DaemonEvents;
+  readonly #cache = new AttributeCache();
+  readonly #routerId: number;
+  #flushScheduled = false;
+
+  constructor(config: DaemonConfig, options: DaemonOptions = {}) {
+    this.config = config;
+    this.#clock = options.clock ?? new SystemClock();
+    this.#events = options.events ?? {};
+    this.#routerId = parseIpv4(config.routerId);
+    const bp = config.bestpath ?? {};
+    this.rib = new Rib({
+      localAs: config.asn,
+      routerId: this.#routerId,
+      clusterId: config.clusterId ? parseIpv4(config.clusterId) : this.#routerId,
+      decision: {
+        alwaysCompareMed: bp.alwaysCompareMed ?? false,
+        deterministicMed: bp.deterministicMed ?? true,
+        multipathRelax: bp.multipathRelax ?? false,
+        maxPathsEbgp: config.maximumPaths?.ebgp ?? 1,
+        maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
+      },
+    });
+    config.neighbors.forEach((n, i) => this.#addNeighbor(n, i + 1));
+    const listen = config.listen ?? {};
+    this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, neighborRouter(new Map([...this.neighbors].map(([a, n]) => [a, n.session]))));
+    for (const o of config.originate ?? []) this.originate(o.prefix, o.communities ?? [], o.med, o.localPref);
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start();
+    for (const n of this.neighbors.values()) {
+      if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
+      if (n.config.enabled !== false) n.session.start();
+    }
+  }
+
+  /** SIGTERM: Cease / Administrative Shutdown to every peer, then close the listener. */
+  async stop(message = 'nodebgp shutting down'): Promise<void> {
+    for (const n of this.neighbors.values()) n.session.stop(message);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const n of this.neighbors.values()) n.session.close();
+    await this.listener.close();
+  }
+
+  originate(prefix: string, communities: readonly string[] = [], med?: number, localPref?: number): void {
+    const p = parsePrefix(prefix);
+    const attrs = {
+      origin: 0 as const,
+      asPath: [],
+      ...(communities.length > 0 ? { communities: communities.map(parseCommunity) } : {}),
+      ...(med !== undefined ? { med } : {}),
+      ...(localPref !== undefined ? { localPref } : {}),
+    };
+    this.rib.originate(p.afi, p.words, p.length, attrs);
+    this.#scheduleFlush();
+  }
+
+  withdrawOriginated(prefix: string): void {
+    const p = parsePrefix(prefix);
+    this.rib.withdrawOriginated(p.afi, p.words, p.length);
+    this.#scheduleFlush();
+  }
+
+  #addNeighbor(n: NeighborConfig, index: number): void {
+    const c = this.config;
+    const afiSafis = (n.addressFamilies ?? (isIPv6(n.address) ? ['ipv6-unicast'] : ['ipv4-unicast'])).map((f) =>
+      f === 'ipv4-unicast' ? { afi: Afi.IPV4, safi: Safi.UNICAST } : { afi: Afi.IPV6, safi: Safi.UNICAST });
+    const holdTime = n.holdTime ?? c.holdTime ?? 90;
+    let runtime: NeighborRuntime;
+    const session = new Session(
+      {
+        remoteAddress: n.address,
+        remotePort: n.port,
+        localAddress: n.localAddress,
+        passive: n.passive,
+        password: n.password,
+        ttlSecurityHops: n.ttlSecurityHops,
+        ttl: n.ebgpMultihop,
+        timers: n.timers,
+        attributeCache: this.#cache,
+        open: {
+          localAs: n.localAs ?? c.asn,
+          routerId: this.#routerId,
+          remoteAs: n.remoteAs,
+          holdTime,
+          keepaliveTime: n.keepaliveTime ?? c.keepaliveTime,
+          minHoldTime: 3,
+          afiSafis,
+          extendedMessage: true,
+        },
+      },
+      {
+        stateChange: (from, to) => this.#events.sessionState?.(n.address, from, to),
+        established: (neg) => this.#up(runtime, neg),
+        down: (reason) => {
+          this.#events.sessionDown?.(n.address, reason);
+          this.#down(runtime);
+        },
+        message: (m) => {
+          if (m.type === 'update') {
+            this.rib.applyUpdate(index, m);
+            this.#scheduleFlush();
+          }
+        },
+        writable: () => this.rib.flush(index),
+      },
+      this.#clock,
+    );
+    runtime = { index, config: n, session, up: false };
+    this.neighbors.set(n.address, runtime);
+  }
+
+  #up(r: NeighborRuntime, neg: NegotiatedSession): void {
+    const n = r.config;
+    const conn = r.session.snapshot().connection;
+    const local = conn?.localAddress ?? '';
+    const localIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : this.#routerId;
+    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? parseIpv6(local) : sameInterfaceIpv6(local) ?? mappedIpv6(localIpv4);
+    const localAs = n.localAs ?? this.config.asn;
+    const peer: ExportPeer = {
+      index: r.index,
+      address: n.address,
+      addressOctets: addressOctets(n.address),
+      asn: neg.peerAs,
+      bgpId: neg.peerId,
+      ibgp: neg.ibgp,
+      local: false,
+      rrClient: n.routeReflectorClient ?? false,
+      localAs,
+      routerId: this.#routerId,
+      clusterId: this.rib.options.clusterId,
+      localIpv4,
+      localIpv6,
+      nextHopSelf: n.nextHopSelf ?? false,
+      tx: neg.tx,
+      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}`,
+    };
+    r.up = true;
+    this.rib.peerUp(peer, { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined }, neg.afiSafis, (msgs) => r.session.send(msgs));
+  }
+
+  #down(r: NeighborRuntime): void {
+    if (!r.up) return;
+    r.up = false;
+    this.rib.peerDown(r.index);
+    this.#scheduleFlush();
+  }
+
+  /** Changes from one socket read are sent together, once the read is processed. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.rib.flushAll();
+    });
+  }
+}
+
+/**
+ * The global IPv6 address on the interface that holds `ipv4`: the next hop we announce for IPv6
+ * prefixes over an IPv4 session (as FRR does), so the peer can reach it on the link.
+ */
+function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    if (!addrs?.some((a) => a.family === 'IPv4' && a.address === ipv4)) continue;
+    const v6 = addrs.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
+    if (v6) return parseIpv6(v6.address);
+  }
+  return undefined;
+}
+
+function mappedIpv6(v4: number): Buffer {
+  const b = Buffer.alloc(16);
+  b[10] = 0xff;
+  b[11] = 0xff;
+  b.writeUInt32BE(v4 >>> 0, 12);
+  return b;
+}

@@ -1,0 +1,185 @@
+// Adj-RIB-Out of one peer: state, not a queue of messages. It remembers which outbound form it
+// advertised per prefix and which prefixes changed since; UPDATEs are generated only while the
+// session can send, grouping prefixes that share outbound attributes into one UPDATE and batching
+// withdrawals. A peer that stops reading costs one bit and one reference per changed prefix.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, stride } from '../wire/index.js';
+import type { AttrTable } from './attr-table.js';
+import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
+import type { LocRib, RouteNode } from './loc-rib.js';
+
+/** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
+export type Sender = (messages: Buffer[]) => boolean;
+
+/** How many changed prefixes are turned into UPDATEs per step. */
+const CHUNK = 4096;
+
+export class AdjRibOut {
+  readonly peer: ExportPeer;
+  readonly afi: AfiCode;
+  readonly #rib: LocRib;
+  readonly #table: AttrTable;
+  #advertised: (OutForm | undefined)[] = [];
+  #queued = new Uint8Array(1024);
+  #queue: RouteNode[] = [];
+  #head = 0;
+  #count = 0;
+  /** Set once the initial transfer is queued; End-of-RIB follows when it drains (RFC 4724 2). */
+  #eorPending = false;
+  sentPrefixes = 0;
+
+  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable) {
+    this.peer = peer;
+    this.afi = afi;
+    this.#rib = rib;
+    this.#table = table;
+  }
+
+  /** Prefixes currently advertised to the peer (pfxSnt). */
+  get advertised(): number {
+    return this.#count;
+  }
+
+  get pending(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  #grow(id: number): void {
+    if (id < this.#queued.length) return;
+    const grown = new Uint8Array(Math.max(id + 1, this.#queued.length * 2));
+    grown.set(this.#queued);
+    this.#queued = grown;
+  }
+
+  // A node is held by this peer while it is advertised to it or queued for it (RouteEntry.holds
+  // counts the peers holding it; the Loc-RIB frees a node with no paths only when none does).
+
+  /** The best path of `node` changed (or the peer just came up): reconsider it. */
+  enqueue(node: RouteNode): void {
+    this.#grow(node.id);
+    if (this.#queued[node.id]) return;
+    this.#queued[node.id] = 1;
+    if (!this.#advertised[node.id]) node.value!.holds++;
+    this.#queue.push(node);
+  }
+
+  /** The session came up: queue the whole table, End-of-RIB after it. */
+  start(): void {
+    this.#rib.trie.forEach((n) => {
+      if (n.value!.best) this.enqueue(n);
+    });
+    this.#eorPending = true;
+  }
+
+  /** The session went down: forget what was advertised and queued, release what we held. */
+  reset(): void {
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const n = this.#queue[i];
+      this.#queued[n.id] = 0;
+      if (!this.#advertised[n.id]) this.#unhold(n);
+    }
+    this.#queue = [];
+    this.#head = 0;
+    const nodes = this.#advertisedNodes;
+    this.#advertised = [];
+    this.#advertisedNodes = [];
+    for (const n of nodes) if (n) this.#unhold(n);
+    this.#count = 0;
+    this.#eorPending = false;
+  }
+
+  /** The node behind each advertised id, to release them when the session goes down. */
+  #advertisedNodes: (RouteNode | undefined)[] = [];
+
+  #unhold(n: RouteNode): void {
+    n.value!.holds--;
+    this.#rib.release(n);
+  }
+
+  /**
+   * Generates UPDATEs until the queue is empty or `send` reports the transport full.
+   * Returns true when everything queued has been sent.
+   */
+  flush(send: Sender): boolean {
+    const v4field = this.afi === Afi.IPV4;
+    while (this.#head < this.#queue.length) {
+      const end = Math.min(this.#queue.length, this.#head + CHUNK);
+      const announce = new Map<OutForm, RouteNode[]>();
+      const withdraw: RouteNode[] = [];
+      for (let i = this.#head; i < end; i++) {
+        const node = this.#queue[i];
+        this.#queued[node.id] = 0;
+        const e = node.value;
+        const best = e?.best ?? null;
+        const form = best && mayExport(best, this.peer) ? outForm(best, this.peer, this.#table) : undefined;
+        const before = this.#advertised[node.id];
+        if (form === before) {
+          if (!before) this.#unhold(node); // was held by the queue only
+          continue;
+        }
+        if (form) {
+          let list = announce.get(form);
+          if (!list) announce.set(form, (list = []));
+          list.push(node);
+        } else {
+          withdraw.push(node);
+        }
+      }
+      this.#head = end;
+      let ok = true;
+      if (withdraw.length > 0) {
+        ok = send(encodeWithdrawals(this.#block(withdraw), this.peer.tx)) && ok;
+        for (const n of withdraw) {
+          if (this.#advertised[n.id]) this.#count--;
+          this.#advertised[n.id] = undefined;
+          this.#advertisedNodes[n.id] = undefined;
+          this.#unhold(n);
+        }
+      }
+      for (const [form, nodes] of announce) {
+        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: this.#ipv6NextHop(nodes[0]) };
+        ok = send(encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) && ok;
+        for (const n of nodes) {
+          if (!this.#advertised[n.id]) this.#count++;
+          this.#advertised[n.id] = form;
+          this.#advertisedNodes[n.id] = n;
+        }
+        this.sentPrefixes += nodes.length;
+      }
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      if (!ok) return false;
+    }
+    if (this.#eorPending) {
+      this.#eorPending = false;
+      return send([endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)]);
+    }
+    return true;
+  }
+
+  #ipv6NextHop(node: RouteNode): Buffer {
+    const best = node.value!.best!;
+    const self = this.peer.localIpv6 ?? Buffer.alloc(16);
+    if (!this.peer.ibgp || this.peer.nextHopSelf || best.peer.local || !(best.nextHop instanceof Buffer)) return self;
+    return best.nextHop;
+  }
+
+  #block(nodes: RouteNode[]) {
+    const st = stride(this.afi);
+    const words = new Uint32Array(nodes.length * st);
+    nodes.forEach((n, i) => {
+      const b = i * st;
+      words[b + 1] = n.len;
+      words[b + 2] = n.w0;
+      if (st === 6) {
+        words[b + 3] = n.w1;
+        words[b + 4] = n.w2;
+        words[b + 5] = n.w3;
+      }
+    });
+    return { afi: this.afi, addPath: false, words };
+  }
+}

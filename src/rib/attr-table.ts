@@ -1,0 +1,74 @@
+// Interned attribute sets with reference counts: every path points at one AttrEntry shared by all
+// paths with the same attributes; an entry is dropped when no path uses it. The entry caches what
+// the decision process reads, and what each outbound group made of it (attributes and octets).
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import { type AsPath, type PathAttributes, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
+
+export class AttrEntry {
+  readonly id: number;
+  readonly attrs: PathAttributes;
+  refs = 0;
+  /** RFC 4271 9.1.2.2 inputs, computed once per set. */
+  readonly localPref: number;
+  readonly asPathLen: number;
+  readonly origin: number;
+  readonly med: number;
+  /** The neighbor AS for MED comparison: the first AS of the path (0 when empty). */
+  readonly neighborAs: number;
+  readonly clusterListLen: number;
+  /** The AS path after the RFC 6793 merge (what loops and policy look at). */
+  readonly asPath: AsPath;
+  /** Outbound forms per export group key: attributes and encoded octets, made on first use. */
+  out: Map<string, { attrs: PathAttributes; bytes: Buffer; id: number }> | undefined;
+
+  constructor(id: number, attrs: PathAttributes) {
+    this.id = id;
+    this.attrs = attrs;
+    this.asPath = mergeAs4Path(attrs) ?? [];
+    this.localPref = attrs.localPref ?? 100;
+    this.asPathLen = asPathLength(this.asPath);
+    this.origin = attrs.origin ?? 2;
+    // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).
+    this.med = attrs.med ?? 0;
+    this.neighborAs = firstAs(this.asPath);
+    this.clusterListLen = attrs.clusterList?.length ?? 0;
+  }
+}
+
+function firstAs(path: AsPath): number {
+  for (const s of path) {
+    if (s.type === AsPathSegmentType.AS_SEQUENCE && s.asns.length > 0) return s.asns[0];
+    if (s.type === AsPathSegmentType.AS_SET) return 0;
+  }
+  return 0;
+}
+
+export class AttrTable {
+  readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
+  #nextId = 1;
+
+  get size(): number {
+    return this.#byAttrs.size;
+  }
+
+  /** The entry for an attribute object (decoded sets are already shared objects); one more user. */
+  acquire(attrs: PathAttributes): AttrEntry {
+    let e = this.#byAttrs.get(attrs);
+    if (!e) {
+      e = new AttrEntry(this.#nextId++, attrs);
+      this.#byAttrs.set(attrs, e);
+    }
+    e.refs++;
+    return e;
+  }
+
+  release(e: AttrEntry): void {
+    if (--e.refs === 0) this.#byAttrs.delete(e.attrs);
+  }
+
+  /** A fresh id for outbound forms (distinct from entry ids only in meaning; shared counter). */
+  nextOutId(): number {
+    return this.#nextId++;
+  }
+}

@@ -1,0 +1,109 @@
+// What a best path becomes when sent to a peer (RFC 4271 5.1, 9.1.3, 9.2; RFC 1997; RFC 4456):
+// whether it may go at all, and the attributes it carries. Pure. Outbound forms are cached per
+// attribute set and export group, so an attribute set is transformed and encoded once per group.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import {
+  type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, WellKnownCommunity, encodePathAttributes,
+  forPropagation, needsAs4,
+} from '../wire/index.js';
+import type { AttrTable } from './attr-table.js';
+import type { Path, RibPeer } from './path.js';
+import { reflect, reflects } from './reflection.js';
+
+/** An outgoing peer as export sees it. Peers with equal `groupKey` get identical attributes. */
+export interface ExportPeer extends RibPeer {
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly clusterId: number;
+  /** Our address on this session, per family: the next hop we announce for ourselves. */
+  readonly localIpv4: number | undefined;
+  readonly localIpv6: Buffer | undefined;
+  readonly nextHopSelf: boolean;
+  readonly tx: CodecContext;
+  readonly groupKey: string;
+}
+
+export interface OutForm {
+  readonly id: number;
+  readonly attrs: PathAttributes;
+  readonly bytes: Buffer;
+}
+
+function prepend(path: AsPath, asn: number): AsPath {
+  const first = path[0];
+  if (first && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < 255) {
+    return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn, ...first.asns] }, ...path.slice(1)];
+  }
+  return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...path];
+}
+
+function containsAs(path: AsPath, asn: number): boolean {
+  return path.some((s) => s.asns.includes(asn));
+}
+
+/** Whether `best` may be advertised to `to` at all. */
+export function mayExport(best: Path, to: ExportPeer): boolean {
+  const from = best.peer;
+  if (from === to || from.index === to.index) return false;
+  const c = best.entry.attrs.communities;
+  if (c) {
+    // RFC 1997: NO_ADVERTISE to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED not outside the AS.
+    if (c.includes(WellKnownCommunity.NO_ADVERTISE)) return false;
+    if (!to.ibgp && (c.includes(WellKnownCommunity.NO_EXPORT) || c.includes(WellKnownCommunity.NO_EXPORT_SUBCONFED))) return false;
+  }
+  if (to.ibgp) {
+    // RFC 4271 9.2: iBGP-learned routes go to iBGP peers only when reflecting.
+    if (from.ibgp && !from.local) return to.rrClient || from.rrClient ? reflects(from, to) && best.entry.attrs.originatorId !== to.bgpId : false;
+    return true;
+  }
+  // The eBGP peer would drop a path holding its own AS (RFC 4271 9.1.2): do not send it.
+  return !containsAs(best.entry.asPath, to.asn);
+}
+
+/** The attributes `best` carries to `to` (mayExport must hold). */
+export function exportAttributes(best: Path, to: ExportPeer): PathAttributes {
+  const from = best.peer;
+  const a = forPropagation(best.entry.attrs);
+  const ipv4NextHop = to.localIpv4;
+  if (!to.ibgp) {
+    // eBGP: prepend our AS, next hop self; LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST are iBGP-only,
+    // and MED learned from another AS is not passed on (RFC 4271 5.1.4).
+    const { localPref: _lp, originatorId: _o, clusterList: _c, med, as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
+    const asPath = prepend(best.entry.asPath, to.localAs);
+    const out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, asPath };
+    if (med !== undefined && (from.local || from.ibgp)) out.med = med;
+    if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
+    else delete out.nextHop;
+    if (!to.tx.as4 && needsAs4(asPath)) out.as4Path = asPath.filter((s) => s.type === AsPathSegmentType.AS_SEQUENCE || s.type === AsPathSegmentType.AS_SET);
+    return out;
+  }
+  const { as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
+  let out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, localPref: a.localPref ?? 100, asPath: best.entry.asPath };
+  // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self is set.
+  if ((from.local || to.nextHopSelf) && ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
+  if (from.ibgp && !from.local) out = reflect(out, from, to.clusterId);
+  if (!to.tx.as4 && needsAs4(out.asPath!)) out.as4Path = out.asPath;
+  return out;
+}
+
+/**
+ * The cached outbound form of `best` for `to`'s export group: attributes and their octets. IPv6
+ * next hops travel in MP_REACH_NLRI, so they are not part of the form.
+ */
+export function outForm(best: Path, to: ExportPeer, table: AttrTable): OutForm {
+  const entry = best.entry;
+  // iBGP without next-hop-self keeps each path's own next hop: group by it as well.
+  const keepNh = to.ibgp && !to.nextHopSelf && !best.peer.local;
+  const key = keepNh ? `${to.groupKey}|${best.peer.ibgp ? 'i' : 'e'}|${best.peer.rrClient ? 'c' : ''}` : `${to.groupKey}|${best.peer.ibgp ? 'i' : 'e'}${best.peer.local ? 'l' : ''}|${best.peer.rrClient ? 'c' : ''}`;
+  const reflectKey = to.ibgp && best.peer.ibgp && !best.peer.local ? `|o${best.peer.bgpId}` : '';
+  const k = key + reflectKey;
+  entry.out ??= new Map();
+  let f = entry.out.get(k);
+  if (!f) {
+    const attrs = exportAttributes(best, to);
+    f = { id: table.nextOutId(), attrs, bytes: encodePathAttributes(attrs, to.tx) };
+    entry.out.set(k, f);
+  }
+  return f;
+}

@@ -1,0 +1,10 @@
+// The public face of the RIB.
+export * from './trie.js';
+export * from './attr-table.js';
+export * from './path.js';
+export * from './decision.js';
+export * from './loc-rib.js';
+export * from './reflection.js';
+export * from './export.js';
+export * from './adj-rib-out.js';
+export * from './rib.js';

@@ -1,0 +1,213 @@
+// The RIB of one router: the Loc-RIBs of IPv4 and IPv6 unicast, the attribute table, the peers
+// and their Adj-RIBs-Out. It applies received UPDATEs (after the RFC 4271 9.1.2 / RFC 4456 8
+// ingress checks) and local originations, and hands every change to the peers' Adj-RIBs-Out and
+// to its listeners (the FIB, events).
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import {
+  Afi, type AfiCode, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, stride,
+} from '../wire/index.js';
+import { AdjRibOut, type Sender } from './adj-rib-out.js';
+import { AttrTable } from './attr-table.js';
+import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
+import type { ExportPeer } from './export.js';
+import { LocRib, type RouteNode } from './loc-rib.js';
+import { Path, type RibPeer, addressOctets } from './path.js';
+import { reflectionLoop } from './reflection.js';
+
+export interface RibOptions {
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly clusterId: number;
+  readonly decision: DecisionOptions;
+}
+
+export interface PeerIngress {
+  /** RFC 4271 9.1.2 loop check: how many times our AS may appear (allowas-in). */
+  readonly allowasIn: number;
+  /** Our own addresses on the session: a route with one of them as next hop is ignored. */
+  readonly localIpv4: number | undefined;
+}
+
+export interface RibListener {
+  /** The selection for a prefix changed (FIB, events). */
+  changed?(afi: AfiCode, node: RouteNode, previous: Path | null): void;
+}
+
+interface PeerState {
+  readonly peer: ExportPeer;
+  readonly ingress: PeerIngress;
+  readonly out: Map<AfiCode, AdjRibOut>;
+  send: Sender | undefined;
+  received: Map<AfiCode, number>;
+}
+
+export const LOCAL_PEER_INDEX = 0;
+
+export class Rib {
+  readonly attrs = new AttrTable();
+  readonly v4: LocRib;
+  readonly v6: LocRib;
+  readonly options: RibOptions;
+  readonly local: RibPeer;
+  readonly #peers = new Map<number, PeerState>();
+  readonly #listeners: RibListener[] = [];
+
+  constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
+    this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, ...options };
+    const sink = (afi: AfiCode) => ({ changed: (node: RouteNode, previous: Path | null) => this.#changed(afi, node, previous) });
+    this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
+    this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
+    this.local = { index: LOCAL_PEER_INDEX, address: '0.0.0.0', addressOctets: addressOctets('0.0.0.0'), asn: this.options.localAs, bgpId: this.options.routerId, ibgp: false, local: true, rrClient: false };
+  }
+
+  addListener(l: RibListener): void {
+    this.#listeners.push(l);
+  }
+
+  table(afi: AfiCode): LocRib {
+    return afi === Afi.IPV4 ? this.v4 : this.v6;
+  }
+
+  #changed(afi: AfiCode, node: RouteNode, previous: Path | null): void {
+    for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
+    for (const l of this.#listeners) l.changed?.(afi, node, previous);
+  }
+
+  // --- peers ------------------------------------------------------------------------------------
+
+  /** A session reached Established: register the peer and queue the table for it. */
+  peerUp(peer: ExportPeer, ingress: PeerIngress, afiSafis: readonly number[], send: Sender): void {
+    const out = new Map<AfiCode, AdjRibOut>();
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs));
+    }
+    this.#peers.set(peer.index, { peer, ingress, out, send, received: new Map() });
+    for (const o of out.values()) o.start();
+    this.flush(peer.index);
+  }
+
+  /** The session went down: withdraw what it announced, forget what it was sent. */
+  peerDown(index: number): void {
+    const s = this.#peers.get(index);
+    if (!s) return;
+    this.#peers.delete(index);
+    for (const o of s.out.values()) o.reset();
+    this.v4.withdrawPeer(s.peer);
+    this.v6.withdrawPeer(s.peer);
+  }
+
+  /** Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. */
+  flush(index: number): boolean {
+    const s = this.#peers.get(index);
+    if (!s?.send) return true;
+    let done = true;
+    for (const o of s.out.values()) done = o.flush(s.send) && done;
+    return done;
+  }
+
+  /** Flushes every peer (after a batch of changes). */
+  flushAll(): void {
+    for (const index of this.#peers.keys()) this.flush(index);
+  }
+
+  peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number } | undefined {
+    const s = this.#peers.get(index);
+    if (!s) return undefined;
+    const name = (afi: number) => (afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast');
+    const advertised: Record<string, number> = {};
+    let pending = 0;
+    for (const [afi, o] of s.out) {
+      advertised[name(afi)] = o.advertised;
+      pending += o.pending;
+    }
+    const received: Record<string, number> = {};
+    for (const [afi, n] of s.received) received[name(afi)] = n;
+    return { received, advertised, pending };
+  }
+
+  // --- input ------------------------------------------------------------------------------------
+
+  /** Applies one received UPDATE from an Established peer. */
+  applyUpdate(index: number, msg: UpdateMessage): void {
+    const s = this.#peers.get(index);
+    if (!s) return;
+    const peer = s.peer;
+    this.#withdrawBlock(s, msg.withdrawn);
+    if (msg.mpUnreach?.withdrawn) this.#withdrawBlock(s, msg.mpUnreach.withdrawn);
+    const attrs = msg.attributes;
+    const reach: { block: NlriBlock; nextHop: number | Buffer | undefined }[] = [];
+    if (msg.nlri.words.length > 0) reach.push({ block: msg.nlri, nextHop: attrs?.nextHop });
+    if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: msg.mpReach.nextHop });
+    if (reach.length === 0) return;
+    // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
+    const usable = attrs && msg.action !== 'treat-as-withdraw' && this.#acceptable(s, attrs) ? this.#ingressAttrs(peer, attrs) : null;
+    for (const { block, nextHop } of reach) {
+      if (!usable || nextHop === undefined || this.#ownNextHop(s, nextHop)) {
+        this.#withdrawBlock(s, block);
+        continue;
+      }
+      this.#announceBlock(s, block, usable, nextHop);
+    }
+  }
+
+  #acceptable(s: PeerState, attrs: PathAttributes): boolean {
+    const o = this.options;
+    if (s.peer.ibgp) return !reflectionLoop(attrs, o.routerId, o.clusterId);
+    // RFC 4271 9.1.2: our own AS in the path is a loop (allowas-in permits N occurrences).
+    const path = attrs.asPath ?? [];
+    let seen = 0;
+    for (const seg of path) for (const a of seg.asns) if (a === o.localAs) seen++;
+    return seen <= s.ingress.allowasIn;
+  }
+
+  /** RFC 4271 5.1.5: LOCAL_PREF from an external peer is ignored. */
+  #ingressAttrs(peer: RibPeer, attrs: PathAttributes): PathAttributes {
+    if (peer.ibgp || attrs.localPref === undefined) return attrs;
+    const { localPref: _ignored, ...rest } = attrs;
+    return rest;
+  }
+
+  #ownNextHop(s: PeerState, nh: number | Buffer): boolean {
+    if (typeof nh === 'number') return nh === 0 || (s.ingress.localIpv4 !== undefined && nh === s.ingress.localIpv4);
+    return false;
+  }
+
+  #announceBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {
+    const rib = this.table(block.afi);
+    const st = stride(block.afi);
+    const w = block.words;
+    const count = w.length / st;
+    const entry = this.attrs.acquire(attrs);
+    entry.refs += count - 1;
+    for (let i = 0, b = 0; i < count; i++, b += st) {
+      const path = new Path(s.peer, w[b], entry, nextHop);
+      if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
+      else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
+    }
+    s.received.set(block.afi, (s.received.get(block.afi) ?? 0) + count);
+  }
+
+  #withdrawBlock(s: PeerState, block: NlriBlock): void {
+    if (block.words.length === 0) return;
+    const rib = this.table(block.afi);
+    const st = stride(block.afi);
+    const w = block.words;
+    for (let b = 0; b < w.length; b += st) {
+      if (st === 3) rib.withdraw(w[b + 2], 0, 0, 0, w[b + 1], s.peer, w[b]);
+      else rib.withdraw(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], s.peer, w[b]);
+    }
+  }
+
+  // --- local origination --------------------------------------------------------------------------
+
+  /** Originates a prefix (pod CIDR, service IP) with the given attributes (ORIGIN IGP by default). */
+  originate(afi: AfiCode, key: readonly [number, number, number, number], len: number, attrs: PathAttributes, nextHop: number | Buffer = 0): void {
+    const entry = this.attrs.acquire({ origin: 0, asPath: [], ...attrs });
+    this.table(afi).announce(key[0], key[1], key[2], key[3], len, new Path(this.local, 0, entry, nextHop));
+  }
+
+  withdrawOriginated(afi: AfiCode, key: readonly [number, number, number, number], len: number): void {
+    this.table(afi).withdraw(key[0], key[1], key[2], key[3], len, this.local, 0);
+  }
+}

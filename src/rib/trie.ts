@@ -1,0 +1,243 @@
+// A path-compressed binary radix trie over IPv4 (32-bit) or IPv6 (128-bit) prefixes, keys as four
+// 32-bit words (IPv4 uses the first). Nodes carry a numeric id, reused after deletion, so that
+// per-peer state (Adj-RIB-Out) can live in typed arrays indexed by node.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+export class TrieNode<V> {
+  /** Key words, masked to `len` bits, as int32. */
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  len: number;
+  left: TrieNode<V> | null = null;
+  right: TrieNode<V> | null = null;
+  parent: TrieNode<V> | null = null;
+  /** null on glue nodes that only join two branches. */
+  value: V | null = null;
+  id: number;
+
+  constructor(w0: number, w1: number, w2: number, w3: number, len: number, id: number) {
+    this.w0 = w0;
+    this.w1 = w1;
+    this.w2 = w2;
+    this.w3 = w3;
+    this.len = len;
+    this.id = id;
+  }
+}
+
+function word(w0: number, w1: number, w2: number, w3: number, i: number): number {
+  return i === 0 ? w0 : i === 1 ? w1 : i === 2 ? w2 : w3;
+}
+
+/** Bit `i` (0 = most significant) of a key. */
+function bit(w0: number, w1: number, w2: number, w3: number, i: number): number {
+  return (word(w0, w1, w2, w3, i >>> 5) >>> (31 - (i & 31))) & 1;
+}
+
+/** The first `bits` bits of a word, as an int32 (V8 keeps int32 unboxed; uint32 above 2^31 is not). */
+function maskWord(w: number, bits: number): number {
+  if (bits >= 32) return w | 0;
+  if (bits <= 0) return 0;
+  return w & (0xffffffff << (32 - bits));
+}
+
+/** Length of the common leading bits of two keys, at most `max`. */
+function commonBits(a: TrieNode<unknown>, w0: number, w1: number, w2: number, w3: number, max: number): number {
+  let n = 0;
+  for (let i = 0; i < 4 && n < max; i++) {
+    const x = (word(a.w0, a.w1, a.w2, a.w3, i) ^ word(w0, w1, w2, w3, i)) >>> 0;
+    if (x === 0) {
+      n += 32;
+      continue;
+    }
+    n += Math.clz32(x);
+    break;
+  }
+  return Math.min(n, max);
+}
+
+export class PrefixTrie<V> {
+  readonly width: 32 | 128;
+  #root: TrieNode<V> | null = null;
+  #size = 0;
+  #nextId = 1;
+  readonly #freeIds: number[] = [];
+
+  constructor(width: 32 | 128) {
+    this.width = width;
+  }
+
+  /** Prefixes holding a value. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** One more than the highest node id ever used: the length per-node arrays need. */
+  get idLimit(): number {
+    return this.#nextId;
+  }
+
+  #newNode(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> {
+    const id = this.#freeIds.pop() ?? this.#nextId++;
+    return new TrieNode<V>(maskWord(w0, len), maskWord(w1, len - 32), maskWord(w2, len - 64), maskWord(w3, len - 96), len, id);
+  }
+
+  #free(n: TrieNode<V>): void {
+    this.#freeIds.push(n.id);
+  }
+
+  /** The node for exactly this prefix, or null. */
+  get(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> | null {
+    let n = this.#root;
+    while (n) {
+      if (n.len > len || commonBits(n, w0, w1, w2, w3, n.len) < n.len) return null;
+      if (n.len === len) return n.value === null ? null : n;
+      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    }
+    return null;
+  }
+
+  /** The node for this prefix, created (with a null value) when absent. */
+  ensure(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> {
+    w0 = maskWord(w0, len);
+    w1 = maskWord(w1, len - 32);
+    w2 = maskWord(w2, len - 64);
+    w3 = maskWord(w3, len - 96);
+    if (!this.#root) {
+      this.#root = this.#newNode(w0, w1, w2, w3, len);
+      return this.#root;
+    }
+    let parent: TrieNode<V> | null = null;
+    let n: TrieNode<V> | null = this.#root;
+    for (;;) {
+      if (!n) {
+        const leaf = this.#newNode(w0, w1, w2, w3, len);
+        this.#attach(parent!, leaf);
+        return leaf;
+      }
+      const common = commonBits(n, w0, w1, w2, w3, Math.min(n.len, len));
+      if (common === n.len && n.len === len) return n;
+      if (common === n.len) {
+        parent = n;
+        n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+        continue;
+      }
+      // The new prefix and n diverge (or the new one is shorter): insert above n.
+      if (common === len) {
+        const node = this.#newNode(w0, w1, w2, w3, len);
+        this.#replace(parent, n, node);
+        this.#attach(node, n);
+        return node;
+      }
+      const glue = this.#newNode(w0, w1, w2, w3, common);
+      const leaf = this.#newNode(w0, w1, w2, w3, len);
+      this.#replace(parent, n, glue);
+      this.#attach(glue, n);
+      this.#attach(glue, leaf);
+      return leaf;
+    }
+  }
+
+  #attach(parent: TrieNode<V>, child: TrieNode<V>): void {
+    if (bit(child.w0, child.w1, child.w2, child.w3, parent.len)) parent.right = child;
+    else parent.left = child;
+    child.parent = parent;
+  }
+
+  #replace(parent: TrieNode<V> | null, old: TrieNode<V>, node: TrieNode<V>): void {
+    if (!parent) this.#root = node;
+    else if (parent.left === old) parent.left = node;
+    else parent.right = node;
+    node.parent = parent;
+  }
+
+  /** Sets a node's value (counting it) after ensure(). */
+  set(node: TrieNode<V>, value: V): void {
+    if (node.value === null) this.#size++;
+    node.value = value;
+  }
+
+  /** Clears a node's value and removes the node (and a glue parent left with one child). */
+  clear(node: TrieNode<V>): void {
+    if (node.value !== null) this.#size--;
+    node.value = null;
+    this.#prune(node);
+  }
+
+  #prune(node: TrieNode<V>): void {
+    if (node.value !== null) return;
+    const parent = node.parent;
+    if (node.left && node.right) return;
+    const child = node.left ?? node.right;
+    if (!parent) this.#root = child;
+    else if (parent.left === node) parent.left = child;
+    else parent.right = child;
+    if (child) child.parent = parent;
+    this.#free(node);
+    node.parent = node.left = node.right = null;
+    if (parent && parent.value === null) this.#prune(parent);
+  }
+
+  /** Longest-prefix match for an address (or any prefix): the most specific node covering it. */
+  lookup(w0: number, w1: number, w2: number, w3: number, len: number = this.width): TrieNode<V> | null {
+    let best: TrieNode<V> | null = null;
+    let n = this.#root;
+    while (n && n.len <= len && commonBits(n, w0, w1, w2, w3, n.len) === n.len) {
+      if (n.value !== null) best = n;
+      if (n.len === len) break;
+      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    }
+    return best;
+  }
+
+  /** Every node with a value that covers the prefix (less or equally specific), least specific first. */
+  *covering(w0: number, w1: number, w2: number, w3: number, len: number): Generator<TrieNode<V>> {
+    let n = this.#root;
+    while (n && n.len <= len && commonBits(n, w0, w1, w2, w3, n.len) === n.len) {
+      if (n.value !== null) yield n;
+      if (n.len === len) break;
+      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    }
+  }
+
+  /** Every node with a value inside the prefix (equally or more specific), in address order. */
+  *covered(w0: number, w1: number, w2: number, w3: number, len: number): Generator<TrieNode<V>> {
+    let n = this.#root;
+    while (n) {
+      const common = commonBits(n, w0, w1, w2, w3, Math.min(n.len, len));
+      if (common < Math.min(n.len, len)) return;
+      if (n.len >= len) break;
+      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    }
+    if (n) yield* this.#walk(n);
+  }
+
+  /** Every node with a value, in address order. */
+  *entries(): Generator<TrieNode<V>> {
+    if (this.#root) yield* this.#walk(this.#root);
+  }
+
+  *#walk(root: TrieNode<V>): Generator<TrieNode<V>> {
+    const stack: TrieNode<V>[] = [root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.value !== null) yield n;
+      if (n.right) stack.push(n.right);
+      if (n.left) stack.push(n.left);
+    }
+  }
+
+  /** Calls fn for every node with a value (faster than the generator for whole-table passes). */
+  forEach(fn: (n: TrieNode<V>) => void): void {
+    const stack: TrieNode<V>[] = [];
+    if (this.#root) stack.push(this.#root);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.value !== null) fn(n);
+      if (n.right) stack.push(n.right);
+      if (n.left) stack.push(n.left);
+    }
+  }
+}
