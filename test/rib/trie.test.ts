@@ -1,0 +1,71 @@
+// The prefix trie against a plain reference model, on random operations (fast-check): exact
+// match, longest-prefix match, covered and covering iteration, and node reuse after deletion.
+import t from 'tap';
+import fc from 'fast-check';
+import { PrefixTrie } from '../../src/rib/index.js';
+
+const mask = (a: number, len: number) => (len === 0 ? 0 : (a & (0xffffffff << (32 - len))) >>> 0);
+const key = (a: number, len: number) => `${mask(a, len)}/${len}`;
+const covers = (pa: number, pl: number, a: number, l: number) => pl <= l && mask(a, pl) === mask(pa, pl);
+
+t.test('random IPv4 operations agree with a reference model', async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 200 }), (ops) => {
+      const trie = new PrefixTrie<string>(32);
+      const ref = new Map<string, [number, number]>();
+      for (const [add, a, l] of ops) {
+        if (add) {
+          const n = trie.ensure(a, 0, 0, 0, l);
+          trie.set(n, key(a, l));
+          ref.set(key(a, l), [mask(a, l), l]);
+        } else {
+          const n = trie.get(a, 0, 0, 0, l);
+          if (n) trie.clear(n);
+          ref.delete(key(a, l));
+        }
+      }
+      if (trie.size !== ref.size) return false;
+      for (const [k, [a, l]] of ref) if (trie.get(a, 0, 0, 0, l)?.value !== k) return false;
+      const all = [...trie.entries()].map((n) => n.value);
+      if (all.length !== ref.size || new Set(all).size !== ref.size) return false;
+      // LPM and covering for a few probe addresses.
+      for (const [, a, l] of ops.slice(0, 10)) {
+        const expect = [...ref.values()].filter(([pa, pl]) => covers(pa, pl, a, 32)).sort((x, y) => y[1] - x[1])[0];
+        const got = trie.lookup(a, 0, 0, 0, 32);
+        if ((expect ? key(expect[0], expect[1]) : null) !== (got?.value ?? null)) return false;
+        const covering = [...trie.covering(a, 0, 0, 0, l)].map((n) => n.value).sort();
+        const wantCovering = [...ref.values()].filter(([pa, pl]) => covers(pa, pl, a, l)).map(([pa, pl]) => key(pa, pl)).sort();
+        if (JSON.stringify(covering) !== JSON.stringify(wantCovering)) return false;
+        const covered = [...trie.covered(a, 0, 0, 0, l)].map((n) => n.value).sort();
+        const wantCovered = [...ref.values()].filter(([pa, pl]) => covers(mask(a, l), l, pa, pl)).map(([pa, pl]) => key(pa, pl)).sort();
+        if (JSON.stringify(covered) !== JSON.stringify(wantCovered)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random runs');
+});
+
+t.test('IPv6 keys use all four words', async (t) => {
+  const trie = new PrefixTrie<string>(128);
+  const put = (w: number[], l: number, v: string) => trie.set(trie.ensure(w[0], w[1], w[2], w[3], l), v);
+  put([0x20010db8, 0, 0, 0], 32, 'doc');
+  put([0x20010db8, 0x00010000, 0, 0], 48, 'site');
+  put([0x20010db8, 0x00010000, 0, 1], 128, 'host');
+  t.equal(trie.lookup(0x20010db8, 0x00010000, 0, 1)?.value, 'host');
+  t.equal(trie.lookup(0x20010db8, 0x00010000, 0, 2)?.value, 'site');
+  t.equal(trie.lookup(0x20010db8, 0x00020000, 0, 2)?.value, 'doc');
+  t.equal(trie.lookup(0x20010db9, 0, 0, 0), null);
+  t.same([...trie.covered(0x20010db8, 0x00010000, 0, 0, 48)].map((n) => n.value), ['site', 'host']);
+});
+
+t.test('deleted nodes give their ids back', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  for (let i = 0; i < 1000; i++) trie.set(trie.ensure(i << 8, 0, 0, 0, 24), i);
+  const limit = trie.idLimit;
+  for (const n of [...trie.entries()]) trie.clear(n);
+  t.equal(trie.size, 0);
+  for (let i = 0; i < 1000; i++) trie.set(trie.ensure(i << 8, 0, 0, 0, 24), i);
+  t.equal(trie.idLimit, limit, 'no new ids needed');
+});
