@@ -52,3 +52,19 @@ export function link(a: LinkEnd, b: LinkEnd): void {
     inNs(end.ns, 'ip', ['link', 'set', end.ifname, 'up']);
   }
 }
+
+/** A bridge in `hubNs` with one veth port per member namespace; the hub gets `hubIpv4`/`hubIpv6` on the bridge. */
+export function bridge(hubNs: string, hub: { ipv4: string; ipv6: string }, members: readonly LinkEnd[]): void {
+  inNs(hubNs, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+  inNs(hubNs, 'ip', ['addr', 'add', `${hub.ipv4}/24`, 'dev', 'br0']);
+  inNs(hubNs, 'ip', ['-6', 'addr', 'add', `${hub.ipv6}/64`, 'dev', 'br0', 'nodad']);
+  inNs(hubNs, 'ip', ['link', 'set', 'br0', 'up']);
+  members.forEach((m, i) => {
+    const port = `p${i}`;
+    run('ip', ['link', 'add', port, 'netns', hubNs, 'type', 'veth', 'peer', 'name', m.ifname, 'netns', m.ns]);
+    inNs(hubNs, 'ip', ['link', 'set', port, 'master', 'br0', 'up']);
+    inNs(m.ns, 'ip', ['addr', 'add', `${m.ipv4}/24`, 'dev', m.ifname]);
+    inNs(m.ns, 'ip', ['-6', 'addr', 'add', `${m.ipv6}/64`, 'dev', m.ifname, 'nodad']);
+    inNs(m.ns, 'ip', ['link', 'set', m.ifname, 'up']);
+  });
+}
