@@ -113,6 +113,14 @@ export class Connection {
     return ok;
   }
 
+  /** Writes octets holding whole messages already counted by the caller; false when the socket is full. */
+  sendRaw(buf: Buffer): boolean {
+    if (this.#closed) return false;
+    const ok = this.socket.write(buf);
+    if (!ok) this.blocked = true;
+    return ok;
+  }
+
   /** Ends the connection after what is queued (a NOTIFICATION) is flushed; destroys it if that stalls. */
   close(graceMs = 1000): void {
     if (this.#closed) return;

@@ -180,12 +180,12 @@ export class Session {
   /** Sends messages on the Established session; false when the socket is full (wait for writable()). */
   send(messages: readonly Buffer[]): boolean {
     if (this.#state.name !== 'Established' || !this.#conn) return false;
-    let ok = true;
     for (const m of messages) {
       const kind = m[18] === MessageType.UPDATE ? 'update' : m[18] === MessageType.ROUTE_REFRESH ? 'route-refresh' : 'keepalive';
       this.#sent[kind]++;
-      ok = this.#conn.send(m, kind) && ok;
     }
+    // One socket write for the batch: thousands of small writes cost more than the copy.
+    const ok = this.#conn.sendRaw(messages.length === 1 ? messages[0] : Buffer.concat(messages));
     if (!ok) this.#blocked();
     return ok;
   }
@@ -337,13 +337,34 @@ export class Session {
   }
 
   #startTimer(name: TimerName, seconds: number, jitter: boolean): void {
-    this.#stopTimer(name);
     const s = jitter ? withJitter(seconds, () => this.#clock.random()) : seconds;
+    // The hold timer restarts on every message received: move its deadline instead of re-creating
+    // a timer per UPDATE; the running timer re-arms itself for the rest when it fires early.
+    const deadline = this.#clock.now() + s * 1000;
+    if (name === 'hold' && this.#timers.has('hold') && deadline >= this.#holdFiresAt) {
+      this.#holdDeadline = deadline;
+      return;
+    }
+    this.#stopTimer(name);
+    if (name === 'hold') this.#holdDeadline = deadline;
+    this.#arm(name, s * 1000);
+  }
+
+  /** When the hold timer must expire, and when its armed timer fires (never later than that). */
+  #holdDeadline = 0;
+  #holdFiresAt = 0;
+
+  #arm(name: TimerName, ms: number): void {
+    if (name === 'hold') this.#holdFiresAt = this.#clock.now() + ms;
     const h = this.#clock.setTimeout(() => {
       if (this.#timers.get(name) !== h) return;
       this.#timers.delete(name);
+      if (name === 'hold') {
+        const left = this.#holdDeadline - this.#clock.now();
+        if (left > 0) return this.#arm(name, left);
+      }
       this.#dispatch(TIMER_EVENTS[name]);
-    }, s * 1000);
+    }, ms);
     this.#timers.set(name, h);
   }
 

@@ -127,9 +127,10 @@ export class AdjRibOut {
         }
       }
       this.#head = end;
-      let ok = true;
+      // One write per chunk: the transport takes the whole batch at once.
+      const messages: Buffer[] = [];
       if (withdraw.length > 0) {
-        ok = send(encodeWithdrawals(this.#block(withdraw), this.peer.tx)) && ok;
+        messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
         for (const n of withdraw) {
           if (this.#advertised[n.id]) this.#count--;
           this.#advertised[n.id] = undefined;
@@ -139,7 +140,7 @@ export class AdjRibOut {
       }
       for (const [form, nodes] of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: this.#ipv6NextHop(nodes[0]) };
-        ok = send(encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) && ok;
+        for (const m of encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         for (const n of nodes) {
           if (!this.#advertised[n.id]) this.#count++;
           this.#advertised[n.id] = form;
@@ -147,6 +148,7 @@ export class AdjRibOut {
         }
         this.sentPrefixes += nodes.length;
       }
+      const ok = messages.length === 0 || send(messages);
       if (this.#head === this.#queue.length) {
         this.#queue = [];
         this.#head = 0;

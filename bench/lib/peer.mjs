@@ -1,0 +1,84 @@
+// A minimal BGP speaker for the benchmarks, run inside a namespace:
+//   sender:   connects to the DUT, establishes, sends the whole table as fast as TCP takes it;
+//   receiver: accepts or connects, establishes, counts announced prefixes until it holds N.
+// Reports JSON lines on stdout: established, first-byte time, done time (epoch ms, high resolution).
+import { connect, createServer } from 'node:net';
+import { Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
+import { buildTable } from './table.mjs';
+
+const [role, localAddress, remoteAddress, asnText, countText, extra] = process.argv.slice(2);
+const asn = Number(asnText);
+const count = Number(countText);
+const ctx = makeContext();
+const now = () => performance.timeOrigin + performance.now();
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const ip = (s) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bgpId: ip(localAddress), params: [[
+  { type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'four-octet-as', asn }, { type: 'route-refresh', code: 2 },
+]] });
+const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
+const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]') }) : null;
+if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, octets: table.updates.reduce((n, b) => n + b.length, 0) });
+
+function session(socket) {
+  const framer = new Framer(65535);
+  let established = false;
+  let received = 0;
+  let last = 0;
+  socket.setNoDelay(true);
+  socket.write(open);
+  const ka = setInterval(() => socket.write(keepalive), 30000);
+  socket.on('close', () => clearInterval(ka));
+  socket.on('data', (chunk) => {
+    for (const f of framer.push(chunk)) {
+      const m = decodeMessage(f, ctx);
+      if (m.type === 'open') socket.write(keepalive);
+      else if (m.type === 'keepalive' && !established) {
+        established = true;
+        out({ event: 'established', at: now() });
+        if (role === 'sender') send(socket);
+      } else if (m.type === 'update') {
+        received += nlriCount(m.nlri) - nlriCount(m.withdrawn);
+        last = now();
+        if (received >= count && role === 'receiver') {
+          out({ event: 'done', at: last, received });
+          received = -Infinity;
+        }
+      } else if (m.type === 'notification') {
+        out({ event: 'notification', code: m.code, subcode: m.subcode });
+      }
+    }
+  });
+  socket.on('error', (e) => out({ event: 'error', message: e.message }));
+  socket.on('close', () => out({ event: 'closed' }));
+}
+
+function send(socket) {
+  let i = 0;
+  const first = now();
+  out({ event: 'first-byte', at: first });
+  const pump = () => {
+    while (i < table.updates.length) {
+      // Large writes: batch many UPDATEs per write call.
+      const batch = table.updates.slice(i, i + 512);
+      i += batch.length;
+      if (!socket.write(Buffer.concat(batch))) return socket.once('drain', pump);
+    }
+    out({ event: 'sent', at: now() });
+  };
+  pump();
+}
+
+if (role === 'sender') {
+  const s = connect({ host: remoteAddress, port: 179, localAddress });
+  s.on('connect', () => session(s));
+} else {
+  // The receiver waits for the DUT to connect (one connection, no collision).
+  const server = createServer((s) => {
+    server.close();
+    session(s);
+  });
+  server.listen(179, localAddress, () => out({ event: 'listening' }));
+}
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();

@@ -1,0 +1,39 @@
+// The benchmark table: N IPv4 prefixes (mixed lengths /21-/24, no overlaps, from 11.0.0.0) in about N/5
+// attribute sets (AS paths 2-7 long starting with the sender's AS, 0-3 communities, a MED on a
+// third), as pre-encoded UPDATEs. Deterministic for a given N.
+import { Afi, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
+
+export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 5, avoid = [] } = {}) {
+  let seed = 42;
+  const rand = (k) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % k;
+  };
+  const ctx = makeContext();
+  const updates = [];
+  let next = 0x0b000000; // 11.0.0.0 upwards
+  let prefixes = 0;
+  for (let s = 0; prefixes < n; s++) {
+    const asns = [firstAs];
+    const hops = 1 + rand(6);
+    for (let i = 0; i < hops; i++) {
+      let a;
+      do a = 64600 + rand(300); while (avoid.includes(a));
+      asns.push(a);
+    }
+    const attrs = { origin: rand(3), asPath: [{ type: 2, asns }], nextHop };
+    if (rand(3) === 0) attrs.med = rand(1000);
+    const nc = rand(4);
+    if (nc > 0) attrs.communities = Array.from({ length: nc }, () => ((64600 << 16) | rand(1000)) >>> 0);
+    const entries = [];
+    for (let i = 0; i < perSet && prefixes < n; i++, prefixes++) {
+      // Mostly /24, some shorter: about 800 addresses a prefix, so 1M prefixes fit below 60.0.0.0.
+      const len = [24, 24, 24, 24, 24, 23, 22, 21][rand(8)];
+      next = Math.ceil(next / 2 ** (32 - len)) * 2 ** (32 - len); // align to the prefix length
+      entries.push([0, len, next >>> 0]);
+      next += 2 ** (32 - len);
+    }
+    updates.push(...encodeAnnouncements(encodePathAttributes(attrs, ctx), nlriFrom(Afi.IPV4, false, entries), ctx));
+  }
+  return { updates, sets: updates.length, prefixes };
+}
