@@ -1,0 +1,163 @@
+// The RIB end to end without sockets: ingress checks, export rules and transforms, UPDATE
+// packing and batching, End-of-RIB, and a peer that cannot take more output.
+import t from 'tap';
+import { type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
+import {
+  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, nlriCount, nlriFrom, makeContext,
+} from '../../src/wire/index.js';
+
+const ctx = makeContext();
+function exportPeer(index: number, address: string, asn: number, over: Partial<ExportPeer> = {}): ExportPeer {
+  return {
+    index, address, addressOctets: addressOctets(address), asn, bgpId: index, ibgp: asn === 65000, local: false, rrClient: false,
+    localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000001 + index * 256, localIpv6: undefined,
+    nextHopSelf: false, tx: ctx, groupKey: `g${index}`, ...over,
+  };
+}
+
+function setup(peers: ExportPeer[], accept: (i: number) => boolean = () => true) {
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  const sent = new Map<number, UpdateMessage[]>();
+  for (const p of peers) {
+    sent.set(p.index, []);
+    rib.peerUp(p, { allowasIn: p.index === 9 ? 1 : 0, localIpv4: p.localIpv4 }, [0x101], (msgs) => {
+      for (const m of msgs) sent.get(p.index)!.push(decodeMessage(m, DEFAULT_CONTEXT) as UpdateMessage);
+      return accept(p.index);
+    });
+  }
+  const announce = (from: number, prefixes: number[][], attrs: Record<string, unknown>) =>
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000201, ...attrs } as never, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])) });
+  const withdraw = (from: number, prefixes: number[][]) =>
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])), attributes: null, nlri: nlriFrom(1, false, []) });
+  return { rib, sent, announce, withdraw };
+}
+
+const updates = (list: UpdateMessage[]) => list.filter((m) => endOfRib(m) === undefined);
+const P1 = [0x0a010000, 24];
+const P2 = [0x0a020000, 24];
+
+t.test('eBGP in, eBGP out: prepend, next hop self, no LOCAL_PREF, no foreign MED; one UPDATE for shared attributes', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }], med: 7, localPref: 500, communities: [0xfde90064] });
+  rib.flushAll();
+  const out = updates(sent.get(2)!);
+  t.equal(out.length, 1, 'two prefixes with the same attributes in one UPDATE');
+  t.equal(nlriCount(out[0].nlri), 2);
+  const a = out[0].attributes!;
+  t.same(a.asPath, [{ type: 2, asns: [65000, 65001, 65010] }], 'our AS prepended');
+  t.equal(a.nextHop, 0x0a000201, 'next hop self');
+  t.equal(a.localPref, undefined, 'no LOCAL_PREF to eBGP');
+  t.equal(a.med, undefined, 'a MED from another AS is not passed on');
+  t.same(a.communities, [0xfde90064], 'communities kept');
+  t.equal(updates(sent.get(1)!).length, 0, 'never back to the peer it came from');
+  t.equal(rib.v4.paths, 2);
+  t.equal(rib.attrs.size, 1, 'one interned attribute set for both paths');
+});
+
+t.test('loop prevention and allowas-in', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(9, '192.0.2.9', 65009)]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65000, 65010] }] });
+  t.equal(rib.v4.prefixes, 0, 'our AS in the path: rejected');
+  announce(9, [P1], { asPath: [{ type: 2, asns: [65009, 65000, 65010] }] });
+  t.equal(rib.v4.prefixes, 1, 'allowas-in 1 lets one occurrence through');
+  announce(9, [P2], { asPath: [{ type: 2, asns: [65009, 65000, 65000] }] });
+  t.equal(rib.v4.prefixes, 1, 'but not two');
+  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000101 });
+  t.equal(rib.v4.prefixes, 1, 'a next hop that is our own address: ignored');
+});
+
+t.test('treat-as-withdraw removes the prefixes', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001)]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }] });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [], nextHop: 1 }, nlri: nlriFrom(1, false, [[0, 24, P1[0]]]), action: 'treat-as-withdraw', errors: [] });
+  t.equal(rib.v4.prefixes, 0);
+});
+
+t.test('iBGP: LOCAL_PREF carried, next hop kept, no iBGP route to iBGP peers unless reflecting', async (t) => {
+  const i1 = exportPeer(1, '10.0.0.2', 65000);
+  const i2 = exportPeer(2, '10.0.0.3', 65000);
+  const e3 = exportPeer(3, '192.0.2.3', 65003);
+  const { rib, sent, announce } = setup([i1, i2, e3]);
+  announce(3, [P1], { asPath: [{ type: 2, asns: [65003] }], nextHop: 0xc0000203 });
+  announce(1, [P2], { asPath: [], localPref: 300 });
+  rib.flushAll();
+  const toI2 = updates(sent.get(2)!);
+  t.equal(toI2.length, 1, 'the eBGP route goes to iBGP; the iBGP one does not (no reflection)');
+  t.equal(toI2[0].attributes!.localPref, 100, 'LOCAL_PREF added');
+  t.equal(toI2[0].attributes!.nextHop, 0xc0000203, 'next hop kept');
+  const toE3 = updates(sent.get(3)!);
+  t.equal(toE3.length, 1, 'the iBGP route goes to the eBGP peer');
+  t.equal(toE3[0].attributes!.localPref, undefined);
+});
+
+t.test('route reflection: ORIGINATOR_ID and CLUSTER_LIST; loops dropped', async (t) => {
+  const c1 = exportPeer(1, '10.0.0.2', 65000, { rrClient: true });
+  const c2 = exportPeer(2, '10.0.0.3', 65000, { rrClient: true });
+  const n3 = exportPeer(3, '10.0.0.4', 65000);
+  const { rib, sent, announce } = setup([c1, c2, n3]);
+  announce(1, [P1], { asPath: [] });
+  announce(3, [P2], { asPath: [] });
+  rib.flushAll();
+  const toC2 = updates(sent.get(2)!);
+  t.equal(toC2.reduce((n, m) => n + nlriCount(m.nlri), 0), 2, 'a client gets the client route and the non-client route');
+  const fromC1 = toC2.find((m) => m.nlri.words[2] === P1[0])!;
+  t.equal(fromC1.attributes!.originatorId, 1, 'ORIGINATOR_ID: the originating client');
+  t.same(fromC1.attributes!.clusterList, [0x0a000001], 'our cluster ID in CLUSTER_LIST');
+  const toN3 = updates(sent.get(3)!);
+  t.same(toN3.map((m) => m.nlri.words[2]), [P1[0]], 'a non-client gets client routes only');
+  announce(2, [[0x0a030000, 24]], { asPath: [], clusterList: [0x0a000001] });
+  announce(2, [[0x0a040000, 24]], { asPath: [], originatorId: 0x0a000001 });
+  t.equal(rib.v4.prefixes, 2, 'our cluster ID or our router ID in the route: dropped');
+});
+
+t.test('well-known communities', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '10.0.0.3', 65000)]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_EXPORT] });
+  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_ADVERTISE] });
+  rib.flushAll();
+  t.equal(updates(sent.get(2)!).length, 0, 'NO_EXPORT and NO_ADVERTISE: nothing to the other AS');
+  t.same(updates(sent.get(3)!).map((m) => m.nlri.words[2]), [P1[0]], 'NO_EXPORT still goes to iBGP, NO_ADVERTISE nowhere');
+});
+
+t.test('withdrawals are batched; End-of-RIB closes the initial transfer', async (t) => {
+  const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  t.same(sent.get(2)!.map((m) => endOfRib(m)), [0x101], 'End-of-RIB after the (empty) initial transfer');
+  const many = Array.from({ length: 300 }, (_, i) => [0x0a000000 + i * 256, 24]);
+  for (let i = 0; i < 300; i += 3) announce(1, many.slice(i, i + 3), { asPath: [{ type: 2, asns: [65001, 1000 + i] }] });
+  rib.flushAll();
+  const before = sent.get(2)!.length;
+  withdraw(1, many);
+  rib.flushAll();
+  const w = sent.get(2)!.slice(before);
+  t.equal(w.length, 1, '300 withdrawals in one UPDATE');
+  t.equal(nlriCount(w[0].withdrawn), 300);
+  t.equal(rib.v4.trie.size, 0, 'and the trie is empty again');
+});
+
+t.test('a peer that cannot take more: generation stops, state stays, resumes on flush', async (t) => {
+  let open = false;
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)], (i) => i !== 2 || open);
+  const many = Array.from({ length: 20000 }, (_, i) => [0x0b000000 + i * 256, 24]);
+  for (let i = 0; i < many.length; i += 5) announce(1, many.slice(i, i + 5), { asPath: [{ type: 2, asns: [65001, i] }] });
+  rib.flushAll();
+  const stalled = sent.get(2)!.length;
+  t.ok(stalled < 2000, `one chunk generated (${stalled} UPDATEs), then nothing while the transport is full`);
+  t.ok(rib.peerStats(2)!.pending > 15000, 'the rest waits as state (changed prefixes), not as messages');
+  open = true;
+  rib.flush(2);
+  const got = sent.get(2)!.filter((m) => endOfRib(m) === undefined).reduce((n, m) => n + nlriCount(m.nlri), 0);
+  t.equal(got, 20000, 'everything arrives once the peer reads again');
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 20000);
+});
+
+t.test('peer down withdraws its routes and releases attribute sets', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  rib.flushAll();
+  t.equal(rib.attrs.size, 1);
+  rib.peerDown(1);
+  rib.flushAll();
+  t.equal(rib.v4.prefixes, 0);
+  t.equal(rib.attrs.size, 0, 'attribute set freed when no path uses it');
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'withdrawn from the other peer');
+});
