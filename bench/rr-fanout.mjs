@@ -1,0 +1,96 @@
+// Route-reflector fan-out benchmark (npm run bench:rr): one reflector, K iBGP clients (default
+// 200) each announcing four /26 pod CIDRs; the time from the first announcement until every client
+// holds every route, with nodebgp and BIRD (and optionally FRR, GoBGP) as the reflector.
+//   CLIENTS=200 RUNS=3 DUTS=nodebgp,bird npm run bench:rr
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configs, startDut, usage } from './lib/dut.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const K = Number(process.env.CLIENTS ?? 200);
+const RUNS = Number(process.env.RUNS ?? 3);
+const DUTS = (process.env.DUTS ?? 'nodebgp,bird').split(',');
+const tag = `br${process.pid % 10000}`;
+const C = `${tag}c`;
+const D = `${tag}d`;
+const sh = (cmd, args) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+};
+const inNs = (ns, ...args) => sh('ip', ['netns', 'exec', ns, ...args]);
+
+function teardown() {
+  for (const ns of [C, D]) {
+    for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('kill', ['-9', pid]);
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+process.on('exit', teardown);
+
+function setup() {
+  teardown();
+  for (const ns of [C, D]) {
+    sh('ip', ['netns', 'add', ns]);
+    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
+  }
+  sh('ip', ['link', 'add', 'eth0', 'netns', C, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', D]);
+  inNs(D, 'ip', 'addr', 'add', '10.92.0.1/16', 'dev', 'eth0');
+  for (let i = 0; i < K; i++) inNs(C, 'ip', 'addr', 'add', `10.92.${1 + Math.floor(i / 250)}.${1 + (i % 250)}/16`, 'dev', 'eth0');
+  inNs(C, 'ip', 'link', 'set', 'eth0', 'up');
+  inNs(D, 'ip', 'link', 'set', 'eth0', 'up');
+}
+
+const clientAddr = (i) => `10.92.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+
+async function once(dut) {
+  setup();
+  const neighbors = Array.from({ length: K }, (_, i) => ({ address: clientAddr(i), asn: 65000, local: '10.92.0.1', rrClient: true }));
+  const proc = startDut(dut, D, configs({ routerId: '10.92.0.1', neighbors })[dut]);
+  await new Promise((r) => setTimeout(r, 1500));
+  // Clients use consecutive addresses from 10.92.1.1 (the tool counts up within the /24s).
+  const clients = spawn('ip', ['netns', 'exec', C, process.execPath, join(here, 'lib', 'rr-clients.mjs'), '10.92.1.1', String(K), '10.92.0.1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const result = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out')), 120000);
+      createInterface({ input: clients.stdout }).on('line', (l) => {
+        const e = JSON.parse(l);
+        if (e.event === 'done') {
+          clearTimeout(t);
+          resolve(e);
+        }
+      });
+    });
+    return { seconds: result.seconds, ...usage(proc.pid) };
+  } finally {
+    clients.stdin.end();
+    clients.kill('SIGKILL');
+    proc.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+if (K > 250) throw new Error('at most 250 clients (one /24 of client addresses)');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {};
+for (let run = 1; run <= RUNS; run++) {
+  for (const dut of DUTS) {
+    let r;
+    try {
+      r = await once(dut);
+    } catch (e) {
+      r = { seconds: NaN, cpu: NaN, rssMb: NaN, error: e.message };
+    }
+    (results[dut] ??= []).push(r);
+    console.error(`${dut.padEnd(8)} run ${run}: ${r.error ? `failed: ${r.error}` : `${r.seconds.toFixed(3)} s until all ${K} clients hold all ${4 * K} routes`}`);
+  }
+}
+const base = median(results.bird?.map((r) => r.seconds) ?? [NaN]);
+console.log(`\nRoute-reflector fan-out: ${K} clients x 4 /26, medians of ${RUNS} runs`);
+console.log('| reflector | all clients converged | ratio to BIRD | peak RSS |');
+console.log('| --- | --- | --- | --- |');
+for (const dut of DUTS) {
+  const s = median(results[dut].map((r) => r.seconds));
+  console.log(`| ${dut} | ${s.toFixed(3)} s | ${(s / base).toFixed(2)} | ${median(results[dut].map((r) => r.rssMb)).toFixed(0)} MB |`);
+}
