@@ -93,8 +93,9 @@ async function once(dut, n) {
     }
   } finally {
     receiver.kill();
+    proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
     proc.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

@@ -92,6 +92,14 @@ export class Daemon {
     this.#scheduleFlush();
   }
 
+  /** Soft reset out: sends the neighbor everything again. Returns false for an unknown neighbor. */
+  softResetOut(address: string): boolean {
+    const n = this.neighbors.get(address);
+    if (!n) return false;
+    this.rib.resend(n.index);
+    return true;
+  }
+
   withdrawOriginated(prefix: string): void {
     const p = parsePrefix(prefix);
     this.rib.withdrawOriginated(p.afi, p.words, p.length);
@@ -137,6 +145,9 @@ export class Daemon {
           if (m.type === 'update') {
             this.rib.applyUpdate(index, m);
             this.#scheduleFlush();
+          } else if (m.subtype === 0 && (m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
+            // RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again.
+            this.rib.resend(index, m.afi);
           }
         },
         writable: () => this.rib.flush(index),

@@ -20,7 +20,7 @@ export class AttrEntry {
   /** The AS path after the RFC 6793 merge (what loops and policy look at). */
   readonly asPath: AsPath;
   /** Outbound forms per export group key: attributes and encoded octets, made on first use. */
-  out: Map<string, { attrs: PathAttributes; bytes: Buffer; id: number }> | undefined;
+  out: Map<number | string, { attrs: PathAttributes; bytes: Buffer; id: number }> | undefined;
 
   constructor(id: number, attrs: PathAttributes) {
     this.id = id;
@@ -65,6 +65,15 @@ export class AttrTable {
 
   release(e: AttrEntry): void {
     if (--e.refs === 0) this.#byAttrs.delete(e.attrs);
+  }
+
+  readonly #groups = new Map<string, number>();
+
+  /** A small number for an export group key (peers with the same outbound treatment). */
+  groupId(key: string): number {
+    let id = this.#groups.get(key);
+    if (id === undefined) this.#groups.set(key, (id = this.#groups.size + 1));
+    return id;
   }
 
   /** A fresh id for outbound forms (distinct from entry ids only in meaning; shared counter). */

@@ -93,17 +93,18 @@ export function exportAttributes(best: Path, to: ExportPeer): PathAttributes {
  */
 export function outForm(best: Path, to: ExportPeer, table: AttrTable): OutForm {
   const entry = best.entry;
-  // iBGP without next-hop-self keeps each path's own next hop: group by it as well.
-  const keepNh = to.ibgp && !to.nextHopSelf && !best.peer.local;
-  const key = keepNh ? `${to.groupKey}|${best.peer.ibgp ? 'i' : 'e'}|${best.peer.rrClient ? 'c' : ''}` : `${to.groupKey}|${best.peer.ibgp ? 'i' : 'e'}${best.peer.local ? 'l' : ''}|${best.peer.rrClient ? 'c' : ''}`;
-  const reflectKey = to.ibgp && best.peer.ibgp && !best.peer.local ? `|o${best.peer.bgpId}` : '';
-  const k = key + reflectKey;
+  const from = best.peer;
+  // The form depends on the target's export group and on what kind of peer the route came from;
+  // reflected routes also on the originator. A numeric key avoids building a string per prefix.
+  const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0);
+  let key: number | string = table.groupId(to.groupKey) * 8 + kind;
+  if (to.ibgp && from.ibgp && !from.local) key = `${key}|${from.bgpId}`;
   entry.out ??= new Map();
-  let f = entry.out.get(k);
+  let f = entry.out.get(key);
   if (!f) {
     const attrs = exportAttributes(best, to);
     f = { id: table.nextOutId(), attrs, bytes: encodePathAttributes(attrs, to.tx) };
-    entry.out.set(k, f);
+    entry.out.set(key, f);
   }
   return f;
 }

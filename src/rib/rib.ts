@@ -97,6 +97,21 @@ export class Rib {
     this.v6.withdrawPeer(s.peer);
   }
 
+  /**
+   * Soft reset out, or the answer to a ROUTE-REFRESH (RFC 2918): the peer's Adj-RIB-Out forgets
+   * what it sent and queues the whole table again (End-of-RIB after it).
+   */
+  resend(index: number, afi?: AfiCode): void {
+    const s = this.#peers.get(index);
+    if (!s) return;
+    for (const [a, o] of s.out) {
+      if (afi !== undefined && a !== afi) continue;
+      o.reset();
+      o.start();
+    }
+    this.flush(index);
+  }
+
   /** Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. */
   flush(index: number): boolean {
     const s = this.#peers.get(index);

@@ -161,3 +161,15 @@ t.test('peer down withdraws its routes and releases attribute sets', async (t) =
   t.equal(rib.attrs.size, 0, 'attribute set freed when no path uses it');
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'withdrawn from the other peer');
 });
+
+t.test('resend (soft reset out, ROUTE-REFRESH answer) sends the table again with End-of-RIB', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  rib.flushAll();
+  const before = sent.get(2)!.length;
+  rib.resend(2);
+  const again = sent.get(2)!.slice(before);
+  t.equal(again.filter((m) => endOfRib(m) === undefined).reduce((n, m) => n + nlriCount(m.nlri), 0), 2, 'both prefixes again');
+  t.equal(endOfRib(again.at(-1)!), 0x101, 'then End-of-RIB');
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 2);
+});
