@@ -81,16 +81,17 @@ export class AdjRibOut {
     }
     this.#queue = [];
     this.#head = 0;
-    const nodes = this.#advertisedNodes;
+    // Release what was advertised: one pass over the table (a session going down is rare).
+    const advertised = this.#advertised;
     this.#advertised = [];
-    this.#advertisedNodes = [];
-    for (const n of nodes) if (n) this.#unhold(n);
+    const held: RouteNode[] = [];
+    this.#rib.trie.forEach((n) => {
+      if (advertised[n.id]) held.push(n);
+    });
+    for (const n of held) this.#unhold(n);
     this.#count = 0;
     this.#eorPending = false;
   }
-
-  /** The node behind each advertised id, to release them when the session goes down. */
-  #advertisedNodes: (RouteNode | undefined)[] = [];
 
   #unhold(n: RouteNode): void {
     n.value!.holds--;
@@ -134,7 +135,6 @@ export class AdjRibOut {
         for (const n of withdraw) {
           if (this.#advertised[n.id]) this.#count--;
           this.#advertised[n.id] = undefined;
-          this.#advertisedNodes[n.id] = undefined;
           this.#unhold(n);
         }
       }
@@ -144,7 +144,6 @@ export class AdjRibOut {
         for (const n of nodes) {
           if (!this.#advertised[n.id]) this.#count++;
           this.#advertised[n.id] = form;
-          this.#advertisedNodes[n.id] = n;
         }
         this.sentPrefixes += nodes.length;
       }
@@ -177,9 +176,9 @@ export class AdjRibOut {
       words[b + 1] = n.len;
       words[b + 2] = n.w0;
       if (st === 6) {
-        words[b + 3] = n.w1;
-        words[b + 4] = n.w2;
-        words[b + 5] = n.w3;
+        words[b + 3] = n.word(1);
+        words[b + 4] = n.word(2);
+        words[b + 5] = n.word(3);
       }
     });
     return { afi: this.afi, addPath: false, words };

@@ -19,8 +19,10 @@ export class AttrEntry {
   readonly clusterListLen: number;
   /** The AS path after the RFC 6793 merge (what loops and policy look at). */
   readonly asPath: AsPath;
-  /** Outbound forms per export group key: attributes and encoded octets, made on first use. */
-  out: Map<number | string, { attrs: PathAttributes; bytes: Buffer; id: number }> | undefined;
+  /** Outbound forms per export group key (encoded octets), made on first use: the first in place. */
+  outKey: number | string | undefined;
+  outForm: { readonly id: number; readonly bytes: Buffer } | undefined;
+  outMore: Map<number | string, { readonly id: number; readonly bytes: Buffer }> | undefined;
 
   constructor(id: number, attrs: PathAttributes) {
     this.id = id;

@@ -24,9 +24,9 @@ export interface ExportPeer extends RibPeer {
   readonly groupKey: string;
 }
 
+/** An outbound attribute set as sent: its encoded octets (what the Adj-RIB-Out compares and packs). */
 export interface OutForm {
   readonly id: number;
-  readonly attrs: PathAttributes;
   readonly bytes: Buffer;
 }
 
@@ -99,12 +99,17 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable): OutForm {
   const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0);
   let key: number | string = table.groupId(to.groupKey) * 8 + kind;
   if (to.ibgp && from.ibgp && !from.local) key = `${key}|${from.bgpId}`;
-  entry.out ??= new Map();
-  let f = entry.out.get(key);
+  // Most sets go to one export group: the first form sits in the entry, others in a map.
+  if (entry.outKey === key) return entry.outForm!;
+  let f = entry.outMore?.get(key);
   if (!f) {
-    const attrs = exportAttributes(best, to);
-    f = { id: table.nextOutId(), attrs, bytes: encodePathAttributes(attrs, to.tx) };
-    entry.out.set(key, f);
+    f = { id: table.nextOutId(), bytes: encodePathAttributes(exportAttributes(best, to), to.tx) };
+    if (entry.outForm === undefined) {
+      entry.outKey = key;
+      entry.outForm = f;
+    } else {
+      (entry.outMore ??= new Map()).set(key, f);
+    }
   }
   return f;
 }

@@ -10,15 +10,26 @@ import type { Path, RibPeer } from './path.js';
 import { PrefixTrie, type TrieNode } from './trie.js';
 
 export class RouteEntry {
-  paths: Path[];
-  best: Path | null = null;
+  /** The best path; with a single candidate, the only one (most prefixes: no array then). */
+  best: Path | null;
+  /** Every candidate path, when there are two or more. */
+  others: Path[] | null = null;
   /** The multipath set when it has more than the best path. */
   multipath: readonly Path[] | null = null;
   /** Peers that advertised this prefix or have it queued: the node stays until they are done. */
   holds = 0;
 
   constructor(first: Path) {
-    this.paths = [first];
+    this.best = first;
+  }
+
+  /** The candidate paths (a new array when there is one). */
+  get paths(): readonly Path[] {
+    return this.others ?? (this.best ? [this.best] : []);
+  }
+
+  get count(): number {
+    return this.others ? this.others.length : this.best ? 1 : 0;
   }
 }
 
@@ -58,21 +69,39 @@ export class LocRib {
     const node = this.trie.ensure(w0, w1, w2, w3, len);
     const e = node.value;
     if (!e) {
-      const entry = new RouteEntry(path);
-      this.trie.set(node, entry);
+      this.trie.set(node, new RouteEntry(path));
       this.#paths++;
       this.#prefixes++;
-      entry.best = path;
       this.#sink.changed(node, null);
       return;
     }
-    const i = e.paths.findIndex((p) => p.peer === path.peer && p.pathId === path.pathId);
+    const previous = e.best;
+    if (!e.others) {
+      if (previous && previous.peer === path.peer && previous.pathId === path.pathId) {
+        // The same path again (an implicit withdrawal and re-announcement): replace it.
+        this.attrs.release(previous.entry);
+        e.best = path;
+        this.#sink.changed(node, previous);
+        return;
+      }
+      if (!previous) {
+        e.best = path;
+        this.#paths++;
+        this.#prefixes++;
+        this.#sink.changed(node, null);
+        return;
+      }
+      e.others = [previous, path];
+      this.#paths++;
+      this.#reselect(node, e);
+      return;
+    }
+    const i = e.others.findIndex((p) => p.peer === path.peer && p.pathId === path.pathId);
     if (i >= 0) {
-      this.attrs.release(e.paths[i].entry);
-      e.paths[i] = path;
+      this.attrs.release(e.others[i].entry);
+      e.others[i] = path;
     } else {
-      if (e.paths.length === 0) this.#prefixes++;
-      e.paths.push(path);
+      e.others.push(path);
       this.#paths++;
     }
     this.#reselect(node, e);
@@ -83,44 +112,61 @@ export class LocRib {
     const node = this.trie.get(w0, w1, w2, w3, len);
     const e = node?.value;
     if (!node || !e) return;
-    const i = e.paths.findIndex((p) => p.peer === peer && p.pathId === pathId);
-    if (i < 0) return;
-    this.#remove(node, e, i);
+    this.#remove(node, e, (p) => p.peer === peer && p.pathId === pathId);
   }
 
   /** Removes every path learned from `peer` (session down); returns how many. */
   withdrawPeer(peer: RibPeer, onlyStale = false): number {
-    let n = 0;
+    const match = (p: Path) => p.peer === peer && (!onlyStale || p.stale);
     const hits: RouteNode[] = [];
     this.trie.forEach((node) => {
-      if (node.value!.paths.some((p) => p.peer === peer && (!onlyStale || p.stale))) hits.push(node);
-    });
-    for (const node of hits) {
       const e = node.value!;
-      for (let i = e.paths.length - 1; i >= 0; i--) {
-        const p = e.paths[i];
-        if (p.peer === peer && (!onlyStale || p.stale)) {
-          this.#remove(node, e, i);
-          n++;
-        }
-      }
-    }
+      if (e.others ? e.others.some(match) : e.best !== null && match(e.best)) hits.push(node);
+    });
+    let n = 0;
+    for (const node of hits) n += this.#remove(node, node.value!, match);
     return n;
   }
 
-  #remove(node: RouteNode, e: RouteEntry, i: number): void {
-    this.attrs.release(e.paths[i].entry);
-    e.paths.splice(i, 1);
-    this.#paths--;
-    if (e.paths.length === 0) this.#prefixes--;
+  /** Removes the paths `match` selects; returns how many. */
+  #remove(node: RouteNode, e: RouteEntry, match: (p: Path) => boolean): number {
+    if (!e.others) {
+      const only = e.best;
+      if (!only || !match(only)) return 0;
+      this.attrs.release(only.entry);
+      e.best = null;
+      this.#paths--;
+      this.#prefixes--;
+      this.#sink.changed(node, only);
+      this.release(node);
+      return 1;
+    }
+    const kept = e.others.filter((p) => !match(p));
+    const removed = e.others.length - kept.length;
+    if (removed === 0) return 0;
+    for (const p of e.others) if (match(p)) this.attrs.release(p.entry);
+    this.#paths -= removed;
+    if (kept.length === 0) this.#prefixes--;
+    e.others = kept.length > 1 ? kept : null;
+    if (kept.length <= 1) {
+      const previous = e.best;
+      const hadMulti = e.multipath !== null;
+      e.best = kept[0] ?? null;
+      e.multipath = null;
+      if (previous !== e.best || hadMulti) this.#sink.changed(node, previous);
+      this.release(node);
+      return removed;
+    }
     this.#reselect(node, e);
+    return removed;
   }
 
   #reselect(node: RouteNode, e: RouteEntry): void {
     const previous = e.best;
     const prevMulti = e.multipath;
-    e.best = selectBest(e.paths, this.options);
-    const multi = e.best && e.paths.length > 1 ? selectMultipath(e.best, e.paths, this.options) : [];
+    const candidates = e.others ?? (e.best ? [e.best] : []);
+    e.best = selectBest(candidates, this.options);
+    const multi = e.best && candidates.length > 1 ? selectMultipath(e.best, candidates, this.options) : [];
     e.multipath = multi.length > 1 ? multi : null;
     const multiChanged = (prevMulti?.length ?? 0) !== (e.multipath?.length ?? 0) || (prevMulti !== null && e.multipath !== null && prevMulti.some((p, k) => p !== e.multipath![k]));
     if (previous !== e.best || multiChanged) this.#sink.changed(node, previous);
@@ -130,7 +176,7 @@ export class LocRib {
   /** Drops the trie node of an entry with no paths once no peer holds it any more. */
   release(node: RouteNode): void {
     const e = node.value;
-    if (e && e.paths.length === 0 && e.holds === 0) this.trie.clear(node);
+    if (e && e.best === null && e.others === null && e.holds === 0) this.trie.clear(node);
   }
 
   /** Re-runs the decision on every entry (after a change of decision options). */
