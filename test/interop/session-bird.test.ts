@@ -2,6 +2,7 @@
 // Established on both sides (birdc agrees); TCP-MD5 with the right, a wrong and no password.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
+import { sessionPeer } from '../helpers/session-config.js';
 import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
 import { Bird, until } from '../helpers/peers.js';
 
@@ -31,12 +32,7 @@ protocol bgp ibgp6 {
 }
 `;
 
-const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => ({
-  remoteAddress,
-  open: { localAs, routerId: ME4, remoteAs, holdTime: 9, minHoldTime: 3, afiSafis: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }], extendedMessage: true },
-  timers: { connectRetryTime: 2, idleHoldTime: 0.5, idleHoldMaxTime: 2 },
-  ...extra,
-});
+const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => sessionPeer(ME4, remoteAddress, localAs, remoteAs, extra);
 
 const established = (bird: Bird, proto: string) => /Established/.test(bird.birdc(`show protocols ${proto}`));
 

@@ -3,6 +3,7 @@
 // reconnected; a wrong remote AS gets 2/2; TCP-MD5 and GTSM.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
+import { sessionPeer } from '../helpers/session-config.js';
 import { createNamespace, destroyNamespace, inNs, link, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 import { Capture } from '../helpers/capture.js';
@@ -36,12 +37,7 @@ ${extra}
  exit-address-family
 `;
 
-const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => ({
-  remoteAddress,
-  open: { localAs, routerId: ME4, remoteAs, holdTime: 9, minHoldTime: 3, afiSafis: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }], extendedMessage: true, hostname: 'nodebgp-test' },
-  timers: { connectRetryTime: 2, idleHoldTime: 0.5, idleHoldMaxTime: 2 },
-  ...extra,
-});
+const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => sessionPeer(ME4, remoteAddress, localAs, remoteAs, extra);
 
 t.before(() => {
   createNamespace(A);

@@ -2,6 +2,7 @@
 // Established on both sides (`gobgp neighbor` agrees).
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
+import { sessionPeer } from '../helpers/session-config.js';
 import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
 import { Gobgp, until } from '../helpers/peers.js';
 
@@ -42,11 +43,7 @@ const toml = `
       afi-safi-name = "ipv6-unicast"
 `;
 
-const peer = (remoteAddress: string, localAs: number, remoteAs: number) => ({
-  remoteAddress,
-  open: { localAs, routerId: ME4, remoteAs, holdTime: 9, minHoldTime: 3, afiSafis: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }], extendedMessage: true },
-  timers: { connectRetryTime: 2, idleHoldTime: 0.5, idleHoldMaxTime: 2 },
-});
+const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => sessionPeer(ME4, remoteAddress, localAs, remoteAs, extra);
 
 t.before(() => {
   createNamespace(A);
