@@ -8,3 +8,4 @@ export * from './reflection.js';
 export * from './export.js';
 export * from './adj-rib-out.js';
 export * from './rib.js';
+export * from './policy/index.js';
