@@ -1,5 +1,5 @@
-// One TCP connection of a session: framing, decoding with the session's receive context, message
-// counters by type, and writes with backpressure. Reports to its owner; decides nothing.
+// One TCP connection of a session: framing, decoding with the session's receive context, and
+// writes with backpressure. Reports to its owner; decides nothing.
 // Must not import rib, api, daemon, pino or prom-client.
 
 import type { Socket } from 'node:net';
@@ -23,8 +23,6 @@ export function emptyCounters(): MessageCounters {
   return { open: 0, update: 0, notification: 0, keepalive: 0, 'route-refresh': 0 };
 }
 
-const TYPE_KIND: Record<number, MessageKind> = { 1: 'open', 2: 'update', 3: 'notification', 4: 'keepalive', 5: 'route-refresh' };
-
 export interface ConnectionEvents {
   /** A whole message decoded, or the protocol error its octets raised. */
   message(conn: Connection, msg: BgpMessage, frame: Buffer): void;
@@ -46,8 +44,6 @@ export class Connection {
   /** The peer's OPEN on this connection, once received (collision resolution reads it). */
   peerOpen: Extract<BgpMessage, { type: 'open' }> | undefined;
   openSent = false;
-  readonly received = emptyCounters();
-  readonly sent = emptyCounters();
   /** True after a write that the socket could not take at once, until 'drain'. */
   blocked = false;
 
@@ -88,8 +84,6 @@ export class Connection {
     }
     for (const frame of frames) {
       if (this.#closed) return;
-      const kind = TYPE_KIND[frame[18]];
-      this.received[kind]++;
       let msg: BgpMessage;
       try {
         msg = decodeMessage(frame, this.#rx, this.#cache);
@@ -105,16 +99,7 @@ export class Connection {
   }
 
   /** Writes whole messages; returns false when the socket buffer is full (wait for `drained`). */
-  send(buf: Buffer, kind: MessageKind): boolean {
-    if (this.#closed) return false;
-    this.sent[kind]++;
-    const ok = this.socket.write(buf);
-    if (!ok) this.blocked = true;
-    return ok;
-  }
-
-  /** Writes octets holding whole messages already counted by the caller; false when the socket is full. */
-  sendRaw(buf: Buffer): boolean {
+  send(buf: Buffer): boolean {
     if (this.#closed) return false;
     const ok = this.socket.write(buf);
     if (!ok) this.blocked = true;

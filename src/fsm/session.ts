@@ -162,7 +162,7 @@ export class Session {
   requestRefresh(afi: number, safi: number, subtype = 0): boolean {
     const n = this.#state.negotiated;
     if (this.#state.name !== 'Established' || !n?.routeRefresh || !this.#conn) return false;
-    this.#conn.send(encodeRouteRefresh({ type: 'route-refresh', afi, safi, subtype }), 'route-refresh');
+    this.#conn.send(encodeRouteRefresh({ type: 'route-refresh', afi, safi, subtype }));
     this.#sent['route-refresh']++;
     return true;
   }
@@ -185,7 +185,7 @@ export class Session {
       this.#sent[kind]++;
     }
     // One socket write for the batch: thousands of small writes cost more than the copy.
-    const ok = this.#conn.sendRaw(messages.length === 1 ? messages[0] : Buffer.concat(messages));
+    const ok = this.#conn.send(messages.length === 1 ? messages[0] : Buffer.concat(messages));
     if (!ok) this.#blocked();
     return ok;
   }
@@ -233,14 +233,14 @@ export class Session {
     }
     if (s.name === 'Established') {
       // RFC 4271 6.8: a collision with an Established session closes the new connection.
-      conn.send(CEASE_COLLISION, 'notification');
+      conn.send(CEASE_COLLISION);
       conn.close();
       return;
     }
     // OpenSent / OpenConfirm (or DelayOpen): keep it until its OPEN says which one survives.
     this.#pending?.destroy();
     this.#pending = conn;
-    conn.send(this.#ourOpenBytes, 'open');
+    conn.send(this.#ourOpenBytes);
     conn.openSent = true;
   }
 
@@ -294,18 +294,18 @@ export class Session {
       }
       case 'send-open':
         if (this.#conn && !this.#conn.openSent) {
-          this.#conn.send(this.#ourOpenBytes, 'open');
+          this.#conn.send(this.#ourOpenBytes);
           this.#conn.openSent = true;
           this.#sent.open++;
         }
         return;
       case 'send-keepalive':
-        this.#conn?.send(KEEPALIVE, 'keepalive');
+        this.#conn?.send(KEEPALIVE);
         this.#sent.keepalive++;
         return;
       case 'send-notification': {
         const n: NotificationMessage = { type: 'notification', code: a.code, subcode: a.subcode, data: a.data };
-        this.#conn?.send(encodeNotification(n), 'notification');
+        this.#conn?.send(encodeNotification(n));
         this.#sent.notification++;
         this.#lastSent = n;
         this.#events.notification?.('sent', n);
@@ -411,7 +411,7 @@ export class Session {
     this.#events.wireError?.(err, frame);
     const error = { code: err.code, subcode: err.subcode, data: err.data };
     if (conn === this.#pending) {
-      conn.send(encodeNotification({ type: 'notification', ...error }), 'notification');
+      conn.send(encodeNotification({ type: 'notification', ...error }));
       conn.close();
       this.#pending = undefined;
       return;
@@ -469,7 +469,7 @@ export class Session {
         this.#resolveCollision(msg.bgpId);
       } else {
         // RFC 4271 6.8: a collision with an Established session closes the new connection.
-        conn.send(CEASE_COLLISION, 'notification');
+        conn.send(CEASE_COLLISION);
         conn.close();
         this.#pending = undefined;
       }
@@ -494,12 +494,12 @@ export class Session {
     const keep = collisionSurvivor(o.routerId, remoteId, o.localAs, this.#peerAsHint());
     this.#events.collision?.(keep);
     if (current.direction === keep) {
-      pending.send(CEASE_COLLISION, 'notification');
+      pending.send(CEASE_COLLISION);
       pending.close();
       this.#pending = undefined;
       return false;
     }
-    current.send(CEASE_COLLISION, 'notification');
+    current.send(CEASE_COLLISION);
     current.close();
     this.#adoptPending();
     return true;
