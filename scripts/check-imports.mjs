@@ -15,7 +15,7 @@ const ALLOWED_LAYERS = {
   bfd: ['bfd', 'wire'],
   rib: ['rib', 'wire'],
   fib: ['fib', 'wire'],
-  config: ['config', 'wire'],
+  config: ['config', 'rib', 'wire'],
   daemon: ['daemon', 'config', 'fsm', 'bfd', 'rib', 'fib', 'wire'],
   api: ['api', 'daemon', 'config', 'wire'],
 };

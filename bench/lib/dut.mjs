@@ -12,7 +12,7 @@ export function configs({ routerId, neighbors }) {
   // neighbors: [{ address, asn, local }] where local is our address on that link
   return {
     nodebgp: JSON.stringify({
-      asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240,
+      asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false,
       neighbors: neighbors.map((n) => ({ address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1 }, ...(n.rrClient ? { routeReflectorClient: true } : {}) })),
     }),
     bird: `router id ${routerId};

@@ -37,6 +37,60 @@ export interface NeighborConfig {
   readonly nextHopIpv6?: string;
   /** false: configured but administratively down. */
   readonly enabled?: boolean;
+  /** Route-map names applied to what we accept from and send to this neighbor. */
+  readonly importPolicy?: string;
+  readonly exportPolicy?: string;
+}
+
+export interface PrefixListEntryConfig {
+  readonly seq: number;
+  readonly action: 'permit' | 'deny';
+  readonly prefix: string;
+  readonly ge?: number;
+  readonly le?: number;
+}
+
+export interface CommunityListEntryConfig {
+  readonly action: 'permit' | 'deny';
+  /** Standard: all of these must be present. */
+  readonly communities?: readonly string[];
+  /** Expanded: a regular expression over the communities as text. */
+  readonly regex?: string;
+}
+
+export interface RouteMapEntryConfig {
+  readonly seq: number;
+  readonly action: 'permit' | 'deny';
+  readonly match?: {
+    readonly prefixList?: string;
+    readonly community?: string;
+    readonly asPath?: string;
+    readonly nextHopPrefixList?: string;
+    readonly sourcePeer?: string;
+    readonly origin?: 'igp' | 'egp' | 'incomplete';
+  };
+  readonly set?: {
+    readonly localPref?: number;
+    readonly metric?: number | string;
+    readonly community?: readonly string[];
+    readonly communityAdditive?: boolean;
+    readonly communityNone?: boolean;
+    readonly communityDelete?: string;
+    readonly asPathPrepend?: readonly number[];
+    readonly asPathPrependLastAs?: number;
+    readonly nextHop?: string;
+    readonly weight?: number;
+    readonly origin?: 'igp' | 'egp' | 'incomplete';
+  };
+  /** FRR `on-match next` ('next') or `on-match goto N` (N). */
+  readonly onMatch?: 'next' | number;
+}
+
+export interface PolicyConfig {
+  readonly prefixLists?: Readonly<Record<string, readonly PrefixListEntryConfig[]>>;
+  readonly communityLists?: Readonly<Record<string, readonly CommunityListEntryConfig[]>>;
+  readonly asPathLists?: Readonly<Record<string, readonly { readonly action: 'permit' | 'deny'; readonly regex: string }[]>>;
+  readonly routeMaps?: Readonly<Record<string, readonly RouteMapEntryConfig[]>>;
 }
 
 export interface OriginateConfig {
@@ -57,4 +111,7 @@ export interface DaemonConfig {
   readonly maximumPaths?: { readonly ebgp?: number; readonly ibgp?: number };
   readonly neighbors: readonly NeighborConfig[];
   readonly originate?: readonly OriginateConfig[];
+  /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
+  readonly ebgpRequiresPolicy?: boolean;
+  readonly policy?: PolicyConfig;
 }

@@ -4,10 +4,11 @@
 
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { type Clock, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type ExportPeer, Rib, addressOctets } from '../rib/index.js';
+import { type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
 import { Afi, AttributeCache, Safi } from '../wire/index.js';
 
 export interface NeighborRuntime {
@@ -56,7 +57,13 @@ export class Daemon {
         maxPathsEbgp: config.maximumPaths?.ebgp ?? 1,
         maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
       },
+      policies: buildPolicySet(config.policy),
     });
+    for (const n of config.neighbors) {
+      for (const name of [n.importPolicy, n.exportPolicy]) {
+        if (name !== undefined && !this.rib.options.policies.routeMaps.has(name)) throw new Error(`neighbor ${n.address}: route-map "${name}" is not defined`);
+      }
+    }
     config.neighbors.forEach((n, i) => this.#addNeighbor(n, i + 1));
     const listen = config.listen ?? {};
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, neighborRouter(new Map([...this.neighbors].map(([a, n]) => [a, n.session]))));
@@ -184,7 +191,17 @@ export class Daemon {
       groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}`,
     };
     r.up = true;
-    this.rib.peerUp(peer, { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined }, neg.afiSafis, (msgs) => r.session.send(msgs));
+    const importMap = this.#policyFor(n.importPolicy, neg.ibgp);
+    this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined, importMap }, neg.afiSafis, (msgs) => r.session.send(msgs));
+  }
+
+  /**
+   * The route-map for one direction of a neighbor. RFC 8212: an eBGP neighbor with no policy
+   * exchanges nothing (as FRR's ebgp-requires-policy) unless `ebgpRequiresPolicy: false`.
+   */
+  #policyFor(name: string | undefined, ibgp: boolean): RouteMap | 'deny' | undefined {
+    if (name !== undefined) return this.rib.options.policies.routeMaps.get(name);
+    return !ibgp && (this.config.ebgpRequiresPolicy ?? true) ? 'deny' : undefined;
   }
 
   #down(r: NeighborRuntime): void {

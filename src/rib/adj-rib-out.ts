@@ -8,6 +8,9 @@ import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfR
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
+import { AttrEntry } from './attr-table.js';
+import { Path } from './path.js';
+import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
 
 /** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
 export type Sender = (messages: Buffer[]) => boolean;
@@ -29,11 +32,34 @@ export class AdjRibOut {
   #eorPending = false;
   sentPrefixes = 0;
 
-  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable) {
+  readonly #policy: PolicyContext | undefined;
+  /** Attribute entries for export-policy outputs, by output object (they are shared, see PolicyCache). */
+  readonly #derived = new WeakMap<object, AttrEntry>();
+
+  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy?: PolicyContext) {
     this.peer = peer;
     this.afi = afi;
     this.#rib = rib;
     this.#table = table;
+    this.#policy = policy;
+  }
+
+  /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
+  #formFor(node: RouteNode): OutForm | undefined {
+    const best = node.value?.best ?? null;
+    if (!best || !mayExport(best, this.peer)) return undefined;
+    const map = this.peer.exportMap;
+    if (map === undefined) return outForm(best, this.peer, this.#table);
+    if (map === 'deny' || !this.#policy) return undefined;
+    const r = evaluateRouteMap(map, {
+      afi: this.afi, words: [node.w0, node.word(1), node.word(2), node.word(3)], length: node.len, attrs: best.entry.attrs,
+      asPath: best.entry.asPath, nextHop: best.nextHop, peerAddress: best.peer.address, weight: best.weight,
+    }, { ...this.#policy, selfNextHop: { ipv4: this.peer.localIpv4, ipv6: this.peer.localIpv6 } });
+    if (r.verdict === 'deny') return undefined;
+    if (r.attrs === best.entry.attrs) return outForm(best, this.peer, this.#table);
+    let entry = this.#derived.get(r.attrs);
+    if (!entry) this.#derived.set(r.attrs, (entry = new AttrEntry(this.#table.nextOutId(), r.attrs)));
+    return outForm(new Path(best.peer, best.pathId, entry, r.nextHop, r.weight), this.peer, this.#table);
   }
 
   /** Prefixes currently advertised to the peer (pfxSnt). */
@@ -111,9 +137,7 @@ export class AdjRibOut {
       for (let i = this.#head; i < end; i++) {
         const node = this.#queue[i];
         this.#queued[node.id] = 0;
-        const e = node.value;
-        const best = e?.best ?? null;
-        const form = best && mayExport(best, this.peer) ? outForm(best, this.peer, this.#table) : undefined;
+        const form = this.#formFor(node);
         const before = this.#advertised[node.id];
         if (form === before) {
           if (!before) this.#unhold(node); // was held by the queue only

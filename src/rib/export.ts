@@ -10,6 +10,7 @@ import {
 import type { AttrTable } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
 import { reflect, reflects } from './reflection.js';
+import type { RouteMap } from './policy/types.js';
 
 /** An outgoing peer as export sees it. Peers with equal `groupKey` get identical attributes. */
 export interface ExportPeer extends RibPeer {
@@ -22,6 +23,8 @@ export interface ExportPeer extends RibPeer {
   readonly nextHopSelf: boolean;
   readonly tx: CodecContext;
   readonly groupKey: string;
+  /** Export route-map; 'deny' sends nothing (RFC 8212 for eBGP without policy). */
+  readonly exportMap?: RouteMap | 'deny';
 }
 
 /** An outbound attribute set as sent: its encoded octets (what the Adj-RIB-Out compares and packs). */

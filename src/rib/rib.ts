@@ -5,7 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, stride,
+  Afi, type AfiCode, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type Sender } from './adj-rib-out.js';
 import { AttrTable } from './attr-table.js';
@@ -14,12 +14,16 @@ import type { ExportPeer } from './export.js';
 import { LocRib, type RouteNode } from './loc-rib.js';
 import { Path, type RibPeer, addressOctets } from './path.js';
 import { reflectionLoop } from './reflection.js';
+import { type PolicySet, type RouteMap, PolicyCache, evaluateRouteMap } from './policy/index.js';
+
+const NO_POLICIES: PolicySet = { prefixLists: new Map(), communityLists: new Map(), largeCommunityLists: new Map(), asPathLists: new Map(), routeMaps: new Map() };
 
 export interface RibOptions {
   readonly localAs: number;
   readonly routerId: number;
   readonly clusterId: number;
   readonly decision: DecisionOptions;
+  readonly policies: PolicySet;
 }
 
 export interface PeerIngress {
@@ -27,6 +31,8 @@ export interface PeerIngress {
   readonly allowasIn: number;
   /** Our own addresses on the session: a route with one of them as next hop is ignored. */
   readonly localIpv4: number | undefined;
+  /** Import route-map; 'deny' accepts nothing (RFC 8212 for eBGP without policy). */
+  readonly importMap?: RouteMap | 'deny';
 }
 
 export interface RibListener {
@@ -51,10 +57,12 @@ export class Rib {
   readonly options: RibOptions;
   readonly local: RibPeer;
   readonly #peers = new Map<number, PeerState>();
+  /** Policy outputs shared between routes with the same attributes. */
+  readonly policyCache = new PolicyCache();
   readonly #listeners: RibListener[] = [];
 
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
-    this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, ...options };
+    this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
     const sink = (afi: AfiCode) => ({ changed: (node: RouteNode, previous: Path | null) => this.#changed(afi, node, previous) });
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
@@ -80,7 +88,7 @@ export class Rib {
   peerUp(peer: ExportPeer, ingress: PeerIngress, afiSafis: readonly number[], send: Sender): void {
     const out = new Map<AfiCode, AdjRibOut>();
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs));
+      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, { policies: this.options.policies, cache: this.policyCache }));
     }
     this.#peers.set(peer.index, { peer, ingress, out, send, received: new Map() });
     for (const o of out.values()) o.start();
@@ -189,10 +197,13 @@ export class Rib {
   }
 
   #announceBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {
+    const map = s.ingress.importMap;
+    if (map === 'deny') return this.#withdrawBlock(s, block);
     const rib = this.table(block.afi);
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
+    if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map);
     const entry = this.attrs.acquire(attrs);
     entry.refs += count - 1;
     for (let i = 0, b = 0; i < count; i++, b += st) {
@@ -201,6 +212,27 @@ export class Rib {
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
     s.received.set(block.afi, (s.received.get(block.afi) ?? 0) + count);
+  }
+
+  /** Import policy per prefix; denied prefixes are withdrawn (they may have been accepted before). */
+  #announceWithPolicy(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, map: RouteMap): void {
+    const rib = this.table(block.afi);
+    const st = stride(block.afi);
+    const w = block.words;
+    const asPath = mergeAs4Path(attrs) ?? [];
+    const ctx = { policies: this.options.policies, cache: this.policyCache };
+    let accepted = 0;
+    for (let b = 0; b < w.length; b += st) {
+      const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
+      const r = evaluateRouteMap(map, { afi: block.afi, words, length: w[b + 1], attrs, asPath, nextHop, peerAddress: s.peer.address, weight: 0 }, ctx);
+      if (r.verdict === 'deny') {
+        rib.withdraw(words[0], words[1], words[2], words[3], w[b + 1], s.peer, w[b]);
+        continue;
+      }
+      rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs), r.nextHop, r.weight));
+      accepted++;
+    }
+    s.received.set(block.afi, (s.received.get(block.afi) ?? 0) + accepted);
   }
 
   #withdrawBlock(s: PeerState, block: NlriBlock): void {

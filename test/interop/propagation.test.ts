@@ -52,6 +52,7 @@ protocol bgp n4 {
 
 const daemonConfig = {
   asn: 65000,
+  ebgpRequiresPolicy: false,
   routerId: '10.86.0.1',
   listen: { addresses: ['0.0.0.0'] },
   maximumPaths: { ebgp: 4 },

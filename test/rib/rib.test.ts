@@ -173,3 +173,41 @@ t.test('resend (soft reset out, ROUTE-REFRESH answer) sends the table again with
   t.equal(endOfRib(again.at(-1)!), 0x101, 'then End-of-RIB');
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 2);
 });
+
+t.test('import and export route-maps, and RFC 8212 deny when there is none', async (t) => {
+  const { buildPolicySet } = await import('../../src/config/policy.js');
+  const policies = buildPolicySet({
+    prefixLists: { 'K8S-PODS': [{ seq: 5, action: 'deny', prefix: '0.0.0.0/0' }, { seq: 10, action: 'permit', prefix: '10.244.0.0/16', le: 26 }] },
+    routeMaps: {
+      'ACCEPT-K8S': [{ seq: 10, action: 'permit', match: { prefixList: 'K8S-PODS' }, set: { localPref: 200 } }],
+      'EXPORT-TAG': [{ seq: 10, action: 'permit', set: { community: ['64512:100'], asPathPrepend: [65000, 65000] } }],
+    },
+  });
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001, policies });
+  const sent: UpdateMessage[] = [];
+  const deniedOut: UpdateMessage[] = [];
+  rib.peerUp(exportPeer(1, '192.0.2.1', 65001), { allowasIn: 0, localIpv4: undefined, importMap: policies.routeMaps.get('ACCEPT-K8S') }, [0x101], () => true);
+  rib.peerUp({ ...exportPeer(2, '192.0.2.2', 65002), exportMap: policies.routeMaps.get('EXPORT-TAG') }, { allowasIn: 0, localIpv4: undefined, importMap: 'deny' }, [0x101], (m) => {
+    for (const b of m) sent.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
+    return true;
+  });
+  rib.peerUp({ ...exportPeer(3, '192.0.2.3', 65003), exportMap: 'deny' }, { allowasIn: 0, localIpv4: undefined, importMap: 'deny' }, [0x101], (m) => {
+    for (const b of m) deniedOut.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
+    return true;
+  });
+  const announce = (from: number, prefixes: number[][]) => rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65000 + from] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])) });
+  announce(1, [[0x0af40100, 26], [0, 0], [0x0af40200, 27]]);
+  announce(2, [[0x0b000000, 24]]);
+  rib.flushAll();
+  t.equal(rib.v4.prefixes, 1, 'ACCEPT-K8S: the /26 in; the default route and the /27 out; RFC 8212 drops all from peer 2');
+  t.equal(rib.v4.trie.lookup(0x0af40101, 0, 0, 0)?.value?.best?.entry.localPref, 200, 'set local-preference');
+  const out = updates(sent);
+  t.equal(out.length, 1);
+  t.same(out[0].attributes!.asPath, [{ type: 2, asns: [65000, 65000, 65000, 65001] }], 'prepend from the export map, then our AS');
+  t.same(out[0].attributes!.communities, [parseCommunity64512100()], 'community set on export');
+  t.equal(updates(deniedOut).length, 0, 'RFC 8212: nothing exported without a policy');
+});
+
+function parseCommunity64512100(): number {
+  return ((64512 << 16) | 100) >>> 0;
+}
