@@ -37,6 +37,8 @@ export interface NeighborConfig {
   readonly nextHopIpv6?: string;
   /** false: configured but administratively down. */
   readonly enabled?: boolean;
+  /** Max-prefix, per address family (FRR's maximum-prefix): applies to each family it names, or to every family. */
+  readonly maxPrefix?: MaxPrefixConfig | Partial<Record<AddressFamilyName, MaxPrefixConfig>>;
   /** Route-map names applied to what we accept from and send to this neighbor. */
   readonly importPolicy?: string;
   readonly exportPolicy?: string;
@@ -91,6 +93,17 @@ export interface PolicyConfig {
   readonly communityLists?: Readonly<Record<string, readonly CommunityListEntryConfig[]>>;
   readonly asPathLists?: Readonly<Record<string, readonly { readonly action: 'permit' | 'deny'; readonly regex: string }[]>>;
   readonly routeMaps?: Readonly<Record<string, readonly RouteMapEntryConfig[]>>;
+}
+
+export interface MaxPrefixConfig {
+  /** Accepted prefixes allowed (after import policy). */
+  readonly limit: number;
+  /** Percent of the limit at which a warning is raised (default 75). */
+  readonly warningThreshold?: number;
+  /** Seconds before the session is started again after a teardown; 0 (default): stays down. */
+  readonly restartAfter?: number;
+  /** Only warn, never tear down. */
+  readonly warningOnly?: boolean;
 }
 
 export interface OriginateConfig {

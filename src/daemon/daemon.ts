@@ -16,12 +16,16 @@ export interface NeighborRuntime {
   readonly config: NeighborConfig;
   readonly session: Session;
   up: boolean;
+  /** AFIs whose max-prefix warning was raised in this session. */
+  readonly warned: Set<number>;
 }
 
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
 export interface DaemonEvents {
   sessionState?(neighbor: string, from: string, to: string): void;
   sessionDown?(neighbor: string, reason: string): void;
+  /** A neighbor crossed its max-prefix warning threshold, or its limit (and was torn down unless warning-only). */
+  maxPrefix?(neighbor: string, afi: string, count: number, limit: number, action: 'warning' | 'teardown'): void;
 }
 
 export interface DaemonOptions {
@@ -151,6 +155,7 @@ export class Daemon {
         message: (m) => {
           if (m.type === 'update') {
             this.rib.applyUpdate(index, m);
+            this.#checkMaxPrefix(runtime);
             this.#scheduleFlush();
           } else if (m.subtype === 0 && (m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
             // RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again.
@@ -161,7 +166,7 @@ export class Daemon {
       },
       this.#clock,
     );
-    runtime = { index, config: n, session, up: false };
+    runtime = { index, config: n, session, up: false, warned: new Set() };
     this.neighbors.set(n.address, runtime);
   }
 
@@ -204,9 +209,43 @@ export class Daemon {
     return !ibgp && (this.config.ebgpRequiresPolicy ?? true) ? 'deny' : undefined;
   }
 
+  /**
+   * Max-prefix (RFC 4486): past the warning threshold a warning, once per session; past the limit
+   * Cease 6/1 with AFI, SAFI and the limit as data, and a restart after `restartAfter` seconds.
+   */
+  #checkMaxPrefix(r: NeighborRuntime): void {
+    const mp = r.config.maxPrefix;
+    if (!mp || !r.up) return;
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
+      const cfg = 'limit' in mp ? mp : mp[name];
+      if (!cfg) continue;
+      const count = this.rib.received(r.index, afi);
+      const warnAt = Math.floor((cfg.limit * (cfg.warningThreshold ?? 75)) / 100);
+      if (count > cfg.limit && !cfg.warningOnly) {
+        this.#events.maxPrefix?.(r.config.address, name, count, cfg.limit, 'teardown');
+        const data = Buffer.alloc(7);
+        data.writeUInt16BE(afi, 0);
+        data[2] = Safi.UNICAST;
+        data.writeUInt32BE(cfg.limit >>> 0, 3);
+        r.session.stopFor(1, 'max-prefix', data);
+        if (cfg.restartAfter) {
+          const t = setTimeout(() => r.session.start(), cfg.restartAfter * 1000);
+          t.unref();
+        }
+        return;
+      }
+      if (count >= warnAt && !r.warned.has(afi)) {
+        r.warned.add(afi);
+        this.#events.maxPrefix?.(r.config.address, name, count, cfg.limit, 'warning');
+      }
+    }
+  }
+
   #down(r: NeighborRuntime): void {
     if (!r.up) return;
     r.up = false;
+    r.warned.clear();
     this.rib.peerDown(r.index);
     this.#scheduleFlush();
   }

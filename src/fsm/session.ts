@@ -153,6 +153,14 @@ export class Session {
     this.start();
   }
 
+  /**
+   * Stops the session for a local reason with a Cease subcode and data (RFC 4486: max-prefix
+   * sends AFI, SAFI and the limit); it stays down until start().
+   */
+  stopFor(subcode: number, reason: DownReason, data?: Buffer): void {
+    this.#dispatch({ type: 'ManualStop', subcode, reason, data });
+  }
+
   /** Tears the session down for a local reason (max-prefix, BFD down, ...) and restarts it after idle hold. */
   automaticStop(subcode: number, reason: DownReason, message?: string): void {
     this.#dispatch({ type: 'AutomaticStop', subcode, reason, message });

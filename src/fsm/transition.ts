@@ -70,9 +70,10 @@ function fsmError(s: SessionState, cfg: FsmConfig, connected: boolean): Transiti
 function manualStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'ManualStop' }>, connected: boolean): TransitionResult {
   const subcode = e.subcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
   // RFC 9003: Administrative Shutdown and Reset may carry a message.
-  const data = e.message ? shutdownData(e.message) : Buffer.alloc(0);
+  const data = e.data ?? (e.message ? shutdownData(e.message) : Buffer.alloc(0));
   const before = connected ? [notify(ErrorCode.CEASE, subcode, data)] : [];
-  return toIdle(s, cfg, { reason: subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'admin-reset' : 'admin-down', failure: false, disable: true, before });
+  const reason = e.reason ?? (subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'admin-reset' : 'admin-down');
+  return toIdle(s, cfg, { reason, failure: false, disable: true, before });
 }
 
 function automaticStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'AutomaticStop' }>, connected: boolean): TransitionResult {

@@ -22,7 +22,8 @@ export interface ProtocolErrorInfo {
 /** RFC 4271 8.1 events, by their RFC names (event numbers in comments). */
 export type FsmEvent =
   | { readonly type: 'ManualStart'; readonly passive?: boolean } // 1, 4
-  | { readonly type: 'ManualStop'; readonly subcode?: number; readonly message?: string } // 2
+  /** 2; `reason` and `data` for stops the daemon makes on a peer's account (max-prefix). */
+  | { readonly type: 'ManualStop'; readonly subcode?: number; readonly message?: string; readonly reason?: DownReason; readonly data?: Buffer }
   | { readonly type: 'AutomaticStart'; readonly passive?: boolean } // 3, 5
   | { readonly type: 'AutomaticStop'; readonly subcode: number; readonly reason: DownReason; readonly message?: string } // 8
   | { readonly type: 'ConnectRetryTimer_Expires' } // 9

@@ -47,12 +47,25 @@ export class LocRib {
   readonly #sink: ChangeSink;
   #paths = 0;
   #prefixes = 0;
+  /** Paths held per peer: what max-prefix and pfxRcd count. */
+  readonly #byPeer = new Map<RibPeer, number>();
 
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
     this.trie = new PrefixTrie(width);
     this.attrs = attrs;
     this.#sink = sink;
     this.options = options;
+  }
+
+  /** Paths currently held from `peer`. */
+  pathsFrom(peer: RibPeer): number {
+    return this.#byPeer.get(peer) ?? 0;
+  }
+
+  #count(peer: RibPeer, delta: number): void {
+    const n = (this.#byPeer.get(peer) ?? 0) + delta;
+    if (n === 0) this.#byPeer.delete(peer);
+    else this.#byPeer.set(peer, n);
   }
 
   /** Prefixes with at least one path. */
@@ -72,6 +85,7 @@ export class LocRib {
       this.trie.set(node, new RouteEntry(path));
       this.#paths++;
       this.#prefixes++;
+      this.#count(path.peer, 1);
       this.#sink.changed(node, null);
       return;
     }
@@ -88,11 +102,13 @@ export class LocRib {
         e.best = path;
         this.#paths++;
         this.#prefixes++;
+        this.#count(path.peer, 1);
         this.#sink.changed(node, null);
         return;
       }
       e.others = [previous, path];
       this.#paths++;
+      this.#count(path.peer, 1);
       this.#reselect(node, e);
       return;
     }
@@ -103,6 +119,7 @@ export class LocRib {
     } else {
       e.others.push(path);
       this.#paths++;
+      this.#count(path.peer, 1);
     }
     this.#reselect(node, e);
   }
@@ -136,6 +153,7 @@ export class LocRib {
       this.attrs.release(only.entry);
       e.best = null;
       this.#paths--;
+      this.#count(only.peer, -1);
       this.#prefixes--;
       this.#sink.changed(node, only);
       this.release(node);
@@ -144,7 +162,11 @@ export class LocRib {
     const kept = e.others.filter((p) => !match(p));
     const removed = e.others.length - kept.length;
     if (removed === 0) return 0;
-    for (const p of e.others) if (match(p)) this.attrs.release(p.entry);
+    for (const p of e.others) {
+      if (!match(p)) continue;
+      this.attrs.release(p.entry);
+      this.#count(p.peer, -1);
+    }
     this.#paths -= removed;
     if (kept.length === 0) this.#prefixes--;
     e.others = kept.length > 1 ? kept : null;

@@ -45,7 +45,6 @@ interface PeerState {
   readonly ingress: PeerIngress;
   readonly out: Map<AfiCode, AdjRibOut>;
   send: Sender | undefined;
-  received: Map<AfiCode, number>;
 }
 
 export const LOCAL_PEER_INDEX = 0;
@@ -90,7 +89,7 @@ export class Rib {
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
       if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, { policies: this.options.policies, cache: this.policyCache }));
     }
-    this.#peers.set(peer.index, { peer, ingress, out, send, received: new Map() });
+    this.#peers.set(peer.index, { peer, ingress, out, send });
     for (const o of out.values()) o.start();
     this.flush(peer.index);
   }
@@ -129,6 +128,12 @@ export class Rib {
     return done;
   }
 
+  /** Paths currently accepted from a peer for an AFI (pfxRcd; what max-prefix counts). */
+  received(index: number, afi: AfiCode): number {
+    const s = this.#peers.get(index);
+    return s ? this.table(afi).pathsFrom(s.peer) : 0;
+  }
+
   /** Flushes every peer (after a batch of changes). */
   flushAll(): void {
     for (const index of this.#peers.keys()) this.flush(index);
@@ -145,7 +150,7 @@ export class Rib {
       pending += o.pending;
     }
     const received: Record<string, number> = {};
-    for (const [afi, n] of s.received) received[name(afi)] = n;
+    for (const afi of s.out.keys()) received[name(afi)] = this.table(afi).pathsFrom(s.peer);
     return { received, advertised, pending };
   }
 
@@ -211,7 +216,6 @@ export class Rib {
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
-    s.received.set(block.afi, (s.received.get(block.afi) ?? 0) + count);
   }
 
   /** Import policy per prefix; denied prefixes are withdrawn (they may have been accepted before). */
@@ -221,7 +225,6 @@ export class Rib {
     const w = block.words;
     const asPath = mergeAs4Path(attrs) ?? [];
     const ctx = { policies: this.options.policies, cache: this.policyCache };
-    let accepted = 0;
     for (let b = 0; b < w.length; b += st) {
       const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
       const r = evaluateRouteMap(map, { afi: block.afi, words, length: w[b + 1], attrs, asPath, nextHop, peerAddress: s.peer.address, weight: 0 }, ctx);
@@ -230,9 +233,7 @@ export class Rib {
         continue;
       }
       rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs), r.nextHop, r.weight));
-      accepted++;
     }
-    s.received.set(block.afi, (s.received.get(block.afi) ?? 0) + accepted);
   }
 
   #withdrawBlock(s: PeerState, block: NlriBlock): void {

@@ -13,6 +13,7 @@ const daemon = new Daemon(cfg, {
   events: {
     sessionState: (peer, from, to) => out({ event: 'state', peer, from, to }),
     sessionDown: (peer, reason) => out({ event: 'down', peer, reason }),
+    maxPrefix: (peer, afi, count, limit, action) => out({ event: 'max-prefix', peer, afi, count, limit, action }),
   },
 });
 await daemon.start();

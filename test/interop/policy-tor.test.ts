@@ -110,3 +110,39 @@ t.test('RFC 8212: an eBGP neighbor without policy exchanges nothing', async (t) 
   t.equal(frr.json('show bgp summary json').ipv4Unicast?.peers?.['10.88.0.1']?.pfxRcd, 0, 'the ToR receives nothing from us');
   t.equal((await host.ask({ cmd: 'route', prefix: '10.244.2.0/26' })).route, null, 'and we accept nothing from it');
 });
+
+t.test('max-prefix: Cease 6/1 past the limit and a restart after the interval', async (t) => {
+  const many = tor.replace(' network 10.50.0.0/16', [' network 10.50.0.0/16', ...[1, 2, 3, 4].map((i) => `  network 10.244.${10 + i}.0/26`)].join('\n'));
+  const frr = new Frr(T, many);
+  const host = new SpeakerHost(N, {
+    ...node,
+    neighbors: [{ ...node.neighbors[0], maxPrefix: { limit: 3, warningThreshold: 50, restartAfter: 3 } }],
+  }, 'daemon-host.mjs');
+  t.teardown(async () => {
+    await host.stop();
+    frr.stop();
+  });
+  const down = await host.waitFor((e) => e.event === 'max-prefix' && e.action === 'teardown', 30000);
+  t.ok(Number(down.count) > 3, `torn down at ${down.count} accepted prefixes (limit 3)`);
+  t.equal((await host.waitFor((e) => e.event === 'down', 5000)).reason, 'max-prefix');
+  t.ok(await until(() => /NOTIFICATION: received from neighbor 10\.88\.0\.1 6\/1/.test(frr.log()), 5000), 'FRR logs the Cease 6/1 it received');
+  const mark = host.events.length;
+  const restarted = Date.now();
+  await host.state('10.88.0.2', 'Established', 20000, mark);
+  t.ok(Date.now() - restarted >= 2500, `restarted after the 3 s interval (${Date.now() - restarted} ms)`);
+});
+
+t.test('max-prefix warning-only keeps the session', async (t) => {
+  const frr = new Frr(T, tor.replace(' network 10.50.0.0/16', [' network 10.50.0.0/16', '  network 10.244.11.0/26', '  network 10.244.12.0/26'].join('\n')));
+  const host = new SpeakerHost(N, { ...node, neighbors: [{ ...node.neighbors[0], maxPrefix: { limit: 1, warningOnly: true } }] }, 'daemon-host.mjs');
+  t.teardown(async () => {
+    await host.stop();
+    frr.stop();
+  });
+  const warn = await host.waitFor((e) => e.event === 'max-prefix', 30000);
+  t.same([warn.action, warn.limit], ['warning', 1], `a warning at ${warn.count} accepted prefixes (limit 1)`);
+  await new Promise((r) => setTimeout(r, 2000));
+  t.notOk(host.events.some((e) => e.event === 'max-prefix' && e.action === 'teardown'), 'no teardown');
+  t.notOk(host.events.some((e) => e.event === 'down'), 'the session stays up');
+  t.equal((await host.ask({ cmd: 'neighbors' })).neighbors[0].stats.received['ipv4-unicast'], 3, 'all three pod CIDRs accepted');
+});
