@@ -39,6 +39,12 @@ export interface NeighborConfig {
   readonly enabled?: boolean;
   /** Max-prefix, per address family (FRR's maximum-prefix): applies to each family it names, or to every family. */
   readonly maxPrefix?: MaxPrefixConfig | Partial<Record<AddressFamilyName, MaxPrefixConfig>>;
+  /**
+   * Graceful restart helper (RFC 4724), on by default: we advertise the capability, and keep a
+   * restarting peer's routes (stale) for its restart time, then until its End-of-RIB or
+   * `stalePathTime` (default 360 s). false turns it off.
+   */
+  readonly gracefulRestart?: boolean | { readonly restartTime?: number; readonly stalePathTime?: number };
   /** Route-map names applied to what we accept from and send to this neighbor. */
   readonly importPolicy?: string;
   readonly exportPolicy?: string;

@@ -9,7 +9,7 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { type Clock, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
-import { Afi, AttributeCache, Safi } from '../wire/index.js';
+import { Afi, AttributeCache, Safi, endOfRib } from '../wire/index.js';
 
 export interface NeighborRuntime {
   readonly index: number;
@@ -18,6 +18,10 @@ export interface NeighborRuntime {
   up: boolean;
   /** AFIs whose max-prefix warning was raised in this session. */
   readonly warned: Set<number>;
+  /** What the last session negotiated (graceful restart decides on it after the session is gone). */
+  negotiated?: NegotiatedSession;
+  /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
+  staleTimer?: NodeJS.Timeout;
 }
 
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
@@ -143,6 +147,7 @@ export class Daemon {
           minHoldTime: 3,
           afiSafis,
           extendedMessage: true,
+          ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: grOf(n).restartTime } }),
         },
       },
       {
@@ -150,10 +155,13 @@ export class Daemon {
         established: (neg) => this.#up(runtime, neg),
         down: (reason) => {
           this.#events.sessionDown?.(n.address, reason);
-          this.#down(runtime);
+          this.#down(runtime, reason);
         },
         message: (m) => {
           if (m.type === 'update') {
+            const eor = endOfRib(m);
+            // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
+            if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
             this.rib.applyUpdate(index, m);
             this.#checkMaxPrefix(runtime);
             this.#scheduleFlush();
@@ -172,6 +180,13 @@ export class Daemon {
 
   #up(r: NeighborRuntime, neg: NegotiatedSession): void {
     const n = r.config;
+    r.negotiated = neg;
+    if (r.staleTimer) {
+      // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
+      // otherwise they wait for its End-of-RIB, at most the stale-path time.
+      if (!neg.gracefulRestart) this.#endStale(r);
+      else this.#holdStale(r, grOf(n).stalePathTime);
+    }
     const conn = r.session.snapshot().connection;
     const local = conn?.localAddress ?? '';
     const localIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : this.#routerId;
@@ -242,12 +257,39 @@ export class Daemon {
     }
   }
 
-  #down(r: NeighborRuntime): void {
+  #down(r: NeighborRuntime, reason: string): void {
     if (!r.up) return;
     r.up = false;
     r.warned.clear();
-    this.rib.peerDown(r.index);
+    const peerGr = r.negotiated?.gracefulRestart;
+    // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
+    // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.
+    const graceful = peerGr && r.config.gracefulRestart !== false && ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason);
+    if (graceful) {
+      this.rib.peerDownGraceful(r.index);
+      this.#holdStale(r, peerGr.restartTime);
+    } else {
+      this.#clearStale(r);
+      this.rib.peerDown(r.index);
+    }
     this.#scheduleFlush();
+  }
+
+  #holdStale(r: NeighborRuntime, seconds: number): void {
+    if (r.staleTimer) clearTimeout(r.staleTimer);
+    r.staleTimer = setTimeout(() => this.#endStale(r), seconds * 1000);
+    r.staleTimer.unref();
+  }
+
+  #endStale(r: NeighborRuntime, afi?: 1 | 2): void {
+    this.rib.purgeStale(r.index, afi);
+    if (afi === undefined) this.#clearStale(r);
+    this.#scheduleFlush();
+  }
+
+  #clearStale(r: NeighborRuntime): void {
+    if (r.staleTimer) clearTimeout(r.staleTimer);
+    r.staleTimer = undefined;
   }
 
   /** Changes from one socket read are sent together, once the read is processed. */
@@ -272,6 +314,11 @@ function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
     if (v6) return parseIpv6(v6.address);
   }
   return undefined;
+}
+
+function grOf(n: NeighborConfig): { restartTime: number; stalePathTime: number } {
+  const g = typeof n.gracefulRestart === 'object' ? n.gracefulRestart : {};
+  return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360 };
 }
 
 function mappedIpv6(v4: number): Buffer {

@@ -6,7 +6,7 @@
 
 import type { AttrTable } from './attr-table.js';
 import { type DecisionOptions, DEFAULT_DECISION, selectBest, selectMultipath } from './decision.js';
-import type { Path, RibPeer } from './path.js';
+import { Path, type RibPeer } from './path.js';
 import { PrefixTrie, type TrieNode } from './trie.js';
 
 export class RouteEntry {
@@ -47,8 +47,8 @@ export class LocRib {
   readonly #sink: ChangeSink;
   #paths = 0;
   #prefixes = 0;
-  /** Paths held per peer: what max-prefix and pfxRcd count. */
-  readonly #byPeer = new Map<RibPeer, number>();
+  /** Paths held per peer index: what max-prefix and pfxRcd count. */
+  readonly #byPeer = new Map<number, number>();
 
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
     this.trie = new PrefixTrie(width);
@@ -59,13 +59,13 @@ export class LocRib {
 
   /** Paths currently held from `peer`. */
   pathsFrom(peer: RibPeer): number {
-    return this.#byPeer.get(peer) ?? 0;
+    return this.#byPeer.get(peer.index) ?? 0;
   }
 
   #count(peer: RibPeer, delta: number): void {
-    const n = (this.#byPeer.get(peer) ?? 0) + delta;
-    if (n === 0) this.#byPeer.delete(peer);
-    else this.#byPeer.set(peer, n);
+    const n = (this.#byPeer.get(peer.index) ?? 0) + delta;
+    if (n === 0) this.#byPeer.delete(peer.index);
+    else this.#byPeer.set(peer.index, n);
   }
 
   /** Prefixes with at least one path. */
@@ -91,7 +91,7 @@ export class LocRib {
     }
     const previous = e.best;
     if (!e.others) {
-      if (previous && previous.peer === path.peer && previous.pathId === path.pathId) {
+      if (previous && previous.peer.index === path.peer.index && previous.pathId === path.pathId) {
         // The same path again (an implicit withdrawal and re-announcement): replace it.
         this.attrs.release(previous.entry);
         e.best = path;
@@ -112,7 +112,7 @@ export class LocRib {
       this.#reselect(node, e);
       return;
     }
-    const i = e.others.findIndex((p) => p.peer === path.peer && p.pathId === path.pathId);
+    const i = e.others.findIndex((p) => p.peer.index === path.peer.index && p.pathId === path.pathId);
     if (i >= 0) {
       this.attrs.release(e.others[i].entry);
       e.others[i] = path;
@@ -129,12 +129,12 @@ export class LocRib {
     const node = this.trie.get(w0, w1, w2, w3, len);
     const e = node?.value;
     if (!node || !e) return;
-    this.#remove(node, e, (p) => p.peer === peer && p.pathId === pathId);
+    this.#remove(node, e, (p) => p.peer.index === peer.index && p.pathId === pathId);
   }
 
   /** Removes every path learned from `peer` (session down); returns how many. */
   withdrawPeer(peer: RibPeer, onlyStale = false): number {
-    const match = (p: Path) => p.peer === peer && (!onlyStale || p.stale);
+    const match = (p: Path) => p.peer.index === peer.index && (!onlyStale || p.stale);
     const hits: RouteNode[] = [];
     this.trie.forEach((node) => {
       const e = node.value!;
@@ -142,6 +142,28 @@ export class LocRib {
     });
     let n = 0;
     for (const node of hits) n += this.#remove(node, node.value!, match);
+    return n;
+  }
+
+  /**
+   * RFC 4724 4.2: the peer restarts; its paths stay, marked stale, until it sends them again or
+   * its time runs out. The selection does not change (stale paths keep their preference).
+   */
+  markStale(peer: RibPeer): number {
+    let n = 0;
+    const stale = (p: Path) => new Path(p.peer, p.pathId, p.entry, p.nextHop, p.weight, true);
+    this.trie.forEach((node) => {
+      const e = node.value!;
+      if (e.others) {
+        const old = e.others;
+        e.others = old.map((p) => (p.peer.index === peer.index && !p.stale ? (n++, stale(p)) : p));
+        if (e.best) e.best = e.others[old.indexOf(e.best)];
+        if (e.multipath) e.multipath = e.multipath.map((p) => e.others![old.indexOf(p)]);
+      } else if (e.best && e.best.peer.index === peer.index && !e.best.stale) {
+        e.best = stale(e.best);
+        n++;
+      }
+    });
     return n;
   }
 

@@ -56,6 +56,8 @@ export class Rib {
   readonly options: RibOptions;
   readonly local: RibPeer;
   readonly #peers = new Map<number, PeerState>();
+  /** Every peer seen, by index: stale paths outlive the session that brought them. */
+  readonly #known = new Map<number, RibPeer>();
   /** Policy outputs shared between routes with the same attributes. */
   readonly policyCache = new PolicyCache();
   readonly #listeners: RibListener[] = [];
@@ -90,6 +92,7 @@ export class Rib {
       if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, { policies: this.options.policies, cache: this.policyCache }));
     }
     this.#peers.set(peer.index, { peer, ingress, out, send });
+    this.#known.set(peer.index, peer);
     for (const o of out.values()) o.start();
     this.flush(peer.index);
   }
@@ -97,7 +100,10 @@ export class Rib {
   /** The session went down: withdraw what it announced, forget what it was sent. */
   peerDown(index: number): void {
     const s = this.#peers.get(index);
-    if (!s) return;
+    if (!s) {
+      this.purgeStale(index);
+      return;
+    }
     this.#peers.delete(index);
     for (const o of s.out.values()) o.reset();
     this.v4.withdrawPeer(s.peer);
@@ -117,6 +123,28 @@ export class Rib {
       o.start();
     }
     this.flush(index);
+  }
+
+  /**
+   * RFC 4724 4.2 (receiving speaker): the peer went down in a way graceful restart covers; its
+   * routes stay, marked stale, and keep forwarding until it resends them or purgeStale() runs.
+   */
+  peerDownGraceful(index: number): number {
+    const s = this.#peers.get(index);
+    if (!s) return 0;
+    this.#peers.delete(index);
+    for (const o of s.out.values()) o.reset();
+    return this.v4.markStale(s.peer) + this.v6.markStale(s.peer);
+  }
+
+  /** Drops a peer's stale paths (End-of-RIB received, or its restart or stale time ran out). */
+  purgeStale(index: number, afi?: AfiCode): number {
+    const peer = this.#known.get(index);
+    if (!peer) return 0;
+    let n = 0;
+    if (afi === undefined || afi === Afi.IPV4) n += this.v4.withdrawPeer(peer, true);
+    if (afi === undefined || afi === Afi.IPV6) n += this.v6.withdrawPeer(peer, true);
+    return n;
   }
 
   /** Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. */

@@ -20,7 +20,7 @@ await daemon.start();
 out({ event: 'ready' });
 
 const nh = (v) => (typeof v === 'number' ? ipv4ToString(v) : ipv6ToString(v));
-const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, asPath: p.entry.asPath.flatMap((s) => s.asns), nextHop: nh(p.nextHop), med: p.entry.attrs.med, localPref: p.entry.attrs.localPref, communities: p.entry.attrs.communities });
+const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, stale: p.stale, asPath: p.entry.asPath.flatMap((s) => s.asns), nextHop: nh(p.nextHop), med: p.entry.attrs.med, localPref: p.entry.attrs.localPref, communities: p.entry.attrs.communities });
 
 function route(prefix) {
   const p = parsePrefix(prefix);

@@ -154,11 +154,11 @@ export class Gobgp implements Daemon {
   }
 }
 
-/** Polls `fn` until it returns a truthy value or `ms` pass. */
-export async function until<T>(fn: () => T | undefined | false, ms: number, step = 200): Promise<T | undefined> {
+/** Polls `fn` (sync or async) until it returns a truthy value or `ms` pass. */
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, step = 200): Promise<T | undefined> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) return undefined;
     await new Promise((r) => setTimeout(r, step));
