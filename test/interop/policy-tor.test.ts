@@ -96,6 +96,13 @@ t.test('K8S-PODS at the ToR and at the node, prepend and communities both ways',
   t.equal(ours?.best.localPref, 300, 'its community (64501:300) matched on import sets local preference 300');
   t.equal((await host.ask({ cmd: 'route', prefix: '0.0.0.0/0' })).route?.paths.filter((x: any) => x.peer !== '0.0.0.0').length ?? 0, 0, 'the ToR\'s default route is dropped by our K8S-PODS');
   t.equal((await host.ask({ cmd: 'route', prefix: '10.50.0.0/16' })).route, null, 'anything else: implicit deny');
+
+  // Route refresh from FRR (`clear bgp ... soft in` sends us a ROUTE-REFRESH): we send our routes again.
+  const stats = () => frr.neighbor('10.88.0.1').messageStats ?? {};
+  const before = Number(stats().updatesRecv ?? 0);
+  frr.vtysh('clear bgp ipv4 unicast 10.88.0.1 soft in');
+  t.ok(await until(() => Number(stats().routeRefreshSent ?? 0) > 0, 5000), 'FRR sent a ROUTE-REFRESH');
+  t.ok(await until(() => Number(stats().updatesRecv ?? 0) > before, 5000), `and received our UPDATEs again (${before} -> ${stats().updatesRecv})`);
 });
 
 t.test('RFC 8212: an eBGP neighbor without policy exchanges nothing', async (t) => {
