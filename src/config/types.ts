@@ -45,6 +45,8 @@ export interface NeighborConfig {
    * `stalePathTime` (default 360 s). false turns it off.
    */
   readonly gracefulRestart?: boolean | { readonly restartTime?: number; readonly stalePathTime?: number };
+  /** RFC 8326: drain the neighbor by sending every route with GRACEFUL_SHUTDOWN before maintenance. */
+  readonly gracefulShutdown?: boolean;
   /** Route-map names applied to what we accept from and send to this neighbor. */
   readonly importPolicy?: string;
   readonly exportPolicy?: string;

@@ -208,7 +208,8 @@ export class Daemon {
       localIpv6,
       nextHopSelf: n.nextHopSelf ?? false,
       tx: neg.tx,
-      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}`,
+      gracefulShutdown: n.gracefulShutdown ?? false,
+      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
     };
     r.up = true;
     const importMap = this.#policyFor(n.importPolicy, neg.ibgp);

@@ -3,7 +3,7 @@
 // the decision process reads, and what each outbound group made of it (attributes and octets).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AsPath, type PathAttributes, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
+import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
 
 export class AttrEntry {
   readonly id: number;
@@ -28,7 +28,8 @@ export class AttrEntry {
     this.id = id;
     this.attrs = attrs;
     this.asPath = mergeAs4Path(attrs) ?? [];
-    this.localPref = attrs.localPref ?? 100;
+    // RFC 8326 4: a route carrying GRACEFUL_SHUTDOWN is about to go; prefer anything else.
+    this.localPref = attrs.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? 0 : (attrs.localPref ?? 100);
     this.asPathLen = asPathLength(this.asPath);
     this.origin = attrs.origin ?? 2;
     // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).

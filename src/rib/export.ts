@@ -25,6 +25,8 @@ export interface ExportPeer extends RibPeer {
   readonly groupKey: string;
   /** Export route-map; 'deny' sends nothing (RFC 8212 for eBGP without policy). */
   readonly exportMap?: RouteMap | 'deny';
+  /** RFC 8326 draining: every route sent carries GRACEFUL_SHUTDOWN (and LOCAL_PREF 0 on iBGP). */
+  readonly gracefulShutdown?: boolean;
 }
 
 /** An outbound attribute set as sent: its encoded octets (what the Adj-RIB-Out compares and packs). */
@@ -66,6 +68,13 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
 
 /** The attributes `best` carries to `to` (mayExport must hold). */
 export function exportAttributes(best: Path, to: ExportPeer): PathAttributes {
+  const out = transformed(best, to);
+  if (!to.gracefulShutdown) return out;
+  const communities = out.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? out.communities : [...(out.communities ?? []), WellKnownCommunity.GRACEFUL_SHUTDOWN];
+  return to.ibgp ? { ...out, communities, localPref: 0 } : { ...out, communities };
+}
+
+function transformed(best: Path, to: ExportPeer): PathAttributes {
   const from = best.peer;
   const a = forPropagation(best.entry.attrs);
   const ipv4NextHop = to.localIpv4;

@@ -211,3 +211,14 @@ t.test('import and export route-maps, and RFC 8212 deny when there is none', asy
 function parseCommunity64512100(): number {
   return ((64512 << 16) | 100) >>> 0;
 }
+
+t.test('RFC 8326 graceful shutdown: received GRACEFUL_SHUTDOWN loses preference; draining a neighbor tags what it is sent', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), { ...exportPeer(3, '10.0.0.3', 65000), gracefulShutdown: true, groupKey: 'g3-drain' }]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] });
+  announce(2, [P1], { asPath: [{ type: 2, asns: [65002, 65009, 65010] }] });
+  rib.flushAll();
+  t.equal(rib.v4.trie.lookup(P1[0], 0, 0, 0)?.value?.best?.peer.index, 2, 'the longer path wins over the draining one');
+  const drained = updates(sent.get(3)!);
+  t.ok(drained[0].attributes!.communities!.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN), 'routes to the drained neighbor carry GRACEFUL_SHUTDOWN');
+  t.equal(drained[0].attributes!.localPref, 0, 'and LOCAL_PREF 0 on iBGP');
+});
