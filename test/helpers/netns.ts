@@ -68,3 +68,21 @@ export function bridge(hubNs: string, hub: { ipv4: string; ipv6: string }, membe
     inNs(m.ns, 'ip', ['link', 'set', m.ifname, 'up']);
   });
 }
+
+interface TapLike {
+  before(fn: () => void): void;
+  teardown(fn: () => void): void;
+}
+
+/** Two namespaces joined by one veth link, made before the file's tests and removed after them. */
+export function twoHosts(t: TapLike, a: LinkEnd, b: LinkEnd): void {
+  t.before(() => {
+    createNamespace(a.ns);
+    createNamespace(b.ns);
+    link(a, b);
+  });
+  t.teardown(() => {
+    destroyNamespace(a.ns);
+    destroyNamespace(b.ns);
+  });
+}

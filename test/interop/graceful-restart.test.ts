@@ -3,7 +3,7 @@
 // End-of-RIB; if it does not, they go when the restart time runs out.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 
 const p = uniquePrefix('grst');
@@ -33,15 +33,7 @@ const node = {
   neighbors: [{ address: '10.89.0.2', remoteAs: 65001, timers: { connectRetryTime: 1, idleHoldTime: 0.2, idleHoldMaxTime: 1 } }],
 };
 
-t.before(() => {
-  createNamespace(N);
-  createNamespace(F);
-  link({ ns: N, ifname: 'eth0', ipv4: '10.89.0.1', ipv6: 'fd89::1' }, { ns: F, ifname: 'eth0', ipv4: '10.89.0.2', ipv6: 'fd89::2' });
-});
-t.teardown(() => {
-  destroyNamespace(N);
-  destroyNamespace(F);
-});
+twoHosts(t, { ns: N, ifname: 'eth0', ipv4: '10.89.0.1', ipv6: 'fd89::1' }, { ns: F, ifname: 'eth0', ipv4: '10.89.0.2', ipv6: 'fd89::2' });
 
 const route = async (host: SpeakerHost) => (await host.ask({ cmd: 'route', prefix: '10.244.20.0/26' })).route;
 

@@ -5,7 +5,7 @@
 // prefixes, and matches the ToR's community to set a local preference.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 
 const p = uniquePrefix('ptor');
@@ -60,15 +60,7 @@ const node = {
   neighbors: [{ address: '10.88.0.2', remoteAs: 64501, importPolicy: 'ACCEPT-K8S', exportPolicy: 'EXPORT-PODS', timers: { connectRetryTime: 2 } }],
 };
 
-t.before(() => {
-  createNamespace(N);
-  createNamespace(T);
-  link({ ns: N, ifname: 'eth0', ipv4: '10.88.0.1', ipv6: 'fd88::1' }, { ns: T, ifname: 'eth0', ipv4: '10.88.0.2', ipv6: 'fd88::2' });
-});
-t.teardown(() => {
-  destroyNamespace(N);
-  destroyNamespace(T);
-});
+twoHosts(t, { ns: N, ifname: 'eth0', ipv4: '10.88.0.1', ipv6: 'fd88::1' }, { ns: T, ifname: 'eth0', ipv4: '10.88.0.2', ipv6: 'fd88::2' });
 
 t.test('K8S-PODS at the ToR and at the node, prepend and communities both ways', async (t) => {
   const frr = new Frr(T, tor);

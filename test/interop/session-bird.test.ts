@@ -3,7 +3,7 @@
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Bird, until } from '../helpers/peers.js';
 
 const p = uniquePrefix('sbrd');
@@ -36,15 +36,7 @@ const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: R
 
 const established = (bird: Bird, proto: string) => /Established/.test(bird.birdc(`show protocols ${proto}`));
 
-t.before(() => {
-  createNamespace(A);
-  createNamespace(B);
-  link({ ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: B, ifname: 'eth0', ipv4: BIRD4, ipv6: BIRD6 });
-});
-t.teardown(() => {
-  destroyNamespace(A);
-  destroyNamespace(B);
-});
+twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: B, ifname: 'eth0', ipv4: BIRD4, ipv6: BIRD6 });
 
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const bird = new Bird(B, birdConfig());

@@ -1,7 +1,7 @@
 // 200 flaps in a row against FRR leave no leaked sockets, file descriptors, timers or heap.
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr } from '../helpers/peers.js';
 
 const p = uniquePrefix('sflp');
@@ -9,15 +9,7 @@ const A = `${p}a`;
 const F = `${p}f`;
 const FLAPS = Number(process.env.FLAPS ?? 200);
 
-t.before(() => {
-  createNamespace(A);
-  createNamespace(F);
-  link({ ns: A, ifname: 'eth0', ipv4: '10.84.0.1', ipv6: 'fd84::1' }, { ns: F, ifname: 'eth0', ipv4: '10.84.0.2', ipv6: 'fd84::2' });
-});
-t.teardown(() => {
-  destroyNamespace(A);
-  destroyNamespace(F);
-});
+twoHosts(t, { ns: A, ifname: 'eth0', ipv4: '10.84.0.1', ipv6: 'fd84::1' }, { ns: F, ifname: 'eth0', ipv4: '10.84.0.2', ipv6: 'fd84::2' });
 
 t.test(`${FLAPS} hard resets against FRR`, async (t) => {
   const frr = new Frr(F, `frr defaults datacenter

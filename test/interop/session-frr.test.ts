@@ -4,7 +4,7 @@
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
-import { createNamespace, destroyNamespace, inNs, link, uniquePrefix } from '../helpers/netns.js';
+import { inNs, twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 import { Capture } from '../helpers/capture.js';
 
@@ -39,15 +39,7 @@ ${extra}
 
 const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => sessionPeer(ME4, remoteAddress, localAs, remoteAs, extra);
 
-t.before(() => {
-  createNamespace(A);
-  createNamespace(F);
-  link({ ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: F, ifname: 'eth0', ipv4: FRR4, ipv6: FRR6 });
-});
-t.teardown(() => {
-  destroyNamespace(A);
-  destroyNamespace(F);
-});
+twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: F, ifname: 'eth0', ipv4: FRR4, ipv6: FRR6 });
 
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const frr = new Frr(F, frrConfig());

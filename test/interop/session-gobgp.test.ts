@@ -3,7 +3,7 @@
 import t from 'tap';
 import { SpeakerHost } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
-import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
+import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Gobgp, until } from '../helpers/peers.js';
 
 const p = uniquePrefix('sgob');
@@ -45,15 +45,7 @@ const toml = `
 
 const peer = (remoteAddress: string, localAs: number, remoteAs: number, extra: Record<string, unknown> = {}) => sessionPeer(ME4, remoteAddress, localAs, remoteAs, extra);
 
-t.before(() => {
-  createNamespace(A);
-  createNamespace(G);
-  link({ ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: G, ifname: 'eth0', ipv4: GO4, ipv6: GO6 });
-});
-t.teardown(() => {
-  destroyNamespace(A);
-  destroyNamespace(G);
-});
+twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: G, ifname: 'eth0', ipv4: GO4, ipv6: GO6 });
 
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const gobgp = new Gobgp(G, toml);
