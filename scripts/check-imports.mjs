@@ -15,6 +15,7 @@ const ALLOWED_LAYERS = {
   bfd: ['bfd', 'wire'],
   rib: ['rib', 'wire'],
   fib: ['fib', 'wire'],
+  // config builds the RIB's policy data from text, so it may read rib's types.
   config: ['config', 'rib', 'wire'],
   daemon: ['daemon', 'config', 'fsm', 'bfd', 'rib', 'fib', 'wire'],
   api: ['api', 'daemon', 'config', 'wire'],
