@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
+import { addressToOctets } from '../wire/index.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -60,30 +61,11 @@ function check(rc: number, what: string): void {
 
 /** struct sockaddr_in / sockaddr_in6 for `address` and `port`. */
 export function sockaddr(address: string, port = 0): Buffer {
-  if (isIPv6(address)) {
-    const b = Buffer.alloc(28);
-    b.writeUInt16LE(AF_INET6, 0);
-    b.writeUInt16BE(port, 2);
-    ipv6Octets(address).copy(b, 8);
-    return b;
-  }
-  const b = Buffer.alloc(16);
-  b.writeUInt16LE(AF_INET, 0);
+  const ipv6 = isIPv6(address);
+  const b = Buffer.alloc(ipv6 ? 28 : 16);
+  b.writeUInt16LE(ipv6 ? AF_INET6 : AF_INET, 0);
   b.writeUInt16BE(port, 2);
-  address.split('.').forEach((o, i) => (b[4 + i] = Number(o)));
-  return b;
-}
-
-function ipv6Octets(address: string): Buffer {
-  const [head, tail = ''] = address.includes('::') ? address.split('::') : [address, undefined as unknown as string];
-  const parse = (s: string) => (s ? s.split(':') : []);
-  let groups = parse(head);
-  if (address.includes('::')) {
-    const t = parse(tail);
-    groups = [...groups, ...Array(8 - groups.length - t.length).fill('0'), ...t];
-  }
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
+  addressToOctets(address).copy(b, ipv6 ? 8 : 4);
   return b;
 }
 

@@ -50,7 +50,7 @@ function containsAs(path: AsPath, asn: number): boolean {
 /** Whether `best` may be advertised to `to` at all. */
 export function mayExport(best: Path, to: ExportPeer): boolean {
   const from = best.peer;
-  if (from === to || from.index === to.index) return false;
+  if (from.index === to.index) return false;
   const c = best.entry.attrs.communities;
   if (c) {
     // RFC 1997: NO_ADVERTISE to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED not outside the AS.
@@ -58,8 +58,9 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
     if (!to.ibgp && (c.includes(WellKnownCommunity.NO_EXPORT) || c.includes(WellKnownCommunity.NO_EXPORT_SUBCONFED))) return false;
   }
   if (to.ibgp) {
-    // RFC 4271 9.2: iBGP-learned routes go to iBGP peers only when reflecting.
-    if (from.ibgp && !from.local) return to.rrClient || from.rrClient ? reflects(from, to) && best.entry.attrs.originatorId !== to.bgpId : false;
+    // RFC 4271 9.2: iBGP-learned routes go to iBGP peers only when reflecting (RFC 4456), and never
+    // back to their originator.
+    if (from.ibgp && !from.local) return reflects(from, to) && best.entry.attrs.originatorId !== to.bgpId;
     return true;
   }
   // The eBGP peer would drop a path holding its own AS (RFC 4271 9.1.2): do not send it.

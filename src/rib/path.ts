@@ -1,6 +1,7 @@
 // Peers as the RIB sees them, and paths: immutable (peer, path id, interned attributes, next hop).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { addressToOctets } from '../wire/index.js';
 import type { AttrEntry } from './attr-table.js';
 
 export interface RibPeer {
@@ -40,17 +41,11 @@ export class Path {
 
 /** 16 octets for an address text (IPv4 as ::ffff:a.b.c.d), for ordering. */
 export function addressOctets(address: string): Buffer {
+  const raw = addressToOctets(address);
+  if (raw.length === 16) return raw;
   const b = Buffer.alloc(16);
-  if (!address.includes(':')) {
-    b[10] = 0xff;
-    b[11] = 0xff;
-    address.split('.').forEach((o, i) => (b[12 + i] = Number(o)));
-    return b;
-  }
-  const [head, tail] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
-  const groups = tail !== undefined ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) || 0, 2 * i));
+  b[10] = 0xff;
+  b[11] = 0xff;
+  raw.copy(b, 12);
   return b;
 }

@@ -1,6 +1,6 @@
 // The 19-octet message header (RFC 4271 4.1): marker, length, type. Must not import outside src/wire.
 
-import { HEADER_LENGTH, MARKER_LENGTH } from './constants.js';
+import { MARKER_LENGTH } from './constants.js';
 import type { Writer } from './writer.js';
 
 /** Writes marker, a length placeholder and the type; returns where the message starts. */
@@ -18,5 +18,3 @@ export function endMessage(w: Writer, start: number): number {
   w.buf[start + 17] = len & 0xff;
   return len;
 }
-
-export { HEADER_LENGTH };

@@ -88,6 +88,22 @@ export function communityToString(c: number): string {
   return COMMUNITY_NAMES.get(c) ?? `${c >>> 16}:${c & 0xffff}`;
 }
 
+/**
+ * An address the system already validated (a socket's, or one from checked config) as octets:
+ * 4 for IPv4, 16 for IPv6. Not for operator input: that goes through src/config.
+ */
+export function addressToOctets(address: string): Buffer {
+  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number));
+  const [head, tail] = address.split('::');
+  const groups = (s: string | undefined) => (s ? s.split(':') : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const all = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const b = Buffer.alloc(16);
+  all.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) || 0, 2 * i));
+  return b;
+}
+
 export function afiSafiName(afi: number, safi: number): string {
   const a = afi === Afi.IPV4 ? 'ipv4' : afi === Afi.IPV6 ? 'ipv6' : `afi${afi}`;
   const s = safi === Safi.UNICAST ? 'unicast' : safi === Safi.MULTICAST ? 'multicast' : `safi${safi}`;
