@@ -82,3 +82,10 @@ export class SpeakerHost {
     clearTimeout(t);
   }
 }
+
+/** Stops the host and the peer daemons, in that order, when the test ends (passed or failed). */
+export function stopAtEnd(t: { teardown(fn: () => unknown): void }, ...things: { stop(): unknown }[]): void {
+  t.teardown(async () => {
+    for (const x of things) await x.stop();
+  });
+}

@@ -2,7 +2,7 @@
 // its restart time; if it comes back in time they stay throughout and are fresh again after its
 // End-of-RIB; if it does not, they go when the restart time runs out.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 
@@ -40,10 +40,7 @@ const route = async (host: SpeakerHost) => (await host.ask({ cmd: 'route', prefi
 t.test('FRR comes back within its restart time: the route never goes, and is fresh after End-of-RIB', async (t) => {
   const frr = new Frr(F, frrConfig);
   const host = new SpeakerHost(N, node, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state('10.89.0.2', 'Established', 30000);
   t.ok(await until(async () => (await route(host)) !== null, 10000), 'the route from FRR');
   const mark = host.events.length;
@@ -63,10 +60,7 @@ t.test('FRR comes back within its restart time: the route never goes, and is fre
 t.test('FRR does not come back: the route goes when the restart time runs out', async (t) => {
   const frr = new Frr(F, frrConfig);
   const host = new SpeakerHost(N, node, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state('10.89.0.2', 'Established', 30000);
   t.ok(await until(async () => (await route(host)) !== null, 10000));
   frr.stop();

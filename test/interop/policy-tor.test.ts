@@ -4,7 +4,7 @@
 // route-map (the same K8S-PODS list) keeps the ToR's pod CIDR, drops its default and other
 // prefixes, and matches the ToR's community to set a local preference.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
 
@@ -65,10 +65,7 @@ twoHosts(t, { ns: N, ifname: 'eth0', ipv4: '10.88.0.1', ipv6: 'fd88::1' }, { ns:
 t.test('K8S-PODS at the ToR and at the node, prepend and communities both ways', async (t) => {
   const frr = new Frr(T, tor);
   const host = new SpeakerHost(N, node, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state('10.88.0.2', 'Established', 30000);
   const pod = await until(() => {
     const j = frr.json('show bgp ipv4 unicast 10.244.1.0/26 json');
@@ -100,10 +97,7 @@ t.test('K8S-PODS at the ToR and at the node, prepend and communities both ways',
 t.test('RFC 8212: an eBGP neighbor without policy exchanges nothing', async (t) => {
   const frr = new Frr(T, tor);
   const host = new SpeakerHost(N, { ...node, neighbors: [{ address: '10.88.0.2', remoteAs: 64501, timers: { connectRetryTime: 2 } }] }, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state('10.88.0.2', 'Established', 30000);
   await new Promise((r) => setTimeout(r, 3000));
   t.equal(frr.json('show bgp summary json').ipv4Unicast?.peers?.['10.88.0.1']?.pfxRcd, 0, 'the ToR receives nothing from us');
@@ -117,10 +111,7 @@ t.test('max-prefix: Cease 6/1 past the limit and a restart after the interval', 
     ...node,
     neighbors: [{ ...node.neighbors[0], maxPrefix: { limit: 3, warningThreshold: 50, restartAfter: 3 } }],
   }, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   const down = await host.waitFor((e) => e.event === 'max-prefix' && e.action === 'teardown', 30000);
   t.ok(Number(down.count) > 3, `torn down at ${down.count} accepted prefixes (limit 3)`);
   t.equal((await host.waitFor((e) => e.event === 'down', 5000)).reason, 'max-prefix');
@@ -134,10 +125,7 @@ t.test('max-prefix: Cease 6/1 past the limit and a restart after the interval', 
 t.test('max-prefix warning-only keeps the session', async (t) => {
   const frr = new Frr(T, tor.replace(' network 10.50.0.0/16', [' network 10.50.0.0/16', '  network 10.244.11.0/26', '  network 10.244.12.0/26'].join('\n')));
   const host = new SpeakerHost(N, { ...node, neighbors: [{ ...node.neighbors[0], maxPrefix: { limit: 1, warningOnly: true } }] }, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   const warn = await host.waitFor((e) => e.event === 'max-prefix', 30000);
   t.same([warn.action, warn.limit], ['warning', 1], `a warning at ${warn.count} accepted prefixes (limit 1)`);
   await new Promise((r) => setTimeout(r, 2000));

@@ -2,7 +2,7 @@
 // (AS 65002) and back, IPv4 and IPv6, with the AS path, next hop, MED and communities each side
 // should see; withdrawals propagate; multipath from two FRR peers is recorded as two paths.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { createNamespace, destroyNamespace, link, uniquePrefix } from '../helpers/netns.js';
 import { Bird, Frr, until } from '../helpers/peers.js';
 
@@ -78,12 +78,7 @@ t.test('FRR -> nodebgp -> BIRD and back', async (t) => {
   const frr2 = new Frr(F2, frrConfig('10.86.2.2', '10.86.2.1'));
   const bird = new Bird(B, birdConfig);
   const host = new SpeakerHost(N, daemonConfig, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-    frr2.stop();
-    bird.stop();
-  });
+  stopAtEnd(t, host, frr, frr2, bird);
   for (const peer of ['10.86.0.2', '10.86.2.2', '10.86.1.2']) await host.state(peer, 'Established', 30000);
 
   // FRR's 10.1.0.0/24 at BIRD: AS path 65000 65001, next hop us, communities kept, MED not passed on.

@@ -1,7 +1,7 @@
 // nodebgp as a route reflector (RFC 4456) for FRR, BIRD and GoBGP iBGP clients on one LAN: each
 // client sees the others' routes, with ORIGINATOR_ID and our cluster ID in CLUSTER_LIST.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
 import { Bird, Frr, Gobgp, until } from '../helpers/peers.js';
 
@@ -64,12 +64,7 @@ protocol bgp reflector {
     listen: { addresses: ['0.0.0.0'] },
     neighbors: ['10.87.0.2', '10.87.0.3', '10.87.0.4'].map((address) => ({ address, remoteAs: 'internal', routeReflectorClient: true, timers: { connectRetryTime: 2 } })),
   }, 'daemon-host.mjs');
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-    bird.stop();
-    gobgp.stop();
-  });
+  stopAtEnd(t, host, frr, bird, gobgp);
   for (const peer of ['10.87.0.2', '10.87.0.3', '10.87.0.4']) await host.state(peer, 'Established', 30000);
   const gobgpRoute = (pfx: string) => gobgp.gobgp('global', 'rib', pfx, '-a', 'ipv4');
   t.ok(await until(() => /10\.13\.0\.0/.test(gobgp.gobgp('global', 'rib', 'add', '10.13.0.0/24', '-a', 'ipv4') + gobgpRoute('10.13.0.0/24')), 5000), 'GoBGP originates 10.13.0.0/24');

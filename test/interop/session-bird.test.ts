@@ -1,7 +1,7 @@
 // Sessions against BIRD 2 in network namespaces: eBGP over IPv4 and iBGP over IPv6 reach
 // Established on both sides (birdc agrees); TCP-MD5 with the right, a wrong and no password.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
 import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Bird, until } from '../helpers/peers.js';
@@ -41,10 +41,7 @@ twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: B, ifname: 'e
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const bird = new Bird(B, birdConfig());
   const host = new SpeakerHost(A, { peers: [peer(BIRD4, 65000, 65020), peer(BIRD6, 65020, 65020)] });
-  t.teardown(async () => {
-    await host.stop();
-    bird.stop();
-  });
+  stopAtEnd(t, host, bird);
   await host.state(BIRD4, 'Established');
   await host.state(BIRD6, 'Established');
   t.ok(await until(() => established(bird, 'ebgp4') && established(bird, 'ibgp6'), 10000), `birdc: ${bird.birdc('show protocols')}`);

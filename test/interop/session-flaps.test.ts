@@ -1,6 +1,6 @@
 // 200 flaps in a row against FRR leave no leaked sockets, file descriptors, timers or heap.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr } from '../helpers/peers.js';
 
@@ -26,10 +26,7 @@ router bgp 65010
       timers: { connectRetryTime: 0.2, idleHoldTime: 0.1, idleHoldMaxTime: 0.5 },
     }],
   });
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   const flap = async () => {
     const mark = host.events.length;
     await host.command({ cmd: 'reset', peer: '10.84.0.2' });

@@ -2,7 +2,7 @@
 // Established on both sides; a frozen peer runs our hold timer out (4/0); a restarted peer is
 // reconnected; a wrong remote AS gets 2/2; TCP-MD5 and GTSM.
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
 import { inNs, twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
@@ -44,10 +44,7 @@ twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: F, ifname: 'e
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const frr = new Frr(F, frrConfig());
   const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010), peer(FRR6, 65010, 65010, { localAddress: ME6 })] });
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state(FRR4, 'Established');
   await host.state(FRR6, 'Established');
   const sum = await until(() => {
@@ -119,10 +116,7 @@ t.test('a frozen peer runs our hold timer out: 4/0 sent, and the thawed peer com
 t.test('a restarted peer is reconnected within the connect retry time', async (t) => {
   const frr = new Frr(F, frrConfig());
   const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   await host.state(FRR4, 'Established');
   const mark = host.events.length;
   frr.stop();
@@ -139,10 +133,7 @@ t.test('a restarted peer is reconnected within the connect retry time', async (t
 t.test('a wrong remote AS: the peer sees NOTIFICATION 2/2', async (t) => {
   const frr = new Frr(F, frrConfig());
   const host = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65099)] });
-  t.teardown(async () => {
-    await host.stop();
-    frr.stop();
-  });
+  stopAtEnd(t, host, frr);
   const sent = await host.waitFor((e) => e.event === 'notification' && e.direction === 'sent');
   t.same([sent.code, sent.subcode], [2, 2], 'we send Bad Peer AS');
   t.equal((await host.waitFor((e) => e.event === 'down')).reason, 'open-error');

@@ -1,7 +1,7 @@
 // Sessions against GoBGP in network namespaces: eBGP over IPv4 and iBGP over IPv6 reach
 // Established on both sides (`gobgp neighbor` agrees).
 import t from 'tap';
-import { SpeakerHost } from '../helpers/host.js';
+import { SpeakerHost, stopAtEnd } from '../helpers/host.js';
 import { sessionPeer } from '../helpers/session-config.js';
 import { twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Gobgp, until } from '../helpers/peers.js';
@@ -50,10 +50,7 @@ twoHosts(t, { ns: A, ifname: 'eth0', ipv4: ME4, ipv6: ME6 }, { ns: G, ifname: 'e
 t.test('eBGP over IPv4 and iBGP over IPv6 reach Established on both sides', async (t) => {
   const gobgp = new Gobgp(G, toml);
   const host = new SpeakerHost(A, { peers: [peer(GO4, 65000, 65030), peer(GO6, 65030, 65030)] });
-  t.teardown(async () => {
-    await host.stop();
-    gobgp.stop();
-  });
+  stopAtEnd(t, host, gobgp);
   await host.state(GO4, 'Established', 30000);
   await host.state(GO6, 'Established', 30000);
   const state = (addr: string) => String(gobgp.neighborJson(addr)?.state?.session_state ?? '');
