@@ -50,6 +50,26 @@ export interface NeighborConfig {
   /** Route-map names applied to what we accept from and send to this neighbor. */
   readonly importPolicy?: string;
   readonly exportPolicy?: string;
+  /**
+   * Keep what the neighbor sent before import policy (FRR's soft-reconfiguration inbound): a policy
+   * change is applied from memory, and the API shows the pre-policy routes. Without it a policy
+   * change asks the neighbor to resend (ROUTE-REFRESH).
+   */
+  readonly softReconfigurationInbound?: boolean;
+  /** The peer group this neighbor inherited from (display only). */
+  readonly peerGroup?: string;
+}
+
+/** Settings a neighbor inherits from its peer group (everything but the address). */
+export type NeighborTemplate = Omit<NeighborConfig, 'address'>;
+
+/** Dynamic neighbors (FRR's bgp listen range): sources in `range` get a session from `template`. */
+export interface DynamicNeighborsConfig {
+  readonly range: string;
+  readonly peerGroup: string;
+  readonly template: NeighborTemplate;
+  /** At most this many sessions from the range (FRR's listen limit, default 100). */
+  readonly limit?: number;
 }
 
 export interface PrefixListEntryConfig {
@@ -131,6 +151,7 @@ export interface DaemonConfig {
   readonly bestpath?: { readonly alwaysCompareMed?: boolean; readonly deterministicMed?: boolean; readonly multipathRelax?: boolean };
   readonly maximumPaths?: { readonly ebgp?: number; readonly ibgp?: number };
   readonly neighbors: readonly NeighborConfig[];
+  readonly dynamicNeighbors?: readonly DynamicNeighborsConfig[];
   readonly originate?: readonly OriginateConfig[];
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
   readonly ebgpRequiresPolicy?: boolean;

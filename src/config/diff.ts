@@ -1,0 +1,78 @@
+// What a reload changes: the difference between the running and the new configuration, as the
+// daemon applies it. Neighbors are matched by address. Changes to policy (route-maps, lists,
+// max-prefix, graceful shutdown, description, enabled) are applied without resetting sessions;
+// a change to what the session negotiates (AS, timers, families, transport) resets that neighbor
+// only. Global identity (AS, router ID, cluster ID, listen addresses, decision options) needs a
+// restart: a reload that changes them is refused.
+// Pure: no I/O.
+
+import { isDeepStrictEqual } from 'node:util';
+import type { DaemonConfig, NeighborConfig, OriginateConfig } from './types.js';
+
+export interface ConfigDiff {
+  /** Keys whose change needs a restart (the reload is refused when this is not empty). */
+  readonly restartNeeded: readonly string[];
+  readonly removed: readonly string[];
+  readonly added: readonly NeighborConfig[];
+  /** Neighbors whose session parameters changed: reset with the new config. */
+  readonly reset: readonly NeighborConfig[];
+  /** Neighbors whose policy-level settings changed: applied in place (soft). */
+  readonly soft: readonly NeighborConfig[];
+  /** The policy set (lists, route-maps, RFC 8212 default) changed: every neighbor's policy is re-applied. */
+  readonly policyChanged: boolean;
+  readonly dynamicChanged: boolean;
+  readonly originateAdded: readonly OriginateConfig[];
+  readonly originateRemoved: readonly string[];
+}
+
+const RESTART_KEYS = ['asn', 'routerId', 'clusterId', 'listen', 'bestpath', 'maximumPaths'] as const;
+/** Neighbor settings applied in place. */
+const SOFT_KEYS = new Set(['importPolicy', 'exportPolicy', 'description', 'maxPrefix', 'gracefulShutdown', 'enabled', 'peerGroup']);
+
+/** The session-level settings of a neighbor, with the global timers it inherits. */
+function sessionPart(n: NeighborConfig, c: DaemonConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { holdTime: c.holdTime, keepaliveTime: c.keepaliveTime };
+  for (const [k, v] of Object.entries(n)) if (!SOFT_KEYS.has(k)) out[k] = v;
+  return out;
+}
+
+function softPart(n: NeighborConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(n)) if (SOFT_KEYS.has(k)) out[k] = v;
+  return out;
+}
+
+export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
+  const restartNeeded = RESTART_KEYS.filter((k) => !isDeepStrictEqual(from[k], to[k]));
+  const before = new Map(from.neighbors.map((n) => [n.address, n]));
+  const after = new Map(to.neighbors.map((n) => [n.address, n]));
+  const removed = [...before.keys()].filter((a) => !after.has(a));
+  const added: NeighborConfig[] = [];
+  const reset: NeighborConfig[] = [];
+  const soft: NeighborConfig[] = [];
+  for (const [a, n] of after) {
+    const old = before.get(a);
+    if (!old) added.push(n);
+    else if (!isDeepStrictEqual(sessionPart(old, from), sessionPart(n, to))) reset.push(n);
+    else if (!isDeepStrictEqual(softPart(old), softPart(n))) soft.push(n);
+  }
+  const key = (o: OriginateConfig) => o.prefix;
+  const oldOrig = new Map((from.originate ?? []).map((o) => [key(o), o]));
+  const newOrig = new Map((to.originate ?? []).map((o) => [key(o), o]));
+  return {
+    restartNeeded,
+    removed,
+    added,
+    reset,
+    soft,
+    policyChanged: !isDeepStrictEqual(from.policy, to.policy) || (from.ebgpRequiresPolicy ?? true) !== (to.ebgpRequiresPolicy ?? true),
+    dynamicChanged: !isDeepStrictEqual(from.dynamicNeighbors, to.dynamicNeighbors),
+    originateAdded: [...newOrig.values()].filter((o) => !isDeepStrictEqual(oldOrig.get(key(o)), o)),
+    originateRemoved: [...oldOrig.keys()].filter((p) => !newOrig.has(p)),
+  };
+}
+
+/** True when the reload changes nothing. */
+export function isEmptyDiff(d: ConfigDiff): boolean {
+  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged;
+}

@@ -1,0 +1,169 @@
+// Loads the configuration file (YAML, or JSON which is YAML too): parse, validate against the
+// schema, resolve peer groups and defaults, build the policy set. Every problem is reported with
+// its key path and line; nothing is applied from a file with any problem.
+
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { buildPolicySet } from './policy.js';
+import { ParseError } from './prefix.js';
+import { type KeyPath, validate } from './schema.js';
+import { CONFIG_SPEC } from './spec.js';
+import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig, NeighborTemplate } from './types.js';
+
+export interface ApiConfig {
+  readonly address: string;
+  readonly port: number;
+  readonly token?: string;
+}
+
+export interface LoadedConfig {
+  readonly daemon: DaemonConfig;
+  readonly api: ApiConfig;
+  readonly logLevel: string;
+  /** Where it came from (a file path, or "embedded default"). */
+  readonly source: string;
+}
+
+export interface ConfigProblem {
+  /** Key path as text: neighbors[0].remoteAs */
+  readonly key: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly problems: readonly ConfigProblem[]) {
+    super(problems.map((p) => `${source}${p.line ? `:${p.line}:${p.column}` : ''}: ${p.key ? `${p.key}: ` : ''}${p.message}`).join('\n'));
+  }
+}
+
+export const DEFAULT_API: ApiConfig = { address: '127.0.0.1', port: 8179 };
+
+export function keyText(path: KeyPath): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+export function loadConfigFile(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ConfigError(path, [{ key: '', message: err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied (the daemon cannot read it)' : err.message }]);
+  }
+  return parseConfig(text, path);
+}
+
+/** Parses and validates configuration text; throws ConfigError listing every problem. */
+export function parseConfig(text: string, source = 'config'): LoadedConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => {
+      const at = lines.linePos(e.pos[0]);
+      return { key: '', line: at.line, column: at.col, message: `not valid YAML: ${e.message.split('\n')[0]}` };
+    }));
+  }
+  const raw = doc.toJS() ?? {};
+  const locate = (path: KeyPath, atKey = false): Pick<ConfigProblem, 'line' | 'column'> => {
+    const offset = offsetOf(doc, path, atKey);
+    if (offset === undefined) return {};
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const problems = validate(CONFIG_SPEC, raw);
+  if (problems.length > 0) throw new ConfigError(source, problems.map((p) => ({ key: keyText(p.path), ...locate(p.path, p.atKey), message: p.message })));
+  const fail = (path: KeyPath, message: string): never => {
+    throw new ConfigError(source, [{ key: keyText(path), ...locate(path), message }]);
+  };
+  return resolve(raw as RawConfig, source, fail);
+}
+
+type RawNeighbor = NeighborTemplate & { address?: string; peerGroup?: string };
+interface RawConfig extends Omit<DaemonConfig, 'neighbors' | 'routerId' | 'dynamicNeighbors'> {
+  readonly routerId?: string;
+  readonly peerGroups?: Record<string, NeighborTemplate>;
+  readonly neighbors?: RawNeighbor[];
+  readonly dynamicNeighbors?: { range: string; peerGroup: string; limit?: number }[];
+  readonly api?: Partial<ApiConfig>;
+  readonly log?: { level?: string };
+}
+
+function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: string) => never): LoadedConfig {
+  const groups = raw.peerGroups ?? {};
+  const groupNames = () => Object.keys(groups).join(', ') || 'none defined';
+  const seen = new Map<string, number>();
+  const neighbors: NeighborConfig[] = (raw.neighbors ?? []).map((n, i) => {
+    const address = n.address!.toLowerCase();
+    if (seen.has(address)) fail(['neighbors', i, 'address'], `${address} is already neighbors[${seen.get(address)}]`);
+    seen.set(address, i);
+    if (n.peerGroup !== undefined && !groups[n.peerGroup]) fail(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
+    const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address } as NeighborConfig;
+    if (merged.remoteAs === undefined) fail(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
+    return merged;
+  });
+  const dynamicNeighbors: DynamicNeighborsConfig[] = (raw.dynamicNeighbors ?? []).map((d, i) => {
+    const template = groups[d.peerGroup] ?? fail(['dynamicNeighbors', i, 'peerGroup'], `peer group "${d.peerGroup}" is not defined (defined: ${groupNames()})`);
+    if (template.remoteAs === undefined) fail(['peerGroups', d.peerGroup], 'a peer group used for dynamic neighbors needs remoteAs');
+    return { range: d.range, peerGroup: d.peerGroup, template: { ...template, peerGroup: d.peerGroup }, ...(d.limit ? { limit: d.limit } : {}) };
+  });
+  let policies;
+  try {
+    policies = buildPolicySet(raw.policy);
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    const m = /^([\w.[\]-]+): (.*)$/s.exec(e.message);
+    return fail(m ? parseKeyText(m[1]) : ['policy'], m ? m[2] : e.message);
+  }
+  const check = (path: KeyPath, name: string | undefined) => {
+    if (name !== undefined && !policies.routeMaps.has(name)) fail(path, `route-map "${name}" is not defined (defined: ${[...policies.routeMaps.keys()].join(', ') || 'none'})`);
+  };
+  (raw.neighbors ?? []).forEach((n, i) => {
+    check(['neighbors', i, 'importPolicy'], n.importPolicy);
+    check(['neighbors', i, 'exportPolicy'], n.exportPolicy);
+  });
+  for (const [g, t] of Object.entries(groups)) {
+    check(['peerGroups', g, 'importPolicy'], t.importPolicy);
+    check(['peerGroups', g, 'exportPolicy'], t.exportPolicy);
+  }
+  const routerId = raw.routerId ?? interfaceRouterId() ?? fail(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
+  const { peerGroups: _g, api, log, ...rest } = raw;
+  const apiCfg = { ...DEFAULT_API, ...api };
+  return { daemon: { ...rest, routerId, neighbors, dynamicNeighbors }, api: apiCfg, logLevel: log?.level ?? 'info', source };
+}
+
+/** As FRR without a loopback address: the highest IPv4 address on a non-loopback interface. */
+export function interfaceRouterId(): string | undefined {
+  const all = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+  const num = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  all.sort((a, b) => num(b) - num(a));
+  return all[0] ?? (Object.values(networkInterfaces()).flat().some((a) => a?.address === '127.0.0.1') ? '127.0.0.1' : undefined);
+}
+
+function parseKeyText(text: string): KeyPath {
+  const out: (string | number)[] = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Source offset of the value (or key) at `path`, or of the nearest ancestor that exists. */
+function offsetOf(doc: Document, path: KeyPath, atKey: boolean): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = (node as { range?: [number] } | null)?.range?.[0];
+  for (const [i, k] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === k);
+      if (!pair) break;
+      const keyNode = pair.key as { range?: [number] };
+      const last = i === path.length - 1;
+      node = pair.value;
+      offset = (last && atKey) || !(node as { range?: [number] } | null)?.range ? keyNode.range?.[0] : (node as { range: [number] }).range[0];
+    } else if (isSeq(node) && typeof k === 'number' && node.items[k]) {
+      node = node.items[k];
+      offset = (node as { range?: [number] }).range?.[0] ?? offset;
+    } else break;
+  }
+  return offset;
+}

@@ -1,0 +1,94 @@
+// The configuration loader: every class of mistake gives one precise error (key path, line,
+// what is allowed); the embedded default and a two-line config load; peer groups resolve.
+import t from 'tap';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { DEFAULT_CONFIG_TEXT } from '../../src/config/default.js';
+import { diffConfig, isEmptyDiff } from '../../src/config/diff.js';
+
+function problems(text: string) {
+  try {
+    parseConfig(text, 'test.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+const base = 'asn: 64512\nrouterId: 10.0.0.1\n';
+
+t.test('a two-line config works; defaults fill the rest', async (t) => {
+  const c = parseConfig('asn: 64512\nrouterId: 10.0.0.1\n');
+  t.same([c.daemon.asn, c.daemon.routerId, c.daemon.neighbors, c.api.address, c.api.port, c.logLevel], [64512, '10.0.0.1', [], '127.0.0.1', 8179, 'info']);
+  const derived = parseConfig('asn: 64512\n');
+  t.match(derived.daemon.routerId, /^\d+\.\d+\.\d+\.\d+$/, 'the router ID is derived from an interface address when absent');
+});
+
+t.test('the embedded default loads: dynamic ranges bound to the "nodes" group, K8S-PODS import', async (t) => {
+  const c = parseConfig(DEFAULT_CONFIG_TEXT, 'default');
+  t.equal(c.daemon.asn, 64512);
+  t.same(c.daemon.dynamicNeighbors?.map((d) => d.range), ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
+  t.equal(c.daemon.dynamicNeighbors?.[0].template.importPolicy, 'ACCEPT-K8S');
+  t.equal(c.daemon.listen?.port, 179);
+});
+
+t.test('peer groups: neighbors inherit, and their own keys win', async (t) => {
+  const c = parseConfig(`${base}peerGroups:\n  tors: { remoteAs: 64501, holdTime: 9, importPolicy: IN }\nneighbors:\n  - { address: 10.0.0.2, peerGroup: tors }\n  - { address: 10.0.0.3, peerGroup: tors, holdTime: 30 }\npolicy:\n  routeMaps:\n    IN: [{ seq: 10, action: permit }]\n`);
+  t.same(c.daemon.neighbors.map((n) => [n.remoteAs, n.holdTime, n.importPolicy, n.peerGroup]), [[64501, 9, 'IN', 'tors'], [64501, 30, 'IN', 'tors']]);
+});
+
+const mistakes: [string, string, string | undefined, number | undefined, RegExp][] = [
+  ['YAML syntax', `${base}neighbors: [\n`, '', undefined, /not valid YAML/],
+  ['unknown top-level key, with a suggestion', `${base}neighbours: []\n`, 'neighbours', 3, /unknown key \(did you mean "neighbors"\?\)/],
+  ['unknown neighbor key', `${base}neighbors:\n  - address: 10.0.0.2\n    remoteAs: 1\n    nextHopSelfs: true\n`, 'neighbors[0].nextHopSelfs', 6, /did you mean "nextHopSelf"/],
+  ['wrong type', `${base}holdTime: "90"\n`, 'holdTime', 3, /is string "90"; expected 0 \(no keepalives\) or 3 to 65535 seconds/],
+  ['out of range', `asn: 0\n`, 'asn', 1, /is 0; expected an integer from 1 to 4294967295/],
+  ['hold time 1 or 2', `${base}holdTime: 2\n`, 'holdTime', 3, /expected 0 \(no keepalives\) or 3 to 65535/],
+  ['bad address', `${base}neighbors:\n  - { address: 10.0.0.300, remoteAs: 1 }\n`, 'neighbors[0].address', 4, /"10\.0\.0\.300" is not an IP address/],
+  ['bad router ID', `asn: 1\nrouterId: fe80::1\n`, 'routerId', 2, /not an IPv4 address/],
+  ['remote AS missing', `${base}neighbors:\n  - address: 10.0.0.2\n`, 'neighbors[0]', 4, /remoteAs is required/],
+  ['remote AS wrong word', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: ibgp }\n`, 'neighbors[0].remoteAs', 4, /expected an AS number, "internal" or "external"/],
+  ['duplicate neighbor', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1 }\n  - { address: 10.0.0.2, remoteAs: 2 }\n`, 'neighbors[1].address', 5, /already neighbors\[0\]/],
+  ['undefined peer group', `${base}neighbors:\n  - { address: 10.0.0.2, peerGroup: tor }\n`, 'neighbors[0].peerGroup', 4, /peer group "tor" is not defined/],
+  ['undefined route-map', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, importPolicy: NOPE }\n`, 'neighbors[0].importPolicy', 4, /route-map "NOPE" is not defined/],
+  ['prefix with host bits', `${base}originate:\n  - prefix: 10.244.1.1/26\n`, 'originate[0].prefix', 4, /host bits set; did you mean 10\.244\.1\.0\/26\?/],
+  ['bad community', `${base}originate:\n  - { prefix: 10.244.1.0/26, communities: ["64512:70000"] }\n`, 'originate[0].communities[0]', 4, /not a community/],
+  ['route-map match names an undefined list', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: permit, match: { prefixList: NOPE } }\n`, 'policy.routeMaps.A[0]', 6, /prefixList "NOPE" is not defined/],
+  ['bad regex', `${base}policy:\n  asPathLists:\n    A:\n      - { action: permit, regex: "(" }\n`, 'policy.asPathLists.A[0].regex', 6, /regular expression/],
+  ['wrong enum', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: allow }\n`, 'policy.routeMaps.A[0].action', 6, /one of "permit", "deny"/],
+  ['required key missing', `${base}policy:\n  prefixLists:\n    A:\n      - { seq: 10, action: permit }\n`, 'policy.prefixLists.A[0].prefix', 6, /is required/],
+  ['max-prefix limit 0', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, maxPrefix: { limit: 0 } }\n`, 'neighbors[0].maxPrefix.limit', 4, /expected an integer >= 1/],
+  ['short API token', `${base}api: { token: short }\n`, 'api.token', 3, /at least 16 characters/],
+  ['dynamic range with an undefined group', `${base}dynamicNeighbors:\n  - { range: 10.0.0.0/8, peerGroup: nodes }\n`, 'dynamicNeighbors[0].peerGroup', 4, /peer group "nodes" is not defined/],
+  ['duplicate key', `asn: 1\nasn: 2\n`, '', 2, /not valid YAML.*[Mm]ap keys must be unique/],
+];
+
+for (const [what, text, key, line, message] of mistakes) {
+  t.test(what, async (t) => {
+    const ps = problems(text);
+    t.equal(ps.length, 1, `one problem: ${JSON.stringify(ps)}`);
+    t.equal(ps[0]?.key, key, 'key path');
+    if (line !== undefined) t.equal(ps[0]?.line, line, 'line');
+    t.match(ps[0]?.message, message, 'message');
+  });
+}
+
+t.test('every problem of a file is reported at once, in order', async (t) => {
+  const ps = problems(`asn: x\nholdTime: 1\nbogus: 1\n`);
+  t.same(ps.map((p) => p.key), ['asn', 'holdTime', 'bogus']);
+  t.same(ps.map((p) => p.line), [1, 2, 3]);
+});
+
+t.test('diff: what a reload changes', async (t) => {
+  const a = parseConfig(`${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, importPolicy: A }\n  - { address: 10.0.0.3, remoteAs: 2 }\n  - { address: 10.0.0.4, remoteAs: 3 }\npolicy:\n  routeMaps:\n    A: [{ seq: 10, action: permit }]\n    B: [{ seq: 10, action: deny }]\n`).daemon;
+  const b = parseConfig(`${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, importPolicy: B }\n  - { address: 10.0.0.3, remoteAs: 2, holdTime: 9 }\n  - { address: 10.0.0.5, remoteAs: 5 }\npolicy:\n  routeMaps:\n    A: [{ seq: 10, action: permit }]\n    B: [{ seq: 10, action: deny }]\n`).daemon;
+  const d = diffConfig(a, b);
+  t.same(d.removed, ['10.0.0.4']);
+  t.same(d.added.map((n) => n.address), ['10.0.0.5']);
+  t.same(d.reset.map((n) => n.address), ['10.0.0.3'], 'a timer change resets that neighbor only');
+  t.same(d.soft.map((n) => n.address), ['10.0.0.2'], 'a policy change is soft');
+  t.equal(d.policyChanged, false);
+  t.same(diffConfig(a, { ...a, asn: 7 }).restartNeeded, ['asn'], 'changing the AS needs a restart');
+  t.ok(isEmptyDiff(diffConfig(a, a)), 'the same config changes nothing');
+  t.equal(diffConfig(a, { ...a, holdTime: 30 }).reset.length, 3, 'a global timer change resets the neighbors inheriting it');
+});
