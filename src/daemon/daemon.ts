@@ -1,28 +1,21 @@
 // The composition root: configuration -> sessions -> RIB. One writer: every change to the RIB is
-// applied here, from session events (the event loop delivers them one at a time) and commands.
+// applied here, from session events (the event loop delivers them one at a time), API commands
+// and config reloads, each a synchronous method, so they never interleave.
 // Output is paced by the sessions' sockets: the RIB flushes a peer's Adj-RIB-Out when it can send.
 
-import { isIPv6 } from 'node:net';
+import { BlockList, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { type ConfigDiff, diffConfig } from '../config/diff.js';
 import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
-import type { DaemonConfig, NeighborConfig } from '../config/types.js';
-import { type Clock, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
+import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
+import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
-import { Afi, AttributeCache, Safi, endOfRib } from '../wire/index.js';
+import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, type NotificationMessage, Safi, endOfRib } from '../wire/index.js';
+import { type NeighborRuntime, addressFamiliesOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
-export interface NeighborRuntime {
-  readonly index: number;
-  readonly config: NeighborConfig;
-  readonly session: Session;
-  up: boolean;
-  /** AFIs whose max-prefix warning was raised in this session. */
-  readonly warned: Set<number>;
-  /** What the last session negotiated (graceful restart decides on it after the session is gone). */
-  negotiated?: NegotiatedSession;
-  /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
-  staleTimer?: NodeJS.Timeout;
-}
+export type { NeighborRuntime } from './neighbor.js';
 
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
 export interface DaemonEvents {
@@ -30,6 +23,15 @@ export interface DaemonEvents {
   sessionDown?(neighbor: string, reason: string): void;
   /** A neighbor crossed its max-prefix warning threshold, or its limit (and was torn down unless warning-only). */
   maxPrefix?(neighbor: string, afi: string, count: number, limit: number, action: 'warning' | 'teardown'): void;
+  notification?(neighbor: string, direction: 'sent' | 'received', n: NotificationMessage): void;
+  /** A malformed message from a neighbor, with its octets when known. */
+  wireError?(neighbor: string, err: BgpProtocolError, frame: Buffer | undefined): void;
+  /** Time spent applying one UPDATE to the RIB, in seconds. */
+  updateApplied?(seconds: number): void;
+  neighborAdded?(neighbor: string, dynamic: boolean): void;
+  neighborRemoved?(neighbor: string): void;
+  /** Something an operator should know (RFC 8212 default applied, dynamic range full, ...). */
+  notice?(neighbor: string | undefined, message: string): void;
 }
 
 export interface DaemonOptions {
@@ -37,16 +39,47 @@ export interface DaemonOptions {
   readonly events?: DaemonEvents;
 }
 
+export class CommandError extends Error {
+  constructor(readonly code: 'not-found' | 'invalid' | 'conflict', message: string) {
+    super(message);
+  }
+}
+
+export interface AnnounceRequest {
+  readonly prefix: string;
+  readonly communities?: readonly string[];
+  readonly med?: number;
+  readonly localPref?: number;
+  /** Next hop to announce (default: our address on each session). */
+  readonly nextHop?: string;
+}
+
+export interface ReloadResult {
+  readonly changed: boolean;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly reset: readonly string[];
+  readonly soft: readonly string[];
+  readonly policyChanged: boolean;
+  readonly originated: readonly string[];
+  readonly withdrawn: readonly string[];
+}
+
 export class Daemon {
-  readonly config: DaemonConfig;
+  config: DaemonConfig;
   readonly rib: Rib;
   readonly neighbors = new Map<string, NeighborRuntime>();
   readonly listener: Listener;
+  readonly startedAtMs = Date.now();
+  readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
   readonly #cache = new AttributeCache();
   readonly #routerId: number;
+  #dynamic: { cfg: DynamicNeighborsConfig; list: BlockList }[] = [];
+  #nextIndex = 1;
   #flushScheduled = false;
+  #started = false;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -69,45 +102,138 @@ export class Daemon {
     });
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
-        if (name !== undefined && !this.rib.options.policies.routeMaps.has(name)) throw new Error(`neighbor ${n.address}: route-map "${name}" is not defined`);
+        if (name !== undefined && !this.rib.policy.policies.routeMaps.has(name)) throw new Error(`neighbor ${n.address}: route-map "${name}" is not defined`);
       }
     }
-    config.neighbors.forEach((n, i) => this.#addNeighbor(n, i + 1));
+    for (const n of config.neighbors) this.#addNeighbor(n, false);
+    this.#setDynamic(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};
-    this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, neighborRouter(new Map([...this.neighbors].map(([a, n]) => [a, n.session]))));
-    for (const o of config.originate ?? []) this.originate(o.prefix, o.communities ?? [], o.med, o.localPref);
+    const router = neighborRouter(this.#sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
+    this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
+    for (const o of config.originate ?? []) this.announce(o);
   }
 
+  /** The session clock's now (milliseconds, monotonic): session timestamps are on it. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** A session timestamp as wall-clock time. */
+  wallTime(ms: number): Date {
+    return new Date(Date.now() - (this.#clock.now() - ms));
+  }
+
+  get routerId(): string {
+    return this.config.routerId;
+  }
+
+  /** Listens and starts every enabled neighbor. */
   async start(): Promise<void> {
     await this.listener.start();
-    for (const n of this.neighbors.values()) {
-      if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
-      if (n.config.enabled !== false) n.session.start();
-    }
+    this.#started = true;
+    for (const n of this.neighbors.values()) this.#startNeighbor(n);
+  }
+
+  get started(): boolean {
+    return this.#started;
   }
 
   /** SIGTERM: Cease / Administrative Shutdown to every peer, then close the listener. */
   async stop(message = 'nodebgp shutting down'): Promise<void> {
     for (const n of this.neighbors.values()) n.session.stop(message);
     await new Promise((r) => setTimeout(r, 100));
-    for (const n of this.neighbors.values()) n.session.close();
+    for (const n of this.neighbors.values()) {
+      n.session.close();
+      this.#clearTimers(n);
+    }
     await this.listener.close();
+    this.#started = false;
   }
 
-  originate(prefix: string, communities: readonly string[] = [], med?: number, localPref?: number): void {
-    const p = parsePrefix(prefix);
+  // --- commands -----------------------------------------------------------------------------------
+
+  /** Originates a prefix (runtime announce, or config `originate`). */
+  announce(r: AnnounceRequest): void {
+    const p = parsePrefix(r.prefix);
+    const communities = (r.communities ?? []).map(parseCommunity);
     const attrs = {
       origin: 0 as const,
       asPath: [],
-      ...(communities.length > 0 ? { communities: communities.map(parseCommunity) } : {}),
-      ...(med !== undefined ? { med } : {}),
-      ...(localPref !== undefined ? { localPref } : {}),
+      ...(communities.length > 0 ? { communities } : {}),
+      ...(r.med !== undefined ? { med: r.med } : {}),
+      ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
     };
-    this.rib.originate(p.afi, p.words, p.length, attrs);
+    let nextHop: number | Buffer = 0;
+    if (r.nextHop !== undefined) {
+      if (isIPv6(r.nextHop) !== (p.afi === Afi.IPV6)) throw new CommandError('invalid', `next hop ${r.nextHop} is not of the prefix's address family`);
+      nextHop = p.afi === Afi.IPV6 ? parseIpv6(r.nextHop) : parseIpv4(r.nextHop);
+    }
+    this.rib.originate(p.afi, p.words, p.length, attrs, nextHop);
     this.#scheduleFlush();
   }
 
-  /** Soft reset out: sends the neighbor everything again. Returns false for an unknown neighbor. */
+  /** Withdraws an originated prefix; false when it was not originated. */
+  withdraw(prefix: string): boolean {
+    const p = parsePrefix(prefix);
+    const node = this.rib.table(p.afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
+    if (!node?.value?.paths.some((x) => x.peer.local)) return false;
+    this.rib.withdrawOriginated(p.afi, p.words, p.length);
+    this.#scheduleFlush();
+    return true;
+  }
+
+  /** Kept for callers of the earlier names. */
+  originate(prefix: string, communities: readonly string[] = [], med?: number, localPref?: number): void {
+    this.announce({ prefix, communities, med, localPref });
+  }
+
+  withdrawOriginated(prefix: string): void {
+    this.withdraw(prefix);
+  }
+
+  neighbor(address: string): NeighborRuntime {
+    const n = this.neighbors.get(address.toLowerCase());
+    if (!n) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
+    return n;
+  }
+
+  /** Administrative shutdown (Cease 6/2 with the message); stays down until enabled. */
+  shutdownNeighbor(address: string, message?: string): void {
+    const n = this.neighbor(address);
+    n.config = { ...n.config, enabled: false };
+    n.session.stop(message);
+  }
+
+  enableNeighbor(address: string): void {
+    const n = this.neighbor(address);
+    n.config = { ...n.config, enabled: true };
+    if (this.#started) n.session.start();
+  }
+
+  /** Hard reset: Cease 6/4, then the session starts again. */
+  resetNeighbor(address: string, message?: string): void {
+    this.neighbor(address).session.reset(message);
+  }
+
+  /**
+   * Soft reset without touching the session. Out: send the Adj-RIB-Out again. In: re-apply import
+   * policy from the kept routes (soft-reconfiguration inbound), or ask the peer to resend
+   * (ROUTE-REFRESH, RFC 2918). Returns what was done.
+   */
+  softReset(address: string, direction: 'in' | 'out' | 'both' = 'both'): { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' } {
+    const n = this.neighbor(address);
+    if (!n.up) throw new CommandError('conflict', `neighbor ${address} is not Established`);
+    const result: { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' } = {};
+    if (direction !== 'out') result.in = this.#softIn(n);
+    if (direction !== 'in') {
+      this.rib.resend(n.index);
+      result.out = 'resent';
+    }
+    this.#scheduleFlush();
+    return result;
+  }
+
+  /** Kept for callers of the earlier name. */
   softResetOut(address: string): boolean {
     const n = this.neighbors.get(address);
     if (!n) return false;
@@ -115,56 +241,112 @@ export class Daemon {
     return true;
   }
 
-  withdrawOriginated(prefix: string): void {
-    const p = parsePrefix(prefix);
-    this.rib.withdrawOriginated(p.afi, p.words, p.length);
-    this.#scheduleFlush();
+  #softIn(n: NeighborRuntime): 'from-memory' | 'route-refresh' | 'not-possible' {
+    if (this.rib.reimport(n.index)) return 'from-memory';
+    let asked = false;
+    for (const f of addressFamiliesOf(n.config)) asked = n.session.requestRefresh(f.afi, f.safi) || asked;
+    return asked ? 'route-refresh' : 'not-possible';
   }
 
-  #addNeighbor(n: NeighborConfig, index: number): void {
-    const c = this.config;
-    const afiSafis = (n.addressFamilies ?? (isIPv6(n.address) ? ['ipv6-unicast'] : ['ipv4-unicast'])).map((f) =>
-      f === 'ipv4-unicast' ? { afi: Afi.IPV4, safi: Safi.UNICAST } : { afi: Afi.IPV6, safi: Safi.UNICAST });
-    const holdTime = n.holdTime ?? c.holdTime ?? 90;
+  /**
+   * Applies a new configuration: refused (nothing changes) when it needs a restart; otherwise
+   * neighbors are added, removed, reset or updated in place, and policy is re-applied by soft
+   * reconfiguration (sessions stay up).
+   */
+  reload(next: DaemonConfig): ReloadResult {
+    const d: ConfigDiff = diffConfig(this.config, next);
+    if (d.restartNeeded.length > 0) throw new CommandError('conflict', `changing ${d.restartNeeded.join(', ')} needs a restart of nodebgpd; nothing was changed`);
+    const policies = d.policyChanged ? buildPolicySet(next.policy) : undefined;
+    this.config = next;
+    if (policies) this.rib.setPolicies(policies);
+    for (const a of d.removed) this.#removeNeighbor(this.neighbors.get(a)!, CeaseSubcode.PEER_DECONFIGURED, 'peer-deconfigured');
+    for (const n of d.reset) this.#removeNeighbor(this.neighbors.get(n.address)!, CeaseSubcode.OTHER_CONFIGURATION_CHANGE, 'config-change');
+    for (const n of [...d.added, ...d.reset]) {
+      const r = this.#addNeighbor(n, false);
+      if (this.#started) this.#startNeighbor(r);
+    }
+    if (d.dynamicChanged) this.#setDynamic(next.dynamicNeighbors ?? []);
+    const softNames = new Set(d.soft.map((n) => n.address));
+    for (const n of d.soft) this.#applySoft(this.neighbors.get(n.address)!, n);
+    if (d.policyChanged) {
+      for (const r of this.neighbors.values()) {
+        if (softNames.has(r.config.address) || !r.up) continue;
+        if (r.dynamic) r.config = { ...r.config };
+        this.#repolicy(r);
+      }
+    }
+    for (const a of d.originateRemoved) this.withdraw(a);
+    for (const o of d.originateAdded) this.announce(o);
+    this.#scheduleFlush();
+    return {
+      changed: d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length > 0 || d.policyChanged || d.dynamicChanged,
+      added: d.added.map((n) => n.address),
+      removed: d.removed,
+      reset: d.reset.map((n) => n.address),
+      soft: d.soft.map((n) => n.address),
+      policyChanged: d.policyChanged,
+      originated: d.originateAdded.map((o) => o.prefix),
+      withdrawn: d.originateRemoved,
+    };
+  }
+
+  /** Settings that change in place: policy, max-prefix, graceful shutdown, description, enabled. */
+  #applySoft(r: NeighborRuntime, n: NeighborConfig): void {
+    const before = r.config;
+    r.config = n;
+    if ((before.enabled ?? true) !== (n.enabled ?? true)) {
+      if (n.enabled === false) r.session.stop('neighbor disabled by configuration');
+      else if (this.#started) r.session.start();
+    }
+    if (r.up) {
+      this.#repolicy(r);
+      this.#checkMaxPrefix(r);
+    }
+  }
+
+  /** New route-maps (and drain flag) for a live session: soft in and soft out. */
+  #repolicy(r: NeighborRuntime): void {
+    const ibgp = r.negotiated?.ibgp ?? false;
+    this.rib.setPeerPolicy(r.index, this.#policyFor(r.config.importPolicy, ibgp), this.#policyFor(r.config.exportPolicy, ibgp), r.config.gracefulShutdown ?? false);
+    this.#softIn(r);
+    this.rib.resend(r.index);
+  }
+
+  // --- neighbors ----------------------------------------------------------------------------------
+
+  #startNeighbor(n: NeighborRuntime): void {
+    if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
+    if (n.config.enabled !== false) n.session.start();
+  }
+
+  #addNeighbor(n: NeighborConfig, dynamic: boolean): NeighborRuntime {
+    const index = this.#nextIndex++;
     let runtime: NeighborRuntime;
     const session = new Session(
+      sessionOptions(n, this.config, this.#routerId, this.#cache),
       {
-        remoteAddress: n.address,
-        remotePort: n.port,
-        localAddress: n.localAddress,
-        passive: n.passive,
-        password: n.password,
-        ttlSecurityHops: n.ttlSecurityHops,
-        ttl: n.ebgpMultihop,
-        timers: n.timers,
-        attributeCache: this.#cache,
-        open: {
-          localAs: n.localAs ?? c.asn,
-          routerId: this.#routerId,
-          remoteAs: n.remoteAs,
-          holdTime,
-          keepaliveTime: n.keepaliveTime ?? c.keepaliveTime,
-          minHoldTime: 3,
-          afiSafis,
-          extendedMessage: true,
-          ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: grOf(n).restartTime } }),
+        stateChange: (from, to) => {
+          this.#events.sessionState?.(n.address, from, to);
+          // A dynamic neighbor exists for one session (as FRR's listen range): gone when it ends.
+          if (runtime.dynamic && to === 'Idle') setImmediate(() => this.neighbors.get(n.address) === runtime && this.#removeNeighbor(runtime));
         },
-      },
-      {
-        stateChange: (from, to) => this.#events.sessionState?.(n.address, from, to),
         established: (neg) => this.#up(runtime, neg),
         down: (reason) => {
           this.#events.sessionDown?.(n.address, reason);
           this.#down(runtime, reason);
         },
+        notification: (dir, m) => this.#events.notification?.(n.address, dir, m),
+        wireError: (err, frame) => this.#events.wireError?.(n.address, err, frame),
         message: (m) => {
           if (m.type === 'update') {
+            const t0 = performance.now();
             const eor = endOfRib(m);
             // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
             if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
             this.rib.applyUpdate(index, m);
             this.#checkMaxPrefix(runtime);
             this.#scheduleFlush();
+            this.#events.updateApplied?.((performance.now() - t0) / 1000);
           } else if (m.subtype === 0 && (m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
             // RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again.
             this.rib.resend(index, m.afi);
@@ -174,8 +356,58 @@ export class Daemon {
       },
       this.#clock,
     );
-    runtime = { index, config: n, session, up: false, warned: new Set() };
+    runtime = { index, config: n, session, up: false, warned: new Set(), dynamic };
     this.neighbors.set(n.address, runtime);
+    this.#sessions.set(n.address, session);
+    this.#events.neighborAdded?.(n.address, dynamic);
+    if (!dynamic && !n.importPolicy && !n.exportPolicy && n.remoteAs !== this.config.asn && n.remoteAs !== 'internal' && (this.config.ebgpRequiresPolicy ?? true)) {
+      this.#events.notice?.(n.address, 'eBGP neighbor without importPolicy/exportPolicy: nothing is accepted or sent (RFC 8212; set ebgpRequiresPolicy: false to change)');
+    }
+    return runtime;
+  }
+
+  /** Stops and forgets a neighbor; its routes are withdrawn. */
+  #removeNeighbor(r: NeighborRuntime, subcode: number = CeaseSubcode.PEER_DECONFIGURED, reason: DownReason = 'peer-deconfigured'): void {
+    if (r.session.snapshot().state !== 'Idle') r.session.stopFor(subcode, reason);
+    r.session.close();
+    this.#clearTimers(r);
+    if (r.up) this.#down(r, reason);
+    this.rib.peerDown(r.index);
+    if (r.config.password) this.listener.setPassword(r.config.address, undefined);
+    this.neighbors.delete(r.config.address);
+    this.#sessions.delete(r.config.address);
+    this.#events.neighborRemoved?.(r.config.address);
+    this.#scheduleFlush();
+  }
+
+  #clearTimers(r: NeighborRuntime): void {
+    this.#clearStale(r);
+    if (r.restartTimer) clearTimeout(r.restartTimer);
+    r.restartTimer = undefined;
+  }
+
+  #setDynamic(ranges: readonly DynamicNeighborsConfig[]): void {
+    this.#dynamic = ranges.map((cfg) => {
+      const list = new BlockList();
+      const [addr, len] = cfg.range.split('/');
+      list.addSubnet(addr, Number(len), isIPv6(addr) ? 'ipv6' : 'ipv4');
+      return { cfg, list };
+    });
+  }
+
+  /** A connection from an unconfigured source: a session from the first dynamic range holding it. */
+  #dynamicSession(address: string): Session | undefined {
+    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
+    const hit = this.#dynamic.find((d) => d.list.check(address, family));
+    if (!hit) return undefined;
+    const inRange = [...this.neighbors.values()].filter((n) => n.dynamic && n.config.peerGroup === hit.cfg.peerGroup).length;
+    if (inRange >= (hit.cfg.limit ?? 100)) {
+      this.#events.notice?.(address, `dynamic-neighbor range ${hit.cfg.range} is at its limit (${hit.cfg.limit ?? 100}); connection refused`);
+      return undefined;
+    }
+    const r = this.#addNeighbor({ ...hit.cfg.template, address, passive: true }, true);
+    r.session.start();
+    return r.session;
   }
 
   #up(r: NeighborRuntime, neg: NegotiatedSession): void {
@@ -185,7 +417,7 @@ export class Daemon {
       // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
       // otherwise they wait for its End-of-RIB, at most the stale-path time.
       if (!neg.gracefulRestart) this.#endStale(r);
-      else this.#holdStale(r, grOf(n).stalePathTime);
+      else this.#holdStale(r, gracefulRestartOf(n).stalePathTime);
     }
     const conn = r.session.snapshot().connection;
     const local = conn?.localAddress ?? '';
@@ -213,7 +445,8 @@ export class Daemon {
     };
     r.up = true;
     const importMap = this.#policyFor(n.importPolicy, neg.ibgp);
-    this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined, importMap }, neg.afiSafis, (msgs) => r.session.send(msgs));
+    const ingress = { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined, importMap, keepAdjRibIn: n.softReconfigurationInbound ?? false };
+    this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, ingress, neg.afiSafis, (msgs) => r.session.send(msgs));
   }
 
   /**
@@ -221,8 +454,14 @@ export class Daemon {
    * exchanges nothing (as FRR's ebgp-requires-policy) unless `ebgpRequiresPolicy: false`.
    */
   #policyFor(name: string | undefined, ibgp: boolean): RouteMap | 'deny' | undefined {
-    if (name !== undefined) return this.rib.options.policies.routeMaps.get(name);
+    if (name !== undefined) return this.rib.policy.policies.routeMaps.get(name) ?? 'deny';
     return !ibgp && (this.config.ebgpRequiresPolicy ?? true) ? 'deny' : undefined;
+  }
+
+  /** Whether RFC 8212 blocks a direction of a neighbor (shown in the API). */
+  rfc8212Blocked(r: NeighborRuntime, direction: 'import' | 'export'): boolean {
+    const name = direction === 'import' ? r.config.importPolicy : r.config.exportPolicy;
+    return name === undefined && r.negotiated !== undefined && !r.negotiated.ibgp && (this.config.ebgpRequiresPolicy ?? true);
   }
 
   /**
@@ -244,10 +483,10 @@ export class Daemon {
         data.writeUInt16BE(afi, 0);
         data[2] = Safi.UNICAST;
         data.writeUInt32BE(cfg.limit >>> 0, 3);
-        r.session.stopFor(1, 'max-prefix', data);
+        r.session.stopFor(CeaseSubcode.MAX_PREFIXES_REACHED, 'max-prefix', data);
         if (cfg.restartAfter) {
-          const t = setTimeout(() => r.session.start(), cfg.restartAfter * 1000);
-          t.unref();
+          r.restartTimer = setTimeout(() => r.session.start(), cfg.restartAfter * 1000);
+          r.restartTimer.unref();
         }
         return;
       }
@@ -265,7 +504,7 @@ export class Daemon {
     const peerGr = r.negotiated?.gracefulRestart;
     // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
     // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.
-    const graceful = peerGr && r.config.gracefulRestart !== false && ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason);
+    const graceful = peerGr && !r.dynamic && r.config.gracefulRestart !== false && ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason);
     if (graceful) {
       this.rib.peerDownGraceful(r.index);
       this.#holdStale(r, peerGr.restartTime);
@@ -315,11 +554,6 @@ function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
     if (v6) return parseIpv6(v6.address);
   }
   return undefined;
-}
-
-function grOf(n: NeighborConfig): { restartTime: number; stalePathTime: number } {
-  const g = typeof n.gracefulRestart === 'object' ? n.gracefulRestart : {};
-  return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360 };
 }
 
 function mappedIpv6(v4: number): Buffer {

@@ -19,7 +19,8 @@ export type Sender = (messages: Buffer[]) => boolean;
 const CHUNK = 4096;
 
 export class AdjRibOut {
-  readonly peer: ExportPeer;
+  /** Replaced when the peer's export policy changes (config reload). */
+  peer: ExportPeer;
   readonly afi: AfiCode;
   readonly #rib: LocRib;
   readonly #table: AttrTable;
@@ -60,6 +61,11 @@ export class AdjRibOut {
     let entry = this.#derived.get(r.attrs);
     if (!entry) this.#derived.set(r.attrs, (entry = new AttrEntry(this.#table.nextOutId(), r.attrs)));
     return outForm(new Path(best.peer, best.pathId, entry, r.nextHop, r.weight), this.peer, this.#table);
+  }
+
+  /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
+  sent(node: RouteNode): OutForm | undefined {
+    return this.#advertised[node.id];
   }
 
   /** Prefixes currently advertised to the peer (pfxSnt). */

@@ -26,6 +26,9 @@ export interface RibOptions {
   readonly policies: PolicySet;
 }
 
+/** Routes a peer announced before import policy (soft-reconfiguration inbound), one table per AFI. */
+type AdjRibIn = Record<AfiCode, LocRib>;
+
 export interface PeerIngress {
   /** RFC 4271 9.1.2 loop check: how many times our AS may appear (allowas-in). */
   readonly allowasIn: number;
@@ -33,6 +36,8 @@ export interface PeerIngress {
   readonly localIpv4: number | undefined;
   /** Import route-map; 'deny' accepts nothing (RFC 8212 for eBGP without policy). */
   readonly importMap?: RouteMap | 'deny';
+  /** Keep the pre-policy routes (soft-reconfiguration inbound). */
+  readonly keepAdjRibIn?: boolean;
 }
 
 export interface RibListener {
@@ -41,11 +46,14 @@ export interface RibListener {
 }
 
 interface PeerState {
-  readonly peer: ExportPeer;
-  readonly ingress: PeerIngress;
+  peer: ExportPeer;
+  ingress: PeerIngress;
   readonly out: Map<AfiCode, AdjRibOut>;
+  readonly adjIn: AdjRibIn | undefined;
   send: Sender | undefined;
 }
+
+const NO_CHANGES = { changed: () => {} };
 
 export const LOCAL_PEER_INDEX = 0;
 
@@ -58,12 +66,13 @@ export class Rib {
   readonly #peers = new Map<number, PeerState>();
   /** Every peer seen, by index: stale paths outlive the session that brought them. */
   readonly #known = new Map<number, RibPeer>();
-  /** Policy outputs shared between routes with the same attributes. */
-  readonly policyCache = new PolicyCache();
+  /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
+  readonly policy: { policies: PolicySet; cache: PolicyCache };
   readonly #listeners: RibListener[] = [];
 
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
+    this.policy = { policies: this.options.policies, cache: new PolicyCache() };
     const sink = (afi: AfiCode) => ({ changed: (node: RouteNode, previous: Path | null) => this.#changed(afi, node, previous) });
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
@@ -89,9 +98,10 @@ export class Rib {
   peerUp(peer: ExportPeer, ingress: PeerIngress, afiSafis: readonly number[], send: Sender): void {
     const out = new Map<AfiCode, AdjRibOut>();
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, { policies: this.options.policies, cache: this.policyCache }));
+      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy));
     }
-    this.#peers.set(peer.index, { peer, ingress, out, send });
+    const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
+    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send });
     this.#known.set(peer.index, peer);
     for (const o of out.values()) o.start();
     this.flush(peer.index);
@@ -106,8 +116,72 @@ export class Rib {
     }
     this.#peers.delete(index);
     for (const o of s.out.values()) o.reset();
+    this.#dropAdjIn(s);
     this.v4.withdrawPeer(s.peer);
     this.v6.withdrawPeer(s.peer);
+  }
+
+  #dropAdjIn(s: PeerState): void {
+    if (!s.adjIn) return;
+    s.adjIn[Afi.IPV4].withdrawPeer(s.peer);
+    s.adjIn[Afi.IPV6].withdrawPeer(s.peer);
+  }
+
+  // --- policy -------------------------------------------------------------------------------------
+
+  /** A new policy set (config reload): later evaluations use it; callers re-apply per peer. */
+  setPolicies(policies: PolicySet): void {
+    this.policy.policies = policies;
+    this.policy.cache = new PolicyCache();
+  }
+
+  /** Replaces a peer's route-maps (both directions) without touching its session. */
+  setPeerPolicy(index: number, importMap: RouteMap | 'deny' | undefined, exportMap: RouteMap | 'deny' | undefined, gracefulShutdown: boolean): void {
+    const s = this.#peers.get(index);
+    if (!s) return;
+    s.ingress = { ...s.ingress, importMap };
+    // The drain flag changes the attributes sent, so it is the last field of the group key.
+    s.peer = { ...s.peer, exportMap, gracefulShutdown, groupKey: s.peer.groupKey.replace(/\|g?$/, gracefulShutdown ? '|g' : '|') };
+    for (const o of s.out.values()) o.peer = s.peer;
+  }
+
+  /** The Adj-RIB-Out of an Established peer for an AFI. */
+  adjRibOut(index: number, afi: AfiCode): AdjRibOut | undefined {
+    return this.#peers.get(index)?.out.get(afi);
+  }
+
+  /** Whether the peer's pre-policy routes are kept (soft reconfiguration from memory is possible). */
+  hasAdjRibIn(index: number): boolean {
+    return this.#peers.get(index)?.adjIn !== undefined;
+  }
+
+  /** The pre-policy routes of a peer, or undefined without soft-reconfiguration inbound. */
+  adjRibIn(index: number, afi: AfiCode): LocRib | undefined {
+    return this.#peers.get(index)?.adjIn?.[afi];
+  }
+
+  /**
+   * Soft reset in from memory: the kept pre-policy routes go through the current import policy
+   * again; what it now denies is withdrawn, what it now permits (or changes) is announced.
+   */
+  reimport(index: number): boolean {
+    const s = this.#peers.get(index);
+    if (!s?.adjIn) return false;
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const rib = this.table(afi);
+      const stride = afi === Afi.IPV4 ? 3 : 6;
+      s.adjIn[afi].trie.forEach((node) => {
+        for (const p of node.value!.paths) {
+          const words = new Uint32Array(stride);
+          words[0] = p.pathId;
+          words[1] = node.len;
+          for (let i = 0; i < stride - 2; i++) words[2 + i] = node.word(i);
+          const block: NlriBlock = { afi, addPath: false, words };
+          this.#importBlock(s, block, p.entry.attrs, p.nextHop, rib);
+        }
+      });
+    }
+    return true;
   }
 
   /**
@@ -134,6 +208,7 @@ export class Rib {
     if (!s) return 0;
     this.#peers.delete(index);
     for (const o of s.out.values()) o.reset();
+    this.#dropAdjIn(s);
     return this.v4.markStale(s.peer) + this.v6.markStale(s.peer);
   }
 
@@ -203,7 +278,19 @@ export class Rib {
         this.#withdrawBlock(s, block);
         continue;
       }
+      if (s.adjIn) this.#keepBlock(s, block, usable, nextHop);
       this.#announceBlock(s, block, usable, nextHop);
+    }
+  }
+
+  #keepBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {
+    const rib = s.adjIn![block.afi];
+    const st = stride(block.afi);
+    const w = block.words;
+    for (let b = 0; b < w.length; b += st) {
+      const path = new Path(s.peer, w[b], this.attrs.acquire(attrs), nextHop);
+      if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
+      else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
   }
 
@@ -230,13 +317,16 @@ export class Rib {
   }
 
   #announceBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {
+    this.#importBlock(s, block, attrs, nextHop, this.table(block.afi));
+  }
+
+  #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
     const map = s.ingress.importMap;
-    if (map === 'deny') return this.#withdrawBlock(s, block);
-    const rib = this.table(block.afi);
+    if (map === 'deny') return this.#withdrawMain(rib, s, block);
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
-    if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map);
+    if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map, rib);
     const entry = this.attrs.acquire(attrs);
     entry.refs += count - 1;
     for (let i = 0, b = 0; i < count; i++, b += st) {
@@ -247,12 +337,11 @@ export class Rib {
   }
 
   /** Import policy per prefix; denied prefixes are withdrawn (they may have been accepted before). */
-  #announceWithPolicy(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, map: RouteMap): void {
-    const rib = this.table(block.afi);
+  #announceWithPolicy(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, map: RouteMap, rib: LocRib): void {
     const st = stride(block.afi);
     const w = block.words;
     const asPath = mergeAs4Path(attrs) ?? [];
-    const ctx = { policies: this.options.policies, cache: this.policyCache };
+    const ctx = this.policy;
     for (let b = 0; b < w.length; b += st) {
       const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
       const r = evaluateRouteMap(map, { afi: block.afi, words, length: w[b + 1], attrs, asPath, nextHop, peerAddress: s.peer.address, weight: 0 }, ctx);
@@ -266,7 +355,11 @@ export class Rib {
 
   #withdrawBlock(s: PeerState, block: NlriBlock): void {
     if (block.words.length === 0) return;
-    const rib = this.table(block.afi);
+    if (s.adjIn) this.#withdrawMain(s.adjIn[block.afi], s, block);
+    this.#withdrawMain(this.table(block.afi), s, block);
+  }
+
+  #withdrawMain(rib: LocRib, s: PeerState, block: NlriBlock): void {
     const st = stride(block.afi);
     const w = block.words;
     for (let b = 0; b < w.length; b += st) {

@@ -1,12 +1,106 @@
 #!/usr/bin/env node
-// `nodebgp`: the operator's command line. Subcommands talk to the daemon's API, except `decode`,
-// which runs the wire codec locally.
+// `nodebgp`: the operator's command line. Subcommands talk to the daemon's API (--api, or
+// NODEBGP_API; token from --token or NODEBGP_API_TOKEN), except `decode`, which runs the wire
+// codec locally. --json prints the API's JSON unchanged.
 
 import { Command, Option } from 'commander';
+import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
+import { routesText, summaryText } from './format.js';
 
 const program = new Command();
-program.name('nodebgp').description('nodebgp command line').showHelpAfterError();
+program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
+  .option('--api <url>', 'the daemon\'s admin API', process.env.NODEBGP_API ?? 'http://127.0.0.1:8179')
+  .option('--token <token>', 'bearer token for changes', process.env.NODEBGP_API_TOKEN)
+  .option('--json', 'print JSON');
+
+type Globals = { api: string; token?: string; json?: boolean };
+const globals = (): Globals => program.opts<Globals>();
+
+/** Runs an API call and prints its result (JSON, or the human form). */
+function run<A extends unknown[]>(fn: (...args: A) => Promise<{ json: unknown; text?: (j: never) => string }>) {
+  return async (...args: A) => {
+    try {
+      const { json, text } = await fn(...args);
+      process.stdout.write(`${globals().json || !text ? JSON.stringify(json, null, 2) : text(json as never)}\n`);
+    } catch (e) {
+      process.stderr.write(`nodebgp: ${e instanceof CliError ? e.message : (e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+const api = (method: string, path: string, body?: unknown) => call(globals(), method, path, body);
+const family = (prefixOrAddress?: string, given?: string) => given ?? (prefixOrAddress?.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast');
+
+program.command('summary').description('neighbors, states and prefix counts (like show bgp summary)')
+  .action(run(async () => ({ json: await api('GET', '/v1/summary'), text: summaryText })));
+
+program.command('neighbors').argument('[address]').description('neighbors in detail')
+  .option('--routes <which>', 'received (pre-policy) | accepted | advertised')
+  .option('--family <afi-safi>')
+  .action(run(async (address: string | undefined, o: { routes?: string; family?: string }) => {
+    if (o.routes) {
+      if (!address) throw new CliError('--routes needs a neighbor address');
+      return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}/routes/${o.routes}?family=${family(undefined, o.family)}`) };
+    }
+    return { json: await api('GET', address ? `/v1/neighbors/${encodeURIComponent(address)}` : '/v1/neighbors') };
+  }));
+
+program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path')
+  .option('--family <afi-safi>', 'ipv4-unicast | ipv6-unicast')
+  .option('--longer', 'prefixes inside PREFIX')
+  .option('--neighbor <address>', 'paths from this neighbor ("local": ours)')
+  .option('--community <community>')
+  .option('--limit <n>', 'page size', '100')
+  .option('--after <prefix>', 'continue after this prefix')
+  .action(run(async (prefix: string | undefined, o: { family?: string; longer?: boolean; neighbor?: string; community?: string; limit: string; after?: string }) => {
+    const q = new URLSearchParams({ limit: o.limit });
+    if (prefix) q.set('prefix', prefix);
+    if (o.longer) q.set('longer', 'true');
+    if (o.neighbor) q.set('neighbor', o.neighbor);
+    if (o.community) q.set('community', o.community);
+    if (o.after) q.set('after', o.after);
+    return { json: await api('GET', `/v1/routes/${family(prefix, o.family)}?${q}`), text: routesText };
+  }));
+
+program.command('lookup').argument('<address>').description('longest-prefix match for an address')
+  .action(run(async (address: string) => ({ json: await api('GET', `/v1/routes/${family(address)}?lookup=${encodeURIComponent(address)}`), text: routesText })));
+
+program.command('announce').argument('<prefix>').description('originate a prefix')
+  .option('--community <c...>', 'communities (64512:100, no-export, ...)')
+  .option('--next-hop <address>')
+  .option('--med <n>')
+  .option('--local-pref <n>')
+  .action(run(async (prefix: string, o: { community?: string[]; nextHop?: string; med?: string; localPref?: string }) => ({
+    json: await api('POST', '/v1/routes', {
+      prefix,
+      ...(o.community ? { communities: o.community } : {}),
+      ...(o.nextHop ? { nextHop: o.nextHop } : {}),
+      ...(o.med !== undefined ? { med: Number(o.med) } : {}),
+      ...(o.localPref !== undefined ? { localPref: Number(o.localPref) } : {}),
+    }),
+    text: () => `announced ${prefix}`,
+  })));
+
+program.command('withdraw').argument('<prefix>').description('withdraw an originated prefix')
+  .action(run(async (prefix: string) => ({ json: await api('DELETE', `/v1/routes?prefix=${encodeURIComponent(prefix)}`), text: () => `withdrew ${prefix}` })));
+
+program.command('neighbor').description('change a neighbor: shutdown | enable | reset | soft-reset')
+  .addArgument(new Command().createArgument('<action>').choices(['shutdown', 'enable', 'reset', 'soft-reset']))
+  .argument('<address>')
+  .option('--message <text>', 'shutdown/reset message sent to the peer (RFC 9003)')
+  .option('--direction <dir>', 'soft-reset: in | out | both', 'both')
+  .action(run(async (action: string, address: string, o: { message?: string; direction: string }) => {
+    const body = action === 'soft-reset' ? { direction: o.direction } : action === 'enable' ? undefined : o.message ? { message: o.message } : {};
+    const json = await api('POST', `/v1/neighbors/${encodeURIComponent(address)}/${action}`, body);
+    return { json, text: () => `${action}: ${address} done` };
+  }));
+
+program.command('reload').description('re-read the configuration file and apply the difference')
+  .action(run(async () => ({ json: await api('POST', '/v1/config/reload') })));
+
+program.command('log-level').argument('[level]').description('show or set the log level')
+  .action(run(async (level?: string) => ({ json: level ? await api('PUT', '/v1/log-level', { level }) : await api('GET', '/v1/log-level') })));
 
 program
   .command('decode')
@@ -25,4 +119,4 @@ program
     }
   });
 
-program.parse();
+await program.parseAsync();

@@ -1,0 +1,203 @@
+// The admin API (Fastify): reads go to the daemon's read model, writes to its commands; nothing
+// here touches the RIB or sessions directly. Every route has a JSON schema (served as OpenAPI at
+// /openapi.json); unknown fields are rejected, not dropped. Writes need the bearer token when one
+// is configured.
+
+import { timingSafeEqual } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import { ConfigError } from '../config/load.js';
+import { ParseError } from '../config/prefix.js';
+import { CommandError } from '../daemon/daemon.js';
+import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process.js';
+import { QueryError, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
+import { ApiError, errorSchema } from './errors.js';
+
+export interface ApiOptions {
+  readonly token?: string;
+  readonly registry?: Registry;
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimit?: number;
+}
+
+const family = { type: 'string', enum: ['ipv4-unicast', 'ipv6-unicast'] } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 422: errorSchema } as const;
+const page = { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, after: { type: 'string', description: 'the last prefix of the previous page (its `next`)' } } as const;
+const address = { type: 'object', properties: { address: { type: 'string', description: 'neighbor address' } }, required: ['address'], additionalProperties: false } as const;
+const okSchema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: true } as const;
+
+function translate(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof CommandError) return new ApiError(e.message.includes('needs a restart') ? 'restart-needed' : e.code === 'invalid' ? 'invalid-request' : e.code, e.message);
+  if (e instanceof ConfigError) return new ApiError('config-invalid', 'the configuration file has errors; the running configuration is kept', e.problems);
+  if (e instanceof ParseError || e instanceof QueryError) return new ApiError('invalid-request', e.message);
+  const f = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+  if (Array.isArray(f.validation)) {
+    const v = f.validation[0] as { instancePath?: string; keyword?: string; params?: { additionalProperty?: string } };
+    const where = (f as { validationContext?: string }).validationContext ?? 'request';
+    if (v?.keyword === 'additionalProperties') return new ApiError('invalid-request', `${where}: unknown field "${v.params?.additionalProperty}"`);
+    return new ApiError('invalid-request', f.message ?? 'invalid request');
+  }
+  if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('body-too-large', f.message ?? 'body too large');
+  if (f.statusCode && f.statusCode >= 400 && f.statusCode < 500) return new ApiError('invalid-request', f.message ?? 'invalid request');
+  return new ApiError('internal-error', (e as Error)?.message ?? 'internal error');
+}
+
+export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Requests are not logged (the daemon's own log carries what changed); errors go to its logger.
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+  });
+  // Unknown fields are errors (not silently dropped); bodies are not type-coerced, query strings are.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'nodebgp admin API', version: '1', description: 'Read the BGP daemon state and change it at runtime. Writes need `Authorization: Bearer <token>` when a token is configured.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.setErrorHandler((e, _req, reply) => {
+    const err = translate(e);
+    if (err.code === 'internal-error') proc.logger.error({ err: e }, 'API request failed');
+    void reply.code(err.status).send(err.body());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(new ApiError('not-found', `no route ${req.method} ${req.url}`).body());
+  });
+
+  const token = options.token ? Buffer.from(options.token) : undefined;
+  const authorize = async (req: FastifyRequest): Promise<void> => {
+    if (!token) return;
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const given = m ? Buffer.from(m[1]) : Buffer.alloc(0);
+    if (given.length !== token.length || !timingSafeEqual(given, token)) throw new ApiError('unauthorized', 'this API needs Authorization: Bearer <token> for changes');
+  };
+  const write = { preHandler: authorize, security: [{ bearer: [] }] };
+  const d = () => proc.daemon;
+
+  // --- health ---------------------------------------------------------------------------------------
+  app.get('/healthz', { schema: { description: 'The process is alive.', response: { 200: okSchema } } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { description: 'Configuration loaded and BGP listeners up.', response: { 200: okSchema, 503: okSchema } } }, async (_req, reply) => {
+    const ready = d().started;
+    return reply.code(ready ? 200 : 503).send({ ok: ready, listening: d().listener.ports });
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // --- reads ----------------------------------------------------------------------------------------
+  app.get('/v1/summary', { schema: { description: "Like FRR's `show bgp summary json`.", response: { 200: anyObject } } }, async () => summary(d()));
+  app.get('/v1/neighbors', { schema: { description: 'Every neighbor in detail.', response: { 200: anyObject } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
+  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), lookupNeighbor(proc, req.params.address)));
+  app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
+    schema: {
+      description: 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.',
+      params: { type: 'object', properties: { address: { type: 'string' }, which: { type: 'string', enum: ['received', 'accepted', 'advertised'] } }, required: ['address', 'which'], additionalProperties: false },
+      querystring: { type: 'object', properties: { family: { ...family, default: 'ipv4-unicast' }, ...page }, additionalProperties: false },
+      response: { 200: anyObject, ...errors },
+    },
+  }, async (req) => neighborRoutes(d(), lookupNeighbor(proc, req.params.address), req.params.which, req.query.family, req.query.limit, req.query.after));
+  app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
+    schema: {
+      description: 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.',
+      params: { type: 'object', properties: { family }, required: ['family'], additionalProperties: false },
+      querystring: {
+        type: 'object',
+        properties: {
+          prefix: { type: 'string', description: 'exact prefix' },
+          longer: { type: 'boolean', description: 'with prefix: every prefix inside it' },
+          lookup: { type: 'string', description: 'longest-prefix match for an address' },
+          neighbor: { type: 'string', description: 'only paths from this neighbor ("local": ours)' },
+          community: { type: 'string', description: 'only paths with this community' },
+          ...page,
+        },
+        additionalProperties: false,
+      },
+      response: { 200: anyObject, ...errors },
+    },
+  }, async (req) => routes(d(), { family: req.params.family, ...(req.query as object) }));
+
+  // --- writes ---------------------------------------------------------------------------------------
+  app.post<{ Body: { prefix: string; communities?: string[]; nextHop?: string; med?: number; localPref?: number } }>('/v1/routes', {
+    ...write,
+    schema: {
+      description: 'Announce (originate) a prefix.',
+      security: [{ bearer: [] }],
+      body: {
+        type: 'object',
+        properties: {
+          prefix: { type: 'string' },
+          communities: { type: 'array', items: { type: 'string' }, maxItems: 256 },
+          nextHop: { type: 'string' },
+          med: { type: 'integer', minimum: 0, maximum: 4294967295 },
+          localPref: { type: 'integer', minimum: 0, maximum: 4294967295 },
+        },
+        required: ['prefix'],
+        additionalProperties: false,
+      },
+      response: { 200: okSchema, ...errors },
+    },
+  }, async (req) => {
+    d().announce(req.body);
+    return { ok: true, announced: req.body.prefix };
+  });
+  app.delete<{ Querystring: { prefix: string } }>('/v1/routes', {
+    ...write,
+    schema: {
+      description: 'Withdraw a prefix announced by this daemon.',
+      security: [{ bearer: [] }],
+      querystring: { type: 'object', properties: { prefix: { type: 'string' } }, required: ['prefix'], additionalProperties: false },
+      response: { 200: okSchema, ...errors },
+    },
+  }, async (req) => {
+    if (!d().withdraw(req.query.prefix)) throw new ApiError('not-found', `${req.query.prefix} is not announced by this daemon`);
+    return { ok: true, withdrawn: req.query.prefix };
+  });
+  const messageBody = { type: 'object', properties: { message: { type: 'string', maxLength: 255 } }, additionalProperties: false } as const;
+  const action = <B>(path: string, description: string, body: object | undefined, run: (addr: string, body: B) => unknown) =>
+    app.post<{ Params: { address: string }; Body: B }>(`/v1/neighbors/:address/${path}`, {
+      ...write,
+      schema: { description, security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
+    }, async (req) => {
+      const n = lookupNeighbor(proc, req.params.address);
+      return { ok: true, neighbor: n.config.address, ...(run(n.config.address, (req.body ?? {}) as B) as object) };
+    });
+  action<{ message?: string }>('shutdown', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => d().shutdownNeighbor(a, b.message));
+  action('enable', 'Start an administratively down neighbor.', undefined, (a) => d().enableNeighbor(a));
+  action<{ message?: string }>('reset', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => d().resetNeighbor(a, b.message));
+  action<{ direction?: 'in' | 'out' | 'both' }>('soft-reset', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
+    { type: 'object', properties: { direction: { type: 'string', enum: ['in', 'out', 'both'] } }, additionalProperties: false },
+    (a, b) => ({ done: d().softReset(a, b.direction ?? 'both') }));
+
+  app.post('/v1/config/reload', { ...write, schema: { description: 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', security: [{ bearer: [] }], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: proc.reload() }));
+  app.get('/v1/config/reload', { schema: { description: 'The outcome of the last reload.', response: { 200: anyObject } } }, async () => ({ lastReload: proc.lastReload }));
+  app.get('/v1/log-level', { schema: { response: { 200: anyObject } } }, async () => ({ level: proc.logger.level }));
+  app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {
+    ...write,
+    schema: { security: [{ bearer: [] }], body: { type: 'object', properties: { level: { type: 'string', enum: [...LOG_LEVELS] } }, required: ['level'], additionalProperties: false }, response: { 200: okSchema, ...errors } },
+  }, async (req) => {
+    proc.setLogLevel(req.body.level);
+    return { ok: true, level: req.body.level };
+  });
+
+  // --- metrics --------------------------------------------------------------------------------------
+  if (options.registry) {
+    const registry = options.registry;
+    app.get('/metrics', { schema: { description: 'Prometheus metrics.', produces: ['text/plain'] } }, async (_req, reply: FastifyReply) => {
+      void reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  }
+  return app;
+}
+
+function lookupNeighbor(proc: DaemonProcess, address: string) {
+  const n = proc.daemon.neighbors.get(address.toLowerCase());
+  if (!n) throw new ApiError('not-found', `no neighbor ${address} (configured: ${[...proc.daemon.neighbors.keys()].join(', ') || 'none'})`);
+  return n;
+}

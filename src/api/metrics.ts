@@ -1,0 +1,80 @@
+// Prometheus metrics, pulled: collectors read the daemon's read model at scrape time, so nothing
+// on the hot path touches prom-client except the UPDATE latency histogram. Names and labels are in
+// the README with their frr_exporter and GoBGP equivalents.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DaemonProcess } from '../daemon/process.js';
+
+/** RFC 4273 bgpPeerState numbering (as GoBGP's bgp_peer_state). */
+const STATE_CODE: Record<string, number> = { Idle: 1, Connect: 2, Active: 3, OpenSent: 4, OpenConfirm: 5, Established: 6 };
+const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+
+export function createMetrics(proc: DaemonProcess): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const d = () => proc.daemon;
+  const peerLabels = ['peer', 'peer_as'] as const;
+  const each = (fn: (labels: { peer: string; peer_as: string }, n: ReturnType<typeof d>['neighbors'] extends Map<string, infer R> ? R : never) => void) => {
+    for (const [address, n] of d().neighbors) {
+      const asn = n.negotiated?.peerAs ?? n.config.remoteAs;
+      fn({ peer: address, peer_as: String(asn) }, n);
+    }
+  };
+  const gauge = (name: string, help: string, labelNames: readonly string[], collect: (g: Gauge<string>) => void) =>
+    new Gauge({ name, help, labelNames: [...labelNames], registers: [registry], collect() { this.reset(); collect(this); } });
+
+  gauge('nodebgp_peer_state', 'Session state (RFC 4273 numbering: 1 Idle .. 6 Established)', peerLabels, (g) => each((l, n) => g.set(l, STATE_CODE[n.session.snapshot().state])));
+  gauge('nodebgp_peer_up', '1 when the session is Established', peerLabels, (g) => each((l, n) => g.set(l, n.up ? 1 : 0)));
+  gauge('nodebgp_peer_admin_shutdown', '1 when the neighbor is administratively down', peerLabels, (g) => each((l, n) => g.set(l, n.session.snapshot().enabled ? 0 : 1)));
+  gauge('nodebgp_peer_uptime_seconds', 'Seconds since the session reached Established (0 when down)', peerLabels, (g) => each((l, n) => {
+    const s = n.session.snapshot();
+    g.set(l, s.state === 'Established' && s.establishedAtMs !== null ? (d().now() - s.establishedAtMs) / 1000 : 0);
+  }));
+  const messages = (dir: 'sent' | 'received') => gauge(`nodebgp_peer_messages_${dir}_total`, `BGP messages ${dir}, by type`, [...peerLabels, 'type'], (g) => each((l, n) => {
+    for (const [type, v] of Object.entries(n.session.snapshot()[dir])) g.set({ ...l, type }, v as number);
+  }));
+  messages('sent');
+  messages('received');
+  gauge('nodebgp_peer_flaps_total', 'Times the session left Established', peerLabels, (g) => each((l, n) => g.set(l, n.session.snapshot().flaps)));
+  gauge('nodebgp_peer_last_down_reason', 'The last reason the session went down (value 1, reason as label)', [...peerLabels, 'reason'], (g) => each((l, n) => {
+    const r = n.session.snapshot().lastDownReason;
+    if (r) g.set({ ...l, reason: r }, 1);
+  }));
+  const prefixes = (name: string, help: string, read: (n: Parameters<Parameters<typeof each>[0]>[1], family: (typeof FAMILIES)[number]) => number | undefined) =>
+    gauge(name, help, [...peerLabels, 'afi_safi'], (g) => each((l, n) => {
+      for (const f of FAMILIES) {
+        const v = read(n, f);
+        if (v !== undefined) g.set({ ...l, afi_safi: f }, v);
+      }
+    }));
+  prefixes('nodebgp_peer_prefixes_accepted', 'Prefixes accepted from the peer (after import policy)', (n, f) => d().rib.peerStats(n.index)?.received[f]);
+  prefixes('nodebgp_peer_prefixes_advertised', 'Prefixes advertised to the peer', (n, f) => d().rib.peerStats(n.index)?.advertised[f]);
+  prefixes('nodebgp_peer_prefixes_received', 'Prefixes received before import policy (neighbors with softReconfigurationInbound)', (n, f) =>
+    d().rib.adjRibIn(n.index, f === 'ipv4-unicast' ? 1 : 2)?.prefixes);
+
+  gauge('nodebgp_rib_prefixes', 'Prefixes in the Loc-RIB', ['afi_safi'], (g) => {
+    g.set({ afi_safi: 'ipv4-unicast' }, d().rib.v4.prefixes);
+    g.set({ afi_safi: 'ipv6-unicast' }, d().rib.v6.prefixes);
+  });
+  gauge('nodebgp_rib_paths', 'Paths in the Loc-RIB (all candidates)', ['afi_safi'], (g) => {
+    g.set({ afi_safi: 'ipv4-unicast' }, d().rib.v4.paths);
+    g.set({ afi_safi: 'ipv6-unicast' }, d().rib.v6.paths);
+  });
+  gauge('nodebgp_attribute_sets', 'Distinct path attribute sets held', [], (g) => g.set(d().rib.attrs.size));
+  gauge('nodebgp_neighbors', 'Configured and dynamic neighbors', [], (g) => g.set(d().neighbors.size));
+
+  const latency = new Histogram({
+    name: 'nodebgp_update_apply_seconds',
+    help: 'Time to apply one received UPDATE to the RIB',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
+    registers: [registry],
+  });
+  const wireErrors = new Counter({ name: 'nodebgp_peer_malformed_messages_total', help: 'Malformed messages received', labelNames: ['peer'], registers: [registry] });
+  const reloads = new Counter({ name: 'nodebgp_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [registry] });
+  proc.subscribe({
+    updateApplied: (s) => latency.observe(s),
+    wireError: (peer) => wireErrors.inc({ peer }),
+  });
+  proc.onReload = (ok) => reloads.inc({ outcome: ok ? 'applied' : 'refused' });
+  return registry;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// nodebgpd: the daemon process. Loads the configuration (a file, or the embedded default), starts
+// the BGP listeners and sessions, serves the admin API and metrics, and handles signals: SIGHUP
+// reloads the file, SIGTERM/SIGINT send Cease / Administrative Shutdown to every peer and exit.
+// Start-up failures (bad config, port in use, missing permission) exit non-zero with one line.
+
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
+import { DaemonProcess, ListenError } from '../daemon/process.js';
+import { buildApi } from './app.js';
+import { createMetrics } from './metrics.js';
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`nodebgpd: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const program = new Command('nodebgpd')
+    .description('BGP-4 route daemon for bare-metal Kubernetes fabrics')
+    .option('-c, --config <file>', 'configuration file (YAML or JSON); without it the embedded default runs')
+    .option('--check', 'validate the configuration and exit')
+    .option('--print-default-config', 'print the embedded default configuration and exit')
+    .option('--api-address <address>', 'override api.address')
+    .option('--api-port <port>', 'override api.port', (v) => Number(v))
+    .option('--listen-port <port>', 'override listen.port', (v) => Number(v))
+    .parse();
+  const opts = program.opts<{ config?: string; check?: boolean; printDefaultConfig?: boolean; apiAddress?: string; apiPort?: number; listenPort?: number }>();
+  if (opts.printDefaultConfig) {
+    process.stdout.write(DEFAULT_CONFIG_TEXT);
+    return;
+  }
+  let loaded: LoadedConfig;
+  try {
+    loaded = opts.config ? loadConfigFile(opts.config) : parseConfig(DEFAULT_CONFIG_TEXT, 'embedded default');
+  } catch (e) {
+    if (e instanceof ConfigError) fail(`invalid configuration:\n${e.message}`, 2);
+    throw e;
+  }
+  if (opts.listenPort !== undefined) loaded = { ...loaded, daemon: { ...loaded.daemon, listen: { ...loaded.daemon.listen, port: opts.listenPort } } };
+  const token = loaded.api.token ?? process.env.NODEBGP_API_TOKEN;
+  const api = { ...loaded.api, ...(opts.apiAddress ? { address: opts.apiAddress } : {}), ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) };
+  if (!isLoopback(api.address) && !token) fail(`refusing to serve the API on ${api.address} without a token: set api.token (or NODEBGP_API_TOKEN), or bind to 127.0.0.1`, 2);
+  if (opts.check) {
+    process.stdout.write(`${loaded.source}: configuration OK (${loaded.daemon.neighbors.length} neighbors)\n`);
+    return;
+  }
+
+  const proc = new DaemonProcess(loaded, { configPath: opts.config });
+  const registry = createMetrics(proc);
+  const app = await buildApi(proc, { token, registry });
+  try {
+    await proc.start();
+  } catch (e) {
+    if (e instanceof ListenError) fail(e.message);
+    throw e;
+  }
+  try {
+    await app.listen({ host: api.address, port: api.port });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    await proc.stop();
+    fail(`cannot serve the API on ${api.address}:${api.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set api.port or --api-port)' : err.message}`);
+  }
+  proc.logger.info({ api: `http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`, token: token ? 'required for writes' : 'none' }, 'admin API listening');
+
+  process.on('SIGHUP', () => {
+    try {
+      proc.reload();
+    } catch {
+      // Logged by reload(); the running configuration stays.
+    }
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    proc.logger.info({ signal }, 'shutting down');
+    await proc.stop();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: Error) => fail(e.message));

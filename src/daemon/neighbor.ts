@@ -1,0 +1,59 @@
+// One configured (or dynamic) neighbor: its session options from config, and the state the
+// daemon keeps beside the session (up, max-prefix warnings, graceful-restart stale timer).
+
+import { isIPv6 } from 'node:net';
+import type { DaemonConfig, NeighborConfig } from '../config/types.js';
+import type { NegotiatedSession, Session, SessionOptions } from '../fsm/index.js';
+import { Afi, type AttributeCache, Safi } from '../wire/index.js';
+
+export interface NeighborRuntime {
+  readonly index: number;
+  config: NeighborConfig;
+  readonly session: Session;
+  /** Created for a source in a dynamic-neighbor range (removed when its session ends). */
+  readonly dynamic: boolean;
+  up: boolean;
+  /** AFIs whose max-prefix warning was raised in this session. */
+  readonly warned: Set<number>;
+  /** What the last session negotiated (graceful restart decides on it after the session is gone). */
+  negotiated?: NegotiatedSession;
+  /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
+  staleTimer?: NodeJS.Timeout;
+  /** Max-prefix restart after a teardown. */
+  restartTimer?: NodeJS.Timeout;
+}
+
+export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {
+  return (n.addressFamilies ?? (isIPv6(n.address) ? ['ipv6-unicast'] : ['ipv4-unicast'])).map((f) =>
+    f === 'ipv4-unicast' ? { afi: Afi.IPV4, safi: Safi.UNICAST } : { afi: Afi.IPV6, safi: Safi.UNICAST });
+}
+
+export function gracefulRestartOf(n: NeighborConfig): { restartTime: number; stalePathTime: number } {
+  const g = typeof n.gracefulRestart === 'object' ? n.gracefulRestart : {};
+  return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360 };
+}
+
+export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache): SessionOptions {
+  return {
+    remoteAddress: n.address,
+    remotePort: n.port,
+    localAddress: n.localAddress,
+    passive: n.passive,
+    password: n.password,
+    ttlSecurityHops: n.ttlSecurityHops,
+    ttl: n.ebgpMultihop,
+    timers: n.timers,
+    attributeCache: cache,
+    open: {
+      localAs: n.localAs ?? c.asn,
+      routerId,
+      remoteAs: n.remoteAs,
+      holdTime: n.holdTime ?? c.holdTime ?? 90,
+      keepaliveTime: n.keepaliveTime ?? c.keepaliveTime,
+      minHoldTime: 3,
+      afiSafis: addressFamiliesOf(n),
+      extendedMessage: true,
+      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime } }),
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// The running daemon as an operator sees it: the loaded configuration, the Daemon, the logger, and
+// the operations the API, signals and the CLI trigger (reload from the file, log level). State
+// changes are logged at info, wire errors at warn with the offending octets in hex.
+
+import { pino, type Logger } from 'pino';
+import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
+import { Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
+
+export { ListenError } from '../fsm/index.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ProcessOptions {
+  /** The file reloads read; undefined when running the embedded default (reload then re-applies it). */
+  readonly configPath?: string;
+  readonly logger?: Logger;
+}
+
+export class DaemonProcess {
+  loaded: LoadedConfig;
+  readonly daemon: Daemon;
+  readonly logger: Logger;
+  readonly configPath: string | undefined;
+  readonly #listeners: DaemonEvents[] = [];
+  readonly #peerLogs = new Map<string, Logger>();
+  lastReload: { at: string; ok: boolean; result?: ReloadResult; error?: string } | null = null;
+  /** Called after each reload attempt (metrics). */
+  onReload?: (ok: boolean) => void;
+
+  constructor(loaded: LoadedConfig, options: ProcessOptions = {}) {
+    this.loaded = loaded;
+    this.configPath = options.configPath;
+    this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
+    this.daemon = new Daemon(loaded.daemon, { events: this.#events() });
+  }
+
+  /** Adds a subscriber to the daemon's events (metrics, tests). */
+  subscribe(l: DaemonEvents): void {
+    this.#listeners.push(l);
+  }
+
+  #peer(address: string): Logger {
+    let l = this.#peerLogs.get(address);
+    if (!l) this.#peerLogs.set(address, (l = this.logger.child({ neighbor: address })));
+    return l;
+  }
+
+  #events(): DaemonEvents {
+    const fan = <K extends keyof DaemonEvents>(k: K) => (...args: Parameters<NonNullable<DaemonEvents[K]>>) => {
+      for (const l of this.#listeners) (l[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
+    };
+    return {
+      sessionState: (n, from, to) => {
+        this.#peer(n).info({ from, to }, `state ${from} -> ${to}`);
+        fan('sessionState')(n, from, to);
+      },
+      sessionDown: (n, reason) => {
+        this.#peer(n).info({ reason }, `session down: ${reason}`);
+        fan('sessionDown')(n, reason);
+      },
+      maxPrefix: (n, afi, count, limit, action) => {
+        this.#peer(n).warn({ afi, count, limit, action }, `max-prefix ${action}: ${count} prefixes of ${limit} allowed (${afi})`);
+        fan('maxPrefix')(n, afi, count, limit, action);
+      },
+      notification: (n, direction, m) => {
+        const log = this.#peer(n);
+        const fields = { direction, code: m.code, subcode: m.subcode, data: m.data.toString('hex') };
+        if (direction === 'received') log.warn(fields, `NOTIFICATION received ${m.code}/${m.subcode}`);
+        else log.info(fields, `NOTIFICATION sent ${m.code}/${m.subcode}`);
+        fan('notification')(n, direction, m);
+      },
+      wireError: (n, err, frame) => {
+        this.#peer(n).warn({ code: err.code, subcode: err.subcode, bytes: frame?.toString('hex') ?? null }, `malformed message: ${err.message}`);
+        fan('wireError')(n, err, frame);
+      },
+      updateApplied: fan('updateApplied'),
+      neighborAdded: (n, dynamic) => {
+        this.#peer(n).info({ dynamic }, dynamic ? 'dynamic neighbor accepted' : 'neighbor added');
+        fan('neighborAdded')(n, dynamic);
+      },
+      neighborRemoved: (n) => {
+        this.#peer(n).info('neighbor removed');
+        this.#peerLogs.delete(n);
+        fan('neighborRemoved')(n);
+      },
+      notice: (n, message) => {
+        (n ? this.#peer(n) : this.logger).warn(message);
+        fan('notice')(n, message);
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.daemon.start();
+    const d = this.loaded.daemon;
+    this.logger.info({ asn: d.asn, routerId: d.routerId, listen: this.daemon.listener.ports, config: this.loaded.source, neighbors: d.neighbors.length }, 'nodebgpd started');
+  }
+
+  async stop(): Promise<void> {
+    this.logger.info('stopping: Cease / Administrative Shutdown to every peer');
+    await this.daemon.stop();
+  }
+
+  /**
+   * Reads the file again and applies the difference. A file with errors (or a change needing a
+   * restart) changes nothing; the error says why. Throws ConfigError or CommandError.
+   */
+  reload(): ReloadResult {
+    const at = new Date().toISOString();
+    try {
+      const next = this.configPath ? loadConfigFile(this.configPath) : this.loaded;
+      const result = this.daemon.reload(next.daemon);
+      this.loaded = next;
+      if (next.logLevel !== this.logger.level) this.setLogLevel(next.logLevel as LogLevel);
+      this.lastReload = { at, ok: true, result };
+      this.onReload?.(true);
+      this.logger.info({ result }, result.changed ? 'configuration reloaded' : 'configuration reloaded: no change');
+      return result;
+    } catch (e) {
+      const error = (e as Error).message;
+      this.lastReload = { at, ok: false, error };
+      this.onReload?.(false);
+      this.logger.error({ errors: e instanceof ConfigError ? e.problems : undefined }, `reload refused, running configuration kept: ${error}`);
+      throw e;
+    }
+  }
+
+  setLogLevel(level: LogLevel): void {
+    this.logger.level = level;
+    for (const l of this.#peerLogs.values()) l.level = level;
+    this.logger.info({ level }, 'log level changed');
+  }
+}

@@ -1,0 +1,275 @@
+// The daemon's read model: what the API, the CLI and the metrics see. Plain JSON-ready objects,
+// computed on demand from the sessions and the RIB (nothing is copied on the hot path). Route
+// listings are paged: a full table is never built in one response.
+
+import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
+import { type Path, type RouteNode, comparePaths } from '../rib/index.js';
+import {
+  Afi, type AfiCode, type PathAttributes, asPathText, attributesJson, communityToString, decodePathAttributes, ipv4ToString, ipv6ToString,
+  mergeAs4Path, messageJson,
+} from '../wire/index.js';
+import type { Daemon, NeighborRuntime } from './daemon.js';
+
+const FAMILIES = [['ipv4-unicast', Afi.IPV4], ['ipv6-unicast', Afi.IPV6]] as const;
+export type FamilyName = (typeof FAMILIES)[number][0];
+const afiOf = (f: FamilyName): AfiCode => (f === 'ipv4-unicast' ? Afi.IPV4 : Afi.IPV6);
+
+function total(c: object): number {
+  return (Object.values(c) as number[]).reduce((a, b) => a + b, 0);
+}
+
+/** Like FRR's `show bgp summary json`: one entry per neighbor, counters and prefixes per family. */
+export function summary(d: Daemon) {
+  const now = d.now();
+  const peers: Record<string, unknown> = {};
+  for (const [address, n] of d.neighbors) {
+    const s = n.session.snapshot();
+    const stats = d.rib.peerStats(n.index);
+    peers[address] = {
+      remoteAs: s.negotiated?.peerAs ?? (typeof n.config.remoteAs === 'number' ? n.config.remoteAs : n.config.remoteAs),
+      localAs: n.config.localAs ?? d.config.asn,
+      description: n.config.description ?? null,
+      peerGroup: n.config.peerGroup ?? null,
+      dynamic: n.dynamic,
+      state: s.state,
+      adminShutdown: !s.enabled,
+      peerUptimeMsec: s.establishedAtMs !== null && s.state === 'Established' ? now - s.establishedAtMs : 0,
+      msgRcvd: total(s.received),
+      msgSent: total(s.sent),
+      pfxRcd: stats ? total(stats.received) : 0,
+      pfxSnt: stats ? total(stats.advertised) : 0,
+      outQueue: stats?.pending ?? 0,
+      connectionsDropped: s.flaps,
+      lastDownReason: s.lastDownReason,
+      rfc8212: { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') },
+    };
+  }
+  return {
+    routerId: d.routerId,
+    as: d.config.asn,
+    uptimeMsec: Date.now() - d.startedAtMs,
+    ribCount: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
+    pathCount: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
+    attributeSets: d.rib.attrs.size,
+    totalPeers: d.neighbors.size,
+    establishedPeers: [...d.neighbors.values()].filter((n) => n.up).length,
+    peers,
+  };
+}
+
+/** One neighbor in detail: configuration, negotiated capabilities, timers, counters, errors. */
+export function neighborDetail(d: Daemon, n: NeighborRuntime) {
+  const s = n.session.snapshot();
+  const neg = s.negotiated;
+  const stats = d.rib.peerStats(n.index);
+  const c = n.config;
+  return {
+    address: c.address,
+    description: c.description ?? null,
+    peerGroup: c.peerGroup ?? null,
+    dynamic: n.dynamic,
+    remoteAs: neg?.peerAs ?? c.remoteAs,
+    localAs: c.localAs ?? d.config.asn,
+    type: neg ? (neg.ibgp ? 'internal' : 'external') : null,
+    state: s.state,
+    adminShutdown: !s.enabled,
+    establishedAt: s.establishedAtMs !== null ? d.wallTime(s.establishedAtMs).toISOString() : null,
+    connection: s.connection ?? null,
+    remoteRouterId: neg ? ipv4ToString(neg.peerId) : null,
+    timers: {
+      holdTimeConfigured: c.holdTime ?? d.config.holdTime ?? 90,
+      holdTime: neg?.holdTime ?? null,
+      keepaliveTime: neg?.keepaliveTime ?? null,
+    },
+    capabilities: neg ? {
+      families: neg.afiSafis.map((k) => (k >>> 8 === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast')),
+      fourOctetAs: neg.as4,
+      routeRefresh: neg.routeRefresh,
+      enhancedRouteRefresh: neg.enhancedRouteRefresh,
+      extendedMessage: neg.extendedMessage,
+      gracefulRestart: neg.gracefulRestart ? { restartTime: neg.gracefulRestart.restartTime } : null,
+      hostname: neg.hostname ?? null,
+      received: neg.peerCapabilities.map((cap) => cap.type),
+    } : null,
+    messages: { sent: s.sent, received: s.received },
+    prefixes: stats ? { received: stats.received, advertised: stats.advertised, pending: stats.pending } : null,
+    liveness: s.liveness,
+    bfd: null,
+    policy: {
+      import: c.importPolicy ?? null,
+      export: c.exportPolicy ?? null,
+      rfc8212: { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') },
+      softReconfigurationInbound: c.softReconfigurationInbound ?? false,
+      maxPrefix: c.maxPrefix ?? null,
+      gracefulShutdown: c.gracefulShutdown ?? false,
+    },
+    flaps: s.flaps,
+    connectFailures: s.failures,
+    lastDownReason: s.lastDownReason,
+    lastDownAt: s.lastDownAtMs !== null ? d.wallTime(s.lastDownAtMs).toISOString() : null,
+    lastNotificationSent: s.lastNotificationSent ? messageJson(s.lastNotificationSent) : null,
+    lastNotificationReceived: s.lastNotificationReceived ? messageJson(s.lastNotificationReceived) : null,
+  };
+}
+
+// --- routes --------------------------------------------------------------------------------------
+
+export interface RouteQuery {
+  readonly family: FamilyName;
+  /** Exact prefix; with `longer`, every prefix inside it. */
+  readonly prefix?: string;
+  readonly longer?: boolean;
+  /** Longest-prefix match for an address. */
+  readonly lookup?: string;
+  /** Only paths from this neighbor ("local" for our own). */
+  readonly neighbor?: string;
+  /** Only paths carrying this community. */
+  readonly community?: string;
+  /** Page size (at most 1000) and the prefix the previous page ended with. */
+  readonly limit?: number;
+  readonly after?: string;
+}
+
+export class QueryError extends Error {}
+
+function nextHopText(nh: number | Buffer): string {
+  if (typeof nh === 'number') return nh === 0 ? 'self' : ipv4ToString(nh);
+  if (nh.length === 0 || nh.every((b) => b === 0)) return 'self';
+  return ipv6ToString(nh.subarray(0, 16));
+}
+
+function nodePrefix(afi: AfiCode, node: RouteNode): string {
+  if (afi === Afi.IPV4) return `${ipv4ToString(node.w0)}/${node.len}`;
+  const b = Buffer.alloc(16);
+  for (let i = 0; i < 4; i++) b.writeUInt32BE(node.word(i) >>> 0, 4 * i);
+  return `${ipv6ToString(b)}/${node.len}`;
+}
+
+function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
+  return {
+    from: p.peer.local ? 'local' : p.peer.address,
+    peerAs: p.peer.local ? null : p.peer.asn,
+    pathId: p.pathId,
+    nextHop: nextHopText(p.nextHop),
+    asPath: asPathText(mergeAs4Path(attrs)),
+    origin: ['igp', 'egp', 'incomplete'][attrs.origin ?? 0],
+    med: attrs.med ?? null,
+    localPref: attrs.localPref ?? null,
+    weight: p.weight,
+    communities: (attrs.communities ?? []).map(communityToString),
+    largeCommunities: (attrs.largeCommunities ?? []).map(([g, a, b]) => `${g}:${a}:${b}`),
+    originatorId: attrs.originatorId !== undefined ? ipv4ToString(attrs.originatorId) : null,
+    clusterList: (attrs.clusterList ?? []).map(ipv4ToString),
+    stale: p.stale,
+  };
+}
+
+/** Every path of a prefix: the best marked, multipath members marked, each other path with the step it lost on. */
+function routeJson(d: Daemon, afi: AfiCode, node: RouteNode, only?: (p: Path) => boolean) {
+  const e = node.value!;
+  const best = e.best;
+  const multi = new Set(e.multipath ?? (best ? [best] : []));
+  const paths = e.paths.filter((p) => !only || only(p)).map((p) => ({
+    ...pathJson(p),
+    best: p === best,
+    multipath: multi.has(p),
+    lostOn: best && p !== best ? comparePaths(best, p, d.rib.table(afi).options).step : null,
+  }));
+  return { prefix: nodePrefix(afi, node), paths };
+}
+
+/** A page of the Loc-RIB of one family, filtered. */
+export function routes(d: Daemon, q: RouteQuery) {
+  const afi = afiOf(q.family);
+  const trie = d.rib.table(afi).trie;
+  const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+  const only = pathFilter(q);
+  let nodes: Iterable<RouteNode>;
+  if (q.lookup !== undefined) {
+    const w = addressWords(afi, q.lookup);
+    const hit = trie.lookup(w[0], w[1], w[2], w[3]);
+    nodes = hit ? [hit] : [];
+  } else if (q.prefix !== undefined) {
+    const p = parsePrefix(q.prefix);
+    if (p.afi !== afi) throw new QueryError(`${q.prefix} is not an ${q.family} prefix`);
+    if (q.longer) nodes = trie.covered(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
+    else {
+      const hit = trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
+      nodes = hit?.value ? [hit] : [];
+    }
+  } else nodes = trie.entries();
+  return paged(nodes, limit, q.after, (n) => nodePrefix(afi, n), (n) => {
+    const r = routeJson(d, afi, n, only);
+    return r.paths.length > 0 ? r : undefined;
+  });
+}
+
+function paged<T>(items: Iterable<T>, limit: number, after: string | undefined, key: (t: T) => string, render: (t: T) => unknown | undefined) {
+  const out: unknown[] = [];
+  let skipping = after !== undefined;
+  let last: string | undefined;
+  for (const it of items) {
+    const k = key(it);
+    if (skipping) {
+      if (k === after) skipping = false;
+      continue;
+    }
+    const r = render(it);
+    if (r === undefined) continue;
+    if (out.length === limit) return { items: out, next: last ?? null };
+    out.push(r);
+    last = k;
+  }
+  return { items: out, next: null };
+}
+
+function pathFilter(q: RouteQuery): ((p: Path) => boolean) | undefined {
+  const tests: ((p: Path) => boolean)[] = [];
+  if (q.neighbor !== undefined) {
+    const who = q.neighbor.toLowerCase();
+    tests.push((p) => (who === 'local' ? p.peer.local : p.peer.address === who));
+  }
+  if (q.community !== undefined) {
+    const c = parseCommunity(q.community);
+    tests.push((p) => p.entry.attrs.communities?.includes(c) ?? false);
+  }
+  return tests.length === 0 ? undefined : (p) => tests.every((t) => t(p));
+}
+
+function addressWords(afi: AfiCode, address: string): [number, number, number, number] {
+  if (afi === Afi.IPV4) {
+    if (address.includes(':')) throw new QueryError(`${address} is not an IPv4 address`);
+    return [parseIpv4(address), 0, 0, 0];
+  }
+  const p = parsePrefix(`${address}/128`);
+  return [...p.words];
+}
+
+/**
+ * A neighbor's routes: `received` pre-policy (needs softReconfigurationInbound), `accepted`
+ * (post-policy, in the Loc-RIB) or `advertised` (what its Adj-RIB-Out sent).
+ */
+export function neighborRoutes(d: Daemon, n: NeighborRuntime, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, after?: string) {
+  const afi = afiOf(family);
+  const max = Math.min(Math.max(limit, 1), 1000);
+  const key = (node: RouteNode) => nodePrefix(afi, node);
+  if (which === 'received') {
+    const adjIn = d.rib.adjRibIn(n.index, afi);
+    if (!adjIn) throw new QueryError(n.up ? `pre-policy routes are kept only with softReconfigurationInbound: true (neighbor ${n.config.address})` : `neighbor ${n.config.address} is not Established`);
+    return paged(adjIn.trie.entries(), max, after, key, (node) => ({ prefix: key(node), paths: node.value!.paths.map((p) => pathJson(p)) }));
+  }
+  if (which === 'accepted') {
+    return paged(d.rib.table(afi).trie.entries(), max, after, key, (node) => {
+      const r = routeJson(d, afi, node, (p) => p.peer.index === n.index);
+      return r.paths.length > 0 ? r : undefined;
+    });
+  }
+  const out = d.rib.adjRibOut(n.index, afi);
+  if (!out) throw new QueryError(`neighbor ${n.config.address} is not Established for ${family}`);
+  return paged(d.rib.table(afi).trie.entries(), max, after, key, (node) => {
+    const form = out.sent(node);
+    if (!form) return undefined;
+    const decoded = decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx);
+    return { prefix: key(node), attributes: decoded.attrs ? attributesJson(decoded.attrs) : null };
+  });
+}

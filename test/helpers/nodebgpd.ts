@@ -1,0 +1,83 @@
+// Runs the real `nodebgpd` binary inside a namespace, with its config file in a temp dir, its
+// JSON log collected, and the real `nodebgp` CLI run in the same namespace to query and change it.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './fixtures.js';
+import { inNs } from './netns.js';
+
+export type LogLine = Record<string, unknown> & { msg: string };
+
+export class Nodebgpd {
+  readonly log: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly dir = mkdtempSync(join(tmpdir(), 'nodebgpd-'));
+  readonly configFile = join(this.dir, 'nodebgpd.yaml');
+  readonly #proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  /** `config` undefined runs the embedded default configuration. */
+  constructor(readonly ns: string, config: string | undefined, readonly apiPort = 8179) {
+    const args = [join(ROOT, 'dist', 'api', 'nodebgpd.js')];
+    if (config !== undefined) {
+      writeFileSync(this.configFile, config);
+      args.push('-c', this.configFile);
+    }
+    this.#proc = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: this.#proc.stdout! }).on('line', (l) => {
+      try {
+        this.log.push(JSON.parse(l));
+      } catch {
+        this.stderr.push(l);
+      }
+    });
+    this.#proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
+    this.exited = new Promise((r) => this.#proc.on('exit', (code) => r(code)));
+  }
+
+  writeConfig(text: string): void {
+    writeFileSync(this.configFile, text);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    // `ip netns exec` execs node, so the child's pid is the daemon's.
+    this.#proc.kill(sig);
+  }
+
+  /** The `nodebgp` CLI in the namespace; JSON output parsed (throws with its stderr on failure). */
+  cli(...args: string[]): any {
+    const out = inNs(this.ns, process.execPath, [join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, '--json', ...args]);
+    return JSON.parse(out);
+  }
+
+  /** The CLI's exit status and output (human form), also for commands expected to fail. */
+  cliRaw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.ns, process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, ...args], { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  curl(path: string): string {
+    return inNs(this.ns, 'curl', ['-s', `http://127.0.0.1:${this.apiPort}${path}`], { allowFail: true });
+  }
+
+  async waitLog(pred: (l: LogLine) => boolean, ms = 20000, since = 0): Promise<LogLine> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      const hit = this.log.slice(since).find(pred);
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no such log line in ${ms} ms; last lines: ${JSON.stringify(this.log.slice(-12))}; stderr: ${this.stderr.join('').slice(-1500)}`);
+  }
+
+  /** Resolves once the admin API listens (the daemon is fully started). */
+  async ready(ms = 20000): Promise<void> {
+    await this.waitLog((l) => l.msg === 'admin API listening', ms);
+  }
+
+  stop(): void {
+    if (this.#proc.exitCode === null) this.#proc.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,162 @@
+// The nodebgpd binary as an operator runs it, against two real FRR peers on a bridge: YAML config,
+// the CLI over the admin API, hot reload on SIGHUP (a neighbor added without touching the other,
+// export and import policy changed by soft reconfiguration, an invalid file refused), runtime
+// announce/withdraw, neighbor shutdown/enable, metrics, and SIGTERM sending Cease 6/2 to everyone.
+import t from 'tap';
+import { Nodebgpd } from '../helpers/nodebgpd.js';
+import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
+import { Frr, until } from '../helpers/peers.js';
+
+const p = uniquePrefix('dfrr');
+const N = `${p}n`;
+const A = `${p}a`;
+const B = `${p}b`;
+
+t.before(() => {
+  for (const ns of [N, A, B]) createNamespace(ns);
+  bridge(N, { ipv4: '10.91.0.1', ipv6: 'fd91::1' }, [
+    { ns: A, ifname: 'eth0', ipv4: '10.91.0.2', ipv6: 'fd91::2' },
+    { ns: B, ifname: 'eth0', ipv4: '10.91.0.3', ipv6: 'fd91::3' },
+  ]);
+});
+t.teardown(() => {
+  for (const ns of [N, A, B]) destroyNamespace(ns);
+});
+
+const tor = (id: string, nets: string[]) => `frr defaults datacenter
+hostname tor${id}
+route-map ANY permit 10
+router bgp 6450${id}
+ bgp router-id 10.91.0.${id}
+ no bgp network import-check
+ neighbor 10.91.0.1 remote-as 64512
+ neighbor 10.91.0.1 timers connect 2
+ address-family ipv4 unicast
+${nets.map((n) => `  network ${n}`).join('\n')}
+  neighbor 10.91.0.1 route-map ANY in
+  neighbor 10.91.0.1 route-map ANY out
+ exit-address-family
+`;
+
+const config = (o: { community: string; secondNeighbor: boolean; denyPod3: boolean }) => `
+asn: 64512
+routerId: 10.91.0.1
+listen: { addresses: [0.0.0.0] }
+peerGroups:
+  tors:
+    importPolicy: FROM-TOR
+    exportPolicy: TO-TOR
+    timers: { connectRetryTime: 2 }
+neighbors:
+  - address: 10.91.0.2
+    remoteAs: 64502
+    peerGroup: tors
+    description: tor-a
+${o.secondNeighbor ? `  - address: 10.91.0.3
+    remoteAs: 64503
+    peerGroup: tors
+    softReconfigurationInbound: true
+` : ''}originate:
+  - prefix: 10.244.1.0/26
+policy:
+  prefixLists:
+    PODS:
+${o.denyPod3 ? '      - { seq: 5, action: deny, prefix: 10.244.3.0/26 }\n' : ''}      - { seq: 10, action: permit, prefix: 10.244.0.0/16, le: 26 }
+  routeMaps:
+    FROM-TOR:
+      - { seq: 10, action: permit, match: { prefixList: PODS } }
+    TO-TOR:
+      - { seq: 10, action: permit, set: { community: ["${o.community}"] } }
+`;
+
+t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t) => {
+  const frrA = new Frr(A, tor('2', ['10.244.2.0/26', '10.244.3.0/26']));
+  const frrB = new Frr(B, tor('3', ['10.244.4.0/26']));
+  const d = new Nodebgpd(N, config({ community: '64512:100', secondNeighbor: false, denyPod3: false }));
+  t.teardown(() => {
+    d.stop();
+    frrA.stop();
+    frrB.stop();
+  });
+  await d.ready();
+  const peerState = (addr: string) => d.cli('summary').peers[addr]?.state;
+  t.ok(await until(() => peerState('10.91.0.2') === 'Established', 30000), `Established with tor-a: ${d.cliRaw('summary').stdout}`);
+  const seen = (frr: Frr, prefix: string) => frr.json(`show bgp ipv4 unicast ${prefix} json`).paths?.[0];
+  t.equal((await until(() => seen(frrA, '10.244.1.0/26'), 10000))?.community?.string, '64512:100', 'tor-a receives our pod CIDR with the export community');
+  t.ok(await until(() => d.cli('routes', '10.244.3.0/26').items.length === 1, 10000), 'we accept tor-a\'s pod CIDRs');
+  const summaryText = d.cliRaw('summary').stdout;
+  t.match(summaryText, /10\.91\.0\.2\s+64502\s+\d+\s+\d+\s+0\s+\d\d:\d\d:\d\d\s+2\s+1\s+tor-a/, `the summary table reads like FRR's:\n${summaryText}`);
+  t.equal(d.cli('lookup', '10.244.2.9').items[0]?.prefix, '10.244.2.0/26', 'lookup: longest-prefix match');
+  const uptimeA = () => Number(frrA.neighbor('10.91.0.1').bgpTimerUpEstablishedEpoch ?? 0);
+  const connsA = () => Number(frrA.neighbor('10.91.0.1').connectionsEstablished ?? 0);
+  const connsBefore = connsA();
+
+  // Reload: add tor-b, change the export community and the import prefix-list.
+  const refreshBefore = Number(frrA.neighbor('10.91.0.1').messageStats?.routeRefreshRecv ?? 0);
+  d.writeConfig(config({ community: '64512:200', secondNeighbor: true, denyPod3: true }));
+  const mark = d.log.length;
+  d.signal('SIGHUP');
+  const reloaded = await d.waitLog((l) => l.msg === 'configuration reloaded', 10000, mark);
+  t.same((reloaded.result as any).added, ['10.91.0.3'], 'the reload adds tor-b');
+  t.ok(await until(() => peerState('10.91.0.3') === 'Established', 30000), 'tor-b comes up');
+  t.ok(await until(() => seen(frrA, '10.244.1.0/26')?.community?.string === '64512:200', 10000), 'tor-a sees the new export community (soft out)');
+  t.ok(await until(() => d.cli('routes', '10.244.3.0/26').items.length === 0, 10000), 'tor-a\'s 10.244.3.0/26 is dropped by the new import prefix-list');
+  t.equal(d.cli('routes', '10.244.2.0/26').items.length, 1, 'its other pod CIDR stays');
+  t.ok(Number(frrA.neighbor('10.91.0.1').messageStats?.routeRefreshRecv ?? 0) > refreshBefore, 'soft in for tor-a (no kept routes) asked it by ROUTE-REFRESH');
+  t.equal(connsA(), connsBefore, `tor-a's session was not reset (connections established: ${connsA()})`);
+  t.ok(await until(() => d.cli('routes', '10.244.4.0/26').items.length === 1, 10000), 'tor-b\'s pod CIDR learned');
+  const pre = d.cli('neighbors', '10.91.0.3', '--routes', 'received');
+  t.same(pre.items.map((r: any) => r.prefix), ['10.244.4.0/26'], 'tor-b keeps pre-policy routes (softReconfigurationInbound)');
+
+  // An invalid file is refused, with its line, and nothing changes.
+  d.writeConfig(config({ community: '64512:300', secondNeighbor: true, denyPod3: true }).replace('description: tor-a', 'descripton: tor-a'));
+  const bad = d.cliRaw('reload');
+  t.equal(bad.status, 1, 'the CLI reload fails');
+  t.match(bad.stderr, /config-invalid[\s\S]*line \d+: neighbors\[0\]\.descripton: unknown key \(did you mean "description"\?\)/, `with the key, line and a suggestion: ${bad.stderr}`);
+  await new Promise((r) => setTimeout(r, 1000));
+  t.equal(seen(frrA, '10.244.1.0/26')?.community?.string, '64512:200', 'the running policy is kept');
+
+  // Runtime announce and withdraw.
+  d.cli('announce', '10.244.7.0/26', '--community', '64512:7');
+  t.ok(await until(() => seen(frrB, '10.244.7.0/26'), 10000), 'an announced prefix reaches tor-b');
+  d.cli('withdraw', '10.244.7.0/26');
+  t.ok(await until(() => !seen(frrB, '10.244.7.0/26'), 10000), 'and is withdrawn');
+
+  // Neighbor shutdown with a message, then enable.
+  d.cli('neighbor', 'shutdown', '10.91.0.3', '--message', 'node maintenance');
+  t.ok(await until(() => /6\/2/.test(frrB.log()) && /node maintenance/.test(frrB.log()), 10000), 'tor-b receives Cease 6/2 with the message');
+  t.equal(peerState('10.91.0.2'), 'Established', 'tor-a is untouched');
+  d.cli('neighbor', 'enable', '10.91.0.3');
+  t.ok(await until(() => peerState('10.91.0.3') === 'Established', 30000), 'tor-b is back after enable');
+
+  const metrics = d.curl('/metrics');
+  t.match(metrics, /nodebgp_peer_up\{peer="10\.91\.0\.2",peer_as="64502"\} 1/, 'metrics: peer up');
+  t.match(metrics, /nodebgp_peer_prefixes_accepted\{peer="10\.91\.0\.2",peer_as="64502",afi_safi="ipv4-unicast"\} 1/, 'metrics: accepted prefixes');
+  t.match(metrics, /nodebgp_update_apply_seconds_count \d+/, 'metrics: update latency histogram');
+  t.match(metrics, /nodejs_eventloop_lag_seconds/, 'metrics: event-loop lag');
+  t.ok(uptimeA() > 0, 'tor-a uptime known');
+
+  // SIGTERM: Cease / Administrative Shutdown to every peer, exit 0.
+  d.signal('SIGTERM');
+  t.equal(await d.exited, 0, 'nodebgpd exits 0 on SIGTERM');
+  t.ok(await until(() => /received from neighbor 10\.91\.0\.1 6\/2/.test(frrA.log()) && /received from neighbor 10\.91\.0\.1 6\/2/.test(frrB.log()), 10000), 'both ToRs received Cease 6/2');
+});
+
+t.test('the embedded default configuration: a node peers as a dynamic neighbor, pods in, default route out', async (t) => {
+  const frrA = new Frr(A, tor('2', ['10.244.2.0/26', '0.0.0.0/0', '192.0.2.0/24']));
+  const d = new Nodebgpd(N, undefined);
+  t.teardown(() => {
+    d.stop();
+    frrA.stop();
+  });
+  await d.ready();
+  t.ok(await until(() => d.cli('summary').peers['10.91.0.2']?.state === 'Established', 30000), `tor-a is accepted from the 10.0.0.0/8 range: ${d.cliRaw('summary').stdout}${d.stderr.join('')}`);
+  const peer = d.cli('neighbors', '10.91.0.2');
+  t.same([peer.dynamic, peer.peerGroup, peer.remoteAs], [true, 'nodes', 64502], 'a dynamic neighbor of peer group "nodes"');
+  t.ok(await until(() => d.cli('routes', '10.244.2.0/26').items.length === 1, 10000), 'its pod CIDR is accepted (K8S-PODS)');
+  t.equal(d.cli('routes', '0.0.0.0/0').items.length, 0, 'its default route is refused');
+  t.equal(d.cli('routes', '192.0.2.0/24').items.length, 0, 'and anything outside K8S-PODS');
+  t.equal(d.curl('/readyz').includes('"ok":true'), true, 'readyz');
+  frrA.stop();
+  t.ok(await until(() => d.cli('summary').peers['10.91.0.2'] === undefined, 15000), 'the dynamic neighbor goes when its session ends');
+});
