@@ -92,3 +92,20 @@ t.test('diff: what a reload changes', async (t) => {
   t.ok(isEmptyDiff(diffConfig(a, a)), 'the same config changes nothing');
   t.equal(diffConfig(a, { ...a, holdTime: 30 }).reset.length, 3, 'a global timer change resets the neighbors inheriting it');
 });
+
+t.test('the shipped configurations load: lab node files and the DaemonSet template', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { parseAllDocuments } = await import('yaml');
+  const { ROOT } = await import('../helpers/fixtures.js');
+  for (const n of [1, 2]) {
+    const f = join(ROOT, 'lab', 'containerlab', 'tor-nodes', `node${n}.yaml`);
+    t.equal(parseConfig(readFileSync(f, 'utf8'), f).daemon.neighbors.length, 2, `node${n}.yaml`);
+  }
+  const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'kubernetes', 'daemonset.yaml'), 'utf8')).map((d) => d.toJS());
+  const template: string = docs.find((d) => d?.kind === 'ConfigMap').data['nodebgpd.yaml.template'];
+  const rendered = template.replaceAll('${NODE_IP}', '10.0.20.10').replaceAll('${POD_CIDR}', '10.244.3.0/24').replaceAll('${TOR1}', '10.0.20.254').replaceAll('${TOR2}', '10.0.20.253');
+  const c = parseConfig(rendered, 'daemonset template');
+  t.same(c.daemon.neighbors.map((n) => n.address), ['10.0.20.254', '10.0.20.253']);
+  t.same(c.daemon.originate?.map((o) => o.prefix), ['10.244.3.0/24']);
+});
