@@ -63,6 +63,7 @@ const neighborFields: Record<string, Spec> = {
   gracefulRestart: either('true, false, or {restartTime, stalePathTime}', bool, obj({ restartTime: seconds(1, 4095), stalePathTime: seconds(1, 3600) })),
   gracefulShutdown: bool,
   softReconfigurationInbound: bool,
+  addPath: obj({ receive: bool, send: either('"all" or a number of paths from 2 to 64', oneOf('all'), int(2, 64)) }),
   importPolicy: routeMapName,
   exportPolicy: routeMapName,
 };

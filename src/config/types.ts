@@ -56,6 +56,11 @@ export interface NeighborConfig {
    * change asks the neighbor to resend (ROUTE-REFRESH).
    */
   readonly softReconfigurationInbound?: boolean;
+  /**
+   * RFC 7911 ADD-PATH for the neighbor's families: receive several paths per prefix, and send all
+   * paths or the best N (route reflectors give clients their ECMP paths this way).
+   */
+  readonly addPath?: { readonly receive?: boolean; readonly send?: 'all' | number };
   /** The peer group this neighbor inherited from (display only). */
   readonly peerGroup?: string;
 }

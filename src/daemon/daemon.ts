@@ -441,6 +441,7 @@ export class Daemon {
       nextHopSelf: n.nextHopSelf ?? false,
       tx: neg.tx,
       gracefulShutdown: n.gracefulShutdown ?? false,
+      ...(n.addPath?.send !== undefined ? { addPathSend: n.addPath.send } : {}),
       groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
     };
     r.up = true;

@@ -54,6 +54,12 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       afiSafis: addressFamiliesOf(n),
       extendedMessage: true,
       ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime } }),
+      ...(addPathMode(n) ? { addPath: addressFamiliesOf(n).map((f) => ({ ...f, sendReceive: addPathMode(n) })) } : {}),
     },
   };
+}
+
+/** RFC 7911 capability Send/Receive field for the neighbor: 1 receive, 2 send, 3 both, 0 none. */
+function addPathMode(n: NeighborConfig): number {
+  return (n.addPath?.receive ? 1 : 0) | (n.addPath?.send !== undefined ? 2 : 0);
 }

@@ -4,13 +4,58 @@
 // withdrawals. A peer that stops reading costs one bit and one reference per changed prefix.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, stride } from '../wire/index.js';
+import { Afi, type AfiCode, type NlriBlock, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, stride } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
 import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
+
+/**
+ * The outbound form of one path of `node` for `peer` after the export rules and route-map, or
+ * undefined when it is not sent. Policy outputs get attribute entries of their own (`derived`).
+ */
+export function exportForm(path: Path, node: RouteNode, afi: AfiCode, peer: ExportPeer, table: AttrTable, policy: PolicyContext | undefined, derived: WeakMap<object, AttrEntry>): OutForm | undefined {
+  if (!mayExport(path, peer)) return undefined;
+  const map = peer.exportMap;
+  if (map === undefined) return outForm(path, peer, table);
+  if (map === 'deny' || !policy) return undefined;
+  const r = evaluateRouteMap(map, {
+    afi, words: [node.w0, node.word(1), node.word(2), node.word(3)], length: node.len, attrs: path.entry.attrs,
+    asPath: path.entry.asPath, nextHop: path.nextHop, peerAddress: path.peer.address, weight: path.weight,
+  }, { ...policy, selfNextHop: { ipv4: peer.localIpv4, ipv6: peer.localIpv6 } });
+  if (r.verdict === 'deny') return undefined;
+  if (r.attrs === path.entry.attrs) return outForm(path, peer, table);
+  let entry = derived.get(r.attrs);
+  if (!entry) derived.set(r.attrs, (entry = new AttrEntry(table.nextOutId(), r.attrs)));
+  return outForm(new Path(path.peer, path.pathId, entry, r.nextHop, r.weight), peer, table);
+}
+
+/** The IPv6 next hop sent with a path (MP_REACH): ours, unless an iBGP peer keeps a learned one. */
+export function ipv6NextHopFor(path: Path, peer: ExportPeer): Buffer {
+  const self = peer.localIpv6 ?? Buffer.alloc(16);
+  if (!peer.ibgp || peer.nextHopSelf || path.peer.local || !(path.nextHop instanceof Buffer)) return self;
+  return path.nextHop;
+}
+
+/** Prefixes of trie nodes as an NLRI block; with `pathIds`, one RFC 7911 identifier per node. */
+export function nlriBlockOf(afi: AfiCode, nodes: readonly RouteNode[], pathIds?: readonly number[]): NlriBlock {
+  const st = stride(afi);
+  const words = new Uint32Array(nodes.length * st);
+  nodes.forEach((n, i) => {
+    const b = i * st;
+    if (pathIds) words[b] = pathIds[i];
+    words[b + 1] = n.len;
+    words[b + 2] = n.w0;
+    if (st === 6) {
+      words[b + 3] = n.word(1);
+      words[b + 4] = n.word(2);
+      words[b + 5] = n.word(3);
+    }
+  });
+  return { afi, addPath: pathIds !== undefined, words };
+}
 
 /** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
 export type Sender = (messages: Buffer[]) => boolean;
@@ -48,19 +93,7 @@ export class AdjRibOut {
   /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
   #formFor(node: RouteNode): OutForm | undefined {
     const best = node.value?.best ?? null;
-    if (!best || !mayExport(best, this.peer)) return undefined;
-    const map = this.peer.exportMap;
-    if (map === undefined) return outForm(best, this.peer, this.#table);
-    if (map === 'deny' || !this.#policy) return undefined;
-    const r = evaluateRouteMap(map, {
-      afi: this.afi, words: [node.w0, node.word(1), node.word(2), node.word(3)], length: node.len, attrs: best.entry.attrs,
-      asPath: best.entry.asPath, nextHop: best.nextHop, peerAddress: best.peer.address, weight: best.weight,
-    }, { ...this.#policy, selfNextHop: { ipv4: this.peer.localIpv4, ipv6: this.peer.localIpv6 } });
-    if (r.verdict === 'deny') return undefined;
-    if (r.attrs === best.entry.attrs) return outForm(best, this.peer, this.#table);
-    let entry = this.#derived.get(r.attrs);
-    if (!entry) this.#derived.set(r.attrs, (entry = new AttrEntry(this.#table.nextOutId(), r.attrs)));
-    return outForm(new Path(best.peer, best.pathId, entry, r.nextHop, r.weight), this.peer, this.#table);
+    return best ? exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived) : undefined;
   }
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
@@ -192,25 +225,10 @@ export class AdjRibOut {
   }
 
   #ipv6NextHop(node: RouteNode): Buffer {
-    const best = node.value!.best!;
-    const self = this.peer.localIpv6 ?? Buffer.alloc(16);
-    if (!this.peer.ibgp || this.peer.nextHopSelf || best.peer.local || !(best.nextHop instanceof Buffer)) return self;
-    return best.nextHop;
+    return ipv6NextHopFor(node.value!.best!, this.peer);
   }
 
   #block(nodes: RouteNode[]) {
-    const st = stride(this.afi);
-    const words = new Uint32Array(nodes.length * st);
-    nodes.forEach((n, i) => {
-      const b = i * st;
-      words[b + 1] = n.len;
-      words[b + 2] = n.w0;
-      if (st === 6) {
-        words[b + 3] = n.word(1);
-        words[b + 4] = n.word(2);
-        words[b + 5] = n.word(3);
-      }
-    });
-    return { afi: this.afi, addPath: false, words };
+    return nlriBlockOf(this.afi, nodes);
   }
 }

@@ -25,6 +25,8 @@ export interface ExportPeer extends RibPeer {
   readonly groupKey: string;
   /** Export route-map; 'deny' sends nothing (RFC 8212 for eBGP without policy). */
   readonly exportMap?: RouteMap | 'deny';
+  /** RFC 7911: paths sent per prefix when ADD-PATH send is negotiated ('all', or the best N). */
+  readonly addPathSend?: 'all' | number;
   /** RFC 8326 draining: every route sent carries GRACEFUL_SHUTDOWN (and LOCAL_PREF 0 on iBGP). */
   readonly gracefulShutdown?: boolean;
 }

@@ -7,5 +7,6 @@ export * from './loc-rib.js';
 export * from './reflection.js';
 export * from './export.js';
 export * from './adj-rib-out.js';
+export * from './adj-rib-out-add-path.js';
 export * from './rib.js';
 export * from './policy/index.js';

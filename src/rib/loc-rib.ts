@@ -44,6 +44,11 @@ export class LocRib {
   readonly trie: PrefixTrie<RouteEntry>;
   readonly attrs: AttrTable;
   options: DecisionOptions;
+  /**
+   * Report every change of a prefix's candidate paths, not only of its selection: ADD-PATH send
+   * (RFC 7911) advertises paths other than the best. Set once a peer needs it.
+   */
+  everyChange = false;
   readonly #sink: ChangeSink;
   #paths = 0;
   #prefixes = 0;
@@ -197,7 +202,7 @@ export class LocRib {
       const hadMulti = e.multipath !== null;
       e.best = kept[0] ?? null;
       e.multipath = null;
-      if (previous !== e.best || hadMulti) this.#sink.changed(node, previous);
+      if (previous !== e.best || hadMulti || this.everyChange) this.#sink.changed(node, previous);
       this.release(node);
       return removed;
     }
@@ -213,7 +218,7 @@ export class LocRib {
     const multi = e.best && candidates.length > 1 ? selectMultipath(e.best, candidates, this.options) : [];
     e.multipath = multi.length > 1 ? multi : null;
     const multiChanged = (prevMulti?.length ?? 0) !== (e.multipath?.length ?? 0) || (prevMulti !== null && e.multipath !== null && prevMulti.some((p, k) => p !== e.multipath![k]));
-    if (previous !== e.best || multiChanged) this.#sink.changed(node, previous);
+    if (previous !== e.best || multiChanged || this.everyChange) this.#sink.changed(node, previous);
     this.release(node);
   }
 

@@ -8,6 +8,10 @@ import {
   Afi, type AfiCode, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type Sender } from './adj-rib-out.js';
+import { AddPathOut } from './adj-rib-out-add-path.js';
+
+/** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
+export type PeerOutput = AdjRibOut | AddPathOut;
 import { AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
 import type { ExportPeer } from './export.js';
@@ -48,7 +52,7 @@ export interface RibListener {
 interface PeerState {
   peer: ExportPeer;
   ingress: PeerIngress;
-  readonly out: Map<AfiCode, AdjRibOut>;
+  readonly out: Map<AfiCode, PeerOutput>;
   readonly adjIn: AdjRibIn | undefined;
   send: Sender | undefined;
 }
@@ -96,9 +100,14 @@ export class Rib {
 
   /** A session reached Established: register the peer and queue the table for it. */
   peerUp(peer: ExportPeer, ingress: PeerIngress, afiSafis: readonly number[], send: Sender): void {
-    const out = new Map<AfiCode, AdjRibOut>();
+    const out = new Map<AfiCode, PeerOutput>();
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      if (afiSafis.includes(afiSafiKey(afi, Safi.UNICAST))) out.set(afi, new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy));
+      const key = afiSafiKey(afi, Safi.UNICAST);
+      if (!afiSafis.includes(key)) continue;
+      // RFC 7911: several paths per prefix only when the peer agreed to receive them.
+      const multi = peer.addPathSend !== undefined && peer.tx.addPath.has(key);
+      if (multi) this.table(afi).everyChange = true;
+      out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy));
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
     this.#peers.set(peer.index, { peer, ingress, out, adjIn, send });
@@ -146,7 +155,7 @@ export class Rib {
   }
 
   /** The Adj-RIB-Out of an Established peer for an AFI. */
-  adjRibOut(index: number, afi: AfiCode): AdjRibOut | undefined {
+  adjRibOut(index: number, afi: AfiCode): PeerOutput | undefined {
     return this.#peers.get(index)?.out.get(afi);
   }
 

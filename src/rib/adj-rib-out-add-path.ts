@@ -1,0 +1,168 @@
+// Adj-RIB-Out of a peer that receives several paths per prefix (RFC 7911 ADD-PATH send): per
+// prefix, the set of (path identifier, outbound form) advertised. A changed prefix is compared
+// with the paths now selected for the peer (all of them, or the best N); identifiers no longer
+// selected are withdrawn, new or changed ones announced, grouped by attribute set as usual.
+// Path identifiers are ours (RFC 7911 3: the sender assigns them): one per (source peer,
+// received path identifier), stable while the path exists.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
+import type { AttrEntry, AttrTable } from './attr-table.js';
+import { type Sender, exportForm, ipv6NextHopFor, nlriBlockOf } from './adj-rib-out.js';
+import { comparePaths } from './decision.js';
+import type { ExportPeer, OutForm } from './export.js';
+import type { LocRib, RouteNode } from './loc-rib.js';
+import type { Path } from './path.js';
+import type { PolicyContext } from './policy/route-map.js';
+
+/** 'all' paths, or the best N. */
+export type AddPathSend = 'all' | number;
+
+interface Sent {
+  readonly id: number;
+  readonly form: OutForm;
+  readonly nextHop: Buffer | undefined;
+}
+
+/** Our path identifier for a path: its source peer and its received identifier. */
+export function localPathId(p: Path): number {
+  return (((p.peer.index + 1) & 0xffff) * 0x10000 + (p.pathId & 0xffff)) >>> 0;
+}
+
+export class AddPathOut {
+  peer: ExportPeer;
+  readonly afi: AfiCode;
+  readonly #rib: LocRib;
+  readonly #table: AttrTable;
+  readonly #policy: PolicyContext | undefined;
+  readonly #derived = new WeakMap<object, AttrEntry>();
+  readonly #send: AddPathSend;
+  #advertised = new Map<RouteNode, Sent[]>();
+  #queued = new Set<RouteNode>();
+  #eorPending = false;
+  #count = 0;
+  sentPrefixes = 0;
+
+  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy: PolicyContext | undefined, send: AddPathSend) {
+    this.peer = peer;
+    this.afi = afi;
+    this.#rib = rib;
+    this.#table = table;
+    this.#policy = policy;
+    this.#send = send;
+  }
+
+  get advertised(): number {
+    return this.#count;
+  }
+
+  get pending(): number {
+    return this.#queued.size;
+  }
+
+  /** The first path's form sent for a prefix (API: advertised routes). */
+  sent(node: RouteNode): OutForm | undefined {
+    return this.#advertised.get(node)?.[0]?.form;
+  }
+
+  /** Every (identifier, form) sent for a prefix. */
+  sentPaths(node: RouteNode): readonly Sent[] {
+    return this.#advertised.get(node) ?? [];
+  }
+
+  enqueue(node: RouteNode): void {
+    if (this.#queued.has(node)) return;
+    if (!this.#advertised.has(node)) node.value!.holds++;
+    this.#queued.add(node);
+  }
+
+  start(): void {
+    this.#rib.trie.forEach((n) => {
+      if (n.value!.best) this.enqueue(n);
+    });
+    this.#eorPending = true;
+  }
+
+  reset(): void {
+    const held = new Set([...this.#queued, ...this.#advertised.keys()]);
+    this.#queued = new Set();
+    this.#advertised = new Map();
+    for (const n of held) this.#unhold(n);
+    this.#count = 0;
+    this.#eorPending = false;
+  }
+
+  #unhold(n: RouteNode): void {
+    n.value!.holds--;
+    this.#rib.release(n);
+  }
+
+  /** The paths of a prefix this peer gets, most preferred first. */
+  #selected(node: RouteNode): Sent[] {
+    const e = node.value;
+    if (!e?.best) return [];
+    let paths = e.paths;
+    if (this.#send !== 'all') {
+      const o = this.#rib.options;
+      paths = [...paths].sort((a, b) => (a === b ? 0 : comparePaths(a, b, o).winner === a ? -1 : 1)).slice(0, this.#send);
+    }
+    const out: Sent[] = [];
+    for (const p of paths) {
+      const form = exportForm(p, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
+      if (form) out.push({ id: localPathId(p), form, nextHop: this.afi === Afi.IPV6 ? ipv6NextHopFor(p, this.peer) : undefined });
+    }
+    return out;
+  }
+
+  flush(send: Sender): boolean {
+    while (this.#queued.size > 0) {
+      const batch: RouteNode[] = [];
+      for (const n of this.#queued) {
+        batch.push(n);
+        if (batch.length === 4096) break;
+      }
+      const withdraw: [RouteNode, number][] = [];
+      // Released only after the messages are built: a released node may be freed and reused.
+      const release: RouteNode[] = [];
+      const announce = new Map<string, { form: OutForm; nextHop: Buffer | undefined; items: [RouteNode, number][] }>();
+      for (const node of batch) {
+        this.#queued.delete(node);
+        const before = this.#advertised.get(node) ?? [];
+        const now = this.#selected(node);
+        for (const b of before) if (!now.some((x) => x.id === b.id)) withdraw.push([node, b.id]);
+        for (const x of now) {
+          const old = before.find((b) => b.id === x.id);
+          if (old && old.form === x.form && (old.nextHop === x.nextHop || (old.nextHop && x.nextHop && old.nextHop.equals(x.nextHop)))) continue;
+          const key = `${x.form.id}|${x.nextHop?.toString('hex') ?? ''}`;
+          let g = announce.get(key);
+          if (!g) announce.set(key, (g = { form: x.form, nextHop: x.nextHop, items: [] }));
+          g.items.push([node, x.id]);
+        }
+        // One hold per node while queued or advertised: the queue's hold becomes the advertisement's.
+        if (now.length > 0) this.#advertised.set(node, now);
+        else this.#advertised.delete(node);
+        if (before.length === 0 && now.length > 0) this.#count++;
+        else if (before.length > 0 && now.length === 0) this.#count--;
+        if (now.length === 0) release.push(node);
+      }
+      const messages: Buffer[] = [];
+      if (withdraw.length > 0) messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
+      for (const g of announce.values()) {
+        const mp = this.afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
+        for (const m of encodeAnnouncements(g.form.bytes, this.#block(g.items), this.peer.tx, mp)) messages.push(m);
+        this.sentPrefixes += g.items.length;
+      }
+      for (const n of release) this.#unhold(n);
+      if (messages.length > 0 && !send(messages)) return false;
+    }
+    if (this.#eorPending) {
+      this.#eorPending = false;
+      return send([endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)]);
+    }
+    return true;
+  }
+
+  #block(items: [RouteNode, number][]) {
+    return nlriBlockOf(this.afi, items.map((x) => x[0]), items.map((x) => x[1]));
+  }
+}
