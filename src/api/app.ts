@@ -93,7 +93,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   // --- reads ----------------------------------------------------------------------------------------
   app.get('/v1/summary', { schema: { description: "Like FRR's `show bgp summary json`.", response: { 200: anyObject } } }, async () => summary(d()));
   app.get('/v1/neighbors', { schema: { description: 'Every neighbor in detail.', response: { 200: anyObject } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
-  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), lookupNeighbor(proc, req.params.address)));
+  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
   app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
     schema: {
       description: 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.',
@@ -101,7 +101,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       querystring: { type: 'object', properties: { family: { ...family, default: 'ipv4-unicast' }, ...page }, additionalProperties: false },
       response: { 200: anyObject, ...errors },
     },
-  }, async (req) => neighborRoutes(d(), lookupNeighbor(proc, req.params.address), req.params.which, req.query.family, req.query.limit, req.query.after));
+  }, async (req) => neighborRoutes(d(), d().neighbor(req.params.address), req.params.which, req.query.family, req.query.limit, req.query.after));
   app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
     schema: {
       description: 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.',
@@ -164,7 +164,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       ...write,
       schema: { description, security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
     }, async (req) => {
-      const n = lookupNeighbor(proc, req.params.address);
+      const n = d().neighbor(req.params.address);
       return { ok: true, neighbor: n.config.address, ...(run(n.config.address, (req.body ?? {}) as B) as object) };
     });
   action<{ message?: string }>('shutdown', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => d().shutdownNeighbor(a, b.message));
@@ -194,10 +194,4 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     });
   }
   return app;
-}
-
-function lookupNeighbor(proc: DaemonProcess, address: string) {
-  const n = proc.daemon.neighbors.get(address.toLowerCase());
-  if (!n) throw new ApiError('not-found', `no neighbor ${address} (configured: ${[...proc.daemon.neighbors.keys()].join(', ') || 'none'})`);
-  return n;
 }

@@ -3,6 +3,7 @@
 // the README with their frr_exporter and GoBGP equivalents.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NeighborRuntime } from '../daemon/daemon.js';
 import type { DaemonProcess } from '../daemon/process.js';
 
 /** RFC 4273 bgpPeerState numbering (as GoBGP's bgp_peer_state). */
@@ -14,7 +15,7 @@ export function createMetrics(proc: DaemonProcess): Registry {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   const d = () => proc.daemon;
   const peerLabels = ['peer', 'peer_as'] as const;
-  const each = (fn: (labels: { peer: string; peer_as: string }, n: ReturnType<typeof d>['neighbors'] extends Map<string, infer R> ? R : never) => void) => {
+  const each = (fn: (labels: { peer: string; peer_as: string }, n: NeighborRuntime) => void) => {
     for (const [address, n] of d().neighbors) {
       const asn = n.negotiated?.peerAs ?? n.config.remoteAs;
       fn({ peer: address, peer_as: String(asn) }, n);
@@ -40,7 +41,7 @@ export function createMetrics(proc: DaemonProcess): Registry {
     const r = n.session.snapshot().lastDownReason;
     if (r) g.set({ ...l, reason: r }, 1);
   }));
-  const prefixes = (name: string, help: string, read: (n: Parameters<Parameters<typeof each>[0]>[1], family: (typeof FAMILIES)[number]) => number | undefined) =>
+  const prefixes = (name: string, help: string, read: (n: NeighborRuntime, family: (typeof FAMILIES)[number]) => number | undefined) =>
     gauge(name, help, [...peerLabels, 'afi_safi'], (g) => each((l, n) => {
       for (const f of FAMILIES) {
         const v = read(n, f);

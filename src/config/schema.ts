@@ -89,7 +89,7 @@ function check(s: Spec, v: unknown, path: KeyPath, out: SchemaProblem[]): void {
     case 'either':
       if (!s.options.some((o) => validate(o, v, path).length === 0)) {
         // A map or list meant for one option: that option's own problems are the precise ones.
-        const shaped = s.options.filter((o) => (o.kind === 'object' || o.kind === 'array') && shapeOf(o) === shapeOf(v));
+        const shaped = s.options.filter((o) => (o.kind === 'object' && isMap(v)) || (o.kind === 'array' && Array.isArray(v)));
         const fits = shaped.filter((o) => o.kind !== 'object' || Object.keys(v as object).every((k) => k in o.fields));
         const pick = fits.length === 1 ? fits : shaped;
         if (pick.length === 1) check(pick[0], v, path, out);
@@ -121,14 +121,6 @@ function check(s: Spec, v: unknown, path: KeyPath, out: SchemaProblem[]): void {
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function shapeOf(x: Spec | unknown): string {
-  if (x && typeof x === 'object' && 'kind' in x) {
-    const k = (x as Spec).kind;
-    return k === 'int' ? 'number' : k === 'bool' ? 'boolean' : k === 'string' || k === 'enum' ? 'string?' : k === 'array' ? 'array' : k === 'map' || k === 'object' ? 'map' : k;
-  }
-  return typeof x === 'number' ? 'number' : typeof x === 'boolean' ? 'boolean' : typeof x === 'string' ? 'string?' : Array.isArray(x) ? 'array' : isMap(x) ? 'map' : 'other';
 }
 
 /** The allowed key within edit distance 2 of a misspelt one, if any. */

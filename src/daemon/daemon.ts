@@ -6,7 +6,7 @@
 import { BlockList, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type ConfigDiff, diffConfig } from '../config/diff.js';
+import { type ConfigDiff, diffConfig, isEmptyDiff } from '../config/diff.js';
 import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
@@ -182,15 +182,6 @@ export class Daemon {
     return true;
   }
 
-  /** Kept for callers of the earlier names. */
-  originate(prefix: string, communities: readonly string[] = [], med?: number, localPref?: number): void {
-    this.announce({ prefix, communities, med, localPref });
-  }
-
-  withdrawOriginated(prefix: string): void {
-    this.withdraw(prefix);
-  }
-
   neighbor(address: string): NeighborRuntime {
     const n = this.neighbors.get(address.toLowerCase());
     if (!n) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
@@ -233,14 +224,6 @@ export class Daemon {
     return result;
   }
 
-  /** Kept for callers of the earlier name. */
-  softResetOut(address: string): boolean {
-    const n = this.neighbors.get(address);
-    if (!n) return false;
-    this.rib.resend(n.index);
-    return true;
-  }
-
   #softIn(n: NeighborRuntime): 'from-memory' | 'route-refresh' | 'not-possible' {
     if (this.rib.reimport(n.index)) return 'from-memory';
     let asked = false;
@@ -271,7 +254,6 @@ export class Daemon {
     if (d.policyChanged) {
       for (const r of this.neighbors.values()) {
         if (softNames.has(r.config.address) || !r.up) continue;
-        if (r.dynamic) r.config = { ...r.config };
         this.#repolicy(r);
       }
     }
@@ -279,7 +261,7 @@ export class Daemon {
     for (const o of d.originateAdded) this.announce(o);
     this.#scheduleFlush();
     return {
-      changed: d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length > 0 || d.policyChanged || d.dynamicChanged,
+      changed: !isEmptyDiff(d),
       added: d.added.map((n) => n.address),
       removed: d.removed,
       reset: d.reset.map((n) => n.address),

@@ -18,6 +18,11 @@ function total(c: object): number {
   return (Object.values(c) as number[]).reduce((a, b) => a + b, 0);
 }
 
+/** Which directions RFC 8212 blocks for a neighbor without policy. */
+function rfc8212Of(d: Daemon, n: NeighborRuntime) {
+  return { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') };
+}
+
 /** Like FRR's `show bgp summary json`: one entry per neighbor, counters and prefixes per family. */
 export function summary(d: Daemon) {
   const now = d.now();
@@ -26,7 +31,7 @@ export function summary(d: Daemon) {
     const s = n.session.snapshot();
     const stats = d.rib.peerStats(n.index);
     peers[address] = {
-      remoteAs: s.negotiated?.peerAs ?? (typeof n.config.remoteAs === 'number' ? n.config.remoteAs : n.config.remoteAs),
+      remoteAs: s.negotiated?.peerAs ?? n.config.remoteAs,
       localAs: n.config.localAs ?? d.config.asn,
       description: n.config.description ?? null,
       peerGroup: n.config.peerGroup ?? null,
@@ -41,7 +46,7 @@ export function summary(d: Daemon) {
       outQueue: stats?.pending ?? 0,
       connectionsDropped: s.flaps,
       lastDownReason: s.lastDownReason,
-      rfc8212: { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') },
+      rfc8212: rfc8212Of(d, n),
     };
   }
   return {
@@ -98,7 +103,7 @@ export function neighborDetail(d: Daemon, n: NeighborRuntime) {
     policy: {
       import: c.importPolicy ?? null,
       export: c.exportPolicy ?? null,
-      rfc8212: { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') },
+      rfc8212: rfc8212Of(d, n),
       softReconfigurationInbound: c.softReconfigurationInbound ?? false,
       maxPrefix: c.maxPrefix ?? null,
       gracefulShutdown: c.gracefulShutdown ?? false,

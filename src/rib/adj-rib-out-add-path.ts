@@ -65,11 +65,6 @@ export class AddPathOut {
     return this.#advertised.get(node)?.[0]?.form;
   }
 
-  /** Every (identifier, form) sent for a prefix. */
-  sentPaths(node: RouteNode): readonly Sent[] {
-    return this.#advertised.get(node) ?? [];
-  }
-
   enqueue(node: RouteNode): void {
     if (this.#queued.has(node)) return;
     if (!this.#advertised.has(node)) node.value!.holds++;

@@ -288,7 +288,7 @@ export class Rib {
         continue;
       }
       if (s.adjIn) this.#keepBlock(s, block, usable, nextHop);
-      this.#announceBlock(s, block, usable, nextHop);
+      this.#importBlock(s, block, usable, nextHop, this.table(block.afi));
     }
   }
 
@@ -325,10 +325,7 @@ export class Rib {
     return false;
   }
 
-  #announceBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {
-    this.#importBlock(s, block, attrs, nextHop, this.table(block.afi));
-  }
-
+  /** Import policy, then into `rib` (the Loc-RIB; re-import from the kept routes uses it too). */
   #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
     const map = s.ingress.importMap;
     if (map === 'deny') return this.#withdrawMain(rib, s, block);

@@ -37,8 +37,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     case 'neighbors':
       return reply({ neighbors: [...daemon.neighbors.values()].map((n) => ({ address: n.config.address, state: n.session.state, stats: daemon.rib.peerStats(n.index) ?? null })) });
     case 'route': return reply({ route: route(c.prefix) });
-    case 'originate': daemon.originate(c.prefix, c.communities ?? []); return reply({});
-    case 'withdraw': daemon.withdrawOriginated(c.prefix); return reply({});
+    case 'originate': daemon.announce({ prefix: c.prefix, communities: c.communities ?? [] }); return reply({});
+    case 'withdraw': daemon.withdraw(c.prefix); return reply({});
     case 'summary': return reply({ v4: daemon.rib.v4.prefixes, v6: daemon.rib.v6.prefixes, paths: daemon.rib.v4.paths + daemon.rib.v6.paths, attrs: daemon.rib.attrs.size });
     case 'stats': globalThis.gc?.(); return reply({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss, fds: readdirSync('/proc/self/fd').length });
     case 'exit': return shutdown();
