@@ -47,6 +47,8 @@ export interface SessionOptions {
   readonly ttl?: number;
   /** Shared attribute interning for decoded UPDATEs. */
   readonly attributeCache?: AttributeCache;
+  /** BFD strict mode: Established waits for bfd(true). */
+  readonly bfdStrict?: boolean;
 }
 
 export interface SessionEvents {
@@ -114,7 +116,7 @@ export class Session {
     this.#events = events;
     this.#ourOpen = buildOpen(options.open);
     this.#ourOpenBytes = encodeOpen(this.#ourOpen);
-    this.#fsm = { ...this.#timersCfg, checkOpen: (open) => checkOpen(open, this.#ourOpen, options.open) };
+    this.#fsm = { ...this.#timersCfg, bfdStrict: options.bfdStrict ?? false, checkOpen: (open) => checkOpen(open, this.#ourOpen, options.open) };
     this.#state = initialState(options.passive ?? false);
     this.#connectFn = connect ?? defaultConnect;
   }
@@ -164,6 +166,14 @@ export class Session {
   /** Tears the session down for a local reason (max-prefix, BFD down, ...) and restarts it after idle hold. */
   automaticStop(subcode: number, reason: DownReason, message?: string): void {
     this.#dispatch({ type: 'AutomaticStop', subcode, reason, message });
+  }
+
+  /**
+   * The neighbor's BFD session came Up (true), or went from Up to Down (false): a path failure
+   * that tears an Established session down with Cease / BFD Down (RFC 9384).
+   */
+  bfd(up: boolean): void {
+    this.#dispatch({ type: up ? 'BfdUp' : 'BfdDown' });
   }
 
   /** Soft reset in: asks the peer to resend (RFC 2918), or with enhanced refresh, BoRR/EoRR (RFC 7313). */

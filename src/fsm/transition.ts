@@ -10,6 +10,9 @@
 // - A NOTIFICATION received in OpenSent or OpenConfirm is not answered with an FSM error.
 // - Going Idle while enabled starts IdleHoldTimer (RFC 4271 8.1.1 DampPeerOscillations) with a
 //   delay that doubles per consecutive failure; StableTimer resets the count after a stable period.
+// BFD (RFC 5882 4.3, RFC 9384): BfdDown in OpenConfirm or Established tears the session down with
+// Cease / BFD Down (10); BfdUp in Active tries to connect at once (the path works again). With
+// bfdStrict, our KEEPALIVE is held in OpenConfirm until BfdUp, so Established waits for BFD.
 // Must not import rib, api, daemon, pino or prom-client.
 
 import { CeaseSubcode, ErrorCode, FsmSubcode, shutdownData } from '../wire/index.js';
@@ -22,7 +25,7 @@ export interface TransitionResult {
 }
 
 export function initialState(passive = false): SessionState {
-  return { name: 'Idle', connectRetryCounter: 0, passive, delayOpenRunning: false, enabled: false };
+  return { name: 'Idle', connectRetryCounter: 0, passive, delayOpenRunning: false, enabled: false, bfdUp: false };
 }
 
 const stop = (timer: TimerName): FsmAction => ({ type: 'stop-timer', timer });
@@ -55,7 +58,7 @@ function toIdle(s: SessionState, cfg: FsmConfig, o: IdleOptions): TransitionResu
   const enabled = s.enabled && !o.disable;
   const actions: FsmAction[] = [...(o.before ?? []), ...ALL_TIMERS, { type: 'disconnect' }, { type: 'down', reason: o.reason, wasEstablished: s.name === 'Established' }];
   if (enabled) actions.push(start('idleHold', Math.max(idleHoldDelay(counter, cfg.idleHoldTime, cfg.idleHoldMaxTime), 0.01), true));
-  return { state: { name: 'Idle', connectRetryCounter: counter, passive: s.passive, delayOpenRunning: false, enabled }, actions };
+  return { state: { name: 'Idle', connectRetryCounter: counter, passive: s.passive, delayOpenRunning: false, enabled, bfdUp: s.bfdUp }, actions };
 }
 
 function errorToIdle(s: SessionState, cfg: FsmConfig, error: ProtocolErrorInfo, reason: DownReason): TransitionResult {
@@ -103,10 +106,41 @@ function openReceived(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { ty
   const n = checked.negotiated;
   const actions: FsmAction[] = [stop('connectRetry'), stop('delayOpen')];
   if (sendOpen) actions.push({ type: 'send-open' });
-  actions.push({ type: 'send-keepalive' });
-  if (n.holdTime > 0) actions.push(start('keepalive', n.keepaliveTime), start('hold', n.holdTime));
+  const held = (cfg.bfdStrict ?? false) && !s.bfdUp;
+  if (!held) actions.push({ type: 'send-keepalive' });
+  if (n.holdTime > 0) actions.push(...(held ? [] : [start('keepalive', n.keepaliveTime)]), start('hold', n.holdTime));
   else actions.push(stop('hold'));
-  return { state: { ...s, name: 'OpenConfirm', delayOpenRunning: false, negotiated: n }, actions };
+  return { state: { ...s, name: 'OpenConfirm', delayOpenRunning: false, negotiated: n, keepaliveHeld: held, peerKeepaliveSeen: false }, actions };
+}
+
+function toEstablished(s: SessionState, cfg: FsmConfig): TransitionResult {
+  return {
+    state: { ...s, name: 'Established', keepaliveHeld: false, peerKeepaliveSeen: false },
+    actions: [...restartHold(s), start('stable', cfg.stableTime), { type: 'established', negotiated: s.negotiated! }],
+  };
+}
+
+/** BFD events, the same in every state apart from the ones they act on. */
+function bfdEvent(s: SessionState, e: Extract<FsmEvent, { type: 'BfdUp' | 'BfdDown' }>, cfg: FsmConfig): TransitionResult {
+  if (e.type === 'BfdDown') {
+    const next = { ...s, bfdUp: false };
+    // RFC 5882 4.3 and RFC 9384: a path failure ends the session at once.
+    if (s.name === 'OpenConfirm' || s.name === 'Established') {
+      return toIdle(next, cfg, { reason: 'bfd-down', failure: true, before: [notify(ErrorCode.CEASE, CeaseSubcode.BFD_DOWN)] });
+    }
+    return { state: next, actions: [] };
+  }
+  const next = { ...s, bfdUp: true };
+  if (s.name === 'OpenConfirm' && s.keepaliveHeld) {
+    const n = s.negotiated!;
+    const released: SessionState = { ...next, keepaliveHeld: false };
+    const actions: FsmAction[] = [{ type: 'send-keepalive' }, ...(n.holdTime > 0 ? [start('keepalive', n.keepaliveTime)] : [])];
+    if (!s.peerKeepaliveSeen) return { state: released, actions };
+    const up = toEstablished(released, cfg);
+    return { state: up.state, actions: [...actions, ...up.actions] };
+  }
+  if (s.name === 'Active' && !s.passive && !s.delayOpenRunning) return connectOrActive(next, { type: 'ConnectRetryTimer_Expires' }, cfg);
+  return { state: next, actions: [] };
 }
 
 function restartHold(s: SessionState): FsmAction[] {
@@ -208,10 +242,9 @@ function openConfirm(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionRe
     case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
     case 'BGPOpenMsgErr': return errorToIdle(s, cfg, e.error, 'open-error');
     case 'KeepAliveMsg':
-      return {
-        state: { ...s, name: 'Established' },
-        actions: [...restartHold(s), start('stable', cfg.stableTime), { type: 'established', negotiated: s.negotiated! }],
-      };
+      // Strict BFD: the peer is ready, we are not until BFD is Up.
+      if (s.keepaliveHeld) return { state: { ...s, peerKeepaliveSeen: true }, actions: restartHold(s) };
+      return toEstablished(s, cfg);
     default: return fsmError(s, cfg, true);
   }
 }
@@ -235,6 +268,7 @@ function established(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionRe
 }
 
 export function transition(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
+  if (e.type === 'BfdUp' || e.type === 'BfdDown') return bfdEvent(s, e, cfg);
   switch (s.name) {
     case 'Idle': return idle(s, e, cfg);
     case 'Connect':

@@ -46,7 +46,10 @@ export type FsmEvent =
   | { readonly type: 'KeepAliveMsg' } // 26
   | { readonly type: 'UpdateMsg'; readonly update: UpdateMessage } // 27
   | { readonly type: 'UpdateMsgErr'; readonly error: ProtocolErrorInfo } // 28
-  | { readonly type: 'RouteRefreshMsg'; readonly refresh: RouteRefreshMessage }; // RFC 2918 (not in RFC 4271's list)
+  | { readonly type: 'RouteRefreshMsg'; readonly refresh: RouteRefreshMessage } // RFC 2918 (not in RFC 4271's list)
+  /** RFC 5882: the neighbor's BFD session came Up, or went from Up to Down (a path failure). */
+  | { readonly type: 'BfdUp' }
+  | { readonly type: 'BfdDown' };
 
 export type FsmEventType = FsmEvent['type'];
 
@@ -98,6 +101,14 @@ export interface SessionState {
   readonly enabled: boolean;
   /** Negotiated from the peer's OPEN; set in OpenConfirm and Established. */
   readonly negotiated?: NegotiatedSession;
+  /** The neighbor's BFD session is Up (kept across sessions: it is the path's state, not BGP's). */
+  readonly bfdUp: boolean;
+  /**
+   * BFD strict mode, OpenConfirm: our KEEPALIVE is held back until BFD is Up, and the peer's
+   * KEEPALIVE, if it came meanwhile, is remembered.
+   */
+  readonly keepaliveHeld?: boolean;
+  readonly peerKeepaliveSeen?: boolean;
 }
 
 /** Timer settings in seconds (RFC 4271 10 names where the RFC has them). */
@@ -118,6 +129,11 @@ export interface FsmTimers {
 
 /** What the transition function needs to know about the configuration. */
 export interface FsmConfig extends FsmTimers {
+  /**
+   * BFD strict mode: the session does not reach Established until the neighbor's BFD session is
+   * Up (our KEEPALIVE waits in OpenConfirm, as draft-ietf-idr-bgp-bfd-strict-mode describes).
+   */
+  readonly bfdStrict?: boolean;
   /** Checks a received OPEN and negotiates, or returns the NOTIFICATION to send. */
   readonly checkOpen: (open: OpenMessage) => { ok: true; negotiated: NegotiatedSession } | { ok: false; error: ProtocolErrorInfo };
 }

@@ -48,6 +48,8 @@ const EVENTS: Record<FsmEventType, FsmEvent> = {
   UpdateMsg: { type: 'UpdateMsg', update: { type: 'update', withdrawn: { afi: 1, addPath: false, words: new Uint32Array(0) }, attributes: null, nlri: { afi: 1, addPath: false, words: new Uint32Array(0) } } },
   UpdateMsgErr: { type: 'UpdateMsgErr', error: err(3, 1) },
   RouteRefreshMsg: { type: 'RouteRefreshMsg', refresh: { type: 'route-refresh', afi: 1, safi: 1, subtype: 0 } },
+  BfdUp: { type: 'BfdUp' },
+  BfdDown: { type: 'BfdDown' },
 };
 
 const base = { ...initialState(false), enabled: true };
@@ -68,6 +70,7 @@ const FSM = (s: StateName): Row => ['Idle', `5/${{ OpenSent: 1, OpenConfirm: 2, 
 const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }> = {
   Idle: {
     ManualStart: ['Connect', null], AutomaticStart: ['Connect', null], IdleHoldTimer_Expires: ['Connect', null],
+    BfdUp: ['Idle', null], BfdDown: ['Idle', null],
     other: ['Idle', null],
   },
   Connect: {
@@ -75,6 +78,7 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     ConnectRetryTimer_Expires: ['Connect', null], DelayOpenTimer_Expires: ['Connect', null],
     Tcp_CR_Acked: ['OpenSent', null], TcpConnectionConfirmed: ['OpenSent', null], TcpConnectionFails: ['Active', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), NotifMsgVerErr: idle(), NotifMsg: idle(),
+    BfdUp: ['Connect', null], BfdDown: ['Connect', null],
     other: idle(),
   },
   Active: {
@@ -82,19 +86,21 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     ConnectRetryTimer_Expires: ['Connect', null], DelayOpenTimer_Expires: ['Active', null],
     Tcp_CR_Acked: ['OpenSent', null], TcpConnectionConfirmed: ['OpenSent', null], TcpConnectionFails: ['Active', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), NotifMsgVerErr: idle(), NotifMsg: idle(),
+    BfdUp: ['Connect', null], BfdDown: ['Active', null],
     other: idle(),
   },
   OpenSent: {
     ManualStart: ['OpenSent', null], AutomaticStart: ['OpenSent', null], ManualStop: idle('6/2'), AutomaticStop: idle('6/1'),
     HoldTimer_Expires: idle('4/0'), SendHoldTimer_Expires: idle(), TcpConnectionFails: ['Active', null], BGPOpen: ['OpenConfirm', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), OpenCollisionDump: idle('6/7'), NotifMsgVerErr: idle(), NotifMsg: idle(),
+    BfdUp: ['OpenSent', null], BfdDown: ['OpenSent', null],
     other: FSM('OpenSent'),
   },
   OpenConfirm: {
     ManualStart: ['OpenConfirm', null], AutomaticStart: ['OpenConfirm', null], ManualStop: idle('6/2'), AutomaticStop: idle('6/1'),
     HoldTimer_Expires: idle('4/0'), SendHoldTimer_Expires: idle(), KeepaliveTimer_Expires: ['OpenConfirm', null], TcpConnectionFails: idle(),
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), OpenCollisionDump: idle('6/7'), NotifMsgVerErr: idle(), NotifMsg: idle(),
-    KeepAliveMsg: ['Established', null],
+    KeepAliveMsg: ['Established', null], BfdUp: ['OpenConfirm', null], BfdDown: idle('6/10'),
     other: FSM('OpenConfirm'),
   },
   Established: {
@@ -102,7 +108,7 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     HoldTimer_Expires: idle('4/0'), SendHoldTimer_Expires: idle('8/0'), KeepaliveTimer_Expires: ['Established', null],
     StableTimer_Expires: ['Established', null], TcpConnectionFails: idle(), BGPHeaderErr: idle('1/2'), OpenCollisionDump: idle('6/7'),
     NotifMsgVerErr: idle(), NotifMsg: idle(), KeepAliveMsg: ['Established', null], UpdateMsg: ['Established', null],
-    UpdateMsgErr: idle('3/1'), RouteRefreshMsg: ['Established', null],
+    UpdateMsgErr: idle('3/1'), RouteRefreshMsg: ['Established', null], BfdUp: ['Established', null], BfdDown: idle('6/10'),
     other: FSM('Established'),
   },
 };
@@ -190,4 +196,34 @@ t.test('idle-hold backoff doubles per failure, and StableTimer resets it', async
   t.equal(stable.state.connectRetryCounter, 0);
   const manual = transition(s, { type: 'ManualStart' }, c);
   t.equal(manual.state.connectRetryCounter, 0, 'ManualStart resets the counter');
+});
+
+t.test('BFD: a path failure ends the session (RFC 5882, RFC 9384); strict mode holds Established for BFD Up', async (t) => {
+  const c = cfg();
+  const down = transition(STATES.Established, { type: 'BfdDown' }, c);
+  t.same(down.actions.find((a) => a.type === 'down'), { type: 'down', reason: 'bfd-down', wasEstablished: true });
+  t.ok(down.actions.some((a) => a.type === 'start-timer' && a.timer === 'idleHold'), 'and starts again after idle hold');
+  t.equal(down.state.bfdUp, false);
+  const retry = transition({ ...STATES.Active, bfdUp: false }, { type: 'BfdUp' }, c);
+  t.ok(retry.actions.some((a) => a.type === 'connect'), 'BFD Up in Active: connect at once');
+  t.equal(retry.state.bfdUp, true);
+  t.notOk(transition({ ...STATES.Active, passive: true }, { type: 'BfdUp' }, c).actions.some((a) => a.type === 'connect'), 'a passive session keeps waiting');
+  t.equal(transition({ ...STATES.Established, bfdUp: true }, { type: 'HoldTimer_Expires' }, c).state.bfdUp, true, 'BFD state outlives the BGP session');
+
+  const strict = cfg({ bfdStrict: true });
+  const held = transition(STATES.OpenSent, { type: 'BGPOpen', open }, strict);
+  t.equal(held.state.name, 'OpenConfirm');
+  t.equal(held.state.keepaliveHeld, true);
+  t.notOk(held.actions.some((a) => a.type === 'send-keepalive' || (a.type === 'start-timer' && a.timer === 'keepalive')), 'no KEEPALIVE while BFD is not Up');
+  const peerReady = transition(held.state, { type: 'KeepAliveMsg' }, strict);
+  t.same([peerReady.state.name, peerReady.state.peerKeepaliveSeen], ['OpenConfirm', true], "the peer's KEEPALIVE is remembered, not acted on");
+  t.same(peerReady.actions, [{ type: 'start-timer', timer: 'hold', seconds: 90 }], 'its hold timer restarts');
+  const released = transition(peerReady.state, { type: 'BfdUp' }, strict);
+  t.equal(released.state.name, 'Established', 'BFD Up: our KEEPALIVE goes and the session is Established');
+  t.same(released.actions.filter((a) => a.type === 'send-keepalive' || a.type === 'established').map((a) => a.type), ['send-keepalive', 'established']);
+  const early = transition(held.state, { type: 'BfdUp' }, strict);
+  t.same([early.state.name, early.state.keepaliveHeld], ['OpenConfirm', false], 'BFD Up before the peer is ready: KEEPALIVE sent, waiting for theirs');
+  t.equal(transition(early.state, { type: 'KeepAliveMsg' }, strict).state.name, 'Established');
+  const ready = transition({ ...STATES.OpenSent, bfdUp: true }, { type: 'BGPOpen', open }, strict);
+  t.ok(ready.actions.some((a) => a.type === 'send-keepalive'), 'with BFD already Up nothing is held');
 });
