@@ -12,7 +12,7 @@ import { ConfigError } from '../config/load.js';
 import { ParseError } from '../config/prefix.js';
 import { CommandError } from '../daemon/daemon.js';
 import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process.js';
-import { QueryError, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
+import { QueryError, bfdSessions, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
 import { ApiError, errorSchema } from './errors.js';
 
 export interface ApiOptions {
@@ -94,6 +94,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get('/v1/summary', { schema: { description: "Like FRR's `show bgp summary json`.", response: { 200: anyObject } } }, async () => summary(d()));
   app.get('/v1/neighbors', { schema: { description: 'Every neighbor in detail.', response: { 200: anyObject } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
   app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
+  app.get('/v1/bfd', { schema: { description: "Every BFD session, like FRR's `show bfd peers`.", response: { 200: anyObject } } }, async () => bfdSessions(d()));
   app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
     schema: {
       description: 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.',

@@ -5,10 +5,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NeighborRuntime } from '../daemon/daemon.js';
 import type { DaemonProcess } from '../daemon/process.js';
+import { bfdDetail } from '../daemon/read-model.js';
 
 /** RFC 4273 bgpPeerState numbering (as GoBGP's bgp_peer_state). */
 const STATE_CODE: Record<string, number> = { Idle: 1, Connect: 2, Active: 3, OpenSent: 4, OpenConfirm: 5, Established: 6 };
 const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+const BFD_STATE_CODE: Record<string, number> = { AdminDown: 0, Down: 1, Init: 2, Up: 3 };
 
 export function createMetrics(proc: DaemonProcess): Registry {
   const registry = new Registry();
@@ -52,6 +54,21 @@ export function createMetrics(proc: DaemonProcess): Registry {
   prefixes('nodebgp_peer_prefixes_advertised', 'Prefixes advertised to the peer', (n, f) => d().rib.peerStats(n.index)?.advertised[f]);
   prefixes('nodebgp_peer_prefixes_received', 'Prefixes received before import policy (neighbors with softReconfigurationInbound)', (n, f) =>
     d().rib.adjRibIn(n.index, f === 'ipv4-unicast' ? 1 : 2)?.prefixes);
+
+  const bfd = (name: string, help: string, read: (s: NonNullable<ReturnType<typeof bfdDetail>>) => number | null) =>
+    gauge(name, help, peerLabels, (g) => each((l, n) => {
+      const b = bfdDetail(d(), n);
+      const v = b ? read(b) : null;
+      if (v !== null) g.set(l, v);
+    }));
+  bfd('nodebgp_bfd_session_state', 'BFD session state (RFC 5880 numbering: 0 AdminDown, 1 Down, 2 Init, 3 Up)', (b) => BFD_STATE_CODE[b.state]);
+  bfd('nodebgp_bfd_session_up', '1 when the BFD session is Up', (b) => (b.state === 'Up' ? 1 : 0));
+  bfd('nodebgp_bfd_session_uptime_seconds', 'Seconds since the BFD session came Up (0 when not Up)', (b) => (b.upSince ? (Date.now() - Date.parse(b.upSince)) / 1000 : 0));
+  bfd('nodebgp_bfd_detection_time_seconds', 'Negotiated detection time', (b) => (b.detectionTimeMs !== null ? b.detectionTimeMs / 1000 : null));
+  bfd('nodebgp_bfd_transmit_interval_seconds', 'Negotiated transmit interval', (b) => (b.transmitIntervalMs !== null ? b.transmitIntervalMs / 1000 : null));
+  bfd('nodebgp_bfd_session_down_total', 'Times the BFD session went from Up to Down', (b) => b.downTransitions);
+  bfd('nodebgp_bfd_packets_sent_total', 'BFD control packets sent', (b) => b.packetsSent);
+  bfd('nodebgp_bfd_packets_received_total', 'BFD control packets received', (b) => b.packetsReceived);
 
   gauge('nodebgp_rib_prefixes', 'Prefixes in the Loc-RIB', ['afi_safi'], (g) => {
     g.set({ afi_safi: 'ipv4-unicast' }, d().rib.v4.prefixes);

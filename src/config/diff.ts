@@ -1,6 +1,6 @@
 // What a reload changes: the difference between the running and the new configuration, as the
 // daemon applies it. Neighbors are matched by address. Changes to policy (route-maps, lists,
-// max-prefix, graceful shutdown, description, enabled) are applied without resetting sessions;
+// max-prefix, graceful shutdown, description, enabled, BFD timers) are applied without resetting sessions;
 // a change to what the session negotiates (AS, timers, families, transport) resets that neighbor
 // only. Global identity (AS, router ID, cluster ID, listen addresses, decision options) needs a
 // restart: a reload that changes them is refused.
@@ -27,11 +27,14 @@ export interface ConfigDiff {
 
 const RESTART_KEYS = ['asn', 'routerId', 'clusterId', 'listen', 'bestpath', 'maximumPaths'] as const;
 /** Neighbor settings applied in place. */
-const SOFT_KEYS = new Set(['importPolicy', 'exportPolicy', 'description', 'maxPrefix', 'gracefulShutdown', 'enabled', 'peerGroup']);
+const SOFT_KEYS = new Set(['importPolicy', 'exportPolicy', 'description', 'maxPrefix', 'gracefulShutdown', 'enabled', 'peerGroup', 'bfd']);
 
-/** The session-level settings of a neighbor, with the global timers it inherits. */
+/**
+ * The session-level settings of a neighbor, with the global timers it inherits. BFD intervals
+ * change in place (a BFD Poll Sequence); strict mode is part of the session's FSM, so it resets.
+ */
 function sessionPart(n: NeighborConfig, c: DaemonConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = { holdTime: c.holdTime, keepaliveTime: c.keepaliveTime };
+  const out: Record<string, unknown> = { holdTime: c.holdTime, keepaliveTime: c.keepaliveTime, bfdStrict: typeof n.bfd === 'object' && n.bfd.enabled !== false && (n.bfd.strict ?? false) };
   for (const [k, v] of Object.entries(n)) if (!SOFT_KEYS.has(k)) out[k] = v;
   return out;
 }

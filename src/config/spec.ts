@@ -64,6 +64,14 @@ const neighborFields: Record<string, Spec> = {
   gracefulShutdown: bool,
   softReconfigurationInbound: bool,
   addPath: obj({ receive: bool, send: either('"all" or a number of paths from 2 to 64', oneOf('all'), int(2, 64)) }),
+  bfd: either('true, false, or {enabled, transmitInterval, receiveInterval, detectMultiplier, passive, strict}', bool, obj({
+    enabled: bool,
+    transmitInterval: int(50, 60000),
+    receiveInterval: int(50, 60000),
+    detectMultiplier: int(2, 255),
+    passive: bool,
+    strict: bool,
+  })),
   importPolicy: routeMapName,
   exportPolicy: routeMapName,
 };

@@ -61,8 +61,28 @@ export interface NeighborConfig {
    * paths or the best N (route reflectors give clients their ECMP paths this way).
    */
   readonly addPath?: { readonly receive?: boolean; readonly send?: 'all' | number };
+  /**
+   * BFD (RFC 5880/5881) for this neighbor: true for the defaults (300 ms x 3, as FRR), or the
+   * settings. Its Down tears the session down at once (Cease / BFD Down, RFC 9384).
+   */
+  readonly bfd?: boolean | BfdConfig;
   /** The peer group this neighbor inherited from (display only). */
   readonly peerGroup?: string;
+}
+
+/** BFD settings, FRR's names: intervals in milliseconds. */
+export interface BfdConfig {
+  readonly enabled?: boolean;
+  /** Desired Min TX Interval (default 300). */
+  readonly transmitInterval?: number;
+  /** Required Min RX Interval (default 300). */
+  readonly receiveInterval?: number;
+  /** Detect Mult (default 3). */
+  readonly detectMultiplier?: number;
+  /** Passive role: wait for the peer's first packet (RFC 5880 6.1). */
+  readonly passive?: boolean;
+  /** The BGP session is not Established until BFD is Up. */
+  readonly strict?: boolean;
 }
 
 /** Settings a neighbor inherits from its peer group (everything but the address). */

@@ -10,10 +10,11 @@ import { type ConfigDiff, diffConfig, isEmptyDiff } from '../config/diff.js';
 import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
+import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
 import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, type NotificationMessage, Safi, endOfRib } from '../wire/index.js';
-import { type NeighborRuntime, addressFamiliesOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
+import { type NeighborRuntime, addressFamiliesOf, bfdOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
 export type { NeighborRuntime } from './neighbor.js';
 
@@ -32,11 +33,17 @@ export interface DaemonEvents {
   neighborRemoved?(neighbor: string): void;
   /** Something an operator should know (RFC 8212 default applied, dynamic range full, ...). */
   notice?(neighbor: string | undefined, message: string): void;
+  /** A neighbor's BFD session changed state (detected in the BFD worker at `change.at`). */
+  bfdState?(neighbor: string, change: BfdStateChange): void;
+  /** A BFD session could not start, or BFD could not check the TTL. */
+  bfdError?(neighbor: string | undefined, message: string): void;
 }
 
 export interface DaemonOptions {
   readonly clock?: Clock;
   readonly events?: DaemonEvents;
+  /** BFD control port (3784) and worker snapshot interval; tests change them. */
+  readonly bfd?: BfdManagerOptions;
 }
 
 export class CommandError extends Error {
@@ -70,6 +77,8 @@ export class Daemon {
   readonly rib: Rib;
   readonly neighbors = new Map<string, NeighborRuntime>();
   readonly listener: Listener;
+  /** BFD sessions by neighbor address, run in a worker thread. */
+  readonly bfd: BfdManager;
   readonly startedAtMs = Date.now();
   readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
@@ -86,6 +95,7 @@ export class Daemon {
     this.#clock = options.clock ?? new SystemClock();
     this.#events = options.events ?? {};
     this.#routerId = parseIpv4(config.routerId);
+    this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
     const bp = config.bestpath ?? {};
     this.rib = new Rib({
       localAs: config.asn,
@@ -140,12 +150,17 @@ export class Daemon {
 
   /** SIGTERM: Cease / Administrative Shutdown to every peer, then close the listener. */
   async stop(message = 'nodebgp shutting down'): Promise<void> {
-    for (const n of this.neighbors.values()) n.session.stop(message);
+    for (const n of this.neighbors.values()) {
+      n.session.stop(message);
+      // RFC 5880 6.8.16: BFD peers hear AdminDown, not a failure.
+      this.bfd.setAdminDown(n.config.address, true);
+    }
     await new Promise((r) => setTimeout(r, 100));
     for (const n of this.neighbors.values()) {
       n.session.close();
       this.#clearTimers(n);
     }
+    await this.bfd.close();
     await this.listener.close();
     this.#started = false;
   }
@@ -193,11 +208,13 @@ export class Daemon {
     const n = this.neighbor(address);
     n.config = { ...n.config, enabled: false };
     n.session.stop(message);
+    this.#startBfd(n);
   }
 
   enableNeighbor(address: string): void {
     const n = this.neighbor(address);
     n.config = { ...n.config, enabled: true };
+    if (this.#started) this.#startBfd(n);
     if (this.#started) n.session.start();
   }
 
@@ -243,7 +260,8 @@ export class Daemon {
     this.config = next;
     if (policies) this.rib.setPolicies(policies);
     for (const a of d.removed) this.#removeNeighbor(this.neighbors.get(a)!, CeaseSubcode.PEER_DECONFIGURED, 'peer-deconfigured');
-    for (const n of d.reset) this.#removeNeighbor(this.neighbors.get(n.address)!, CeaseSubcode.OTHER_CONFIGURATION_CHANGE, 'config-change');
+    // A reset neighbor keeps its BFD session (the path did not change); #startNeighbor adjusts it.
+    for (const n of d.reset) this.#removeNeighbor(this.neighbors.get(n.address)!, CeaseSubcode.OTHER_CONFIGURATION_CHANGE, 'config-change', true);
     for (const n of [...d.added, ...d.reset]) {
       const r = this.#addNeighbor(n, false);
       if (this.#started) this.#startNeighbor(r);
@@ -280,6 +298,7 @@ export class Daemon {
       if (n.enabled === false) r.session.stop('neighbor disabled by configuration');
       else if (this.#started) r.session.start();
     }
+    if (this.#started) this.#startBfd(r);
     if (r.up) {
       this.#repolicy(r);
       this.#checkMaxPrefix(r);
@@ -298,7 +317,34 @@ export class Daemon {
 
   #startNeighbor(n: NeighborRuntime): void {
     if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
+    this.#startBfd(n);
     if (n.config.enabled !== false) n.session.start();
+  }
+
+  /**
+   * Starts, changes (by a Poll Sequence, without a flap) or stops the neighbor's BFD session to
+   * match its configuration. It runs whatever the BGP state (strict mode needs it before BGP), but
+   * not for a neighbor that is administratively down: that one's session goes (the peer is told
+   * AdminDown first), as FRR deregisters it on `neighbor shutdown`.
+   */
+  #startBfd(r: NeighborRuntime): void {
+    const b = bfdOf(r.config);
+    const key = r.config.address;
+    if (!b || r.config.enabled === false) return this.bfd.remove(key);
+    this.bfd.add(key, { peer: key, local: r.config.localAddress, timing: b.timing });
+  }
+
+  /**
+   * RFC 5882: BFD Up releases a strict session and retries a waiting one; Up to Down is a path
+   * failure that ends the session (Cease / BFD Down). Down because the peer is AdminDown is not
+   * (RFC 5882 3.2), nor is our own AdminDown.
+   */
+  #bfdChanged(key: string, c: BfdStateChange): void {
+    const r = this.neighbors.get(key);
+    if (!r) return;
+    this.#events.bfdState?.(key, c);
+    if (c.to === 'Up') r.session.bfd(true);
+    else if (c.from === 'Up' && c.to === 'Down' && c.remoteState !== 'AdminDown') r.session.bfd(false);
   }
 
   #addNeighbor(n: NeighborConfig, dynamic: boolean): NeighborRuntime {
@@ -349,9 +395,10 @@ export class Daemon {
   }
 
   /** Stops and forgets a neighbor; its routes are withdrawn. */
-  #removeNeighbor(r: NeighborRuntime, subcode: number = CeaseSubcode.PEER_DECONFIGURED, reason: DownReason = 'peer-deconfigured'): void {
+  #removeNeighbor(r: NeighborRuntime, subcode: number = CeaseSubcode.PEER_DECONFIGURED, reason: DownReason = 'peer-deconfigured', keepBfd = false): void {
     if (r.session.snapshot().state !== 'Idle') r.session.stopFor(subcode, reason);
     r.session.close();
+    if (!keepBfd) this.bfd.remove(r.config.address);
     this.#clearTimers(r);
     if (r.up) this.#down(r, reason);
     this.rib.peerDown(r.index);
@@ -388,6 +435,7 @@ export class Daemon {
       return undefined;
     }
     const r = this.#addNeighbor({ ...hit.cfg.template, address, passive: true }, true);
+    this.#startBfd(r);
     r.session.start();
     return r.session;
   }

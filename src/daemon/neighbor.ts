@@ -1,8 +1,9 @@
-// One configured (or dynamic) neighbor: its session options from config, and the state the
+// One configured (or dynamic) neighbor: its session and BFD options from config, and the state the
 // daemon keeps beside the session (up, max-prefix warnings, graceful-restart stale timer).
 
 import { isIPv6 } from 'node:net';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
+import type { BfdTiming } from '../bfd/index.js';
 import type { NegotiatedSession, Session, SessionOptions } from '../fsm/index.js';
 import { Afi, type AttributeCache, Safi } from '../wire/index.js';
 
@@ -33,8 +34,25 @@ export function gracefulRestartOf(n: NeighborConfig): { restartTime: number; sta
   return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360 };
 }
 
+/** The neighbor's BFD timing (microseconds) and strict flag, or undefined when BFD is off. */
+export function bfdOf(n: NeighborConfig): { timing: BfdTiming; strict: boolean } | undefined {
+  if (!n.bfd) return undefined;
+  const b = n.bfd === true ? {} : n.bfd;
+  if (b.enabled === false) return undefined;
+  return {
+    timing: {
+      desiredMinTxUs: (b.transmitInterval ?? 300) * 1000,
+      requiredMinRxUs: (b.receiveInterval ?? 300) * 1000,
+      detectMult: b.detectMultiplier ?? 3,
+      passive: b.passive ?? false,
+    },
+    strict: b.strict ?? false,
+  };
+}
+
 export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache): SessionOptions {
   return {
+    bfdStrict: bfdOf(n)?.strict ?? false,
     remoteAddress: n.address,
     remotePort: n.port,
     localAddress: n.localAddress,

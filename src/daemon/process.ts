@@ -88,6 +88,17 @@ export class DaemonProcess {
         (n ? this.#peer(n) : this.logger).warn(message);
         fan('notice')(n, message);
       },
+      bfdState: (n, c) => {
+        const fields = { bfd: { from: c.from, to: c.to, diag: c.diag, remoteDiag: c.remoteDiag, remoteState: c.remoteState, detectionTimeMs: c.detectionTimeMs, at: new Date(c.at).toISOString() } };
+        const log = this.#peer(n);
+        if (c.from === 'Up') log.warn(fields, `BFD ${c.from} -> ${c.to}: ${c.diag}`);
+        else log.info(fields, `BFD ${c.from} -> ${c.to}`);
+        fan('bfdState')(n, c);
+      },
+      bfdError: (n, message) => {
+        (n ? this.#peer(n) : this.logger).warn(message);
+        fan('bfdError')(n, message);
+      },
     };
   }
 

@@ -9,6 +9,7 @@ import {
   mergeAs4Path, messageJson,
 } from '../wire/index.js';
 import type { Daemon, NeighborRuntime } from './daemon.js';
+import { bfdOf } from './neighbor.js';
 
 const FAMILIES = [['ipv4-unicast', Afi.IPV4], ['ipv6-unicast', Afi.IPV6]] as const;
 export type FamilyName = (typeof FAMILIES)[number][0];
@@ -21,6 +22,48 @@ function total(c: object): number {
 /** Which directions RFC 8212 blocks for a neighbor without policy. */
 function rfc8212Of(d: Daemon, n: NeighborRuntime) {
   return { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') };
+}
+
+/**
+ * A neighbor's BFD session (null without BFD): configuration, state and diagnostics, negotiated
+ * intervals and detection time, counters. State changes reach it at once; counters every second.
+ */
+export function bfdDetail(d: Daemon, n: NeighborRuntime) {
+  const b = bfdOf(n.config);
+  if (!b) return null;
+  const key = n.config.address;
+  const s = d.bfd.snapshot(key);
+  const iso = (ms: number | null | undefined) => (ms !== null && ms !== undefined ? new Date(ms).toISOString() : null);
+  return {
+    peer: key,
+    strict: b.strict,
+    configured: { transmitIntervalMs: b.timing.desiredMinTxUs / 1000, receiveIntervalMs: b.timing.requiredMinRxUs / 1000, detectMultiplier: b.timing.detectMult, passive: b.timing.passive },
+    // Before the worker's first report: AdminDown for a neighbor shut down (no session runs), else Down.
+    state: s?.state ?? (n.config.enabled === false ? 'AdminDown' : 'Down'),
+    remoteState: s?.remoteState ?? null,
+    localDiag: s?.localDiag ?? 'none',
+    remoteDiag: s?.remoteDiag ?? 'none',
+    localDiscriminator: s?.localDiscriminator ?? null,
+    remoteDiscriminator: s?.remoteDiscriminator ?? null,
+    transmitIntervalMs: s?.transmitIntervalMs ?? null,
+    receiveIntervalMs: s?.receiveIntervalMs ?? null,
+    detectionTimeMs: s?.detectionTimeMs ?? null,
+    remoteDetectMultiplier: s?.remoteDetectMultiplier ?? null,
+    upSince: iso(s?.upSince),
+    lastStateChange: iso(s?.lastStateChangeAt),
+    upTransitions: s?.upTransitions ?? 0,
+    downTransitions: s?.downTransitions ?? 0,
+    packetsSent: s?.packetsSent ?? 0,
+    packetsReceived: s?.packetsReceived ?? 0,
+    packetsDiscarded: s?.packetsDiscarded ?? 0,
+    error: d.bfd.error(key) ?? null,
+  };
+}
+
+/** Every BFD session (like FRR's `show bfd peers`). */
+export function bfdSessions(d: Daemon) {
+  const sessions = [...d.neighbors.values()].map((n) => bfdDetail(d, n)).filter((x) => x !== null);
+  return { sessions, unmatchedPackets: d.bfd.unmatchedPackets };
 }
 
 /** Like FRR's `show bgp summary json`: one entry per neighbor, counters and prefixes per family. */
@@ -47,6 +90,7 @@ export function summary(d: Daemon) {
       connectionsDropped: s.flaps,
       lastDownReason: s.lastDownReason,
       rfc8212: rfc8212Of(d, n),
+      bfdState: bfdDetail(d, n)?.state ?? null,
     };
   }
   return {
@@ -99,7 +143,7 @@ export function neighborDetail(d: Daemon, n: NeighborRuntime) {
     messages: { sent: s.sent, received: s.received },
     prefixes: stats ? { received: stats.received, advertised: stats.advertised, pending: stats.pending } : null,
     liveness: s.liveness,
-    bfd: null,
+    bfd: bfdDetail(d, n),
     policy: {
       import: c.importPolicy ?? null,
       export: c.exportPolicy ?? null,

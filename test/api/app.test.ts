@@ -18,6 +18,7 @@ routerId: 10.0.0.1
 listen: { addresses: [127.0.0.1], port: 0 }
 neighbors:
   - { address: 10.0.0.2, remoteAs: 64501, description: tor-a, passive: true }
+  - { address: 10.0.0.4, remoteAs: 64502, passive: true, enabled: false, bfd: { transmitInterval: 100, receiveInterval: 200, strict: true } }
 originate:
 ${Array.from({ length: 250 }, (_, i) => `  - prefix: 10.${100 + (i >> 8)}.${i & 255}.0/24`).join('\n')}
   - { prefix: "2001:db8:1::/48", communities: ["64512:100"] }
@@ -53,6 +54,20 @@ t.test('summary and neighbors', async (t) => {
   t.match(n, { address: '10.0.0.2', state: 'Idle', capabilities: null, policy: { import: null } });
   const missing = await app.inject('/v1/neighbors/10.0.0.9');
   t.same([missing.statusCode, missing.json().error.code], [404, 'not-found']);
+});
+
+t.test('BFD in the read model: /v1/bfd, neighbor detail, summary, metrics', async (t) => {
+  const { app } = await setup(t);
+  const b = (await app.inject('/v1/bfd')).json();
+  t.equal(b.sessions.length, 1, 'only the neighbor with BFD');
+  t.match(b.sessions[0], { peer: '10.0.0.4', strict: true, state: 'AdminDown', configured: { transmitIntervalMs: 100, receiveIntervalMs: 200, detectMultiplier: 3, passive: false }, downTransitions: 0 });
+  t.equal((await app.inject('/v1/neighbors/10.0.0.2')).json().bfd, null, 'no BFD: null');
+  t.equal((await app.inject('/v1/neighbors/10.0.0.4')).json().bfd.configured.receiveIntervalMs, 200);
+  const s = (await app.inject('/v1/summary')).json();
+  t.same([s.peers['10.0.0.2'].bfdState, s.peers['10.0.0.4'].bfdState], [null, 'AdminDown'], 'a neighbor shut down runs no BFD session');
+  const m = (await app.inject('/metrics')).body;
+  t.match(m, 'nodebgp_bfd_session_state{peer="10.0.0.4",peer_as="64502"} 0');
+  t.notMatch(m, 'nodebgp_bfd_session_state{peer="10.0.0.2"', 'no series for a neighbor without BFD');
 });
 
 t.test('routes: pages of at most `limit`, continued with `after`; filters', async (t) => {
@@ -147,7 +162,7 @@ t.test('reload: an invalid file is refused with its problems, a valid one applie
   t.equal(good.statusCode, 200);
   t.same(good.json().result.added, ['10.0.0.3']);
   t.same(good.json().result.soft, ['10.0.0.2'], 'a description change is applied in place');
-  t.equal(proc.daemon.neighbors.size, 2);
+  t.equal(proc.daemon.neighbors.size, 3);
   t.equal((await app.inject('/v1/config/reload')).json().lastReload.ok, true);
 });
 

@@ -61,6 +61,9 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['short API token', `${base}api: { token: short }\n`, 'api.token', 3, /at least 16 characters/],
   ['dynamic range with an undefined group', `${base}dynamicNeighbors:\n  - { range: 10.0.0.0/8, peerGroup: nodes }\n`, 'dynamicNeighbors[0].peerGroup', 4, /peer group "nodes" is not defined/],
   ['duplicate key', `asn: 1\nasn: 2\n`, '', 2, /not valid YAML.*[Mm]ap keys must be unique/],
+  ['BFD interval below 50 ms', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { transmitInterval: 10 } }\n`, 'neighbors[0].bfd.transmitInterval', 4, /is 10; expected an integer from 50 to 60000/],
+  ['BFD multiplier 1', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { detectMultiplier: 1 } }\n`, 'neighbors[0].bfd.detectMultiplier', 4, /is 1; expected an integer from 2 to 255/],
+  ['BFD misspelt key', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { receiveIntervall: 100 } }\n`, 'neighbors[0].bfd.receiveIntervall', 4, /did you mean "receiveInterval"/],
 ];
 
 for (const [what, text, key, line, message] of mistakes) {
@@ -91,6 +94,15 @@ t.test('diff: what a reload changes', async (t) => {
   t.same(diffConfig(a, { ...a, asn: 7 }).restartNeeded, ['asn'], 'changing the AS needs a restart');
   t.ok(isEmptyDiff(diffConfig(a, a)), 'the same config changes nothing');
   t.equal(diffConfig(a, { ...a, holdTime: 30 }).reset.length, 3, 'a global timer change resets the neighbors inheriting it');
+});
+
+t.test('BFD: true takes the defaults; settings; a timer change is in place, strict resets', async (t) => {
+  const c = parseConfig(`${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: true }\n  - { address: 10.0.0.3, remoteAs: 1, bfd: { transmitInterval: 50, receiveInterval: 100, detectMultiplier: 5, passive: true } }\n`).daemon;
+  t.same(c.neighbors.map((n) => n.bfd), [true, { transmitInterval: 50, receiveInterval: 100, detectMultiplier: 5, passive: true }]);
+  const faster = parseConfig(`${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { transmitInterval: 100 } }\n  - { address: 10.0.0.3, remoteAs: 1, bfd: { transmitInterval: 50, receiveInterval: 100, detectMultiplier: 5, passive: true, strict: true } }\n`).daemon;
+  const d = diffConfig(c, faster);
+  t.same(d.soft.map((n) => n.address), ['10.0.0.2'], 'new BFD intervals apply in place');
+  t.same(d.reset.map((n) => n.address), ['10.0.0.3'], 'strict mode changes the session: reset');
 });
 
 t.test('the shipped configurations load: lab node files and the DaemonSet template', async (t) => {

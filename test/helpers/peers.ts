@@ -1,7 +1,7 @@
 // Real BGP daemons from Debian (FRR bgpd, BIRD 2, GoBGP) started inside a test's namespace, with
 // their own config, socket and log files under a temp dir, and their own query commands.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inNs } from './netns.js';
@@ -28,21 +28,43 @@ export interface Daemon {
   thaw(): void;
 }
 
+export interface FrrOptions {
+  /**
+   * bfdd's configuration: with it zebra and bfdd run beside bgpd (bgpd registers its BFD sessions
+   * through zebra, so `neighbor X bfd` needs both); without it bgpd runs alone (-Z).
+   */
+  readonly bfdd?: string;
+}
+
 export class Frr implements Daemon {
   readonly dir: string;
   readonly ns: string;
   readonly config: string;
+  readonly #bfdd: string | undefined;
 
-  constructor(ns: string, config: string) {
+  constructor(ns: string, config: string, options: FrrOptions = {}) {
     this.ns = ns;
     this.config = config;
+    this.#bfdd = options.bfdd;
     this.dir = workdir('frr');
+    if (this.#bfdd !== undefined) this.#startZebraAndBfdd(this.#bfdd);
     this.start();
+  }
+
+  #daemonArgs(name: string): string[] {
+    return ['-d', '-i', join(this.dir, `${name}.pid`), '--vty_socket', this.dir, '-z', join(this.dir, 'zserv'), '--log', `file:${join(this.dir, `${name}.log`)}`];
+  }
+
+  #startZebraAndBfdd(bfddConfig: string): void {
+    writeFileSync(join(this.dir, 'bfdd.conf'), bfddConfig);
+    inNs(this.ns, '/usr/lib/frr/zebra', [...this.#daemonArgs('zebra'), '-u', 'frr', '-g', 'frr', '-f', '/dev/null']);
+    for (let i = 0; i < 50 && !existsSync(join(this.dir, 'zserv')); i++) spawnSync('sleep', ['0.05']);
+    inNs(this.ns, '/usr/lib/frr/bfdd', [...this.#daemonArgs('bfdd'), '-u', 'frr', '-g', 'frr', '-f', join(this.dir, 'bfdd.conf'), '--bfdctl', join(this.dir, 'bfdd.sock')]);
   }
 
   start(): void {
     writeFileSync(join(this.dir, 'bgpd.conf'), this.config);
-    inNs(this.ns, '/usr/lib/frr/bgpd', ['-d', '-Z', '-S', '-f', join(this.dir, 'bgpd.conf'), '-i', join(this.dir, 'bgpd.pid'), '--vty_socket', this.dir, '-z', join(this.dir, 'zserv'), '--log', `file:${join(this.dir, 'bgpd.log')}`]);
+    inNs(this.ns, '/usr/lib/frr/bgpd', [...this.#daemonArgs('bgpd'), ...(this.#bfdd === undefined ? ['-Z'] : []), '-S', '-f', join(this.dir, 'bgpd.conf')]);
   }
 
   get pid(): number | undefined {
@@ -74,9 +96,12 @@ export class Frr implements Daemon {
     }
   }
 
+  /** Stops bgpd (and zebra and bfdd when they run). */
   stop(): void {
-    const pid = this.pid;
-    if (pid) spawnSync('kill', ['-9', String(pid)]);
+    for (const name of ['bgpd', 'bfdd', 'zebra']) {
+      const pid = pidFrom(join(this.dir, `${name}.pid`));
+      if (pid) spawnSync('kill', ['-9', String(pid)]);
+    }
   }
 
   freeze(): void {
@@ -101,6 +126,12 @@ export class Bird implements Daemon {
 
   birdc(command: string): string {
     return inNs(this.ns, 'birdc', ['-s', join(this.dir, 'bird.ctl'), command], { allowFail: true });
+  }
+
+  /** Replaces the configuration file and has BIRD reload it (`birdc configure`). */
+  configure(config: string): string {
+    writeFileSync(join(this.dir, 'bird.conf'), config);
+    return this.birdc('configure');
   }
 
   stop(): void {

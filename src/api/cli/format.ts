@@ -44,3 +44,17 @@ export function routesText(page: { items: { prefix: string; paths: RoutePath[] }
   const more = page.next ? `\n(more: --after ${page.next})` : '';
   return `${table(['', 'Network', 'Next Hop', 'Metric', 'LocPrf', 'Weight', 'Path', 'From', 'Note'], rows)}\n\nDisplayed ${page.items.length} routes${more}`;
 }
+
+interface BfdRow { peer: string; state: string; remoteState: string | null; localDiag: string; transmitIntervalMs: number | null; receiveIntervalMs: number | null; detectionTimeMs: number | null; upSince: string | null; downTransitions: number; strict: boolean }
+
+/** Like FRR's `show bfd peers brief`, with the negotiated timers. */
+export function bfdText(b: { sessions: BfdRow[] }): string {
+  const ms = (v: number | null) => (v === null ? '-' : `${v}ms`);
+  const rows = b.sessions.map((s) => [
+    s.peer, s.state, s.remoteState ?? '-', s.state === 'Up' && s.upSince ? duration(Date.now() - Date.parse(s.upSince)) : '-',
+    ms(s.transmitIntervalMs), ms(s.receiveIntervalMs), ms(s.detectionTimeMs), s.downTransitions, s.localDiag, s.strict ? 'strict' : '',
+  ]);
+  return `${table(['Peer', 'State', 'Remote', 'Uptime', 'TX', 'RX', 'Detect', 'Downs', 'Diag', ''], rows)}
+
+BFD sessions ${b.sessions.length}`;
+}

@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
-import { routesText, summaryText } from './format.js';
+import { bfdText, routesText, summaryText } from './format.js';
 
 const program = new Command();
 program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
@@ -45,6 +45,9 @@ program.command('neighbors').argument('[address]').description('neighbors in det
     }
     return { json: await api('GET', address ? `/v1/neighbors/${encodeURIComponent(address)}` : '/v1/neighbors') };
   }));
+
+program.command('bfd').description('BFD sessions (like show bfd peers brief)')
+  .action(run(async () => ({ json: await api('GET', '/v1/bfd'), text: bfdText })));
 
 program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path')
   .option('--family <afi-safi>', 'ipv4-unicast | ipv6-unicast')
