@@ -4,73 +4,15 @@
 // DUT's CPU seconds and peak RSS. nodebgp, BIRD 2, FRR bgpd and GoBGP run as the DUT in the same
 // run with equivalent configuration (bench/lib/dut.mjs); medians of RUNS runs, ratios to BIRD.
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr,gobgp npm run bench:propagation
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configs, startDut, usage } from './lib/dut.mjs';
+import { lineTopology, peer } from './lib/line.mjs';
+import { eachRun, median, stopDut } from './lib/runs.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,bird,frr,gobgp').split(',');
 const TIMEOUT_S = Number(process.env.TIMEOUT ?? 300);
-const tag = `bp${process.pid % 10000}`;
-const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
-
-const sh = (cmd, args, input) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-const inNs = (ns, ...args) => sh('ip', ['netns', 'exec', ns, ...args]);
-
-function setup() {
-  teardown();
-  for (const ns of Object.values(NS)) {
-    sh('ip', ['netns', 'add', ns]);
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-  }
-  const link = (a, aif, aip, b, bif, bip) => {
-    sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
-    inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
-    inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
-    inNs(a, 'ip', 'link', 'set', aif, 'up');
-    inNs(b, 'ip', 'link', 'set', bif, 'up');
-  };
-  link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1');
-  link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2');
-}
-
-function teardown() {
-  for (const ns of Object.values(NS)) {
-    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    for (const pid of pids) spawnSync('kill', ['-9', pid]);
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
-}
-process.on('exit', teardown);
-process.on('SIGINT', () => process.exit(130));
-
-function peer(role, ns, local, remote, asn, count) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, 'lib', 'peer.mjs'), role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const events = [];
-  const waiters = [];
-  createInterface({ input: p.stdout }).on('line', (l) => {
-    const e = JSON.parse(l);
-    events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
-  });
-  const wait = (pred, ms) => {
-    const seen = events.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${role}: timed out; events ${JSON.stringify(events.slice(-5))}`)), ms);
-      waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
-    });
-  };
-  return { p, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
-}
+const { NS, setup } = lineTopology(`bp${process.pid % 10000}`);
 
 async function once(dut, n) {
   setup();
@@ -93,28 +35,14 @@ async function once(dut, n) {
     }
   } finally {
     receiver.kill();
-    proc.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
-    proc.kill('SIGKILL');
+    await stopDut(proc);
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 const results = {};
 for (const n of SIZES) {
-  for (let run = 1; run <= RUNS; run++) {
-    for (const dut of DUTS) {
-      let r;
-      try {
-        r = await once(dut, n);
-      } catch (e) {
-        r = { seconds: NaN, cpu: NaN, rssMb: NaN, error: e.message };
-      }
-      (results[`${dut}@${n}`] ??= []).push(r);
-      console.error(`${dut.padEnd(8)} N=${n} run ${run}: ${r.error ? `failed: ${r.error}` : `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS`}`);
-    }
-  }
+  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
+  for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
 }
 console.log(`\nPropagation: sender -> DUT -> receiver, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
 for (const n of SIZES) {

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configs, startDut, usage } from './lib/dut.mjs';
+import { eachRun, median } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = Number(process.env.CLIENTS ?? 200);
@@ -72,20 +73,7 @@ async function once(dut) {
 }
 
 if (K > 250) throw new Error('at most 250 clients (one /24 of client addresses)');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = {};
-for (let run = 1; run <= RUNS; run++) {
-  for (const dut of DUTS) {
-    let r;
-    try {
-      r = await once(dut);
-    } catch (e) {
-      r = { seconds: NaN, cpu: NaN, rssMb: NaN, error: e.message };
-    }
-    (results[dut] ??= []).push(r);
-    console.error(`${dut.padEnd(8)} run ${run}: ${r.error ? `failed: ${r.error}` : `${r.seconds.toFixed(3)} s until all ${K} clients hold all ${4 * K} routes`}`);
-  }
-}
+const results = await eachRun(RUNS, DUTS, once, (r) => `${r.seconds.toFixed(3)} s until all ${K} clients hold all ${4 * K} routes`);
 const base = median(results.bird?.map((r) => r.seconds) ?? [NaN]);
 console.log(`\nRoute-reflector fan-out: ${K} clients x 4 /26, medians of ${RUNS} runs`);
 console.log('| reflector | all clients converged | ratio to BIRD | peak RSS |');

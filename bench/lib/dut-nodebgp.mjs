@@ -1,11 +1,28 @@
 // nodebgp as the device under test: the daemon from dist/ on a JSON config; exits when stdin closes.
-import { readFileSync } from 'node:fs';
+// With BENCH_REPORT=FILE it writes, on exit, the main thread's worst event-loop delay during the
+// run and each BFD session's Up-to-Down count (bench/bfd-load.mjs reads them).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Daemon } from '../../dist/daemon/daemon.js';
 
 const daemon = new Daemon(JSON.parse(readFileSync(process.argv[2], 'utf8')));
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 await daemon.start();
 process.stdout.write('{"event":"started"}\n');
-process.stdin.on('end', () => daemon.stop().then(() => process.exit(0)));
+
+function report() {
+  if (!process.env.BENCH_REPORT) return;
+  const bfd = Object.fromEntries([...daemon.neighbors.keys()].map((a) => [a, daemon.bfd.snapshot(a)?.downTransitions ?? null]));
+  writeFileSync(process.env.BENCH_REPORT, JSON.stringify({ loopDelayMaxMs: loop.max / 1e6, loopDelayP99Ms: loop.percentile(99) / 1e6, bfdDowns: bfd }));
+}
+process.stdin.on('end', () => {
+  report();
+  daemon.stop().then(() => process.exit(0));
+});
 // SIGTERM ends at once but cleanly, so that --cpu-prof can write its profile.
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGTERM', () => {
+  report();
+  process.exit(0);
+});
 process.stdin.resume();

@@ -1,23 +1,38 @@
 // The devices under test for the propagation benchmarks, with equivalent configuration: eBGP from
 // the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** BFD at 100 ms x 3 where a neighbor asks for it (`bfd: true`); FRR's bfdd reads this profile. */
+export const BFD_PROFILE = `bfd
+ profile fast
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+ !
+!
+`;
+
 export function configs({ routerId, neighbors }) {
-  // neighbors: [{ address, asn, local }] where local is our address on that link
+  // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link
+  const anyBfd = neighbors.some((n) => n.bfd);
   return {
     nodebgp: JSON.stringify({
       asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false,
-      neighbors: neighbors.map((n) => ({ address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1 }, ...(n.rrClient ? { routeReflectorClient: true } : {}) })),
+      neighbors: neighbors.map((n) => ({
+        address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1 }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
+        ...(n.bfd ? { bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 } } : {}),
+      })),
     }),
     bird: `router id ${routerId};
 protocol device {}
-${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.rrClient ? 'rr client;' : ''} ipv4 { import all; export all; }; }`).join('\n')}
+${anyBfd ? 'protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }' : ''}
+${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.rrClient ? 'rr client;' : ''} ${n.bfd ? 'bfd on;' : ''} ipv4 { import all; export all; }; }`).join('\n')}
 `,
     frr: `frr defaults traditional
 hostname dut
@@ -25,7 +40,7 @@ router bgp 65000
  bgp router-id ${routerId}
  no bgp ebgp-requires-policy
  no bgp default ipv4-unicast
-${neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1`).join('\n')}
+${neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
  address-family ipv4 unicast
 ${neighbors.map((n) => `  neighbor ${n.address} activate${n.rrClient ? `\n  neighbor ${n.address} route-reflector-client` : ''}`).join('\n')}
  exit-address-family
@@ -47,18 +62,36 @@ ${n.rrClient ? '  [neighbors.route-reflector.config]\n    route-reflector-client
   };
 }
 
-/** Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs). */
-export function startDut(name, ns, config) {
+/**
+ * zebra and bfdd in a namespace, daemonized, with `bfddConfig`; FRR's bgpd registers BFD sessions
+ * through zebra, and a standalone bfdd serves as the BFD peer of a DUT. Returns vtysh for the dir.
+ */
+export function startBfdd(ns, dir, bfddConfig) {
+  writeFileSync(join(dir, 'bfdd.conf'), bfddConfig);
+  chmodSync(dir, 0o777);
+  const args = (d) => ['-d', '-u', 'frr', '-g', 'frr', '-i', join(dir, `${d}.pid`), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, `${d}.log`)}`];
+  spawnSync('ip', ['netns', 'exec', ns, '/usr/lib/frr/zebra', ...args('zebra'), '-f', '/dev/null']);
+  for (let i = 0; i < 50 && !existsSync(join(dir, 'zserv')); i++) spawnSync('sleep', ['0.05']);
+  spawnSync('ip', ['netns', 'exec', ns, '/usr/lib/frr/bfdd', ...args('bfdd'), '-f', join(dir, 'bfdd.conf'), '--bfdctl', join(dir, 'bfdd.sock')]);
+  return (command) => spawnSync('ip', ['netns', 'exec', ns, 'vtysh', '--vty_socket', dir, '-c', command], { encoding: 'utf8' }).stdout;
+}
+
+/**
+ * Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs).
+ * With `bfd`, FRR runs zebra and bfdd beside bgpd; `env` is added to nodebgp's environment.
+ */
+export function startDut(name, ns, config, { bfd = false, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `nodebgp-bench-${name}-`));
   const file = join(dir, name === 'gobgp' ? 'gobgpd.toml' : 'config');
   writeFileSync(file, config);
+  if (name === 'frr' && bfd) startBfdd(ns, dir, BFD_PROFILE);
   const cmd = {
     nodebgp: [process.execPath, ...(process.env.NODEBGP_FLAGS ?? '--max-semi-space-size=64 --min-semi-space-size=16').split(' ').filter(Boolean), join(here, 'dut-nodebgp.mjs'), file],
     bird: ['bird', '-f', '-c', file, '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
-    frr: ['/usr/lib/frr/bgpd', '-Z', '-S', '-n', '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
+    frr: ['/usr/lib/frr/bgpd', ...(bfd ? [] : ['-Z']), '-S', '-n', '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],
   }[name];
-  return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', 'ignore', 'ignore'] });
+  return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ...env } });
 }
 
 const TICKS = 100; // USER_HZ

@@ -1,0 +1,67 @@
+// The sender -> DUT -> receiver line of namespaces the propagation and BFD-under-load benchmarks
+// share: sender 10.90.0.2 -- 10.90.0.1 DUT 10.90.1.1 -- 10.90.1.2 receiver, and the benchmark
+// speaker (peer.mjs) started in a namespace with waits on its JSON events.
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const sh = (cmd, args, input) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+export const inNs = (ns, ...args) => sh('ip', ['netns', 'exec', ns, ...args]);
+
+export function lineTopology(tag) {
+  const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
+  function teardown() {
+    for (const ns of Object.values(NS)) {
+      const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      for (const pid of pids) spawnSync('kill', ['-9', pid]);
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
+  }
+  function setup() {
+    teardown();
+    for (const ns of Object.values(NS)) {
+      sh('ip', ['netns', 'add', ns]);
+      inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
+    }
+    const link = (a, aif, aip, b, bif, bip) => {
+      sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
+      inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
+      inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
+      inNs(a, 'ip', 'link', 'set', aif, 'up');
+      inNs(b, 'ip', 'link', 'set', bif, 'up');
+    };
+    link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1');
+    link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2');
+  }
+  process.on('exit', teardown);
+  process.on('SIGINT', () => process.exit(130));
+  return { NS, setup, teardown };
+}
+
+/** The benchmark speaker as sender or receiver in a namespace; `wait` resolves on a matching event. */
+export function peer(role, ns, local, remote, asn, count) {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, 'peer.mjs'), role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const events = [];
+  const waiters = [];
+  createInterface({ input: p.stdout }).on('line', (l) => {
+    const e = JSON.parse(l);
+    events.push(e);
+    for (const w of [...waiters]) if (w.pred(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
+  });
+  const wait = (pred, ms) => {
+    const seen = events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${role}: timed out; events ${JSON.stringify(events.slice(-5))}`)), ms);
+      waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
+    });
+  };
+  return { p, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
+}
