@@ -39,7 +39,8 @@ export class AddPathOut {
   readonly #send: AddPathSend;
   #advertised = new Map<RouteNode, Sent[]>();
   #queued = new Set<RouteNode>();
-  #eorPending = false;
+  /** As in AdjRibOut: End-of-RIB, EoRR or nothing once what start() queued has drained. */
+  #trailer: Buffer | undefined;
   #count = 0;
   sentPrefixes = 0;
 
@@ -71,11 +72,18 @@ export class AddPathOut {
     this.#queued.add(node);
   }
 
-  start(): void {
+  start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     this.#rib.trie.forEach((n) => {
       if (n.value!.best) this.enqueue(n);
     });
-    this.#eorPending = true;
+    this.#trailer = trailer ?? undefined;
+  }
+
+  /** As in AdjRibOut: reconsider every prefix after an export-policy change. */
+  requeue(): void {
+    this.#rib.trie.forEach((n) => {
+      if (n.value!.best || this.#advertised.has(n)) this.enqueue(n);
+    });
   }
 
   reset(): void {
@@ -84,7 +92,7 @@ export class AddPathOut {
     this.#advertised = new Map();
     for (const n of held) this.#unhold(n);
     this.#count = 0;
-    this.#eorPending = false;
+    this.#trailer = undefined;
   }
 
   #unhold(n: RouteNode): void {
@@ -95,7 +103,7 @@ export class AddPathOut {
   /** The paths of a prefix this peer gets, most preferred first. */
   #selected(node: RouteNode): Sent[] {
     const e = node.value;
-    if (!e?.best) return [];
+    if (!e?.best || this.#rib.suppress?.(node)) return [];
     let paths = e.paths;
     if (this.#send !== 'all') {
       const o = this.#rib.options;
@@ -150,9 +158,10 @@ export class AddPathOut {
       for (const n of release) this.#unhold(n);
       if (messages.length > 0 && !send(messages)) return false;
     }
-    if (this.#eorPending) {
-      this.#eorPending = false;
-      return send([endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)]);
+    if (this.#trailer) {
+      const t = this.#trailer;
+      this.#trailer = undefined;
+      return send([t]);
     }
     return true;
   }

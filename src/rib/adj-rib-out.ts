@@ -74,8 +74,11 @@ export class AdjRibOut {
   #queue: RouteNode[] = [];
   #head = 0;
   #count = 0;
-  /** Set once the initial transfer is queued; End-of-RIB follows when it drains (RFC 4724 2). */
-  #eorPending = false;
+  /**
+   * Sent once what start() queued has drained: End-of-RIB after the initial transfer (RFC 4724 2),
+   * EoRR after an enhanced route refresh (RFC 7313 4), nothing after a plain refresh.
+   */
+  #trailer: Buffer | undefined;
   sentPrefixes = 0;
 
   readonly #policy: PolicyContext | undefined;
@@ -93,6 +96,7 @@ export class AdjRibOut {
   /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
   #formFor(node: RouteNode): OutForm | undefined {
     const best = node.value?.best ?? null;
+    if (best && this.#rib.suppress?.(node)) return undefined;
     return best ? exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived) : undefined;
   }
 
@@ -130,11 +134,21 @@ export class AdjRibOut {
   }
 
   /** The session came up: queue the whole table, End-of-RIB after it. */
-  start(): void {
+  start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     this.#rib.trie.forEach((n) => {
       if (n.value!.best) this.enqueue(n);
     });
-    this.#eorPending = true;
+    this.#trailer = trailer ?? undefined;
+  }
+
+  /**
+   * Export policy changed: reconsider every prefix against what was advertised, so that what the
+   * new policy denies is withdrawn and what it changes is sent again; the rest sends nothing.
+   */
+  requeue(): void {
+    this.#rib.trie.forEach((n) => {
+      if (n.value!.best || this.#advertised[n.id]) this.enqueue(n);
+    });
   }
 
   /** The session went down: forget what was advertised and queued, release what we held. */
@@ -155,7 +169,7 @@ export class AdjRibOut {
     });
     for (const n of held) this.#unhold(n);
     this.#count = 0;
-    this.#eorPending = false;
+    this.#trailer = undefined;
   }
 
   #unhold(n: RouteNode): void {
@@ -217,9 +231,10 @@ export class AdjRibOut {
       }
       if (!ok) return false;
     }
-    if (this.#eorPending) {
-      this.#eorPending = false;
-      return send([endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)]);
+    if (this.#trailer) {
+      const t = this.#trailer;
+      this.#trailer = undefined;
+      return send([t]);
     }
     return true;
   }

@@ -9,4 +9,5 @@ export * from './export.js';
 export * from './adj-rib-out.js';
 export * from './adj-rib-out-add-path.js';
 export * from './rib.js';
+export * from './aggregate.js';
 export * from './policy/index.js';

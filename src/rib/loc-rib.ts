@@ -49,6 +49,8 @@ export class LocRib {
    * (RFC 7911) advertises paths other than the best. Set once a peer needs it.
    */
   everyChange = false;
+  /** Prefixes no peer is sent (contributors to a summary-only aggregate); set by the Rib. */
+  suppress: ((node: RouteNode) => boolean) | undefined;
   readonly #sink: ChangeSink;
   #paths = 0;
   #prefixes = 0;

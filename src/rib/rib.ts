@@ -5,13 +5,14 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, mergeAs4Path, stride,
+  Afi, type AfiCode, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 
 /** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
 export type PeerOutput = AdjRibOut | AddPathOut;
+import { type AggregateSpec, aggregateAttributes, inside } from './aggregate.js';
 import { AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
 import type { ExportPeer } from './export.js';
@@ -60,6 +61,8 @@ interface PeerState {
 const NO_CHANGES = { changed: () => {} };
 
 export const LOCAL_PEER_INDEX = 0;
+/** Aggregates are local paths with their own path id, so that they never replace an origination of the same prefix. */
+const AGGREGATE_PATH_ID = 1;
 
 export class Rib {
   readonly attrs = new AttrTable();
@@ -73,6 +76,8 @@ export class Rib {
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
   readonly policy: { policies: PolicySet; cache: PolicyCache };
   readonly #listeners: RibListener[] = [];
+  /** Aggregates with the attributes last originated (undefined: not originated) and whether a contributor changed. */
+  #aggregates: { spec: AggregateSpec; key: string | undefined; dirty: boolean }[] = [];
 
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
@@ -94,6 +99,60 @@ export class Rib {
   #changed(afi: AfiCode, node: RouteNode, previous: Path | null): void {
     for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
     for (const l of this.#listeners) l.changed?.(afi, node, previous);
+    for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(node, a.spec)) a.dirty = true;
+  }
+
+  // --- aggregation --------------------------------------------------------------------------------
+
+  /**
+   * Replaces the aggregates (config load or reload): the old ones are withdrawn, the new ones
+   * formed at the next flush, and every peer reconsiders its prefixes (suppression may differ).
+   */
+  setAggregates(specs: readonly AggregateSpec[]): void {
+    for (const a of this.#aggregates) if (a.key !== undefined) this.#withdrawAggregate(a);
+    this.#aggregates = specs.map((spec) => ({ spec, key: undefined, dirty: true }));
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const summary = specs.filter((s) => s.afi === afi && s.summaryOnly);
+      this.table(afi).suppress = summary.length > 0 ? (node) => summary.some((s) => inside(node, s)) : undefined;
+    }
+    for (const s of this.#peers.values()) for (const o of s.out.values()) o.requeue();
+  }
+
+  /** Forms, changes or withdraws the aggregates whose contributors changed (nested ones in turn). */
+  #updateAggregates(): void {
+    for (let round = 0; round < 8 && this.#aggregates.some((a) => a.dirty); round++) {
+      for (const a of this.#aggregates) {
+        if (!a.dirty) continue;
+        a.dirty = false;
+        const { spec } = a;
+        const contributors: Path[] = [];
+        for (const node of this.table(spec.afi).trie.covered(spec.words[0], spec.words[1], spec.words[2], spec.words[3], spec.len)) {
+          const best = node.value?.best;
+          if (best && inside(node, spec)) contributors.push(best);
+        }
+        if (contributors.length === 0) {
+          if (a.key !== undefined) this.#withdrawAggregate(a);
+          continue;
+        }
+        const attrs = aggregateAttributes(contributors, spec, this.options.localAs, this.options.routerId);
+        const key = JSON.stringify(attrs);
+        if (key === a.key) continue;
+        a.key = key;
+        const w = spec.words;
+        this.table(spec.afi).announce(w[0], w[1], w[2], w[3], spec.len, new Path(this.local, AGGREGATE_PATH_ID, this.attrs.acquire(attrs), 0));
+      }
+    }
+  }
+
+  #withdrawAggregate(a: { spec: AggregateSpec; key: string | undefined }): void {
+    const w = a.spec.words;
+    a.key = undefined;
+    this.table(a.spec.afi).withdraw(w[0], w[1], w[2], w[3], a.spec.len, this.local, AGGREGATE_PATH_ID);
+  }
+
+  /** The configured aggregates and whether each is originated now (API). */
+  get aggregates(): readonly { spec: AggregateSpec; active: boolean }[] {
+    return this.#aggregates.map((a) => ({ spec: a.spec, active: a.key !== undefined }));
   }
 
   // --- peers ------------------------------------------------------------------------------------
@@ -195,17 +254,55 @@ export class Rib {
 
   /**
    * Soft reset out, or the answer to a ROUTE-REFRESH (RFC 2918): the peer's Adj-RIB-Out forgets
-   * what it sent and queues the whole table again (End-of-RIB after it).
+   * what it sent and queues the whole table again. With enhanced route refresh negotiated
+   * (RFC 7313 4) the resend is framed: BoRR before it, EoRR once it has drained, so the peer can
+   * drop what we no longer send.
    */
-  resend(index: number, afi?: AfiCode): void {
+  resend(index: number, afi?: AfiCode, enhanced = false): void {
     const s = this.#peers.get(index);
     if (!s) return;
     for (const [a, o] of s.out) {
       if (afi !== undefined && a !== afi) continue;
       o.reset();
-      o.start();
+      if (enhanced && s.send) {
+        // BoRR goes out ahead of everything the reset queues (the socket keeps the order).
+        s.send([encodeRouteRefresh({ type: 'route-refresh', afi: a, safi: Safi.UNICAST, subtype: RouteRefreshSubtype.BEGINNING_OF_ROUTE_REFRESH })]);
+        o.start(encodeRouteRefresh({ type: 'route-refresh', afi: a, safi: Safi.UNICAST, subtype: RouteRefreshSubtype.END_OF_ROUTE_REFRESH }));
+      } else {
+        o.start(null);
+      }
     }
     this.flush(index);
+  }
+
+  /**
+   * After an export-policy change (reload, drain): every prefix is reconsidered against what the
+   * peer was sent; withdrawals for what is now denied, updates for what changed, nothing else.
+   */
+  reexport(index: number): void {
+    const s = this.#peers.get(index);
+    if (!s) return;
+    for (const o of s.out.values()) o.requeue();
+    this.flush(index);
+  }
+
+  /**
+   * RFC 7313 4: the peer begins a refresh of a family (BoRR): its routes there are marked stale,
+   * and each one it sends again replaces its stale copy.
+   */
+  beginRefresh(index: number, afi: AfiCode): number {
+    const s = this.#peers.get(index);
+    if (!s) return 0;
+    s.adjIn?.[afi].markStale(s.peer);
+    return this.table(afi).markStale(s.peer);
+  }
+
+  /** RFC 7313 4: EoRR (or its timer): what the peer did not send again is withdrawn. */
+  endRefresh(index: number, afi: AfiCode): number {
+    const s = this.#peers.get(index);
+    if (!s) return 0;
+    s.adjIn?.[afi].withdrawPeer(s.peer, true);
+    return this.table(afi).withdrawPeer(s.peer, true);
   }
 
   /**
@@ -248,6 +345,7 @@ export class Rib {
 
   /** Flushes every peer (after a batch of changes). */
   flushAll(): void {
+    if (this.#aggregates.length > 0) this.#updateAggregates();
     for (const index of this.#peers.keys()) this.flush(index);
   }
 

@@ -40,6 +40,18 @@ export class Capture {
     await done;
   }
 
+  /** Every BGP message in order: its sender, type (1 OPEN .. 5 ROUTE-REFRESH) and, for ROUTE-REFRESH, the RFC 7313 subtype. */
+  messages(): { src: string; type: number; subtype?: number }[] {
+    const r = spawnSync('tshark', ['-r', this.file, '-Y', 'bgp', '-T', 'fields', '-E', 'separator=,', '-E', 'aggregator=;', '-E', 'occurrence=a', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'bgp.type', '-e', 'bgp.route_refresh.subtype'], { encoding: 'utf8' });
+    const out: { src: string; type: number; subtype?: number }[] = [];
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const [v4, v6, types, subtypes] = line.split(',');
+      const subs = (subtypes ?? '').split(';').filter((x) => x !== '').map(Number);
+      for (const ty of types.split(';').map(Number)) out.push({ src: v4 || v6, type: ty, ...(ty === 5 ? { subtype: subs.shift() ?? 0 } : {}) });
+    }
+    return out;
+  }
+
   notifications(): WireNotification[] {
     const r = spawnSync('tshark', ['-r', this.file, '-Y', 'bgp.type == 3', '-T', 'fields', '-E', 'separator=,', '-E', 'occurrence=f', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'bgp.notify.major_error', ...MINOR_FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
     return r.stdout.split('\n').filter(Boolean).map((line) => {

@@ -9,6 +9,7 @@ import { bfdNodeConfig, cutLink, restoreLink } from '../helpers/link-cut.js';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { inNs, twoHosts, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
+import { frrTor } from '../helpers/frr-config.js';
 
 const p = uniquePrefix('bfdf');
 const A = `${p}a`;
@@ -29,20 +30,7 @@ bfd
  !
 !
 `;
-const bgpd = `frr defaults datacenter
-hostname tor
-router bgp 64501
- bgp router-id ${TOR}
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor ${ME} remote-as 64512
- neighbor ${ME} timers connect 1
- neighbor ${ME} bfd
- neighbor ${ME} bfd profile fast
- address-family ipv4 unicast
-  network 10.244.9.0/26
- exit-address-family
-`;
+const bgpd = frrTor({ routerId: TOR, neighbor: ME, networks: ['10.244.9.0/26'], neighborLines: ['bfd', 'bfd profile fast'] });
 const config = bfdNodeConfig({ me: ME, pod: POD, neighbor: TOR, remoteAs: 64501, bfd: '{ transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 }' });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

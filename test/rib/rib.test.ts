@@ -162,16 +162,60 @@ t.test('peer down withdraws its routes and releases attribute sets', async (t) =
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'withdrawn from the other peer');
 });
 
-t.test('resend (soft reset out, ROUTE-REFRESH answer) sends the table again with End-of-RIB', async (t) => {
+t.test('resend (the answer to a ROUTE-REFRESH): the table again; with enhanced route refresh between BoRR and EoRR (RFC 7313)', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
   rib.flushAll();
   const before = sent.get(2)!.length;
   rib.resend(2);
   const again = sent.get(2)!.slice(before);
-  t.equal(again.filter((m) => endOfRib(m) === undefined).reduce((n, m) => n + nlriCount(m.nlri), 0), 2, 'both prefixes again');
-  t.equal(endOfRib(again.at(-1)!), 0x101, 'then End-of-RIB');
+  t.equal(again.reduce((n, m) => n + nlriCount(m.nlri), 0), 2, 'both prefixes again');
+  t.notOk(again.some((m) => endOfRib(m) !== undefined), 'no End-of-RIB after a refresh (only after the initial transfer)');
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 2);
+  const mark = sent.get(2)!.length;
+  rib.resend(2, undefined, true);
+  const framed = sent.get(2)!.slice(mark) as unknown as { type: string; subtype?: number; nlri?: UpdateMessage['nlri'] }[];
+  t.same([framed[0].type, framed[0].subtype], ['route-refresh', 1], 'BoRR first');
+  t.same([framed.at(-1)!.type, framed.at(-1)!.subtype], ['route-refresh', 2], 'EoRR last');
+  t.equal(framed.filter((m) => m.type === 'update').reduce((n, m) => n + nlriCount(m.nlri!), 0), 2, 'the table between them');
+});
+
+t.test('reexport after an export-policy change withdraws what is now denied and sends only what changed', async (t) => {
+  const { buildPolicySet } = await import('../../src/config/policy.js');
+  const policies = buildPolicySet({
+    prefixLists: { ONLY1: [{ seq: 5, action: 'permit', prefix: '10.1.0.0/24' }] },
+    routeMaps: { ONLY1: [{ seq: 10, action: 'permit', match: { prefixList: 'ONLY1' } }] },
+  });
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001, policies });
+  const sent: UpdateMessage[] = [];
+  rib.peerUp(exportPeer(1, '192.0.2.1', 65001), { allowasIn: 0, localIpv4: undefined }, [0x101], () => true);
+  rib.peerUp(exportPeer(2, '192.0.2.2', 65002), { allowasIn: 0, localIpv4: undefined }, [0x101], (m) => {
+    for (const b of m) sent.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
+    return true;
+  });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [P1, P2].map(([a, l]) => [0, l, a])) });
+  rib.flushAll();
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 2);
+  const mark = sent.length;
+  rib.setPeerPolicy(2, undefined, policies.routeMaps.get('ONLY1'), false);
+  rib.reexport(2);
+  const after = updates(sent.slice(mark));
+  t.equal(after.reduce((n, m) => n + nlriCount(m.withdrawn), 0), 1, '10.2.0.0/24 withdrawn');
+  t.equal(after.reduce((n, m) => n + nlriCount(m.nlri), 0), 0, 'the unchanged 10.1.0.0/24 is not sent again');
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 1);
+});
+
+t.test('a peer\'s enhanced route refresh (RFC 7313): BoRR marks its routes stale, resent ones are fresh, EoRR drops the rest', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  const attrs = { asPath: [{ type: 2, asns: [65001] }] };
+  announce(1, [P1, P2], attrs);
+  t.equal(rib.beginRefresh(1, 1), 2, 'both marked stale');
+  t.equal(rib.v4.trie.lookup(P1[0], 0, 0, 0)?.value?.best?.stale, true);
+  announce(1, [P1], attrs);
+  t.equal(rib.v4.trie.lookup(P1[0], 0, 0, 0)?.value?.best?.stale, false, 'resent: fresh again');
+  t.equal(rib.endRefresh(1, 1), 1, 'EoRR: the one not resent is withdrawn');
+  t.equal(rib.v4.prefixes, 1);
+  t.notOk(rib.v4.trie.lookup(P2[0], 0, 0, 0)?.value?.best, '10.2.0.0/24 gone');
 });
 
 t.test('import and export route-maps, and RFC 8212 deny when there is none', async (t) => {
