@@ -28,7 +28,11 @@ export interface OpenConfig {
   readonly minHoldTime: number;
   readonly afiSafis: readonly { readonly afi: number; readonly safi: number }[];
   readonly addPath?: readonly AddPathConfig[];
-  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting?: boolean; readonly forwarding?: boolean };
+  /**
+   * RFC 4724: `families` lists our AFI/SAFIs (we keep forwarding across a restart, so peers retain
+   * our routes for them); `restarting` sets Restart State; `forwarding` the Forwarding State bits.
+   */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly restarting?: boolean; readonly forwarding?: boolean; readonly families?: boolean };
   readonly extendedMessage: boolean;
   readonly extendedNextHop?: readonly { readonly afi: number; readonly safi: number; readonly nextHopAfi: number }[];
   readonly hostname?: string;
@@ -37,6 +41,7 @@ export interface OpenConfig {
 export interface PeerGracefulRestart {
   readonly restartTime: number;
   readonly restartState: boolean;
+  /** RFC 8538 Notification extension: both sides sent the N bit. */
   readonly notification: boolean;
   readonly afiSafis: readonly { readonly key: AfiSafiKey; readonly forwarding: boolean }[];
 }
@@ -75,7 +80,7 @@ export function buildOpen(cfg: OpenConfig): OpenMessage {
       // RFC 4724 3: R (0x8) while restarting; RFC 8538 N (0x4): we support the Notification extension.
       flags: (gr.restarting ? 0x8 : 0) | 0x4,
       restartTime: gr.restartTime,
-      entries: gr.forwarding ? cfg.afiSafis.map(({ afi, safi }) => ({ afi, safi, flags: 0x80 })) : [],
+      entries: gr.forwarding || gr.families ? cfg.afiSafis.map(({ afi, safi }) => ({ afi, safi, flags: gr.forwarding ? 0x80 : 0 })) : [],
     });
   }
   if (cfg.hostname) caps.push({ type: 'fqdn', hostname: cfg.hostname.slice(0, 64), domain: '' });
@@ -143,7 +148,8 @@ export function checkOpen(open: OpenMessage, ours: OpenMessage, cfg: OpenConfig)
       gracefulRestart: gr && {
         restartTime: gr.restartTime,
         restartState: (gr.flags & 0x8) !== 0,
-        notification: (gr.flags & 0x4) !== 0,
+        // RFC 8538: the N bit counts when both sides sent it (ours goes with every GR capability).
+        notification: (gr.flags & 0x4) !== 0 && cfg.gracefulRestart !== undefined,
         afiSafis: gr.entries.map((e) => ({ key: afiSafiKey(e.afi, e.safi), forwarding: (e.flags & 0x80) !== 0 })),
       },
       hostname: fqdn?.hostname,

@@ -70,18 +70,37 @@ function fsmError(s: SessionState, cfg: FsmConfig, connected: boolean): Transiti
   return toIdle(s, cfg, { reason: 'fsm-error', failure: true, before });
 }
 
+/** Cease subcodes that mean "forget my routes": sent as Hard Reset when RFC 8538 is negotiated. */
+const FLUSHING_CEASES: ReadonlySet<number> = new Set([
+  CeaseSubcode.MAX_PREFIXES_REACHED, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.PEER_DECONFIGURED,
+  CeaseSubcode.ADMINISTRATIVE_RESET, CeaseSubcode.OTHER_CONFIGURATION_CHANGE,
+]);
+
+/**
+ * A Cease we send. RFC 8538 5: with the Notification (N) extension negotiated, a peer keeps our
+ * routes after any NOTIFICATION but Hard Reset, so one that must end them (shutdown, reset,
+ * de-configuration, max-prefix) is wrapped: Hard Reset whose data is the original error code,
+ * subcode and data (RFC 8538 3).
+ */
+function cease(s: SessionState, subcode: number, data: Buffer): FsmAction {
+  if (s.negotiated?.gracefulRestart?.notification && FLUSHING_CEASES.has(subcode)) {
+    return notify(ErrorCode.CEASE, CeaseSubcode.HARD_RESET, Buffer.concat([Buffer.from([ErrorCode.CEASE, subcode]), data]));
+  }
+  return notify(ErrorCode.CEASE, subcode, data);
+}
+
 function manualStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'ManualStop' }>, connected: boolean): TransitionResult {
   const subcode = e.subcode ?? CeaseSubcode.ADMINISTRATIVE_SHUTDOWN;
   // RFC 9003: Administrative Shutdown and Reset may carry a message.
   const data = e.data ?? (e.message ? shutdownData(e.message) : Buffer.alloc(0));
-  const before = connected ? [notify(ErrorCode.CEASE, subcode, data)] : [];
+  const before = connected ? [cease(s, subcode, data)] : [];
   const reason = e.reason ?? (subcode === CeaseSubcode.ADMINISTRATIVE_RESET ? 'admin-reset' : 'admin-down');
   return toIdle(s, cfg, { reason, failure: false, disable: true, before });
 }
 
 function automaticStop(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { type: 'AutomaticStop' }>, connected: boolean): TransitionResult {
   const data = e.message ? shutdownData(e.message) : Buffer.alloc(0);
-  return toIdle(s, cfg, { reason: e.reason, failure: true, before: connected ? [notify(ErrorCode.CEASE, e.subcode, data)] : [] });
+  return toIdle(s, cfg, { reason: e.reason, failure: true, before: connected ? [cease(s, e.subcode, data)] : [] });
 }
 
 function startSession(s: SessionState, cfg: FsmConfig, passive: boolean, manual: boolean): TransitionResult {

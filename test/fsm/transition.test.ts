@@ -227,3 +227,15 @@ t.test('BFD: a path failure ends the session (RFC 5882, RFC 9384); strict mode h
   const ready = transition({ ...STATES.OpenSent, bfdUp: true }, { type: 'BGPOpen', open }, strict);
   t.ok(ready.actions.some((a) => a.type === 'send-keepalive'), 'with BFD already Up nothing is held');
 });
+
+t.test('RFC 8538: with the N bit negotiated, Ceases that end the routes go as Hard Reset carrying the original subcode', async (t) => {
+  const withN = { ...STATES.Established, negotiated: { ...negotiated, gracefulRestart: { restartTime: 120, restartState: false, notification: true, afiSafis: [] } } };
+  const shut = transition(withN, { type: 'ManualStop', message: 'bye' }, cfg());
+  const n = shut.actions.find((a) => a.type === 'send-notification');
+  t.ok(n && n.type === 'send-notification' && n.code === 6 && n.subcode === 9, 'Hard Reset (6/9)');
+  t.same(n && n.type === 'send-notification' ? [...n.data.subarray(0, 2)] : [], [6, 2], 'carrying Cease / Administrative Shutdown');
+  t.equal(n && n.type === 'send-notification' ? n.data.subarray(3).toString() : '', 'bye', 'and its RFC 9003 message');
+  const bfd = transition(withN, { type: 'BfdDown' }, cfg());
+  t.equal(notificationOf(bfd.actions), '6/10', 'BFD Down stays as it is (a path failure may be helped with)');
+  t.equal(notificationOf(transition(STATES.Established, { type: 'ManualStop' }, cfg()).actions), '6/2', 'without N: the plain Cease');
+});

@@ -115,7 +115,7 @@ t.test('max-prefix: Cease 6/1 past the limit and a restart after the interval', 
   const down = await host.waitFor((e) => e.event === 'max-prefix' && e.action === 'teardown', 30000);
   t.ok(Number(down.count) > 3, `torn down at ${down.count} accepted prefixes (limit 3)`);
   t.equal((await host.waitFor((e) => e.event === 'down', 5000)).reason, 'max-prefix');
-  t.ok(await until(() => /NOTIFICATION: received from neighbor 10\.88\.0\.1 6\/1/.test(frr.log()), 5000), 'FRR logs the Cease 6/1 it received');
+  t.ok(await until(() => /NOTIFICATION(\(Hard Reset\))?: received from neighbor 10\.88\.0\.1 6\/1/.test(frr.log()), 5000), 'FRR logs the Cease 6/1 it received (inside a Hard Reset, RFC 8538)');
   const mark = host.events.length;
   const restarted = Date.now();
   await host.state('10.88.0.2', 'Established', 20000, mark);
