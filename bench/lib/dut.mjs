@@ -1,5 +1,6 @@
 // The devices under test for the propagation benchmarks, with equivalent configuration: eBGP from
-// the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes.
+// the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes
+// (nodebgp fib.enabled false, FRR bgpd -n, BIRD without a kernel protocol).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ export function configs({ routerId, neighbors }) {
   const anyBfd = neighbors.some((n) => n.bfd);
   return {
     nodebgp: JSON.stringify({
-      asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false,
+      asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false, fib: { enabled: false },
       neighbors: neighbors.map((n) => ({
         address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1 }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
         ...(n.bfd ? { bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 } } : {}),

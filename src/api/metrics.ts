@@ -79,6 +79,20 @@ export function createMetrics(proc: DaemonProcess): Registry {
     g.set({ afi_safi: 'ipv6-unicast' }, d().rib.v6.paths);
   });
   gauge('nodebgp_attribute_sets', 'Distinct path attribute sets held', [], (g) => g.set(d().rib.attrs.size));
+  gauge('nodebgp_fib_routes', 'Routes installed in the kernel', ['afi_safi'], (g) => {
+    const f = d().fibBridge?.fib.stats();
+    if (!f) return;
+    g.set({ afi_safi: 'ipv4-unicast' }, f.installed.ipv4);
+    g.set({ afi_safi: 'ipv6-unicast' }, f.installed.ipv6);
+  });
+  gauge('nodebgp_fib_pending', 'Prefixes waiting to be written to the kernel', [], (g) => {
+    const f = d().fibBridge?.fib.stats();
+    if (f) g.set(f.pending);
+  });
+  gauge('nodebgp_fib_errors_total', 'Routes the kernel refused', [], (g) => {
+    const f = d().fibBridge?.fib.stats();
+    if (f) g.set(f.errors);
+  });
   gauge('nodebgp_neighbors', 'Configured and dynamic neighbors', [], (g) => g.set(d().neighbors.size));
 
   const latency = new Histogram({

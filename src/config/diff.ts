@@ -21,11 +21,17 @@ export interface ConfigDiff {
   /** The policy set (lists, route-maps, RFC 8212 default) changed: every neighbor's policy is re-applied. */
   readonly policyChanged: boolean;
   readonly dynamicChanged: boolean;
+  /** The aggregates changed: they are formed again and every peer reconsiders what it is sent. */
+  readonly aggregatesChanged: boolean;
+  /** The FIB filter route-map changed: every prefix's kernel route is looked at again. */
+  readonly fibFilterChanged: boolean;
   readonly originateAdded: readonly OriginateConfig[];
   readonly originateRemoved: readonly string[];
 }
 
 const RESTART_KEYS = ['asn', 'routerId', 'clusterId', 'listen', 'bestpath', 'maximumPaths'] as const;
+/** The kernel side: only its filter changes without a restart. */
+const fibFixed = (c: DaemonConfig) => ({ ...c.fib, filter: undefined });
 /** Neighbor settings applied in place. */
 const SOFT_KEYS = new Set(['importPolicy', 'exportPolicy', 'description', 'maxPrefix', 'gracefulShutdown', 'enabled', 'peerGroup', 'bfd']);
 
@@ -46,7 +52,8 @@ function softPart(n: NeighborConfig): Record<string, unknown> {
 }
 
 export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
-  const restartNeeded = RESTART_KEYS.filter((k) => !isDeepStrictEqual(from[k], to[k]));
+  const restartNeeded: string[] = RESTART_KEYS.filter((k) => !isDeepStrictEqual(from[k], to[k]));
+  if (!isDeepStrictEqual(fibFixed(from), fibFixed(to))) restartNeeded.push('fib');
   const before = new Map(from.neighbors.map((n) => [n.address, n]));
   const after = new Map(to.neighbors.map((n) => [n.address, n]));
   const removed = [...before.keys()].filter((a) => !after.has(a));
@@ -70,6 +77,8 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
     soft,
     policyChanged: !isDeepStrictEqual(from.policy, to.policy) || (from.ebgpRequiresPolicy ?? true) !== (to.ebgpRequiresPolicy ?? true),
     dynamicChanged: !isDeepStrictEqual(from.dynamicNeighbors, to.dynamicNeighbors),
+    aggregatesChanged: !isDeepStrictEqual(from.aggregates ?? [], to.aggregates ?? []),
+    fibFilterChanged: from.fib?.filter !== to.fib?.filter,
     originateAdded: [...newOrig.values()].filter((o) => !isDeepStrictEqual(oldOrig.get(key(o)), o)),
     originateRemoved: [...oldOrig.keys()].filter((p) => !newOrig.has(p)),
   };
@@ -77,5 +86,5 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
 
 /** True when the reload changes nothing. */
 export function isEmptyDiff(d: ConfigDiff): boolean {
-  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged;
+  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged;
 }

@@ -128,6 +128,7 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
     check(['peerGroups', g, 'importPolicy'], t.importPolicy);
     check(['peerGroups', g, 'exportPolicy'], t.exportPolicy);
   }
+  check(['fib', 'filter'], raw.fib?.filter);
   const routerId = raw.routerId ?? interfaceRouterId() ?? fail(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
   const { peerGroups: _g, api, log, ...rest } = raw;
   const apiCfg = { ...DEFAULT_API, ...api };

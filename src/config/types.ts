@@ -32,6 +32,11 @@ export interface NeighborConfig {
   readonly routeReflectorClient?: boolean;
   readonly nextHopSelf?: boolean;
   readonly allowasIn?: number;
+  /**
+   * RFC 8950 over an IPv6 session: accept IPv4 routes with IPv6 next hops (installed in the kernel
+   * as `via inet6`). FRR's `capability extended-nexthop`.
+   */
+  readonly extendedNextHop?: boolean;
   /** Next hops we announce for ourselves when the session's own address is of the other family. */
   readonly nextHopIpv4?: string;
   readonly nextHopIpv6?: string;
@@ -166,6 +171,36 @@ export interface OriginateConfig {
   readonly localPref?: number;
 }
 
+/** Kernel routes: where and how Loc-RIB best routes are installed (rtnetlink, protocol bgp 186). */
+export interface FibConfig {
+  /** Install routes (default true). */
+  readonly enabled?: boolean;
+  /** Routing table id (default 254, main). */
+  readonly table?: number;
+  /** Route metric / priority (default 20, as FRR). */
+  readonly metric?: number;
+  /** A route-map choosing what is installed (deny: not installed). */
+  readonly filter?: string;
+  /**
+   * Keep our kernel routes when nodebgpd stops and restart gracefully (RFC 4724, restarting
+   * speaker): sessions close without NOTIFICATION so that peers keep our routes, the next start
+   * advertises Restart State and Forwarding State, and the kept routes are reconciled after every
+   * neighbor's End-of-RIB (or `restartTime`). Default false: routes are removed on stop.
+   */
+  readonly retain?: boolean;
+  /** How long a restart waits for End-of-RIB before reconciling (default 120 s). */
+  readonly restartTime?: number;
+}
+
+/** FRR's aggregate-address: originated while a more specific route exists. */
+export interface AggregateConfig {
+  readonly prefix: string;
+  /** Contributors are not sent to any peer. */
+  readonly summaryOnly?: boolean;
+  /** AS_PATH carries an AS_SET of the contributors' AS numbers (else ATOMIC_AGGREGATE is set). */
+  readonly asSet?: boolean;
+}
+
 export interface DaemonConfig {
   readonly asn: number;
   readonly routerId: string;
@@ -178,6 +213,8 @@ export interface DaemonConfig {
   readonly neighbors: readonly NeighborConfig[];
   readonly dynamicNeighbors?: readonly DynamicNeighborsConfig[];
   readonly originate?: readonly OriginateConfig[];
+  readonly aggregates?: readonly AggregateConfig[];
+  readonly fib?: FibConfig;
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
   readonly ebgpRequiresPolicy?: boolean;
   readonly policy?: PolicyConfig;

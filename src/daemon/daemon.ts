@@ -12,8 +12,9 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
-import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, type NotificationMessage, Safi, endOfRib } from '../wire/index.js';
+import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
+import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
 export type { NeighborRuntime } from './neighbor.js';
@@ -37,6 +38,11 @@ export interface DaemonEvents {
   bfdState?(neighbor: string, change: BfdStateChange): void;
   /** A BFD session could not start, or BFD could not check the TTL. */
   bfdError?(neighbor: string | undefined, message: string): void;
+  /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
+  fibError?(prefix: string | undefined, errno: number, message: string): void;
+  /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
+  fibStarted?(kept: number, restarting: boolean): void;
+  fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
 }
 
 export interface DaemonOptions {
@@ -89,6 +95,13 @@ export class Daemon {
   #nextIndex = 1;
   #flushScheduled = false;
   #started = false;
+  /** Kernel routes, when installed (fib.enabled). */
+  fibBridge: FibBridge | undefined;
+  /**
+   * RFC 4724 restarting speaker (fib.retain with routes kept from the last run): our OPENs carry
+   * Restart State and Forwarding State until every neighbor has sent End-of-RIB, or the time runs out.
+   */
+  #restart: { waiting: Set<string>; timer: NodeJS.Timeout } | undefined;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -121,6 +134,7 @@ export class Daemon {
     const router = neighborRouter(this.#sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
     for (const o of config.originate ?? []) this.announce(o);
+    this.rib.setAggregates(aggregateSpecs(config.aggregates));
   }
 
   /** The session clock's now (milliseconds, monotonic): session timestamps are on it. */
@@ -139,9 +153,75 @@ export class Daemon {
 
   /** Listens and starts every enabled neighbor. */
   async start(): Promise<void> {
+    await this.#startFib();
     await this.listener.start();
     this.#started = true;
     for (const n of this.neighbors.values()) this.#startNeighbor(n);
+  }
+
+  get restarting(): boolean {
+    return this.#restart !== undefined;
+  }
+
+  /**
+   * Opens the kernel side and looks at what an earlier run left: with `retain` those routes keep
+   * forwarding and we restart gracefully; otherwise they are removed now.
+   */
+  async #startFib(): Promise<void> {
+    const c = this.config.fib ?? {};
+    if (c.enabled === false) return;
+    const bridge = new FibBridge({
+      config: c,
+      rib: this.rib,
+      filter: () => (this.config.fib?.filter ? this.rib.policy.policies.routeMaps.get(this.config.fib.filter) : undefined),
+      ifindexOfPeer: (index) => {
+        const local = [...this.neighbors.values()].find((n) => n.index === index)?.session.snapshot().connection?.localAddress;
+        return local ? ifindexOfAddress(local) : undefined;
+      },
+      events: {
+        routeError: (family, dst, len, errno) => this.#events.fibError?.(`${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`, errno, `the kernel refused the route (errno ${errno})`),
+        transportError: (e) => this.#events.fibError?.(undefined, 0, `netlink: ${e.message}`),
+      },
+    });
+    this.fibBridge = bridge;
+    const kept = await bridge.fib.start();
+    if (kept > 0 && c.retain) {
+      const waiting = new Set([...this.neighbors.values()].filter((n) => !n.dynamic && n.config.enabled !== false).map((n) => n.config.address));
+      const timer = setTimeout(() => this.#endRestart('timer'), (c.restartTime ?? 120) * 1000);
+      timer.unref();
+      this.#restart = { waiting, timer };
+      this.#setOpens();
+      this.#events.fibStarted?.(kept, true);
+      if (waiting.size === 0) this.#endRestart('end-of-rib');
+      return;
+    }
+    this.#events.fibStarted?.(kept, false);
+    if (kept > 0) this.#events.fibReconciled?.(bridge.fib.reconcile(), 'start');
+  }
+
+  /** Our OPEN for every neighbor, with or without the restart bits. */
+  #setOpens(): void {
+    for (const n of this.neighbors.values()) n.session.setOpen(sessionOptions(n.config, this.config, this.#routerId, this.#cache, this.restarting).open);
+  }
+
+  /** RFC 4724: End-of-RIB from a neighbor while we restart; all in: the kept kernel routes are reconciled. */
+  #restartEndOfRib(r: NeighborRuntime, afiSafi: number): void {
+    if (!this.#restart) return;
+    r.endOfRib = new Set([...(r.endOfRib ?? []), afiSafi]);
+    const all = r.negotiated?.afiSafis.every((k) => r.endOfRib!.has(k)) ?? false;
+    if (all) this.#restart.waiting.delete(r.config.address);
+    if (this.#restart.waiting.size === 0) this.#endRestart('end-of-rib');
+  }
+
+  #endRestart(reason: 'end-of-rib' | 'timer'): void {
+    const r = this.#restart;
+    if (!r) return;
+    clearTimeout(r.timer);
+    this.#restart = undefined;
+    this.#setOpens();
+    // What the restart did not install again is removed once what is pending has gone out.
+    const bridge = this.fibBridge;
+    if (bridge) void bridge.fib.settled().then(() => this.#events.fibReconciled?.(bridge.fib.reconcile(), reason));
   }
 
   get started(): boolean {
@@ -149,9 +229,18 @@ export class Daemon {
   }
 
   /** SIGTERM: Cease / Administrative Shutdown to every peer, then close the listener. */
+  /**
+   * SIGTERM: Cease / Administrative Shutdown to every peer and our kernel routes removed; or, with
+   * fib.retain, a graceful restart: connections dropped without NOTIFICATION (peers keep our
+   * routes, RFC 4724) and the kernel routes kept for the next run.
+   */
   async stop(message = 'nodebgp shutting down'): Promise<void> {
+    const retain = (this.config.fib?.retain ?? false) && this.fibBridge !== undefined;
+    // Kept routes must not follow the sessions going down: the kernel is left as it is from here.
+    if (retain) this.fibBridge!.fib.close();
     for (const n of this.neighbors.values()) {
-      n.session.stop(message);
+      if (retain) n.session.abandon();
+      else n.session.stop(message);
       // RFC 5880 6.8.16: BFD peers hear AdminDown, not a failure.
       this.bfd.setAdminDown(n.config.address, true);
     }
@@ -159,6 +248,12 @@ export class Daemon {
     for (const n of this.neighbors.values()) {
       n.session.close();
       this.#clearTimers(n);
+    }
+    if (this.#restart) clearTimeout(this.#restart.timer);
+    if (this.fibBridge) {
+      if (!retain) await this.fibBridge.fib.withdrawAll();
+      this.fibBridge.fib.close();
+      this.fibBridge = undefined;
     }
     await this.bfd.close();
     await this.listener.close();
@@ -191,7 +286,8 @@ export class Daemon {
   withdraw(prefix: string): boolean {
     const p = parsePrefix(prefix);
     const node = this.rib.table(p.afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
-    if (!node?.value?.paths.some((x) => x.peer.local)) return false;
+    // Our origination has path id 0 (an aggregate of the same prefix is not withdrawn here).
+    if (!node?.value?.paths.some((x) => x.peer.local && x.pathId === 0)) return false;
     this.rib.withdrawOriginated(p.afi, p.words, p.length);
     this.#scheduleFlush();
     return true;
@@ -234,7 +330,11 @@ export class Daemon {
     const result: { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' } = {};
     if (direction !== 'out') result.in = this.#softIn(n);
     if (direction !== 'in') {
-      this.rib.resend(n.index);
+      // With enhanced route refresh the whole table again, between BoRR and EoRR (the peer drops
+      // what is not resent); without it only the differences to what was sent, so that routes the
+      // policy now denies are withdrawn (a plain resend cannot withdraw them).
+      if (n.negotiated?.enhancedRouteRefresh) this.rib.resend(n.index, undefined, true);
+      else this.rib.reexport(n.index);
       result.out = 'resent';
     }
     this.#scheduleFlush();
@@ -267,6 +367,9 @@ export class Daemon {
       if (this.#started) this.#startNeighbor(r);
     }
     if (d.dynamicChanged) this.#setDynamic(next.dynamicNeighbors ?? []);
+    if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
+    // The FIB filter (or the lists it reads) changed: every prefix is looked at again.
+    if (d.fibFilterChanged || d.policyChanged) this.fibBridge?.refreshAll();
     const softNames = new Set(d.soft.map((n) => n.address));
     for (const n of d.soft) this.#applySoft(this.neighbors.get(n.address)!, n);
     if (d.policyChanged) {
@@ -310,7 +413,7 @@ export class Daemon {
     const ibgp = r.negotiated?.ibgp ?? false;
     this.rib.setPeerPolicy(r.index, this.#policyFor(r.config.importPolicy, ibgp), this.#policyFor(r.config.exportPolicy, ibgp), r.config.gracefulShutdown ?? false);
     this.#softIn(r);
-    this.rib.resend(r.index);
+    this.rib.reexport(r.index);
   }
 
   // --- neighbors ----------------------------------------------------------------------------------
@@ -351,7 +454,7 @@ export class Daemon {
     const index = this.#nextIndex++;
     let runtime: NeighborRuntime;
     const session = new Session(
-      sessionOptions(n, this.config, this.#routerId, this.#cache),
+      sessionOptions(n, this.config, this.#routerId, this.#cache, this.restarting),
       {
         stateChange: (from, to) => {
           this.#events.sessionState?.(n.address, from, to);
@@ -371,13 +474,13 @@ export class Daemon {
             const eor = endOfRib(m);
             // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
             if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
+            if (eor !== undefined) this.#restartEndOfRib(runtime, eor);
             this.rib.applyUpdate(index, m);
             this.#checkMaxPrefix(runtime);
             this.#scheduleFlush();
             this.#events.updateApplied?.((performance.now() - t0) / 1000);
-          } else if (m.subtype === 0 && (m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
-            // RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again.
-            this.rib.resend(index, m.afi);
+          } else if ((m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
+            this.#routeRefresh(runtime, m.afi, m.subtype);
           }
         },
         writable: () => this.rib.flush(index),
@@ -411,6 +514,8 @@ export class Daemon {
 
   #clearTimers(r: NeighborRuntime): void {
     this.#clearStale(r);
+    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
+    r.refreshTimers?.clear();
     if (r.restartTimer) clearTimeout(r.restartTimer);
     r.restartTimer = undefined;
   }
@@ -440,9 +545,43 @@ export class Daemon {
     return r.session;
   }
 
+  /**
+   * RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again, framed by BoRR/EoRR when
+   * enhanced route refresh is negotiated. RFC 7313 4: the peer's own BoRR marks its routes of the
+   * family stale until its EoRR, which drops what it did not resend; should EoRR not come, the
+   * stale-path time ends the wait.
+   */
+  #routeRefresh(r: NeighborRuntime, afi: 1 | 2, subtype: number): void {
+    const enhanced = r.negotiated?.enhancedRouteRefresh ?? false;
+    if (subtype === RouteRefreshSubtype.NORMAL) {
+      this.rib.resend(r.index, afi, enhanced);
+      return;
+    }
+    // RFC 7313 5: BoRR/EoRR without the capability negotiated are ignored.
+    if (!enhanced) return;
+    const timers = (r.refreshTimers ??= new Map());
+    clearTimeout(timers.get(afi));
+    timers.delete(afi);
+    if (subtype === RouteRefreshSubtype.BEGINNING_OF_ROUTE_REFRESH) {
+      this.rib.beginRefresh(r.index, afi);
+      const t = setTimeout(() => this.#endRefresh(r, afi), gracefulRestartOf(r.config).stalePathTime * 1000);
+      t.unref();
+      timers.set(afi, t);
+    } else if (subtype === RouteRefreshSubtype.END_OF_ROUTE_REFRESH) {
+      this.#endRefresh(r, afi);
+    }
+  }
+
+  #endRefresh(r: NeighborRuntime, afi: 1 | 2): void {
+    r.refreshTimers?.delete(afi);
+    this.rib.endRefresh(r.index, afi);
+    this.#scheduleFlush();
+  }
+
   #up(r: NeighborRuntime, neg: NegotiatedSession): void {
     const n = r.config;
     r.negotiated = neg;
+    r.endOfRib = undefined;
     if (r.staleTimer) {
       // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
       // otherwise they wait for its End-of-RIB, at most the stale-path time.
@@ -529,13 +668,19 @@ export class Daemon {
   }
 
   #down(r: NeighborRuntime, reason: string): void {
+    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
+    r.refreshTimers?.clear();
     if (!r.up) return;
     r.up = false;
     r.warned.clear();
     const peerGr = r.negotiated?.gracefulRestart;
     // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
     // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.
-    const graceful = peerGr && !r.dynamic && r.config.gracefulRestart !== false && ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason);
+    // RFC 8538 4: with the N bit on both sides a received NOTIFICATION other than Hard Reset is
+    // also a restart to help with (we always send N).
+    const last = r.session.snapshot().lastNotificationReceived;
+    const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === 6 && last.subcode === CeaseSubcode.HARD_RESET);
+    const graceful = peerGr && !r.dynamic && r.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
     if (graceful) {
       this.rib.peerDownGraceful(r.index);
       this.#holdStale(r, peerGr.restartTime);
@@ -572,6 +717,13 @@ export class Daemon {
       this.rib.flushAll();
     });
   }
+}
+
+function aggregateSpecs(list: DaemonConfig['aggregates']): AggregateSpec[] {
+  return (list ?? []).map((a) => {
+    const p = parsePrefix(a.prefix);
+    return { afi: p.afi, words: [p.words[0], p.words[1], p.words[2], p.words[3]], len: p.length, summaryOnly: a.summaryOnly ?? false, asSet: a.asSet ?? false };
+  });
 }
 
 /**

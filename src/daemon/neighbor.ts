@@ -22,6 +22,10 @@ export interface NeighborRuntime {
   staleTimer?: NodeJS.Timeout;
   /** Max-prefix restart after a teardown. */
   restartTimer?: NodeJS.Timeout;
+  /** RFC 7313: per AFI, the wait for the peer's EoRR after its BoRR. */
+  refreshTimers?: Map<number, NodeJS.Timeout>;
+  /** AFI/SAFIs whose End-of-RIB came in this session (while we restart, RFC 4724). */
+  endOfRib?: Set<number>;
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {
@@ -50,7 +54,11 @@ export function bfdOf(n: NeighborConfig): { timing: BfdTiming; strict: boolean }
   };
 }
 
-export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache): SessionOptions {
+/**
+ * The neighbor's session options. `restarting`: RFC 4724 restarting speaker with forwarding state
+ * kept (our OPEN sets Restart State and each family's Forwarding State).
+ */
+export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache, restarting = false): SessionOptions {
   return {
     bfdStrict: bfdOf(n)?.strict ?? false,
     remoteAddress: n.address,
@@ -71,7 +79,11 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       minHoldTime: 3,
       afiSafis: addressFamiliesOf(n),
       extendedMessage: true,
-      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime } }),
+      // RFC 8950: IPv4 unicast with IPv6 next hops, offered on IPv6 sessions that ask for it.
+      ...(n.extendedNextHop && isIPv6(n.address) ? { extendedNextHop: [{ afi: Afi.IPV4, safi: Safi.UNICAST, nextHopAfi: Afi.IPV6 }] } : {}),
+      // With fib.retain our kernel routes survive a restart: the families are listed so that
+      // helpers keep our routes (RFC 4724 4.2); without it they are not, and helpers drop ours.
+      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime, restarting, forwarding: restarting, families: c.fib?.retain ?? false } }),
       ...(addPathMode(n) ? { addPath: addressFamiliesOf(n).map((f) => ({ ...f, sendReceive: addPathMode(n) })) } : {}),
     },
   };

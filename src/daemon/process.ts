@@ -24,6 +24,7 @@ export class DaemonProcess {
   readonly configPath: string | undefined;
   readonly #listeners: DaemonEvents[] = [];
   readonly #peerLogs = new Map<string, Logger>();
+  #fibErrors = 0;
   lastReload: { at: string; ok: boolean; result?: ReloadResult; error?: string } | null = null;
   /** Called after each reload attempt (metrics). */
   onReload?: (ok: boolean) => void;
@@ -94,6 +95,21 @@ export class DaemonProcess {
         if (c.from === 'Up') log.warn(fields, `BFD ${c.from} -> ${c.to}: ${c.diag}`);
         else log.info(fields, `BFD ${c.from} -> ${c.to}`);
         fan('bfdState')(n, c);
+      },
+      fibError: (prefix, errno, message) => {
+        // A table the kernel refuses (no route to the next hop, ...) could flood the log: the first
+        // 20 refusals are logged, then one line per 1000; all are counted in metrics.
+        this.#fibErrors++;
+        if (this.#fibErrors <= 20 || this.#fibErrors % 1000 === 0) this.logger.warn({ prefix, errno, refusals: this.#fibErrors }, `kernel route: ${message}`);
+        fan('fibError')(prefix, errno, message);
+      },
+      fibStarted: (kept, restarting) => {
+        this.logger.info({ kept, restarting }, restarting ? `graceful restart: ${kept} kernel routes kept from the last run until End-of-RIB` : `kernel routes of an earlier run: ${kept}`);
+        fan('fibStarted')(kept, restarting);
+      },
+      fibReconciled: (removed, reason) => {
+        this.logger.info({ removed, reason }, `kernel routes reconciled: ${removed} stale routes removed`);
+        fan('fibReconciled')(removed, reason);
       },
       bfdError: (n, message) => {
         (n ? this.#peer(n) : this.logger).warn(message);

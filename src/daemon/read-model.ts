@@ -100,6 +100,7 @@ export function summary(d: Daemon) {
     ribCount: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
     pathCount: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
     attributeSets: d.rib.attrs.size,
+    fib: d.fibBridge ? { ...d.fibBridge.fib.stats(), table: d.fibBridge.fib.options.table, restarting: d.restarting } : null,
     totalPeers: d.neighbors.size,
     establishedPeers: [...d.neighbors.values()].filter((n) => n.up).length,
     peers,
@@ -196,7 +197,8 @@ function nodePrefix(afi: AfiCode, node: RouteNode): string {
 
 function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
   return {
-    from: p.peer.local ? 'local' : p.peer.address,
+    // Our own: an origination (path id 0) or an aggregate (path id 1).
+    from: p.peer.local ? (p.pathId === 0 ? 'local' : 'aggregate') : p.peer.address,
     peerAs: p.peer.local ? null : p.peer.asn,
     pathId: p.pathId,
     nextHop: nextHopText(p.nextHop),
@@ -209,6 +211,8 @@ function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
     largeCommunities: (attrs.largeCommunities ?? []).map(([g, a, b]) => `${g}:${a}:${b}`),
     originatorId: attrs.originatorId !== undefined ? ipv4ToString(attrs.originatorId) : null,
     clusterList: (attrs.clusterList ?? []).map(ipv4ToString),
+    atomicAggregate: attrs.atomicAggregate ?? false,
+    aggregator: attrs.aggregator ? { asn: attrs.aggregator.asn, address: ipv4ToString(attrs.aggregator.address) } : null,
     stale: p.stale,
   };
 }

@@ -85,13 +85,13 @@ export interface SessionSnapshot {
 type ConnectFn = (s: Session) => Socket;
 
 export class Session {
-  readonly options: SessionOptions;
+  options: SessionOptions;
   readonly #timersCfg: SessionTimers;
   readonly #fsm: FsmConfig;
   readonly #clock: Clock;
   readonly #events: SessionEvents;
-  readonly #ourOpen: OpenMessage;
-  readonly #ourOpenBytes: Buffer;
+  #ourOpen: OpenMessage;
+  #ourOpenBytes: Buffer;
   readonly #liveness = new Liveness();
   readonly #timers = new Map<TimerName, TimerHandle>();
   readonly #connectFn: ConnectFn;
@@ -119,6 +119,16 @@ export class Session {
     this.#fsm = { ...this.#timersCfg, bfdStrict: options.bfdStrict ?? false, checkOpen: (open) => checkOpen(open, this.#ourOpen, options.open) };
     this.#state = initialState(options.passive ?? false);
     this.#connectFn = connect ?? defaultConnect;
+  }
+
+  /**
+   * A new OPEN for the next connection (RFC 4724: the Restart State and Forwarding State bits
+   * change after a restart); the session in progress keeps what it negotiated.
+   */
+  setOpen(open: SessionOptions['open']): void {
+    this.options = { ...this.options, open };
+    this.#ourOpen = buildOpen(open);
+    this.#ourOpenBytes = encodeOpen(this.#ourOpen);
   }
 
   get state(): StateName {
@@ -183,6 +193,18 @@ export class Session {
     this.#conn.send(encodeRouteRefresh({ type: 'route-refresh', afi, safi, subtype }));
     this.#sent['route-refresh']++;
     return true;
+  }
+
+  /**
+   * Drops the connection without a NOTIFICATION and stays down (RFC 4724 restarting speaker: the
+   * peer takes it as a restart and keeps our routes).
+   */
+  abandon(): void {
+    this.#conn?.destroy();
+    this.#conn = undefined;
+    this.#pending?.destroy();
+    this.#pending = undefined;
+    this.#dispatch({ type: 'ManualStop', subcode: CeaseSubcode.ADMINISTRATIVE_SHUTDOWN });
   }
 
   /** Stops everything and releases sockets and timers, without a NOTIFICATION if none is due. */
@@ -322,8 +344,10 @@ export class Session {
         this.#sent.keepalive++;
         return;
       case 'send-notification': {
+        // No connection (abandoned, or never made): nothing is sent, nothing is counted.
+        if (!this.#conn) return;
         const n: NotificationMessage = { type: 'notification', code: a.code, subcode: a.subcode, data: a.data };
-        this.#conn?.send(encodeNotification(n));
+        this.#conn.send(encodeNotification(n));
         this.#sent.notification++;
         this.#lastSent = n;
         this.#events.notification?.('sent', n);

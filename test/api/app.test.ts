@@ -16,6 +16,7 @@ const file = join(dir, 'nodebgpd.yaml');
 const CONFIG = `asn: 64512
 routerId: 10.0.0.1
 listen: { addresses: [127.0.0.1], port: 0 }
+fib: { enabled: false }
 neighbors:
   - { address: 10.0.0.2, remoteAs: 64501, description: tor-a, passive: true }
   - { address: 10.0.0.4, remoteAs: 64502, passive: true, enabled: false, bfd: { transmitInterval: 100, receiveInterval: 200, strict: true } }
@@ -152,7 +153,7 @@ t.test('reload: an invalid file is refused with its problems, a valid one applie
   const bad = await app.inject({ method: 'POST', url: '/v1/config/reload', headers: auth });
   t.equal(bad.statusCode, 422);
   t.equal(bad.json().error.code, 'config-invalid');
-  t.match(bad.json().error.details[0], { key: 'neighbors[0].descripton', line: 5 });
+  t.match(bad.json().error.details[0], { key: 'neighbors[0].descripton', line: 6 });
   t.equal(proc.daemon.neighbors.get('10.0.0.2')?.config.description, 'tor-a', 'the running config is kept');
   writeFileSync(file, CONFIG.replace('asn: 64512', 'asn: 64513'));
   const restart = await app.inject({ method: 'POST', url: '/v1/config/reload', headers: auth });

@@ -1,0 +1,289 @@
+// Kernel FIB programming: keeps the kernel's routes of our protocol in one table equal to what a
+// resolver says each prefix should be. Changes are coalesced per prefix (a queue of ids and a flag
+// per id, as the Adj-RIB-Out does: state, not a message queue), turned into RTM_NEWROUTE (replace)
+// or RTM_DELROUTE messages and sent in batches, yielding to the event loop between batches so that
+// sessions keep their timers while a table is installed. Errors come back by sequence number.
+// At start the kernel's existing routes of our protocol are read: they stay (forwarding continues
+// across a restart) until reconcile() removes those nobody installed again.
+// Must not import rib, api, daemon, pino or prom-client.
+
+import { AF_INET, AF_INET6, type KernelRoute, NetlinkBatch, parseMessages } from './rtnetlink.js';
+import type { NetlinkTransport } from './socket.js';
+
+export type Family = 4 | 6;
+
+/** What the FIB asks the daemon about a prefix id (a Loc-RIB node id). */
+export interface FibResolver {
+  /** The route the kernel should hold, or null for none. */
+  route(family: Family, id: number): KernelRoute | null;
+  /** The prefix of an id that is or was installed (for its removal). */
+  prefix(family: Family, id: number): { readonly dst: Buffer; readonly len: number };
+  /** The id is installed (true) or no longer (false): the daemon keeps the prefix alive meanwhile. */
+  installed(family: Family, id: number, yes: boolean): void;
+}
+
+export interface FibOptions {
+  readonly table: number;
+  readonly metric: number;
+  readonly protocol: number;
+  /** Routes per sendmsg. */
+  readonly batchSize?: number;
+}
+
+export interface FibEvents {
+  /** The kernel refused a route (first failures are worth a log line; all are counted). */
+  routeError?(family: Family, dst: Buffer, len: number, errno: number): void;
+  transportError?(e: Error): void;
+}
+
+export interface FibStats {
+  readonly installed: { readonly ipv4: number; readonly ipv6: number };
+  readonly pending: number;
+  readonly errors: number;
+  readonly batches: number;
+  readonly staleKernelRoutes: number;
+}
+
+interface Queue {
+  readonly family: Family;
+  queue: number[];
+  head: number;
+  queued: Uint8Array;
+  installed: Uint8Array;
+  count: number;
+}
+
+const grow = (a: Uint8Array, id: number): Uint8Array => {
+  if (id < a.length) return a;
+  const b = new Uint8Array(Math.max(a.length * 2, id + 1024));
+  b.set(a);
+  return b;
+};
+
+const prefixKey = (family: number, dst: Buffer, len: number) => `${family}|${dst.toString('hex')}/${len}`;
+
+export class Fib {
+  readonly options: FibOptions;
+  readonly #socket: NetlinkTransport;
+  readonly #resolver: FibResolver;
+  readonly #events: FibEvents;
+  readonly #q: Record<Family, Queue>;
+  readonly #batch = new NetlinkBatch();
+  #seq = 1;
+  /** Operations sent and not yet acknowledged, by sequence number (bounded by a few batches). */
+  readonly #inflight = new Map<number, { family: Family; id: number; replace: boolean }>();
+  readonly #waiters = new Map<number, () => void>();
+  #scheduled = false;
+  #closed = false;
+  #errors = 0;
+  #batches = 0;
+  /** Routes of our protocol found at start, by prefix, until installed again or reconciled. */
+  readonly #stale = new Map<string, KernelRoute>();
+  #dump: { seq: number; routes: KernelRoute[]; done: () => void } | undefined;
+
+  constructor(socket: NetlinkTransport, resolver: FibResolver, options: FibOptions, events: FibEvents = {}) {
+    this.#socket = socket;
+    this.#resolver = resolver;
+    this.options = options;
+    this.#events = events;
+    const q = (family: Family): Queue => ({ family, queue: [], head: 0, queued: new Uint8Array(1024), installed: new Uint8Array(1024), count: 0 });
+    this.#q = { 4: q(4), 6: q(6) };
+    socket.onMessage((d) => this.#receive(d));
+    socket.onError((e) => this.#events.transportError?.(e));
+  }
+
+  /** Reads the kernel's routes of our protocol and table: they are kept until reconcile(). */
+  async start(): Promise<number> {
+    for (const family of [AF_INET, AF_INET6]) {
+      const routes = await this.#dumpFamily(family);
+      for (const r of routes) {
+        if (r.protocol === this.options.protocol && r.table === this.options.table) this.#stale.set(prefixKey(r.family, r.dst, r.len), r);
+      }
+    }
+    return this.#stale.size;
+  }
+
+  #dumpFamily(family: number): Promise<KernelRoute[]> {
+    return new Promise((resolve) => {
+      const seq = this.#seq++;
+      const routes: KernelRoute[] = [];
+      this.#dump = { seq, routes, done: () => resolve(routes) };
+      this.#batch.dump(family, seq);
+      this.#socket.send(this.#batch.take());
+    });
+  }
+
+  /** The prefix's desired state may have changed. */
+  dirty(family: Family, id: number): void {
+    if (this.#closed) return;
+    const q = this.#q[family];
+    q.queued = grow(q.queued, id);
+    if (q.queued[id]) return;
+    q.queued[id] = 1;
+    q.queue.push(id);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (!this.#closed) this.#flushBatch();
+    });
+  }
+
+  /** One batch per turn of the event loop, until nothing is pending. */
+  #flushBatch(): void {
+    const max = this.options.batchSize ?? 2000;
+    for (const q of [this.#q[4], this.#q[6]]) {
+      while (this.#batch.count < max && q.head < q.queue.length) {
+        const id = q.queue[q.head++];
+        q.queued[id] = 0;
+        this.#encode(q, id);
+      }
+      if (q.head === q.queue.length) {
+        q.queue = [];
+        q.head = 0;
+      }
+    }
+    if (this.#batch.count > 0) this.#send();
+    if (this.pending > 0) this.#schedule();
+  }
+
+  /** Encodes what the id needs: a replace, a removal, or nothing. */
+  #encode(q: Queue, id: number): void {
+    const route = this.#resolver.route(q.family, id);
+    q.installed = grow(q.installed, id);
+    const was = q.installed[id] === 1;
+    const seq = this.#seq++;
+    const o = this.options;
+    if (route) {
+      this.#batch.replace(route, seq);
+      if (this.#stale.size > 0) this.#stale.delete(prefixKey(route.family, route.dst, route.len));
+      if (!was) this.#mark(q, id, true);
+      this.#inflight.set(seq, { family: q.family, id, replace: true });
+      return;
+    }
+    if (!was) return;
+    const p = this.#resolver.prefix(q.family, id);
+    this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, seq);
+    this.#mark(q, id, false);
+    this.#inflight.set(seq, { family: q.family, id, replace: false });
+  }
+
+  #mark(q: Queue, id: number, yes: boolean): void {
+    q.installed[id] = yes ? 1 : 0;
+    q.count += yes ? 1 : -1;
+    this.#resolver.installed(q.family, id, yes);
+  }
+
+  /** Sends the batch with an acknowledgement asked on its last message: when it comes, all are done. */
+  #send(): void {
+    const b = this.#batch.take();
+    // NLM_F_ACK is bit 2 of the flags at offset 6 of the last message's header.
+    let o = 0;
+    let lastAt = 0;
+    while (o < b.length) {
+      lastAt = o;
+      o += (b.readUInt32LE(o) + 3) & ~3;
+    }
+    b.writeUInt16LE(b.readUInt16LE(lastAt + 6) | 0x4, lastAt + 6);
+    this.#batches++;
+    this.#socket.send(b);
+  }
+
+  #receive(datagram: Buffer): void {
+    for (const m of parseMessages(datagram)) {
+      if (this.#dump && m.seq === this.#dump.seq) {
+        if (m.type === 'route') this.#dump.routes.push(m.route);
+        else if (m.type === 'done' || m.type === 'error') {
+          const d = this.#dump;
+          this.#dump = undefined;
+          d.done();
+        }
+        continue;
+      }
+      if (m.type !== 'error') continue;
+      const op = this.#inflight.get(m.seq);
+      if (m.errno === 0) {
+        // The acknowledgement of a batch's last message: everything up to it is applied.
+        for (const seq of this.#inflight.keys()) {
+          if (seq > m.seq) break;
+          this.#inflight.delete(seq);
+        }
+        for (const [seq, fn] of this.#waiters) {
+          if (seq <= m.seq) {
+            this.#waiters.delete(seq);
+            fn();
+          }
+        }
+        continue;
+      }
+      if (!op) continue;
+      this.#inflight.delete(m.seq);
+      // ESRCH on a removal: already gone. Anything else is an error; a failed install is not installed.
+      if (!op.replace && m.errno === 3) continue;
+      this.#errors++;
+      const q = this.#q[op.family];
+      if (op.replace && q.installed[op.id]) this.#mark(q, op.id, false);
+      const p = this.#resolver.prefix(op.family, op.id);
+      this.#events.routeError?.(op.family, p.dst, p.len, m.errno);
+    }
+  }
+
+  /** Resolves when everything queued so far has been sent and acknowledged by the kernel. */
+  async settled(): Promise<void> {
+    while (this.pending > 0) await new Promise((r) => setImmediate(r));
+    const seq = this.#seq++;
+    await new Promise<void>((resolve) => {
+      this.#waiters.set(seq, resolve);
+      // NLMSG_NOOP with NLM_F_ACK: answered in order, after everything sent before it.
+      this.#batch.noop(seq);
+      this.#socket.send(this.#batch.take());
+    });
+  }
+
+  /** Removes the routes found at start that nothing installed again (after End-of-RIB, or a timer). */
+  reconcile(): number {
+    const n = this.#stale.size;
+    const max = this.options.batchSize ?? 2000;
+    for (const r of this.#stale.values()) {
+      this.#batch.remove(r, this.#seq++);
+      if (this.#batch.count >= max) this.#socket.send(this.#batch.take());
+    }
+    if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
+    this.#stale.clear();
+    return n;
+  }
+
+  /** Removes every route we installed (shutdown without graceful restart). */
+  async withdrawAll(): Promise<void> {
+    for (const q of [this.#q[4], this.#q[6]]) {
+      for (let id = 0; id < q.installed.length; id++) {
+        if (!q.installed[id]) continue;
+        const p = this.#resolver.prefix(q.family, id);
+        const o = this.options;
+        this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, this.#seq++);
+        this.#mark(q, id, false);
+        if (this.#batch.count >= (o.batchSize ?? 2000)) this.#socket.send(this.#batch.take());
+      }
+    }
+    if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
+    await this.settled();
+  }
+
+  get pending(): number {
+    return this.#q[4].queue.length - this.#q[4].head + this.#q[6].queue.length - this.#q[6].head;
+  }
+
+  stats(): FibStats {
+    return { installed: { ipv4: this.#q[4].count, ipv6: this.#q[6].count }, pending: this.pending, errors: this.#errors, batches: this.#batches, staleKernelRoutes: this.#stale.size };
+  }
+
+  /** Stops writing to the kernel (what is there stays) and closes the socket. */
+  close(): void {
+    this.#closed = true;
+    this.#socket.close();
+  }
+}
