@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (run as root): the real peers the
-# interop tests run in network namespaces (FRR, BIRD 2, GoBGP), capture tools and nftables.
+# interop tests run in network namespaces (FRR, BIRD 2, GoBGP), capture tools, nftables and ping
+# (the lab's pod-to-pod traffic).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(frr bird2 gobgpd tcpdump tshark nftables iproute2 procps)
+packages=(frr bird2 gobgpd tcpdump tshark nftables iproute2 procps iputils-ping)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -110,9 +110,13 @@ t.test('the shipped configurations load: lab node files and the DaemonSet templa
   const { join } = await import('node:path');
   const { parseAllDocuments } = await import('yaml');
   const { ROOT } = await import('../helpers/fixtures.js');
-  for (const n of [1, 2]) {
-    const f = join(ROOT, 'lab', 'containerlab', 'tor-nodes', `node${n}.yaml`);
-    t.equal(parseConfig(readFileSync(f, 'utf8'), f).daemon.neighbors.length, 2, `node${n}.yaml`);
+  for (const n of [1, 2, 3, 4]) {
+    const f = join(ROOT, 'lab', 'containerlab', 'fabric', `node${n}.yaml`);
+    t.equal(parseConfig(readFileSync(f, 'utf8'), f).daemon.neighbors.length, 2, `fabric node${n}.yaml`);
+  }
+  for (const n of [1, 2, 3, 4, 5, 6]) {
+    const f = join(ROOT, 'lab', 'containerlab', 'fabric-rr', `node${n}.yaml`);
+    t.equal(parseConfig(readFileSync(f, 'utf8'), f).daemon.neighbors.length, n <= 3 ? 5 : 3, `fabric-rr node${n}.yaml`);
   }
   const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'kubernetes', 'daemonset.yaml'), 'utf8')).map((d) => d.toJS());
   const template: string = docs.find((d) => d?.kind === 'ConfigMap').data['nodebgpd.yaml.template'];

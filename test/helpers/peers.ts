@@ -185,13 +185,5 @@ export class Gobgp implements Daemon {
   }
 }
 
-/** Polls `fn` (sync or async) until it returns a truthy value or `ms` pass. */
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, step = 200): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) return undefined;
-    await new Promise((r) => setTimeout(r, step));
-  }
-}
+/** Polls `fn` (sync or async) until it returns a truthy value or `ms` pass (shared with the lab). */
+export { until } from '../../lab/netns/wait.mjs';

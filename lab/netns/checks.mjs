@@ -1,0 +1,183 @@
+// The lab's checks, shared by `fabric.mjs check` and test/interop/lab-fabric.test.ts. Each returns
+// { name, ok, saw }: `saw` is what it looked at (FRR's `show bgp`, kernel routes, ping summaries),
+// so that a failure explains itself.
+import { pingStream, until } from './wait.mjs';
+
+const NODES = [1, 2, 3, 4];
+const pod = (n) => `10.244.${n}.0/26`;
+const podAddress = (n) => `10.244.${n}.1`;
+/** node n's address on its link to leaf l (and the leaf's, one below). */
+const nodeAddress = (n, l) => `10.1.${l}.${4 * n - 2}`;
+const leafAddress = (n, l) => `10.1.${l}.${4 * n - 3}`;
+
+async function check(name, fn) {
+  try {
+    const { ok, saw } = await fn();
+    return { name, ok: Boolean(ok), saw: saw ?? '' };
+  } catch (e) {
+    return { name, ok: false, saw: String(e?.stack ?? e) };
+  }
+}
+
+/** Converged: every leaf has every pod CIDR and every node every other one, BFD Up everywhere. */
+export async function waitConverged(lab, ms = 90000) {
+  return until(() => {
+    for (const l of ['leaf1', 'leaf2']) {
+      const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
+      if (!NODES.every((n) => routes[pod(n)])) return false;
+    }
+    for (const n of NODES) {
+      for (const m of NODES) {
+        if (m !== n && !/nexthop via .*\n.*nexthop via/.test(lab.inNs(`node${n}`, 'ip', ['route', 'show', pod(m)], { allowFail: true }))) return false;
+      }
+      const bfd = lab.nodebgp(`node${n}`, 'bfd');
+      if (!bfd || bfd.sessions.length !== 2 || !bfd.sessions.every((s) => s.state === 'Up' && s.detectionTimeMs === 300)) return false;
+    }
+    return true;
+  }, ms, 500);
+}
+
+export function fabricChecks(lab) {
+  return [
+    () => check('every leaf learns every pod CIDR, best path AS 64512 (straight from the node)', () => {
+      let ok = true;
+      let saw = '';
+      for (const l of ['leaf1', 'leaf2']) {
+        const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
+        for (const n of NODES) {
+          const best = (routes[pod(n)] ?? []).find((p) => p.bestpath);
+          ok &&= best?.path === '64512';
+        }
+        saw += `${l}:\n${lab.vtysh(l, 'show bgp ipv4 unicast')}\n`;
+      }
+      return { ok, saw };
+    }),
+    () => check('the default route node2 announces by mistake is dropped at both leaves (K8S-PODS)', () => {
+      const advertised = lab.nodebgp('node2', 'neighbors', leafAddress(2, 1), '--routes', 'advertised');
+      const sent = (advertised?.items ?? []).some((r) => r.prefix === '0.0.0.0/0');
+      let saw = `node2 advertised to leaf1: ${(advertised?.items ?? []).map((r) => r.prefix).join(', ')}\n`;
+      let ok = sent;
+      for (const l of [1, 2]) {
+        const received = lab.frrJson(`leaf${l}`, `show bgp ipv4 unicast neighbors ${nodeAddress(2, l)} received-routes json`).receivedRoutes ?? {};
+        const inRib = lab.frrJson(`leaf${l}`, 'show bgp ipv4 unicast 0.0.0.0/0 json').paths ?? [];
+        ok &&= '0.0.0.0/0' in received && inRib.length === 0;
+        saw += `leaf${l}: received from node2 ${Object.keys(received).join(', ')}; 0.0.0.0/0 in its table: ${inRib.length} paths\n`;
+      }
+      return { ok, saw };
+    }),
+    () => check('each node installs the other pod CIDRs in its kernel, ECMP through both leaves', () => {
+      let ok = true;
+      let saw = '';
+      for (const n of NODES) {
+        const table = lab.inNs(`node${n}`, 'ip', ['route', 'show', 'proto', 'bgp']);
+        saw += `node${n}:\n${table}`;
+        for (const m of NODES) {
+          if (m === n) continue;
+          const r = lab.inNs(`node${n}`, 'ip', ['route', 'show', pod(m)]);
+          ok &&= r.includes(`nexthop via ${leafAddress(n, 1)} dev eth1`) && r.includes(`nexthop via ${leafAddress(n, 2)} dev eth2`);
+        }
+        ok &&= !table.includes(pod(n));
+      }
+      return { ok, saw };
+    }),
+    () => check('BFD is Up on every node-leaf session at 100 ms x 3, on both ends', () => {
+      let ok = true;
+      let saw = '';
+      for (const n of NODES) {
+        const s = lab.nodebgp(`node${n}`, 'bfd')?.sessions ?? [];
+        ok &&= s.length === 2 && s.every((x) => x.state === 'Up' && x.transmitIntervalMs === 100 && x.detectionTimeMs === 300);
+        saw += `node${n}: ${s.map((x) => `${x.peer} ${x.state} tx ${x.transmitIntervalMs} ms detect ${x.detectionTimeMs} ms`).join('; ')}\n`;
+      }
+      for (const l of ['leaf1', 'leaf2']) {
+        const peers = lab.frrJson(l, 'show bfd peers json');
+        const up = Array.isArray(peers) ? peers.filter((p) => p.status === 'up').length : 0;
+        ok &&= up === 4;
+        saw += `${l}: ${up} BFD peers up\n`;
+      }
+      return { ok, saw };
+    }),
+    () => check('a ping from a pod address on node1 to one on node4 crosses the fabric', async () => {
+      const r = await pingStream(lab, 'node1', podAddress(1), podAddress(4), 5, 200);
+      const trace = lab.inNs('node1', 'ip', ['route', 'get', podAddress(4), 'from', podAddress(1)], { allowFail: true });
+      return { ok: r.received === 5, saw: `${r.text}\n${trace}` };
+    }),
+    () => check('cutting the node1-leaf link the ping stream uses: BFD detects it, less than 1 s lost', async () => {
+      // Which of node1's links carries the flow (ECMP hashes it onto one): its transmit counter.
+      const tx = () => Object.fromEntries(JSON.parse(lab.inNs('node1', 'ip', ['-s', '-j', 'link', 'show'])).map((l) => [l.ifname, l.stats64.tx.packets]));
+      const before = tx();
+      await pingStream(lab, 'node1', podAddress(1), podAddress(4), 50, 10);
+      const after = tx();
+      const iface = after.eth1 - before.eth1 >= after.eth2 - before.eth2 ? 'eth1' : 'eth2';
+      const logMark = lab.log('node1').length;
+      const stream = pingStream(lab, 'node1', podAddress(1), podAddress(4), 500, 10);
+      await new Promise((r) => setTimeout(r, 1500));
+      const cutAt = Date.now();
+      lab.inNs('node1', 'nft', [`table inet linkcut { chain i { type filter hook input priority 0; iifname "${iface}" drop; }; chain o { type filter hook output priority 0; oifname "${iface}" drop; }; }`]);
+      const r = await stream;
+      const bfdLine = lab.log('node1').slice(logMark).split('\n').find((l) => l.includes('"to":"Down"'));
+      const detectedMs = bfdLine ? Date.parse(JSON.parse(bfdLine).bfd.at) - cutAt : NaN;
+      const lostMs = Math.round((r.transmitted - r.received) * r.intervalMs);
+      const routeAfter = lab.inNs('node1', 'ip', ['route', 'show', pod(4)]);
+      lab.inNs('node1', 'nft', ['delete', 'table', 'inet', 'linkcut']);
+      const back = await waitConverged(lab, 60000);
+      return {
+        ok: lostMs < 1000 && detectedMs <= 350 && back,
+        saw: `cut ${iface} (the link the flow used); BFD Down ${detectedMs} ms after the cut; ${r.transmitted - r.received} of ${r.transmitted} pings lost, one every ${r.intervalMs.toFixed(1)} ms: ${lostMs} ms without traffic\n${r.text}\nnode1 route while cut: ${routeAfter}link restored: BFD Up and ECMP back: ${Boolean(back)}`,
+        lostMs,
+        detectedMs,
+      };
+    }),
+  ];
+}
+
+const RR = [1, 2, 3];
+const CLIENTS = [4, 5, 6];
+
+export function reflectorChecks(lab) {
+  const established = (n) => Object.values(lab.nodebgp(`node${n}`, 'summary')?.peers ?? {}).filter((p) => p.state === 'Established').length;
+  return [
+    () => check('sessions: each client peers with the 3 reflectors, each reflector with the other 2 and the 3 clients', () => {
+      const per = Object.fromEntries([...RR, ...CLIENTS].map((n) => [n, established(n)]));
+      const total = Object.values(per).reduce((a, b) => a + b, 0) / 2;
+      const seeds = CLIENTS.length * RR.length + RR.length * (RR.length - 1);
+      const ok = CLIENTS.every((n) => per[n] === 3) && RR.every((n) => per[n] === 5) && total === CLIENTS.length * RR.length + (RR.length * (RR.length - 1)) / 2;
+      return { ok, saw: `Established per node: ${JSON.stringify(per)}; ${total} sessions = ${CLIENTS.length} clients x ${RR.length} reflectors + ${(RR.length * (RR.length - 1)) / 2} in the reflectors' mesh. The seeds' arithmetic (non-reflectors x reflectors + reflectors x their reflector peers) gives ${seeds}: it counts each mesh session from both ends (${RR.length} x ${RR.length - 1}). A full mesh of 6 nodes would need 15 sessions.` };
+    }),
+    () => check('every node learns every other pod CIDR; reflected routes carry ORIGINATOR_ID and CLUSTER_LIST 1.0.0.1', () => {
+      let ok = true;
+      let saw = '';
+      for (const n of [...RR, ...CLIENTS]) {
+        for (const m of [...RR, ...CLIENTS]) {
+          if (m === n) continue;
+          const paths = lab.nodebgp(`node${n}`, 'routes', pod(m))?.items?.[0]?.paths ?? [];
+          const best = paths.find((p) => p.best);
+          ok &&= best !== undefined && best.nextHop === `10.2.0.${m}`;
+          // A client hears another client's route only by reflection.
+          if (CLIENTS.includes(n) && CLIENTS.includes(m)) {
+            ok &&= best?.originatorId === `10.2.0.${m}` && best?.clusterList?.[0] === '1.0.0.1';
+            saw += `node${n} ${pod(m)}: next hop ${best?.nextHop}, originator ${best?.originatorId}, cluster list ${best?.clusterList?.join(' ')}, from ${paths.map((p) => p.from).join(' ')}\n`;
+          }
+        }
+      }
+      return { ok, saw };
+    }),
+    () => check('kernel routes straight to the originating node, and a ping between client pods', async () => {
+      const routes = lab.inNs('node4', 'ip', ['route', 'show', 'proto', 'bgp']);
+      const r = await pingStream(lab, 'node4', podAddress(4), podAddress(6), 5, 200);
+      return { ok: routes.includes(`${pod(6)} via 10.2.0.6`) && r.received === 5, saw: `node4:\n${routes}${r.text}` };
+    }),
+  ];
+}
+
+export async function runChecks(lab, name) {
+  if (name === 'fabric') {
+    await waitConverged(lab);
+    const out = [];
+    for (const c of fabricChecks(lab)) out.push(await c());
+    return out;
+  }
+  await until(() => [...RR, ...CLIENTS].every((n) => (lab.nodebgp(`node${n}`, 'routes')?.items ?? []).length >= 6 && Object.values(lab.nodebgp(`node${n}`, 'summary')?.peers ?? {}).every((p) => p.state === 'Established')), 60000, 500);
+  const out = [];
+  for (const c of reflectorChecks(lab)) out.push(await c());
+  return out;
+}

@@ -1,0 +1,22 @@
+// Types of fabric.mjs for the TypeScript tests.
+export interface Topology {
+  readonly name: string;
+  readonly dir: string;
+  readonly nodes: Record<string, { readonly kind: 'frr' | 'nodebgp' | 'bridge'; readonly config?: string; readonly exec?: readonly string[] }>;
+  readonly links: readonly [readonly [string, string], readonly [string, string]][];
+}
+export function loadTopology(name: string): Topology;
+export class Lab {
+  constructor(topology: Topology, prefix?: string);
+  readonly topology: Topology;
+  readonly prefix: string;
+  readonly work: string;
+  ns(node: string): string;
+  inNs(node: string, cmd: string, args: string[], opts?: { allowFail?: boolean }): string;
+  up(): void;
+  down(): void;
+  vtysh(node: string, ...commands: string[]): string;
+  frrJson(node: string, command: string): any;
+  nodebgp(node: string, ...args: string[]): any;
+  log(node: string, daemon?: string): string;
+}
