@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configs, startBfdd, startDut, usage } from './lib/dut.mjs';
+import { configs, startZebra, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -41,7 +41,7 @@ const until = async (fn, ms, what) => {
 async function once(dut) {
   setup();
   const dir = mkdtempSync(join(tmpdir(), 'nodebgp-bfdload-'));
-  const vtysh = startBfdd(NS.r, dir, PEER_BFDD);
+  const vtysh = startZebra(NS.r, dir, PEER_BFDD);
   const bfd = () => {
     try {
       const peerState = JSON.parse(vtysh(`show bfd peer ${DUT_ADDR} json`));

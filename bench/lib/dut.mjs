@@ -19,6 +19,19 @@ export const BFD_PROFILE = `bfd
 !
 `;
 
+/**
+ * The same DUTs installing what they learn into the kernel's main table: nodebgp's FIB, BIRD's
+ * kernel protocol, FRR's bgpd through zebra (started beside it by startDut with `zebra`).
+ */
+export function kernelConfigs(args) {
+  const c = configs(args);
+  return {
+    nodebgp: c.nodebgp.replace('"fib":{"enabled":false}', '"fib":{"enabled":true}'),
+    bird: `${c.bird}protocol kernel { ipv4 { export all; }; }\n`,
+    frr: c.frr,
+  };
+}
+
 export function configs({ routerId, neighbors }) {
   // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link
   const anyBfd = neighbors.some((n) => n.bfd);
@@ -64,16 +77,19 @@ ${n.rrClient ? '  [neighbors.route-reflector.config]\n    route-reflector-client
 }
 
 /**
- * zebra and bfdd in a namespace, daemonized, with `bfddConfig`; FRR's bgpd registers BFD sessions
- * through zebra, and a standalone bfdd serves as the BFD peer of a DUT. Returns vtysh for the dir.
+ * FRR's zebra in a namespace, daemonized (bgpd installs kernel routes and registers BFD sessions
+ * through it), and bfdd beside it when `bfddConfig` is given (also as the BFD peer of a DUT).
+ * Returns vtysh for the directory.
  */
-export function startBfdd(ns, dir, bfddConfig) {
-  writeFileSync(join(dir, 'bfdd.conf'), bfddConfig);
+export function startZebra(ns, dir, bfddConfig) {
   chmodSync(dir, 0o777);
   const args = (d) => ['-d', '-u', 'frr', '-g', 'frr', '-i', join(dir, `${d}.pid`), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, `${d}.log`)}`];
   spawnSync('ip', ['netns', 'exec', ns, '/usr/lib/frr/zebra', ...args('zebra'), '-f', '/dev/null']);
   for (let i = 0; i < 50 && !existsSync(join(dir, 'zserv')); i++) spawnSync('sleep', ['0.05']);
-  spawnSync('ip', ['netns', 'exec', ns, '/usr/lib/frr/bfdd', ...args('bfdd'), '-f', join(dir, 'bfdd.conf'), '--bfdctl', join(dir, 'bfdd.sock')]);
+  if (bfddConfig !== undefined) {
+    writeFileSync(join(dir, 'bfdd.conf'), bfddConfig);
+    spawnSync('ip', ['netns', 'exec', ns, '/usr/lib/frr/bfdd', ...args('bfdd'), '-f', join(dir, 'bfdd.conf'), '--bfdctl', join(dir, 'bfdd.sock')]);
+  }
   return (command) => spawnSync('ip', ['netns', 'exec', ns, 'vtysh', '--vty_socket', dir, '-c', command], { encoding: 'utf8' }).stdout;
 }
 
@@ -81,15 +97,15 @@ export function startBfdd(ns, dir, bfddConfig) {
  * Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs).
  * With `bfd`, FRR runs zebra and bfdd beside bgpd; `env` is added to nodebgp's environment.
  */
-export function startDut(name, ns, config, { bfd = false, env = {} } = {}) {
+export function startDut(name, ns, config, { bfd = false, zebra = false, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `nodebgp-bench-${name}-`));
   const file = join(dir, name === 'gobgp' ? 'gobgpd.toml' : 'config');
   writeFileSync(file, config);
-  if (name === 'frr' && bfd) startBfdd(ns, dir, BFD_PROFILE);
+  if (name === 'frr' && (bfd || zebra)) startZebra(ns, dir, bfd ? BFD_PROFILE : undefined);
   const cmd = {
     nodebgp: [process.execPath, ...(process.env.NODEBGP_FLAGS ?? '--max-semi-space-size=64 --min-semi-space-size=16').split(' ').filter(Boolean), join(here, 'dut-nodebgp.mjs'), file],
     bird: ['bird', '-f', '-c', file, '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
-    frr: ['/usr/lib/frr/bgpd', ...(bfd ? [] : ['-Z']), '-S', '-n', '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
+    frr: ['/usr/lib/frr/bgpd', ...(bfd || zebra ? [] : ['-Z']), '-S', ...(zebra ? [] : ['-n']), '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],
   }[name];
   return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ...env } });

@@ -18,7 +18,7 @@ const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bg
 ]] });
 const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
 const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]') }) : null;
-if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, octets: table.updates.reduce((n, b) => n + b.length, 0) });
+if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, last: table.last, octets: table.updates.reduce((n, b) => n + b.length, 0) });
 
 function session(socket) {
   const framer = new Framer(65535);

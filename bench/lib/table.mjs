@@ -13,6 +13,7 @@ export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 
   const updates = [];
   let next = 0x0b000000; // 11.0.0.0 upwards
   let prefixes = 0;
+  let last = '';
   for (let s = 0; prefixes < n; s++) {
     const asns = [firstAs];
     const hops = 1 + rand(6);
@@ -31,9 +32,10 @@ export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 
       const len = [24, 24, 24, 24, 24, 23, 22, 21][rand(8)];
       next = Math.ceil(next / 2 ** (32 - len)) * 2 ** (32 - len); // align to the prefix length
       entries.push([0, len, next >>> 0]);
+      last = `${next >>> 24}.${(next >>> 16) & 255}.${(next >>> 8) & 255}.${next & 255}/${len}`;
       next += 2 ** (32 - len);
     }
     updates.push(...encodeAnnouncements(encodePathAttributes(attrs, ctx), nlriFrom(Afi.IPV4, false, entries), ctx));
   }
-  return { updates, sets: updates.length, prefixes };
+  return { updates, sets: updates.length, prefixes, last };
 }

@@ -1,0 +1,76 @@
+// Kernel route installation (npm run bench:fib): a sender gives the DUT N IPv4 prefixes (the
+// benchmark table, one next hop on the link) and the DUT installs them into its namespace's main
+// table: nodebgp's FIB (rtnetlink), BIRD's kernel protocol, FRR's bgpd through zebra, in the same
+// run. Measured: time from the sender's first UPDATE octet until the kernel holds all N (the last
+// prefix resolves with `ip route get`, then the count is checked), and routes per second.
+//   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:fib
+import { spawnSync } from 'node:child_process';
+import { kernelConfigs, startDut, usage } from './lib/dut.mjs';
+import { lineTopology, peer } from './lib/line.mjs';
+import { eachRun, median, stopDut } from './lib/runs.mjs';
+
+const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
+const RUNS = Number(process.env.RUNS ?? 3);
+const DUTS = (process.env.DUTS ?? 'nodebgp,bird,frr').split(',');
+const { NS, setup } = lineTopology(`bf${process.pid % 10000}`);
+
+const ipNs = (...args) => spawnSync('ip', ['-n', NS.d, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+/** IPv4 routes in the main table not of the kernel's own making (connected routes). */
+function kernelCount() {
+  const out = ipNs('-4', 'route', 'show', 'table', 'main').stdout;
+  let n = 0;
+  for (const line of out.split('\n')) if (line && !line.includes('proto kernel')) n++;
+  return n;
+}
+
+async function once(dut, n) {
+  setup();
+  const cfg = kernelConfigs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }] })[dut];
+  const proc = startDut(dut, NS.d, cfg, { zebra: dut === 'frr' });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const sender = peer('sender', NS.s, '10.90.0.2', '10.90.0.1', 65001, n);
+    try {
+      const table = await sender.wait((e) => e.event === 'table', 120000);
+      const probe = table.last.split('/')[0];
+      const first = await sender.wait((e) => e.event === 'first-byte', 60000);
+      const deadline = Date.now() + 600000;
+      // The last prefix sent is (nearly always) the last installed; the count confirms.
+      while (!/via 10\.90\.0\.2/.test(ipNs('route', 'get', probe).stdout)) {
+        if (Date.now() > deadline) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      let done = performance.timeOrigin + performance.now();
+      while (kernelCount() < n) {
+        if (Date.now() > deadline) throw new Error(`timed out at ${kernelCount()} routes`);
+        await new Promise((r) => setTimeout(r, 200));
+        done = performance.timeOrigin + performance.now();
+      }
+      const u = usage(proc.pid);
+      const seconds = (done - first.at) / 1000;
+      return { seconds, rate: n / seconds, rssMb: u.rssMb, cpu: u.cpu };
+    } finally {
+      sender.kill();
+    }
+  } finally {
+    await stopDut(proc);
+  }
+}
+
+const results = {};
+for (const n of SIZES) {
+  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${Math.round(r.rate)} routes/s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
+  for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
+}
+console.log(`\nKernel installation: sender -> DUT -> kernel main table, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
+for (const n of SIZES) {
+  const base = median((results[`bird@${n}`] ?? [{ rate: NaN }]).map((r) => r.rate));
+  console.log(`\nN = ${n.toLocaleString('en-US')} prefixes`);
+  console.log('| DUT | all N in the kernel | routes/s | ratio to BIRD (rate) | peak RSS |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const dut of DUTS) {
+    const rs = results[`${dut}@${n}`];
+    const rate = median(rs.map((r) => r.rate));
+    console.log(`| ${dut} | ${median(rs.map((r) => r.seconds)).toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB |`);
+  }
+}
