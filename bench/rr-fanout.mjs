@@ -2,10 +2,11 @@
 // 200) each announcing four /26 pod CIDRs; the time from the first announcement until every client
 // holds every route, with nodebgp and BIRD (and optionally FRR, GoBGP) as the reflector.
 //   CLIENTS=200 RUNS=3 DUTS=nodebgp,bird npm run bench:rr
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clientAddress, clientsTopology } from './lib/clients.mjs';
 import { configs, startDut, usage } from './lib/dut.mjs';
 import { eachRun, median } from './lib/runs.mjs';
 
@@ -13,41 +14,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const K = Number(process.env.CLIENTS ?? 200);
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,bird').split(',');
-const tag = `br${process.pid % 10000}`;
-const C = `${tag}c`;
-const D = `${tag}d`;
-const sh = (cmd, args) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-};
-const inNs = (ns, ...args) => sh('ip', ['netns', 'exec', ns, ...args]);
-
-function teardown() {
-  for (const ns of [C, D]) {
-    for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('kill', ['-9', pid]);
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
-}
-process.on('exit', teardown);
-
-function setup() {
-  teardown();
-  for (const ns of [C, D]) {
-    sh('ip', ['netns', 'add', ns]);
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-  }
-  sh('ip', ['link', 'add', 'eth0', 'netns', C, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', D]);
-  inNs(D, 'ip', 'addr', 'add', '10.92.0.1/16', 'dev', 'eth0');
-  for (let i = 0; i < K; i++) inNs(C, 'ip', 'addr', 'add', `10.92.${1 + Math.floor(i / 250)}.${1 + (i % 250)}/16`, 'dev', 'eth0');
-  inNs(C, 'ip', 'link', 'set', 'eth0', 'up');
-  inNs(D, 'ip', 'link', 'set', 'eth0', 'up');
-}
-
-const clientAddr = (i) => `10.92.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+const { C, D, setup } = clientsTopology(`br${process.pid % 10000}`, K);
 
 async function once(dut) {
   setup();
-  const neighbors = Array.from({ length: K }, (_, i) => ({ address: clientAddr(i), asn: 65000, local: '10.92.0.1', rrClient: true }));
+  const neighbors = Array.from({ length: K }, (_, i) => ({ address: clientAddress(i), asn: 65000, local: '10.92.0.1', rrClient: true }));
   const proc = startDut(dut, D, configs({ routerId: '10.92.0.1', neighbors })[dut]);
   await new Promise((r) => setTimeout(r, 1500));
   // Clients use consecutive addresses from 10.92.1.1 (the tool counts up within the /24s).

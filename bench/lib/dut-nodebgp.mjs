@@ -1,7 +1,8 @@
 // nodebgp as the device under test: the daemon from dist/ on a JSON config; exits when stdin closes.
 // With BENCH_REPORT=FILE it writes, on exit, the main thread's worst event-loop delay during the
-// run and each BFD session's Up-to-Down count (bench/bfd-load.mjs reads them).
-import { readFileSync, writeFileSync } from 'node:fs';
+// run and each BFD session's Up-to-Down count (bench/bfd-load.mjs reads them); BENCH_HEAP, see
+// SIGUSR2 below (bench/sessions.mjs).
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Daemon } from '../../dist/daemon/daemon.js';
 
@@ -19,6 +20,12 @@ function report() {
 process.stdin.on('end', () => {
   report();
   daemon.stop().then(() => process.exit(0));
+});
+// SIGUSR2 (with --expose-gc): collect garbage, then append the heap in use to BENCH_HEAP (leak checks).
+process.on('SIGUSR2', () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  if (process.env.BENCH_HEAP) appendFileSync(process.env.BENCH_HEAP, JSON.stringify({ heapUsedMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 }) + '\n');
 });
 // SIGTERM ends at once but cleanly, so that --cpu-prof can write its profile.
 process.on('SIGTERM', () => {

@@ -39,14 +39,15 @@ export function configs({ routerId, neighbors }) {
     nodebgp: JSON.stringify({
       asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false, fib: { enabled: false },
       neighbors: neighbors.map((n) => ({
-        address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1 }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
+        address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1, ...(n.passive ? { idleHoldTime: 1, idleHoldMaxTime: 1 } : {}) }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
+        ...(n.passive ? { passive: true } : {}),
         ...(n.bfd ? { bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 } } : {}),
       })),
     }),
     bird: `router id ${routerId};
 protocol device {}
 ${anyBfd ? 'protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }' : ''}
-${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.rrClient ? 'rr client;' : ''} ${n.bfd ? 'bfd on;' : ''} ipv4 { import all; export all; }; }`).join('\n')}
+${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.passive ? 'passive on; error wait time 1, 2;' : ''} ${n.rrClient ? 'rr client;' : ''} ${n.bfd ? 'bfd on;' : ''} ipv4 { import all; export all; }; }`).join('\n')}
 `,
     frr: `frr defaults traditional
 hostname dut
@@ -54,7 +55,7 @@ router bgp 65000
  bgp router-id ${routerId}
  no bgp ebgp-requires-policy
  no bgp default ipv4-unicast
-${neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
+${neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.passive ? `\n neighbor ${n.address} passive` : ''}${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
  address-family ipv4 unicast
 ${neighbors.map((n) => `  neighbor ${n.address} activate${n.rrClient ? `\n  neighbor ${n.address} route-reflector-client` : ''}`).join('\n')}
  exit-address-family
@@ -69,7 +70,8 @@ ${neighbors.map((n) => `[[neighbors]]
     peer-as = ${n.asn}
   [neighbors.timers.config]
     connect-retry = 1
-${n.rrClient ? '  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = "' + routerId + '"\n' : ''}  [[neighbors.afi-safis]]
+    idle-hold-time-after-reset = 1
+${n.passive ? '  [neighbors.transport.config]\n    passive-mode = true\n' : ''}${n.rrClient ? '  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = "' + routerId + '"\n' : ''}  [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"`).join('\n')}
 `,
@@ -103,7 +105,7 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   writeFileSync(file, config);
   if (name === 'frr' && (bfd || zebra)) startZebra(ns, dir, bfd ? BFD_PROFILE : undefined);
   const cmd = {
-    nodebgp: [process.execPath, ...(process.env.NODEBGP_FLAGS ?? '--max-semi-space-size=64 --min-semi-space-size=16').split(' ').filter(Boolean), join(here, 'dut-nodebgp.mjs'), file],
+    nodebgp: [process.execPath, ...(env.NODEBGP_FLAGS ?? process.env.NODEBGP_FLAGS ?? '--max-semi-space-size=64 --min-semi-space-size=16').split(' ').filter(Boolean), join(here, 'dut-nodebgp.mjs'), file],
     bird: ['bird', '-f', '-c', file, '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
     frr: ['/usr/lib/frr/bgpd', ...(bfd || zebra ? [] : ['-Z']), '-S', ...(zebra ? [] : ['-n']), '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],

@@ -1,6 +1,7 @@
 // A minimal BGP speaker for the benchmarks, run inside a namespace:
 //   sender:   connects to the DUT, establishes, sends the whole table as fast as TCP takes it;
-//   receiver: accepts or connects, establishes, counts announced prefixes until it holds N.
+//   receiver: accepts or connects, establishes, counts announced prefixes until it holds N;
+//   stuck:    a receiver that stops reading once Established (it keeps sending keepalives).
 // Reports JSON lines on stdout: established, first-byte time, done time (epoch ms, high resolution).
 import { connect, createServer } from 'node:net';
 import { Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
@@ -37,6 +38,10 @@ function session(socket) {
         established = true;
         out({ event: 'established', at: now() });
         if (role === 'sender') send(socket);
+        if (role === 'stuck') {
+          socket.pause();
+          out({ event: 'stuck', at: now() });
+        }
       } else if (m.type === 'update') {
         received += nlriCount(m.nlri) - nlriCount(m.withdrawn);
         last = now();

@@ -41,6 +41,11 @@ export class Nodebgpd {
     writeFileSync(this.configFile, text);
   }
 
+  /** The daemon's pid (`ip netns exec` execs node). */
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
   signal(sig: NodeJS.Signals): void {
     // `ip netns exec` execs node, so the child's pid is the daemon's.
     this.#proc.kill(sig);
