@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { configs, startZebra, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { until } from '../lab/netns/wait.mjs';
 
 const N = Number(process.env.SIZE ?? 1000000);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -27,16 +28,6 @@ const PEER_BFDD = `bfd
  !
 !
 `;
-
-const until = async (fn, ms, what) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 async function once(dut) {
   setup();
@@ -58,7 +49,7 @@ async function once(dut) {
   const proc = startDut(dut, NS.d, cfg, { bfd: true, env: { BENCH_REPORT: report } });
   try {
     await receiver.wait((e) => e.event === 'established', 60000);
-    await until(() => { const b = bfd(); return b.up && b.tx === 100; }, 30000, 'BFD Up at 100 ms');
+    if (!(await until(() => { const b = bfd(); return b.up && b.tx === 100; }, 30000, 200))) throw new Error('timed out waiting for BFD Up at 100 ms');
     await new Promise((r) => setTimeout(r, 2000));
     const before = bfd();
     const sender = peer('sender', NS.s, '10.90.0.2', '10.90.0.1', 65001, N);

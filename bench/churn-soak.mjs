@@ -4,15 +4,10 @@
 // exactly the churner's final table (prefixes, communities, AS path): compared by digest. Also the
 // DUT's CPU over the churn and its RSS. nodebgp, BIRD, FRR and GoBGP as the DUT in one run.
 //   SOAK_MINUTES=10 RATE=2000 UNIVERSE=100000 DUTS=nodebgp npm run bench:soak
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configs, startDut, usage } from './lib/dut.mjs';
-import { lineTopology } from './lib/line.mjs';
+import { lineTopology, nsScript } from './lib/line.mjs';
 import { eachRun, stopDut } from './lib/runs.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const RATE = Number(process.env.RATE ?? 2000);
 const U = Number(process.env.UNIVERSE ?? 100000);
@@ -20,21 +15,8 @@ const DUTS = (process.env.DUTS ?? 'nodebgp,bird,frr,gobgp').split(',');
 const { NS, setup } = lineTopology(`bk${process.pid % 10000}`);
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 
-function churnPeer(role, ns, local, remote, asn) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, 'lib', 'churn-peer.mjs'), role, local, remote, String(asn), String(U), String(RATE), String(MINUTES * 60)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const events = [];
-  createInterface({ input: p.stdout }).on('line', (l) => events.push(JSON.parse(l)));
-  const wait = async (pred, ms) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const e = events.find(pred);
-      if (e) return e;
-      if (Date.now() > end) throw new Error(`${role}: timed out; last ${JSON.stringify(events.slice(-3))}`);
-      await sleep(0.1);
-    }
-  };
-  return { p, events, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
-}
+const churnPeer = (role, ns, local, remote, asn) =>
+  nsScript(ns, 'churn-peer.mjs', [role, local, remote, String(asn), String(U), String(RATE), String(MINUTES * 60)], role);
 
 async function once(dut) {
   setup();

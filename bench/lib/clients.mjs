@@ -1,26 +1,16 @@
 // Many clients on one link: a DUT namespace (10.92.0.1/16) and a clients namespace holding K
 // addresses from 10.92.1.1 (250 per /24), one BGP session each. Shared by bench:rr and
 // bench:sessions.
-import { spawnSync } from 'node:child_process';
-import { inNs, sh } from './line.mjs';
+import { inNs, ownedNamespaces, sh } from './line.mjs';
 
 export const clientAddress = (i) => `10.92.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 
 export function clientsTopology(tag, k) {
   const C = `${tag}c`;
   const D = `${tag}d`;
-  function teardown() {
-    for (const ns of [C, D]) {
-      for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('kill', ['-9', pid]);
-      spawnSync('ip', ['netns', 'del', ns]);
-    }
-  }
+  const owned = ownedNamespaces([C, D]);
   function setup() {
-    teardown();
-    for (const ns of [C, D]) {
-      sh('ip', ['netns', 'add', ns]);
-      inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    }
+    owned.create();
     sh('ip', ['link', 'add', 'eth0', 'netns', C, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', D]);
     inNs(D, 'ip', 'addr', 'add', '10.92.0.1/16', 'dev', 'eth0');
     // One `ip -batch` for all client addresses: hundreds of `ip` runs take seconds.
@@ -29,7 +19,5 @@ export function clientsTopology(tag, k) {
     inNs(C, 'ip', 'link', 'set', 'eth0', 'up');
     inNs(D, 'ip', 'link', 'set', 'eth0', 'up');
   }
-  process.on('exit', teardown);
-  process.on('SIGINT', () => process.exit(130));
-  return { C, D, setup, teardown };
+  return { C, D, setup, teardown: owned.remove };
 }

@@ -15,21 +15,32 @@ export const sh = (cmd, args, input) => {
 };
 export const inNs = (ns, ...args) => sh('ip', ['netns', 'exec', ns, ...args]);
 
-export function lineTopology(tag) {
-  const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
-  function teardown() {
-    for (const ns of Object.values(NS)) {
+/** Namespaces a benchmark owns: create() makes them afresh (lo up); remove() kills their processes and deletes them, also at exit. */
+export function ownedNamespaces(names) {
+  function remove() {
+    for (const ns of names) {
       const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
       for (const pid of pids) spawnSync('kill', ['-9', pid]);
       spawnSync('ip', ['netns', 'del', ns]);
     }
   }
-  function setup() {
-    teardown();
-    for (const ns of Object.values(NS)) {
+  function create() {
+    remove();
+    for (const ns of names) {
       sh('ip', ['netns', 'add', ns]);
       inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
     }
+  }
+  process.on('exit', remove);
+  process.on('SIGINT', () => process.exit(130));
+  return { create, remove };
+}
+
+export function lineTopology(tag) {
+  const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
+  const owned = ownedNamespaces(Object.values(NS));
+  function setup() {
+    owned.create();
     const link = (a, aif, aip, b, bif, bip) => {
       sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
       inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
@@ -40,14 +51,15 @@ export function lineTopology(tag) {
     link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1');
     link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2');
   }
-  process.on('exit', teardown);
-  process.on('SIGINT', () => process.exit(130));
-  return { NS, setup, teardown };
+  return { NS, setup, teardown: owned.remove };
 }
 
-/** The benchmark speaker as sender or receiver in a namespace; `wait` resolves on a matching event. */
-export function peer(role, ns, local, remote, asn, count) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, 'peer.mjs'), role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * A script of bench/lib run in a namespace that reports JSON lines on stdout: `events` holds them
+ * all, `wait` resolves on the first (seen or to come) that matches.
+ */
+export function nsScript(ns, file, args, role) {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const events = [];
   const waiters = [];
   createInterface({ input: p.stdout }).on('line', (l) => {
@@ -63,5 +75,10 @@ export function peer(role, ns, local, remote, asn, count) {
       waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
     });
   };
-  return { p, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
+  return { p, events, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
+}
+
+/** The benchmark speaker (peer.mjs) as sender or receiver in a namespace. */
+export function peer(role, ns, local, remote, asn, count) {
+  return nsScript(ns, 'peer.mjs', [role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], role);
 }

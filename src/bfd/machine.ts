@@ -219,12 +219,17 @@ export function jitteredTxMs(v: BfdVars, r: number): number {
 
 /** 6.8.4 asynchronous mode: the peer's multiplier times the agreed interval of its packets to us. */
 export function detectionTimeMs(v: BfdVars): number {
-  return (v.remoteDetectMult * Math.max(v.rxTimingUs, v.remoteDesiredMinTxUs)) / 1000;
+  return (v.remoteDetectMult * rxIntervalUs(v)) / 1000;
 }
 
 /** The interval at which the peer sends to us (for display). */
 export function rxIntervalMs(v: BfdVars): number {
-  return Math.max(v.rxTimingUs, v.remoteDesiredMinTxUs) / 1000;
+  return rxIntervalUs(v) / 1000;
+}
+
+/** The agreed interval of the peer's packets to us (6.8.4). */
+function rxIntervalUs(v: BfdVars): number {
+  return Math.max(v.rxTimingUs, v.remoteDesiredMinTxUs);
 }
 
 /** The packet to send now: periodic ones carry P during a Poll Sequence, an answer carries F only. */

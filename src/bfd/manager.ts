@@ -87,10 +87,6 @@ export class BfdManager {
     }
   }
 
-  has(key: string): boolean {
-    return this.#byKey.has(key);
-  }
-
   /** Starts a session toward `peer.peer`; replaces one under the same key if its addresses differ. */
   add(key: string, peer: BfdPeer): void {
     const old = this.#byKey.get(key);
@@ -137,10 +133,6 @@ export class BfdManager {
   /** Why a session could not start, if it could not. */
   error(key: string): string | undefined {
     return this.#byKey.get(key)?.error;
-  }
-
-  get sessions(): number {
-    return this.#byKey.size;
   }
 
   /** Packets that matched no session (unknown discriminator or source). */

@@ -2,7 +2,7 @@
 // only the packet (RFC 5880 6.8.6, first paragraph), and encode. Pure: no I/O, no timers.
 // Must not import rib, api, daemon, pino or prom-client.
 
-import { BFD_VERSION, type BfdStateCode, CONTROL_PACKET_LENGTH } from './constants.js';
+import { BFD_VERSION, BfdState, type BfdStateCode, CONTROL_PACKET_LENGTH } from './constants.js';
 
 export interface ControlPacket {
   readonly version: number;
@@ -64,7 +64,7 @@ export function decodeControl(b: Buffer): ControlPacket {
   const yourDiscriminator = b.readUInt32BE(8);
   const state = (flags >>> 6) as BfdStateCode;
   // Your Discriminator may be zero only while the sender is Down or AdminDown.
-  if (yourDiscriminator === 0 && state !== 0 && state !== 1) throw new BfdPacketError('your-discriminator', 'Your Discriminator is zero in state Init or Up');
+  if (yourDiscriminator === 0 && state !== BfdState.ADMIN_DOWN && state !== BfdState.DOWN) throw new BfdPacketError('your-discriminator', 'Your Discriminator is zero in state Init or Up');
   return {
     version,
     diag: b[0] & 0x1f,

@@ -4,7 +4,7 @@
 // Must not import rib, api, daemon, pino or prom-client.
 
 import type { BfdClock } from './clock.js';
-import { BFD_STATE_NAMES, BfdState, type BfdStateName, diagName } from './constants.js';
+import { BFD_STATE_NAMES, BfdDiag, BfdState, type BfdStateName, diagName } from './constants.js';
 import {
   type BfdAction, type BfdTiming, type BfdVars, type Discard, detectionExpired, detectionTimeMs, initialVars, jitteredTxMs, mayTransmit,
   packetFields, receive, reconfigure, rxIntervalMs, setAdminDown, txIntervalMs,
@@ -170,7 +170,7 @@ export class BfdSession {
       this.#upSince = null;
     }
     const detection = detectionTimeMs(this.#v);
-    if (diag === 1) this.#lastDetection = detection;
+    if (diag === BfdDiag.CONTROL_DETECTION_TIME_EXPIRED) this.#lastDetection = detection;
     this.#o.stateChange?.({ from: BFD_STATE_NAMES[from], to: BFD_STATE_NAMES[to], diag: diagName(diag), remoteDiag: diagName(this.#v.remoteDiag), remoteState: BFD_STATE_NAMES[this.#v.remoteState], at, detectionTimeMs: detection });
   }
 

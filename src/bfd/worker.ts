@@ -45,19 +45,20 @@ function newDiscriminator(): number {
 }
 
 function receive(r: Received): void {
+  const from = peerKey(r.from);
   let p;
   try {
     p = decodeControl(r.packet);
   } catch (e) {
     if (!(e instanceof BfdPacketError)) throw e;
-    const entry = byPeer.get(peerKey(r.from));
+    const entry = byPeer.get(from);
     if (entry) entry.session.countDiscard();
     else discardedUnmatched++;
     return;
   }
-  const entry = p.yourDiscriminator !== 0 ? byDiscr.get(p.yourDiscriminator) : byPeer.get(peerKey(r.from));
+  const entry = p.yourDiscriminator !== 0 ? byDiscr.get(p.yourDiscriminator) : byPeer.get(from);
   // A discriminator that is ours but arrives from another address is not this session's peer.
-  if (!entry || entry.peerKey !== peerKey(r.from)) {
+  if (!entry || entry.peerKey !== from) {
     discardedUnmatched++;
     return;
   }

@@ -13,7 +13,7 @@ import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../co
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
-import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
@@ -207,7 +207,7 @@ export class Daemon {
   /** RFC 4724: End-of-RIB from a neighbor while we restart; all in: the kept kernel routes are reconciled. */
   #restartEndOfRib(r: NeighborRuntime, afiSafi: number): void {
     if (!this.#restart) return;
-    r.endOfRib = new Set([...(r.endOfRib ?? []), afiSafi]);
+    (r.endOfRib ??= new Set()).add(afiSafi);
     const all = r.negotiated?.afiSafis.every((k) => r.endOfRib!.has(k)) ?? false;
     if (all) this.#restart.waiting.delete(r.config.address);
     if (this.#restart.waiting.size === 0) this.#endRestart('end-of-rib');
@@ -228,7 +228,6 @@ export class Daemon {
     return this.#started;
   }
 
-  /** SIGTERM: Cease / Administrative Shutdown to every peer, then close the listener. */
   /**
    * SIGTERM: Cease / Administrative Shutdown to every peer and our kernel routes removed; or, with
    * fib.retain, a graceful restart: connections dropped without NOTIFICATION (peers keep our
@@ -304,14 +303,16 @@ export class Daemon {
     const n = this.neighbor(address);
     n.config = { ...n.config, enabled: false };
     n.session.stop(message);
-    this.#startBfd(n);
+    this.#syncBfd(n);
   }
 
   enableNeighbor(address: string): void {
     const n = this.neighbor(address);
     n.config = { ...n.config, enabled: true };
-    if (this.#started) this.#startBfd(n);
-    if (this.#started) n.session.start();
+    if (this.#started) {
+      this.#syncBfd(n);
+      n.session.start();
+    }
   }
 
   /** Hard reset: Cease 6/4, then the session starts again. */
@@ -401,7 +402,7 @@ export class Daemon {
       if (n.enabled === false) r.session.stop('neighbor disabled by configuration');
       else if (this.#started) r.session.start();
     }
-    if (this.#started) this.#startBfd(r);
+    if (this.#started) this.#syncBfd(r);
     if (r.up) {
       this.#repolicy(r);
       this.#checkMaxPrefix(r);
@@ -420,7 +421,7 @@ export class Daemon {
 
   #startNeighbor(n: NeighborRuntime): void {
     if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
-    this.#startBfd(n);
+    this.#syncBfd(n);
     if (n.config.enabled !== false) n.session.start();
   }
 
@@ -430,7 +431,7 @@ export class Daemon {
    * not for a neighbor that is administratively down: that one's session goes (the peer is told
    * AdminDown first), as FRR deregisters it on `neighbor shutdown`.
    */
-  #startBfd(r: NeighborRuntime): void {
+  #syncBfd(r: NeighborRuntime): void {
     const b = bfdOf(r.config);
     const key = r.config.address;
     if (!b || r.config.enabled === false) return this.bfd.remove(key);
@@ -514,8 +515,7 @@ export class Daemon {
 
   #clearTimers(r: NeighborRuntime): void {
     this.#clearStale(r);
-    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
-    r.refreshTimers?.clear();
+    this.#clearRefresh(r);
     if (r.restartTimer) clearTimeout(r.restartTimer);
     r.restartTimer = undefined;
   }
@@ -540,7 +540,7 @@ export class Daemon {
       return undefined;
     }
     const r = this.#addNeighbor({ ...hit.cfg.template, address, passive: true }, true);
-    this.#startBfd(r);
+    this.#syncBfd(r);
     r.session.start();
     return r.session;
   }
@@ -576,6 +576,12 @@ export class Daemon {
     r.refreshTimers?.delete(afi);
     this.rib.endRefresh(r.index, afi);
     this.#scheduleFlush();
+  }
+
+  /** Ends the waits for EoRR (the session went down or the neighbor goes). */
+  #clearRefresh(r: NeighborRuntime): void {
+    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
+    r.refreshTimers?.clear();
   }
 
   #up(r: NeighborRuntime, neg: NegotiatedSession): void {
@@ -668,8 +674,7 @@ export class Daemon {
   }
 
   #down(r: NeighborRuntime, reason: string): void {
-    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
-    r.refreshTimers?.clear();
+    this.#clearRefresh(r);
     if (!r.up) return;
     r.up = false;
     r.warned.clear();
@@ -679,7 +684,7 @@ export class Daemon {
     // RFC 8538 4: with the N bit on both sides a received NOTIFICATION other than Hard Reset is
     // also a restart to help with (we always send N).
     const last = r.session.snapshot().lastNotificationReceived;
-    const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === 6 && last.subcode === CeaseSubcode.HARD_RESET);
+    const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === ErrorCode.CEASE && last.subcode === CeaseSubcode.HARD_RESET);
     const graceful = peerGr && !r.dynamic && r.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
     if (graceful) {
       this.rib.peerDownGraceful(r.index);

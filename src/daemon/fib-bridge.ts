@@ -29,6 +29,11 @@ export class FibBridge {
   readonly #nodes: Record<Family, (RouteNode | undefined)[]> = { 4: [], 6: [] };
   /** Our own addresses as hex: a next hop among them is never installed. */
   #own = ownAddresses();
+  /**
+   * Interface index per peer for link-local next hops, kept for one turn of the event loop: a batch
+   * resolves thousands of routes through the same few peers, and each lookup reads sysfs.
+   */
+  readonly #ifindexes = new Map<number, number | undefined>();
 
   constructor(o: FibBridgeOptions) {
     this.#o = o;
@@ -82,9 +87,9 @@ export class FibBridge {
       nexthops.push(nh);
     }
     if (nexthops.length === 0) return null;
-    const c = this.#o.config;
+    const o = this.fib.options;
     const p = prefixOf(f, node);
-    return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: c.table ?? RT_TABLE_MAIN, protocol: RTPROT_BGP, metric: c.metric ?? 20, nexthops };
+    return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops };
   }
 
   #permitted(map: RouteMap, f: Family, node: RouteNode, best: Path): boolean {
@@ -110,8 +115,14 @@ export class FibBridge {
     const global = nh.subarray(0, 16);
     if (!global.every((x) => x === 0) && !(global[0] === 0xfe && (global[1] & 0xc0) === 0x80)) return { gateway: Buffer.from(global) };
     const linkLocal = nh.length >= 32 ? nh.subarray(16, 32) : global;
-    const ifindex = this.#o.ifindexOfPeer(p.peer.index);
+    const ifindex = this.#ifindexOf(p.peer.index);
     return ifindex ? { gateway: Buffer.from(linkLocal), ifindex } : undefined;
+  }
+
+  #ifindexOf(peerIndex: number): number | undefined {
+    if (this.#ifindexes.size === 0) queueMicrotask(() => this.#ifindexes.clear());
+    if (!this.#ifindexes.has(peerIndex)) this.#ifindexes.set(peerIndex, this.#o.ifindexOfPeer(peerIndex));
+    return this.#ifindexes.get(peerIndex);
   }
 }
 

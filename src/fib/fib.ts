@@ -69,6 +69,7 @@ export class Fib {
   readonly #events: FibEvents;
   readonly #q: Record<Family, Queue>;
   readonly #batch = new NetlinkBatch();
+  readonly #batchSize: number;
   #seq = 1;
   /** Operations sent and not yet acknowledged, by sequence number (bounded by a few batches). */
   readonly #inflight = new Map<number, { family: Family; id: number; replace: boolean }>();
@@ -85,6 +86,7 @@ export class Fib {
     this.#socket = socket;
     this.#resolver = resolver;
     this.options = options;
+    this.#batchSize = options.batchSize ?? 2000;
     this.#events = events;
     const q = (family: Family): Queue => ({ family, queue: [], head: 0, queued: new Uint8Array(1024), installed: new Uint8Array(1024), count: 0 });
     this.#q = { 4: q(4), 6: q(6) };
@@ -135,9 +137,8 @@ export class Fib {
 
   /** One batch per turn of the event loop, until nothing is pending. */
   #flushBatch(): void {
-    const max = this.options.batchSize ?? 2000;
     for (const q of [this.#q[4], this.#q[6]]) {
-      while (this.#batch.count < max && q.head < q.queue.length) {
+      while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
         const id = q.queue[q.head++];
         q.queued[id] = 0;
         this.#encode(q, id);
@@ -157,7 +158,6 @@ export class Fib {
     q.installed = grow(q.installed, id);
     const was = q.installed[id] === 1;
     const seq = this.#seq++;
-    const o = this.options;
     if (route) {
       this.#batch.replace(route, seq);
       if (this.#stale.size > 0) this.#stale.delete(prefixKey(route.family, route.dst, route.len));
@@ -166,9 +166,7 @@ export class Fib {
       return;
     }
     if (!was) return;
-    const p = this.#resolver.prefix(q.family, id);
-    this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, seq);
-    this.#mark(q, id, false);
+    this.#remove(q, id, seq);
     this.#inflight.set(seq, { family: q.family, id, replace: false });
   }
 
@@ -180,17 +178,25 @@ export class Fib {
 
   /** Sends the batch with an acknowledgement asked on its last message: when it comes, all are done. */
   #send(): void {
-    const b = this.#batch.take();
-    // NLM_F_ACK is bit 2 of the flags at offset 6 of the last message's header.
-    let o = 0;
-    let lastAt = 0;
-    while (o < b.length) {
-      lastAt = o;
-      o += (b.readUInt32LE(o) + 3) & ~3;
-    }
-    b.writeUInt16LE(b.readUInt16LE(lastAt + 6) | 0x4, lastAt + 6);
     this.#batches++;
-    this.#socket.send(b);
+    this.#socket.send(this.#batch.take(true));
+  }
+
+  /** Removals outside the coalescing queues (reconcile, withdrawAll) go out a batch at a time. */
+  #sendIfFull(): void {
+    if (this.#batch.count >= this.#batchSize) this.#socket.send(this.#batch.take());
+  }
+
+  #sendRest(): void {
+    if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
+  }
+
+  /** The removal of what an id installed; the id is no longer installed. */
+  #remove(q: Queue, id: number, seq: number): void {
+    const p = this.#resolver.prefix(q.family, id);
+    const o = this.options;
+    this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, seq);
+    this.#mark(q, id, false);
   }
 
   #receive(datagram: Buffer): void {
@@ -247,12 +253,11 @@ export class Fib {
   /** Removes the routes found at start that nothing installed again (after End-of-RIB, or a timer). */
   reconcile(): number {
     const n = this.#stale.size;
-    const max = this.options.batchSize ?? 2000;
     for (const r of this.#stale.values()) {
       this.#batch.remove(r, this.#seq++);
-      if (this.#batch.count >= max) this.#socket.send(this.#batch.take());
+      this.#sendIfFull();
     }
-    if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
+    this.#sendRest();
     this.#stale.clear();
     return n;
   }
@@ -262,14 +267,11 @@ export class Fib {
     for (const q of [this.#q[4], this.#q[6]]) {
       for (let id = 0; id < q.installed.length; id++) {
         if (!q.installed[id]) continue;
-        const p = this.#resolver.prefix(q.family, id);
-        const o = this.options;
-        this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, this.#seq++);
-        this.#mark(q, id, false);
-        if (this.#batch.count >= (o.batchSize ?? 2000)) this.#socket.send(this.#batch.take());
+        this.#remove(q, id, this.#seq++);
+        this.#sendIfFull();
       }
     }
-    if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
+    this.#sendRest();
     await this.settled();
   }
 

@@ -55,6 +55,8 @@ export class NetlinkBatch {
   buf: Buffer;
   length = 0;
   count = 0;
+  /** Where the last message starts (for take()'s acknowledgement flag). */
+  #last = 0;
 
   constructor(size = 256 * 1024) {
     this.buf = Buffer.alloc(size);
@@ -92,6 +94,7 @@ export class NetlinkBatch {
   #header(type: number, flags: number, seq: number): number {
     this.#room(NLMSG_HDRLEN + RTMSG_LEN);
     const o = this.length;
+    this.#last = o;
     this.buf.writeUInt16LE(type, o + 4);
     this.buf.writeUInt16LE(flags, o + 6);
     this.buf.writeUInt32LE(seq >>> 0, o + 8);
@@ -120,8 +123,8 @@ export class NetlinkBatch {
   }
 
   /** RTM_NEWROUTE with NLM_F_CREATE | NLM_F_REPLACE: installs, or replaces in place. */
-  replace(r: KernelRoute, seq: number, ack = false): void {
-    const start = this.#header(NlmsgType.RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | (ack ? NLM_F_ACK : 0), seq);
+  replace(r: KernelRoute, seq: number): void {
+    const start = this.#header(NlmsgType.RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, seq);
     this.#rtmsg(r.family, r.len, r.table, r.protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST);
     this.#attr(RTA_TABLE, r.table);
     this.#attr(RTA_DST, r.dst);
@@ -152,8 +155,8 @@ export class NetlinkBatch {
   }
 
   /** RTM_DELROUTE for our protocol's route to a prefix in a table. */
-  remove(r: Pick<KernelRoute, 'family' | 'dst' | 'len' | 'table' | 'protocol' | 'metric'>, seq: number, ack = false): void {
-    const start = this.#header(NlmsgType.RTM_DELROUTE, NLM_F_REQUEST | (ack ? NLM_F_ACK : 0), seq);
+  remove(r: Pick<KernelRoute, 'family' | 'dst' | 'len' | 'table' | 'protocol' | 'metric'>, seq: number): void {
+    const start = this.#header(NlmsgType.RTM_DELROUTE, NLM_F_REQUEST, seq);
     this.#rtmsg(r.family, r.len, r.table, r.protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST);
     this.#attr(RTA_TABLE, r.table);
     this.#attr(RTA_DST, r.dst);
@@ -172,6 +175,7 @@ export class NetlinkBatch {
   noop(seq: number): void {
     this.#room(NLMSG_HDRLEN);
     const start = this.length;
+    this.#last = start;
     this.buf.writeUInt16LE(NlmsgType.NOOP, start + 4);
     this.buf.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, start + 6);
     this.buf.writeUInt32LE(seq >>> 0, start + 8);
@@ -180,7 +184,12 @@ export class NetlinkBatch {
     this.#finish(start);
   }
 
-  take(): Buffer {
+  /**
+   * The batch as one datagram, emptied for the next. `ackLast` asks for an acknowledgement of the
+   * last message: the kernel answers in order, so it tells that all of them are applied.
+   */
+  take(ackLast = false): Buffer {
+    if (ackLast && this.count > 0) this.buf.writeUInt16LE(this.buf.readUInt16LE(this.#last + 6) | NLM_F_ACK, this.#last + 6);
     const out = Buffer.from(this.buf.subarray(0, this.length));
     this.length = 0;
     this.count = 0;

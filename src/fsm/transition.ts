@@ -18,6 +18,7 @@
 import { CeaseSubcode, ErrorCode, FsmSubcode, shutdownData } from '../wire/index.js';
 import { idleHoldDelay } from './backoff.js';
 import type { DownReason, FsmAction, FsmConfig, FsmEvent, ProtocolErrorInfo, SessionState, StateName, TimerName } from './types.js';
+import type { NegotiatedSession } from './open-check.js';
 
 export interface TransitionResult {
   readonly state: SessionState;
@@ -126,10 +127,14 @@ function openReceived(s: SessionState, cfg: FsmConfig, e: Extract<FsmEvent, { ty
   const actions: FsmAction[] = [stop('connectRetry'), stop('delayOpen')];
   if (sendOpen) actions.push({ type: 'send-open' });
   const held = (cfg.bfdStrict ?? false) && !s.bfdUp;
-  if (!held) actions.push({ type: 'send-keepalive' });
-  if (n.holdTime > 0) actions.push(...(held ? [] : [start('keepalive', n.keepaliveTime)]), start('hold', n.holdTime));
-  else actions.push(stop('hold'));
+  if (!held) actions.push(...keepalives(n));
+  actions.push(n.holdTime > 0 ? start('hold', n.holdTime) : stop('hold'));
   return { state: { ...s, name: 'OpenConfirm', delayOpenRunning: false, negotiated: n, keepaliveHeld: held, peerKeepaliveSeen: false }, actions };
+}
+
+/** Our first KEEPALIVE (it confirms the peer's OPEN) and, with a hold time, the periodic ones. */
+function keepalives(n: NegotiatedSession): FsmAction[] {
+  return [{ type: 'send-keepalive' }, ...(n.holdTime > 0 ? [start('keepalive', n.keepaliveTime)] : [])];
 }
 
 function toEstablished(s: SessionState, cfg: FsmConfig): TransitionResult {
@@ -151,9 +156,8 @@ function bfdEvent(s: SessionState, e: Extract<FsmEvent, { type: 'BfdUp' | 'BfdDo
   }
   const next = { ...s, bfdUp: true };
   if (s.name === 'OpenConfirm' && s.keepaliveHeld) {
-    const n = s.negotiated!;
     const released: SessionState = { ...next, keepaliveHeld: false };
-    const actions: FsmAction[] = [{ type: 'send-keepalive' }, ...(n.holdTime > 0 ? [start('keepalive', n.keepaliveTime)] : [])];
+    const actions = keepalives(s.negotiated!);
     if (!s.peerKeepaliveSeen) return { state: released, actions };
     const up = toEstablished(released, cfg);
     return { state: up.state, actions: [...actions, ...up.actions] };

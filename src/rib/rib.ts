@@ -150,7 +150,7 @@ export class Rib {
     this.table(a.spec.afi).withdraw(w[0], w[1], w[2], w[3], a.spec.len, this.local, AGGREGATE_PATH_ID);
   }
 
-  /** The configured aggregates and whether each is originated now (API). */
+  /** The configured aggregates and whether each is originated now (for tests and diagnostics). */
   get aggregates(): readonly { spec: AggregateSpec; active: boolean }[] {
     return this.#aggregates.map((a) => ({ spec: a.spec, active: a.key !== undefined }));
   }
