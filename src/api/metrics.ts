@@ -26,6 +26,11 @@ export function createMetrics(proc: DaemonProcess): Registry {
   const gauge = (name: string, help: string, labelNames: readonly string[], collect: (g: Gauge<string>) => void) =>
     new Gauge({ name, help, labelNames: [...labelNames], registers: [registry], collect() { this.reset(); collect(this); } });
 
+  /** A counter whose value is read at scrape time from state the daemon keeps (it goes with its neighbor). */
+  const counter = (name: string, help: string, labelNames: readonly string[], collect: (c: Counter<string>) => void) =>
+    new Counter({ name, help, labelNames: [...labelNames], registers: [registry], collect() { this.reset(); collect(this); } });
+  counter('nodebgp_routes_unsendable_total', 'Routes not sent to the peer because their UPDATE would exceed its maximum message size (RFC 8654 4)', peerLabels, (c) => each((l, n) => c.inc(l, n.counts.unsendable)));
+
   gauge('nodebgp_peer_state', 'Session state (RFC 4273 numbering: 1 Idle .. 6 Established)', peerLabels, (g) => each((l, n) => g.set(l, STATE_CODE[n.session.snapshot().state])));
   gauge('nodebgp_peer_up', '1 when the session is Established', peerLabels, (g) => each((l, n) => g.set(l, n.up ? 1 : 0)));
   gauge('nodebgp_peer_admin_shutdown', '1 when the neighbor is administratively down', peerLabels, (g) => each((l, n) => g.set(l, n.session.snapshot().enabled ? 0 : 1)));

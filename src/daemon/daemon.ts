@@ -12,10 +12,10 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets } from '../rib/index.js';
+import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, prefixText } from '../rib/index.js';
 import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
-import { type NeighborRuntime, addressFamiliesOf, bfdOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
+import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
 export type { NeighborRuntime } from './neighbor.js';
 
@@ -38,6 +38,10 @@ export interface DaemonEvents {
   bfdState?(neighbor: string, change: BfdStateChange): void;
   /** A BFD session could not start, or BFD could not check the TTL. */
   bfdError?(neighbor: string | undefined, message: string): void;
+  /** A route too large for a neighbor's UPDATEs was not sent to it (RFC 8654 4); `octets` it would need, `max` it takes. */
+  routeUnsendable?(neighbor: string, prefix: string, octets: number, max: number): void;
+  /** Generating a neighbor's output failed; its session is ended (Cease), no other is touched. */
+  outputFailed?(neighbor: string, message: string): void;
   /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
   fibError?(prefix: string | undefined, errno: number, message: string): void;
   /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
@@ -82,6 +86,8 @@ export class Daemon {
   config: DaemonConfig;
   readonly rib: Rib;
   readonly neighbors = new Map<string, NeighborRuntime>();
+  /** The same neighbors by their RIB peer index. */
+  readonly #byIndex = new Map<number, NeighborRuntime>();
   readonly listener: Listener;
   /** BFD sessions by neighbor address, run in a worker thread. */
   readonly bfd: BfdManager;
@@ -122,6 +128,20 @@ export class Daemon {
         maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
       },
       policies: buildPolicySet(config.policy),
+      events: {
+        unsendable: (peer, afi, node, octets, max) => {
+          const r = this.#byIndex.get(peer.index);
+          if (r) r.counts.unsendable++;
+          this.#events.routeUnsendable?.(peer.address, prefixText(afi, node), octets, max);
+        },
+        // Contained to the one peer: its session ends with a Cease, outside the RIB's flush.
+        outputFailed: (index, e) => queueMicrotask(() => {
+          const r = this.#byIndex.get(index);
+          if (!r) return;
+          this.#events.outputFailed?.(r.config.address, e.message);
+          r.session.automaticStop(CeaseSubcode.OUT_OF_RESOURCES, 'internal-error', `output failed: ${e.message}`.slice(0, 200));
+        }),
+      },
     });
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
@@ -488,8 +508,9 @@ export class Daemon {
       },
       this.#clock,
     );
-    runtime = { index, config: n, session, up: false, warned: new Set(), dynamic };
+    runtime = { index, config: n, session, up: false, warned: new Set(), dynamic, counts: emptyCounts() };
     this.neighbors.set(n.address, runtime);
+    this.#byIndex.set(index, runtime);
     this.#sessions.set(n.address, session);
     this.#events.neighborAdded?.(n.address, dynamic);
     if (!dynamic && !n.importPolicy && !n.exportPolicy && n.remoteAs !== this.config.asn && n.remoteAs !== 'internal' && (this.config.ebgpRequiresPolicy ?? true)) {
@@ -508,6 +529,7 @@ export class Daemon {
     this.rib.peerDown(r.index);
     if (r.config.password) this.listener.setPassword(r.config.address, undefined);
     this.neighbors.delete(r.config.address);
+    this.#byIndex.delete(r.index);
     this.#sessions.delete(r.config.address);
     this.#events.neighborRemoved?.(r.config.address);
     this.#scheduleFlush();

@@ -26,6 +26,17 @@ export interface NeighborRuntime {
   refreshTimers?: Map<number, NodeJS.Timeout>;
   /** AFI/SAFIs whose End-of-RIB came in this session (while we restart, RFC 4724). */
   endOfRib?: Set<number>;
+  /** Counters kept for the life of the neighbor (metrics read them; they go with it). */
+  readonly counts: NeighborCounts;
+}
+
+export interface NeighborCounts {
+  /** Routes not sent because their UPDATE would be too large for this neighbor (RFC 8654 4). */
+  unsendable: number;
+}
+
+export function emptyCounts(): NeighborCounts {
+  return { unsendable: 0 };
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {

@@ -25,6 +25,8 @@ export class DaemonProcess {
   readonly #listeners: DaemonEvents[] = [];
   readonly #peerLogs = new Map<string, Logger>();
   #fibErrors = 0;
+  /** Prefixes already logged as unsendable (one warning per prefix; bounded, oldest forgotten). */
+  readonly #unsendableLogged = new Set<string>();
   lastReload: { at: string; ok: boolean; result?: ReloadResult; error?: string } | null = null;
   /** Called after each reload attempt (metrics). */
   onReload?: (ok: boolean) => void;
@@ -76,6 +78,18 @@ export class DaemonProcess {
         fan('wireError')(n, err, frame);
       },
       updateApplied: fan('updateApplied'),
+      routeUnsendable: (n, prefix, octets, max) => {
+        if (!this.#unsendableLogged.has(prefix)) {
+          if (this.#unsendableLogged.size >= 10000) this.#unsendableLogged.delete(this.#unsendableLogged.values().next().value!);
+          this.#unsendableLogged.add(prefix);
+          this.#peer(n).warn({ prefix, octets, max }, `route ${prefix} not sent: its UPDATE would be ${octets} octets, the neighbor takes ${max} (RFC 8654 4)`);
+        }
+        fan('routeUnsendable')(n, prefix, octets, max);
+      },
+      outputFailed: (n, message) => {
+        this.#peer(n).error({ error: message }, `generating UPDATEs for this neighbor failed; its session is reset: ${message}`);
+        fan('outputFailed')(n, message);
+      },
       neighborAdded: (n, dynamic) => {
         this.#peer(n).info({ dynamic }, dynamic ? 'dynamic neighbor accepted' : 'neighbor added');
         fan('neighborAdded')(n, dynamic);

@@ -3,7 +3,7 @@
 // listings are paged: a full table is never built in one response.
 
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
-import { type Path, type RouteNode, comparePaths } from '../rib/index.js';
+import { type Path, type RouteNode, comparePaths, prefixText } from '../rib/index.js';
 import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributesJson, communityToString, decodePathAttributes, ipv4ToString, ipv6ToString,
   mergeAs4Path, messageJson,
@@ -188,12 +188,7 @@ function nextHopText(nh: number | Buffer): string {
   return ipv6ToString(nh.subarray(0, 16));
 }
 
-function nodePrefix(afi: AfiCode, node: RouteNode): string {
-  if (afi === Afi.IPV4) return `${ipv4ToString(node.w0)}/${node.len}`;
-  const b = Buffer.alloc(16);
-  for (let i = 0; i < 4; i++) b.writeUInt32BE(node.word(i) >>> 0, 4 * i);
-  return `${ipv6ToString(b)}/${node.len}`;
-}
+const nodePrefix = prefixText;
 
 function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
   return {

@@ -8,7 +8,7 @@
 
 import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type Sender, exportForm, ipv6NextHopFor, nlriBlockOf } from './adj-rib-out.js';
+import { type OutputEvents, type Sender, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
 import type { ExportPeer, OutForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -37,15 +37,19 @@ export class AddPathOut {
   readonly #policy: PolicyContext | undefined;
   readonly #derived = new WeakMap<object, AttrEntry>();
   readonly #send: AddPathSend;
+  readonly #events: OutputEvents | undefined;
   #advertised = new Map<RouteNode, Sent[]>();
   #queued = new Set<RouteNode>();
   /** As in AdjRibOut: End-of-RIB, EoRR or nothing once what start() queued has drained. */
   #trailer: Buffer | undefined;
+  /** A whole-table send (session start, refresh) is under way: a new request for one joins it. */
+  #resending = false;
   #count = 0;
   sentPrefixes = 0;
 
-  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy: PolicyContext | undefined, send: AddPathSend) {
+  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy: PolicyContext | undefined, send: AddPathSend, events?: OutputEvents) {
     this.peer = peer;
+    this.#events = events;
     this.afi = afi;
     this.#rib = rib;
     this.#table = table;
@@ -112,7 +116,9 @@ export class AddPathOut {
     const out: Sent[] = [];
     for (const p of paths) {
       const form = exportForm(p, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
-      if (form) out.push({ id: localPathId(p), form, nextHop: this.afi === Afi.IPV6 ? ipv6NextHopFor(p, this.peer) : undefined });
+      if (!form) continue;
+      const nextHop = this.afi === Afi.IPV6 ? ipv6NextHopFor(p, this.peer) : undefined;
+      if (sendable(form, node, this.afi, this.peer, nextHop, true, this.#events)) out.push({ id: localPathId(p), form, nextHop });
     }
     return out;
   }

@@ -4,7 +4,9 @@
 // withdrawals. A peer that stops reading costs one bit and one reference per changed prefix.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { Afi, type AfiCode, type NlriBlock, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, stride } from '../wire/index.js';
+import {
+  Afi, type AfiCode, type NlriBlock, Safi, announcementRoom, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, maxMessageLength, nlriEntryLength, stride,
+} from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -60,6 +62,28 @@ export function nlriBlockOf(afi: AfiCode, nodes: readonly RouteNode[], pathIds?:
 /** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
 export type Sender = (messages: Buffer[]) => boolean;
 
+/** What an Adj-RIB-Out reports beside its UPDATEs (the daemon logs and counts it). */
+export interface OutputEvents {
+  /**
+   * A route whose UPDATE would be larger than the peer accepts (`octets` against `max`): it is not
+   * sent (RFC 8654 4), and withdrawn if an earlier form of it was.
+   */
+  unsendable?(peer: ExportPeer, afi: AfiCode, node: RouteNode, octets: number, max: number): void;
+}
+
+/**
+ * Whether one UPDATE can carry `node` behind `form` to `peer` (`nextHop`: the MP_REACH next hop);
+ * when not, `events` hears of it.
+ */
+export function sendable(form: OutForm, node: RouteNode, afi: AfiCode, peer: ExportPeer, nextHop: Buffer | undefined, addPath: boolean, events: OutputEvents | undefined): boolean {
+  const room = announcementRoom(form.bytes.length, afi, peer.tx, nextHop ? { nextHop } : undefined);
+  const entry = nlriEntryLength(node.len, addPath);
+  if (entry <= room) return true;
+  const max = maxMessageLength(peer.tx);
+  events?.unsendable?.(peer, afi, node, max - room + entry, max);
+  return false;
+}
+
 /** How many changed prefixes are turned into UPDATEs per step. */
 const CHUNK = 4096;
 
@@ -79,25 +103,32 @@ export class AdjRibOut {
    * EoRR after an enhanced route refresh (RFC 7313 4), nothing after a plain refresh.
    */
   #trailer: Buffer | undefined;
+  /** A whole-table send (session start, refresh) is under way: a new request for one joins it. */
+  #resending = false;
   sentPrefixes = 0;
 
   readonly #policy: PolicyContext | undefined;
+  readonly #events: OutputEvents | undefined;
   /** Attribute entries for export-policy outputs, by output object (they are shared, see PolicyCache). */
   readonly #derived = new WeakMap<object, AttrEntry>();
 
-  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy?: PolicyContext) {
+  constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy?: PolicyContext, events?: OutputEvents) {
     this.peer = peer;
     this.afi = afi;
     this.#rib = rib;
     this.#table = table;
     this.#policy = policy;
+    this.#events = events;
   }
 
   /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
   #formFor(node: RouteNode): OutForm | undefined {
     const best = node.value?.best ?? null;
-    if (best && this.#rib.suppress?.(node)) return undefined;
-    return best ? exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived) : undefined;
+    if (!best || this.#rib.suppress?.(node)) return undefined;
+    const form = exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
+    if (!form) return undefined;
+    const nextHop = this.afi === Afi.IPV4 ? undefined : ipv6NextHopFor(best, this.peer);
+    return sendable(form, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */

@@ -10,4 +10,5 @@ export * from './adj-rib-out.js';
 export * from './adj-rib-out-add-path.js';
 export * from './rib.js';
 export * from './aggregate.js';
+export * from './prefix-text.js';
 export * from './policy/index.js';

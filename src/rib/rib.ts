@@ -7,7 +7,7 @@
 import {
   Afi, type AfiCode, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
-import { AdjRibOut, type Sender } from './adj-rib-out.js';
+import { AdjRibOut, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 
 /** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
@@ -29,6 +29,16 @@ export interface RibOptions {
   readonly clusterId: number;
   readonly decision: DecisionOptions;
   readonly policies: PolicySet;
+  readonly events?: RibEvents;
+}
+
+/** What the RIB reports beside its changes (the daemon logs and counts it). */
+export interface RibEvents extends OutputEvents {
+  /**
+   * Generating a peer's output failed (a bug, or a resource limit): that peer's output is dropped
+   * and the daemon ends its session; every other peer carries on.
+   */
+  outputFailed?(peerIndex: number, error: Error): void;
 }
 
 /** Routes a peer announced before import policy (soft-reconfiguration inbound), one table per AFI. */
@@ -166,7 +176,8 @@ export class Rib {
       // RFC 7911: several paths per prefix only when the peer agreed to receive them.
       const multi = peer.addPathSend !== undefined && peer.tx.addPath.has(key);
       if (multi) this.table(afi).everyChange = true;
-      out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy));
+      const events = this.options.events;
+      out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!, events) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy, events));
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
     this.#peers.set(peer.index, { peer, ingress, out, adjIn, send });
@@ -328,12 +339,21 @@ export class Rib {
     return n;
   }
 
-  /** Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. */
+  /**
+   * Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. A failure is
+   * contained to this peer: its output stops and `outputFailed` tells the daemon to end its session.
+   */
   flush(index: number): boolean {
     const s = this.#peers.get(index);
     if (!s?.send) return true;
     let done = true;
-    for (const o of s.out.values()) done = o.flush(s.send) && done;
+    try {
+      for (const o of s.out.values()) done = o.flush(s.send) && done;
+    } catch (e) {
+      s.send = undefined;
+      this.options.events?.outputFailed?.(index, e instanceof Error ? e : new Error(String(e)));
+      return true;
+    }
     return done;
   }
 

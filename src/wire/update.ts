@@ -2,7 +2,7 @@
 // behind one attribute set into as few messages as the negotiated maximum size allows.
 // Must not import anything outside src/wire.
 
-import { Afi, AttrFlag, AttrType, ErrorCode, HEADER_LENGTH, MessageType, Safi, UpdateSubcode } from './constants.js';
+import { Afi, type AfiCode, AttrFlag, AttrType, ErrorCode, HEADER_LENGTH, MessageType, Safi, UpdateSubcode } from './constants.js';
 import { type CodecContext, afiSafiKey, maxMessageLength } from './context.js';
 import { BgpProtocolError } from './error.js';
 import { beginMessage, endMessage } from './header.js';
@@ -162,6 +162,22 @@ function pack(block: NlriBlock, avail: number, emit: (from: number, to: number, 
     used += l;
   }
   if (from < count) emit(from, count, used);
+}
+
+/**
+ * The octets left for NLRI in one UPDATE that announces behind `attrBytes` (RFC 4271 4.3): the
+ * header, both length fields, the attributes and, for MP_REACH_NLRI, its fixed part and next hop.
+ * A prefix whose entry is longer than this cannot be sent to the peer at all (RFC 8654 4: an
+ * UPDATE larger than the peer accepts must not be sent).
+ */
+export function announcementRoom(attrBytes: number, afi: AfiCode, ctx: CodecContext, mp?: { readonly nextHop: { readonly length: number } }): number {
+  const mpFixed = mp || afi !== Afi.IPV4 ? 4 + 5 + (mp?.nextHop.length ?? 16) : 0;
+  return maxMessageLength(ctx) - (HEADER_LENGTH + 4 + attrBytes + mpFixed);
+}
+
+/** The wire length of one NLRI entry of `len` bits (RFC 4271 4.3, RFC 7911 3). */
+export function nlriEntryLength(len: number, addPath: boolean): number {
+  return (addPath ? 4 : 0) + 1 + ((len + 7) >>> 3);
 }
 
 /** The next hop and SAFI that send prefixes in MP_REACH_NLRI rather than the NLRI field. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './fixtures.js';
-import { inNs } from './netns.js';
+import { inNs, run } from './netns.js';
 
 export type LogLine = Record<string, unknown> & { msg: string };
 
@@ -18,14 +18,17 @@ export class Nodebgpd {
   readonly #proc: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  /** `config` undefined runs the embedded default configuration. */
-  constructor(readonly ns: string, config: string | undefined, readonly apiPort = 8179) {
+  /**
+   * `config` undefined runs the embedded default configuration. `ns` null runs it in this
+   * namespace (hardening tests on loopback, with fib disabled and ports of their own).
+   */
+  constructor(readonly ns: string | null, config: string | undefined, readonly apiPort = 8179) {
     const args = [join(ROOT, 'dist', 'api', 'nodebgpd.js')];
     if (config !== undefined) {
       writeFileSync(this.configFile, config);
       args.push('-c', this.configFile);
     }
-    this.#proc = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#proc = ns === null ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.#proc.stdout! }).on('line', (l) => {
       try {
         this.log.push(JSON.parse(l));
@@ -53,18 +56,22 @@ export class Nodebgpd {
 
   /** The `nodebgp` CLI in the namespace; JSON output parsed (throws with its stderr on failure). */
   cli(...args: string[]): any {
-    const out = inNs(this.ns, process.execPath, [join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, '--json', ...args]);
-    return JSON.parse(out);
+    return JSON.parse(this.#here(process.execPath, [join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, '--json', ...args]));
+  }
+
+  #here(cmd: string, args: string[], opts: { allowFail?: boolean } = {}): string {
+    return this.ns === null ? run(cmd, args, opts) : inNs(this.ns, cmd, args, opts);
   }
 
   /** The CLI's exit status and output (human form), also for commands expected to fail. */
   cliRaw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync('ip', ['netns', 'exec', this.ns, process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, ...args], { encoding: 'utf8' });
+    const cli = [process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, ...args];
+    const r = this.ns === null ? spawnSync(cli[0], cli.slice(1), { encoding: 'utf8' }) : spawnSync('ip', ['netns', 'exec', this.ns, ...cli], { encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   curl(path: string): string {
-    return inNs(this.ns, 'curl', ['-s', `http://127.0.0.1:${this.apiPort}${path}`], { allowFail: true });
+    return this.#here('curl', ['-s', `http://127.0.0.1:${this.apiPort}${path}`], { allowFail: true });
   }
 
   async waitLog(pred: (l: LogLine) => boolean, ms = 20000, since = 0): Promise<LogLine> {
@@ -80,6 +87,11 @@ export class Nodebgpd {
   /** Resolves once the admin API listens (the daemon is fully started). */
   async ready(ms = 20000): Promise<void> {
     await this.waitLog((l) => l.msg === 'admin API listening', ms);
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return this.#proc.exitCode === null && this.#proc.signalCode === null;
   }
 
   stop(): void {

@@ -4,6 +4,8 @@ import { type Server, type Socket, createServer, connect } from 'node:net';
 import { type BgpMessage, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
 
 const ctx = makeContext({ extendedMessage: false });
+/** What we accept: extended messages too (a test peer may have negotiated them). */
+const rxCtx = makeContext({ extendedMessage: true });
 
 export function openOf(asn: number, bgpId: number, holdTime = 90): OpenMessage {
   return { type: 'open', version: 4, myAs: asn, holdTime, bgpId, params: [[{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'route-refresh', code: 2 }, { type: 'four-octet-as', asn }]] };
@@ -18,7 +20,7 @@ export class RawConnection {
   constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (d) => {
-      for (const f of this.#framer.push(d)) this.received.push(decodeMessage(f, ctx));
+      for (const f of this.#framer.push(d)) this.received.push(decodeMessage(f, rxCtx));
     });
     socket.on('close', () => (this.closed = true));
     socket.on('error', () => (this.closed = true));
@@ -80,4 +82,20 @@ export async function until(pred: () => boolean, ms = 3000): Promise<boolean> {
     await settle(10);
   }
   return true;
+}
+
+/** A TCP port free on loopback now (for a daemon started as a separate process). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Dials `port` on 127.0.0.1 from a loopback address of our choosing (one per simulated peer). */
+export async function dialFrom(port: number, localAddress: string): Promise<RawConnection> {
+  const s = connect({ port, host: '127.0.0.1', localAddress });
+  await new Promise((r, j) => s.once('connect', r).once('error', j));
+  return new RawConnection(s);
 }
