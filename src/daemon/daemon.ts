@@ -157,6 +157,11 @@ export class Daemon {
     this.rib.setAggregates(aggregateSpecs(config.aggregates));
   }
 
+  /** Attribute sets in the decode cache (metrics, tests). */
+  get attributeCacheSize(): number {
+    return this.#cache.size;
+  }
+
   /** The session clock's now (milliseconds, monotonic): session timestamps are on it. */
   now(): number {
     return this.#clock.now();
@@ -497,6 +502,7 @@ export class Daemon {
             if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
             if (eor !== undefined) this.#restartEndOfRib(runtime, eor);
             this.rib.applyUpdate(index, m);
+            this.#trimCache();
             this.#checkMaxPrefix(runtime);
             this.#scheduleFlush();
             this.#events.updateApplied?.((performance.now() - t0) / 1000);
@@ -715,6 +721,7 @@ export class Daemon {
       this.#clearStale(r);
       this.rib.peerDown(r.index);
     }
+    this.#trimCache();
     this.#scheduleFlush();
   }
 
@@ -726,6 +733,7 @@ export class Daemon {
 
   #endStale(r: NeighborRuntime, afi?: 1 | 2): void {
     this.rib.purgeStale(r.index, afi);
+    this.#trimCache();
     if (afi === undefined) this.#clearStale(r);
     this.#scheduleFlush();
   }
@@ -733,6 +741,14 @@ export class Daemon {
   #clearStale(r: NeighborRuntime): void {
     if (r.staleTimer) clearTimeout(r.staleTimer);
     r.staleTimer = undefined;
+  }
+
+  /**
+   * Attribute sets no path holds any more leave the decode cache once they are most of it, so that
+   * memory returns when routes go (one sweep per that many dead sets: amortized O(1)).
+   */
+  #trimCache(): void {
+    if (this.#cache.size > 2 * this.rib.attrs.size + 1024) this.#cache.sweep((a) => a !== null && this.rib.attrs.holds(a));
   }
 
   /** Changes from one socket read are sent together, once the read is processed. */

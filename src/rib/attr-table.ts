@@ -55,6 +55,11 @@ export class AttrTable {
     return this.#byAttrs.size;
   }
 
+  /** Whether some path holds this attribute object (the decode cache keeps only those). */
+  holds(attrs: PathAttributes): boolean {
+    return this.#byAttrs.has(attrs);
+  }
+
   /** The entry for an attribute object (decoded sets are already shared objects); one more user. */
   acquire(attrs: PathAttributes): AttrEntry {
     let e = this.#byAttrs.get(attrs);

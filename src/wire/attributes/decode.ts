@@ -6,7 +6,7 @@ import { AttrFlag, AttrType, ErrorCode, UpdateSubcode } from '../constants.js';
 import type { CodecContext } from '../context.js';
 import { BgpProtocolError, isBgpProtocolError } from '../error.js';
 import { Reader } from '../reader.js';
-import { type AttributeCache, FNV_OFFSET, fnv1a } from './cache.js';
+import type { AttributeCache } from './cache.js';
 import { DESCRIPTOR_BY_TYPE, type MutablePathAttributes, attributeName } from './descriptors.js';
 import { decodeMpReach, decodeMpUnreach } from './mp.js';
 import type { AttributeError, MpReach, MpUnreach, PathAttributes, RawAttribute } from './types.js';
@@ -101,7 +101,6 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
   let prevType = -1;
   let keyCount = 0;
   let keyLength = 0;
-  let hash = FNV_OFFSET ^ (ctx.as4 ? 1 : 0);
   if (keyRanges.length < n * 2) keyRanges = new Int32Array(n * 2);
 
   for (let i = 0; i < n; i++) {
@@ -131,11 +130,13 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     keyRanges[keyCount * 2 + 1] = ve;
     keyCount++;
     keyLength += ve - walk[o + 2];
-    if (cache) hash = fnv1a(buf, walk[o + 2], ve, hash);
   }
 
   let attrs: PathAttributes | null = null;
   if (keyCount > 0) {
+    // The same octets decode differently with 2- and 4-octet AS numbers: the flag is part of the key.
+    const tweak = ctx.as4 ? 1 : 0;
+    const hash = cache && !truncated ? cache.hash(buf, keyRanges, keyCount, tweak) : 0;
     const cached = cache && !truncated ? cache.lookup(hash, buf, keyRanges, keyCount, keyLength) : undefined;
     if (cached) {
       attrs = cached.attrs;
@@ -144,7 +145,7 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
       const own: AttributeError[] = [];
       attrs = decodeEntries(buf, n, ctx, own);
       if (own.length > 0) (errors ??= []).push(...own);
-      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, { attrs, errors: own.length > 0 ? own : NO_ERRORS });
+      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, { attrs, errors: own.length > 0 ? own : NO_ERRORS }, tweak);
     }
   }
 
