@@ -29,6 +29,11 @@ export function createMetrics(proc: DaemonProcess): Registry {
   /** A counter whose value is read at scrape time from state the daemon keeps (it goes with its neighbor). */
   const counter = (name: string, help: string, labelNames: readonly string[], collect: (c: Counter<string>) => void) =>
     new Counter({ name, help, labelNames: [...labelNames], registers: [registry], collect() { this.reset(); collect(this); } });
+  counter('nodebgp_peer_route_refresh_requests_total', 'ROUTE-REFRESH requests from the peer by outcome: answered, deferred (rate bound) or joined (an answer was in progress)', [...peerLabels, 'outcome'], (c) => each((l, n) => {
+    c.inc({ ...l, outcome: 'answered' }, n.counts.refreshAnswered);
+    c.inc({ ...l, outcome: 'deferred' }, n.counts.refreshDeferred);
+    c.inc({ ...l, outcome: 'joined' }, n.counts.refreshJoined);
+  }));
   counter('nodebgp_routes_unsendable_total', 'Routes not sent to the peer because their UPDATE would exceed its maximum message size (RFC 8654 4)', peerLabels, (c) => each((l, n) => c.inc(l, n.counts.unsendable)));
 
   gauge('nodebgp_peer_state', 'Session state (RFC 4273 numbering: 1 Idle .. 6 Established)', peerLabels, (g) => each((l, n) => g.set(l, STATE_CODE[n.session.snapshot().state])));

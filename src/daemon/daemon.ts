@@ -15,6 +15,7 @@ import { type Clock, type DownReason, Listener, type NegotiatedSession, Session,
 import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, prefixText } from '../rib/index.js';
 import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
+import { TokenBucket } from './rate-limit.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
 export type { NeighborRuntime } from './neighbor.js';
@@ -582,7 +583,7 @@ export class Daemon {
   #routeRefresh(r: NeighborRuntime, afi: 1 | 2, subtype: number): void {
     const enhanced = r.negotiated?.enhancedRouteRefresh ?? false;
     if (subtype === RouteRefreshSubtype.NORMAL) {
-      this.rib.resend(r.index, afi, enhanced);
+      this.#answerRefresh(r, afi, enhanced);
       return;
     }
     // RFC 7313 5: BoRR/EoRR without the capability negotiated are ignored.
@@ -600,16 +601,54 @@ export class Daemon {
     }
   }
 
+  /**
+   * A peer's ROUTE-REFRESH costs a whole table, so what it can ask for is bounded: a request while
+   * one is being answered (or waits) joins it, and beyond REFRESH_BURST requests answers come at
+   * most one per REFRESH_EVERY_MS, the later ones deferred to then (one per family at most).
+   */
+  #answerRefresh(r: NeighborRuntime, afi: 1 | 2, enhanced: boolean): void {
+    const deferred = (r.refreshDeferred ??= new Map());
+    if (deferred.has(afi)) {
+      r.counts.refreshJoined++;
+      return;
+    }
+    const now = this.#clock.now();
+    const bucket = (r.refreshBucket ??= new TokenBucket(REFRESH_BURST, REFRESH_EVERY_MS, now));
+    const wait = bucket.wait(now);
+    if (wait > 0) {
+      r.counts.refreshDeferred++;
+      this.#events.notice?.(r.config.address, `ROUTE-REFRESH requests are rate-limited (${REFRESH_BURST} at once, then one per ${REFRESH_EVERY_MS / 1000} s): answered in ${Math.ceil(wait / 1000)} s`);
+      deferred.set(afi, this.#clock.setTimeout(() => {
+        deferred.delete(afi);
+        if (r.up) this.#resendFor(r, afi, r.negotiated?.enhancedRouteRefresh ?? false);
+      }, wait));
+      return;
+    }
+    if (this.#resendFor(r, afi, enhanced)) r.counts.refreshAnswered++;
+    else r.counts.refreshJoined++;
+  }
+
+  /** Sends the family's table again (a token spent); false when an answer in progress covers it. */
+  #resendFor(r: NeighborRuntime, afi: 1 | 2, enhanced: boolean): boolean {
+    const done = this.rib.resend(r.index, afi, enhanced);
+    if (done.started === 0) return false;
+    r.refreshBucket?.take(this.#clock.now());
+    this.#scheduleFlush();
+    return true;
+  }
+
   #endRefresh(r: NeighborRuntime, afi: 1 | 2): void {
     r.refreshTimers?.delete(afi);
     this.rib.endRefresh(r.index, afi);
     this.#scheduleFlush();
   }
 
-  /** Ends the waits for EoRR (the session went down or the neighbor goes). */
+  /** Ends the waits for EoRR and the deferred answers (the session went down or the neighbor goes). */
   #clearRefresh(r: NeighborRuntime): void {
     for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
     r.refreshTimers?.clear();
+    for (const t of r.refreshDeferred?.values() ?? []) this.#clock.clearTimeout(t);
+    r.refreshDeferred?.clear();
   }
 
   #up(r: NeighborRuntime, neg: NegotiatedSession): void {
@@ -761,6 +800,10 @@ export class Daemon {
     });
   }
 }
+
+/** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
+const REFRESH_BURST = 3;
+const REFRESH_EVERY_MS = 10_000;
 
 function aggregateSpecs(list: DaemonConfig['aggregates']): AggregateSpec[] {
   return (list ?? []).map((a) => {

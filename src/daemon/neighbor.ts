@@ -4,7 +4,8 @@
 import { isIPv6 } from 'node:net';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
-import type { NegotiatedSession, Session, SessionOptions } from '../fsm/index.js';
+import type { NegotiatedSession, Session, SessionOptions, TimerHandle } from '../fsm/index.js';
+import type { TokenBucket } from './rate-limit.js';
 import { Afi, type AttributeCache, Safi } from '../wire/index.js';
 
 export interface NeighborRuntime {
@@ -26,6 +27,9 @@ export interface NeighborRuntime {
   refreshTimers?: Map<number, NodeJS.Timeout>;
   /** AFI/SAFIs whose End-of-RIB came in this session (while we restart, RFC 4724). */
   endOfRib?: Set<number>;
+  /** RFC 2918 requests answered beyond the burst wait for this bucket; one deferred answer per AFI. */
+  refreshBucket?: TokenBucket;
+  refreshDeferred?: Map<number, TimerHandle>;
   /** Counters kept for the life of the neighbor (metrics read them; they go with it). */
   readonly counts: NeighborCounts;
 }
@@ -33,10 +37,14 @@ export interface NeighborRuntime {
 export interface NeighborCounts {
   /** Routes not sent because their UPDATE would be too large for this neighbor (RFC 8654 4). */
   unsendable: number;
+  /** ROUTE-REFRESH requests (RFC 2918), each counted once: answered at once, deferred by the rate bound, or joined to an answer in progress. */
+  refreshAnswered: number;
+  refreshDeferred: number;
+  refreshJoined: number;
 }
 
 export function emptyCounts(): NeighborCounts {
-  return { unsendable: 0 };
+  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0 };
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {

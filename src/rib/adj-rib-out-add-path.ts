@@ -61,6 +61,11 @@ export class AddPathOut {
     return this.#count;
   }
 
+  /** Whether a whole-table send is still draining (its End-of-RIB or EoRR not yet sent). */
+  get resending(): boolean {
+    return this.#resending;
+  }
+
   get pending(): number {
     return this.#queued.size;
   }
@@ -81,6 +86,7 @@ export class AddPathOut {
       if (n.value!.best) this.enqueue(n);
     });
     this.#trailer = trailer ?? undefined;
+    this.#resending = true;
   }
 
   /** As in AdjRibOut: reconsider every prefix after an export-policy change. */
@@ -97,6 +103,7 @@ export class AddPathOut {
     for (const n of held) this.#unhold(n);
     this.#count = 0;
     this.#trailer = undefined;
+    this.#resending = false;
   }
 
   #unhold(n: RouteNode): void {
@@ -164,6 +171,7 @@ export class AddPathOut {
       for (const n of release) this.#unhold(n);
       if (messages.length > 0 && !send(messages)) return false;
     }
+    this.#resending = false;
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;

@@ -141,6 +141,11 @@ export class AdjRibOut {
     return this.#count;
   }
 
+  /** Whether a whole-table send is still draining (its End-of-RIB or EoRR not yet sent). */
+  get resending(): boolean {
+    return this.#resending;
+  }
+
   get pending(): number {
     return this.#queue.length - this.#head;
   }
@@ -170,6 +175,7 @@ export class AdjRibOut {
       if (n.value!.best) this.enqueue(n);
     });
     this.#trailer = trailer ?? undefined;
+    this.#resending = true;
   }
 
   /**
@@ -201,6 +207,7 @@ export class AdjRibOut {
     for (const n of held) this.#unhold(n);
     this.#count = 0;
     this.#trailer = undefined;
+    this.#resending = false;
   }
 
   #unhold(n: RouteNode): void {
@@ -262,6 +269,7 @@ export class AdjRibOut {
       }
       if (!ok) return false;
     }
+    this.#resending = false;
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;

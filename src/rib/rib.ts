@@ -269,11 +269,19 @@ export class Rib {
    * (RFC 7313 4) the resend is framed: BoRR before it, EoRR once it has drained, so the peer can
    * drop what we no longer send.
    */
-  resend(index: number, afi?: AfiCode, enhanced = false): void {
+  resend(index: number, afi?: AfiCode, enhanced = false): { started: number; joined: number } {
+    const done = { started: 0, joined: 0 };
     const s = this.#peers.get(index);
-    if (!s) return;
+    if (!s) return done;
     for (const [a, o] of s.out) {
       if (afi !== undefined && a !== afi) continue;
+      // A whole-table send still draining answers this request too: it sends the table as it is
+      // when each prefix goes out, and later changes follow as usual. Nothing restarts.
+      if (o.resending) {
+        done.joined++;
+        continue;
+      }
+      done.started++;
       o.reset();
       if (enhanced && s.send) {
         // BoRR goes out ahead of everything the reset queues (the socket keeps the order).
@@ -284,6 +292,7 @@ export class Rib {
       }
     }
     this.flush(index);
+    return done;
   }
 
   /**
