@@ -51,3 +51,34 @@ t.test('bad headers', async (t) => {
   f.maxLength = 65535;
   t.same(f.push(Buffer.from('ffffffffffffffffffffffffffffffff100102', 'hex')), [], 'a 4097-octet length is awaited once extended messages are negotiated');
 });
+
+t.test('a 65,535-octet message one octet per chunk costs O(n), not O(n^2)', async (t) => {
+  const big = Buffer.alloc(65535);
+  big.fill(0xff, 0, 16);
+  big.writeUInt16BE(65535, 16);
+  big[18] = 2;
+  const f = new Framer(65535);
+  const started = performance.now();
+  const got: Buffer[] = [];
+  for (let i = 0; i < big.length; i++) got.push(...f.push(big.subarray(i, i + 1)));
+  const ms = performance.now() - started;
+  t.equal(got.length, 1, 'one message');
+  t.ok(got[0].equals(big), 'the same octets');
+  t.ok(ms < 500, `65,535 one-octet chunks framed in ${ms.toFixed(0)} ms (concatenating each chunk took seconds)`);
+  t.equal(f.buffered, 0, 'nothing held back after it');
+});
+
+t.test('what is held back is counted, and a header split mid-way is checked once complete', async (t) => {
+  const f = new Framer();
+  const m = messages[0];
+  t.same(f.push(m.subarray(0, 10)), []);
+  t.equal(f.buffered, 10);
+  t.same(f.push(m.subarray(10, 25)), []);
+  t.equal(f.buffered, 25);
+  const [whole] = f.push(m.subarray(25));
+  t.ok(whole.equals(m));
+  throwsProtocolError(t, () => {
+    f.push(Buffer.alloc(10, 0xff));
+    f.push(Buffer.from('ffffffffff00001304', 'hex'));
+  }, 1, 1, 'a bad marker across two chunks');
+});
