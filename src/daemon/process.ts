@@ -4,6 +4,7 @@
 
 import { pino, type Logger } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
+import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
 import { Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 
 export { ListenError } from '../fsm/index.js';
@@ -68,9 +69,11 @@ export class DaemonProcess {
       },
       notification: (n, direction, m) => {
         const log = this.#peer(n);
-        const fields = { direction, code: m.code, subcode: m.subcode, data: m.data.toString('hex') };
-        if (direction === 'received') log.warn(fields, `NOTIFICATION received ${m.code}/${m.subcode}`);
-        else log.info(fields, `NOTIFICATION sent ${m.code}/${m.subcode}`);
+        // RFC 9003: the shutdown communication as text, the raw data only when there is none.
+        const communication = shutdownCommunication(m);
+        const fields = { direction, code: m.code, subcode: m.subcode, name: notificationName(m.code, m.subcode), ...(communication !== undefined ? { communication } : { data: m.data.toString('hex') }) };
+        if (direction === 'received') log.warn(fields, `NOTIFICATION received: ${notificationText(m)}`);
+        else log.info(fields, `NOTIFICATION sent: ${notificationText(m)}`);
         fan('notification')(n, direction, m);
       },
       wireError: (n, err, frame) => {

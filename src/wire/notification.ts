@@ -58,3 +58,39 @@ export function shutdownData(text: string): Buffer {
   }
   return Buffer.concat([Buffer.from([bytes.length]), bytes]);
 }
+
+/** Error codes and subcodes as FRR prints them (RFC 4271 4.5, RFC 4486, RFC 6608, RFC 7313, RFC 8538, RFC 9234, RFC 9384). */
+const NOTIFICATION_NAMES: Record<number, readonly [string, Record<number, string>]> = {
+  [ErrorCode.MESSAGE_HEADER]: ['Message Header Error', { 1: 'Connection Not Synchronized', 2: 'Bad Message Length', 3: 'Bad Message Type' }],
+  [ErrorCode.OPEN_MESSAGE]: ['OPEN Message Error', {
+    1: 'Unsupported Version Number', 2: 'Bad Peer AS', 3: 'Bad BGP Identifier', 4: 'Unsupported Optional Parameter',
+    5: 'Authentication Failure', 6: 'Unacceptable Hold Time', 7: 'Unsupported Capability', 11: 'Role Mismatch',
+  }],
+  [ErrorCode.UPDATE_MESSAGE]: ['UPDATE Message Error', {
+    1: 'Malformed Attribute List', 2: 'Unrecognized Well-known Attribute', 3: 'Missing Well-known Attribute', 4: 'Attribute Flags Error',
+    5: 'Attribute Length Error', 6: 'Invalid ORIGIN Attribute', 7: 'AS Routing Loop', 8: 'Invalid NEXT_HOP Attribute',
+    9: 'Optional Attribute Error', 10: 'Invalid Network Field', 11: 'Malformed AS_PATH',
+  }],
+  [ErrorCode.HOLD_TIMER_EXPIRED]: ['Hold Timer Expired', {}],
+  [ErrorCode.FSM]: ['Neighbor Events Error', { 1: 'Receive Unexpected Message in OpenSent State', 2: 'Receive Unexpected Message in OpenConfirm State', 3: 'Receive Unexpected Message in Established State' }],
+  [ErrorCode.CEASE]: ['Cease', {
+    1: 'Maximum Number of Prefixes Reached', 2: 'Administrative Shutdown', 3: 'Peer De-configured', 4: 'Administrative Reset',
+    5: 'Connection Rejected', 6: 'Other Configuration Change', 7: 'Connection Collision Resolution', 8: 'Out of Resources',
+    9: 'Hard Reset', 10: 'BFD Down',
+  }],
+  [ErrorCode.ROUTE_REFRESH]: ['ROUTE-REFRESH Message Error', { 1: 'Invalid Message Length' }],
+};
+
+/** "Cease/Administrative Shutdown", "UPDATE Message Error/Malformed AS_PATH", "Hold Timer Expired", as FRR names them. */
+export function notificationName(code: number, subcode: number): string {
+  const entry = NOTIFICATION_NAMES[code];
+  if (!entry) return `Unknown Error ${code}/${subcode}`;
+  if (subcode === 0) return Object.keys(entry[1]).length === 0 ? entry[0] : `${entry[0]}/Unspecific`;
+  return `${entry[0]}/${entry[1][subcode] ?? `Unknown Subcode ${subcode}`}`;
+}
+
+/** A NOTIFICATION in one line: its name, and the RFC 9003 text when it carries one. */
+export function notificationText(msg: NotificationMessage): string {
+  const text = shutdownCommunication(msg);
+  return text === undefined ? notificationName(msg.code, msg.subcode) : `${notificationName(msg.code, msg.subcode)} "${text}"`;
+}
