@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { canonicalAddress } from '../wire/index.js';
 import { buildPolicySet } from './policy.js';
 import { ParseError } from './prefix.js';
 import { type KeyPath, validate } from './schema.js';
@@ -96,11 +97,13 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
   const groupNames = () => Object.keys(groups).join(', ') || 'none defined';
   const seen = new Map<string, number>();
   const neighbors: NeighborConfig[] = (raw.neighbors ?? []).map((n, i) => {
-    const address = n.address!.toLowerCase();
+    // One text per address (RFC 5952): an IPv6 neighbor written FD00:88:0:0::2 still matches
+    // the connections it makes, which the kernel reports as fd00:88::2.
+    const address = canonicalAddress(n.address!);
     if (seen.has(address)) fail(['neighbors', i, 'address'], `${address} is already neighbors[${seen.get(address)}]`);
     seen.set(address, i);
     if (n.peerGroup !== undefined && !groups[n.peerGroup]) fail(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
-    const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address } as NeighborConfig;
+    const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address, ...(n.localAddress ? { localAddress: canonicalAddress(n.localAddress) } : {}) } as NeighborConfig;
     if (merged.remoteAs === undefined) fail(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
     return merged;
   });

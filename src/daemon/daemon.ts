@@ -13,7 +13,7 @@ import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../co
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, prefixText } from '../rib/index.js';
-import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { TokenBucket } from './rate-limit.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
@@ -319,7 +319,7 @@ export class Daemon {
   }
 
   neighbor(address: string): NeighborRuntime {
-    const n = this.neighbors.get(address.toLowerCase());
+    const n = this.neighbors.get(canonicalAddress(address));
     if (!n) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
     return n;
   }

@@ -93,8 +93,16 @@ export function communityToString(c: number): string {
  * 4 for IPv4, 16 for IPv6. Not for operator input: that goes through src/config.
  */
 export function addressToOctets(address: string): Buffer {
-  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number));
-  const [head, tail] = address.split('::');
+  // A zone (fe80::1%eth0) does not belong to the address.
+  let a = address.split('%')[0];
+  if (!a.includes(':')) return Buffer.from(a.split('.').map(Number));
+  // RFC 4291 2.2 (3): the last 32 bits may be written as IPv4 (::ffff:10.1.2.3).
+  const last = a.lastIndexOf(':');
+  if (a.slice(last + 1).includes('.')) {
+    const o = a.slice(last + 1).split('.').map(Number);
+    a = `${a.slice(0, last + 1)}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  const [head, tail] = a.split('::');
   const groups = (s: string | undefined) => (s ? s.split(':') : []);
   const h = groups(head);
   const t = groups(tail);
@@ -102,6 +110,18 @@ export function addressToOctets(address: string): Buffer {
   const b = Buffer.alloc(16);
   all.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16) || 0, 2 * i));
   return b;
+}
+
+/**
+ * One text per address, as the kernel reports a peer (RFC 5952 for IPv6, IPv4-mapped IPv6 as
+ * IPv4): configuration, the API and accepted connections all match on it.
+ */
+export function canonicalAddress(address: string): string {
+  const raw = addressToOctets(address.trim());
+  if (raw.length === 4) return ipv4ToString(raw.readUInt32BE(0));
+  if (raw.length !== 16) return address;
+  const mapped = raw.subarray(0, 10).every((x) => x === 0) && raw[10] === 0xff && raw[11] === 0xff;
+  return mapped ? ipv4ToString(raw.readUInt32BE(12)) : ipv6ToString(raw);
 }
 
 export function afiSafiName(afi: number, safi: number): string {
