@@ -124,7 +124,7 @@ export class AddPathOut {
     for (const p of paths) {
       const form = exportForm(p, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
       if (!form) continue;
-      const nextHop = this.afi === Afi.IPV6 ? ipv6NextHopFor(p, this.peer) : undefined;
+      const nextHop = this.afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, this.peer)) : undefined;
       if (sendable(form, node, this.afi, this.peer, nextHop, true, this.#events)) out.push({ id: localPathId(p), form, nextHop });
     }
     return out;

@@ -28,10 +28,15 @@ export function exportForm(path: Path, node: RouteNode, afi: AfiCode, peer: Expo
     asPath: path.entry.asPath, nextHop: path.nextHop, peerAddress: path.peer.address, weight: path.weight,
   }, { ...policy, selfNextHop: { ipv4: peer.localIpv4, ipv6: peer.localIpv6 } });
   if (r.verdict === 'deny') return undefined;
-  if (r.attrs === path.entry.attrs) return outForm(path, peer, table);
-  let entry = derived.get(r.attrs);
-  if (!entry) derived.set(r.attrs, (entry = new AttrEntry(table.nextOutId(), r.attrs)));
-  return outForm(new Path(path.peer, path.pathId, entry, r.nextHop, r.weight), peer, table);
+  // `set nextHop` in an export route-map is what the peer gets, eBGP or not (FRR does the same).
+  const setsNextHop = r.nextHop !== path.nextHop;
+  if (r.attrs === path.entry.attrs && !setsNextHop) return outForm(path, peer, table);
+  let entry = path.entry;
+  if (r.attrs !== path.entry.attrs) {
+    entry = derived.get(r.attrs)!;
+    if (!entry) derived.set(r.attrs, (entry = new AttrEntry(table.nextOutId(), r.attrs)));
+  }
+  return outForm(new Path(path.peer, path.pathId, entry, r.nextHop, r.weight), peer, table, setsNextHop);
 }
 
 /** The IPv6 next hop sent with a path (MP_REACH): ours, unless an iBGP peer keeps a learned one. */
@@ -127,7 +132,7 @@ export class AdjRibOut {
     if (!best || this.#rib.suppress?.(node)) return undefined;
     const form = exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
     if (!form) return undefined;
-    const nextHop = this.afi === Afi.IPV4 ? undefined : ipv6NextHopFor(best, this.peer);
+    const nextHop = this.afi === Afi.IPV4 ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best, this.peer));
     return sendable(form, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
 
@@ -254,7 +259,7 @@ export class AdjRibOut {
         }
       }
       for (const [form, nodes] of announce) {
-        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: this.#ipv6NextHop(nodes[0]) };
+        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         for (const m of encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         for (const n of nodes) {
           if (!this.#advertised[n.id]) this.#count++;

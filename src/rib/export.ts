@@ -35,6 +35,8 @@ export interface ExportPeer extends RibPeer {
 export interface OutForm {
   readonly id: number;
   readonly bytes: Buffer;
+  /** An MP_REACH next hop an export route-map set (IPv6): part of what is sent, so part of the form. */
+  readonly mpNextHop?: Buffer;
 }
 
 function prepend(path: AsPath, asn: number): AsPath {
@@ -69,18 +71,21 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
   return !containsAs(best.entry.asPath, to.asn);
 }
 
-/** The attributes `best` carries to `to` (mayExport must hold). */
-export function exportAttributes(best: Path, to: ExportPeer): PathAttributes {
-  const out = transformed(best, to);
+/**
+ * The attributes `best` carries to `to` (mayExport must hold). `keepNextHop`: an export route-map
+ * set the next hop, which replaces ours even toward eBGP.
+ */
+export function exportAttributes(best: Path, to: ExportPeer, keepNextHop = false): PathAttributes {
+  const out = transformed(best, to, keepNextHop);
   if (!to.gracefulShutdown) return out;
   const communities = out.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? out.communities : [...(out.communities ?? []), WellKnownCommunity.GRACEFUL_SHUTDOWN];
   return to.ibgp ? { ...out, communities, localPref: 0 } : { ...out, communities };
 }
 
-function transformed(best: Path, to: ExportPeer): PathAttributes {
+function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttributes {
   const from = best.peer;
   const a = forPropagation(best.entry.attrs);
-  const ipv4NextHop = to.localIpv4;
+  const ipv4NextHop = keepNextHop && typeof best.nextHop === 'number' ? best.nextHop : to.localIpv4;
   if (!to.ibgp) {
     // eBGP: prepend our AS, next hop self; LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST are iBGP-only,
     // and MED learned from another AS is not passed on (RFC 4271 5.1.4).
@@ -95,8 +100,8 @@ function transformed(best: Path, to: ExportPeer): PathAttributes {
   }
   const { as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
   let out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, localPref: a.localPref ?? 100, asPath: best.entry.asPath };
-  // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self is set.
-  if ((from.local || to.nextHopSelf) && ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
+  // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self (or policy) sets it.
+  if ((from.local || to.nextHopSelf || keepNextHop) && ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
   if (from.ibgp && !from.local) out = reflect(out, from, to.clusterId);
   if (!to.tx.as4 && needsAs4(out.asPath!)) out.as4Path = out.asPath;
   return out;
@@ -106,19 +111,22 @@ function transformed(best: Path, to: ExportPeer): PathAttributes {
  * The cached outbound form of `best` for `to`'s export group: attributes and their octets. IPv6
  * next hops travel in MP_REACH_NLRI, so they are not part of the form.
  */
-export function outForm(best: Path, to: ExportPeer, table: AttrTable): OutForm {
+export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHop = false): OutForm {
   const entry = best.entry;
   const from = best.peer;
   // The form depends on the target's export group and on what kind of peer the route came from;
-  // reflected routes also on the originator. A numeric key avoids building a string per prefix.
-  const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0);
-  let key: number | string = table.groupId(to.groupKey) * 8 + kind;
+  // reflected routes also on the originator; a next hop set by policy on that next hop. A numeric
+  // key avoids building a string per prefix in the common case.
+  const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0) | (keepNextHop ? 8 : 0);
+  let key: number | string = table.groupId(to.groupKey) * 16 + kind;
   if (to.ibgp && from.ibgp && !from.local) key = `${key}|${from.bgpId}`;
+  const mpNextHop = keepNextHop && typeof best.nextHop !== 'number' ? best.nextHop : undefined;
+  if (keepNextHop) key = `${key}|${typeof best.nextHop === 'number' ? best.nextHop : best.nextHop.toString('hex')}`;
   // Most sets go to one export group: the first form sits in the entry, others in a map.
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);
   if (!f) {
-    f = { id: table.nextOutId(), bytes: encodePathAttributes(exportAttributes(best, to), to.tx) };
+    f = { id: table.nextOutId(), bytes: encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
       entry.outForm = f;

@@ -266,3 +266,31 @@ t.test('RFC 8326 graceful shutdown: received GRACEFUL_SHUTDOWN loses preference;
   t.ok(drained[0].attributes!.communities!.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN), 'routes to the drained neighbor carry GRACEFUL_SHUTDOWN');
   t.equal(drained[0].attributes!.localPref, 0, 'and LOCAL_PREF 0 on iBGP');
 });
+
+t.test('an export route-map that sets the next hop wins over next-hop-self toward eBGP, IPv4 and IPv6', async (t) => {
+  const { buildPolicySet } = await import('../../src/config/policy.js');
+  const policies = buildPolicySet({
+    routeMaps: {
+      'NH-V4': [{ seq: 10, action: 'permit', set: { nextHop: '192.0.2.99' } }],
+      'NH-V6': [{ seq: 10, action: 'permit', set: { nextHop: '2001:db8::99' } }],
+    },
+  });
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001, policies });
+  const got: UpdateMessage[] = [];
+  const v6 = Buffer.from('20010db8000000000000000000000002', 'hex');
+  rib.peerUp(exportPeer(1, '192.0.2.1', 65001), { allowasIn: 0, localIpv4: undefined }, [0x101, 0x201], () => true);
+  for (const [index, map] of [[2, 'NH-V4'], [3, 'NH-V6']] as const) {
+    rib.peerUp({ ...exportPeer(index, `192.0.2.${index}`, 65000 + index), localIpv6: v6, exportMap: policies.routeMaps.get(map) }, { allowasIn: 0, localIpv4: undefined, importMap: 'deny' }, [0x101, 0x201], (m) => {
+      for (const b of m) got.push({ ...(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage), peer: index } as never);
+      return true;
+    });
+  }
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 24, 0x0a010000]]) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }] }, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('20010db8000000000000000000000001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, 1, 0, 0]]) } });
+  rib.flushAll();
+  const of = (peer: number) => updates(got.filter((m) => (m as unknown as { peer: number }).peer === peer));
+  const v4 = of(2).find((m) => nlriCount(m.nlri) > 0);
+  t.equal(v4?.attributes?.nextHop, 0xc0000263, 'NEXT_HOP 192.0.2.99 from the route-map, not our address');
+  const mp = of(3).find((m) => m.mpReach);
+  t.equal(mp?.mpReach?.nextHop.toString('hex'), '20010db8000000000000000000000099', 'MP_REACH next hop 2001:db8::99 from the route-map');
+});
