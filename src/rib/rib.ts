@@ -5,7 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
+  Afi, type AfiCode, AttrType, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
@@ -69,6 +69,18 @@ interface PeerState {
 }
 
 const NO_CHANGES = { changed: () => {} };
+
+/**
+ * The RFC 7606 action for an UPDATE from this kind of peer. RFC 7606 7.5: a malformed LOCAL_PREF
+ * from an external peer is discarded (eBGP ignores LOCAL_PREF anyway, RFC 4271 5.1.5), not a reason
+ * to withdraw; from an internal peer it is treat-as-withdraw, as the decoder reports it.
+ */
+export function effectiveAction(msg: UpdateMessage, ibgp: boolean): UpdateMessage['action'] {
+  if (ibgp || msg.action !== 'treat-as-withdraw') return msg.action;
+  const withdrawing = (msg.errors ?? []).filter((e) => e.action === 'treat-as-withdraw');
+  const onlyLocalPref = withdrawing.length > 0 && withdrawing.every((e) => e.attrType === AttrType.LOCAL_PREF);
+  return onlyLocalPref ? 'attribute-discard' : 'treat-as-withdraw';
+}
 
 export const LOCAL_PEER_INDEX = 0;
 /** Aggregates are local paths with their own path id, so that they never replace an origination of the same prefix. */
@@ -408,7 +420,7 @@ export class Rib {
     if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: msg.mpReach.nextHop });
     if (reach.length === 0) return;
     // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
-    const usable = attrs && msg.action !== 'treat-as-withdraw' && this.#acceptable(s, attrs) ? this.#ingressAttrs(peer, attrs) : null;
+    const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && this.#acceptable(s, attrs) ? this.#ingressAttrs(peer, attrs) : null;
     for (const { block, nextHop } of reach) {
       if (!usable || nextHop === undefined || this.#ownNextHop(s, nextHop)) {
         this.#withdrawBlock(s, block);

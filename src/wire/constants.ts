@@ -111,6 +111,7 @@ export const AttrType = {
   AS4_PATH: 17,
   AS4_AGGREGATOR: 18,
   LARGE_COMMUNITIES: 32,
+  ONLY_TO_CUSTOMER: 35,
 } as const;
 
 export const AttrFlag = {

@@ -61,6 +61,7 @@ export function attributesJson(a: PathAttributes): Json {
     as4Path: a.as4Path && asPathJson(a.as4Path),
     as4Aggregator: a.as4Aggregator && aggregatorJson(a.as4Aggregator),
     largeCommunities: a.largeCommunities?.map(([g, l1, l2]) => `${g}:${l1}:${l2}`),
+    onlyToCustomer: a.onlyToCustomer,
     unknown: a.unknown?.map((u) => ({ type: u.type, flags: u.flags, value: u.value.toString('hex') })),
   };
 }

@@ -294,3 +294,13 @@ t.test('an export route-map that sets the next hop wins over next-hop-self towar
   const mp = of(3).find((m) => m.mpReach);
   t.equal(mp?.mpReach?.nextHop.toString('hex'), '20010db8000000000000000000000099', 'MP_REACH next hop 2001:db8::99 from the route-map');
 });
+
+t.test('RFC 7606 7.5: a malformed LOCAL_PREF is discarded from eBGP, treat-as-withdraw from iBGP', async (t) => {
+  const { effectiveAction } = await import('../../src/rib/index.js');
+  const localPref = { action: 'treat-as-withdraw' as const, attrType: 5, code: 3, subcode: 5, reason: 'LOCAL_PREF length 2' };
+  const origin = { ...localPref, attrType: 1, subcode: 6 };
+  const m = (errors: (typeof localPref)[]) => ({ type: 'update' as const, withdrawn: nlriFrom(1, false, []), attributes: null, nlri: nlriFrom(1, false, []), errors, action: 'treat-as-withdraw' as const });
+  t.equal(effectiveAction(m([localPref]), false), 'attribute-discard', 'eBGP: discard');
+  t.equal(effectiveAction(m([localPref]), true), 'treat-as-withdraw', 'iBGP: withdraw');
+  t.equal(effectiveAction(m([localPref, origin]), false), 'treat-as-withdraw', 'eBGP with another treat-as-withdraw error: withdraw');
+});

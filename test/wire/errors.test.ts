@@ -19,7 +19,10 @@ t.test('errors that reset the session', async (t) => {
     ['MP_REACH_NLRI twice', update('', MANDATORY + attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00') + attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00'), ''), 3, 1],
     ['MP_REACH_NLRI next hop of 5 octets for IPv6', update('', ORIGIN + AS_PATH + attr(0x80, 14, '0002 01 05 2001db8000 00 2020010db8'), ''), 3, 9],
     ['MP_REACH_NLRI next hop past the attribute', update('', ORIGIN + AS_PATH + attr(0x80, 14, '0002 01 20 2001'), ''), 3, 9],
-    ['MP_REACH_NLRI IPv6 prefix length 129', update('', ORIGIN + AS_PATH + attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00 81'), ''), 3, 10],
+    // RFC 4760 7: NLRI errors inside MP_REACH/MP_UNREACH are Optional Attribute Errors.
+    ['MP_REACH_NLRI IPv6 prefix length 129', update('', ORIGIN + AS_PATH + attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00 81'), ''), 3, 9],
+    ['MP_REACH_NLRI NLRI running past the attribute', update('', ORIGIN + AS_PATH + attr(0x80, 14, '0002 01 10 20010db8000000000000000000000001 00 30 2001'), ''), 3, 9],
+    ['MP_UNREACH_NLRI IPv6 prefix length 130', update('', attr(0x80, 15, '0002 01 82'), ''), 3, 9],
     ['MP_REACH_NLRI with transitive flags', update('', ORIGIN + AS_PATH + attr(0xc0, 14, '0002 01 10 20010db8000000000000000000000001 00'), ''), 3, 4],
     ['MP_UNREACH_NLRI shorter than AFI/SAFI', update('', attr(0x80, 15, '0002'), ''), 3, 9],
   ];
@@ -45,6 +48,7 @@ t.test('RFC 7606 outcomes that keep the session', async (t) => {
     ['CLUSTER_LIST of 6 octets', update('', MANDATORY + attr(0x80, 10, '0a0000010a00'), NLRI), 'treat-as-withdraw', 10, 9],
     ['EXTENDED_COMMUNITIES of 9 octets', update('', MANDATORY + attr(0xc0, 16, '0002fde90000000701'), NLRI), 'treat-as-withdraw', 16, 9],
     ['AS4_PATH malformed', update('', MANDATORY + attr(0xc0, 17, '0201'), NLRI), 'attribute-discard', 17, 11],
+    ['ONLY_TO_CUSTOMER of 3 octets (RFC 9234 5)', update('', MANDATORY + attr(0xc0, 35, '00fde9'), NLRI), 'treat-as-withdraw', 35, 5],
     ['LARGE_COMMUNITIES of 13 octets', update('', MANDATORY + attr(0xc0, 32, '0000fde9000000010000000101'), NLRI), 'treat-as-withdraw', 32, 9],
     ['NEXT_HOP missing', update('', ORIGIN + AS_PATH, NLRI), 'treat-as-withdraw', 3, 3],
     ['AS_PATH missing', update('', ORIGIN + NEXT_HOP, NLRI), 'treat-as-withdraw', 2, 3],

@@ -216,10 +216,21 @@ const LARGE_COMMUNITIES: AttributeDescriptor = {
   },
 };
 
+const ONLY_TO_CUSTOMER: AttributeDescriptor = {
+  // RFC 9234 5: a malformed OTC (length other than 4) is treat-as-withdraw.
+  type: AttrType.ONLY_TO_CUSTOMER, name: 'ONLY_TO_CUSTOMER', flags: OPTIONAL_TRANSITIVE, onError: 'treat-as-withdraw',
+  decode(r, _ctx, out) {
+    exactLength(r, 4, 'ONLY_TO_CUSTOMER');
+    out.onlyToCustomer = r.u32();
+  },
+  has: (a) => a.onlyToCustomer !== undefined,
+  encode: (w, a) => void w.u32(a.onlyToCustomer!),
+};
+
 /** In ascending type code: the canonical order the encoder writes (RFC 4271 5: SHOULD order by type). */
 export const DESCRIPTORS: readonly AttributeDescriptor[] = [
   ORIGIN, AS_PATH, NEXT_HOP, MULTI_EXIT_DISC, LOCAL_PREF, ATOMIC_AGGREGATE, AGGREGATOR, COMMUNITIES,
-  ORIGINATOR_ID, CLUSTER_LIST, EXTENDED_COMMUNITIES, AS4_PATH, AS4_AGGREGATOR, LARGE_COMMUNITIES,
+  ORIGINATOR_ID, CLUSTER_LIST, EXTENDED_COMMUNITIES, AS4_PATH, AS4_AGGREGATOR, LARGE_COMMUNITIES, ONLY_TO_CUSTOMER,
 ];
 
 export const DESCRIPTOR_BY_TYPE: readonly (AttributeDescriptor | undefined)[] = (() => {

@@ -26,6 +26,19 @@ function validNextHopLength(afi: number, len: number): boolean {
   return len === 16 || len === 32;
 }
 
+/**
+ * The NLRI inside an MP attribute. RFC 4760 7: an error in it is an UPDATE Message Error with
+ * subcode Optional Attribute Error (3/9), not Invalid Network Field (3/10, the NLRI field's).
+ */
+function mpNlri(r: Reader, afi: AfiCode, addPath: boolean, whole: Buffer, name: string) {
+  try {
+    return decodeNlri(r.buf, r.pos, r.end, afi, addPath);
+  } catch (e) {
+    if (e instanceof BgpProtocolError) throw optionalAttributeError(`${name}: ${e.message}`, whole);
+    throw e;
+  }
+}
+
 export function decodeMpReach(r: Reader, ctx: CodecContext): MpReach {
   const whole = r.buf.subarray(r.pos, r.end);
   if (r.remaining < 5) throw optionalAttributeError('MP_REACH_NLRI shorter than its fixed fields', whole);
@@ -37,7 +50,7 @@ export function decodeMpReach(r: Reader, ctx: CodecContext): MpReach {
   r.u8(); // RFC 4760 3: Reserved, ignored on receipt
   if (!isParsedAfiSafi(afi, safi)) return { afi, safi, nextHop, nlri: null, rawNlri: Buffer.from(r.rest()) };
   if (!validNextHopLength(afi, nhLen)) throw optionalAttributeError(`MP_REACH_NLRI next hop length ${nhLen} for AFI ${afi}`, whole);
-  const nlri = decodeNlri(r.buf, r.pos, r.end, afi, ctx.addPath.has(afiSafiKey(afi, safi)));
+  const nlri = mpNlri(r, afi, ctx.addPath.has(afiSafiKey(afi, safi)), whole, 'MP_REACH_NLRI');
   r.pos = r.end;
   return { afi, safi, nextHop, nlri };
 }
@@ -48,7 +61,7 @@ export function decodeMpUnreach(r: Reader, ctx: CodecContext): MpUnreach {
   const afi = r.u16();
   const safi = r.u8();
   if (!isParsedAfiSafi(afi, safi)) return { afi, safi, withdrawn: null, rawNlri: Buffer.from(r.rest()) };
-  const withdrawn = decodeNlri(r.buf, r.pos, r.end, afi, ctx.addPath.has(afiSafiKey(afi, safi)));
+  const withdrawn = mpNlri(r, afi, ctx.addPath.has(afiSafiKey(afi, safi)), whole, 'MP_UNREACH_NLRI');
   r.pos = r.end;
   return { afi, safi, withdrawn };
 }

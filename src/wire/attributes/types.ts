@@ -46,6 +46,8 @@ export interface PathAttributes {
   readonly as4Path?: AsPath;
   readonly as4Aggregator?: Aggregator;
   readonly largeCommunities?: readonly LargeCommunity[];
+  /** RFC 9234 Only to Customer: the AS that set it. */
+  readonly onlyToCustomer?: number;
   readonly unknown?: readonly RawAttribute[];
 }
 
