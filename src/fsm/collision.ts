@@ -13,3 +13,26 @@ export function collisionSurvivor(localId: number, remoteId: number, localAs: nu
   if (localId !== remoteId) return (localId >>> 0) < (remoteId >>> 0) ? 'inbound' : 'outbound';
   return localAs > remoteAs ? 'outbound' : 'inbound';
 }
+
+/** One of two connections to the same neighbor, as collision resolution sees it. */
+export interface CollisionSide {
+  readonly direction: ConnectionDirection;
+  /** The peer's OPEN arrived on it: its BGP identifier is known. */
+  readonly openReceived: boolean;
+}
+
+/**
+ * Which of the session's connection (`current`) and a second one (`pending`) survives, or
+ * undefined when nothing is to be decided yet. RFC 4271 6.8: on receipt of an OPEN, the
+ * connections compared are those whose OPEN has been received (OpenConfirm): while the pending one
+ * has none, the current one carries on and the pending one is judged when its OPEN comes. A current
+ * connection that has received no OPEN (half-open, or stale) cannot win against one that has.
+ * Two connections in the same direction (a peer that restarted, or a stale one) are not a
+ * collision RFC 4271 defines: the newer one survives.
+ */
+export function collisionWinner(current: CollisionSide, pending: CollisionSide, localId: number, remoteId: number, localAs: number, remoteAs: number): 'current' | 'pending' | undefined {
+  if (!pending.openReceived) return undefined;
+  if (!current.openReceived) return 'pending';
+  if (current.direction === pending.direction) return 'pending';
+  return collisionSurvivor(localId, remoteId, localAs, remoteAs) === current.direction ? 'current' : 'pending';
+}

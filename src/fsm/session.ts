@@ -11,7 +11,7 @@ import {
 } from '../wire/index.js';
 import { withJitter } from './backoff.js';
 import { type Clock, SystemClock, type TimerHandle } from './clock.js';
-import { collisionSurvivor } from './collision.js';
+import { collisionWinner } from './collision.js';
 import { Connection, type MessageCounters, emptyCounters } from './connection.js';
 import { type LivenessSnapshot, Liveness } from './liveness.js';
 import { type NegotiatedSession, type OpenConfig, buildOpen, checkOpen } from './open-check.js';
@@ -481,7 +481,7 @@ export class Session {
   #feed(msg: BgpMessage): void {
     switch (msg.type) {
       case 'open':
-        if (this.#pending && this.#resolveCollision(msg.bgpId)) return;
+        if (this.#pending && this.#resolveCollision()) return;
         this.#dispatch({ type: 'BGPOpen', open: msg });
         if (this.#state.negotiated) this.#conn?.setReceiveContext(this.#state.negotiated.rx);
         return;
@@ -508,7 +508,7 @@ export class Session {
   #pendingMessage(conn: Connection, msg: BgpMessage): void {
     if (msg.type === 'open') {
       if (this.#inOpenExchange()) {
-        this.#resolveCollision(msg.bgpId);
+        this.#resolveCollision();
       } else {
         // RFC 4271 6.8: a collision with an Established session closes the new connection.
         conn.send(CEASE_COLLISION);
@@ -524,18 +524,22 @@ export class Session {
   }
 
   /**
-   * RFC 4271 6.8: an OPEN on either connection tells the peer's BGP identifier, which settles the
-   * collision at once (the other connection is to the same neighbor). Returns true when the pending
-   * connection won and the FSM now runs on it (the caller must not feed `remoteId`'s OPEN again).
+   * RFC 4271 6.8, when an OPEN arrives on either connection while there are two: the rules in
+   * collisionWinner() pick the survivor, the other gets Cease / Connection Collision Resolution.
+   * Returns true when the pending connection won and the FSM now runs on it (the caller must not
+   * feed that OPEN again).
    */
-  #resolveCollision(remoteId: number): boolean {
+  #resolveCollision(): boolean {
     const pending = this.#pending;
     const current = this.#conn;
     if (!pending || !current) return false;
+    const remoteId = (pending.peerOpen ?? current.peerOpen)?.bgpId ?? 0;
     const o = this.options.open;
-    const keep = collisionSurvivor(o.routerId, remoteId, o.localAs, this.#peerAsHint());
-    this.#events.collision?.(keep);
-    if (current.direction === keep) {
+    const side = (c: Connection) => ({ direction: c.direction, openReceived: c.peerOpen !== undefined });
+    const winner = collisionWinner(side(current), side(pending), o.routerId, remoteId, o.localAs, this.#peerAsHint());
+    if (winner === undefined) return false;
+    this.#events.collision?.(winner === 'current' ? current.direction : pending.direction);
+    if (winner === 'current') {
       pending.send(CEASE_COLLISION);
       pending.close();
       this.#pending = undefined;
