@@ -34,6 +34,14 @@ export function createMetrics(proc: DaemonProcess): Registry {
     c.inc({ ...l, outcome: 'deferred' }, n.counts.refreshDeferred);
     c.inc({ ...l, outcome: 'joined' }, n.counts.refreshJoined);
   }));
+  counter('nodebgp_peer_malformed_messages_total', 'Malformed messages received from the peer (answered with a NOTIFICATION)', peerLabels, (c) => each((l, n) => c.inc(l, n.counts.malformed)));
+  counter('nodebgp_peer_update_errors_total', 'UPDATEs with malformed attributes that kept the session, by RFC 7606 action', [...peerLabels, 'action'], (c) => each((l, n) => {
+    c.inc({ ...l, action: 'treat-as-withdraw' }, n.counts.treatAsWithdraw);
+    c.inc({ ...l, action: 'attribute-discard' }, n.counts.attributeDiscard);
+  }));
+  counter('nodebgp_connections_refused_total', 'Incoming BGP connections refused: source not a neighbor, or its dynamic range full', ['reason'], (c) => {
+    for (const [reason, v] of Object.entries(d().refused)) c.inc({ reason }, v);
+  });
   counter('nodebgp_routes_unsendable_total', 'Routes not sent to the peer because their UPDATE would exceed its maximum message size (RFC 8654 4)', peerLabels, (c) => each((l, n) => c.inc(l, n.counts.unsendable)));
 
   gauge('nodebgp_peer_state', 'Session state (RFC 4273 numbering: 1 Idle .. 6 Established)', peerLabels, (g) => each((l, n) => g.set(l, STATE_CODE[n.session.snapshot().state])));
@@ -111,11 +119,9 @@ export function createMetrics(proc: DaemonProcess): Registry {
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
     registers: [registry],
   });
-  const wireErrors = new Counter({ name: 'nodebgp_peer_malformed_messages_total', help: 'Malformed messages received', labelNames: ['peer'], registers: [registry] });
   const reloads = new Counter({ name: 'nodebgp_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [registry] });
   proc.subscribe({
     updateApplied: (s) => latency.observe(s),
-    wireError: (peer) => wireErrors.inc({ peer }),
   });
   proc.onReload = (ok) => reloads.inc({ outcome: ok ? 'applied' : 'refused' });
   return registry;

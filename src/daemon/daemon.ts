@@ -12,8 +12,8 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, prefixText } from '../rib/index.js';
-import { Afi, AttributeCache, type BgpProtocolError, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
+import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { TokenBucket } from './rate-limit.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
@@ -23,7 +23,11 @@ export type { NeighborRuntime } from './neighbor.js';
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
 export interface DaemonEvents {
   sessionState?(neighbor: string, from: string, to: string): void;
-  sessionDown?(neighbor: string, reason: string): void;
+  /**
+   * The session went to Idle. `uptimeMs`: how long it had been Established (0: it never got
+   * there, a failed attempt); `notification`: the one that ended it, sent or received.
+   */
+  sessionDown?(neighbor: string, reason: string, detail: SessionDownDetail): void;
   /** A neighbor crossed its max-prefix warning threshold, or its limit (and was torn down unless warning-only). */
   maxPrefix?(neighbor: string, afi: string, count: number, limit: number, action: 'warning' | 'teardown'): void;
   notification?(neighbor: string, direction: 'sent' | 'received', n: NotificationMessage): void;
@@ -41,6 +45,12 @@ export interface DaemonEvents {
   bfdError?(neighbor: string | undefined, message: string): void;
   /** A route too large for a neighbor's UPDATEs was not sent to it (RFC 8654 4); `octets` it would need, `max` it takes. */
   routeUnsendable?(neighbor: string, prefix: string, octets: number, max: number): void;
+  /** An outgoing TCP connection to a neighbor failed (errno code, or 'timeout' for a handshake that never completed). */
+  connectFailed?(neighbor: string, reason: string, dynamic: boolean): void;
+  /** RFC 7606: an UPDATE's routes were withdrawn (treat-as-withdraw) or attributes dropped (attribute-discard). */
+  updateErrors?(neighbor: string, action: 'treat-as-withdraw' | 'attribute-discard', errors: readonly AttributeError[], dynamic: boolean): void;
+  /** A connection was refused: its source is no neighbor, or its dynamic range is full. */
+  connectionRefused?(source: string, reason: RefusedReason): void;
   /** Generating a neighbor's output failed; its session is ended (Cease), no other is touched. */
   outputFailed?(neighbor: string, message: string): void;
   /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
@@ -50,12 +60,22 @@ export interface DaemonEvents {
   fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
 }
 
+export interface SessionDownDetail {
+  readonly wasEstablished: boolean;
+  readonly uptimeMs: number;
+  readonly notification?: { readonly direction: 'sent' | 'received'; readonly message: NotificationMessage };
+  readonly dynamic: boolean;
+}
+
 export interface DaemonOptions {
   readonly clock?: Clock;
   readonly events?: DaemonEvents;
   /** BFD control port (3784) and worker snapshot interval; tests change them. */
   readonly bfd?: BfdManagerOptions;
 }
+
+/** Why an incoming connection was refused (a label of nodebgp_connections_refused_total). */
+export type RefusedReason = 'unknown-source' | 'dynamic-limit';
 
 export class CommandError extends Error {
   constructor(readonly code: 'not-found' | 'invalid' | 'conflict', message: string) {
@@ -93,6 +113,8 @@ export class Daemon {
   /** BFD sessions by neighbor address, run in a worker thread. */
   readonly bfd: BfdManager;
   readonly startedAtMs = Date.now();
+  /** Incoming connections refused, by reason (sources are not kept: an attacker chooses them). */
+  readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0 };
   readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
@@ -154,6 +176,7 @@ export class Daemon {
     const listen = config.listen ?? {};
     const router = neighborRouter(this.#sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
+    this.listener.onRefused = (source) => this.#refuse(source, 'unknown-source');
     for (const o of config.originate ?? []) this.announce(o);
     this.rib.setAggregates(aggregateSpecs(config.aggregates));
   }
@@ -489,12 +512,23 @@ export class Daemon {
           if (runtime.dynamic && to === 'Idle') setImmediate(() => this.neighbors.get(n.address) === runtime && this.#removeNeighbor(runtime));
         },
         established: (neg) => this.#up(runtime, neg),
-        down: (reason) => {
-          this.#events.sessionDown?.(n.address, reason);
+        down: (reason, wasEstablished, uptimeMs) => {
+          const snap = session.snapshot();
+          // The NOTIFICATION that ended it: the last one, if it came with this failure.
+          const sent = snap.lastNotificationSent;
+          const received = snap.lastNotificationReceived;
+          const notification = reason === 'notification-received' && received ? { direction: 'received' as const, message: received }
+            : runtime.lastSent !== sent && sent ? { direction: 'sent' as const, message: sent } : undefined;
+          runtime.lastSent = sent;
+          this.#events.sessionDown?.(n.address, reason, { wasEstablished, uptimeMs, dynamic, ...(notification ? { notification } : {}) });
           this.#down(runtime, reason);
         },
         notification: (dir, m) => this.#events.notification?.(n.address, dir, m),
-        wireError: (err, frame) => this.#events.wireError?.(n.address, err, frame),
+        wireError: (err, frame) => {
+          runtime.counts.malformed++;
+          this.#events.wireError?.(n.address, err, frame);
+        },
+        connectFailed: (reason) => this.#events.connectFailed?.(n.address, reason, dynamic),
         message: (m) => {
           if (m.type === 'update') {
             const t0 = performance.now();
@@ -502,6 +536,7 @@ export class Daemon {
             // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
             if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
             if (eor !== undefined) this.#restartEndOfRib(runtime, eor);
+            if (m.errors) this.#updateErrors(runtime, m);
             this.rib.applyUpdate(index, m);
             this.#trimCache();
             this.#checkMaxPrefix(runtime);
@@ -558,6 +593,20 @@ export class Daemon {
     });
   }
 
+  /** RFC 7606 outcomes short of a reset: counted per neighbor and action, and reported. */
+  #updateErrors(r: NeighborRuntime, m: UpdateMessage): void {
+    const action = effectiveAction(m, r.negotiated?.ibgp ?? false);
+    if (action === undefined) return;
+    if (action === 'treat-as-withdraw') r.counts.treatAsWithdraw++;
+    else r.counts.attributeDiscard++;
+    this.#events.updateErrors?.(r.config.address, action, m.errors!, r.dynamic);
+  }
+
+  #refuse(source: string, reason: RefusedReason): void {
+    this.refused[reason]++;
+    this.#events.connectionRefused?.(source, reason);
+  }
+
   /** A connection from an unconfigured source: a session from the first dynamic range holding it. */
   #dynamicSession(address: string): Session | undefined {
     const family = isIPv6(address) ? 'ipv6' : 'ipv4';
@@ -565,7 +614,7 @@ export class Daemon {
     if (!hit) return undefined;
     const inRange = [...this.neighbors.values()].filter((n) => n.dynamic && n.config.peerGroup === hit.cfg.peerGroup).length;
     if (inRange >= (hit.cfg.limit ?? 100)) {
-      this.#events.notice?.(address, `dynamic-neighbor range ${hit.cfg.range} is at its limit (${hit.cfg.limit ?? 100}); connection refused`);
+      this.#refuse(address, 'dynamic-limit');
       return undefined;
     }
     const r = this.#addNeighbor({ ...hit.cfg.template, address, passive: true }, true);

@@ -6,7 +6,7 @@ import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
 import type { NegotiatedSession, Session, SessionOptions, TimerHandle } from '../fsm/index.js';
 import type { TokenBucket } from './rate-limit.js';
-import { Afi, type AttributeCache, Safi } from '../wire/index.js';
+import { Afi, type AttributeCache, type NotificationMessage, Safi } from '../wire/index.js';
 
 export interface NeighborRuntime {
   readonly index: number;
@@ -30,6 +30,8 @@ export interface NeighborRuntime {
   /** RFC 2918 requests answered beyond the burst wait for this bucket; one deferred answer per AFI. */
   refreshBucket?: TokenBucket;
   refreshDeferred?: Map<number, TimerHandle>;
+  /** The last NOTIFICATION sent that a session-down report has named (so each is named once). */
+  lastSent?: NotificationMessage | null;
   /** Counters kept for the life of the neighbor (metrics read them; they go with it). */
   readonly counts: NeighborCounts;
 }
@@ -41,10 +43,14 @@ export interface NeighborCounts {
   refreshAnswered: number;
   refreshDeferred: number;
   refreshJoined: number;
+  /** Malformed messages (a NOTIFICATION was sent), and RFC 7606 outcomes that kept the session. */
+  malformed: number;
+  treatAsWithdraw: number;
+  attributeDiscard: number;
 }
 
 export function emptyCounts(): NeighborCounts {
-  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0 };
+  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0 };
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {

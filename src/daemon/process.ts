@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
 import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
 import { Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
+import { LogLimiter } from './log-limiter.js';
 
 export { ListenError } from '../fsm/index.js';
 
@@ -26,6 +27,12 @@ export class DaemonProcess {
   readonly #listeners: DaemonEvents[] = [];
   readonly #peerLogs = new Map<string, Logger>();
   #fibErrors = 0;
+  readonly #limiter = new LogLimiter();
+  /** A line of each key whose lines are being suppressed, for its "suppressed N" report. */
+  readonly #samples = new Map<string, { log: Logger; level: 'warn' | 'info'; msg: string }>();
+  #reportTimer: NodeJS.Timeout | undefined;
+  /** Neighbors made for a dynamic-neighbor range (their lines share one rate limit). */
+  readonly #dynamic = new Set<string>();
   /** Prefixes already logged as unsendable (one warning per prefix; bounded, oldest forgotten). */
   readonly #unsendableLogged = new Set<string>();
   lastReload: { at: string; ok: boolean; result?: ReloadResult; error?: string } | null = null;
@@ -37,6 +44,32 @@ export class DaemonProcess {
     this.configPath = options.configPath;
     this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
     this.daemon = new Daemon(loaded.daemon, { events: this.#events() });
+  }
+
+  /**
+   * Logs a line another party can cause through the rate limiter (a few per minute per key); the
+   * next line logged says how many were suppressed.
+   */
+  #limited(log: Logger, level: 'warn' | 'info', key: string, fields: object, msg: string): void {
+    const d = this.#limiter.take(key, performance.now());
+    if (!d.log) {
+      if (d.suppressed === 1) this.#samples.set(key, { log, level, msg });
+      return;
+    }
+    const more = d.last ? ' (more lines like this in the next minute are counted, not logged)' : '';
+    if (d.suppressed > 0) log[level]({ ...fields, suppressed: d.suppressed }, `${msg} (${d.suppressed} more like it suppressed)${more}`);
+    else log[level](fields, `${msg}${more}`);
+  }
+
+  /** "suppressed N" for the keys whose minute ended with lines held back. */
+  #reportSuppressed(): void {
+    for (const { key, suppressed } of this.#limiter.drain(performance.now())) {
+      const sample = this.#samples.get(key);
+      this.#samples.delete(key);
+      if (sample) sample.log[sample.level]({ suppressed }, `suppressed ${suppressed} lines like: ${sample.msg}`);
+    }
+    // Samples of keys the limiter forgot (more keys than it keeps) go too.
+    if (this.#samples.size > 2048) this.#samples.clear();
   }
 
   /** Adds a subscriber to the daemon's events (metrics, tests). */
@@ -54,31 +87,63 @@ export class DaemonProcess {
     const fan = <K extends keyof DaemonEvents>(k: K) => (...args: Parameters<NonNullable<DaemonEvents[K]>>) => {
       for (const l of this.#listeners) (l[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
     };
+    // Lines another party can cause are rate-limited: per configured neighbor, and for dynamic
+    // neighbors (any source in a range) all together. A configured neighbor's session events
+    // are bounded by the FSM's backoff, and each is logged; a dynamic one's are limited too.
+    const key = (n: string, kind: string) => `${this.#dynamic.has(n) ? 'dynamic' : n}|${kind}`;
+    const session = (n: string, level: 'warn' | 'info', kind: string, fields: object, msg: string) => {
+      if (this.#dynamic.has(n)) this.#limited(this.#peer(n), level, key(n, kind), fields, msg);
+      else this.#peer(n)[level](fields, msg);
+    };
     return {
       sessionState: (n, from, to) => {
-        this.#peer(n).info({ from, to }, `state ${from} -> ${to}`);
+        // One line per transition that matters (Established; going down is sessionDown's line).
+        if (to === 'Established') session(n, 'info', 'up', { from, to }, 'session Established');
+        else this.#peer(n).debug({ from, to }, `state ${from} -> ${to}`);
         fan('sessionState')(n, from, to);
       },
-      sessionDown: (n, reason) => {
-        this.#peer(n).info({ reason }, `session down: ${reason}`);
-        fan('sessionDown')(n, reason);
+      sessionDown: (n, reason, detail) => {
+        const fields = {
+          reason, uptimeMs: detail.uptimeMs,
+          ...(detail.notification ? { notification: { direction: detail.notification.direction, name: notificationName(detail.notification.message.code, detail.notification.message.subcode), communication: shutdownCommunication(detail.notification.message) } } : {}),
+        };
+        const why = detail.notification ? `; NOTIFICATION ${detail.notification.direction}: ${notificationText(detail.notification.message)}` : '';
+        if (detail.wasEstablished) session(n, 'warn', 'down', fields, `session down: ${reason}, was up ${duration(detail.uptimeMs)}${why}`);
+        else this.#peer(n).debug(fields, `session attempt ended: ${reason}${why}`);
+        fan('sessionDown')(n, reason, detail);
       },
       maxPrefix: (n, afi, count, limit, action) => {
         this.#peer(n).warn({ afi, count, limit, action }, `max-prefix ${action}: ${count} prefixes of ${limit} allowed (${afi})`);
         fan('maxPrefix')(n, afi, count, limit, action);
       },
       notification: (n, direction, m) => {
-        const log = this.#peer(n);
         // RFC 9003: the shutdown communication as text, the raw data only when there is none.
         const communication = shutdownCommunication(m);
         const fields = { direction, code: m.code, subcode: m.subcode, name: notificationName(m.code, m.subcode), ...(communication !== undefined ? { communication } : { data: m.data.toString('hex') }) };
-        if (direction === 'received') log.warn(fields, `NOTIFICATION received: ${notificationText(m)}`);
-        else log.info(fields, `NOTIFICATION sent: ${notificationText(m)}`);
+        session(n, direction === 'received' ? 'warn' : 'info', `notification-${direction}`, fields, `NOTIFICATION ${direction}: ${notificationText(m)}`);
         fan('notification')(n, direction, m);
       },
       wireError: (n, err, frame) => {
-        this.#peer(n).warn({ code: err.code, subcode: err.subcode, bytes: frame?.toString('hex') ?? null }, `malformed message: ${err.message}`);
+        this.#limited(this.#peer(n), 'warn', key(n, 'malformed'), { code: err.code, subcode: err.subcode, bytes: frame?.subarray(0, 4096).toString('hex') ?? null }, `malformed message: ${err.message}`);
         fan('wireError')(n, err, frame);
+      },
+      connectFailed: (n, reason, dynamic) => {
+        this.#limited(this.#peer(n), 'warn', key(n, 'connect'), { reason }, reason === 'timeout'
+          ? 'TCP connection not established within the connect-retry time (no SYN-ACK came back; with ttlSecurityHops, does the peer send TTL 255?)'
+          : `TCP connection failed: ${reason}`);
+        fan('connectFailed')(n, reason, dynamic);
+      },
+      updateErrors: (n, action, errors, dynamic) => {
+        const first = errors[0];
+        this.#limited(this.#peer(n), 'warn', key(n, action), { action, errors: errors.map((e) => ({ attrType: e.attrType, code: e.code, subcode: e.subcode, action: e.action, reason: e.reason })) },
+          `UPDATE with malformed attributes: ${action === 'treat-as-withdraw' ? 'its routes are withdrawn' : 'the attributes are discarded'} (RFC 7606): ${first?.reason ?? ''}`);
+        fan('updateErrors')(n, action, errors, dynamic);
+      },
+      connectionRefused: (source, reason) => {
+        this.#limited(this.logger, 'warn', `refused|${reason}`, { source, reason }, reason === 'unknown-source'
+          ? `connection from ${source} refused: not a neighbor and in no dynamic-neighbor range`
+          : `connection from ${source} refused: its dynamic-neighbor range is at its limit`);
+        fan('connectionRefused')(source, reason);
       },
       updateApplied: fan('updateApplied'),
       routeUnsendable: (n, prefix, octets, max) => {
@@ -94,16 +159,18 @@ export class DaemonProcess {
         fan('outputFailed')(n, message);
       },
       neighborAdded: (n, dynamic) => {
-        this.#peer(n).info({ dynamic }, dynamic ? 'dynamic neighbor accepted' : 'neighbor added');
+        if (dynamic) this.#dynamic.add(n);
+        session(n, 'info', 'added', { dynamic }, dynamic ? 'dynamic neighbor accepted' : 'neighbor added');
         fan('neighborAdded')(n, dynamic);
       },
       neighborRemoved: (n) => {
-        this.#peer(n).info('neighbor removed');
+        session(n, 'info', 'removed', {}, 'neighbor removed');
         this.#peerLogs.delete(n);
+        this.#dynamic.delete(n);
         fan('neighborRemoved')(n);
       },
       notice: (n, message) => {
-        (n ? this.#peer(n) : this.logger).warn(message);
+        this.#limited(n ? this.#peer(n) : this.logger, 'warn', n ? key(n, `notice|${message.slice(0, 40)}`) : `notice|${message.slice(0, 40)}`, {}, message);
         fan('notice')(n, message);
       },
       bfdState: (n, c) => {
@@ -137,12 +204,16 @@ export class DaemonProcess {
 
   async start(): Promise<void> {
     await this.daemon.start();
+    this.#reportTimer = setInterval(() => this.#reportSuppressed(), 10_000);
+    this.#reportTimer.unref();
     const d = this.loaded.daemon;
     this.logger.info({ asn: d.asn, routerId: d.routerId, listen: this.daemon.listener.ports, config: this.loaded.source, neighbors: d.neighbors.length }, 'nodebgpd started');
   }
 
   async stop(): Promise<void> {
     this.logger.info('stopping: Cease / Administrative Shutdown to every peer');
+    clearInterval(this.#reportTimer);
+    this.#reportSuppressed();
     await this.daemon.stop();
   }
 
@@ -175,4 +246,14 @@ export class DaemonProcess {
     for (const l of this.#peerLogs.values()) l.level = level;
     this.logger.info({ level }, 'log level changed');
   }
+}
+
+/** "2d3h", "1h2m", "4m5s", "12s": how long a session was up. */
+export function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const [d, h, m] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60)];
+  if (d > 0) return `${d}d${h}h`;
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s % 60}s`;
+  return `${s}s`;
 }

@@ -5,7 +5,7 @@
 // Must not import rib, api, daemon, pino or prom-client.
 
 import { BlockList, type Server, type Socket, createServer, isIPv6 } from 'node:net';
-import { fdOf, setMd5Key } from './socket-options.js';
+import { fdOf, setMd5Key, setTtl } from './socket-options.js';
 import type { Session } from './session.js';
 
 export interface ListenerOptions {
@@ -78,6 +78,14 @@ export class Listener {
         server.listen({ host: address, port: this.#options.port, ipv6Only: isIPv6(address) }, () => resolve());
       });
       this.#servers.push(server);
+      // RFC 5082 3: a GTSM peer drops what arrives with a TTL below 255, the SYN-ACK of its own
+      // connection included, and the kernel sends that from the listening socket. 255 here; each
+      // accepted connection then gets its neighbor's TTL.
+      try {
+        setTtl(fdOf(server), isIPv6(address), 255);
+      } catch {
+        // Without koffi the SYN-ACK keeps the system TTL: GTSM peers dialing us will not connect.
+      }
       for (const [peer, k] of this.#keys) this.#install(server, peer, k.password, k.prefixLength);
     }
   }

@@ -54,7 +54,8 @@ export interface SessionOptions {
 export interface SessionEvents {
   stateChange?(from: StateName, to: StateName): void;
   established?(negotiated: NegotiatedSession): void;
-  down?(reason: DownReason, wasEstablished: boolean): void;
+  /** The session went to Idle; `uptimeMs` how long it had been Established (0 if it was not). */
+  down?(reason: DownReason, wasEstablished: boolean, uptimeMs: number): void;
   /** UPDATE and ROUTE-REFRESH messages received in Established. */
   message?(msg: UpdateMessage | RouteRefreshMessage): void;
   /** Output may continue (after the socket drained). */
@@ -63,6 +64,12 @@ export interface SessionEvents {
   /** A malformed message: the protocol error it raised and its octets when known. */
   wireError?(err: BgpProtocolError, frame: Buffer | undefined): void;
   collision?(kept: 'inbound' | 'outbound'): void;
+  /**
+   * An outgoing TCP connection failed: refused or unreachable (the errno code), or its handshake
+   * did not complete within connectRetryTime ('timeout': with GTSM, often a SYN-ACK the peer sent
+   * with a TTL below 255).
+   */
+  connectFailed?(reason: string): void;
 }
 
 export interface SessionSnapshot {
@@ -75,7 +82,10 @@ export interface SessionSnapshot {
   readonly lastNotificationSent: NotificationMessage | null;
   readonly lastNotificationReceived: NotificationMessage | null;
   readonly flaps: number;
+  /** RFC 4271 ConnectRetryCounter: sessions that failed (reset to 0 after a stable session). */
   readonly failures: number;
+  /** Outgoing TCP connections that were refused, failed, or did not complete within connectRetryTime. */
+  readonly connectFailures: number;
   readonly sent: MessageCounters;
   readonly received: MessageCounters;
   readonly liveness: LivenessSnapshot;
@@ -267,6 +277,7 @@ export class Session {
     if ((s.name === 'Connect' || s.name === 'Active') && !s.delayOpenRunning) {
       // Take the peer's connection; an attempt of ours still in progress is abandoned.
       this.#conn?.destroy();
+      this.#connecting = false;
       this.#conn = conn;
       this.#dispatch({ type: 'TcpConnectionConfirmed' });
       return;
@@ -325,6 +336,9 @@ export class Session {
       case 'disconnect': {
         this.#conn?.close();
         this.#conn = undefined;
+        // A handshake abandoned at the connect-retry time is a failure too.
+        if (this.#connecting && this.#state.name !== 'Idle') this.#connectFailed('timeout');
+        this.#connecting = false;
         if (this.#state.name === 'Idle') {
           this.#pending?.close();
           this.#pending = undefined;
@@ -363,9 +377,10 @@ export class Session {
         this.#lastDownReason = a.reason;
         this.#lastDownAt = this.#clock.now();
         if (a.wasEstablished) this.#flaps++;
+        const uptimeMs = a.wasEstablished && this.#establishedAt !== null ? this.#lastDownAt - this.#establishedAt : 0;
         this.#establishedAt = null;
         this.#liveness.reset();
-        this.#events.down?.(a.reason, a.wasEstablished);
+        this.#events.down?.(a.reason, a.wasEstablished, uptimeMs);
         return;
       }
       case 'deliver':
@@ -417,20 +432,40 @@ export class Session {
   }
 
   #connect(): void {
+    // A new attempt while the last one's handshake never completed: that one timed out.
+    if (this.#connecting) this.#connectFailed('timeout');
     this.#conn?.destroy();
     let socket: Socket;
     try {
       socket = this.#connectFn(this);
-    } catch {
+    } catch (e) {
       this.#conn = undefined;
+      this.#connectFailed((e as NodeJS.ErrnoException).code ?? 'error');
       queueMicrotask(() => this.#dispatch({ type: 'TcpConnectionFails' }));
       return;
     }
     const conn = new Connection(socket, 'outbound', this.#connEvents, this.options.attributeCache);
     this.#conn = conn;
+    this.#connecting = true;
     socket.once('connect', () => {
-      if (this.#conn === conn) this.#dispatch({ type: 'Tcp_CR_Acked' });
+      if (this.#conn !== conn) return;
+      this.#connecting = false;
+      this.#dispatch({ type: 'Tcp_CR_Acked' });
     });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      if (this.#conn !== conn || !this.#connecting) return;
+      this.#connecting = false;
+      this.#connectFailed(e.code ?? 'error');
+    });
+  }
+
+  /** An outgoing connection attempt whose handshake is under way. */
+  #connecting = false;
+  #connectFailures = 0;
+
+  #connectFailed(reason: string): void {
+    this.#connectFailures++;
+    this.#events.connectFailed?.(reason);
   }
 
   readonly #connEvents = {
@@ -590,6 +625,7 @@ export class Session {
       lastNotificationReceived: this.#lastReceived,
       flaps: this.#flaps,
       failures: this.#state.connectRetryCounter,
+      connectFailures: this.#connectFailures,
       sent: { ...this.#sent },
       received: { ...this.#received },
       liveness: this.#liveness.snapshot(now, this.#state.name === 'Established' ? (this.#state.negotiated?.holdTime ?? 0) : 0),

@@ -72,7 +72,7 @@ t.test(`a peer that stops reading with ${N} routes due to it`, async (t) => {
   const later = memory(pid);
   t.comment(`RSS: ${before.rssMb.toFixed(0)} MB before the table, ${atConvergence.rssMb.toFixed(0)} MB at convergence, ${later.rssMb.toFixed(0)} MB 6 s later with the peer still stuck; peak ${later.peakMb.toFixed(0)} MB`);
   t.ok(later.rssMb - atConvergence.rssMb < 25, `memory stays flat while the peer stays stuck (${(later.rssMb - atConvergence.rssMb).toFixed(1)} MB)`);
-  const down = await d.waitLog((l) => l.neighbor === '10.89.0.4' && l.msg === 'session down: send-hold-timer-expired', 40000);
+  const down = await d.waitLog((l) => l.neighbor === '10.89.0.4' && l.reason === 'send-hold-timer-expired' && String(l.msg).startsWith('session down'), 40000);
   t.ok(down, 'the send-hold timer (15 s) tears the stuck session down');
   t.equal(d.cli('summary').peers['10.89.0.3'].state, 'Established', 'the other receiver is untouched');
 });

@@ -47,14 +47,14 @@ t.test('BFD with BIRD: strict mode waits for BFD Up; link cuts tear BGP down on 
   t.ok(await until(() => state() === 'OpenConfirm', 15000), 'OPENs exchanged: OpenConfirm');
   await new Promise((r) => setTimeout(r, 4000));
   t.equal(state(), 'OpenConfirm', 'strict: still OpenConfirm while BIRD runs no BFD (our KEEPALIVE held)');
-  t.notOk(d.log.some((l) => l.msg === 'state OpenConfirm -> Established'), 'never Established');
+  t.notOk(d.log.some((l) => l.msg === 'session Established'), 'never Established');
   t.notOk(birdEstablished(), `BIRD is not Established either: ${bird.birdc('show protocols node')}`);
   t.equal(d.cli('neighbors', BIRD).bfd.state, 'Down');
 
   bird.configure(birdConfig(true));
   t.ok(await until(() => state() === 'Established' && birdEstablished() && birdRoute(), 20000), 'BIRD enables BFD: BFD Up, then Established, BIRD has our route');
   // The CLI calls above block this process's event loop: let the daemon's log catch up first.
-  const established = await d.waitLog((l) => l.msg === 'state OpenConfirm -> Established');
+  const established = await d.waitLog((l) => l.msg === 'session Established');
   const est = d.log.indexOf(established);
   const bfdUp = d.log.find((l) => (l.bfd as { to?: string } | undefined)?.to === 'Up');
   t.ok(bfdUp && est >= 0 && d.log.indexOf(bfdUp) < est, `BFD Up came before Established: ${JSON.stringify(d.log.map((l) => l.msg))}`);
@@ -71,7 +71,7 @@ t.test('BFD with BIRD: strict mode waits for BFD Up; link cuts tear BGP down on 
     const down = await d.waitLog((l) => (l.bfd as { from?: string } | undefined)?.from === 'Up', 5000, mark);
     const at = Date.parse((down.bfd as { at: string }).at);
     t.ok(at - after <= 350, `cut ${i + 1}: BFD Down ${at - before} ms after the cut command (${(down.bfd as { diag: string }).diag})`);
-    await d.waitLog((l) => l.msg === 'session down: bfd-down', 3000, mark);
+    await d.waitLog((l) => l.reason === 'bfd-down' && String(l.msg).startsWith('session down: bfd-down'), 3000, mark);
     t.ok(await until(() => !birdRoute(), 3000, 50), `cut ${i + 1}: BIRD dropped our route (its BFD saw it too)`);
     restoreLink(A);
     t.ok(await until(() => state() === 'Established' && birdRoute() && fast(), 20000, 100), `cut ${i + 1}: BFD and BGP back`);

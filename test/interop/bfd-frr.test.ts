@@ -83,7 +83,7 @@ t.test('BFD with FRR: Up, 20 link cuts detected, BGP torn down and back', async 
     const gone = await until(() => !frrRoute(), 3000, 20);
     frrGone.push(Date.now() - t0);
     t.ok(gone, `cut ${i + 1}: FRR lost our route`);
-    await d.waitLog((l) => l.msg === 'session down: bfd-down', 3000, mark);
+    await d.waitLog((l) => l.reason === 'bfd-down' && String(l.msg).startsWith('session down: bfd-down'), 3000, mark);
     restoreLink(A);
     t.ok(await until(() => established() && frrRoute() && fast(), 20000, 100), `cut ${i + 1}: BFD Up at 100 ms x 3 again, BGP back, FRR has our route again`);
   }
