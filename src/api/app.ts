@@ -16,7 +16,8 @@ import { QueryError, bfdSessions, neighborDetail, neighborRoutes, routes, summar
 import { ApiError, errorSchema } from './errors.js';
 
 export interface ApiOptions {
-  readonly token?: string;
+  /** The bearer token writes need, read on every request (a reload that changes it applies at once). */
+  readonly token?: () => string | undefined;
   readonly registry?: Registry;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimit?: number;
@@ -72,14 +73,20 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     void reply.code(404).send(new ApiError('not-found', `no route ${req.method} ${req.url}`).body());
   });
 
-  const token = options.token ? Buffer.from(options.token) : undefined;
-  const authorize = async (req: FastifyRequest): Promise<void> => {
-    if (!token) return;
+  // Checked before the body is read or validated (onRequest): without the token a request learns
+  // nothing about what the body should have been.
+  const authorize = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const current = options.token?.();
+    if (!current) return;
+    const token = Buffer.from(current);
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     const given = m ? Buffer.from(m[1]) : Buffer.alloc(0);
-    if (given.length !== token.length || !timingSafeEqual(given, token)) throw new ApiError('unauthorized', 'this API needs Authorization: Bearer <token> for changes');
+    if (given.length !== token.length || !timingSafeEqual(given, token)) {
+      void reply.header('www-authenticate', 'Bearer realm="nodebgp"');
+      throw new ApiError('unauthorized', 'this API needs Authorization: Bearer <token> for changes');
+    }
   };
-  const write = { preHandler: authorize, security: [{ bearer: [] }] };
+  const write = { onRequest: authorize, security: [{ bearer: [] }] };
   const d = () => proc.daemon;
 
   // --- health ---------------------------------------------------------------------------------------

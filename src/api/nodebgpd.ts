@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../config/load.js';
+import { checkToken } from '../config/spec.js';
 import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
 import { DaemonProcess, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
@@ -44,7 +45,10 @@ async function main(): Promise<void> {
     throw e;
   }
   if (opts.listenPort !== undefined) loaded = { ...loaded, daemon: { ...loaded.daemon, listen: { ...loaded.daemon.listen, port: opts.listenPort } } };
-  const token = loaded.api.token ?? process.env.NODEBGP_API_TOKEN;
+  const envToken = process.env.NODEBGP_API_TOKEN || undefined;
+  const envProblem = envToken === undefined ? undefined : checkToken(envToken);
+  if (envProblem) fail(`NODEBGP_API_TOKEN: ${envProblem}`, 2);
+  const token = loaded.api.token ?? envToken;
   const api = { ...loaded.api, ...(opts.apiAddress ? { address: opts.apiAddress } : {}), ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) };
   if (!isLoopback(api.address) && !token) fail(`refusing to serve the API on ${api.address} without a token: set api.token (or NODEBGP_API_TOKEN), or bind to 127.0.0.1`, 2);
   if (opts.check) {
@@ -52,9 +56,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  const proc = new DaemonProcess(loaded, { configPath: opts.config });
+  const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address) });
   const registry = createMetrics(proc);
-  const app = await buildApi(proc, { token, registry });
+  // The token in force is the loaded file's (a reload changes it), else the environment's.
+  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? envToken, registry });
   try {
     await proc.start();
   } catch (e) {

@@ -5,7 +5,7 @@
 export type Spec =
   | { readonly kind: 'int'; readonly min?: number; readonly max?: number }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'string'; readonly check?: (s: string) => string | undefined; readonly hint?: string }
+  | { readonly kind: 'string'; readonly check?: (s: string) => string | undefined; readonly hint?: string; readonly secret?: boolean }
   | { readonly kind: 'enum'; readonly values: readonly (string | number)[] }
   | { readonly kind: 'either'; readonly options: readonly Spec[]; readonly hint: string }
   | { readonly kind: 'array'; readonly of: Spec }
@@ -24,6 +24,8 @@ export interface SchemaProblem {
 export const int = (min?: number, max?: number): Spec => ({ kind: 'int', min, max });
 export const bool: Spec = { kind: 'bool' };
 export const str = (check?: (s: string) => string | undefined, hint?: string): Spec => ({ kind: 'string', check, hint });
+/** A string that must never be echoed (passwords, tokens): problems name its type, not its value. */
+export const secret = (check: (s: string) => string | undefined, hint: string): Spec => ({ kind: 'string', check, hint, secret: true });
 export const oneOf = (...values: (string | number)[]): Spec => ({ kind: 'enum', values });
 export const either = (hint: string, ...options: Spec[]): Spec => ({ kind: 'either', options, hint });
 export const list = (of: Spec): Spec => ({ kind: 'array', of });
@@ -51,10 +53,11 @@ function describe(s: Spec): string {
   }
 }
 
-function typeName(v: unknown): string {
+function typeName(v: unknown, secretValue = false): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
+  if (secretValue) return `a ${typeof v} (not shown: it is a secret)`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
@@ -66,7 +69,7 @@ export function validate(spec: Spec, value: unknown, path: KeyPath = []): Schema
 }
 
 function check(s: Spec, v: unknown, path: KeyPath, out: SchemaProblem[]): void {
-  const bad = (message = `is ${typeName(v)}; expected ${describe(s)}`): void => {
+  const bad = (message = `is ${typeName(v, s.kind === 'string' && s.secret === true)}; expected ${describe(s)}`): void => {
     out.push({ path, message });
   };
   switch (s.kind) {

@@ -4,7 +4,12 @@
 
 import { isIP } from 'node:net';
 import { ParseError, parseCommunity, parseIpv4, parsePrefix } from './prefix.js';
-import { type Spec, bool, either, int, list, map, obj, oneOf, str } from './schema.js';
+import { type Spec, bool, either, int, list, map, obj, oneOf, secret, str } from './schema.js';
+
+/** An admin API token: long enough not to be guessed (the same rule for NODEBGP_API_TOKEN). */
+export function checkToken(s: string): string | undefined {
+  return s.length >= 16 ? undefined : 'a token has at least 16 characters';
+}
 
 function parses(fn: (s: string) => unknown): (s: string) => string | undefined {
   return (s) => {
@@ -45,7 +50,7 @@ const neighborFields: Record<string, Spec> = {
   port: int(1, 65535),
   localAddress: address,
   passive: bool,
-  password: str((s) => (s.length > 0 && s.length <= 80 ? undefined : 'a TCP-MD5 password has 1 to 80 characters'), 'a password of 1 to 80 characters'),
+  password: secret((s) => (s.length > 0 && s.length <= 80 ? undefined : 'a TCP-MD5 password has 1 to 80 characters'), 'a password of 1 to 80 characters'),
   ttlSecurityHops: int(1, 254),
   ebgpMultihop: int(1, 255),
   holdTime,
@@ -122,6 +127,6 @@ export const CONFIG_SPEC: Spec = obj({
   aggregates: list(obj({ prefix, summaryOnly: bool, asSet: bool }, ['prefix'])),
   fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),
   policy,
-  api: obj({ address, port: int(0, 65535), token: str((s) => (s.length >= 16 ? undefined : 'a token has at least 16 characters'), 'a token of at least 16 characters') }),
+  api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   log: obj({ level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') }),
 }, ['asn']);

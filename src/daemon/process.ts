@@ -5,7 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
 import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
-import { Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
+import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 import { LogLimiter } from './log-limiter.js';
 
 export { ListenError } from '../fsm/index.js';
@@ -17,6 +17,10 @@ export interface ProcessOptions {
   /** The file reloads read; undefined when running the embedded default (reload then re-applies it). */
   readonly configPath?: string;
   readonly logger?: Logger;
+  /** NODEBGP_API_TOKEN, which stands in for api.token when the file has none. */
+  readonly envToken?: string;
+  /** The API is served on loopback only (no token needed). */
+  readonly apiLoopback?: boolean;
 }
 
 export class DaemonProcess {
@@ -39,8 +43,11 @@ export class DaemonProcess {
   /** Called after each reload attempt (metrics). */
   onReload?: (ok: boolean) => void;
 
+  readonly #options: ProcessOptions;
+
   constructor(loaded: LoadedConfig, options: ProcessOptions = {}) {
     this.loaded = loaded;
+    this.#options = options;
     this.configPath = options.configPath;
     this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
     this.daemon = new Daemon(loaded.daemon, { events: this.#events() });
@@ -225,6 +232,7 @@ export class DaemonProcess {
     const at = new Date().toISOString();
     try {
       const next = this.configPath ? loadConfigFile(this.configPath) : this.loaded;
+      this.#checkApiChange(next);
       const result = this.daemon.reload(next.daemon);
       this.loaded = next;
       if (next.logLevel !== this.logger.level) this.setLogLevel(next.logLevel as LogLevel);
@@ -239,6 +247,19 @@ export class DaemonProcess {
       this.logger.error({ errors: e instanceof ConfigError ? e.problems : undefined }, `reload refused, running configuration kept: ${error}`);
       throw e;
     }
+  }
+
+  /**
+   * The API's address and port are bound at start: a change needs a restart (refused, nothing
+   * applied). Its token may change (the new one is in force at once), but not go away while the
+   * API is reachable from other hosts.
+   */
+  #checkApiChange(next: LoadedConfig): void {
+    const a = this.loaded.api;
+    const b = next.api;
+    const changed = [a.address !== b.address ? 'api.address' : '', a.port !== b.port ? 'api.port' : ''].filter(Boolean);
+    if (changed.length > 0) throw new CommandError('conflict', `changing ${changed.join(', ')} needs a restart of nodebgpd; nothing was changed`);
+    if (this.#options.apiLoopback === false && !b.token && !this.#options.envToken) throw new CommandError('conflict', 'the API is served off loopback and the new configuration has no api.token (nor is NODEBGP_API_TOKEN set); nothing was changed');
   }
 
   setLogLevel(level: LogLevel): void {

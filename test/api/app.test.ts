@@ -28,7 +28,7 @@ ${Array.from({ length: 250 }, (_, i) => `  - prefix: 10.${100 + (i >> 8)}.${i & 
 async function setup(t: { teardown(fn: () => unknown): void }, token: string | undefined = TOKEN) {
   writeFileSync(file, CONFIG);
   const proc = new DaemonProcess(parseConfig(CONFIG, file), { configPath: file, logger: pino({ level: 'silent' }) });
-  const app = await buildApi(proc, { token, registry: createMetrics(proc) });
+  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? token, registry: createMetrics(proc) });
   t.teardown(async () => {
     await app.close();
     for (const n of proc.daemon.neighbors.values()) n.session.close();
@@ -181,4 +181,34 @@ t.test('metrics and the OpenAPI document', async (t) => {
 t.test('without a token configured, writes are open (the API binds to loopback)', async (t) => {
   const { app } = await setup(t, '');
   t.equal((await app.inject({ method: 'POST', url: '/v1/routes', payload: { prefix: '10.244.1.0/26' } })).statusCode, 200);
+});
+
+t.test('auth comes first: a write without the token is 401 with WWW-Authenticate, whatever its body', async (t) => {
+  const { app } = await setup(t);
+  for (const payload of [{ prefix: 'not a prefix', nope: 1 }, 'garbage', { prefix: '10.9.0.0/24' }]) {
+    const r = await app.inject({ method: 'POST', url: '/v1/routes', payload: payload as never, headers: typeof payload === 'string' ? { 'content-type': 'application/json' } : {} });
+    t.equal(r.statusCode, 401, `${JSON.stringify(payload)}: 401, not a validation error`);
+    t.equal(r.headers['www-authenticate'], 'Bearer realm="nodebgp"');
+    t.notMatch(r.body, /nope|prefix/, 'nothing about the body');
+  }
+});
+
+t.test('a token changed in the file applies at the reload; secrets are never echoed', async (t) => {
+  const { proc, app } = await setup(t);
+  const NEW = 'a-different-token-of-length';
+  writeFileSync(file, `${CONFIG}api: { token: ${NEW} }\n`);
+  const reload = await app.inject({ method: 'POST', url: '/v1/config/reload', headers: { authorization: `Bearer ${TOKEN}` } });
+  t.equal(reload.statusCode, 200, 'reloaded with the old token');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/routes', payload: { prefix: '10.9.0.0/24' }, headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 401, 'the old token no longer works');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/routes', payload: { prefix: '10.9.0.0/24' }, headers: { authorization: `Bearer ${NEW}` } })).statusCode, 200, 'the new one does');
+
+  // A password and a token written as numbers: the error names the key and the type, never the value.
+  writeFileSync(file, `${CONFIG.replace('description: tor-a,', 'description: tor-a, password: 987654321987,')}api: { token: 123456789012345678 }\n`);
+  const bad = await app.inject({ method: 'POST', url: '/v1/config/reload', headers: { authorization: `Bearer ${NEW}` } });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, /password/, 'the error names the password key');
+  t.notMatch(bad.body, /987654321987|123456789012345/, 'but shows neither value');
+  const last = await app.inject('/v1/config/reload');
+  t.notMatch(last.body, /987654321987|123456789012345/, 'nor does the last reload outcome');
+  t.equal(proc.loaded.api.token, NEW, 'the running configuration is kept');
 });
