@@ -15,7 +15,18 @@ import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process
 import { QueryError, bfdSessions, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
 import { ApiError, errorSchema } from './errors.js';
 
+/**
+ * Route listings cost memory until the client has read them: at most `limit` are in flight at
+ * once; more get 429 with Retry-After (each page is also bounded in octets, PAGE_BYTES).
+ */
+export class HeavyReads {
+  inFlight = 0;
+  constructor(readonly limit = 4) {}
+}
+
 export interface ApiOptions {
+  /** Concurrent route listings (tests pass their own to watch it). */
+  readonly heavyReads?: HeavyReads;
   /** The bearer token writes need, read on every request (a reload that changes it applies at once). */
   readonly token?: () => string | undefined;
   readonly registry?: Registry;
@@ -25,7 +36,7 @@ export interface ApiOptions {
 
 const family = { type: 'string', enum: ['ipv4-unicast', 'ipv6-unicast'] } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
-const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 422: errorSchema } as const;
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 422: errorSchema, 429: errorSchema } as const;
 const page = { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, after: { type: 'string', description: 'the last prefix of the previous page (its `next`)' } } as const;
 const address = { type: 'object', properties: { address: { type: 'string', description: 'neighbor address' } }, required: ['address'], additionalProperties: false } as const;
 const okSchema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: true } as const;
@@ -87,6 +98,25 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     }
   };
   const write = { onRequest: authorize, security: [{ bearer: [] }] };
+  const heavy = options.heavyReads ?? new HeavyReads();
+  const counted = new WeakSet<FastifyRequest>();
+  const heavyRead = {
+    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+      if (heavy.inFlight >= heavy.limit) {
+        void reply.header('retry-after', '1');
+        throw new ApiError('too-many-requests', `at most ${heavy.limit} route listings are served at once; try again`);
+      }
+      heavy.inFlight++;
+      counted.add(req);
+    },
+    // Until the response is written out (or the client goes away).
+    onResponse: async (req: FastifyRequest) => {
+      if (counted.delete(req)) heavy.inFlight--;
+    },
+    onRequestAbort: async (req: FastifyRequest) => {
+      if (counted.delete(req)) heavy.inFlight--;
+    },
+  };
   const d = () => proc.daemon;
 
   // --- health ---------------------------------------------------------------------------------------
@@ -103,6 +133,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
   app.get('/v1/bfd', { schema: { description: "Every BFD session, like FRR's `show bfd peers`.", response: { 200: anyObject } } }, async () => bfdSessions(d()));
   app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
+    ...heavyRead,
     schema: {
       description: 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.',
       params: { type: 'object', properties: { address: { type: 'string' }, which: { type: 'string', enum: ['received', 'accepted', 'advertised'] } }, required: ['address', 'which'], additionalProperties: false },
@@ -111,6 +142,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     },
   }, async (req) => neighborRoutes(d(), d().neighbor(req.params.address), req.params.which, req.query.family, req.query.limit, req.query.after));
   app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
+    ...heavyRead,
     schema: {
       description: 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.',
       params: { type: 'object', properties: { family }, required: ['family'], additionalProperties: false },

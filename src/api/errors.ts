@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   'not-found': 404,
   conflict: 409,
   'body-too-large': 413,
+  'too-many-requests': 429,
   'config-invalid': 422,
   'restart-needed': 409,
   'internal-error': 500,

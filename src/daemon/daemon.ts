@@ -12,7 +12,7 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
+import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
 import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { TokenBucket } from './rate-limit.js';
@@ -106,6 +106,8 @@ export interface ReloadResult {
 export class Daemon {
   config: DaemonConfig;
   readonly rib: Rib;
+  /** The RIB's read face: all the API and metrics may ask of the RIB. */
+  readonly query: RibQuery;
   readonly neighbors = new Map<string, NeighborRuntime>();
   /** The same neighbors by their RIB peer index. */
   readonly #byIndex = new Map<number, NeighborRuntime>();
@@ -166,6 +168,7 @@ export class Daemon {
         }),
       },
     });
+    this.query = new RibQuery(this.rib);
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
         if (name !== undefined && !this.rib.policy.policies.routeMaps.has(name)) throw new Error(`neighbor ${n.address}: route-map "${name}" is not defined`);
@@ -333,9 +336,8 @@ export class Daemon {
   /** Withdraws an originated prefix; false when it was not originated. */
   withdraw(prefix: string): boolean {
     const p = parsePrefix(prefix);
-    const node = this.rib.table(p.afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
-    // Our origination has path id 0 (an aggregate of the same prefix is not withdrawn here).
-    if (!node?.value?.paths.some((x) => x.peer.local && x.pathId === 0)) return false;
+    // An aggregate of the same prefix is not withdrawn here.
+    if (!this.query.isOriginated(p.afi, { words: p.words, len: p.length })) return false;
     this.rib.withdrawOriginated(p.afi, p.words, p.length);
     this.#scheduleFlush();
     return true;

@@ -3,7 +3,7 @@
 // listings are paged: a full table is never built in one response.
 
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
-import { type Path, type RouteNode, comparePaths, prefixText } from '../rib/index.js';
+import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
 import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributesJson, communityToString, decodePathAttributes, ipv4ToString, ipv6ToString,
   mergeAs4Path, messageJson,
@@ -189,16 +189,14 @@ function nextHopText(nh: number | Buffer): string {
   return ipv6ToString(nh.subarray(0, 16));
 }
 
-const nodePrefix = prefixText;
-
-function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
+function pathJson(p: PathRecord) {
+  const attrs = p.attrs;
   return {
-    // Our own: an origination (path id 0) or an aggregate (path id 1).
-    from: p.peer.local ? (p.pathId === 0 ? 'local' : 'aggregate') : p.peer.address,
-    peerAs: p.peer.local ? null : p.peer.asn,
+    from: p.source === 'peer' ? p.peerAddress : p.source,
+    peerAs: p.peerAs,
     pathId: p.pathId,
     nextHop: nextHopText(p.nextHop),
-    asPath: asPathText(mergeAs4Path(attrs)),
+    asPath: asPathText(p.asPath),
     origin: ['igp', 'egp', 'incomplete'][attrs.origin ?? 0],
     med: attrs.med ?? null,
     localPref: attrs.localPref ?? null,
@@ -213,74 +211,69 @@ function pathJson(p: Path, attrs: PathAttributes = p.entry.attrs) {
   };
 }
 
-/** Every path of a prefix: the best marked, multipath members marked, each other path with the step it lost on. */
-function routeJson(d: Daemon, afi: AfiCode, node: RouteNode, only?: (p: Path) => boolean) {
-  const e = node.value!;
-  const best = e.best;
-  const multi = new Set(e.multipath ?? (best ? [best] : []));
-  const paths = e.paths.filter((p) => !only || only(p)).map((p) => ({
-    ...pathJson(p),
-    best: p === best,
-    multipath: multi.has(p),
-    lostOn: best && p !== best ? comparePaths(best, p, d.rib.table(afi).options).step : null,
-  }));
-  return { prefix: nodePrefix(afi, node), paths };
+/** A route's paths as JSON, at most MAX_PATHS_SHOWN of them (the count of the rest is given). */
+function routeJson(r: RouteRecord, decision: boolean) {
+  const shown = r.paths.slice(0, MAX_PATHS_SHOWN).map((p) => (decision ? { ...pathJson(p), best: p.best, multipath: p.multipath, lostOn: p.lostOn } : pathJson(p)));
+  return { prefix: r.prefix, paths: shown, ...(r.paths.length > MAX_PATHS_SHOWN ? { pathsNotShown: r.paths.length - MAX_PATHS_SHOWN } : {}) };
+}
+
+/** A page holds at most this many octets of JSON (besides its count limit): large attribute sets cannot make one huge. */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+/** Paths listed per route in a page; the rest are counted. */
+const MAX_PATHS_SHOWN = 256;
+
+/** A page of `items` (already after the cursor): at most `limit` and PAGE_BYTES; `next` is the last prefix when more follow. */
+function paged<T extends { prefix: string }>(items: Iterable<T>, limit: number, render: (t: T) => unknown) {
+  const out: unknown[] = [];
+  let bytes = 0;
+  let last: string | null = null;
+  for (const it of items) {
+    const json = render(it);
+    const size = JSON.stringify(json).length;
+    if (out.length === limit || (out.length > 0 && bytes + size > PAGE_BYTES)) return { items: out, next: last };
+    out.push(json);
+    bytes += size;
+    last = it.prefix;
+  }
+  return { items: out, next: null };
+}
+
+function positionOf(text: string, afi: AfiCode, what: string): Position {
+  const p = parsePrefix(text);
+  if (p.afi !== afi) throw new QueryError(`${what} ${text} is not of the family asked for`);
+  return { words: p.words, len: p.length };
 }
 
 /** A page of the Loc-RIB of one family, filtered. */
 export function routes(d: Daemon, q: RouteQuery) {
   const afi = afiOf(q.family);
-  const trie = d.rib.table(afi).trie;
   const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
   const only = pathFilter(q);
-  let nodes: Iterable<RouteNode>;
+  const after = q.after !== undefined ? positionOf(q.after, afi, 'after') : undefined;
+  let records: Iterable<RouteRecord>;
   if (q.lookup !== undefined) {
-    const w = addressWords(afi, q.lookup);
-    const hit = trie.lookup(w[0], w[1], w[2], w[3]);
-    nodes = hit ? [hit] : [];
+    const hit = d.query.lookup(afi, { words: addressWords(afi, q.lookup), len: afi === Afi.IPV4 ? 32 : 128 });
+    records = hit && !after ? [hit] : [];
   } else if (q.prefix !== undefined) {
-    const p = parsePrefix(q.prefix);
-    if (p.afi !== afi) throw new QueryError(`${q.prefix} is not an ${q.family} prefix`);
-    if (q.longer) nodes = trie.covered(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
+    const p = positionOf(q.prefix, afi, 'prefix');
+    if (q.longer) records = d.query.routes(afi, { within: p, ...(after ? { after } : {}), ...(only ? { only } : {}) });
     else {
-      const hit = trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
-      nodes = hit?.value ? [hit] : [];
+      const hit = d.query.route(afi, p, only);
+      records = hit && !after ? [hit] : [];
     }
-  } else nodes = trie.entries();
-  return paged(nodes, limit, q.after, (n) => nodePrefix(afi, n), (n) => {
-    const r = routeJson(d, afi, n, only);
-    return r.paths.length > 0 ? r : undefined;
-  });
+  } else records = d.query.routes(afi, { ...(after ? { after } : {}), ...(only ? { only } : {}) });
+  return paged(records, limit, (r) => routeJson(r, true));
 }
 
-function paged<T>(items: Iterable<T>, limit: number, after: string | undefined, key: (t: T) => string, render: (t: T) => unknown | undefined) {
-  const out: unknown[] = [];
-  let skipping = after !== undefined;
-  let last: string | undefined;
-  for (const it of items) {
-    const k = key(it);
-    if (skipping) {
-      if (k === after) skipping = false;
-      continue;
-    }
-    const r = render(it);
-    if (r === undefined) continue;
-    if (out.length === limit) return { items: out, next: last ?? null };
-    out.push(r);
-    last = k;
-  }
-  return { items: out, next: null };
-}
-
-function pathFilter(q: RouteQuery): ((p: Path) => boolean) | undefined {
-  const tests: ((p: Path) => boolean)[] = [];
+function pathFilter(q: RouteQuery): ((p: PathRecord) => boolean) | undefined {
+  const tests: ((p: PathRecord) => boolean)[] = [];
   if (q.neighbor !== undefined) {
     const who = q.neighbor.toLowerCase();
-    tests.push((p) => (who === 'local' ? p.peer.local : p.peer.address === who));
+    tests.push((p) => (who === 'local' ? p.source !== 'peer' : p.peerAddress === who));
   }
   if (q.community !== undefined) {
     const c = parseCommunity(q.community);
-    tests.push((p) => p.entry.attrs.communities?.includes(c) ?? false);
+    tests.push((p) => p.attrs.communities?.includes(c) ?? false);
   }
   return tests.length === 0 ? undefined : (p) => tests.every((t) => t(p));
 }
@@ -298,27 +291,18 @@ function addressWords(afi: AfiCode, address: string): [number, number, number, n
  * A neighbor's routes: `received` pre-policy (needs softReconfigurationInbound), `accepted`
  * (post-policy, in the Loc-RIB) or `advertised` (what its Adj-RIB-Out sent).
  */
-export function neighborRoutes(d: Daemon, n: NeighborRuntime, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, after?: string) {
+export function neighborRoutes(d: Daemon, n: NeighborRuntime, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, afterText?: string) {
   const afi = afiOf(family);
   const max = Math.min(Math.max(limit, 1), 1000);
-  const key = (node: RouteNode) => nodePrefix(afi, node);
+  const after = afterText !== undefined ? positionOf(afterText, afi, 'after') : undefined;
+  const o = after ? { after } : {};
   if (which === 'received') {
-    const adjIn = d.rib.adjRibIn(n.index, afi);
-    if (!adjIn) throw new QueryError(n.up ? `pre-policy routes are kept only with softReconfigurationInbound: true (neighbor ${n.config.address})` : `neighbor ${n.config.address} is not Established`);
-    return paged(adjIn.trie.entries(), max, after, key, (node) => ({ prefix: key(node), paths: node.value!.paths.map((p) => pathJson(p)) }));
+    const received = d.query.received(n.index, afi, o);
+    if (!received) throw new QueryError(n.up ? `pre-policy routes are kept only with softReconfigurationInbound: true (neighbor ${n.config.address})` : `neighbor ${n.config.address} is not Established`);
+    return paged(received, max, (r) => routeJson(r, false));
   }
-  if (which === 'accepted') {
-    return paged(d.rib.table(afi).trie.entries(), max, after, key, (node) => {
-      const r = routeJson(d, afi, node, (p) => p.peer.index === n.index);
-      return r.paths.length > 0 ? r : undefined;
-    });
-  }
-  const out = d.rib.adjRibOut(n.index, afi);
-  if (!out) throw new QueryError(`neighbor ${n.config.address} is not Established for ${family}`);
-  return paged(d.rib.table(afi).trie.entries(), max, after, key, (node) => {
-    const form = out.sent(node);
-    if (!form) return undefined;
-    const decoded = decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx);
-    return { prefix: key(node), attributes: decoded.attrs ? attributesJson(decoded.attrs) : null };
-  });
+  if (which === 'accepted') return paged(d.query.accepted(n.index, afi, o), max, (r) => routeJson(r, true));
+  const advertised = d.query.advertised(n.index, afi, o);
+  if (!advertised) throw new QueryError(`neighbor ${n.config.address} is not Established for ${family}`);
+  return paged(advertised, max, (r) => ({ prefix: r.prefix, attributes: r.attrs ? attributesJson(r.attrs) : null }));
 }

@@ -11,4 +11,5 @@ export * from './adj-rib-out-add-path.js';
 export * from './rib.js';
 export * from './aggregate.js';
 export * from './prefix-text.js';
+export * from './query.js';
 export * from './policy/index.js';

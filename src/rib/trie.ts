@@ -80,6 +80,18 @@ function commonBits(a: TrieNode<unknown>, w0: number, w1: number, w2: number, w3
   return Math.min(n, max);
 }
 
+/** Whether prefix (w, len) covers node n (n equally or more specific, inside it). */
+function covers(w: readonly [number, number, number, number], len: number, n: TrieNode<unknown>): boolean {
+  return n.len >= len && commonBits(n, w[0], w[1], w[2], w[3], len) === len;
+}
+
+/** Whether node n comes after every prefix inside (w, len) in prefix order. */
+function after(n: TrieNode<unknown>, w: readonly [number, number, number, number], len: number): boolean {
+  const m = Math.min(n.len, len);
+  const common = commonBits(n, w[0], w[1], w[2], w[3], m);
+  return common < m && bit(n.w0, n.word(1), n.word(2), n.word(3), common) === 1;
+}
+
 export class PrefixTrie<V> {
   readonly width: 32 | 128;
   #root: TrieNode<V> | null = null;
@@ -235,6 +247,61 @@ export class PrefixTrie<V> {
       n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
     }
     if (n) yield* this.#walk(n);
+  }
+
+  /**
+   * Every node with a value after the position (w, len) in prefix order (the order of entries():
+   * by address, a prefix before the more specific ones it covers), whether or not a node sits at
+   * that position: a cursor stays valid when its prefix is withdrawn. O(depth) to resume.
+   * With `within`, only nodes inside that prefix.
+   */
+  *after(w0: number, w1: number, w2: number, w3: number, len: number, within?: { w: readonly [number, number, number, number]; len: number }): Generator<TrieNode<V>> {
+    const stack: TrieNode<V>[] = [];
+    let n = this.#root;
+    // Walk down toward the position: what is left of it is skipped, what is right of it (the
+    // other child when the position goes left) is queued; pre-order pops them nearest first.
+    while (n) {
+      const m = Math.min(n.len, len);
+      const common = commonBits(n, w0, w1, w2, w3, m);
+      if (common < m) {
+        // Apart at bit `common`: n's whole subtree lies before or after the position.
+        if (bit(n.w0, n.word(1), n.word(2), n.word(3), common) === 1) stack.push(n);
+        break;
+      }
+      if (n.len > len) {
+        // n extends the position: it and all below it come after.
+        stack.push(n);
+        break;
+      }
+      if (n.len === len) {
+        // The position itself: what lies below it comes after it.
+        if (n.right) stack.push(n.right);
+        if (n.left) stack.push(n.left);
+        break;
+      }
+      // n covers the position (n comes before it): go down on the position's side.
+      if (bit(w0, w1, w2, w3, n.len) === 0) {
+        if (n.right) stack.push(n.right);
+        n = n.left;
+      } else {
+        n = n.right;
+      }
+    }
+    // Pending subtrees were pushed nearest-last: pop order is prefix order.
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      if (within && !covers(within.w, within.len, x)) {
+        // Not inside `within`: an ancestor of it may have children inside; a node apart from it
+        // is skipped with its subtree, and once past its end nothing inside can follow.
+        const ancestor = x.len < within.len && commonBits(x, within.w[0], within.w[1], within.w[2], within.w[3], x.len) === x.len;
+        if (!ancestor) {
+          if (after(x, within.w, within.len)) return;
+          continue;
+        }
+      } else if (x.value !== null) yield x;
+      if (x.right) stack.push(x.right);
+      if (x.left) stack.push(x.left);
+    }
   }
 
   /** Every node with a value, in address order. */

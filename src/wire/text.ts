@@ -117,11 +117,31 @@ export function addressToOctets(address: string): Buffer {
  * IPv4): configuration, the API and accepted connections all match on it.
  */
 export function canonicalAddress(address: string): string {
-  const raw = addressToOctets(address.trim());
+  const a = address.trim();
+  if (!looksLikeAddress(a)) return address;
+  const raw = addressToOctets(a);
   if (raw.length === 4) return ipv4ToString(raw.readUInt32BE(0));
-  if (raw.length !== 16) return address;
   const mapped = raw.subarray(0, 10).every((x) => x === 0) && raw[10] === 0xff && raw[11] === 0xff;
   return mapped ? ipv4ToString(raw.readUInt32BE(12)) : ipv6ToString(raw);
+}
+
+const IPV4_TEXT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Whether text is an IPv4 address or an IPv6 one (RFC 4291 2.2 forms, a zone allowed). */
+function looksLikeAddress(text: string): boolean {
+  if (IPV4_TEXT.test(text)) return true;
+  const a = text.split('%')[0];
+  if (!/^[0-9a-fA-F:.]+$/.test(a) || a.split('::').length > 2) return false;
+  const last = a.lastIndexOf(':');
+  if (last < 0) return false;
+  const v4 = a.slice(last + 1).includes('.');
+  if (v4 && !IPV4_TEXT.test(a.slice(last + 1))) return false;
+  let head = v4 ? a.slice(0, last + 1) : a;
+  if (v4 && !head.endsWith('::')) head = head.slice(0, -1);
+  const groups = head.split('::').flatMap((part) => (part ? part.split(':') : []));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  const count = groups.length + (v4 ? 2 : 0);
+  return a.includes('::') ? count < 8 : count === 8;
 }
 
 export function afiSafiName(afi: number, safi: number): string {

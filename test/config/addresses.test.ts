@@ -43,3 +43,9 @@ t.test('a neighbor written 0:0:0:0:0:0:0:1 accepts the connection the kernel rep
   c.send({ type: 'keepalive' });
   t.ok(await until(() => d.neighbor('::1').up, 5000), 'Established');
 });
+
+t.test('what is not an address is left as it is, never a crash', async (t) => {
+  for (const x of ['64512:100', '1:2:3:4:5:6:7:8:9', ':::', '10.0.0.256', 'fe80::1::2', '12345::', '', 'ffff:10.1.2.3']) t.equal(canonicalAddress(x), x, JSON.stringify(x));
+  t.equal(canonicalAddress('1:2:3:4:5:6:7:8'), '1:2:3:4:5:6:7:8');
+  t.equal(canonicalAddress('::10.1.2.3'), '::a01:203', 'IPv4-compatible (not mapped) stays IPv6');
+});

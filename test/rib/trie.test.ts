@@ -69,3 +69,29 @@ t.test('deleted nodes give their ids back', async (t) => {
   for (let i = 0; i < 1000; i++) trie.set(trie.ensure(i << 8, 0, 0, 0, 24), i);
   t.equal(trie.idLimit, limit, 'no new ids needed');
 });
+
+t.test('after(): resuming at any position, present or not, gives exactly what follows in prefix order', async (t) => {
+  // Prefix order: by address bits; a prefix before the prefixes it covers.
+  const cmp = (a: number, al: number, b: number, bl: number) => {
+    const m = Math.min(al, bl);
+    const x = (mask(a, m) ^ mask(b, m)) >>> 0;
+    if (x !== 0) return mask(a, m) < mask(b, m) ? -1 : 1;
+    return al - bl;
+  };
+  // Few address bits so that positions hit prefixes often; lengths across the whole range.
+  const addr = fc.integer({ min: 0, max: 15 }).map((x) => (x << 28) >>> 0);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(addr, fc.integer({ min: 0, max: 6 })), { maxLength: 60 }), fc.tuple(addr, fc.integer({ min: 0, max: 6 })), fc.option(fc.tuple(addr, fc.integer({ min: 0, max: 3 }))), (prefixes, [pa, pl], within) => {
+      const trie = new PrefixTrie<[number, number]>(32);
+      for (const [a, l] of prefixes) trie.set(trie.ensure(a, 0, 0, 0, l), [mask(a, l), l]);
+      const all = [...trie.entries()].map((n) => n.value!);
+      for (let i = 1; i < all.length; i++) if (cmp(all[i - 1][0], all[i - 1][1], all[i][0], all[i][1]) >= 0) return false; // entries() is in prefix order
+      const want = all.filter(([a, l]) => cmp(a, l, mask(pa, pl), pl) > 0 && (!within || covers(within[0], within[1], a, l)));
+      const w = within ? { w: [mask(within[0], within[1]), 0, 0, 0] as [number, number, number, number], len: within[1] } : undefined;
+      const got = [...trie.after(mask(pa, pl), 0, 0, 0, pl, w)].map((n) => n.value!);
+      return JSON.stringify(got) === JSON.stringify(want);
+    }),
+    { numRuns: 3000 },
+  );
+  t.pass('3000 random tries and positions');
+});

@@ -1,0 +1,173 @@
+// The RIB's read face: what the API, the CLI, metrics and the daemon may ask of the RIB. Plain
+// records out; nothing outside src/rib sees trie nodes, route entries or paths, so the store can
+// change without touching a caller. Listings resume from a position in prefix order (a seek, not
+// a scan), valid whether or not that prefix still exists.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import { type AfiCode, type AsPath, type PathAttributes, decodePathAttributes } from '../wire/index.js';
+import { type DecisionStep, comparePaths } from './decision.js';
+import type { LocRib, RouteNode } from './loc-rib.js';
+import type { Path } from './path.js';
+import { prefixText } from './prefix-text.js';
+import type { Rib } from './rib.js';
+
+/** A prefix as words and length: where a listing resumes (after it), or what it stays within. */
+export interface Position {
+  readonly words: readonly [number, number, number, number];
+  readonly len: number;
+}
+
+export interface PathRecord {
+  /** A neighbor's path, our origination, or an aggregate we form. */
+  readonly source: 'peer' | 'local' | 'aggregate';
+  readonly peerAddress: string | null;
+  readonly peerAs: number | null;
+  readonly pathId: number;
+  /** IPv4 next hop as a number (0: ours), or the MP_REACH next hop octets. */
+  readonly nextHop: number | Buffer;
+  readonly attrs: PathAttributes;
+  /** The AS path after the RFC 6793 merge. */
+  readonly asPath: AsPath;
+  readonly weight: number;
+  readonly stale: boolean;
+  readonly best: boolean;
+  readonly multipath: boolean;
+  /** For a path that is not best: the decision step it lost on against the best. */
+  readonly lostOn: DecisionStep | null;
+}
+
+export interface RouteRecord {
+  readonly prefix: string;
+  readonly paths: readonly PathRecord[];
+}
+
+export interface AdvertisedRecord {
+  readonly prefix: string;
+  /** The attributes as sent (decoded from the octets that went out). */
+  readonly attrs: PathAttributes | null;
+}
+
+export interface RouteListing {
+  /** Resume after this position (exclusive). */
+  readonly after?: Position;
+  /** Only prefixes inside this one (equal or more specific). */
+  readonly within?: Position;
+  /** Only these paths (a route with none left is not listed). */
+  readonly only?: (p: PathRecord) => boolean;
+}
+
+function source(p: Path): PathRecord['source'] {
+  if (!p.peer.local) return 'peer';
+  // Our origination has path id 0, an aggregate path id 1 (see Rib).
+  return p.pathId === 0 ? 'local' : 'aggregate';
+}
+
+export class RibQuery {
+  readonly #rib: Rib;
+
+  constructor(rib: Rib) {
+    this.#rib = rib;
+  }
+
+  /** The routes of a family in prefix order, each with its paths, the best and multipath marked. */
+  *routes(afi: AfiCode, o: RouteListing = {}): Generator<RouteRecord> {
+    const table = this.#rib.table(afi);
+    for (const node of nodesOf(table, o)) {
+      const r = this.#record(afi, table, node, o.only);
+      if (r.paths.length > 0) yield r;
+    }
+  }
+
+  /** The route of exactly this prefix. */
+  route(afi: AfiCode, p: Position, only?: (p: PathRecord) => boolean): RouteRecord | undefined {
+    const table = this.#rib.table(afi);
+    const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    if (!node?.value) return undefined;
+    const r = this.#record(afi, table, node, only);
+    return r.paths.length > 0 ? r : undefined;
+  }
+
+  /** The most specific route covering an address (longest-prefix match). */
+  lookup(afi: AfiCode, address: Position): RouteRecord | undefined {
+    const table = this.#rib.table(afi);
+    const node = table.trie.lookup(address.words[0], address.words[1], address.words[2], address.words[3], address.len);
+    return node ? this.#record(afi, table, node) : undefined;
+  }
+
+  /** Whether we originate this prefix ourselves (an aggregate of the same prefix does not count). */
+  isOriginated(afi: AfiCode, p: Position): boolean {
+    const node = this.#rib.table(afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    return node?.value?.paths.some((x) => x.peer.local && x.pathId === 0) ?? false;
+  }
+
+  /** A neighbor's routes before import policy; undefined unless they are kept (soft-reconfiguration inbound). */
+  received(peerIndex: number, afi: AfiCode, o: RouteListing = {}): Iterable<RouteRecord> | undefined {
+    const adjIn = this.#rib.adjRibIn(peerIndex, afi);
+    if (!adjIn) return undefined;
+    return this.#plain(afi, adjIn, o);
+  }
+
+  /** A neighbor's paths in the Loc-RIB (after import policy), with how each fares in the decision. */
+  accepted(peerIndex: number, afi: AfiCode, o: RouteListing = {}): Iterable<RouteRecord> {
+    const table = this.#rib.table(afi);
+    const mine = (p: Path) => p.peer.index === peerIndex;
+    const self = this;
+    return (function* () {
+      for (const node of nodesOf(table, o)) {
+        if (!node.value!.paths.some(mine)) continue;
+        const r = self.#record(afi, table, node, undefined, mine);
+        if (r.paths.length > 0) yield r;
+      }
+    })();
+  }
+
+  /** What a neighbor was sent, per prefix; undefined when it is not Established for the family. */
+  advertised(peerIndex: number, afi: AfiCode, o: RouteListing = {}): Iterable<AdvertisedRecord> | undefined {
+    const out = this.#rib.adjRibOut(peerIndex, afi);
+    if (!out) return undefined;
+    const table = this.#rib.table(afi);
+    return (function* () {
+      for (const node of nodesOf(table, o)) {
+        const form = out.sent(node);
+        if (!form) continue;
+        yield { prefix: prefixText(afi, node), attrs: decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx).attrs };
+      }
+    })();
+  }
+
+  *#plain(afi: AfiCode, table: LocRib, o: RouteListing): Generator<RouteRecord> {
+    for (const node of nodesOf(table, o)) {
+      const paths = node.value!.paths.map((p) => pathRecord(p, false, false, null));
+      yield { prefix: prefixText(afi, node), paths: o.only ? paths.filter(o.only) : paths };
+    }
+  }
+
+  #record(afi: AfiCode, table: LocRib, node: RouteNode, only?: (p: PathRecord) => boolean, pick?: (p: Path) => boolean): RouteRecord {
+    const e = node.value!;
+    const best = e.best;
+    const multi = e.multipath ?? (best ? [best] : []);
+    const paths: PathRecord[] = [];
+    for (const p of e.paths) {
+      if (pick && !pick(p)) continue;
+      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null);
+      if (!only || only(r)) paths.push(r);
+    }
+    return { prefix: prefixText(afi, node), paths };
+  }
+}
+
+function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: DecisionStep | null): PathRecord {
+  const local = p.peer.local;
+  return {
+    source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
+    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, best, multipath, lostOn,
+  };
+}
+
+function nodesOf(table: LocRib, o: RouteListing): Iterable<RouteNode> {
+  const trie = table.trie;
+  const within = o.within ? { w: o.within.words, len: o.within.len } : undefined;
+  if (o.after) return trie.after(o.after.words[0], o.after.words[1], o.after.words[2], o.after.words[3], o.after.len, within);
+  if (within) return trie.covered(within.w[0], within.w[1], within.w[2], within.w[3], within.len);
+  return trie.entries();
+}
