@@ -69,7 +69,7 @@ export function fabricChecks(lab) {
       let ok = true;
       let saw = '';
       for (const n of NODES) {
-        const table = lab.inNs(`node${n}`, 'ip', ['route', 'show', 'proto', 'bgp']);
+        const table = lab.inNs(`node${n}`, 'ip', ['route', 'show', 'proto', '201']);
         saw += `node${n}:\n${table}`;
         for (const m of NODES) {
           if (m === n) continue;
@@ -166,7 +166,7 @@ export function reflectorChecks(lab) {
       return { ok, saw };
     }),
     () => check('kernel routes straight to the originating node, and a ping between client pods', async () => {
-      const routes = lab.inNs('node4', 'ip', ['route', 'show', 'proto', 'bgp']);
+      const routes = lab.inNs('node4', 'ip', ['route', 'show', 'proto', '201']);
       const r = await pingStream(lab, 'node4', podAddress(4), podAddress(6), 5, 200);
       return { ok: routes.includes(`${pod(6)} via 10.2.0.6`) && r.received === 5, saw: `node4:\n${routes}${r.text}` };
     }),

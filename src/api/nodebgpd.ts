@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import { checkToken } from '../config/spec.js';
 import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
-import { DaemonProcess, ListenError } from '../daemon/process.js';
+import { DaemonProcess, FibLockError, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
 import { createMetrics } from './metrics.js';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   try {
     await proc.start();
   } catch (e) {
-    if (e instanceof ListenError) fail(e.message);
+    if (e instanceof ListenError || e instanceof FibLockError) fail(e.message);
     throw e;
   }
   try {

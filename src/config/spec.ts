@@ -125,7 +125,7 @@ export const CONFIG_SPEC: Spec = obj({
   dynamicNeighbors: list(obj({ range: prefix, peerGroup: str(), limit: int(1, 65535) }, ['range', 'peerGroup'])),
   originate: list(obj({ prefix, communities: list(community), med: int(0, 4294967295), localPref: int(0, 4294967295) }, ['prefix'])),
   aggregates: list(obj({ prefix, summaryOnly: bool, asSet: bool }, ['prefix'])),
-  fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),
+  fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), protocol: int(5, 255), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),
   policy,
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   log: obj({ level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') }),

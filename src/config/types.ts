@@ -171,7 +171,7 @@ export interface OriginateConfig {
   readonly localPref?: number;
 }
 
-/** Kernel routes: where and how Loc-RIB best routes are installed (rtnetlink, protocol bgp 186). */
+/** Kernel routes: where and how Loc-RIB best routes are installed (rtnetlink, protocol nodebgp 201). */
 export interface FibConfig {
   /** Install routes (default true). */
   readonly enabled?: boolean;
@@ -179,6 +179,11 @@ export interface FibConfig {
   readonly table?: number;
   /** Route metric / priority (default 20, as FRR). */
   readonly metric?: number;
+  /**
+   * The protocol number our kernel routes carry (default 201, "nodebgp"): only routes with it are
+   * ever changed or removed, so FRR's (186), BIRD's (12) and static routes are left alone.
+   */
+  readonly protocol?: number;
   /** A route-map choosing what is installed (deny: not installed). */
   readonly filter?: string;
   /**

@@ -14,6 +14,7 @@ import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
 import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
 import { TokenBucket } from './rate-limit.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
@@ -55,6 +56,8 @@ export interface DaemonEvents {
   outputFailed?(neighbor: string, message: string): void;
   /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
   fibError?(prefix: string | undefined, errno: number, message: string): void;
+  /** One of our kernel routes was removed by someone else (another process, `ip route del`); it is installed again. */
+  fibRestored?(prefix: string): void;
   /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
   fibStarted?(kept: number, restarting: boolean): void;
   fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
@@ -203,13 +206,28 @@ export class Daemon {
     return this.config.routerId;
   }
 
-  /** Listens and starts every enabled neighbor. */
+  /**
+   * Takes the routing table, listens, then looks at the kernel and starts every enabled neighbor.
+   * What can fail (the table lock, the ports) comes before anything with side effects (removing
+   * an earlier run's kernel routes), so a second instance started by mistake changes nothing.
+   */
   async start(): Promise<void> {
-    await this.#startFib();
-    await this.listener.start();
+    const fib = this.config.fib ?? {};
+    if (fib.enabled !== false) this.#tableLock = await TableLock.acquire(fib.table ?? RT_TABLE_MAIN);
+    try {
+      await this.listener.start();
+      await this.#startFib();
+    } catch (e) {
+      await this.listener.close();
+      this.#tableLock?.release();
+      this.#tableLock = undefined;
+      throw e;
+    }
     this.#started = true;
     for (const n of this.neighbors.values()) this.#startNeighbor(n);
   }
+
+  #tableLock: TableLock | undefined;
 
   get restarting(): boolean {
     return this.#restart !== undefined;
@@ -224,15 +242,17 @@ export class Daemon {
     if (c.enabled === false) return;
     const bridge = new FibBridge({
       config: c,
+      clock: this.#clock,
       rib: this.rib,
       filter: () => (this.config.fib?.filter ? this.rib.policy.policies.routeMaps.get(this.config.fib.filter) : undefined),
       ifindexOfPeer: (index) => {
-        const local = [...this.neighbors.values()].find((n) => n.index === index)?.session.snapshot().connection?.localAddress;
+        const local = this.#byIndex.get(index)?.session.snapshot().connection?.localAddress;
         return local ? ifindexOfAddress(local) : undefined;
       },
       events: {
-        routeError: (family, dst, len, errno) => this.#events.fibError?.(`${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`, errno, `the kernel refused the route (errno ${errno})`),
+        routeError: (family, dst, len, errno) => this.#events.fibError?.(kernelPrefixText(family, dst, len), errno, `the kernel refused the route (errno ${errno})`),
         transportError: (e) => this.#events.fibError?.(undefined, 0, `netlink: ${e.message}`),
+        routeRestored: (family, dst, len) => this.#events.fibRestored?.(kernelPrefixText(family, dst, len)),
       },
     });
     this.fibBridge = bridge;
@@ -288,7 +308,7 @@ export class Daemon {
   async stop(message = 'nodebgp shutting down'): Promise<void> {
     const retain = (this.config.fib?.retain ?? false) && this.fibBridge !== undefined;
     // Kept routes must not follow the sessions going down: the kernel is left as it is from here.
-    if (retain) this.fibBridge!.fib.close();
+    if (retain) this.fibBridge!.close();
     for (const n of this.neighbors.values()) {
       if (retain) n.session.abandon();
       else n.session.stop(message);
@@ -303,11 +323,13 @@ export class Daemon {
     if (this.#restart) clearTimeout(this.#restart.timer);
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
-      this.fibBridge.fib.close();
+      this.fibBridge.close();
       this.fibBridge = undefined;
     }
     await this.bfd.close();
     await this.listener.close();
+    this.#tableLock?.release();
+    this.#tableLock = undefined;
     this.#started = false;
   }
 
@@ -855,6 +877,10 @@ export class Daemon {
 /** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
 const REFRESH_BURST = 3;
 const REFRESH_EVERY_MS = 10_000;
+
+function kernelPrefixText(family: 4 | 6, dst: Buffer, len: number): string {
+  return `${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`;
+}
 
 function aggregateSpecs(list: DaemonConfig['aggregates']): AggregateSpec[] {
   return (list ?? []).map((a) => {

@@ -1,16 +1,20 @@
 // Between the Loc-RIB and the kernel: which route each prefix should have in the kernel (its best
 // path and multipath set as ECMP next hops, through the FIB filter route-map), never our own
-// routes or a next hop that is one of our addresses. A prefix installed in the kernel is held in
-// the Loc-RIB (as an Adj-RIB-Out holds what it advertised) so that its node, and its id, stay
-// until the kernel route is removed.
+// routes or a next hop that is one of our addresses. It sees the RIB only through its kernel
+// view: ids, the paths chosen for them, and pins that keep an id alive while a kernel route for
+// it exists.
 
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { FibConfig } from '../config/types.js';
-import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, RTPROT_BGP, openRtnetlink } from '../fib/index.js';
-import { type Path, type Rib, type RouteMap, type RouteNode, evaluateRouteMap } from '../rib/index.js';
-import { Afi, addressToOctets } from '../wire/index.js';
+import type { Clock, TimerHandle } from '../fsm/index.js';
+import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, openRouteMonitor, openRtnetlink } from '../fib/index.js';
+import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap } from '../rib/index.js';
+import { Afi, type AfiCode, addressToOctets } from '../wire/index.js';
+
+/** Our routes' protocol number in the kernel ("proto nodebgp" with the iproute2 name file we ship). */
+export const RTPROT_NODEBGP = 201;
 
 export interface FibBridgeOptions {
   readonly config: FibConfig;
@@ -19,66 +23,73 @@ export interface FibBridgeOptions {
   /** The interface index toward a peer (for IPv6 link-local next hops), by peer index. */
   readonly ifindexOfPeer: (peerIndex: number) => number | undefined;
   readonly events?: FibEvents;
+  readonly clock: Clock;
 }
 
-const familyOf = (afi: number): Family => (afi === Afi.IPV4 ? 4 : 6);
+const familyOf = (afi: AfiCode): Family => (afi === Afi.IPV4 ? 4 : 6);
+const afiOf = (f: Family): AfiCode => (f === 4 ? Afi.IPV4 : Afi.IPV6);
 
 export class FibBridge {
   readonly fib: Fib;
   readonly #o: FibBridgeOptions;
-  readonly #nodes: Record<Family, (RouteNode | undefined)[]> = { 4: [], 6: [] };
+  readonly #view: KernelView;
   /** Our own addresses as hex: a next hop among them is never installed. */
   #own = ownAddresses();
+  /** Our directly connected subnets: a BGP route for one of them never replaces the connected route. */
+  #connected = connectedSubnets();
   /**
    * Interface index per peer for link-local next hops, kept for one turn of the event loop: a batch
    * resolves thousands of routes through the same few peers, and each lookup reads sysfs.
    */
   readonly #ifindexes = new Map<number, number | undefined>();
+  #addressTimer: TimerHandle | undefined;
 
   constructor(o: FibBridgeOptions) {
     this.#o = o;
     const c = o.config;
+    this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
     this.fib = new Fib(openRtnetlink(), {
       route: (f, id) => this.#route(f, id),
-      prefix: (f, id) => prefixOf(f, this.#nodes[f][id]!),
-      installed: (f, id, yes) => this.#held(f, id, yes),
-    }, { table: c.table ?? RT_TABLE_MAIN, metric: c.metric ?? 20, protocol: RTPROT_BGP }, o.events);
-    o.rib.addListener({ changed: (afi, node) => this.changed(afi, node) });
+      prefix: (f, id) => kernelPrefix(f, this.#view.prefix(afiOf(f), id)),
+      installed: (f, id, yes) => (yes ? this.#view.pin(afiOf(f), id) : this.#view.unpin(afiOf(f), id)),
+      idOf: (f, dst, len) => this.#view.idOf(afiOf(f), positionOfKernel(dst, len)),
+    }, { table: c.table ?? RT_TABLE_MAIN, metric: c.metric ?? 20, protocol: c.protocol ?? RTPROT_NODEBGP }, {
+      ...o.events,
+      // Addresses come and go in bursts (an interface up with several): look again once they settle.
+      addressesChanged: () => {
+        if (this.#addressTimer) o.clock.clearTimeout(this.#addressTimer);
+        this.#addressTimer = o.clock.setTimeout(() => this.refreshAll(), 500);
+      },
+    }, openRouteMonitor());
   }
 
-  changed(afi: number, node: RouteNode): void {
-    const f = familyOf(afi);
-    this.#nodes[f][node.id] = node;
-    this.fib.dirty(f, node.id);
+  /** Stops writing to the kernel (what is there stays) and releases the sockets and the timer. */
+  close(): void {
+    if (this.#addressTimer) this.#o.clock.clearTimeout(this.#addressTimer);
+    this.#addressTimer = undefined;
+    this.fib.close();
   }
 
   /** Everything again (a new filter, or our addresses changed). */
   refreshAll(): void {
     this.#own = ownAddresses();
-    for (const afi of [Afi.IPV4, Afi.IPV6] as const) this.#o.rib.table(afi).trie.forEach((n) => this.changed(afi, n));
-  }
-
-  #held(f: Family, id: number, yes: boolean): void {
-    const node = this.#nodes[f][id];
-    if (!node?.value) return;
-    if (yes) {
-      node.value.holds++;
-      return;
-    }
-    node.value.holds--;
-    this.#o.rib.table(f === 4 ? Afi.IPV4 : Afi.IPV6).release(node);
+    this.#connected = connectedSubnets();
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) this.#view.forEach(afi, (id) => this.fib.dirty(familyOf(afi), id));
   }
 
   #route(f: Family, id: number): KernelRoute | null {
-    const node = this.#nodes[f][id];
-    const e = node?.value;
-    const best = e?.best;
-    if (!node || !e || !best || best.peer.local) return null;
+    const choice = this.#view.route(afiOf(f), id);
+    const best = choice?.paths[0];
+    if (!choice || !best || best.local) return null;
+    // Connected routes win, as zebra's administrative distance has it: a peer announcing the
+    // node's own subnet must not make the LAN reachable only through it (IPv6 connected routes
+    // have metric 256, ours would win).
+    if (this.#connected.has(subnetKey(f, choice.prefix.words, choice.prefix.len))) return null;
     const filter = this.#o.filter();
-    if (filter && !this.#permitted(filter, f, node, best)) return null;
+    if (filter && !this.#permitted(filter, f, choice.prefix, best)) return null;
     const nexthops: Nexthop[] = [];
     const seen = new Set<string>();
-    for (const p of e.multipath ?? [best]) {
+    for (const p of choice.paths) {
       const nh = this.#nexthop(p);
       if (!nh) continue;
       const key = nh.gateway.toString('hex');
@@ -88,14 +99,13 @@ export class FibBridge {
     }
     if (nexthops.length === 0) return null;
     const o = this.fib.options;
-    const p = prefixOf(f, node);
+    const p = kernelPrefix(f, choice.prefix);
     return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops };
   }
 
-  #permitted(map: RouteMap, f: Family, node: RouteNode, best: Path): boolean {
-    const words: number[] = [];
-    for (let i = 0; i < (f === 4 ? 1 : 4); i++) words.push(node.word(i));
-    const r = evaluateRouteMap(map, { afi: f === 4 ? 1 : 2, words, length: node.len, attrs: best.entry.attrs, asPath: best.entry.asPath, nextHop: best.nextHop, peerAddress: best.peer.address, weight: best.weight }, { policies: this.#o.rib.policy.policies });
+  #permitted(map: RouteMap, f: Family, prefix: Position, best: KernelPath): boolean {
+    const words = f === 4 ? [prefix.words[0]] : [...prefix.words];
+    const r = evaluateRouteMap(map, { afi: f === 4 ? 1 : 2, words, length: prefix.len, attrs: best.attrs, asPath: best.asPath, nextHop: best.nextHop, peerAddress: best.peerAddress, weight: best.weight }, { policies: this.#o.rib.policy.policies });
     return r.verdict === 'permit';
   }
 
@@ -103,7 +113,7 @@ export class FibBridge {
    * The kernel next hop of a path: its IPv4 next hop; or the MP_REACH one (global, else the
    * link-local one with the interface toward the peer).
    */
-  #nexthop(p: Path): Nexthop | undefined {
+  #nexthop(p: KernelPath): Nexthop | undefined {
     const nh = p.nextHop;
     if (typeof nh === 'number') {
       if (nh === 0) return undefined;
@@ -115,7 +125,7 @@ export class FibBridge {
     const global = nh.subarray(0, 16);
     if (!global.every((x) => x === 0) && !(global[0] === 0xfe && (global[1] & 0xc0) === 0x80)) return { gateway: Buffer.from(global) };
     const linkLocal = nh.length >= 32 ? nh.subarray(16, 32) : global;
-    const ifindex = this.#ifindexOf(p.peer.index);
+    const ifindex = this.#ifindexOf(p.peerIndex);
     return ifindex ? { gateway: Buffer.from(linkLocal), ifindex } : undefined;
   }
 
@@ -126,10 +136,39 @@ export class FibBridge {
   }
 }
 
-function prefixOf(f: Family, node: RouteNode): { dst: Buffer; len: number } {
+function kernelPrefix(f: Family, p: Position): { dst: Buffer; len: number } {
   const dst = Buffer.alloc(f === 4 ? 4 : 16);
-  for (let i = 0; i < dst.length / 4; i++) dst.writeUInt32BE(node.word(i) >>> 0, i * 4);
-  return { dst, len: node.len };
+  for (let i = 0; i < dst.length / 4; i++) dst.writeUInt32BE(p.words[i] >>> 0, i * 4);
+  return { dst, len: p.len };
+}
+
+function positionOfKernel(dst: Buffer, len: number): Position {
+  const w = [0, 0, 0, 0] as [number, number, number, number];
+  for (let i = 0; i < dst.length / 4; i++) w[i] = dst.readUInt32BE(i * 4);
+  return { words: w, len };
+}
+
+function subnetKey(f: Family, words: readonly number[], len: number): string {
+  return `${f}|${words.slice(0, f === 4 ? 1 : 4).map((w) => (w >>> 0).toString(16)).join(':')}/${len}`;
+}
+
+/** The subnets of our interface addresses (networkInterfaces' CIDRs), as subnetKey()s. */
+function connectedSubnets(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (!a.cidr) continue;
+      const len = Number(a.cidr.split('/')[1]);
+      const raw = addressToOctets(a.address.split('%')[0]);
+      const words: number[] = [];
+      for (let i = 0; i < raw.length; i += 4) {
+        const bits = Math.max(0, Math.min(32, len - i * 8));
+        words.push(bits === 0 ? 0 : (raw.readUInt32BE(i) & (0xffffffff << (32 - bits))) >>> 0);
+      }
+      out.add(subnetKey(raw.length === 4 ? 4 : 6, words, len));
+    }
+  }
+  return out;
 }
 
 function ownAddresses(): Set<string> {

@@ -9,6 +9,7 @@ import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './da
 import { LogLimiter } from './log-limiter.js';
 
 export { ListenError } from '../fsm/index.js';
+export { FibLockError } from '../fib/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -193,6 +194,10 @@ export class DaemonProcess {
         this.#fibErrors++;
         if (this.#fibErrors <= 20 || this.#fibErrors % 1000 === 0) this.logger.warn({ prefix, errno, refusals: this.#fibErrors }, `kernel route: ${message}`);
         fan('fibError')(prefix, errno, message);
+      },
+      fibRestored: (prefix) => {
+        this.#limited(this.logger, 'warn', 'fib-restored', { prefix }, `kernel route ${prefix} of ours was removed by someone else; installed again`);
+        fan('fibRestored')(prefix);
       },
       fibStarted: (kept, restarting) => {
         this.logger.info({ kept, restarting }, restarting ? `graceful restart: ${kept} kernel routes kept from the last run until End-of-RIB` : `kernel routes of an earlier run: ${kept}`);

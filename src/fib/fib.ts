@@ -7,7 +7,7 @@
 // across a restart) until reconcile() removes those nobody installed again.
 // Must not import rib, api, daemon, pino or prom-client.
 
-import { AF_INET, AF_INET6, type KernelRoute, NetlinkBatch, parseMessages } from './rtnetlink.js';
+import { AF_INET, AF_INET6, type KernelRoute, NetlinkBatch, NlmsgType, parseMessages } from './rtnetlink.js';
 import type { NetlinkTransport } from './socket.js';
 
 export type Family = 4 | 6;
@@ -20,6 +20,8 @@ export interface FibResolver {
   prefix(family: Family, id: number): { readonly dst: Buffer; readonly len: number };
   /** The id is installed (true) or no longer (false): the daemon keeps the prefix alive meanwhile. */
   installed(family: Family, id: number, yes: boolean): void;
+  /** The id of a prefix, if the daemon has one for it (to put back a route someone else removed). */
+  idOf(family: Family, dst: Buffer, len: number): number | undefined;
 }
 
 export interface FibOptions {
@@ -34,6 +36,10 @@ export interface FibEvents {
   /** The kernel refused a route (first failures are worth a log line; all are counted). */
   routeError?(family: Family, dst: Buffer, len: number, errno: number): void;
   transportError?(e: Error): void;
+  /** Someone else removed one of our routes; it is put back. */
+  routeRestored?(family: Family, dst: Buffer, len: number): void;
+  /** An interface address was added or removed (own addresses and connected subnets change). */
+  addressesChanged?(): void;
 }
 
 export interface FibStats {
@@ -42,6 +48,8 @@ export interface FibStats {
   readonly errors: number;
   readonly batches: number;
   readonly staleKernelRoutes: number;
+  /** Our routes someone else removed, put back. */
+  readonly restored: number;
 }
 
 interface Queue {
@@ -82,8 +90,23 @@ export class Fib {
   readonly #stale = new Map<string, KernelRoute>();
   #dump: { seq: number; routes: KernelRoute[]; done: () => void } | undefined;
 
-  constructor(socket: NetlinkTransport, resolver: FibResolver, options: FibOptions, events: FibEvents = {}) {
+  #restored = 0;
+  readonly #monitor: NetlinkTransport | undefined;
+
+  /**
+   * `monitor`: a socket in the route multicast groups; an RTM_DELROUTE of one of our routes that
+   * we did not ask for (another process, an operator's `ip route del`) is answered by installing
+   * the route again.
+   */
+  constructor(socket: NetlinkTransport, resolver: FibResolver, options: FibOptions, events: FibEvents = {}, monitor?: NetlinkTransport) {
     this.#socket = socket;
+    this.#monitor = monitor;
+    monitor?.onMessage((d) => this.#notified(d));
+    // An overflow of the monitor's buffer loses notifications: everything installed is written again.
+    monitor?.onError((e) => {
+      this.#events.transportError?.(e);
+      this.#rewriteAll();
+    });
     this.#resolver = resolver;
     this.options = options;
     this.#batchSize = options.batchSize ?? 2000;
@@ -238,6 +261,44 @@ export class Fib {
     }
   }
 
+  /** Route notifications: only removals of our protocol's routes that another port asked for matter. */
+  #notified(datagram: Buffer): void {
+    let o = 0;
+    while (o + 16 <= datagram.length) {
+      const len = datagram.readUInt32LE(o);
+      if (len < 16 || o + len > datagram.length) return;
+      // nlmsg_type at 4, nlmsg_pid at 12: most notifications are our own changes, skipped unparsed.
+      const type = datagram.readUInt16LE(o + 4);
+      if (type === NlmsgType.RTM_NEWADDR || type === NlmsgType.RTM_DELADDR) this.#events.addressesChanged?.();
+      if (type === NlmsgType.RTM_DELROUTE && datagram.readUInt32LE(o + 12) !== this.#socket.portId) {
+        for (const m of parseMessages(datagram.subarray(o, o + len))) if (m.type === 'deleted') this.#removedByOther(m.route);
+      }
+      o += (len + 3) & ~3;
+    }
+  }
+
+  #removedByOther(r: KernelRoute): void {
+    if (this.#closed || r.protocol !== this.options.protocol || r.table !== this.options.table) return;
+    const family: Family = r.family === AF_INET ? 4 : 6;
+    const id = this.#resolver.idOf(family, r.dst, r.len);
+    const q = this.#q[family];
+    if (id === undefined || !q.installed[id]) return;
+    this.#restored++;
+    this.#events.routeRestored?.(family, r.dst, r.len);
+    q.installed[id] = 0;
+    q.count--;
+    this.dirty(family, id);
+    // Still held until the new install is sent (#encode marks it installed again).
+    this.#resolver.installed(family, id, false);
+  }
+
+  /** Every route we hold installed is written again (notifications were lost). */
+  #rewriteAll(): void {
+    for (const q of [this.#q[4], this.#q[6]]) {
+      for (let id = 0; id < q.installed.length; id++) if (q.installed[id]) this.dirty(q.family, id);
+    }
+  }
+
   /** Resolves when everything queued so far has been sent and acknowledged by the kernel. */
   async settled(): Promise<void> {
     while (this.pending > 0) await new Promise((r) => setImmediate(r));
@@ -280,12 +341,14 @@ export class Fib {
   }
 
   stats(): FibStats {
-    return { installed: { ipv4: this.#q[4].count, ipv6: this.#q[6].count }, pending: this.pending, errors: this.#errors, batches: this.#batches, staleKernelRoutes: this.#stale.size };
+    return { installed: { ipv4: this.#q[4].count, ipv6: this.#q[6].count }, pending: this.pending, errors: this.#errors, batches: this.#batches, staleKernelRoutes: this.#stale.size, restored: this.#restored };
   }
 
   /** Stops writing to the kernel (what is there stays) and closes the socket. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     this.#socket.close();
+    this.#monitor?.close();
   }
 }

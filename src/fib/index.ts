@@ -2,3 +2,4 @@
 export * from './rtnetlink.js';
 export * from './socket.js';
 export * from './fib.js';
+export * from './lock.js';

@@ -12,7 +12,7 @@ export const RT_TABLE_MAIN = 254;
 
 const NLMSG_HDRLEN = 16;
 const RTMSG_LEN = 12;
-export const NlmsgType = { NOOP: 1, ERROR: 2, DONE: 3, RTM_NEWROUTE: 24, RTM_DELROUTE: 25, RTM_GETROUTE: 26 } as const;
+export const NlmsgType = { NOOP: 1, ERROR: 2, DONE: 3, RTM_NEWADDR: 20, RTM_DELADDR: 21, RTM_NEWROUTE: 24, RTM_DELROUTE: 25, RTM_GETROUTE: 26 } as const;
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
@@ -199,6 +199,8 @@ export class NetlinkBatch {
 
 export type KernelMessage =
   | { readonly type: 'route'; readonly seq: number; readonly route: KernelRoute }
+  /** RTM_DELROUTE as a notification: `pid` is the netlink port that asked for it (0: the kernel). */
+  | { readonly type: 'deleted'; readonly seq: number; readonly pid: number; readonly route: KernelRoute }
   /** NLMSG_ERROR: errno 0 is an acknowledgement. */
   | { readonly type: 'error'; readonly seq: number; readonly errno: number }
   | { readonly type: 'done'; readonly seq: number }
@@ -216,6 +218,7 @@ export function parseMessages(b: Buffer): KernelMessage[] {
     if (type === NlmsgType.ERROR) out.push({ type: 'error', seq: b.readUInt32LE(o + NLMSG_HDRLEN + 4 + 8), errno: -b.readInt32LE(o + NLMSG_HDRLEN) });
     else if (type === NlmsgType.DONE) out.push({ type: 'done', seq });
     else if (type === NlmsgType.RTM_NEWROUTE) out.push({ type: 'route', seq, route: parseRoute(b.subarray(o + NLMSG_HDRLEN, o + len)) });
+    else if (type === NlmsgType.RTM_DELROUTE) out.push({ type: 'deleted', seq, pid: b.readUInt32LE(o + 12), route: parseRoute(b.subarray(o + NLMSG_HDRLEN, o + len)) });
     else out.push({ type: 'other', seq, nlType: type });
     o += align(len);
   }

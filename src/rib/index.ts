@@ -12,4 +12,5 @@ export * from './rib.js';
 export * from './aggregate.js';
 export * from './prefix-text.js';
 export * from './query.js';
+export * from './kernel-view.js';
 export * from './policy/index.js';

@@ -70,7 +70,7 @@ neighbors:
 `;
 
 const route = (prefix: string) => inNs(N, 'ip', [prefix.includes(':') ? '-6' : '-4', 'route', 'show', prefix], { allowFail: true }).trim();
-const bgpRoutes = () => inNs(N, 'ip', ['route', 'show', 'proto', 'bgp']).trim();
+const bgpRoutes = () => inNs(N, 'ip', ['route', 'show', 'proto', '201']).trim();
 
 t.test('ECMP through both ToRs, single path after a withdrawal, filter, own prefix, RFC 8950, removal on SIGTERM', async (t) => {
   const torA = new Frr(A, tor(1, ['10.244.9.0/26', '10.244.10.0/26'], ['2001:db8:9::/48']));
@@ -87,7 +87,7 @@ t.test('ECMP through both ToRs, single path after a withdrawal, filter, own pref
     return /nexthop via 10\.97\.1\.2/.test(r) && /nexthop via 10\.97\.2\.2/.test(r) ? r : undefined;
   }, 30000);
   t.ok(ecmp, `10.244.9.0/26 through both ToRs:\n${route('10.244.9.0/26')}`);
-  t.match(inNs(N, 'ip', ['route', 'show', '10.244.9.0/26', 'proto', 'bgp']), /metric 20/, 'protocol bgp, metric 20');
+  t.match(inNs(N, 'ip', ['route', 'show', '10.244.9.0/26', 'proto', '201']), /metric 20/, 'protocol nodebgp (201), metric 20');
   const v6 = await until(() => {
     const r = route('2001:db8:9::/48');
     return /fd97:1::2/.test(r) && /fd97:2::2/.test(r) ? r : undefined;
