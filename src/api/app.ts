@@ -214,7 +214,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     { type: 'object', properties: { direction: { type: 'string', enum: ['in', 'out', 'both'] } }, additionalProperties: false },
     (a, b) => ({ done: d().softReset(a, b.direction ?? 'both') }));
 
-  app.post('/v1/config/reload', { ...write, schema: { description: 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', security: [{ bearer: [] }], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: proc.reload() }));
+  app.post('/v1/config/reload', { ...write, schema: { description: 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', security: [{ bearer: [] }], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await proc.reload() }));
   app.get('/v1/config/reload', { schema: { description: 'The outcome of the last reload.', response: { 200: anyObject } } }, async () => ({ lastReload: proc.lastReload }));
   app.get('/v1/log-level', { schema: { response: { 200: anyObject } } }, async () => ({ level: proc.logger.level }));
   app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {

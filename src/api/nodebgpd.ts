@@ -76,11 +76,8 @@ async function main(): Promise<void> {
   proc.logger.info({ api: `http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`, token: token ? 'required for writes' : 'none' }, 'admin API listening');
 
   process.on('SIGHUP', () => {
-    try {
-      proc.reload();
-    } catch {
-      // Logged by reload(); the running configuration stays.
-    }
+    // Logged by reload(); on an error the running configuration stays.
+    proc.reload().catch(() => undefined);
   });
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -2,7 +2,9 @@
 // schema, resolve peer groups and defaults, build the policy set. Every problem is reported with
 // its key path and line; nothing is applied from a file with any problem.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { networkInterfaces } from 'node:os';
 import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { canonicalAddress } from '../wire/index.js';
@@ -55,6 +57,25 @@ export function loadConfigFile(path: string): LoadedConfig {
     throw new ConfigError(path, [{ key: '', message: err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied (the daemon cannot read it)' : err.message }]);
   }
   return parseConfig(text, path);
+}
+
+/** The worker script beside this module: compiled JavaScript, or the TypeScript source under a loader. */
+function loadWorkerUrl(): URL {
+  const js = new URL('./load-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(js)) ? js : new URL('./load-worker.ts', import.meta.url);
+}
+
+/** loadConfigFile in a worker thread (the event loop keeps running); rejects with ConfigError. */
+export function loadConfigFileAsync(path: string): Promise<LoadedConfig> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(loadWorkerUrl(), { workerData: path, name: 'nodebgp-config' });
+    w.once('message', (m: { ok: true; loaded: LoadedConfig } | { ok: false; source: string; problems: ConfigProblem[] }) => {
+      if (m.ok) resolve(m.loaded);
+      else reject(new ConfigError(m.source, m.problems));
+      void w.terminate();
+    });
+    w.once('error', (e) => reject(new ConfigError(path, [{ key: '', message: e.message }])));
+  });
 }
 
 /** Parses and validates configuration text; throws ConfigError listing every problem. */

@@ -95,6 +95,7 @@ export interface AnnounceRequest {
   readonly nextHop?: string;
 }
 
+/** What a reload did. Lists hold at most RELOAD_LISTED entries; `counts` has the full numbers. */
 export interface ReloadResult {
   readonly changed: boolean;
   readonly added: readonly string[];
@@ -104,7 +105,10 @@ export interface ReloadResult {
   readonly policyChanged: boolean;
   readonly originated: readonly string[];
   readonly withdrawn: readonly string[];
+  readonly counts: { readonly added: number; readonly removed: number; readonly reset: number; readonly soft: number; readonly originated: number; readonly withdrawn: number };
 }
+
+export const RELOAD_LISTED = 100;
 
 export class Daemon {
   config: DaemonConfig;
@@ -427,7 +431,7 @@ export class Daemon {
    * neighbors are added, removed, reset or updated in place, and policy is re-applied by soft
    * reconfiguration (sessions stay up).
    */
-  reload(next: DaemonConfig): ReloadResult {
+  async reload(next: DaemonConfig): Promise<ReloadResult> {
     const d: ConfigDiff = diffConfig(this.config, next);
     if (d.restartNeeded.length > 0) throw new CommandError('conflict', `changing ${d.restartNeeded.join(', ')} needs a restart of nodebgpd; nothing was changed`);
     const policies = d.policyChanged ? buildPolicySet(next.policy) : undefined;
@@ -452,18 +456,22 @@ export class Daemon {
         this.#repolicy(r);
       }
     }
-    for (const a of d.originateRemoved) this.withdraw(a);
-    for (const o of d.originateAdded) this.announce(o);
+    // Hundreds of thousands of originations are applied a slice per turn of the event loop, so
+    // that sessions keep their timers meanwhile.
+    await inSlices(d.originateRemoved, (a) => this.withdraw(a));
+    await inSlices(d.originateAdded, (o) => this.announce(o));
     this.#scheduleFlush();
+    const listed = <T>(xs: readonly T[], f: (x: T) => string) => xs.slice(0, RELOAD_LISTED).map(f);
     return {
       changed: !isEmptyDiff(d),
-      added: d.added.map((n) => n.address),
-      removed: d.removed,
-      reset: d.reset.map((n) => n.address),
-      soft: d.soft.map((n) => n.address),
+      added: listed(d.added, (n) => n.address),
+      removed: listed(d.removed, (a) => a),
+      reset: listed(d.reset, (n) => n.address),
+      soft: listed(d.soft, (n) => n.address),
       policyChanged: d.policyChanged,
-      originated: d.originateAdded.map((o) => o.prefix),
-      withdrawn: d.originateRemoved,
+      originated: listed(d.originateAdded, (o) => o.prefix),
+      withdrawn: listed(d.originateRemoved, (a) => a),
+      counts: { added: d.added.length, removed: d.removed.length, reset: d.reset.length, soft: d.soft.length, originated: d.originateAdded.length, withdrawn: d.originateRemoved.length },
     };
   }
 
@@ -488,6 +496,7 @@ export class Daemon {
     this.rib.setPeerPolicy(r.index, this.#policyFor(r.config.importPolicy, ibgp), this.#policyFor(r.config.exportPolicy, ibgp), r.config.gracefulShutdown ?? false);
     this.#softIn(r);
     this.rib.reexport(r.index);
+    this.#scheduleFlush();
   }
 
   // --- neighbors ----------------------------------------------------------------------------------
@@ -570,7 +579,9 @@ export class Daemon {
             this.#routeRefresh(runtime, m.afi, m.subtype);
           }
         },
-        writable: () => this.rib.flush(index),
+        writable: () => {
+          if (this.rib.flush(index) === 'more') this.#scheduleFlush();
+        },
       },
       this.#clock,
     );
@@ -763,6 +774,8 @@ export class Daemon {
     const importMap = this.#policyFor(n.importPolicy, neg.ibgp);
     const ingress = { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined, importMap, keepAdjRibIn: n.softReconfigurationInbound ?? false };
     this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, ingress, neg.afiSafis, (msgs) => r.session.send(msgs));
+    // The table goes out over the next turns (a budget per turn), or as the socket drains.
+    this.#scheduleFlush();
   }
 
   /**
@@ -869,7 +882,7 @@ export class Daemon {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.rib.flushAll();
+      if (this.rib.flushAll()) this.#scheduleFlush();
     });
   }
 }
@@ -877,6 +890,16 @@ export class Daemon {
 /** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
 const REFRESH_BURST = 3;
 const REFRESH_EVERY_MS = 10_000;
+
+/** Items per turn of the event loop when a reload applies many of them. */
+const RELOAD_SLICE = 2000;
+
+async function inSlices<T>(items: readonly T[], apply: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i += RELOAD_SLICE) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    for (const item of items.slice(i, i + RELOAD_SLICE)) apply(item);
+  }
+}
 
 function kernelPrefixText(family: 4 | 6, dst: Buffer, len: number): string {
   return `${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`;

@@ -3,7 +3,7 @@
 // changes are logged at info, wire errors at warn with the offending octets in hex.
 
 import { pino, type Logger } from 'pino';
-import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
+import { ConfigError, type LoadedConfig, loadConfigFileAsync } from '../config/load.js';
 import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
 import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 import { LogLimiter } from './log-limiter.js';
@@ -230,15 +230,24 @@ export class DaemonProcess {
   }
 
   /**
-   * Reads the file again and applies the difference. A file with errors (or a change needing a
-   * restart) changes nothing; the error says why. Throws ConfigError or CommandError.
+   * Reads the file again (in a worker thread) and applies the difference (large ones in slices).
+   * A file with errors (or a change needing a restart) changes nothing; the error says why.
+   * Rejects with ConfigError or CommandError. Reloads run one after the other.
    */
-  reload(): ReloadResult {
+  reload(): Promise<ReloadResult> {
+    const run = this.#reloads.then(() => this.#reload());
+    this.#reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  #reloads: Promise<unknown> = Promise.resolve();
+
+  async #reload(): Promise<ReloadResult> {
     const at = new Date().toISOString();
     try {
-      const next = this.configPath ? loadConfigFile(this.configPath) : this.loaded;
+      const next = this.configPath ? await loadConfigFileAsync(this.configPath) : this.loaded;
       this.#checkApiChange(next);
-      const result = this.daemon.reload(next.daemon);
+      const result = await this.daemon.reload(next.daemon);
       this.loaded = next;
       if (next.logLevel !== this.logger.level) this.setLogLevel(next.logLevel as LogLevel);
       this.lastReload = { at, ok: true, result };
@@ -283,3 +292,4 @@ export function duration(ms: number): string {
   if (m > 0) return `${m}m${s % 60}s`;
   return `${s}s`;
 }
+

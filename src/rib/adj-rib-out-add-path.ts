@@ -8,7 +8,7 @@
 
 import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type OutputEvents, type Sender, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
+import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
 import type { ExportPeer, OutForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -130,8 +130,10 @@ export class AddPathOut {
     return out;
   }
 
-  flush(send: Sender): boolean {
+  flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
     while (this.#queued.size > 0) {
+      if (budget.chunks <= 0) return 'more';
+      budget.chunks--;
       const batch: RouteNode[] = [];
       for (const n of this.#queued) {
         batch.push(n);
@@ -169,15 +171,15 @@ export class AddPathOut {
         this.sentPrefixes += g.items.length;
       }
       for (const n of release) this.#unhold(n);
-      if (messages.length > 0 && !send(messages)) return false;
+      if (messages.length > 0 && !send(messages)) return 'blocked';
     }
     this.#resending = false;
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;
-      return send([t]);
+      return send([t]) ? 'done' : 'blocked';
     }
-    return true;
+    return 'done';
   }
 
   #block(items: [RouteNode, number][]) {

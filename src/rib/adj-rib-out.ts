@@ -67,6 +67,18 @@ export function nlriBlockOf(afi: AfiCode, nodes: readonly RouteNode[], pathIds?:
 /** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
 export type Sender = (messages: Buffer[]) => boolean;
 
+/**
+ * How a flush ended: everything sent; the transport is full (its drain calls again); or this
+ * turn's budget is spent (the caller goes on at the next turn of the event loop, so that a fast
+ * reader of a large table cannot hold the loop for seconds).
+ */
+export type FlushResult = 'done' | 'blocked' | 'more';
+
+/** Chunks (of CHUNK prefixes) one flush call may turn into UPDATEs; shared by a peer's families. */
+export interface FlushBudget {
+  chunks: number;
+}
+
 /** What an Adj-RIB-Out reports beside its UPDATEs (the daemon logs and counts it). */
 export interface OutputEvents {
   /**
@@ -220,13 +232,12 @@ export class AdjRibOut {
     this.#rib.release(n);
   }
 
-  /**
-   * Generates UPDATEs until the queue is empty or `send` reports the transport full.
-   * Returns true when everything queued has been sent.
-   */
-  flush(send: Sender): boolean {
+  /** Generates UPDATEs until the queue is empty, `send` reports the transport full, or the budget is spent. */
+  flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
     const v4field = this.afi === Afi.IPV4;
     while (this.#head < this.#queue.length) {
+      if (budget.chunks <= 0) return 'more';
+      budget.chunks--;
       const end = Math.min(this.#queue.length, this.#head + CHUNK);
       const announce = new Map<OutForm, RouteNode[]>();
       const withdraw: RouteNode[] = [];
@@ -272,15 +283,15 @@ export class AdjRibOut {
         this.#queue = [];
         this.#head = 0;
       }
-      if (!ok) return false;
+      if (!ok) return 'blocked';
     }
     this.#resending = false;
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;
-      return send([t]);
+      return send([t]) ? 'done' : 'blocked';
     }
-    return true;
+    return 'done';
   }
 
   #ipv6NextHop(node: RouteNode): Buffer {

@@ -7,7 +7,7 @@
 import {
   Afi, type AfiCode, AttrType, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
-import { AdjRibOut, type OutputEvents, type Sender } from './adj-rib-out.js';
+import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 
 /** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
@@ -69,6 +69,9 @@ interface PeerState {
 }
 
 const NO_CHANGES = { changed: () => {} };
+
+/** UPDATE-generating chunks (4096 prefixes each) per peer per turn of the event loop. */
+const FLUSH_CHUNKS_PER_TURN = 8;
 
 /**
  * The RFC 7606 action for an UPDATE from this kind of peer. RFC 7606 7.5: a malformed LOCAL_PREF
@@ -361,21 +364,27 @@ export class Rib {
   }
 
   /**
-   * Sends what the peer's Adj-RIBs-Out have pending, as far as its transport takes. A failure is
-   * contained to this peer: its output stops and `outputFailed` tells the daemon to end its session.
+   * Sends what the peer's Adj-RIBs-Out have pending, as far as its transport and this turn's
+   * budget take ('more': call again at the next turn). A failure is contained to this peer: its
+   * output stops and `outputFailed` tells the daemon to end its session.
    */
-  flush(index: number): boolean {
+  flush(index: number): FlushResult {
     const s = this.#peers.get(index);
-    if (!s?.send) return true;
-    let done = true;
+    if (!s?.send) return 'done';
+    const budget: FlushBudget = { chunks: FLUSH_CHUNKS_PER_TURN };
+    let result: FlushResult = 'done';
     try {
-      for (const o of s.out.values()) done = o.flush(s.send) && done;
+      for (const o of s.out.values()) {
+        const r = o.flush(s.send, budget);
+        if (r === 'blocked') return 'blocked';
+        if (r === 'more') result = 'more';
+      }
     } catch (e) {
       s.send = undefined;
       this.options.events?.outputFailed?.(index, e instanceof Error ? e : new Error(String(e)));
-      return true;
+      return 'done';
     }
-    return done;
+    return result;
   }
 
   /** Paths currently accepted from a peer for an AFI (pfxRcd; what max-prefix counts). */
@@ -384,10 +393,12 @@ export class Rib {
     return s ? this.table(afi).pathsFrom(s.peer) : 0;
   }
 
-  /** Flushes every peer (after a batch of changes). */
-  flushAll(): void {
+  /** Flushes every peer (after a batch of changes); true when some peer has more for the next turn. */
+  flushAll(): boolean {
     if (this.#aggregates.length > 0) this.#updateAggregates();
-    for (const index of this.#peers.keys()) this.flush(index);
+    let more = false;
+    for (const index of this.#peers.keys()) more = this.flush(index) === 'more' || more;
+    return more;
   }
 
   peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number } | undefined {
