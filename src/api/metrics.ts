@@ -39,6 +39,9 @@ export function createMetrics(proc: DaemonProcess): Registry {
     c.inc({ ...l, action: 'treat-as-withdraw' }, n.counts.treatAsWithdraw);
     c.inc({ ...l, action: 'attribute-discard' }, n.counts.attributeDiscard);
   }));
+  counter('nodebgp_peer_routes_refused_total', 'Prefixes from the peer refused by the ingress checks, by reason: first-as, next-hop, exclusive (another neighbor holds it), loop', [...peerLabels, 'reason'], (c) => each((l, n) => {
+    for (const [reason, v] of Object.entries(d().refusals(n))) c.inc({ ...l, reason }, v);
+  }));
   counter('nodebgp_connections_refused_total', 'Incoming BGP connections refused: source not a neighbor, or its dynamic range full', ['reason'], (c) => {
     for (const [reason, v] of Object.entries(d().refused)) c.inc({ reason }, v);
   });

@@ -108,7 +108,7 @@ interface RawConfig extends Omit<DaemonConfig, 'neighbors' | 'routerId' | 'dynam
   readonly routerId?: string;
   readonly peerGroups?: Record<string, NeighborTemplate>;
   readonly neighbors?: RawNeighbor[];
-  readonly dynamicNeighbors?: { range: string; peerGroup: string; limit?: number }[];
+  readonly dynamicNeighbors?: { range: string; peerGroup: string; limit?: number; maxPending?: number }[];
   readonly api?: Partial<ApiConfig>;
   readonly log?: { level?: string };
 }
@@ -131,7 +131,7 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
   const dynamicNeighbors: DynamicNeighborsConfig[] = (raw.dynamicNeighbors ?? []).map((d, i) => {
     const template = groups[d.peerGroup] ?? fail(['dynamicNeighbors', i, 'peerGroup'], `peer group "${d.peerGroup}" is not defined (defined: ${groupNames()})`);
     if (template.remoteAs === undefined) fail(['peerGroups', d.peerGroup], 'a peer group used for dynamic neighbors needs remoteAs');
-    return { range: d.range, peerGroup: d.peerGroup, template: { ...template, peerGroup: d.peerGroup }, ...(d.limit ? { limit: d.limit } : {}) };
+    return { range: d.range, peerGroup: d.peerGroup, template: { ...template, peerGroup: d.peerGroup }, ...(d.limit ? { limit: d.limit } : {}), ...(d.maxPending ? { maxPending: d.maxPending } : {}) };
   });
   let policies;
   try {
@@ -153,6 +153,11 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
     check(['peerGroups', g, 'exportPolicy'], t.exportPolicy);
   }
   check(['fib', 'filter'], raw.fib?.filter);
+  const checkList = (path: KeyPath, name: string | undefined) => {
+    if (name !== undefined && !policies.prefixLists.has(name)) fail(path, `prefix-list "${name}" is not defined (defined: ${[...policies.prefixLists.keys()].join(', ') || 'none'})`);
+  };
+  (raw.neighbors ?? []).forEach((n, i) => checkList(['neighbors', i, 'exclusivePrefixes'], n.exclusivePrefixes));
+  for (const [g, t] of Object.entries(groups)) checkList(['peerGroups', g, 'exclusivePrefixes'], t.exclusivePrefixes);
   const routerId = raw.routerId ?? interfaceRouterId() ?? fail(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
   const { peerGroups: _g, api, log, ...rest } = raw;
   const apiCfg = { ...DEFAULT_API, ...api };

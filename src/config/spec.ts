@@ -40,6 +40,7 @@ const timers = obj({
   idleHoldTime: seconds(0, 3600),
   idleHoldMaxTime: seconds(0, 3600),
   sendHoldTime: seconds(0, 65535),
+  openHoldTime: seconds(3, 65535),
 });
 
 /** What a neighbor, a peer group and a dynamic-neighbor template may set. */
@@ -80,6 +81,9 @@ const neighborFields: Record<string, Spec> = {
   })),
   importPolicy: routeMapName,
   exportPolicy: routeMapName,
+  enforceFirstAs: bool,
+  enforceNextHop: bool,
+  exclusivePrefixes: str(),
 };
 
 const action = oneOf('permit', 'deny');
@@ -122,7 +126,10 @@ export const CONFIG_SPEC: Spec = obj({
   ebgpRequiresPolicy: bool,
   peerGroups: map(obj(neighborFields)),
   neighbors: list(obj({ address, peerGroup: str(), ...neighborFields }, ['address'])),
-  dynamicNeighbors: list(obj({ range: prefix, peerGroup: str(), limit: int(1, 65535) }, ['range', 'peerGroup'])),
+  dynamicNeighbors: list(obj({
+    range: either('a prefix (like 10.0.0.0/8), or "connected" (the subnets of our interfaces)', oneOf('connected'), prefix),
+    peerGroup: str(), limit: int(1, 65535), maxPending: int(1, 65535),
+  }, ['range', 'peerGroup'])),
   originate: list(obj({ prefix, communities: list(community), med: int(0, 4294967295), localPref: int(0, 4294967295) }, ['prefix'])),
   aggregates: list(obj({ prefix, summaryOnly: bool, asSet: bool }, ['prefix'])),
   fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), protocol: int(5, 255), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),

@@ -8,6 +8,8 @@ export interface TimersConfig {
   readonly idleHoldTime?: number;
   readonly idleHoldMaxTime?: number;
   readonly sendHoldTime?: number;
+  /** The hold time while waiting for the peer's OPEN (RFC 4271 8: the "large value", default 240 s). */
+  readonly openHoldTime?: number;
 }
 
 export type AddressFamilyName = 'ipv4-unicast' | 'ipv6-unicast';
@@ -73,6 +75,20 @@ export interface NeighborConfig {
   readonly bfd?: boolean | BfdConfig;
   /** The peer group this neighbor inherited from (display only). */
   readonly peerGroup?: string;
+  /**
+   * RFC 4271 6.3: an eBGP neighbor's routes must have its own AS first in AS_PATH (as FRR's
+   * enforce-first-as, on by default); others are treat-as-withdraw (RFC 7606 7.2). A route server
+   * that does not prepend needs false.
+   */
+  readonly enforceFirstAs?: boolean;
+  /** Routes whose next hop is not the neighbor's own address are refused: a node announces routes through itself only. */
+  readonly enforceNextHop?: boolean;
+  /**
+   * A prefix-list of prefixes that are first come, first served among the neighbors of this peer
+   * group: once one of them holds such a prefix, another's route for it, or for anything inside
+   * it, is refused (pod CIDRs: one node each).
+   */
+  readonly exclusivePrefixes?: string;
 }
 
 /** BFD settings, FRR's names: intervals in milliseconds. */
@@ -95,11 +111,14 @@ export type NeighborTemplate = Omit<NeighborConfig, 'address'>;
 
 /** Dynamic neighbors (FRR's bgp listen range): sources in `range` get a session from `template`. */
 export interface DynamicNeighborsConfig {
+  /** A prefix, or 'connected': any subnet of our interfaces (a source one hop away). */
   readonly range: string;
   readonly peerGroup: string;
   readonly template: NeighborTemplate;
   /** At most this many sessions from the range (FRR's listen limit, default 100). */
   readonly limit?: number;
+  /** At most this many of them not yet Established (connections that have not finished their OPEN exchange; default 10). */
+  readonly maxPending?: number;
 }
 
 export interface PrefixListEntryConfig {

@@ -12,11 +12,14 @@ import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/pre
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, type ExportPeer, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
+import { type AggregateSpec, type ExportPeer, type RefusalReason, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
 import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
+import { DynamicRanges, type RefusedReason } from './dynamic.js';
 import { TokenBucket } from './rate-limit.js';
+
+export type { RefusedReason } from './dynamic.js';
 import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
 
 export type { NeighborRuntime } from './neighbor.js';
@@ -77,8 +80,6 @@ export interface DaemonOptions {
   readonly bfd?: BfdManagerOptions;
 }
 
-/** Why an incoming connection was refused (a label of nodebgp_connections_refused_total). */
-export type RefusedReason = 'unknown-source' | 'dynamic-limit';
 
 export class CommandError extends Error {
   constructor(readonly code: 'not-found' | 'invalid' | 'conflict', message: string) {
@@ -123,13 +124,13 @@ export class Daemon {
   readonly bfd: BfdManager;
   readonly startedAtMs = Date.now();
   /** Incoming connections refused, by reason (sources are not kept: an attacker chooses them). */
-  readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0 };
+  readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0, 'dynamic-pending': 0, 'dynamic-damped': 0 };
   readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
   readonly #cache = new AttributeCache();
   readonly #routerId: number;
-  #dynamic: { cfg: DynamicNeighborsConfig; list: BlockList }[] = [];
+  readonly #dynamic: DynamicRanges;
   #nextIndex = 1;
   #flushScheduled = false;
   #started = false;
@@ -182,11 +183,12 @@ export class Daemon {
       }
     }
     for (const n of config.neighbors) this.#addNeighbor(n, false);
-    this.#setDynamic(config.dynamicNeighbors ?? []);
+    this.#dynamic = new DynamicRanges(() => this.#clock.now());
+    this.#dynamic.set(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};
     const router = neighborRouter(this.#sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
-    this.listener.onRefused = (source) => this.#refuse(source, 'unknown-source');
+    this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);
     this.rib.setAggregates(aggregateSpecs(config.aggregates));
   }
@@ -444,7 +446,7 @@ export class Daemon {
       const r = this.#addNeighbor(n, false);
       if (this.#started) this.#startNeighbor(r);
     }
-    if (d.dynamicChanged) this.#setDynamic(next.dynamicNeighbors ?? []);
+    if (d.dynamicChanged) this.#dynamic.set(next.dynamicNeighbors ?? []);
     if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
     // The FIB filter (or the lists it reads) changed: every prefix is looked at again.
     if (d.fibFilterChanged || d.policyChanged) this.fibBridge?.refreshAll();
@@ -553,6 +555,8 @@ export class Daemon {
           const notification = reason === 'notification-received' && received ? { direction: 'received' as const, message: received }
             : runtime.lastSent !== sent && sent ? { direction: 'sent' as const, message: sent } : undefined;
           runtime.lastSent = sent;
+          // A source whose session failed or did not last waits before it may come back.
+          if (dynamic) this.#dynamic.ended(n.address, uptimeMs);
           this.#events.sessionDown?.(n.address, reason, { wasEstablished, uptimeMs, dynamic, ...(notification ? { notification } : {}) });
           this.#down(runtime, reason);
         },
@@ -619,15 +623,6 @@ export class Daemon {
     r.restartTimer = undefined;
   }
 
-  #setDynamic(ranges: readonly DynamicNeighborsConfig[]): void {
-    this.#dynamic = ranges.map((cfg) => {
-      const list = new BlockList();
-      const [addr, len] = cfg.range.split('/');
-      list.addSubnet(addr, Number(len), isIPv6(addr) ? 'ipv6' : 'ipv4');
-      return { cfg, list };
-    });
-  }
-
   /** RFC 7606 outcomes short of a reset: counted per neighbor and action, and reported. */
   #updateErrors(r: NeighborRuntime, m: UpdateMessage): void {
     const action = effectiveAction(m, r.negotiated?.ibgp ?? false);
@@ -642,17 +637,20 @@ export class Daemon {
     this.#events.connectionRefused?.(source, reason);
   }
 
-  /** A connection from an unconfigured source: a session from the first dynamic range holding it. */
-  #dynamicSession(address: string): Session | undefined {
-    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
-    const hit = this.#dynamic.find((d) => d.list.check(address, family));
-    if (!hit) return undefined;
-    const inRange = [...this.neighbors.values()].filter((n) => n.dynamic && n.config.peerGroup === hit.cfg.peerGroup).length;
-    if (inRange >= (hit.cfg.limit ?? 100)) {
-      this.#refuse(address, 'dynamic-limit');
-      return undefined;
-    }
-    const r = this.#addNeighbor({ ...hit.cfg.template, address, passive: true }, true);
+  /** A connection from an unconfigured source: a session from the first dynamic range holding it, or why not. */
+  #dynamicSession(address: string): Session | RefusedReason {
+    const admitted = this.#dynamic.admit(address, (cfg) => {
+      let all = 0;
+      let pending = 0;
+      for (const n of this.neighbors.values()) {
+        if (!n.dynamic || n.config.peerGroup !== cfg.peerGroup) continue;
+        all++;
+        if (!n.up) pending++;
+      }
+      return { all, pending };
+    });
+    if (typeof admitted === 'string') return admitted;
+    const r = this.#addNeighbor({ ...admitted.template, address, passive: true }, true);
     this.#syncBfd(r);
     r.session.start();
     return r.session;
@@ -772,7 +770,19 @@ export class Daemon {
     };
     r.up = true;
     const importMap = this.#policyFor(n.importPolicy, neg.ibgp);
-    const ingress = { allowasIn: n.allowasIn ?? 0, localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined, importMap, keepAdjRibIn: n.softReconfigurationInbound ?? false };
+    const remote = n.address;
+    const exclusive = n.exclusivePrefixes !== undefined ? this.rib.policy.policies.prefixLists.get(n.exclusivePrefixes) : undefined;
+    const ingress = {
+      allowasIn: n.allowasIn ?? 0,
+      localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined,
+      importMap,
+      keepAdjRibIn: n.softReconfigurationInbound ?? false,
+      // FRR's default: enforce-first-as on eBGP.
+      enforceFirstAs: !neg.ibgp && (n.enforceFirstAs ?? true),
+      ...(n.enforceNextHop ? { peerNextHop: isIPv6(remote) ? { ipv4: undefined, ipv6: parseIpv6(remote) } : { ipv4: parseIpv4(remote), ipv6: undefined } } : {}),
+      // One group per peer group (a neighbor without one is a group of its own).
+      ...(exclusive ? { exclusive: { list: exclusive, group: n.peerGroup ?? n.address } } : {}),
+    };
     this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, ingress, neg.afiSafis, (msgs) => r.session.send(msgs));
     // The table goes out over the next turns (a budget per turn), or as the socket drains.
     this.#scheduleFlush();
@@ -826,9 +836,19 @@ export class Daemon {
     }
   }
 
+  /** Refusals of the current session and the earlier ones (metrics). */
+  refusals(r: NeighborRuntime): Record<RefusalReason, number> {
+    const now = this.rib.peerStats(r.index)?.refused;
+    const out = { ...r.counts.refused };
+    if (now) for (const k of Object.keys(out) as RefusalReason[]) out[k] += now[k];
+    return out;
+  }
+
   #down(r: NeighborRuntime, reason: string): void {
     this.#clearRefresh(r);
     if (!r.up) return;
+    const refused = this.rib.peerStats(r.index)?.refused;
+    if (refused) for (const k of Object.keys(refused) as RefusalReason[]) r.counts.refused[k] += refused[k];
     r.up = false;
     r.warned.clear();
     const peerGr = r.negotiated?.gracefulRestart;

@@ -5,6 +5,7 @@ import { isIPv6 } from 'node:net';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
 import type { NegotiatedSession, Session, SessionOptions, TimerHandle } from '../fsm/index.js';
+import type { RefusalReason } from '../rib/index.js';
 import type { TokenBucket } from './rate-limit.js';
 import { Afi, type AttributeCache, type NotificationMessage, Safi } from '../wire/index.js';
 
@@ -47,10 +48,12 @@ export interface NeighborCounts {
   malformed: number;
   treatAsWithdraw: number;
   attributeDiscard: number;
+  /** Prefixes the RIB's ingress checks refused in earlier sessions (the current one's are the RIB's). */
+  refused: Record<RefusalReason, number>;
 }
 
 export function emptyCounts(): NeighborCounts {
-  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0 };
+  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0 } };
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {
@@ -93,7 +96,7 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
     password: n.password,
     ttlSecurityHops: n.ttlSecurityHops,
     ttl: n.ebgpMultihop,
-    timers: n.timers,
+    timers: timersOf(n),
     attributeCache: cache,
     open: {
       localAs: n.localAs ?? c.asn,
@@ -112,6 +115,13 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       ...(addPathMode(n) ? { addPath: addressFamiliesOf(n).map((f) => ({ ...f, sendReceive: addPathMode(n) })) } : {}),
     },
   };
+}
+
+/** The session timers of a neighbor: openHoldTime is the FSM's "large" OpenSent hold time. */
+function timersOf(n: NeighborConfig): SessionOptions['timers'] {
+  if (!n.timers) return undefined;
+  const { openHoldTime, ...rest } = n.timers;
+  return openHoldTime === undefined ? rest : { ...rest, largeHoldTime: openHoldTime };
 }
 
 /** RFC 7911 capability Send/Receive field for the neighbor: 1 receive, 2 send, 3 both, 0 none. */

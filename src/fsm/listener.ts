@@ -13,8 +13,8 @@ export interface ListenerOptions {
   readonly port: number;
 }
 
-/** Routes a connection to a session, or returns undefined to refuse it. */
-export type Router = (remoteAddress: string) => Session | undefined;
+/** Routes a connection to a session, or refuses it: undefined (unknown source) or the reason as a word. */
+export type Router = (remoteAddress: string) => Session | string | undefined;
 
 export class ListenError extends Error {}
 
@@ -22,8 +22,8 @@ export class ListenError extends Error {}
 export interface DynamicRange {
   readonly prefix: string;
   readonly length: number;
-  /** Creates (or finds) the session for a new source address in the range; undefined refuses it. */
-  readonly session: (remoteAddress: string) => Session | undefined;
+  /** Creates (or finds) the session for a new source address in the range; undefined or a reason refuses it. */
+  readonly session: (remoteAddress: string) => Session | string | undefined;
 }
 
 /**
@@ -56,8 +56,8 @@ export class Listener {
   readonly #route: Router;
   readonly #keys = new Map<string, { password: string; prefixLength?: number }>();
   refused = 0;
-  /** Called for each refused connection (unknown source). */
-  onRefused?: (remoteAddress: string) => void;
+  /** Called for each refused connection, with the router's reason ('unknown-source' when it gave none). */
+  onRefused?: (remoteAddress: string, reason: string) => void;
 
   constructor(options: ListenerOptions, route: Router) {
     this.#options = options;
@@ -112,9 +112,9 @@ export class Listener {
   #accept(socket: Socket): void {
     const remote = normalizeAddress(socket.remoteAddress ?? '');
     const session = this.#route(remote);
-    if (!session) {
+    if (session === undefined || typeof session === 'string') {
       this.refused++;
-      this.onRefused?.(remote);
+      this.onRefused?.(remote, session ?? 'unknown-source');
       socket.destroy();
       return;
     }

@@ -5,7 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, AttrType, RouteRefreshSubtype, Safi, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
+  Afi, type AfiCode, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
@@ -19,7 +19,7 @@ import type { ExportPeer } from './export.js';
 import { LocRib, type RouteNode } from './loc-rib.js';
 import { Path, type RibPeer, addressOctets } from './path.js';
 import { reflectionLoop } from './reflection.js';
-import { type PolicySet, type RouteMap, PolicyCache, evaluateRouteMap } from './policy/index.js';
+import { type PolicySet, type PrefixList, type RouteMap, PolicyCache, evaluatePrefixList, evaluateRouteMap } from './policy/index.js';
 
 const NO_POLICIES: PolicySet = { prefixLists: new Map(), communityLists: new Map(), largeCommunityLists: new Map(), asPathLists: new Map(), routeMaps: new Map() };
 
@@ -53,7 +53,19 @@ export interface PeerIngress {
   readonly importMap?: RouteMap | 'deny';
   /** Keep the pre-policy routes (soft-reconfiguration inbound). */
   readonly keepAdjRibIn?: boolean;
+  /** RFC 4271 6.3 for eBGP: the peer's AS must be first in AS_PATH, else treat-as-withdraw (RFC 7606 7.2). */
+  readonly enforceFirstAs?: boolean;
+  /** Only routes whose next hop is the peer's own address (IPv4, and IPv6 global or link-local). */
+  readonly peerNextHop?: { readonly ipv4: number | undefined; readonly ipv6: Buffer | undefined };
+  /**
+   * Prefixes the list permits are first come, first served within `group`: a route for one held
+   * (or covered) by another peer of the group is refused.
+   */
+  readonly exclusive?: { readonly list: PrefixList; readonly group: string };
 }
+
+/** Why the RIB refused a peer's routes after they were decoded (counted per peer). */
+export type RefusalReason = 'first-as' | 'next-hop' | 'exclusive' | 'loop';
 
 export interface RibListener {
   /** The selection for a prefix changed (FIB, events). */
@@ -63,12 +75,22 @@ export interface RibListener {
 interface PeerState {
   peer: ExportPeer;
   ingress: PeerIngress;
+  /** Prefixes refused by the ingress checks, by reason. */
+  readonly refused: Record<RefusalReason, number>;
   readonly out: Map<AfiCode, PeerOutput>;
   readonly adjIn: AdjRibIn | undefined;
   send: Sender | undefined;
 }
 
 const NO_CHANGES = { changed: () => {} };
+
+/** Whether a received next hop is the peer's own address (an IPv6 one as global or link-local). */
+function isPeerNextHop(nh: number | Buffer, peer: { readonly ipv4: number | undefined; readonly ipv6: Buffer | undefined }): boolean {
+  if (typeof nh === 'number') return peer.ipv4 !== undefined && nh >>> 0 === peer.ipv4 >>> 0;
+  if (nh.length === 4) return peer.ipv4 !== undefined && nh.readUInt32BE(0) === peer.ipv4 >>> 0;
+  if (!peer.ipv6) return false;
+  return nh.subarray(0, 16).equals(peer.ipv6) || (nh.length >= 32 && nh.subarray(16, 32).equals(peer.ipv6));
+}
 
 /** UPDATE-generating chunks (4096 prefixes each) per peer per turn of the event loop. */
 const FLUSH_CHUNKS_PER_TURN = 8;
@@ -195,7 +217,7 @@ export class Rib {
       out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!, events) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy, events));
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
-    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send });
+    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0 } });
     this.#known.set(peer.index, peer);
     for (const o of out.values()) o.start();
     this.flush(peer.index);
@@ -401,7 +423,7 @@ export class Rib {
     return more;
   }
 
-  peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number } | undefined {
+  peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number; refused: Record<RefusalReason, number> } | undefined {
     const s = this.#peers.get(index);
     if (!s) return undefined;
     const name = (afi: number) => (afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast');
@@ -413,7 +435,7 @@ export class Rib {
     }
     const received: Record<string, number> = {};
     for (const afi of s.out.keys()) received[name(afi)] = this.table(afi).pathsFrom(s.peer);
-    return { received, advertised, pending };
+    return { received, advertised, pending, refused: { ...s.refused } };
   }
 
   // --- input ------------------------------------------------------------------------------------
@@ -431,9 +453,16 @@ export class Rib {
     if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: msg.mpReach.nextHop });
     if (reach.length === 0) return;
     // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
-    const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && this.#acceptable(s, attrs) ? this.#ingressAttrs(peer, attrs) : null;
+    const refusal = attrs ? this.#refusal(s, attrs) : undefined;
+    const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && refusal === undefined ? this.#ingressAttrs(peer, attrs) : null;
     for (const { block, nextHop } of reach) {
+      if (refusal) s.refused[refusal] += nlriCount(block);
       if (!usable || nextHop === undefined || this.#ownNextHop(s, nextHop)) {
+        this.#withdrawBlock(s, block);
+        continue;
+      }
+      if (s.ingress.peerNextHop && !isPeerNextHop(nextHop, s.ingress.peerNextHop)) {
+        s.refused['next-hop'] += nlriCount(block);
         this.#withdrawBlock(s, block);
         continue;
       }
@@ -453,14 +482,20 @@ export class Rib {
     }
   }
 
-  #acceptable(s: PeerState, attrs: PathAttributes): boolean {
+  /** Why the routes of an UPDATE with these attributes are refused, or undefined when they may go on. */
+  #refusal(s: PeerState, attrs: PathAttributes): RefusalReason | undefined {
     const o = this.options;
-    if (s.peer.ibgp) return !reflectionLoop(attrs, o.routerId, o.clusterId);
+    if (s.peer.ibgp) return reflectionLoop(attrs, o.routerId, o.clusterId) ? 'loop' : undefined;
+    const path = mergeAs4Path(attrs) ?? [];
+    // RFC 4271 6.3: an external peer's own AS comes first (RFC 7606 7.2: treat-as-withdraw).
+    if (s.ingress.enforceFirstAs) {
+      const first = path[0];
+      if (!first || first.type !== AsPathSegmentType.AS_SEQUENCE || first.asns[0] !== s.peer.asn) return 'first-as';
+    }
     // RFC 4271 9.1.2: our own AS in the path is a loop (allowas-in permits N occurrences).
-    const path = attrs.asPath ?? [];
     let seen = 0;
     for (const seg of path) for (const a of seg.asns) if (a === o.localAs) seen++;
-    return seen <= s.ingress.allowasIn;
+    return seen <= s.ingress.allowasIn ? undefined : 'loop';
   }
 
   /** RFC 4271 5.1.5: LOCAL_PREF from an external peer is ignored. */
@@ -479,6 +514,7 @@ export class Rib {
   #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
     const map = s.ingress.importMap;
     if (map === 'deny') return this.#withdrawMain(rib, s, block);
+    if (s.ingress.exclusive) block = this.#unclaimed(s, block, rib);
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
@@ -490,6 +526,41 @@ export class Rib {
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
+  }
+
+  /**
+   * The prefixes of `block` no other peer of the exclusivity group holds (nor a prefix covering
+   * them): first come, first served. The others are refused (withdrawn, should this peer have
+   * held them) and counted.
+   */
+  #unclaimed(s: PeerState, block: NlriBlock, rib: LocRib): NlriBlock {
+    const ex = s.ingress.exclusive!;
+    const st = stride(block.afi);
+    const w = block.words;
+    const keep: number[] = [];
+    for (let b = 0; b < w.length; b += st) {
+      const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
+      const len = w[b + 1];
+      if (evaluatePrefixList(ex.list, block.afi, words, len) === 'permit' && this.#claimedByOther(s, rib, words, len)) {
+        s.refused.exclusive++;
+        rib.withdraw(words[0], words[1], words[2], words[3], len, s.peer, w[b]);
+        continue;
+      }
+      for (let k = 0; k < st; k++) keep.push(w[b + k]);
+    }
+    return keep.length === w.length ? block : { ...block, words: Uint32Array.from(keep) };
+  }
+
+  /** Whether another peer of `s`'s exclusivity group holds this prefix or one covering it. */
+  #claimedByOther(s: PeerState, rib: LocRib, words: readonly number[], len: number): boolean {
+    const group = s.ingress.exclusive!.group;
+    for (const node of rib.trie.covering(words[0], words[1], words[2], words[3], len)) {
+      for (const p of node.value!.paths) {
+        if (p.peer.index === s.peer.index) continue;
+        if (this.#peers.get(p.peer.index)?.ingress.exclusive?.group === group) return true;
+      }
+    }
+    return false;
   }
 
   /** Import policy per prefix; denied prefixes are withdrawn (they may have been accepted before). */

@@ -24,12 +24,18 @@ t.test('a two-line config works; defaults fill the rest', async (t) => {
   t.match(derived.daemon.routerId, /^\d+\.\d+\.\d+\.\d+$/, 'the router ID is derived from an interface address when absent');
 });
 
-t.test('the embedded default loads: dynamic ranges bound to the "nodes" group, K8S-PODS import', async (t) => {
+t.test('the embedded default loads: connected sources only, with its guards', async (t) => {
   const c = parseConfig(DEFAULT_CONFIG_TEXT, 'default');
   t.equal(c.daemon.asn, 64512);
-  t.same(c.daemon.dynamicNeighbors?.map((d) => d.range), ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
-  t.equal(c.daemon.dynamicNeighbors?.[0].template.importPolicy, 'ACCEPT-K8S');
+  t.same(c.daemon.dynamicNeighbors?.map((d) => [d.range, d.limit, d.maxPending]), [['connected', 100, 10]], 'dynamic neighbors from our own subnets only');
+  const tmpl = c.daemon.dynamicNeighbors![0].template;
+  t.same([tmpl.importPolicy, tmpl.ttlSecurityHops, tmpl.enforceNextHop, tmpl.enforceFirstAs, tmpl.exclusivePrefixes, tmpl.maxPrefix, tmpl.timers?.openHoldTime], ['ACCEPT-K8S', 1, true, true, 'K8S-PODS', { limit: 64 }, 10], 'GTSM, next hop and first AS, first come first served, max-prefix, a short OpenSent hold');
   t.equal(c.daemon.listen?.port, 179);
+});
+
+t.test('exclusivePrefixes names a prefix-list; dynamic ranges are prefixes or "connected"', async (t) => {
+  t.match(problems(`${base}peerGroups:\n  n: { remoteAs: external, exclusivePrefixes: NOPE }\n`)[0], { key: 'peerGroups.n.exclusivePrefixes', message: /prefix-list "NOPE" is not defined/ });
+  t.match(problems(`${base}peerGroups:\n  n: { remoteAs: external }\ndynamicNeighbors:\n  - { range: somewhere, peerGroup: n }\n`)[0], { key: 'dynamicNeighbors[0].range', message: /connected/ });
 });
 
 t.test('peer groups: neighbors inherit, and their own keys win', async (t) => {

@@ -2,6 +2,7 @@
 // the CLI over the admin API, hot reload on SIGHUP (a neighbor added without touching the other,
 // export and import policy changed by soft reconfiguration, an invalid file refused), runtime
 // announce/withdraw, neighbor shutdown/enable, metrics, and SIGTERM sending Cease 6/2 to everyone.
+// (The embedded default is tested under attack in default-config.test.ts.)
 import t from 'tap';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
@@ -140,23 +141,4 @@ t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t)
   d.signal('SIGTERM');
   t.equal(await d.exited, 0, 'nodebgpd exits 0 on SIGTERM');
   t.ok(await until(() => /received from neighbor 10\.91\.0\.1 6\/2/.test(frrA.log()) && /received from neighbor 10\.91\.0\.1 6\/2/.test(frrB.log()), 10000), 'both ToRs received Cease 6/2');
-});
-
-t.test('the embedded default configuration: a node peers as a dynamic neighbor, pods in, default route out', async (t) => {
-  const frrA = new Frr(A, tor('2', ['10.244.2.0/26', '0.0.0.0/0', '192.0.2.0/24']));
-  const d = new Nodebgpd(N, undefined);
-  t.teardown(() => {
-    d.stop();
-    frrA.stop();
-  });
-  await d.ready();
-  t.ok(await until(() => d.cli('summary').peers['10.91.0.2']?.state === 'Established', 30000), `tor-a is accepted from the 10.0.0.0/8 range: ${d.cliRaw('summary').stdout}${d.stderr.join('')}`);
-  const peer = d.cli('neighbors', '10.91.0.2');
-  t.same([peer.dynamic, peer.peerGroup, peer.remoteAs], [true, 'nodes', 64502], 'a dynamic neighbor of peer group "nodes"');
-  t.ok(await until(() => d.cli('routes', '10.244.2.0/26').items.length === 1, 10000), 'its pod CIDR is accepted (K8S-PODS)');
-  t.equal(d.cli('routes', '0.0.0.0/0').items.length, 0, 'its default route is refused');
-  t.equal(d.cli('routes', '192.0.2.0/24').items.length, 0, 'and anything outside K8S-PODS');
-  t.equal(d.curl('/readyz').includes('"ok":true'), true, 'readyz');
-  frrA.stop();
-  t.ok(await until(() => d.cli('summary').peers['10.91.0.2'] === undefined, 15000), 'the dynamic neighbor goes when its session ends');
 });

@@ -304,3 +304,30 @@ t.test('RFC 7606 7.5: a malformed LOCAL_PREF is discarded from eBGP, treat-as-wi
   t.equal(effectiveAction(m([localPref]), true), 'treat-as-withdraw', 'iBGP: withdraw');
   t.equal(effectiveAction(m([localPref, origin]), false), 'treat-as-withdraw', 'eBGP with another treat-as-withdraw error: withdraw');
 });
+
+t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exclusive prefixes first come first served', async (t) => {
+  const { buildPolicySet } = await import('../../src/config/policy.js');
+  const pods = buildPolicySet({ prefixLists: { PODS: [{ seq: 10, action: 'permit', prefix: '10.244.0.0/16', ge: 24, le: 24 }] } }).prefixLists.get('PODS')!;
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  const ingress = (i: number) => ({ allowasIn: 0, localIpv4: undefined, enforceFirstAs: true, peerNextHop: { ipv4: 0xc0000200 + i, ipv6: undefined }, exclusive: { list: pods, group: 'nodes' } });
+  for (const i of [1, 2, 3]) rib.peerUp(exportPeer(i, `192.0.2.${i}`, 65000 + i), ingress(i), [0x101], () => true);
+  const send = (from: number, prefix: number, asPath: number[], nextHop = 0xc0000200 + from) =>
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop }, nlri: nlriFrom(1, false, [[0, 24, prefix]]) });
+  const from = (prefix: number) => rib.v4.trie.get(prefix, 0, 0, 0, 24)?.value?.paths.map((p) => p.peer.index) ?? [];
+  send(1, 0x0af40100, [65009]);
+  t.same(from(0x0af40100), [], 'a path that does not start with the peer\'s AS is refused');
+  send(1, 0x0af40100, [65001]);
+  t.same(from(0x0af40100), [1], 'one that does is accepted');
+  send(2, 0x0af40100, [65002]);
+  t.same(from(0x0af40100), [1], 'another neighbor of the group cannot take the same pod CIDR');
+  send(2, 0x0af40200, [65002], 0xc0000263);
+  t.same(from(0x0af40200), [], 'a next hop other than the peer\'s own address is refused');
+  send(2, 0x0af40200, [65002]);
+  t.same(from(0x0af40200), [2], 'its own pod CIDR, through itself, is accepted');
+  t.same(rib.peerStats(1)!.refused, { 'first-as': 1, 'next-hop': 0, exclusive: 0, loop: 0 });
+  t.same(rib.peerStats(2)!.refused, { 'first-as': 0, 'next-hop': 1, exclusive: 1, loop: 0 });
+  // Outside the exclusive list (service /32s: several nodes may announce one), both are kept.
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
+  rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
+  t.same(rib.v4.trie.get(0x0a60000a, 0, 0, 0, 32)?.value?.paths.map((p) => p.peer.index), [1, 2], 'a service /32 from two nodes: ECMP stays possible');
+});
