@@ -70,7 +70,7 @@ const neighborFields: Record<string, Spec> = {
   gracefulRestart: either('true, false, or {restartTime, stalePathTime}', bool, obj({ restartTime: seconds(1, 4095), stalePathTime: seconds(1, 3600) })),
   gracefulShutdown: bool,
   softReconfigurationInbound: bool,
-  addPath: obj({ receive: bool, send: either('"all" or a number of paths from 2 to 64', oneOf('all'), int(2, 64)) }),
+  addPath: obj({ receive: bool, send: either('"all" or a number of paths from 2 to 64', oneOf('all'), int(2, 64)), maxPathsPerPrefix: int(1, 65535) }),
   bfd: either('true, false, or {enabled, transmitInterval, receiveInterval, detectMultiplier, passive, strict}', bool, obj({
     enabled: bool,
     transmitInterval: int(50, 60000),

@@ -67,7 +67,12 @@ export interface NeighborConfig {
    * RFC 7911 ADD-PATH for the neighbor's families: receive several paths per prefix, and send all
    * paths or the best N (route reflectors give clients their ECMP paths this way).
    */
-  readonly addPath?: { readonly receive?: boolean; readonly send?: 'all' | number };
+  readonly addPath?: {
+    readonly receive?: boolean;
+    readonly send?: 'all' | number;
+    /** Paths per prefix accepted from the neighbor (default 64); a new path identifier beyond them is refused. */
+    readonly maxPathsPerPrefix?: number;
+  };
   /**
    * BFD (RFC 5880/5881) for this neighbor: true for the defaults (300 ms x 3, as FRR), or the
    * settings. Its Down tears the session down at once (Cease / BFD Down, RFC 9384).

@@ -777,6 +777,7 @@ export class Daemon {
       localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined,
       importMap,
       keepAdjRibIn: n.softReconfigurationInbound ?? false,
+      ...(n.addPath?.receive ? { maxPathsPerPrefix: n.addPath.maxPathsPerPrefix ?? 64 } : {}),
       // FRR's default: enforce-first-as on eBGP.
       enforceFirstAs: !neg.ibgp && (n.enforceFirstAs ?? true),
       ...(n.enforceNextHop ? { peerNextHop: isIPv6(remote) ? { ipv4: undefined, ipv6: parseIpv6(remote) } : { ipv4: parseIpv4(remote), ipv6: undefined } } : {}),

@@ -53,7 +53,7 @@ export interface NeighborCounts {
 }
 
 export function emptyCounts(): NeighborCounts {
-  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0 } };
+  return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } };
 }
 
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {

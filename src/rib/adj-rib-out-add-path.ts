@@ -8,7 +8,7 @@
 
 import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
+import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, deniesAll, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
 import type { ExportPeer, OutForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -82,9 +82,11 @@ export class AddPathOut {
   }
 
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
-    this.#rib.trie.forEach((n) => {
-      if (n.value!.best) this.enqueue(n);
-    });
+    if (!deniesAll(this.peer.exportMap)) {
+      this.#rib.trie.forEach((n) => {
+        if (n.value!.best) this.enqueue(n);
+      });
+    }
     this.#trailer = trailer ?? undefined;
     this.#resending = true;
   }

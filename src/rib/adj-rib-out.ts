@@ -64,6 +64,13 @@ export function nlriBlockOf(afi: AfiCode, nodes: readonly RouteNode[], pathIds?:
   return { afi, addPath: pathIds !== undefined, words };
 }
 
+/** Whether an export policy sends nothing at all (RFC 8212's deny, or a route-map starting with an unconditional deny). */
+export function deniesAll(map: ExportPeer['exportMap']): boolean {
+  if (map === 'deny') return true;
+  const first = map?.entries[0];
+  return first !== undefined && first.action === 'deny' && Object.keys(first.match).length === 0;
+}
+
 /** Where generated UPDATEs go: returns false when the transport is full (stop generating). */
 export type Sender = (messages: Buffer[]) => boolean;
 
@@ -186,11 +193,13 @@ export class AdjRibOut {
     this.#queue.push(node);
   }
 
-  /** The session came up: queue the whole table, End-of-RIB after it. */
+  /** The session came up: queue the whole table (unless export policy sends nothing), End-of-RIB after it. */
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
-    this.#rib.trie.forEach((n) => {
-      if (n.value!.best) this.enqueue(n);
-    });
+    if (!deniesAll(this.peer.exportMap)) {
+      this.#rib.trie.forEach((n) => {
+        if (n.value!.best) this.enqueue(n);
+      });
+    }
     this.#trailer = trailer ?? undefined;
     this.#resending = true;
   }
@@ -214,14 +223,17 @@ export class AdjRibOut {
     }
     this.#queue = [];
     this.#head = 0;
-    // Release what was advertised: one pass over the table (a session going down is rare).
+    // Release what was advertised: one pass over the table, unless nothing was (a peer our
+    // export policy sends nothing costs nothing when it goes).
     const advertised = this.#advertised;
     this.#advertised = [];
-    const held: RouteNode[] = [];
-    this.#rib.trie.forEach((n) => {
-      if (advertised[n.id]) held.push(n);
-    });
-    for (const n of held) this.#unhold(n);
+    if (this.#count > 0) {
+      const held: RouteNode[] = [];
+      this.#rib.trie.forEach((n) => {
+        if (advertised[n.id]) held.push(n);
+      });
+      for (const n of held) this.#unhold(n);
+    }
     this.#count = 0;
     this.#trailer = undefined;
     this.#resending = false;

@@ -105,6 +105,16 @@ export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
   throw new Error(`decision process tie between ${a.peer.address}#${a.pathId} and ${b.peer.address}#${b.pathId}`);
 }
 
+/**
+ * Compares two paths on the steps before MED (weight, LOCAL_PREF, locally originated, AS_PATH
+ * length, ORIGIN): negative when `a` is better, positive when `b` is, 0 on a tie. These steps are
+ * lexicographic, so against the best path a decisive answer settles a new or removed path in O(1):
+ * one worse on them never reaches the MED step, one better is the only survivor.
+ */
+export function compareEarly(a: Path, b: Path): number {
+  return b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
+}
+
 function sameAsPath(a: Path, b: Path): boolean {
   if (a.entry === b.entry) return true;
   return JSON.stringify(a.entry.asPath) === JSON.stringify(b.entry.asPath);

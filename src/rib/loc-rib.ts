@@ -2,12 +2,19 @@
 // Adj-RIBs-In of all peers, as BIRD keeps them), the best path and the multipath set. Applying an
 // announcement or withdrawal records the entries whose selection changed; Adj-RIB-Out and the
 // FIB consume that list.
+// Costs an attacker can choose are bounded: a peer's paths are linked per peer (going down, a
+// stale mark or a purge costs that peer's paths, not the table); an entry with many paths finds
+// one by (peer, path id) in a map; inside a batch (one UPDATE) an entry is reselected once however
+// many of its paths changed, so ADD-PATH's thousands of paths per prefix cost O(1) amortized each.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrTable } from './attr-table.js';
-import { type DecisionOptions, DEFAULT_DECISION, selectBest, selectMultipath } from './decision.js';
-import { Path, type RibPeer } from './path.js';
+import { type DecisionOptions, DEFAULT_DECISION, compareEarly, selectBest, selectMultipath } from './decision.js';
+import { Path, type RibPeer, pathKey } from './path.js';
 import { PrefixTrie, type TrieNode } from './trie.js';
+
+/** Past this many paths an entry keeps a map from (peer, path id) to path. */
+const INDEX_FROM = 8;
 
 export class RouteEntry {
   /** The best path; with a single candidate, the only one (most prefixes: no array then). */
@@ -18,6 +25,10 @@ export class RouteEntry {
   multipath: readonly Path[] | null = null;
   /** Peers that advertised this prefix or have it queued: the node stays until they are done. */
   holds = 0;
+  /** (peer, path id) -> path, once `others` is long. */
+  byKey: Map<number, Path> | null = null;
+  /** Changed inside the current batch: reselected when the batch ends. */
+  dirty = false;
 
   constructor(first: Path) {
     this.best = first;
@@ -30,6 +41,13 @@ export class RouteEntry {
 
   get count(): number {
     return this.others ? this.others.length : this.best ? 1 : 0;
+  }
+
+  /** The path of (peer, path id), if the entry has it. */
+  find(peerIndex: number, pathId: number): Path | undefined {
+    if (!this.others) return this.best && this.best.peer.index === peerIndex && this.best.pathId === pathId ? this.best : undefined;
+    if (this.byKey) return this.byKey.get(pathKey(peerIndex, pathId));
+    return this.others.find((p) => p.peer.index === peerIndex && p.pathId === pathId);
   }
 }
 
@@ -56,6 +74,10 @@ export class LocRib {
   #prefixes = 0;
   /** Paths held per peer index: what max-prefix and pfxRcd count. */
   readonly #byPeer = new Map<number, number>();
+  /** The first path of each peer's list (see Path.prevOfPeer / nextOfPeer). */
+  readonly #heads = new Map<number, Path>();
+  /** Entries changed in the batch under way (batch()), with the best each had before it. */
+  #batch: { nodes: RouteNode[]; previous: (Path | null)[] } | undefined;
 
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
     this.trie = new PrefixTrie(width);
@@ -69,12 +91,6 @@ export class LocRib {
     return this.#byPeer.get(peer.index) ?? 0;
   }
 
-  #count(peer: RibPeer, delta: number): void {
-    const n = (this.#byPeer.get(peer.index) ?? 0) + delta;
-    if (n === 0) this.#byPeer.delete(peer.index);
-    else this.#byPeer.set(peer.index, n);
-  }
-
   /** Prefixes with at least one path. */
   get prefixes(): number {
     return this.#prefixes;
@@ -84,15 +100,51 @@ export class LocRib {
     return this.#paths;
   }
 
+  /**
+   * Runs `fn` as one batch: an entry with several paths changed inside it is reselected (and
+   * reported) once, at the end.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.#batch) return fn();
+    const b = { nodes: [] as RouteNode[], previous: [] as (Path | null)[] };
+    this.#batch = b;
+    try {
+      return fn();
+    } finally {
+      this.#batch = undefined;
+      for (let i = 0; i < b.nodes.length; i++) {
+        const node = b.nodes[i];
+        const e = node.value;
+        if (!e?.dirty) continue;
+        e.dirty = false;
+        this.#reselect(node, e, b.previous[i]);
+      }
+    }
+  }
+
+  /** How many paths `peerIndex` has for this prefix (ADD-PATH limits). */
+  pathsOfPeerAt(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number): number {
+    const e = this.trie.get(w0, w1, w2, w3, len)?.value;
+    if (!e) return 0;
+    if (!e.others) return e.best?.peer.index === peerIndex ? 1 : 0;
+    let n = 0;
+    for (const p of e.others) if (p.peer.index === peerIndex) n++;
+    return n;
+  }
+
+  /** Whether the prefix has the path of (peer, path id). */
+  has(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number, pathId: number): boolean {
+    return this.trie.get(w0, w1, w2, w3, len)?.value?.find(peerIndex, pathId) !== undefined;
+  }
+
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
   announce(w0: number, w1: number, w2: number, w3: number, len: number, path: Path): void {
     const node = this.trie.ensure(w0, w1, w2, w3, len);
     const e = node.value;
     if (!e) {
       this.trie.set(node, new RouteEntry(path));
-      this.#paths++;
+      this.#added(node, path);
       this.#prefixes++;
-      this.#count(path.peer, 1);
       this.#sink.changed(node, null);
       return;
     }
@@ -100,123 +152,214 @@ export class LocRib {
     if (!e.others) {
       if (previous && previous.peer.index === path.peer.index && previous.pathId === path.pathId) {
         // The same path again (an implicit withdrawal and re-announcement): replace it.
-        this.attrs.release(previous.entry);
+        this.#gone(previous);
         e.best = path;
+        this.#link(node, path);
         this.#sink.changed(node, previous);
         return;
       }
       if (!previous) {
         e.best = path;
-        this.#paths++;
+        this.#added(node, path);
         this.#prefixes++;
-        this.#count(path.peer, 1);
         this.#sink.changed(node, null);
         return;
       }
       e.others = [previous, path];
-      this.#paths++;
-      this.#count(path.peer, 1);
-      this.#reselect(node, e);
+      previous.slot = 0;
+      path.slot = 1;
+      this.#added(node, path);
+      this.#changedPaths(node, e, previous);
       return;
     }
-    const i = e.others.findIndex((p) => p.peer.index === path.peer.index && p.pathId === path.pathId);
-    if (i >= 0) {
-      this.attrs.release(e.others[i].entry);
-      e.others[i] = path;
+    const old = e.find(path.peer.index, path.pathId);
+    if (old) {
+      path.slot = old.slot;
+      e.others[old.slot] = path;
+      if (e.best === old) e.best = path;
+      if (e.multipath?.includes(old)) e.multipath = e.multipath.map((p) => (p === old ? path : p));
+      this.#gone(old);
+      this.#link(node, path);
+      e.byKey?.set(pathKey(path.peer.index, path.pathId), path);
     } else {
+      path.slot = e.others.length;
       e.others.push(path);
-      this.#paths++;
-      this.#count(path.peer, 1);
+      this.#added(node, path);
+      if (e.byKey) e.byKey.set(pathKey(path.peer.index, path.pathId), path);
+      else if (e.others.length > INDEX_FROM) e.byKey = new Map(e.others.map((p) => [pathKey(p.peer.index, p.pathId), p]));
+      if (this.#settledAgainstBest(node, e, path, previous, true)) return;
     }
-    this.#reselect(node, e);
+    this.#changedPaths(node, e, previous);
+  }
+
+  /**
+   * O(1) cases of an added or removed path against the current best (single path selection, no
+   * reselection pending): decisively worse on the early steps changes nothing; an added path
+   * decisively better is the new best. True when settled (and reported).
+   */
+  #settledAgainstBest(node: RouteNode, e: RouteEntry, path: Path, best: Path | null, added: boolean): boolean {
+    if (!best || e.dirty || e.multipath !== null || this.#maxPaths(best) > 1) return false;
+    const c = compareEarly(path, best);
+    if (c > 0) {
+      if (this.everyChange) this.#sink.changed(node, best);
+      return true;
+    }
+    if (c < 0 && added) {
+      e.best = path;
+      this.#sink.changed(node, best);
+      return true;
+    }
+    return false;
+  }
+
+  #maxPaths(best: Path): number {
+    return !best.peer.ibgp && !best.peer.local ? this.options.maxPathsEbgp : this.options.maxPathsIbgp;
   }
 
   /** Removes the path of (peer, pathId) for a prefix, if present. */
   withdraw(w0: number, w1: number, w2: number, w3: number, len: number, peer: RibPeer, pathId: number): void {
     const node = this.trie.get(w0, w1, w2, w3, len);
-    const e = node?.value;
-    if (!node || !e) return;
-    this.#remove(node, e, (p) => p.peer.index === peer.index && p.pathId === pathId);
+    const path = node?.value?.find(peer.index, pathId);
+    if (node && path) this.#removePath(node, node.value!, path);
   }
 
-  /** Removes every path learned from `peer` (session down); returns how many. */
+  /** Removes every path learned from `peer` (or only its stale ones); returns how many. Costs the peer's paths, not the table. */
   withdrawPeer(peer: RibPeer, onlyStale = false): number {
-    const match = (p: Path) => p.peer.index === peer.index && (!onlyStale || p.stale);
-    const hits: RouteNode[] = [];
-    this.trie.forEach((node) => {
-      const e = node.value!;
-      if (e.others ? e.others.some(match) : e.best !== null && match(e.best)) hits.push(node);
-    });
     let n = 0;
-    for (const node of hits) n += this.#remove(node, node.value!, match);
-    return n;
-  }
-
-  /**
-   * RFC 4724 4.2: the peer restarts; its paths stay, marked stale, until it sends them again or
-   * its time runs out. The selection does not change (stale paths keep their preference).
-   */
-  markStale(peer: RibPeer): number {
-    let n = 0;
-    const stale = (p: Path) => new Path(p.peer, p.pathId, p.entry, p.nextHop, p.weight, true);
-    this.trie.forEach((node) => {
-      const e = node.value!;
-      if (e.others) {
-        const old = e.others;
-        e.others = old.map((p) => (p.peer.index === peer.index && !p.stale ? (n++, stale(p)) : p));
-        if (e.best) e.best = e.others[old.indexOf(e.best)];
-        if (e.multipath) e.multipath = e.multipath.map((p) => e.others![old.indexOf(p)]);
-      } else if (e.best && e.best.peer.index === peer.index && !e.best.stale) {
-        e.best = stale(e.best);
-        n++;
+    this.batch(() => {
+      for (let p = this.#heads.get(peer.index) ?? null; p !== null; ) {
+        const next = p.nextOfPeer;
+        if (!onlyStale || p.stale) {
+          const node = p.node as RouteNode;
+          this.#removePath(node, node.value!, p);
+          n++;
+        }
+        p = next;
       }
     });
     return n;
   }
 
-  /** Removes the paths `match` selects; returns how many. */
-  #remove(node: RouteNode, e: RouteEntry, match: (p: Path) => boolean): number {
-    if (!e.others) {
-      const only = e.best;
-      if (!only || !match(only)) return 0;
-      this.attrs.release(only.entry);
-      e.best = null;
-      this.#paths--;
-      this.#count(only.peer, -1);
-      this.#prefixes--;
-      this.#sink.changed(node, only);
-      this.release(node);
-      return 1;
+  /**
+   * RFC 4724 4.2 / RFC 7313 4: the peer restarts (or refreshes); its paths stay, marked stale,
+   * until it sends them again or its time runs out. The selection does not change.
+   */
+  markStale(peer: RibPeer): number {
+    let n = 0;
+    for (let p = this.#heads.get(peer.index) ?? null; p !== null; p = p.nextOfPeer) {
+      if (p.stale) continue;
+      p.stale = true;
+      n++;
     }
-    const kept = e.others.filter((p) => !match(p));
-    const removed = e.others.length - kept.length;
-    if (removed === 0) return 0;
-    for (const p of e.others) {
-      if (!match(p)) continue;
-      this.attrs.release(p.entry);
-      this.#count(p.peer, -1);
-    }
-    this.#paths -= removed;
-    if (kept.length === 0) this.#prefixes--;
-    e.others = kept.length > 1 ? kept : null;
-    if (kept.length <= 1) {
-      const previous = e.best;
-      const hadMulti = e.multipath !== null;
-      e.best = kept[0] ?? null;
-      e.multipath = null;
-      if (previous !== e.best || hadMulti || this.everyChange) this.#sink.changed(node, previous);
-      this.release(node);
-      return removed;
-    }
-    this.#reselect(node, e);
-    return removed;
+    return n;
   }
 
-  #reselect(node: RouteNode, e: RouteEntry): void {
+  /** A path joins the table: counted and linked into its peer's list. */
+  #added(node: RouteNode, path: Path): void {
+    this.#paths++;
+    this.#byPeer.set(path.peer.index, (this.#byPeer.get(path.peer.index) ?? 0) + 1);
+    this.#link(node, path);
+  }
+
+  #link(node: RouteNode, path: Path): void {
+    path.node = node;
+    const head = this.#heads.get(path.peer.index);
+    path.prevOfPeer = null;
+    path.nextOfPeer = head ?? null;
+    if (head) head.prevOfPeer = path;
+    this.#heads.set(path.peer.index, path);
+  }
+
+  #unlink(path: Path): void {
+    const { prevOfPeer: prev, nextOfPeer: next } = path;
+    if (prev) prev.nextOfPeer = next;
+    else if (next) this.#heads.set(path.peer.index, next);
+    else this.#heads.delete(path.peer.index);
+    if (next) next.prevOfPeer = prev;
+    path.node = path.prevOfPeer = path.nextOfPeer = null;
+  }
+
+  /** A replaced path leaves the table (its replacement takes its place and its count). */
+  #gone(path: Path): void {
+    this.#unlink(path);
+    this.attrs.release(path.entry);
+  }
+
+  /** Removes one path of an entry. */
+  #removePath(node: RouteNode, e: RouteEntry, path: Path): void {
+    this.#gone(path);
+    this.#paths--;
+    const left = (this.#byPeer.get(path.peer.index) ?? 1) - 1;
+    if (left === 0) this.#byPeer.delete(path.peer.index);
+    else this.#byPeer.set(path.peer.index, left);
     const previous = e.best;
+    if (!e.others) {
+      e.best = null;
+      this.#prefixes--;
+      this.#sink.changed(node, path);
+      this.release(node);
+      return;
+    }
+    const moved = e.others[e.others.length - 1];
+    e.others[path.slot] = moved;
+    moved.slot = path.slot;
+    e.others.pop();
+    e.byKey?.delete(pathKey(path.peer.index, path.pathId));
+    if (e.others.length > 1 && path !== previous && this.#settledAgainstBest(node, e, path, previous, false)) return;
+    if (e.best === path) e.best = null;
+    if (e.multipath?.includes(path)) e.multipath = e.multipath.filter((p) => p !== path);
+    if (e.others.length === 1 && !e.dirty) {
+      // One path left: it is the best, and the array goes.
+      const only = e.others[0];
+      const hadMulti = e.multipath !== null;
+      e.others = null;
+      e.byKey = null;
+      e.best = only;
+      e.multipath = null;
+      if (previous !== only || hadMulti || this.everyChange) this.#sink.changed(node, previous);
+      this.release(node);
+      return;
+    }
+    if (e.others.length === 0) {
+      e.others = null;
+      e.byKey = null;
+      e.multipath = null;
+      this.#prefixes--;
+      if (e.dirty) return; // the batch reports it
+      this.#sink.changed(node, previous);
+      this.release(node);
+      return;
+    }
+    this.#changedPaths(node, e, previous);
+  }
+
+  /** The candidates of an entry changed: reselect now, or once at the end of the batch. */
+  #changedPaths(node: RouteNode, e: RouteEntry, previous: Path | null): void {
+    if (!this.#batch) return this.#reselect(node, e, previous);
+    if (e.dirty) return;
+    e.dirty = true;
+    this.#batch.nodes.push(node);
+    this.#batch.previous.push(previous);
+  }
+
+  #reselect(node: RouteNode, e: RouteEntry, previous: Path | null): void {
     const prevMulti = e.multipath;
     const candidates = e.others ?? (e.best ? [e.best] : []);
-    e.best = selectBest(candidates, this.options);
+    if (e.others && e.others.length === 1) {
+      // A batch left one path: back to the single-path form.
+      e.best = e.others[0];
+      e.others = null;
+      e.byKey = null;
+    } else {
+      e.best = selectBest(candidates, this.options);
+    }
+    if (e.best === null && e.others === null && previous !== null && candidates.length === 0) {
+      // A batch removed every path.
+      e.multipath = null;
+      this.#sink.changed(node, previous);
+      this.release(node);
+      return;
+    }
     const multi = e.best && candidates.length > 1 ? selectMultipath(e.best, candidates, this.options) : [];
     e.multipath = multi.length > 1 ? multi : null;
     const multiChanged = (prevMulti?.length ?? 0) !== (e.multipath?.length ?? 0) || (prevMulti !== null && e.multipath !== null && prevMulti.some((p, k) => p !== e.multipath![k]));
@@ -227,11 +370,11 @@ export class LocRib {
   /** Drops the trie node of an entry with no paths once no peer holds it any more. */
   release(node: RouteNode): void {
     const e = node.value;
-    if (e && e.best === null && e.others === null && e.holds === 0) this.trie.clear(node);
+    if (e && e.best === null && e.others === null && e.holds === 0 && !e.dirty) this.trie.clear(node);
   }
 
   /** Re-runs the decision on every entry (after a change of decision options). */
   reselectAll(): void {
-    this.trie.forEach((node) => this.#reselect(node, node.value!));
+    this.trie.forEach((node) => this.#reselect(node, node.value!, node.value!.best));
   }
 }

@@ -26,8 +26,20 @@ export class Path {
   readonly nextHop: number | Buffer;
   /** Policy weight (local to this router, FRR's `set weight`). */
   readonly weight: number;
-  /** RFC 4724: kept from a restarting peer until it resends or its time runs out. */
-  readonly stale: boolean;
+  /**
+   * RFC 4724 / RFC 7313: kept from a restarting (or refreshing) peer until it sends it again or
+   * its time runs out. The one mutable fact of a path: marking a peer's paths costs no copies.
+   */
+  stale: boolean;
+  /**
+   * The Loc-RIB's per-peer index: the node that holds this path, and the peer's previous and next
+   * path in that table, so a peer going down or a stale mark costs the peer's own paths only.
+   */
+  node: unknown = null;
+  prevOfPeer: Path | null = null;
+  nextOfPeer: Path | null = null;
+  /** Its position in the entry's candidate array (when there is one), for O(1) removal. */
+  slot = 0;
 
   constructor(peer: RibPeer, pathId: number, entry: AttrEntry, nextHop: number | Buffer, weight = 0, stale = false) {
     this.peer = peer;
@@ -37,6 +49,11 @@ export class Path {
     this.weight = weight;
     this.stale = stale;
   }
+}
+
+/** The key of (peer, path id) in one number (peer index below 2^16, path id below 2^32). */
+export function pathKey(peerIndex: number, pathId: number): number {
+  return peerIndex * 0x100000000 + (pathId >>> 0);
 }
 
 /** 16 octets for an address text (IPv4 as ::ffff:a.b.c.d), for ordering. */

@@ -53,6 +53,8 @@ export interface PeerIngress {
   readonly importMap?: RouteMap | 'deny';
   /** Keep the pre-policy routes (soft-reconfiguration inbound). */
   readonly keepAdjRibIn?: boolean;
+  /** RFC 7911: at most this many paths per prefix from the peer; a new path identifier beyond it is refused. */
+  readonly maxPathsPerPrefix?: number;
   /** RFC 4271 6.3 for eBGP: the peer's AS must be first in AS_PATH, else treat-as-withdraw (RFC 7606 7.2). */
   readonly enforceFirstAs?: boolean;
   /** Only routes whose next hop is the peer's own address (IPv4, and IPv6 global or link-local). */
@@ -65,7 +67,7 @@ export interface PeerIngress {
 }
 
 /** Why the RIB refused a peer's routes after they were decoded (counted per peer). */
-export type RefusalReason = 'first-as' | 'next-hop' | 'exclusive' | 'loop';
+export type RefusalReason = 'first-as' | 'next-hop' | 'exclusive' | 'loop' | 'path-limit';
 
 export interface RibListener {
   /** The selection for a prefix changed (FIB, events). */
@@ -217,7 +219,7 @@ export class Rib {
       out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!, events) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy, events));
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
-    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0 } });
+    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } });
     this.#known.set(peer.index, peer);
     for (const o of out.values()) o.start();
     this.flush(peer.index);
@@ -444,6 +446,11 @@ export class Rib {
   applyUpdate(index: number, msg: UpdateMessage): void {
     const s = this.#peers.get(index);
     if (!s) return;
+    // One UPDATE is one batch: an entry many of its paths touch is reselected once.
+    this.v4.batch(() => this.v6.batch(() => this.#apply(s, msg)));
+  }
+
+  #apply(s: PeerState, msg: UpdateMessage): void {
     const peer = s.peer;
     this.#withdrawBlock(s, msg.withdrawn);
     if (msg.mpUnreach?.withdrawn) this.#withdrawBlock(s, msg.mpUnreach.withdrawn);
@@ -515,6 +522,7 @@ export class Rib {
     const map = s.ingress.importMap;
     if (map === 'deny') return this.#withdrawMain(rib, s, block);
     if (s.ingress.exclusive) block = this.#unclaimed(s, block, rib);
+    if (block.addPath && s.ingress.maxPathsPerPrefix !== undefined) block = this.#withinPathLimit(s, block, rib, s.ingress.maxPathsPerPrefix);
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
@@ -545,6 +553,34 @@ export class Rib {
         s.refused.exclusive++;
         rib.withdraw(words[0], words[1], words[2], words[3], len, s.peer, w[b]);
         continue;
+      }
+      for (let k = 0; k < st; k++) keep.push(w[b + k]);
+    }
+    return keep.length === w.length ? block : { ...block, words: Uint32Array.from(keep) };
+  }
+
+  /**
+   * RFC 7911: the peer's paths for a prefix beyond `limit` are refused (a path identifier it
+   * already has may change); without a bound, one peer could make a prefix's decision as long
+   * as it likes.
+   */
+  #withinPathLimit(s: PeerState, block: NlriBlock, rib: LocRib, limit: number): NlriBlock {
+    const st = stride(block.afi);
+    const w = block.words;
+    const keep: number[] = [];
+    // Paths this block adds per prefix, on top of those held (one UPDATE may carry many).
+    const adding = new Map<string, number>();
+    for (let b = 0; b < w.length; b += st) {
+      const [w0, w1, w2, w3] = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
+      const len = w[b + 1];
+      if (!rib.has(w0, w1, w2, w3, len, s.peer.index, w[b])) {
+        const key = `${w0}|${w1}|${w2}|${w3}|${len}`;
+        const held = adding.get(key) ?? rib.pathsOfPeerAt(w0, w1, w2, w3, len, s.peer.index);
+        if (held >= limit) {
+          s.refused['path-limit']++;
+          continue;
+        }
+        adding.set(key, held + 1);
       }
       for (let k = 0; k < st; k++) keep.push(w[b + k]);
     }

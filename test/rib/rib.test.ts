@@ -324,8 +324,8 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   t.same(from(0x0af40200), [], 'a next hop other than the peer\'s own address is refused');
   send(2, 0x0af40200, [65002]);
   t.same(from(0x0af40200), [2], 'its own pod CIDR, through itself, is accepted');
-  t.same(rib.peerStats(1)!.refused, { 'first-as': 1, 'next-hop': 0, exclusive: 0, loop: 0 });
-  t.same(rib.peerStats(2)!.refused, { 'first-as': 0, 'next-hop': 1, exclusive: 1, loop: 0 });
+  t.same(rib.peerStats(1)!.refused, { 'first-as': 1, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 });
+  t.same(rib.peerStats(2)!.refused, { 'first-as': 0, 'next-hop': 1, exclusive: 1, loop: 0, 'path-limit': 0 });
   // Outside the exclusive list (service /32s: several nodes may announce one), both are kept.
   rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
   rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
