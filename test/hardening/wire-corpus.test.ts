@@ -260,3 +260,21 @@ t.test('an exception while handling one peer\'s input resets that peer, not the 
   t.ok(await until(() => has('10.0.0.0/24'), 3000), 'the peer comes back and works once the fault is gone');
   again.socket.destroy();
 });
+
+t.test('an exception while generating one peer\'s output ends that peer\'s session, not the process', async (t) => {
+  const victimSince = daemon.neighbor(VICTIM).session.snapshot().establishedAtMs;
+  const c = await establish(ATTACKER, 65001);
+  const out = daemon.rib.adjRibOut(daemon.neighbor(ATTACKER).index, 1) as unknown as { flush: () => never };
+  // A fault in the encoder for this peer (nothing on the wire causes one today: routes too large
+  // are skipped; the guarantee is that one would stay with its peer).
+  out.flush = () => {
+    throw new Error('injected output fault');
+  };
+  c.socket.write(update('', ORIGIN + attr(0x40, 2, '0201 0000fde9') + NEXT_HOP, '180a0800'));
+  const n = await until(() => c.of('notification')[0], 3000);
+  t.same(n ? [n.code, n.subcode] : null, [6, 8], 'the peer gets Cease / Out of Resources');
+  t.match(n?.data.toString() ?? '', /injected output fault/, 'saying what failed');
+  const s = daemon.neighbor(VICTIM).session.snapshot();
+  t.ok(s.state === 'Established' && s.establishedAtMs === victimSince && has('10.3.0.0/24'), 'the other session is untouched');
+  c.socket.destroy();
+});
