@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian machine (run as root): the real peers the
-# interop tests run in network namespaces (FRR, BIRD 2, GoBGP), capture tools, nftables and ping
-# (the lab's pod-to-pod traffic).
+# Installs what the test suite needs on a fresh Debian machine (run as root): Node.js 24 LTS (the
+# runtime; the machine's may be older), the real peers the interop tests run in network namespaces
+# (FRR, BIRD 2, GoBGP), Prometheus (promtool and a real scrape), capture tools, nftables, ping (the
+# lab's pod-to-pod traffic), curl, and setcap/setpriv (the image's capabilities and user, emulated).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(frr bird2 gobgpd tcpdump tshark nftables iproute2 procps iputils-ping)
+packages=(frr bird2 gobgpd prometheus tcpdump tshark nftables iproute2 procps iputils-ping curl libcap2-bin util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -16,5 +17,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The packages may start their own daemons; the tests start private instances in namespaces.
-for d in frr bird gobgpd; do service "$d" stop >/dev/null 2>&1 || true; done
+for d in frr bird gobgpd prometheus prometheus-node-exporter; do service "$d" stop >/dev/null 2>&1 || true; done
+bash "$(dirname "$0")/install-node.sh"
 echo "test dependencies: ok"
