@@ -6,10 +6,10 @@
 // event-loop delay (what a BFD on the main thread would have had to survive). BIRD and FRR (bgpd +
 // bfdd) run as the DUT in the same run with the same BFD settings; GoBGP 3.10 has no BFD.
 //   SIZE=1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:bfd-load
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configs, startZebra, startDut, usage } from './lib/dut.mjs';
+import { configs, nodebgpApi, nodebgpMetric, startZebra, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 import { until } from '../lab/netns/wait.mjs';
@@ -45,8 +45,7 @@ async function once(dut) {
   const cfg = configs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }, { address: '10.90.1.2', asn: 65002, local: DUT_ADDR, bfd: true }] })[dut];
   const receiver = peer('receiver', NS.r, '10.90.1.2', DUT_ADDR, 65002, N);
   await receiver.wait((e) => e.event === 'listening', 10000);
-  const report = join(dir, 'report.json');
-  const proc = startDut(dut, NS.d, cfg, { bfd: true, env: { BENCH_REPORT: report } });
+  const proc = startDut(dut, NS.d, cfg, { bfd: true });
   try {
     await receiver.wait((e) => e.event === 'established', 60000);
     if (!(await until(() => { const b = bfd(); return b.up && b.tx === 100; }, 30000, 200))) throw new Error('timed out waiting for BFD Up at 100 ms');
@@ -62,11 +61,12 @@ async function once(dut) {
       const after = bfd();
       let own = {};
       if (dut === 'nodebgp') {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-        own = JSON.parse(readFileSync(report, 'utf8'));
+        // From the running binary: its BFD session's Up-to-Down count (API) and the worst
+        // event-loop delay since the start (prom-client's maximum, reset only by a scrape).
+        const session = JSON.parse(nodebgpApi(NS.d, '/v1/bfd')).sessions.find((x) => x.peer === '10.90.1.2');
+        own = { ownDowns: session?.downTransitions, loopMaxMs: nodebgpMetric(NS.d, 'nodejs_eventloop_lag_max_seconds') * 1000 };
       }
-      return { seconds: (done.at - first.at) / 1000, flaps: after.downs - before.downs, upAtEnd: after.up, rssMb: rss, ownDowns: own.bfdDowns?.['10.90.1.2'], loopMaxMs: own.loopDelayMaxMs };
+      return { seconds: (done.at - first.at) / 1000, flaps: after.downs - before.downs, upAtEnd: after.up, rssMb: rss, ...own };
     } finally {
       sender.kill();
     }

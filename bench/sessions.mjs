@@ -6,13 +6,11 @@
 // flapping with the heap (after a forced GC) read before and after, all sessions up both times.
 //   CLIENTS=500 IDLE_SECONDS=30 FLAP_SECONDS=60 FLAP_EVERY=5 LEAK_MINUTES=10 npm run bench:sessions
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
-import { configs, startDut, usage } from './lib/dut.mjs';
+import { configs, nodebgpHeapAfterGc, startDut, usage } from './lib/dut.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,13 +46,9 @@ async function allUp(c, ms) {
 async function once(dut) {
   setup();
   const neighbors = Array.from({ length: K }, (_, i) => ({ address: clientAddress(i), asn: 65000, local: '10.92.0.1', passive: true }));
-  const heapFile = join(mkdtempSync(join(tmpdir(), 'nodebgp-bench-heap-')), 'heap.jsonl');
-  const proc = startDut(dut, D, configs({ routerId: '10.92.0.1', neighbors })[dut], { env: { BENCH_HEAP: heapFile, NODEBGP_FLAGS: '--expose-gc --max-semi-space-size=64 --min-semi-space-size=16' } });
-  const heap = async () => {
-    proc.kill('SIGUSR2');
-    await sleep(1);
-    return JSON.parse(readFileSync(heapFile, 'utf8').trim().split('\n').at(-1));
-  };
+  const proc = startDut(dut, D, configs({ routerId: '10.92.0.1', neighbors })[dut]);
+  // The shipped binary's own full collection (POST /v1/memory/compact), then its heap in use.
+  const heap = async () => nodebgpHeapAfterGc(D);
   try {
     await sleep(1.5);
     const t0 = Date.now();

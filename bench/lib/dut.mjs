@@ -36,8 +36,10 @@ export function configs({ routerId, neighbors }) {
   // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link
   const anyBfd = neighbors.some((n) => n.bfd);
   return {
+    // nodebgpd's configuration file (JSON is YAML too), as a user writes it.
     nodebgp: JSON.stringify({
       asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false, fib: { enabled: false },
+      api: { address: '127.0.0.1', port: 8179 }, log: { level: 'warn' },
       neighbors: neighbors.map((n) => ({
         address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1, ...(n.passive ? { idleHoldTime: 1, idleHoldMaxTime: 1 } : {}) }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
         ...(n.passive ? { passive: true } : {}),
@@ -97,7 +99,7 @@ export function startZebra(ns, dir, bfddConfig) {
 
 /**
  * Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs).
- * With `bfd`, FRR runs zebra and bfdd beside bgpd; `env` is added to nodebgp's environment.
+ * With `bfd`, FRR runs zebra and bfdd beside bgpd; `env` is added to the DUT's environment.
  */
 export function startDut(name, ns, config, { bfd = false, zebra = false, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `nodebgp-bench-${name}-`));
@@ -105,12 +107,31 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   writeFileSync(file, config);
   if (name === 'frr' && (bfd || zebra)) startZebra(ns, dir, bfd ? BFD_PROFILE : undefined);
   const cmd = {
-    nodebgp: [process.execPath, ...(env.NODEBGP_FLAGS ?? process.env.NODEBGP_FLAGS ?? '--max-semi-space-size=64 --min-semi-space-size=16').split(' ').filter(Boolean), join(here, 'dut-nodebgp.mjs'), file],
+    // The shipped binary with the config file, exactly as a user starts it.
+    nodebgp: [process.execPath, join(here, '..', '..', 'dist', 'api', 'nodebgpd.js'), '-c', file],
     bird: ['bird', '-f', '-c', file, '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
     frr: ['/usr/lib/frr/bgpd', ...(bfd || zebra ? [] : ['-Z']), '-S', ...(zebra ? [] : ['-n']), '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],
   }[name];
   return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ...env } });
+}
+
+/** nodebgpd's admin API inside a namespace (metrics, BFD state): the text of a GET. */
+export function nodebgpApi(ns, path) {
+  return spawnSync('ip', ['netns', 'exec', ns, 'curl', '-s', `http://127.0.0.1:8179${path}`], { encoding: 'utf8' }).stdout;
+}
+
+/** nodebgpd's heap after a full collection it runs on request (POST /v1/memory/compact), in MB. */
+export function nodebgpHeapAfterGc(ns) {
+  const out = spawnSync('ip', ['netns', 'exec', ns, 'curl', '-s', '-X', 'POST', 'http://127.0.0.1:8179/v1/memory/compact'], { encoding: 'utf8' }).stdout;
+  const r = JSON.parse(out);
+  return { heapUsedMb: r.heapAfter / 2 ** 20, rssMb: r.rssAfter / 2 ** 20 };
+}
+
+/** One value of a Prometheus series from nodebgpd's /metrics (the first matching line). */
+export function nodebgpMetric(ns, name, labels = '') {
+  const line = nodebgpApi(ns, '/metrics').split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}` : ''}`) && !l.startsWith('#'));
+  return line ? Number(line.split(' ').at(-1)) : NaN;
 }
 
 const TICKS = 100; // USER_HZ

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { Metrics } from './metrics.js';
 import { ConfigError } from '../config/load.js';
 import { ParseError } from '../config/prefix.js';
 import { CommandError } from '../daemon/daemon.js';
@@ -29,7 +29,7 @@ export interface ApiOptions {
   readonly heavyReads?: HeavyReads;
   /** The bearer token writes need, read on every request (a reload that changes it applies at once). */
   readonly token?: () => string | undefined;
-  readonly registry?: Registry;
+  readonly metrics?: Metrics;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimit?: number;
 }
@@ -216,6 +216,18 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
 
   app.post('/v1/config/reload', { ...write, schema: { description: 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', security: [{ bearer: [] }], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await proc.reload() }));
   app.get('/v1/config/reload', { schema: { description: 'The outcome of the last reload.', response: { 200: anyObject } } }, async () => ({ lastReload: proc.lastReload }));
+  app.post('/v1/memory/compact', {
+    ...write,
+    schema: {
+      description: 'Run a full garbage collection now; the heap in use before and after (bytes). The daemon does this itself after most of a table is withdrawn.',
+      security: [{ bearer: [] }],
+      response: { 200: { type: 'object', properties: { heapBefore: { type: 'integer' }, heapAfter: { type: 'integer' }, rssAfter: { type: 'integer' } }, required: ['heapBefore', 'heapAfter', 'rssAfter'] }, ...errors },
+    },
+  }, async () => {
+    const r = proc.compactMemory();
+    if (!r) throw new ApiError('conflict', 'this process cannot collect garbage on demand (it was not started by nodebgpd)');
+    return r;
+  });
   app.get('/v1/log-level', { schema: { response: { 200: anyObject } } }, async () => ({ level: proc.logger.level }));
   app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {
     ...write,
@@ -226,11 +238,11 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   });
 
   // --- metrics --------------------------------------------------------------------------------------
-  if (options.registry) {
-    const registry = options.registry;
-    app.get('/metrics', { schema: { description: 'Prometheus metrics.', produces: ['text/plain'] } }, async (_req, reply: FastifyReply) => {
-      void reply.header('content-type', registry.contentType);
-      return registry.metrics();
+  if (options.metrics) {
+    const metrics = options.metrics;
+    app.get('/metrics', { schema: { description: 'Prometheus metrics (also served, read-only, on the metrics listener).', produces: ['text/plain'] } }, async (_req, reply: FastifyReply) => {
+      void reply.header('content-type', metrics.registry.contentType);
+      return metrics.scrape();
     });
   }
   return app;

@@ -4,7 +4,10 @@
 // reloads the file, SIGTERM/SIGINT send Cease / Administrative Shutdown to every peer and exit.
 // Start-up failures (bad config, port in use, missing permission) exit non-zero with one line.
 
+import type { Server } from 'node:http';
 import { isIP } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Command } from 'commander';
 import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import { checkToken } from '../config/spec.js';
@@ -12,9 +15,23 @@ import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
 import { DaemonProcess, FibLockError, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
 import { createMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-server.js';
 
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+/**
+ * V8's full collection, exposed by the daemon to itself (not a flag users pass): after most of a
+ * table is withdrawn, the memory goes back to the system at once.
+ */
+function fullCollection(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function hostPort(address: string, port: number): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 function fail(message: string, code = 1): never {
@@ -56,10 +73,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address) });
-  const registry = createMetrics(proc);
+  const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address), collectGarbage: fullCollection() });
+  const metrics = createMetrics(proc);
   // The token in force is the loaded file's (a reload changes it), else the environment's.
-  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? envToken, registry });
+  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? envToken, metrics });
   try {
     await proc.start();
   } catch (e) {
@@ -73,7 +90,20 @@ async function main(): Promise<void> {
     await proc.stop();
     fail(`cannot serve the API on ${api.address}:${api.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set api.port or --api-port)' : err.message}`);
   }
-  proc.logger.info({ api: `http://${api.address.includes(':') ? `[${api.address}]` : api.address}:${api.port}`, token: token ? 'required for writes' : 'none' }, 'admin API listening');
+  const m = loaded.metrics;
+  let metricsServer: Server | undefined;
+  if (m.enabled) {
+    try {
+      metricsServer = await serveMetrics(metrics, m.address, m.port);
+    } catch (e) {
+      await proc.stop();
+      await app.close();
+      const err = e as NodeJS.ErrnoException;
+      fail(`cannot serve metrics on ${m.address}:${m.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (set metrics.port, or metrics.enabled: false)' : err.message}`);
+    }
+    proc.logger.info({ metrics: `http://${hostPort(m.address, m.port)}/metrics` }, 'metrics listening');
+  }
+  proc.logger.info({ api: `http://${hostPort(api.address, api.port)}`, token: token ? 'required for writes' : 'none' }, 'admin API listening');
 
   process.on('SIGHUP', () => {
     // Logged by reload(); on an error the running configuration stays.
@@ -86,6 +116,7 @@ async function main(): Promise<void> {
     proc.logger.info({ signal }, 'shutting down');
     await proc.stop();
     await app.close();
+    metricsServer?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

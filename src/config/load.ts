@@ -20,9 +20,18 @@ export interface ApiConfig {
   readonly token?: string;
 }
 
+/** The read-only metrics listener (Prometheus). */
+export interface MetricsConfig {
+  readonly enabled: boolean;
+  /** Default: the router ID when it is an address of this host (the node IP), else every address. */
+  readonly address: string;
+  readonly port: number;
+}
+
 export interface LoadedConfig {
   readonly daemon: DaemonConfig;
   readonly api: ApiConfig;
+  readonly metrics: MetricsConfig;
   readonly logLevel: string;
   /** Where it came from (a file path, or "embedded default"). */
   readonly source: string;
@@ -43,6 +52,8 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_API: ApiConfig = { address: '127.0.0.1', port: 8179 };
+/** Next to the API's 8179 (the Prometheus exporter range is fully allocated; change it with metrics.port). */
+export const DEFAULT_METRICS_PORT = 9179;
 
 export function keyText(path: KeyPath): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
@@ -110,6 +121,7 @@ interface RawConfig extends Omit<DaemonConfig, 'neighbors' | 'routerId' | 'dynam
   readonly neighbors?: RawNeighbor[];
   readonly dynamicNeighbors?: { range: string; peerGroup: string; limit?: number; maxPending?: number }[];
   readonly api?: Partial<ApiConfig>;
+  readonly metrics?: Partial<MetricsConfig>;
   readonly log?: { level?: string };
 }
 
@@ -159,9 +171,14 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
   (raw.neighbors ?? []).forEach((n, i) => checkList(['neighbors', i, 'exclusivePrefixes'], n.exclusivePrefixes));
   for (const [g, t] of Object.entries(groups)) checkList(['peerGroups', g, 'exclusivePrefixes'], t.exclusivePrefixes);
   const routerId = raw.routerId ?? interfaceRouterId() ?? fail(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
-  const { peerGroups: _g, api, log, ...rest } = raw;
+  const { peerGroups: _g, api, log, metrics, ...rest } = raw;
   const apiCfg = { ...DEFAULT_API, ...api };
-  return { daemon: { ...rest, routerId, neighbors, dynamicNeighbors }, api: apiCfg, logLevel: log?.level ?? 'info', source };
+  const metricsCfg: MetricsConfig = { enabled: metrics?.enabled ?? true, address: metrics?.address ?? (isLocalAddress(routerId) ? routerId : '0.0.0.0'), port: metrics?.port ?? DEFAULT_METRICS_PORT };
+  return { daemon: { ...rest, routerId, neighbors, dynamicNeighbors }, api: apiCfg, metrics: metricsCfg, logLevel: log?.level ?? 'info', source };
+}
+
+function isLocalAddress(address: string): boolean {
+  return Object.values(networkInterfaces()).flat().some((a) => a?.address === address);
 }
 
 /** As FRR without a loopback address: the highest IPv4 address on a non-loopback interface. */

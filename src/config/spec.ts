@@ -135,5 +135,6 @@ export const CONFIG_SPEC: Spec = obj({
   fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), protocol: int(5, 255), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),
   policy,
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
+  metrics: obj({ enabled: bool, address, port: int(0, 65535) }),
   log: obj({ level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') }),
 }, ['asn']);

@@ -11,7 +11,7 @@ import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
-import { type Clock, type DownReason, Listener, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
+import { type Clock, type DownReason, Listener, type TimerHandle, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { type AggregateSpec, type ExportPeer, type RefusalReason, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
 import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
@@ -78,6 +78,11 @@ export interface DaemonOptions {
   readonly events?: DaemonEvents;
   /** BFD control port (3784) and worker snapshot interval; tests change them. */
   readonly bfd?: BfdManagerOptions;
+  /**
+   * A full garbage collection (nodebgpd exposes V8's to itself): run after a large part of the
+   * table went away, so that the memory goes back to the system instead of waiting for V8.
+   */
+  readonly collectGarbage?: () => void;
 }
 
 
@@ -128,6 +133,10 @@ export class Daemon {
   readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
+  readonly #collectGarbage: (() => void) | undefined;
+  /** Paths held at the most since memory was last given back, and the collection scheduled. */
+  #pathsPeak = 0;
+  #compaction: TimerHandle | undefined;
   readonly #cache = new AttributeCache();
   readonly #routerId: number;
   readonly #dynamic: DynamicRanges;
@@ -146,6 +155,7 @@ export class Daemon {
     this.config = config;
     this.#clock = options.clock ?? new SystemClock();
     this.#events = options.events ?? {};
+    this.#collectGarbage = options.collectGarbage;
     this.#routerId = parseIpv4(config.routerId);
     this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
     const bp = config.bestpath ?? {};
@@ -231,6 +241,13 @@ export class Daemon {
     }
     this.#started = true;
     for (const n of this.neighbors.values()) this.#startNeighbor(n);
+    // What loading and starting left behind goes back to the system once we are running.
+    if (this.#collectGarbage) {
+      this.#compaction = this.#clock.setTimeout(() => {
+        this.#compaction = undefined;
+        this.#collectGarbage!();
+      }, 2000);
+    }
   }
 
   #tableLock: TableLock | undefined;
@@ -327,6 +344,7 @@ export class Daemon {
       this.#clearTimers(n);
     }
     if (this.#restart) clearTimeout(this.#restart.timer);
+    if (this.#compaction) this.#clock.clearTimeout(this.#compaction);
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
       this.fibBridge.close();
@@ -895,6 +913,23 @@ export class Daemon {
    */
   #trimCache(): void {
     if (this.#cache.size > 2 * this.rib.attrs.size + 1024) this.#cache.sweep((a) => a !== null && this.rib.attrs.holds(a));
+    this.#compactWhenShrunk();
+  }
+
+  /**
+   * When the table has lost half of its paths (at least 50,000) since memory was last given back,
+   * a full collection runs a second later (once, however many withdrawals follow).
+   */
+  #compactWhenShrunk(): void {
+    if (!this.#collectGarbage) return;
+    const paths = this.rib.v4.paths + this.rib.v6.paths;
+    if (paths > this.#pathsPeak) this.#pathsPeak = paths;
+    if (this.#compaction || this.#pathsPeak - paths < 50_000 || paths > this.#pathsPeak / 2) return;
+    this.#compaction = this.#clock.setTimeout(() => {
+      this.#compaction = undefined;
+      this.#pathsPeak = this.rib.v4.paths + this.rib.v6.paths;
+      this.#collectGarbage!();
+    }, 1000);
   }
 
   /** Changes from one socket read are sent together, once the read is processed. */

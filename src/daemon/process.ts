@@ -22,6 +22,8 @@ export interface ProcessOptions {
   readonly envToken?: string;
   /** The API is served on loopback only (no token needed). */
   readonly apiLoopback?: boolean;
+  /** See DaemonOptions.collectGarbage. */
+  readonly collectGarbage?: () => void;
 }
 
 export class DaemonProcess {
@@ -51,7 +53,7 @@ export class DaemonProcess {
     this.#options = options;
     this.configPath = options.configPath;
     this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
-    this.daemon = new Daemon(loaded.daemon, { events: this.#events() });
+    this.daemon = new Daemon(loaded.daemon, { events: this.#events(), ...(options.collectGarbage ? { collectGarbage: options.collectGarbage } : {}) });
   }
 
   /**
@@ -274,6 +276,20 @@ export class DaemonProcess {
     const changed = [a.address !== b.address ? 'api.address' : '', a.port !== b.port ? 'api.port' : ''].filter(Boolean);
     if (changed.length > 0) throw new CommandError('conflict', `changing ${changed.join(', ')} needs a restart of nodebgpd; nothing was changed`);
     if (this.#options.apiLoopback === false && !b.token && !this.#options.envToken) throw new CommandError('conflict', 'the API is served off loopback and the new configuration has no api.token (nor is NODEBGP_API_TOKEN set); nothing was changed');
+  }
+
+  /**
+   * A full garbage collection now (the API's POST /v1/memory/compact): the heap in use before and
+   * after, in bytes. Unavailable (null) when the process was not started by nodebgpd.
+   */
+  compactMemory(): { heapBefore: number; heapAfter: number; rssAfter: number } | null {
+    const gc = this.#options.collectGarbage;
+    if (!gc) return null;
+    const heapBefore = process.memoryUsage().heapUsed;
+    gc();
+    const m = process.memoryUsage();
+    this.logger.info({ heapBefore, heapAfter: m.heapUsed }, 'memory compacted');
+    return { heapBefore, heapAfter: m.heapUsed, rssAfter: m.rss };
   }
 
   setLogLevel(level: LogLevel): void {

@@ -28,7 +28,7 @@ ${Array.from({ length: 250 }, (_, i) => `  - prefix: 10.${100 + (i >> 8)}.${i & 
 async function setup(t: { teardown(fn: () => unknown): void }, token: string | undefined = TOKEN) {
   writeFileSync(file, CONFIG);
   const proc = new DaemonProcess(parseConfig(CONFIG, file), { configPath: file, logger: pino({ level: 'silent' }) });
-  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? token, registry: createMetrics(proc) });
+  const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? token, metrics: createMetrics(proc) });
   t.teardown(async () => {
     await app.close();
     for (const n of proc.daemon.neighbors.values()) n.session.close();

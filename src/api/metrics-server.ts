@@ -1,0 +1,31 @@
+// The metrics listener: Prometheus exposition on its own port, read-only (GET /metrics, nothing
+// else), so that scraping from other hosts needs no admin token and opens no other read. The
+// admin API stays on loopback.
+
+import { type Server, createServer } from 'node:http';
+import type { Metrics } from './metrics.js';
+
+export async function serveMetrics(metrics: Metrics, address: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' }).end(path === '/' ? 'nodebgp metrics: /metrics\n' : 'not found\n');
+      return;
+    }
+    metrics.scrape().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      (e: Error) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${e.message}\n`),
+    );
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port }, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,105 @@
+// Counters and states of the whole daemon in one snapshot, taken once per scrape: metrics read
+// this, never the daemon's fields (one session snapshot per neighbor, however many series).
+
+import type { FibStats } from '../fib/index.js';
+import type { SessionSnapshot, StateName } from '../fsm/index.js';
+import type { RefusalReason } from '../rib/index.js';
+import { Afi } from '../wire/index.js';
+import type { Daemon } from './daemon.js';
+import type { RefusedReason } from './dynamic.js';
+import type { NeighborCounts } from './neighbor.js';
+import { bfdDetail } from './read-model.js';
+
+export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
+
+export interface NeighborStats {
+  readonly address: string;
+  /** The negotiated AS, else the configured one (a number, 'internal' or 'external'). */
+  readonly peerAs: string;
+  readonly dynamic: boolean;
+  readonly state: StateName;
+  readonly adminShutdown: boolean;
+  readonly uptimeSeconds: number;
+  readonly sent: SessionSnapshot['sent'];
+  readonly received: SessionSnapshot['received'];
+  readonly flaps: number;
+  readonly connectFailures: number;
+  readonly lastDownReason: string | null;
+  /** Per family the session carries (after import policy, sent, before import policy when kept). */
+  readonly accepted: Partial<Record<FamilyName, number>>;
+  readonly advertised: Partial<Record<FamilyName, number>>;
+  readonly receivedPrePolicy: Partial<Record<FamilyName, number>>;
+  readonly counts: NeighborCounts;
+  readonly refused: Record<RefusalReason, number>;
+  readonly bfd: {
+    readonly state: string;
+    readonly upSeconds: number;
+    readonly detectionSeconds: number | null;
+    readonly transmitSeconds: number | null;
+    readonly downTransitions: number;
+    readonly packetsSent: number;
+    readonly packetsReceived: number;
+  } | null;
+}
+
+export interface DaemonStats {
+  readonly neighbors: readonly NeighborStats[];
+  readonly prefixes: Record<FamilyName, number>;
+  readonly paths: Record<FamilyName, number>;
+  readonly attributeSets: number;
+  readonly attributeCache: number;
+  readonly fib: FibStats | null;
+  readonly refused: Record<RefusedReason, number>;
+}
+
+const FAMILY = { [Afi.IPV4]: 'ipv4-unicast', [Afi.IPV6]: 'ipv6-unicast' } as const;
+
+export function daemonStats(d: Daemon): DaemonStats {
+  const neighbors: NeighborStats[] = [];
+  for (const [address, n] of d.neighbors) {
+    const s = n.session.snapshot();
+    const stats = d.rib.peerStats(n.index);
+    const receivedPrePolicy: Partial<Record<FamilyName, number>> = {};
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const adjIn = d.rib.adjRibIn(n.index, afi);
+      if (adjIn) receivedPrePolicy[FAMILY[afi]] = adjIn.prefixes;
+    }
+    const b = bfdDetail(d, n);
+    neighbors.push({
+      address,
+      peerAs: String(s.negotiated?.peerAs ?? n.config.remoteAs),
+      dynamic: n.dynamic,
+      state: s.state,
+      adminShutdown: !s.enabled,
+      uptimeSeconds: s.state === 'Established' && s.establishedAtMs !== null ? (d.now() - s.establishedAtMs) / 1000 : 0,
+      sent: s.sent,
+      received: s.received,
+      flaps: s.flaps,
+      connectFailures: s.connectFailures,
+      lastDownReason: s.lastDownReason,
+      accepted: (stats?.received ?? {}) as Partial<Record<FamilyName, number>>,
+      advertised: (stats?.advertised ?? {}) as Partial<Record<FamilyName, number>>,
+      receivedPrePolicy,
+      counts: n.counts,
+      refused: d.refusals(n),
+      bfd: b && {
+        state: b.state,
+        upSeconds: b.upSince ? (Date.now() - Date.parse(b.upSince)) / 1000 : 0,
+        detectionSeconds: b.detectionTimeMs !== null ? b.detectionTimeMs / 1000 : null,
+        transmitSeconds: b.transmitIntervalMs !== null ? b.transmitIntervalMs / 1000 : null,
+        downTransitions: b.downTransitions,
+        packetsSent: b.packetsSent,
+        packetsReceived: b.packetsReceived,
+      },
+    });
+  }
+  return {
+    neighbors,
+    prefixes: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
+    paths: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
+    attributeSets: d.rib.attrs.size,
+    attributeCache: d.attributeCacheSize,
+    fib: d.fibBridge?.fib.stats() ?? null,
+    refused: { ...d.refused },
+  };
+}
