@@ -298,6 +298,11 @@ export class AdjRibOut {
       if (!ok) return 'blocked';
     }
     this.#resending = false;
+    // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
+    if (this.#count === 0 && this.#advertised.length > 4096) {
+      this.#advertised = [];
+      this.#queued = new Uint8Array(1024);
+    }
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;

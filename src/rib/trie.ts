@@ -121,6 +121,11 @@ export class PrefixTrie<V> {
 
   #free(n: TrieNode<V>): void {
     this.#freeIds.push(n.id);
+    // Empty again: ids start over, and the list of free ones (millions after a full table) goes.
+    if (this.#root === null) {
+      this.#freeIds.length = 0;
+      this.#nextId = 1;
+    }
   }
 
   /** The node for exactly this prefix, or null. */

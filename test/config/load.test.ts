@@ -111,7 +111,7 @@ t.test('BFD: true takes the defaults; settings; a timer change is in place, stri
   t.same(d.reset.map((n) => n.address), ['10.0.0.3'], 'strict mode changes the session: reset');
 });
 
-t.test('the shipped configurations load: lab node files and the DaemonSet template', async (t) => {
+t.test('the shipped configurations load: lab node files and the DaemonSet base, rendered', async (t) => {
   const { readFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { parseAllDocuments } = await import('yaml');
@@ -124,10 +124,13 @@ t.test('the shipped configurations load: lab node files and the DaemonSet templa
     const f = join(ROOT, 'lab', 'containerlab', 'fabric-rr', `node${n}.yaml`);
     t.equal(parseConfig(readFileSync(f, 'utf8'), f).daemon.neighbors.length, n <= 3 ? 5 : 3, `fabric-rr node${n}.yaml`);
   }
+  const { parse } = await import('yaml');
+  const { renderNodeConfig } = await import('../../src/api/render/render.js');
   const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'kubernetes', 'daemonset.yaml'), 'utf8')).map((d) => d.toJS());
-  const template: string = docs.find((d) => d?.kind === 'ConfigMap').data['nodebgpd.yaml.template'];
-  const rendered = template.replaceAll('${NODE_IP}', '10.0.20.10').replaceAll('${POD_CIDR}', '10.244.3.0/24').replaceAll('${TOR1}', '10.0.20.254').replaceAll('${TOR2}', '10.0.20.253');
-  const c = parseConfig(rendered, 'daemonset template');
+  const base = parse(docs.find((d) => d?.kind === 'ConfigMap').data['base.yaml']);
+  const { text } = renderNodeConfig(base, { name: 'n3', ipv4: '10.0.20.10', podCidrs: ['10.244.3.0/24'], peers: ['10.0.20.254', '10.0.20.253'], peersFrom: 'default gateways' }, { peerGroup: 'tors' });
+  const c = parseConfig(text, 'daemonset base rendered');
   t.same(c.daemon.neighbors.map((n) => n.address), ['10.0.20.254', '10.0.20.253']);
   t.same(c.daemon.originate?.map((o) => o.prefix), ['10.244.3.0/24']);
+  t.same(c.daemon.fib, { retain: true, restartTime: 120 }, 'graceful restart with the kernel routes kept');
 });

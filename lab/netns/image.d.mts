@@ -1,0 +1,16 @@
+export interface ImageFacts {
+  readonly uid: number;
+  readonly gid: number;
+  readonly caps: Record<string, string[]>;
+  readonly entrypoint: string[];
+}
+export interface ImageLayout {
+  readonly dir: string;
+  readonly app: string;
+  readonly bin: string;
+  readonly node: string;
+  readonly ip: string;
+}
+export function dockerfileFacts(file?: string): ImageFacts;
+export function installImage(dir: string, facts?: ImageFacts): ImageLayout;
+export function asContainer(facts: ImageFacts, bounding: string[], image: Pick<ImageLayout, 'dir' | 'bin'>): { prefix: string[]; env: Record<string, string> };
