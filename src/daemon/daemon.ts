@@ -908,23 +908,25 @@ export class Daemon {
   }
 
   /**
-   * Attribute sets no path holds any more leave the decode cache once they are most of it, so that
-   * memory returns when routes go (one sweep per that many dead sets: amortized O(1)).
+   * Attribute sets no path holds any more leave the decode cache once they are three quarters of
+   * it, so that memory returns when routes go (one sweep per that many dead sets: amortized O(1)).
    */
   #trimCache(): void {
-    if (this.#cache.size > 2 * this.rib.attrs.size + 1024) this.#cache.sweep((a) => a !== null && this.rib.attrs.holds(a));
+    if (this.#cache.size > 4 * this.rib.attrs.size + 1024) this.#cache.sweep((a) => a !== null && this.rib.attrs.holds(a));
     this.#compactWhenShrunk();
   }
 
   /**
-   * When the table has lost half of its paths (at least 50,000) since memory was last given back,
-   * a full collection runs a second later (once, however many withdrawals follow).
+   * When the table has lost seven eighths of its paths (at least 50,000) since memory was last
+   * given back, a full collection runs a second later (once, however many withdrawals follow).
+   * Not earlier: a full collection costs in proportion to what is still live, and this one runs
+   * all at once (V8's own run alongside, a little at a time).
    */
   #compactWhenShrunk(): void {
     if (!this.#collectGarbage) return;
     const paths = this.rib.v4.paths + this.rib.v6.paths;
     if (paths > this.#pathsPeak) this.#pathsPeak = paths;
-    if (this.#compaction || this.#pathsPeak - paths < 50_000 || paths > this.#pathsPeak / 2) return;
+    if (this.#compaction || this.#pathsPeak - paths < 50_000 || paths > this.#pathsPeak / 8) return;
     this.#compaction = this.#clock.setTimeout(() => {
       this.#compaction = undefined;
       this.#pathsPeak = this.rib.v4.paths + this.rib.v6.paths;

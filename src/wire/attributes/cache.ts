@@ -16,8 +16,13 @@ export interface CachedAttributes {
 }
 
 const INITIAL_ENTRIES = 1024;
-/** Longest probe sequence allowed; a longer one means a bad key (or an attack): take a new one. */
-const MAX_PROBE = 32;
+/**
+ * Longest probe sequence allowed; a longer one means a bad key (or an attack): take a new one.
+ * At the load factor kept (at most 1/2) a random key's longest cluster in a table of millions is
+ * a few dozen slots; 128 leaves room for that (a re-key rebuilds everything), and bounds what a
+ * lookup can cost.
+ */
+const MAX_PROBE = 128;
 
 const rotl = (x: number, b: number) => (x << b) | (x >>> (32 - b));
 
@@ -98,6 +103,8 @@ export class AttributeCache {
   misses = 0;
   /** Times the table took a new key after a probe sequence grew past the bound. */
   rekeys = 0;
+  /** The longest probe sequence an insertion needed (diagnostics). */
+  longestProbe = 0;
 
   constructor(options: AttributeCacheOptions | number = {}) {
     const o = typeof options === 'number' ? { maxEntries: options } : options;
@@ -181,9 +188,11 @@ export class AttributeCache {
   #insert(e: number): boolean {
     const mask = this.#slots.length - 1;
     let i = this.#hash[e] & mask;
-    for (let probes = 0; this.#slots[i] !== 0; i = (i + 1) & mask) {
+    let probes = 0;
+    for (; this.#slots[i] !== 0; i = (i + 1) & mask) {
       if (++probes >= MAX_PROBE) return false;
     }
+    if (probes > this.longestProbe) this.longestProbe = probes;
     this.#slots[i] = e + 1;
     return true;
   }
@@ -194,7 +203,7 @@ export class AttributeCache {
     const key = randomKey();
     this.#k0 = key[0];
     this.#k1 = key[1];
-    this.#rebuild(() => true);
+    this.#rebuild(() => true, true);
   }
 
   #grow(): void {
@@ -222,8 +231,8 @@ export class AttributeCache {
     return before - this.#count;
   }
 
-  /** Rebuilds the table from the kept entries with the current key; sizes shrink to fit. */
-  #rebuild(keep: (attrs: PathAttributes | null) => boolean): void {
+  /** Rebuilds the table from the kept entries; sizes shrink to fit. `rehash`: the key changed. */
+  #rebuild(keep: (attrs: PathAttributes | null) => boolean, rehash = false): void {
     const kept: number[] = [];
     let bytes = 0;
     for (let e = 0; e < this.#count; e++) {
@@ -241,14 +250,20 @@ export class AttributeCache {
     const arena = Buffer.allocUnsafe(Math.max(64 * 1024, bytes * 2));
     let used = 0;
     const ranges = new Int32Array(2);
+    const old = this.#arena;
     for (let n = 0; n < kept.length; n++) {
       const e = kept[n];
       const off = this.#keyOffset[e];
       const len = this.#keyLength[e];
-      this.#arena.copy(arena, used, off, off + len);
-      ranges[0] = used;
-      ranges[1] = used + len;
-      hash[n] = keyedHash(this.#k0, this.#k1, arena, ranges, 1, this.#tweak[e]);
+      // Keys are tens of octets: a loop beats Buffer#copy's call overhead.
+      for (let k = 0; k < len; k++) arena[used + k] = old[off + k];
+      if (rehash) {
+        ranges[0] = used;
+        ranges[1] = used + len;
+        hash[n] = keyedHash(this.#k0, this.#k1, arena, ranges, 1, this.#tweak[e]);
+      } else {
+        hash[n] = this.#hash[e];
+      }
       tweak[n] = this.#tweak[e];
       keyOffset[n] = used;
       keyLength[n] = len;
