@@ -910,9 +910,17 @@ export class Daemon {
   /**
    * Attribute sets no path holds any more leave the decode cache once they are three quarters of
    * it, so that memory returns when routes go (one sweep per that many dead sets: amortized O(1)).
+   * The sweep runs SWEEP_SLICE entries per turn of the event loop: a million dead sets would
+   * otherwise be one pause of about a second.
    */
   #trimCache(): void {
-    if (this.#cache.size > 4 * this.rib.attrs.size + 1024) this.#cache.sweep((a) => a !== null && this.rib.attrs.holds(a));
+    if (!this.#cache.sweeping && this.#cache.size > 4 * this.rib.attrs.size + 1024) {
+      this.#cache.beginSweep((a) => a !== null && this.rib.attrs.holds(a));
+      const step = () => {
+        if (!this.#cache.sweepStep(SWEEP_SLICE)) setImmediate(step);
+      };
+      setImmediate(step);
+    }
     this.#compactWhenShrunk();
   }
 
@@ -948,6 +956,9 @@ export class Daemon {
 /** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
 const REFRESH_BURST = 3;
 const REFRESH_EVERY_MS = 10_000;
+
+/** Decode-cache entries a sweep visits per turn of the event loop (about 20 ms). */
+const SWEEP_SLICE = 32_768;
 
 /** Items per turn of the event loop when a reload applies many of them. */
 const RELOAD_SLICE = 2000;

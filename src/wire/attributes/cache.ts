@@ -5,7 +5,9 @@
 // Hostile input: the keys come from peers, so the hash is keyed with a per-process random key
 // (HalfSipHash-1-3) and probe sequences are bounded: nobody can choose colliding sets without the
 // key, and should a sequence grow long anyway the table takes a new key. Memory: sets no path
-// uses any more are dropped by sweep(), which the RIB's owner calls when most entries are dead.
+// uses any more are dropped by a sweep, which the RIB's owner starts when most entries are dead
+// and runs a slice at a time (sweepStep), so that a million dead sets never stop the event loop:
+// the table being swept stays readable while its live entries move to a fresh one.
 // Must not import anything outside src/wire.
 
 import type { AttributeError, PathAttributes } from './types.js';
@@ -87,18 +89,122 @@ export interface AttributeCacheOptions {
   readonly key?: readonly [number, number];
 }
 
+/** One open-addressing table: entries in typed arrays, keys packed in one arena. */
+class Table {
+  slots: Int32Array; // entry index + 1; 0 is empty
+  hash: Uint32Array;
+  /** What each entry's hash was tweaked with (kept so that a new key can rehash it). */
+  tweak: Uint32Array;
+  keyOffset: Uint32Array;
+  keyLength: Uint32Array;
+  values: CachedAttributes[] = [];
+  arena: Buffer;
+  arenaUsed = 0;
+  count = 0;
+
+  constructor(entries = INITIAL_ENTRIES, arenaBytes = 64 * 1024) {
+    this.slots = new Int32Array(entries * 2);
+    this.hash = new Uint32Array(entries);
+    this.tweak = new Uint32Array(entries);
+    this.keyOffset = new Uint32Array(entries);
+    this.keyLength = new Uint32Array(entries);
+    this.arena = Buffer.allocUnsafe(arenaBytes);
+  }
+
+  find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): CachedAttributes | undefined {
+    const mask = this.slots.length - 1;
+    for (let i = hash & mask, probes = 0; probes < MAX_PROBE; i = (i + 1) & mask, probes++) {
+      const slot = this.slots[i];
+      if (slot === 0) break;
+      const e = slot - 1;
+      if (this.hash[e] !== hash || this.keyLength[e] !== keyLength) continue;
+      // A plain loop: keys are tens of octets, where Buffer#compare's call overhead dominates.
+      const arena = this.arena;
+      let off = this.keyOffset[e];
+      let same = true;
+      for (let r = 0; r < count && same; r++) {
+        for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++, off++) {
+          if (arena[off] !== buf[k]) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (same) return this.values[e];
+    }
+    return undefined;
+  }
+
+  /** Appends an entry; the key is the concatenation of `ranges` of `buf`. Its slot is placed by place(). */
+  append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: CachedAttributes): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.#grow();
+    if (this.arenaUsed + keyLength > this.arena.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + keyLength));
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
+    }
+    const e = this.count++;
+    this.keyOffset[e] = this.arenaUsed;
+    this.keyLength[e] = keyLength;
+    this.values[e] = value;
+    const arena = this.arena;
+    let off = this.arenaUsed;
+    for (let r = 0; r < count; r++) {
+      for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++) arena[off++] = buf[k];
+    }
+    this.arenaUsed = off;
+    this.hash[e] = hash;
+    this.tweak[e] = tweak;
+    return e;
+  }
+
+  /** Places entry `e` in the slots; the probe length, or -1 when it would pass the bound. */
+  place(e: number): number {
+    const mask = this.slots.length - 1;
+    let i = this.hash[e] & mask;
+    let probes = 0;
+    for (; this.slots[i] !== 0; i = (i + 1) & mask) {
+      if (++probes >= MAX_PROBE) return -1;
+    }
+    this.slots[i] = e + 1;
+    return probes;
+  }
+
+  /** Every slot placed again (after a growth or a new key); false when a sequence passed the bound. */
+  replaceAll(): boolean {
+    this.slots = new Int32Array(this.slots.length);
+    for (let e = 0; e < this.count; e++) if (this.place(e) < 0) return false;
+    return true;
+  }
+
+  #grow(): void {
+    const entries = this.hash.length * 2;
+    const widen = (a: Uint32Array) => {
+      const b = new Uint32Array(entries);
+      b.set(a);
+      return b;
+    };
+    this.hash = widen(this.hash);
+    this.tweak = widen(this.tweak);
+    this.keyOffset = widen(this.keyOffset);
+    this.keyLength = widen(this.keyLength);
+    this.slots = new Int32Array(entries * 2);
+    // Half as full as before with the same key, so no sequence should pass the bound; an entry
+    // that did would only be a future miss (this is a cache).
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+}
+
 export class AttributeCache {
   readonly #max: number;
   #k0: number;
   #k1: number;
-  #slots = new Int32Array(INITIAL_ENTRIES * 2); // entry index + 1; 0 is empty
-  #hash = new Uint32Array(INITIAL_ENTRIES);
-  #keyOffset = new Uint32Array(INITIAL_ENTRIES);
-  #keyLength = new Uint32Array(INITIAL_ENTRIES);
-  #values: CachedAttributes[] = [];
-  #arena = Buffer.allocUnsafe(64 * 1024);
-  #arenaUsed = 0;
-  #count = 0;
+  #table = new Table();
+  /** The table being swept: read until every entry in it is moved or dropped. */
+  #sweeping: Table | null = null;
+  #sweepNext = 0;
+  #keep: (attrs: PathAttributes | null) => boolean = () => true;
+  readonly #range = new Int32Array(2);
   hits = 0;
   misses = 0;
   /** Times the table took a new key after a probe sequence grew past the bound. */
@@ -114,13 +220,19 @@ export class AttributeCache {
     this.#k1 = key[1] >>> 0;
   }
 
+  /** Entries held (during a sweep, those not yet visited count as held). */
   get size(): number {
-    return this.#count;
+    return this.#table.count + (this.#sweeping ? this.#sweeping.count - this.#sweepNext : 0);
   }
 
-  /** Octets of keys held (the arena in use). */
+  /** Octets of keys held (the arenas in use). */
   get keyBytes(): number {
-    return this.#arenaUsed;
+    return this.#table.arenaUsed + (this.#sweeping?.arenaUsed ?? 0);
+  }
+
+  /** Whether a sweep is under way (sweepStep has more to do). */
+  get sweeping(): boolean {
+    return this.#sweeping !== null;
   }
 
   /** The hash of a key made of `count` ranges of `buf`; `tweak` tells apart keys decoded differently. */
@@ -128,164 +240,108 @@ export class AttributeCache {
     return keyedHash(this.#k0, this.#k1, buf, ranges, count, tweak);
   }
 
-  /** The entry whose key equals the concatenation of `ranges` ([start, end) pairs) of `buf`. */
+  /**
+   * The entry whose key equals the concatenation of `ranges` ([start, end) pairs) of `buf`. During
+   * a sweep the old table answers too: a value found there is right even if the sweep dropped it.
+   */
   lookup(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): CachedAttributes | undefined {
-    const mask = this.#slots.length - 1;
-    for (let i = hash & mask, probes = 0; probes < MAX_PROBE; i = (i + 1) & mask, probes++) {
-      const slot = this.#slots[i];
-      if (slot === 0) break;
-      const e = slot - 1;
-      if (this.#hash[e] !== hash || this.#keyLength[e] !== keyLength) continue;
-      // A plain loop: keys are tens of octets, where Buffer#compare's call overhead dominates.
-      const arena = this.#arena;
-      let off = this.#keyOffset[e];
-      let same = true;
-      for (let r = 0; r < count && same; r++) {
-        for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++, off++) {
-          if (arena[off] !== buf[k]) {
-            same = false;
-            break;
-          }
-        }
-      }
-      if (same) {
-        this.hits++;
-        return this.#values[e];
-      }
-    }
-    this.misses++;
-    return undefined;
+    const found = this.#table.find(hash, buf, ranges, count, keyLength) ?? this.#sweeping?.find(hash, buf, ranges, count, keyLength);
+    if (found) this.hits++;
+    else this.misses++;
+    return found;
   }
 
   /** Stores a decoded set under its key (after a lookup missed with the same hash). */
   store(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number, value: CachedAttributes, tweak: number): void {
-    if (this.#count >= this.#max) this.clear();
-    if ((this.#count + 1) * 2 > this.#slots.length) this.#grow();
-    if (this.#arenaUsed + keyLength > this.#arena.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#arenaUsed + keyLength));
-      this.#arena.copy(next, 0, 0, this.#arenaUsed);
-      this.#arena = next;
-    }
-    const e = this.#count++;
-    this.#keyOffset[e] = this.#arenaUsed;
-    this.#keyLength[e] = keyLength;
-    this.#values[e] = value;
-    const arena = this.#arena;
-    let off = this.#arenaUsed;
-    for (let r = 0; r < count; r++) {
-      for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++) arena[off++] = buf[k];
-    }
-    this.#arenaUsed = off;
-    this.#hash[e] = hash;
-    this.#tweak[e] = tweak;
-    if (!this.#insert(e)) this.#rekey();
+    if (this.size >= this.#max) this.clear();
+    const e = this.#table.append(hash, tweak, buf, ranges, count, keyLength, value);
+    this.#place(e);
   }
 
-  /** What each entry's hash was tweaked with (kept so that a new key can rehash it). */
-  #tweak = new Uint32Array(INITIAL_ENTRIES);
+  #place(e: number): void {
+    const probes = this.#table.place(e);
+    if (probes < 0) this.#rekey();
+    else if (probes > this.longestProbe) this.longestProbe = probes;
+  }
 
-  /** Places entry `e` in the slots; false when its probe sequence is too long. */
-  #insert(e: number): boolean {
-    const mask = this.#slots.length - 1;
-    let i = this.#hash[e] & mask;
-    let probes = 0;
-    for (; this.#slots[i] !== 0; i = (i + 1) & mask) {
-      if (++probes >= MAX_PROBE) return false;
-    }
-    if (probes > this.longestProbe) this.longestProbe = probes;
-    this.#slots[i] = e + 1;
-    return true;
+  /** Entry `e` of `from` appended to the current table (not yet placed); its index there. */
+  #moveFrom(from: Table, e: number): number {
+    const range = this.#range;
+    range[0] = from.keyOffset[e];
+    range[1] = from.keyOffset[e] + from.keyLength[e];
+    return this.#table.append(from.hash[e], from.tweak[e], from.arena, range, 1, from.keyLength[e], from.values[e]);
   }
 
   /** A new random key, every entry rehashed (a probe sequence grew past the bound). */
   #rekey(): void {
     this.rekeys++;
-    const key = randomKey();
-    this.#k0 = key[0];
-    this.#k1 = key[1];
-    this.#rebuild(() => true, true);
-  }
-
-  #grow(): void {
-    const entries = this.#hash.length * 2;
-    const widen = (a: Uint32Array) => {
-      const b = new Uint32Array(entries);
-      b.set(a);
-      return b;
-    };
-    this.#hash = widen(this.#hash);
-    this.#tweak = widen(this.#tweak);
-    this.#keyOffset = widen(this.#keyOffset);
-    this.#keyLength = widen(this.#keyLength);
-    this.#slots = new Int32Array(entries * 2);
-    for (let e = 0; e < this.#count; e++) this.#insert(e);
+    // The table being swept was hashed with the old key: what it still holds moves over first.
+    const old = this.#sweeping;
+    if (old) {
+      this.#sweeping = null;
+      for (let e = this.#sweepNext; e < old.count; e++) if (this.#keep(old.values[e].attrs)) this.#moveFrom(old, e);
+    }
+    for (;;) {
+      const key = randomKey();
+      this.#k0 = key[0];
+      this.#k1 = key[1];
+      const t = this.#table;
+      const range = this.#range;
+      for (let e = 0; e < t.count; e++) {
+        range[0] = t.keyOffset[e];
+        range[1] = t.keyOffset[e] + t.keyLength[e];
+        t.hash[e] = keyedHash(this.#k0, this.#k1, t.arena, range, 1, t.tweak[e]);
+      }
+      // With a fresh key a sequence this long is practically impossible; if it happens, key again.
+      if (t.replaceAll()) return;
+    }
   }
 
   /**
-   * Drops every entry whose attributes `keep` does not want (no path refers to them any more) and
-   * compacts what is left, so that memory returns once routes are gone. O(entries).
+   * Starts dropping every entry whose attributes `keep` does not want (no path refers to them any
+   * more): the live ones move to a fresh, right-sized table as sweepStep visits them. A sweep
+   * already under way is finished first.
    */
-  sweep(keep: (attrs: PathAttributes | null) => boolean): number {
-    const before = this.#count;
-    this.#rebuild(keep);
-    return before - this.#count;
+  beginSweep(keep: (attrs: PathAttributes | null) => boolean): void {
+    this.#finishSweep();
+    const old = this.#table;
+    if (old.count === 0) return;
+    this.#sweeping = old;
+    this.#sweepNext = 0;
+    this.#keep = keep;
+    this.#table = new Table();
   }
 
-  /** Rebuilds the table from the kept entries; sizes shrink to fit. `rehash`: the key changed. */
-  #rebuild(keep: (attrs: PathAttributes | null) => boolean, rehash = false): void {
-    const kept: number[] = [];
-    let bytes = 0;
-    for (let e = 0; e < this.#count; e++) {
-      if (!keep(this.#values[e].attrs)) continue;
-      kept.push(e);
-      bytes += this.#keyLength[e];
+  /** Visits up to `budget` entries of the sweep; true when it is over. */
+  sweepStep(budget: number): boolean {
+    const old = this.#sweeping;
+    if (!old) return true;
+    const end = Math.min(old.count, this.#sweepNext + budget);
+    for (let e = this.#sweepNext; e < end; e++) {
+      this.#sweepNext = e + 1;
+      if (!this.#keep(old.values[e].attrs)) continue;
+      this.#place(this.#moveFrom(old, e));
+      if (!this.#sweeping) return true; // a new key took the rest of the sweep with it
     }
-    let entries = INITIAL_ENTRIES;
-    while (entries < kept.length * 2) entries *= 2;
-    const hash = new Uint32Array(entries);
-    const tweak = new Uint32Array(entries);
-    const keyOffset = new Uint32Array(entries);
-    const keyLength = new Uint32Array(entries);
-    const values: CachedAttributes[] = [];
-    const arena = Buffer.allocUnsafe(Math.max(64 * 1024, bytes * 2));
-    let used = 0;
-    const ranges = new Int32Array(2);
-    const old = this.#arena;
-    for (let n = 0; n < kept.length; n++) {
-      const e = kept[n];
-      const off = this.#keyOffset[e];
-      const len = this.#keyLength[e];
-      // Keys are tens of octets: a loop beats Buffer#copy's call overhead.
-      for (let k = 0; k < len; k++) arena[used + k] = old[off + k];
-      if (rehash) {
-        ranges[0] = used;
-        ranges[1] = used + len;
-        hash[n] = keyedHash(this.#k0, this.#k1, arena, ranges, 1, this.#tweak[e]);
-      } else {
-        hash[n] = this.#hash[e];
-      }
-      tweak[n] = this.#tweak[e];
-      keyOffset[n] = used;
-      keyLength[n] = len;
-      values.push(this.#values[e]);
-      used += len;
-    }
-    this.#hash = hash;
-    this.#tweak = tweak;
-    this.#keyOffset = keyOffset;
-    this.#keyLength = keyLength;
-    this.#values = values;
-    this.#arena = arena;
-    this.#arenaUsed = used;
-    this.#count = kept.length;
-    this.#slots = new Int32Array(entries * 2);
-    for (let e = 0; e < this.#count; e++) {
-      // With a fresh key a sequence this long is practically impossible; if it happens, key again.
-      if (!this.#insert(e)) return this.#rekey();
-    }
+    if (end < old.count) return false;
+    this.#sweeping = null;
+    return true;
+  }
+
+  /** The whole sweep at once (O(entries)); returns how many entries it dropped. */
+  sweep(keep: (attrs: PathAttributes | null) => boolean): number {
+    const before = this.size;
+    this.beginSweep(keep);
+    this.#finishSweep();
+    return before - this.size;
+  }
+
+  #finishSweep(): void {
+    while (this.#sweeping && !this.sweepStep(1 << 30));
   }
 
   clear(): void {
-    this.#rebuild(() => false);
+    this.#table = new Table();
+    this.#sweeping = null;
   }
 }

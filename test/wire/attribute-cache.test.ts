@@ -1,0 +1,97 @@
+// The decode cache: lookups by octets, a sweep that runs a slice at a time while the cache keeps
+// answering, and a new key when a probe sequence grows past its bound.
+import t from 'tap';
+import { AttributeCache, type CachedAttributes, type PathAttributes } from '../../src/wire/index.js';
+
+const keyOf = (i: number) => {
+  const b = Buffer.alloc(8);
+  b.writeUInt32BE(i, 0);
+  b.writeUInt32BE(~i >>> 0, 4);
+  return b;
+};
+const whole = (b: Buffer) => Int32Array.of(0, b.length);
+const valueOf = (i: number): CachedAttributes => ({ attrs: { origin: 0, asPath: [], med: i } as unknown as PathAttributes, errors: [] });
+const medOf = (v: CachedAttributes | undefined) => (v?.attrs as { med?: number } | null | undefined)?.med;
+
+function put(cache: AttributeCache, i: number): CachedAttributes {
+  const k = keyOf(i);
+  const v = valueOf(i);
+  cache.store(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length, v, 0);
+  return v;
+}
+function get(cache: AttributeCache, i: number): CachedAttributes | undefined {
+  const k = keyOf(i);
+  return cache.lookup(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length);
+}
+
+/** With the cache's (known) key: 130 keys that all start probing at slot 0 of a first table (2048 slots). */
+function collidingKeys(cache: AttributeCache): number[] {
+  const found: number[] = [];
+  for (let i = 0; found.length < 130; i++) {
+    const k = keyOf(i);
+    if ((cache.hash(k, whole(k), 1, 0) & 2047) === 0) found.push(i);
+  }
+  return found;
+}
+
+t.test('a stored set is found by its octets and only by them', async (t) => {
+  const cache = new AttributeCache();
+  for (let i = 0; i < 5000; i++) put(cache, i);
+  t.equal(cache.size, 5000);
+  t.ok(Array.from({ length: 5000 }, (_, i) => medOf(get(cache, i)) === i).every(Boolean), 'every key finds its own value');
+  t.equal(get(cache, 5000), undefined, 'an unknown key misses');
+  const k = keyOf(7);
+  t.equal(cache.lookup(cache.hash(k, whole(k), 1, 1), k, whole(k), 1, k.length), undefined, 'the same octets with another tweak miss');
+});
+
+t.test('a sweep in slices keeps answering and drops what is not kept', async (t) => {
+  const cache = new AttributeCache();
+  const values = Array.from({ length: 10_000 }, (_, i) => put(cache, i));
+  const kept = new Set(values.filter((_, i) => i % 4 === 0).map((v) => v.attrs));
+  cache.beginSweep((a) => kept.has(a!));
+  t.ok(cache.sweeping, 'under way');
+  let steps = 0;
+  let wrong = 0;
+  let late = 0;
+  while (!cache.sweepStep(1000)) {
+    steps++;
+    // Between slices every kept key is found with its own value; a dropped one, if found, is right too.
+    for (let i = 0; i < 10_000; i += 97) {
+      const v = get(cache, i);
+      if ((i % 4 === 0 && medOf(v) !== i) || (v && medOf(v) !== i)) wrong++;
+    }
+    put(cache, 100_000 + steps); // stores go on meanwhile
+    late++;
+  }
+  t.equal(steps, 9, 'ten slices of 1000');
+  t.equal(wrong, 0, 'no wrong answer between slices');
+  t.notOk(cache.sweeping, 'over');
+  t.equal(cache.size, 2500 + late, 'the kept sets and those stored meanwhile remain');
+  t.ok(Array.from({ length: 10_000 }, (_, i) => (i % 4 === 0 ? medOf(get(cache, i)) === i : get(cache, i) === undefined)).every(Boolean), 'kept sets are found, dropped ones are not');
+  t.ok(Array.from({ length: late }, (_, s) => medOf(get(cache, 100_001 + s)) === 100_001 + s).every(Boolean), 'sets stored during the sweep are found');
+  t.equal(cache.sweep(() => false), 2500 + late, 'a whole sweep at once drops everything not kept');
+  t.equal(cache.size, 0);
+});
+
+t.test('a probe sequence past the bound makes the cache take a new key and lose nothing', async (t) => {
+  const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
+  const colliding = collidingKeys(cache);
+  for (const i of colliding) put(cache, i);
+  t.equal(cache.rekeys, 1, 'one new key');
+  t.ok(cache.longestProbe < 128, `probes stay bounded (${cache.longestProbe})`);
+  t.ok(colliding.every((i) => medOf(get(cache, i)) === i), 'every set is found under the new key');
+});
+
+t.test('a new key during a sweep keeps what the sweep would keep', async (t) => {
+  const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
+  const values = Array.from({ length: 600 }, (_, i) => put(cache, 1_000_000 + i));
+  const index = new Map(values.map((v, i) => [v.attrs, i]));
+  cache.beginSweep((a) => (index.get(a) ?? 0) % 2 === 0);
+  cache.sweepStep(100);
+  const colliding = collidingKeys(cache);
+  for (const i of colliding) put(cache, i);
+  t.equal(cache.rekeys, 1, 'one new key');
+  t.notOk(cache.sweeping, 'the new key ended the sweep');
+  t.ok(values.every((_, i) => (i % 2 === 0 ? medOf(get(cache, 1_000_000 + i)) === 1_000_000 + i : get(cache, 1_000_000 + i) === undefined)), 'kept sets found, dropped ones gone');
+  t.ok(colliding.every((i) => medOf(get(cache, i)) === i), 'the colliding sets are found');
+});
