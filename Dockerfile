@@ -1,10 +1,12 @@
 # nodebgpd container image. Multi-stage: build with the full toolchain, run on Node 24 LTS (slim)
 # as UID 1000 (numeric, so that runAsNonRoot can verify it). Capabilities, as file capabilities
-# (a non-root container user gets no others), within what the pod grants:
-#   node  NET_BIND_SERVICE  listen on TCP 179
-#         NET_ADMIN         TCP-MD5 keys and GTSM socket options; kernel routes (FIB)
-#   ip    NET_ADMIN         the lab's address commands (containerlab exec lines run as UID 1000)
+# on node (a non-root container user gets no others), within what the pod grants:
+#   NET_BIND_SERVICE  listen on TCP 179
+#   NET_ADMIN         TCP-MD5 keys and GTSM socket options; kernel routes (FIB)
 # BFD (UDP 3784, source ports 49152-65535) needs no capability; NET_RAW is not needed.
+# iproute2 is here for the renderer (it reads the node's default routes: no capability) and for
+# containerlab's exec lines, which containerlab runs as root (exec user 0). A file capability on
+# `ip` would not help UID 1000: iproute2 drops its capabilities when run by a non-root user.
 # The API binds to 127.0.0.1:8179 (the health check uses it); metrics on the node's address :9179.
 # CI runs this layout without a container engine: test/deploy/as-deployed.test.ts reads this file
 # (user, capabilities, entrypoint) and runs it that way with setpriv.
@@ -19,7 +21,6 @@ FROM node:24-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 libcap2-bin \
  && setcap cap_net_bind_service,cap_net_admin+ep "$(readlink -f "$(command -v node)")" \
- && setcap cap_net_admin+ep "$(readlink -f "$(command -v ip)")" \
  && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # `ip route` shows our routes as "proto nodebgp" (protocol 201).
 COPY deploy/iproute2/nodebgp.conf /etc/iproute2/rt_protos.d/nodebgp.conf

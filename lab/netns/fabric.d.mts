@@ -13,6 +13,10 @@ export class Lab {
   readonly work: string;
   ns(node: string): string;
   inNs(node: string, cmd: string, args: string[], opts?: { allowFail?: boolean }): string;
+  /** A command in a nodebgp node's container (its PATH): as the image's user, or as root as containerlab's exec lines run. */
+  inContainer(node: string, cmd: string, args: string[], opts?: { allowFail?: boolean; asRoot?: boolean }): string;
+  /** SIGTERM to a node's nodebgpd, wait for it to exit, start it again on the same file (a rollout). */
+  restartNodebgpd(node: string): Promise<void>;
   up(): void;
   down(): void;
   vtysh(node: string, ...commands: string[]): string;

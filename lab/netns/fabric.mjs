@@ -2,7 +2,12 @@
 // The containerlab topologies of lab/containerlab, run without Docker: one network namespace per
 // node, veth pairs for the links (a bridge namespace for `kind: bridge`), the nodes' own files
 // unchanged (FRR's frr.conf for zebra, bfdd and bgpd; nodebgpd.yaml for `nodebgp:latest` nodes and
-// their `exec` address commands). Run as root from the repository root, after `npm run build`:
+// their `exec` address commands). The nodebgp nodes run as containerlab runs their container
+// (image.mjs): the image laid out with its file capabilities; nodebgpd (the entrypoint with the
+// node's `cmd`) and the CLI (`docker exec`) as the image's user, UID 1000, with the capabilities
+// its files carry and no others; the exec lines as root, since containerlab runs them as user 0;
+// the node file "bind-mounted" (copied) read-only.
+// Run as root from the repository root, after `npm run build`:
 //   node lab/netns/fabric.mjs up fabric        # or fabric-rr; prints where everything runs
 //   node lab/netns/fabric.mjs check fabric     # the checks of test/interop/lab-fabric.test.ts
 //   node lab/netns/fabric.mjs down fabric
@@ -12,8 +17,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { asContainer, dockerfileFacts, imageLayout, installImage } from './image.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The capabilities a process of UID 1000 can have in the node's container. containerlab runs it
+ * privileged, but a non-root process gets only what its file carries: node's two.
+ */
+const CONTAINER_CAPS = ['NET_BIND_SERVICE', 'NET_ADMIN'];
 
 function sh(cmd, args, { allowFail = false } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -37,6 +48,15 @@ export function loadTopology(name) {
   return { name, dir, nodes, links };
 }
 
+/** Whether a process runs (exists and is not a zombie waiting to be reaped). */
+function running(pid) {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** FRR interface addresses from frr.conf (`interface X` then ` ip address A/L`), which zebra would set. */
 function frrAddresses(text) {
   const out = [];
@@ -56,6 +76,8 @@ export class Lab {
     this.topology = topology;
     this.prefix = prefix;
     this.work = `/tmp/nodebgp-lab-${prefix}`;
+    this.facts = dockerfileFacts();
+    this.image = imageLayout(join(this.work, 'image'));
   }
 
   ns(node) {
@@ -66,12 +88,25 @@ export class Lab {
     return sh('ip', ['netns', 'exec', this.ns(node), cmd, ...args], opts);
   }
 
+  /**
+   * A command in a nodebgp node's container, with the image's PATH: as the image's user and the
+   * capabilities above (`docker exec`), or `asRoot` as containerlab runs exec lines.
+   */
+  inContainer(node, cmd, args, { allowFail = false, asRoot = false } = {}) {
+    const c = asContainer(this.facts, CONTAINER_CAPS, this.image);
+    const prefix = asRoot ? [] : c.prefix;
+    const r = spawnSync('ip', ['netns', 'exec', this.ns(node), ...prefix, cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: c.env, cwd: this.image.app });
+    if (r.status !== 0 && !allowFail) throw new Error(`${node} (as ${asRoot ? 'root' : `UID ${this.facts.uid}`}): ${cmd} ${args.join(' ')}: ${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+
   /** Builds namespaces and links, sets addresses, starts FRR and nodebgpd everywhere. */
   up() {
     this.down();
     mkdirSync(this.work, { recursive: true });
     spawnSync('chmod', ['777', this.work]);
     const { nodes, links } = this.topology;
+    if (Object.values(nodes).some((n) => n.kind === 'nodebgp')) installImage(this.image.dir, this.facts);
     for (const n of Object.keys(nodes)) {
       sh('ip', ['netns', 'add', this.ns(n)]);
       this.inNs(n, 'ip', ['link', 'set', 'lo', 'up']);
@@ -91,9 +126,10 @@ export class Lab {
         for (const [iface, addr] of frrAddresses(readFileSync(spec.config, 'utf8'))) this.inNs(n, 'ip', ['addr', 'add', addr, 'dev', iface]);
         this.inNs(n, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
       } else {
+        // containerlab runs exec lines in the container as user 0 (its Docker runtime's Exec).
         for (const c of spec.exec) {
           const [cmd, ...args] = c.split(/\s+/);
-          this.inNs(n, cmd, args);
+          this.inContainer(n, cmd, args, { asRoot: true });
         }
       }
     }
@@ -126,13 +162,32 @@ export class Lab {
     this.inNs(node, '/usr/lib/frr/bgpd', [...args('bgpd'), '-S']);
   }
 
+  /** The node's container: the image's entrypoint with the topology's `cmd` (-c FILE), the bound file. */
   #startNodebgpd(node, config) {
     const d = this.#dir(node);
+    const file = join(d, 'nodebgpd.yaml');
+    writeFileSync(file, readFileSync(config, 'utf8'));
+    spawnSync('chmod', ['444', file]);
     const log = openSync(join(d, 'nodebgpd.log'), 'a');
-    const p = spawn('ip', ['netns', 'exec', this.ns(node), process.execPath, join(ROOT, 'dist', 'api', 'nodebgpd.js'), '-c', config], { stdio: ['ignore', log, log], detached: true });
+    const c = asContainer(this.facts, CONTAINER_CAPS, this.image);
+    const [entry, ...entryArgs] = this.facts.entrypoint;
+    const argv = [entry === 'node' ? this.image.node : entry, ...entryArgs, '-c', file];
+    const p = spawn('ip', ['netns', 'exec', this.ns(node), ...c.prefix, ...argv], { stdio: ['ignore', log, log], detached: true, env: c.env, cwd: this.image.app });
     p.unref();
     closeSync(log);
+    // ip netns exec and setpriv exec in turn: this is nodebgpd's own pid.
     writeFileSync(join(d, 'nodebgpd.pid'), String(p.pid));
+  }
+
+  /**
+   * A rolling update of one node's pod: SIGTERM to nodebgpd (as the kubelet sends it), wait for it
+   * to exit, start the container again on the same file. Resolves once the new process runs.
+   */
+  async restartNodebgpd(node) {
+    const pid = Number(readFileSync(join(this.work, node, 'nodebgpd.pid'), 'utf8'));
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 500 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    this.#startNodebgpd(node, this.topology.nodes[node].config);
   }
 
   vtysh(node, ...commands) {
@@ -150,7 +205,7 @@ export class Lab {
 
   /** The `nodebgp` CLI in a node's namespace, JSON parsed (undefined while the API is not up). */
   nodebgp(node, ...args) {
-    const out = this.inNs(node, process.execPath, [join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--json', ...args], { allowFail: true });
+    const out = this.inContainer(node, this.image.node, [join(this.image.app, 'dist', 'api', 'cli', 'main.js'), '--json', ...args], { allowFail: true });
     try {
       return JSON.parse(out);
     } catch {

@@ -13,4 +13,5 @@ export interface ImageLayout {
 }
 export function dockerfileFacts(file?: string): ImageFacts;
 export function installImage(dir: string, facts?: ImageFacts): ImageLayout;
+export function imageLayout(dir: string): ImageLayout;
 export function asContainer(facts: ImageFacts, bounding: string[], image: Pick<ImageLayout, 'dir' | 'bin'>): { prefix: string[]; env: Record<string, string> };

@@ -1,5 +1,5 @@
 // The nodebgp image and pod without a container engine: what the Dockerfile builds (the app under
-// /app, node and ip with their file capabilities, the numeric user), read from the Dockerfile
+// /app, node with its file capabilities and ip, the numeric user), read from the Dockerfile
 // itself and laid out under a directory; and processes started as the container starts them:
 // setpriv to the image's UID and GID, no supplementary groups, the bounding set the pod grants,
 // nothing inherited or ambient. What would only work as root fails here as it would in the pod.
@@ -25,7 +25,7 @@ export function dockerfileFacts(file = join(ROOT, 'Dockerfile')) {
 
 /**
  * The image's layout under `dir`: app/ (dist, node_modules, package.json, world-readable, as
- * COPY leaves them) and bin/ (node and ip, copied, with the Dockerfile's file capabilities).
+ * COPY leaves them) and bin/ (node and ip, copied, with the Dockerfile's file capabilities, if any).
  */
 export function installImage(dir, facts = dockerfileFacts()) {
   rmSync(dir, { recursive: true, force: true });
@@ -45,7 +45,12 @@ export function installImage(dir, facts = dockerfileFacts()) {
       if (r.status !== 0) throw new Error(`setcap on ${target}: ${r.stderr}`);
     }
   }
-  return { dir, app, bin: join(dir, 'bin'), node: join(dir, 'bin', 'node'), ip: join(dir, 'bin', 'ip') };
+  return imageLayout(dir);
+}
+
+/** Where installImage puts things under `dir`. */
+export function imageLayout(dir) {
+  return { dir, app: join(dir, 'app'), bin: join(dir, 'bin'), node: join(dir, 'bin', 'node'), ip: join(dir, 'bin', 'ip') };
 }
 
 /**
