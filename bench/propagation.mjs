@@ -3,6 +3,8 @@
 // receiver. Measured: time from the sender's first UPDATE byte to the receiver holding all N, the
 // DUT's CPU seconds and peak RSS. nodebgp, BIRD 2, FRR bgpd and GoBGP run as the DUT in the same
 // run with equivalent configuration (bench/lib/dut.mjs); medians of RUNS runs, ratios to BIRD.
+// The table has one attribute set per PER_SET prefixes (default 5, as real full tables have about
+// one per 4-5; PER_SET=1000 is a table of few sets).
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr,gobgp npm run bench:propagation
 import { configs, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
@@ -44,7 +46,7 @@ for (const n of SIZES) {
   const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
   for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
 }
-console.log(`\nPropagation: sender -> DUT -> receiver, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
+console.log(`\nPropagation: sender -> DUT -> receiver, ${Number(process.env.PER_SET ?? 5)} prefixes per attribute set, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
 for (const n of SIZES) {
   const bird = results[`bird@${n}`];
   const base = bird ? median(bird.map((r) => r.seconds)) : NaN;

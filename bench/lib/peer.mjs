@@ -18,7 +18,8 @@ const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bg
   { type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'four-octet-as', asn }, { type: 'route-refresh', code: 2 },
 ]] });
 const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
-const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]') }) : null;
+// PER_SET: prefixes per attribute set (5: a full table's shape, about one set per 4-5 prefixes).
+const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5) }) : null;
 if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, last: table.last, octets: table.updates.reduce((n, b) => n + b.length, 0) });
 
 function session(socket) {

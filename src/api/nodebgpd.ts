@@ -14,6 +14,7 @@ import { checkToken } from '../config/spec.js';
 import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
 import { DaemonProcess, FibLockError, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
+import { execWithHeapFlags } from './heap-flags.js';
 import { createMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     .option('--listen-port <port>', 'override listen.port', (v) => Number(v))
     .parse();
   const opts = program.opts<{ config?: string; check?: boolean; printDefaultConfig?: boolean; apiAddress?: string; apiPort?: number; listenPort?: number }>();
+  if (!opts.check && !opts.printDefaultConfig) execWithHeapFlags();
   if (opts.printDefaultConfig) {
     process.stdout.write(DEFAULT_CONFIG_TEXT);
     return;
