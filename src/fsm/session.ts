@@ -117,7 +117,6 @@ export class Session {
   #flaps = 0;
   readonly #sent = emptyCounters();
   readonly #received = emptyCounters();
-  #producer: (() => boolean) | undefined;
 
   constructor(options: SessionOptions, events: SessionEvents = {}, clock: Clock = new SystemClock(), connect?: ConnectFn) {
     this.options = options;
@@ -240,25 +239,6 @@ export class Session {
     return ok;
   }
 
-  /**
-   * Output driven by the socket: `produce` is called while the socket takes more, and again after
-   * each drain; it returns false when it has nothing more to send. Nothing queues beyond the
-   * socket's own buffer, so a peer that stops reading costs no memory.
-   */
-  pump(produce: () => boolean): void {
-    this.#producer = produce;
-    this.#runProducer();
-  }
-
-  #runProducer(): void {
-    while (this.#producer && this.writable) {
-      if (!this.#producer()) {
-        this.#producer = undefined;
-        return;
-      }
-    }
-  }
-
   #blocked(): void {
     if (!this.#timers.has('sendHold')) this.#startTimer('sendHold', this.#timersCfg.sendHoldTime, false);
   }
@@ -296,26 +276,15 @@ export class Session {
   }
 
   #applyAcceptedOptions(socket: Socket): void {
-    const o = this.options;
-    const ipv6 = isIPv6(o.remoteAddress);
+    const ipv6 = isIPv6(this.options.remoteAddress);
+    const { ttl, minTtl } = ttlOf(this.options);
     try {
       const fd = fdOf(socket);
-      if (o.ttlSecurityHops !== undefined) {
-        setTtl(fd, ipv6, 255);
-        setMinTtl(fd, ipv6, 256 - o.ttlSecurityHops);
-      } else {
-        setTtl(fd, ipv6, this.#defaultTtl());
-      }
+      setTtl(fd, ipv6, ttl);
+      if (minTtl !== undefined) setMinTtl(fd, ipv6, minTtl);
     } catch {
       // No fd (a test socket pair) or no koffi: the connection proceeds with the system's TTL.
     }
-  }
-
-  #defaultTtl(): number {
-    if (this.options.ttl !== undefined) return this.options.ttl;
-    const o = this.options.open;
-    const ibgp = o.remoteAs === 'internal' || o.remoteAs === o.localAs;
-    return ibgp ? 255 : 1;
   }
 
   // --- the event loop of the FSM ------------------------------------------------------------------
@@ -343,7 +312,6 @@ export class Session {
           this.#pending?.close();
           this.#pending = undefined;
         }
-        this.#producer = undefined;
         return;
       }
       case 'send-open':
@@ -479,7 +447,6 @@ export class Session {
     drained: (conn: Connection) => {
       if (conn !== this.#conn) return;
       this.#stopTimer('sendHold');
-      this.#runProducer();
       if (this.writable) this.#events.writable?.();
     },
   };
@@ -591,9 +558,7 @@ export class Session {
     const pending = this.#pending!;
     this.#conn = pending;
     this.#pending = undefined;
-    this.#state = { ...this.#state, name: 'OpenSent', negotiated: undefined };
-    this.#stopTimer('keepalive');
-    this.#startTimer('hold', this.#timersCfg.largeHoldTime, false);
+    this.#dispatch({ type: 'CollisionAdopt' });
     if (pending.peerOpen) {
       this.#dispatch({ type: 'BGPOpen', open: pending.peerOpen });
       if (this.#state.negotiated) pending.setReceiveContext(this.#state.negotiated.rx);
@@ -656,17 +621,19 @@ const TIMER_EVENTS: Record<TimerName, FsmEvent> = {
 /** Opens the outgoing TCP connection with the neighbor's socket options set before the SYN. */
 function defaultConnect(s: Session): Socket {
   const o = s.options;
-  const gtsm = o.ttlSecurityHops !== undefined;
-  const ibgp = o.open.remoteAs === 'internal' || o.open.remoteAs === o.open.localAs;
-  const fd = createTcpSocket({
-    remoteAddress: o.remoteAddress,
-    localAddress: o.localAddress,
-    localPort: o.localPort,
-    password: o.password,
-    ttl: gtsm ? 255 : (o.ttl ?? (ibgp ? 255 : 1)),
-    minTtl: gtsm ? 256 - o.ttlSecurityHops! : undefined,
-  });
+  const fd = createTcpSocket({ remoteAddress: o.remoteAddress, localAddress: o.localAddress, localPort: o.localPort, password: o.password, ...ttlOf(o) });
   const socket = new Socket({ fd, readable: true, writable: true });
   socket.connect(o.remotePort ?? 179, o.remoteAddress);
   return socket;
+}
+
+/**
+ * The TTL (hop limit) we send with and the least we accept, one rule for both directions. GTSM
+ * (RFC 5082): send 255, accept 256 - hops or more. Otherwise RFC 4271's usual: 1 for eBGP (one
+ * hop, unless ebgpMultihop sets it), 255 for iBGP, and no check on what arrives.
+ */
+export function ttlOf(o: Pick<SessionOptions, 'ttlSecurityHops' | 'ttl' | 'open'>): { ttl: number; minTtl: number | undefined } {
+  if (o.ttlSecurityHops !== undefined) return { ttl: 255, minTtl: 256 - o.ttlSecurityHops };
+  const ibgp = o.open.remoteAs === 'internal' || o.open.remoteAs === o.open.localAs;
+  return { ttl: o.ttl ?? (ibgp ? 255 : 1), minTtl: undefined };
 }

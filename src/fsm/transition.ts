@@ -290,8 +290,19 @@ function established(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionRe
   }
 }
 
+/**
+ * The surviving connection of a collision continues the OPEN exchange from OpenSent with a fresh
+ * (large) hold time; what the losing connection negotiated is forgotten. Only during the OPEN
+ * exchange: in any other state there is nothing to adopt.
+ */
+function collisionAdopt(s: SessionState, cfg: FsmConfig): TransitionResult {
+  if (s.name !== 'OpenSent' && s.name !== 'OpenConfirm') return { state: s, actions: [] };
+  return { state: { ...s, name: 'OpenSent', negotiated: undefined }, actions: [stop('keepalive'), start('hold', cfg.largeHoldTime)] };
+}
+
 export function transition(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
   if (e.type === 'BfdUp' || e.type === 'BfdDown') return bfdEvent(s, e, cfg);
+  if (e.type === 'CollisionAdopt') return collisionAdopt(s, cfg);
   switch (s.name) {
     case 'Idle': return idle(s, e, cfg);
     case 'Connect':

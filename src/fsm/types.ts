@@ -49,7 +49,12 @@ export type FsmEvent =
   | { readonly type: 'RouteRefreshMsg'; readonly refresh: RouteRefreshMessage } // RFC 2918 (not in RFC 4271's list)
   /** RFC 5882: the neighbor's BFD session came Up, or went from Up to Down (a path failure). */
   | { readonly type: 'BfdUp' }
-  | { readonly type: 'BfdDown' };
+  | { readonly type: 'BfdDown' }
+  /**
+   * RFC 4271 6.8: a collision was settled for the other connection (our OPEN went out on it): the
+   * FSM carries on with that one from OpenSent. The driver's event, not in RFC 4271's list.
+   */
+  | { readonly type: 'CollisionAdopt' };
 
 export type FsmEventType = FsmEvent['type'];
 

@@ -22,12 +22,14 @@ const plainConnect = (s: Session) => netConnect(s.options.remotePort ?? 179, s.o
 
 function recorder() {
   const log: string[] = [];
-  const events: SessionEvents = {
+  const rec: { log: string[]; events: SessionEvents; onWritable?: () => void } = { log, events: {} };
+  rec.events = {
     stateChange: (from, to) => log.push(`${from}>${to}`),
     down: (reason) => log.push(`down:${reason}`),
     collision: (kept) => log.push(`collision:${kept}`),
+    writable: () => rec.onWritable?.(),
   };
-  return { log, events };
+  return rec;
 }
 
 async function establish(peer: RawPeer, session: Session, clock: VirtualClock, peerId = 0x0a000002): Promise<RawConnection> {
@@ -148,13 +150,18 @@ t.test('a peer that stops reading: output stops, memory stays bounded, send hold
   let produced = 0;
   let octets = 0;
   const rssBefore = process.memoryUsage().rss;
-  session.pump(() => {
-    const block = nlriFrom(1, false, Array.from({ length: 900 }, (_, i) => [0, 24, ((produced * 900 + i) << 8) >>> 0]));
-    for (const m of encodeAnnouncements(attrs, block, ctx)) octets += m.length;
-    produced++;
-    session.send(encodeAnnouncements(attrs, block, ctx));
-    return produced < 1_000_000;
-  });
+  // Output as the daemon drives it: send while the session is writable, again on `writable`.
+  const produce = () => {
+    while (session.writable && produced < 1_000_000) {
+      const block = nlriFrom(1, false, Array.from({ length: 900 }, (_, i) => [0, 24, ((produced * 900 + i) << 8) >>> 0]));
+      const msgs = encodeAnnouncements(attrs, block, ctx);
+      for (const m of msgs) octets += m.length;
+      produced++;
+      session.send(msgs);
+    }
+  };
+  rec.onWritable = produce;
+  produce();
   // Wait until the socket buffers are full and the producer has stopped being called.
   let stalledAt = -1;
   for (let i = 0; i < 50 && stalledAt !== produced; i++) {

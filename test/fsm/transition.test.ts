@@ -50,6 +50,7 @@ const EVENTS: Record<FsmEventType, FsmEvent> = {
   RouteRefreshMsg: { type: 'RouteRefreshMsg', refresh: { type: 'route-refresh', afi: 1, safi: 1, subtype: 0 } },
   BfdUp: { type: 'BfdUp' },
   BfdDown: { type: 'BfdDown' },
+  CollisionAdopt: { type: 'CollisionAdopt' },
 };
 
 const base = { ...initialState(false), enabled: true };
@@ -78,7 +79,7 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     ConnectRetryTimer_Expires: ['Connect', null], DelayOpenTimer_Expires: ['Connect', null],
     Tcp_CR_Acked: ['OpenSent', null], TcpConnectionConfirmed: ['OpenSent', null], TcpConnectionFails: ['Active', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), NotifMsgVerErr: idle(), NotifMsg: idle(),
-    BfdUp: ['Connect', null], BfdDown: ['Connect', null],
+    BfdUp: ['Connect', null], BfdDown: ['Connect', null], CollisionAdopt: ['Connect', null],
     other: idle(),
   },
   Active: {
@@ -86,21 +87,21 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     ConnectRetryTimer_Expires: ['Connect', null], DelayOpenTimer_Expires: ['Active', null],
     Tcp_CR_Acked: ['OpenSent', null], TcpConnectionConfirmed: ['OpenSent', null], TcpConnectionFails: ['Active', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), NotifMsgVerErr: idle(), NotifMsg: idle(),
-    BfdUp: ['Connect', null], BfdDown: ['Active', null],
+    BfdUp: ['Connect', null], BfdDown: ['Active', null], CollisionAdopt: ['Active', null],
     other: idle(),
   },
   OpenSent: {
     ManualStart: ['OpenSent', null], AutomaticStart: ['OpenSent', null], ManualStop: idle('6/2'), AutomaticStop: idle('6/1'),
     HoldTimer_Expires: idle('4/0'), SendHoldTimer_Expires: idle(), TcpConnectionFails: ['Active', null], BGPOpen: ['OpenConfirm', null],
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), OpenCollisionDump: idle('6/7'), NotifMsgVerErr: idle(), NotifMsg: idle(),
-    BfdUp: ['OpenSent', null], BfdDown: ['OpenSent', null],
+    BfdUp: ['OpenSent', null], BfdDown: ['OpenSent', null], CollisionAdopt: ['OpenSent', null],
     other: FSM('OpenSent'),
   },
   OpenConfirm: {
     ManualStart: ['OpenConfirm', null], AutomaticStart: ['OpenConfirm', null], ManualStop: idle('6/2'), AutomaticStop: idle('6/1'),
     HoldTimer_Expires: idle('4/0'), SendHoldTimer_Expires: idle(), KeepaliveTimer_Expires: ['OpenConfirm', null], TcpConnectionFails: idle(),
     BGPHeaderErr: idle('1/2'), BGPOpenMsgErr: idle('2/6'), OpenCollisionDump: idle('6/7'), NotifMsgVerErr: idle(), NotifMsg: idle(),
-    KeepAliveMsg: ['Established', null], BfdUp: ['OpenConfirm', null], BfdDown: idle('6/10'),
+    KeepAliveMsg: ['Established', null], BfdUp: ['OpenConfirm', null], BfdDown: idle('6/10'), CollisionAdopt: ['OpenSent', null],
     other: FSM('OpenConfirm'),
   },
   Established: {
@@ -109,6 +110,7 @@ const TABLE: Record<string, Partial<Record<FsmEventType, Row>> & { other: Row }>
     StableTimer_Expires: ['Established', null], TcpConnectionFails: idle(), BGPHeaderErr: idle('1/2'), OpenCollisionDump: idle('6/7'),
     NotifMsgVerErr: idle(), NotifMsg: idle(), KeepAliveMsg: ['Established', null], UpdateMsg: ['Established', null],
     UpdateMsgErr: idle('3/1'), RouteRefreshMsg: ['Established', null], BfdUp: ['Established', null], BfdDown: idle('6/10'),
+    CollisionAdopt: ['Established', null],
     other: FSM('Established'),
   },
 };
@@ -133,6 +135,16 @@ t.test('every state x every event', async (t) => {
     }
   }
   t.equal(rows, 6 * Object.keys(EVENTS).length);
+});
+
+t.test('a collision adopted: the other connection continues from OpenSent with the large hold time', async (t) => {
+  const c = cfg();
+  const fromConfirm = transition({ ...STATES.OpenConfirm, connectRetryCounter: 2 }, EVENTS.CollisionAdopt, c);
+  t.same(fromConfirm.state, { ...STATES.OpenConfirm, connectRetryCounter: 2, name: 'OpenSent', negotiated: undefined }, 'OpenSent, the losing connection\'s negotiation forgotten, the rest kept');
+  t.same(fromConfirm.actions, [{ type: 'stop-timer', timer: 'keepalive' }, { type: 'start-timer', timer: 'hold', seconds: 240 }], 'keepalives stop, the large hold time runs');
+  t.notOk(fromConfirm.actions.some((a) => a.type === 'send-notification' || a.type === 'disconnect'), 'nothing is sent or closed by the FSM (the driver closes the loser)');
+  const established = transition(STATES.Established, EVENTS.CollisionAdopt, c);
+  t.same([established.state, established.actions], [STATES.Established, []], 'an Established session adopts nothing');
 });
 
 t.test('RFC 4271 8.2.2 rows in detail', async (t) => {
