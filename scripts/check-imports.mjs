@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Import-boundary check (DESIGN.md section 1): layers import one way,
 // api -> daemon -> {fsm, bfd, rib, fib} -> wire, and the pure layers stay free of I/O and of
-// logging/metrics libraries. Exits 1 listing every offending import. Usage: check-imports.mjs [root]
+// logging/metrics libraries; above the RIB nobody reads its storage (trie nodes, route entries),
+// only its read faces (src/rib/query.ts, kernel-view.ts); and the daemon's timers are on the
+// injected clock. Exits 1 listing every offender. Usage: check-imports.mjs [root]
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -57,6 +59,19 @@ for (const file of files(src)) {
       if (banned.includes('*') || banned.includes(pkg)) problems.push(`${where}: ${layer} may not import packages${banned.includes('*') ? ' (it is pure)' : ` like ${pkg}`}`);
     }
   }
+}
+/** What must not appear in a layer's code, and why. */
+const FORBIDDEN_TEXT = {
+  daemon: [[/node\.value|\.trie\.|RouteNode/, 'reads the RIB\'s storage: use its read faces (query.ts, kernel-view.ts)'], [/(?<![.\w])(setTimeout|setInterval)\(/, 'a global timer: use the injected clock']],
+  api: [[/node\.value|\.trie\.|RouteNode/, 'reads the RIB\'s storage: use its read faces (query.ts, kernel-view.ts)']],
+};
+for (const file of files(src)) {
+  const layer = relative(src, file).split(sep)[0];
+  const rules = FORBIDDEN_TEXT[layer] ?? [];
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (/^\s*(\/\/|\*)/.test(line)) return;
+    for (const [re, why] of rules) if (re.test(line)) problems.push(`${relative(root, file)}:${i + 1}: ${why}`);
+  });
 }
 if (problems.length > 0) {
   console.error(`import boundaries violated (DESIGN.md section 1):\n  ${problems.join('\n  ')}`);

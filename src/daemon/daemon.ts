@@ -1,77 +1,31 @@
-// The composition root: configuration -> sessions -> RIB. One writer: every change to the RIB is
-// applied here, from session events (the event loop delivers them one at a time), API commands
-// and config reloads, each a synchronous method, so they never interleave.
-// Output is paced by the sessions' sockets: the RIB flushes a peer's Adj-RIB-Out when it can send.
+// The composition root: configuration -> peers (src/daemon/peer.ts) -> RIB, with BFD, the kernel
+// and dynamic neighbors beside them. One writer: every change to the RIB is applied here or by a
+// peer, from session events (the event loop delivers them one at a time), API commands and
+// config reloads, each a synchronous step, so they never interleave. Output is paced by the
+// sessions' sockets: the RIB flushes a peer's Adj-RIB-Out when it can send.
 
-import { BlockList, isIPv6 } from 'node:net';
-import { networkInterfaces } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { isIPv6 } from 'node:net';
 import { type ConfigDiff, diffConfig, isEmptyDiff } from '../config/diff.js';
 import { buildPolicySet } from '../config/policy.js';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
-import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig } from '../config/types.js';
+import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
-import { type Clock, type DownReason, Listener, type TimerHandle, type NegotiatedSession, Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, type ExportPeer, type RefusalReason, type RouteMap, Rib, RibQuery, addressOctets, effectiveAction, prefixText } from '../rib/index.js';
-import { Afi, type AttributeError, AttributeCache, type BgpProtocolError, type UpdateMessage, CeaseSubcode, canonicalAddress, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, endOfRib, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { type Clock, type DownReason, Listener, type TimerHandle, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
+import { type AggregateSpec, Rib, RibQuery, prefixText } from '../rib/index.js';
+import { Afi, AttributeCache, CeaseSubcode, canonicalAddress, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
-import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
+import { type AnnounceRequest, CommandError, RELOAD_LISTED, type ReloadResult, type SoftResetResult } from './commands.js';
 import { DynamicRanges, type RefusedReason } from './dynamic.js';
-import { TokenBucket } from './rate-limit.js';
+import type { DaemonEvents } from './events.js';
+import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
+import { bfdOf, sessionOptions } from './neighbor.js';
+import { Peer, type PeerContext } from './peer.js';
+import { type RestartEnd, RestartWait } from './restart.js';
 
 export type { RefusedReason } from './dynamic.js';
-import { type NeighborRuntime, addressFamiliesOf, bfdOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
-
-export type { NeighborRuntime } from './neighbor.js';
-
-/** What the daemon reports as it runs (logs, metrics and tests subscribe). */
-export interface DaemonEvents {
-  sessionState?(neighbor: string, from: string, to: string): void;
-  /**
-   * The session went to Idle. `uptimeMs`: how long it had been Established (0: it never got
-   * there, a failed attempt); `notification`: the one that ended it, sent or received.
-   */
-  sessionDown?(neighbor: string, reason: string, detail: SessionDownDetail): void;
-  /** A neighbor crossed its max-prefix warning threshold, or its limit (and was torn down unless warning-only). */
-  maxPrefix?(neighbor: string, afi: string, count: number, limit: number, action: 'warning' | 'teardown'): void;
-  notification?(neighbor: string, direction: 'sent' | 'received', n: NotificationMessage): void;
-  /** A malformed message from a neighbor, with its octets when known. */
-  wireError?(neighbor: string, err: BgpProtocolError, frame: Buffer | undefined): void;
-  /** Time spent applying one UPDATE to the RIB, in seconds. */
-  updateApplied?(seconds: number): void;
-  neighborAdded?(neighbor: string, dynamic: boolean): void;
-  neighborRemoved?(neighbor: string): void;
-  /** Something an operator should know (RFC 8212 default applied, dynamic range full, ...). */
-  notice?(neighbor: string | undefined, message: string): void;
-  /** A neighbor's BFD session changed state (detected in the BFD worker at `change.at`). */
-  bfdState?(neighbor: string, change: BfdStateChange): void;
-  /** A BFD session could not start, or BFD could not check the TTL. */
-  bfdError?(neighbor: string | undefined, message: string): void;
-  /** A route too large for a neighbor's UPDATEs was not sent to it (RFC 8654 4); `octets` it would need, `max` it takes. */
-  routeUnsendable?(neighbor: string, prefix: string, octets: number, max: number): void;
-  /** An outgoing TCP connection to a neighbor failed (errno code, or 'timeout' for a handshake that never completed). */
-  connectFailed?(neighbor: string, reason: string, dynamic: boolean): void;
-  /** RFC 7606: an UPDATE's routes were withdrawn (treat-as-withdraw) or attributes dropped (attribute-discard). */
-  updateErrors?(neighbor: string, action: 'treat-as-withdraw' | 'attribute-discard', errors: readonly AttributeError[], dynamic: boolean): void;
-  /** A connection was refused: its source is no neighbor, or its dynamic range is full. */
-  connectionRefused?(source: string, reason: RefusedReason): void;
-  /** Generating a neighbor's output failed; its session is ended (Cease), no other is touched. */
-  outputFailed?(neighbor: string, message: string): void;
-  /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
-  fibError?(prefix: string | undefined, errno: number, message: string): void;
-  /** One of our kernel routes was removed by someone else (another process, `ip route del`); it is installed again. */
-  fibRestored?(prefix: string): void;
-  /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
-  fibStarted?(kept: number, restarting: boolean): void;
-  fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
-}
-
-export interface SessionDownDetail {
-  readonly wasEstablished: boolean;
-  readonly uptimeMs: number;
-  readonly notification?: { readonly direction: 'sent' | 'received'; readonly message: NotificationMessage };
-  readonly dynamic: boolean;
-}
+export type { DaemonEvents, SessionDownDetail } from './events.js';
+export { type AnnounceRequest, CommandError, RELOAD_LISTED, type ReloadResult } from './commands.js';
+export { Peer } from './peer.js';
 
 export interface DaemonOptions {
   readonly clock?: Clock;
@@ -85,45 +39,14 @@ export interface DaemonOptions {
   readonly collectGarbage?: () => void;
 }
 
-
-export class CommandError extends Error {
-  constructor(readonly code: 'not-found' | 'invalid' | 'conflict', message: string) {
-    super(message);
-  }
-}
-
-export interface AnnounceRequest {
-  readonly prefix: string;
-  readonly communities?: readonly string[];
-  readonly med?: number;
-  readonly localPref?: number;
-  /** Next hop to announce (default: our address on each session). */
-  readonly nextHop?: string;
-}
-
-/** What a reload did. Lists hold at most RELOAD_LISTED entries; `counts` has the full numbers. */
-export interface ReloadResult {
-  readonly changed: boolean;
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly reset: readonly string[];
-  readonly soft: readonly string[];
-  readonly policyChanged: boolean;
-  readonly originated: readonly string[];
-  readonly withdrawn: readonly string[];
-  readonly counts: { readonly added: number; readonly removed: number; readonly reset: number; readonly soft: number; readonly originated: number; readonly withdrawn: number };
-}
-
-export const RELOAD_LISTED = 100;
-
 export class Daemon {
   config: DaemonConfig;
   readonly rib: Rib;
   /** The RIB's read face: all the API and metrics may ask of the RIB. */
   readonly query: RibQuery;
-  readonly neighbors = new Map<string, NeighborRuntime>();
+  readonly neighbors = new Map<string, Peer>();
   /** The same neighbors by their RIB peer index. */
-  readonly #byIndex = new Map<number, NeighborRuntime>();
+  readonly #byIndex = new Map<number, Peer>();
   readonly listener: Listener;
   /** BFD sessions by neighbor address, run in a worker thread. */
   readonly bfd: BfdManager;
@@ -140,16 +63,15 @@ export class Daemon {
   readonly #cache = new AttributeCache();
   readonly #routerId: number;
   readonly #dynamic: DynamicRanges;
+  readonly #peerContext: PeerContext;
   #nextIndex = 1;
   #flushScheduled = false;
   #started = false;
+  #tableLock: TableLock | undefined;
   /** Kernel routes, when installed (fib.enabled). */
   fibBridge: FibBridge | undefined;
-  /**
-   * RFC 4724 restarting speaker (fib.retain with routes kept from the last run): our OPENs carry
-   * Restart State and Forwarding State until every neighbor has sent End-of-RIB, or the time runs out.
-   */
-  #restart: { waiting: Set<string>; timer: NodeJS.Timeout } | undefined;
+  /** RFC 4724 restarting speaker: kernel routes kept from the last run, until every End-of-RIB. */
+  #restart: RestartWait | undefined;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -158,35 +80,22 @@ export class Daemon {
     this.#collectGarbage = options.collectGarbage;
     this.#routerId = parseIpv4(config.routerId);
     this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
-    const bp = config.bestpath ?? {};
-    this.rib = new Rib({
-      localAs: config.asn,
-      routerId: this.#routerId,
-      clusterId: config.clusterId ? parseIpv4(config.clusterId) : this.#routerId,
-      decision: {
-        alwaysCompareMed: bp.alwaysCompareMed ?? false,
-        deterministicMed: bp.deterministicMed ?? true,
-        multipathRelax: bp.multipathRelax ?? false,
-        maxPathsEbgp: config.maximumPaths?.ebgp ?? 1,
-        maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
-      },
-      policies: buildPolicySet(config.policy),
-      events: {
-        unsendable: (peer, afi, node, octets, max) => {
-          const r = this.#byIndex.get(peer.index);
-          if (r) r.counts.unsendable++;
-          this.#events.routeUnsendable?.(peer.address, prefixText(afi, node), octets, max);
-        },
-        // Contained to the one peer: its session ends with a Cease, outside the RIB's flush.
-        outputFailed: (index, e) => queueMicrotask(() => {
-          const r = this.#byIndex.get(index);
-          if (!r) return;
-          this.#events.outputFailed?.(r.config.address, e.message);
-          r.session.automaticStop(CeaseSubcode.OUT_OF_RESOURCES, 'internal-error', `output failed: ${e.message}`.slice(0, 200));
-        }),
-      },
-    });
+    this.rib = this.#newRib(config);
     this.query = new RibQuery(this.rib);
+    this.#peerContext = {
+      clock: this.#clock,
+      rib: this.rib,
+      events: this.#events,
+      cache: this.#cache,
+      routerId: this.#routerId,
+      config: () => this.config,
+      restarting: () => this.restarting,
+      endOfRib: (p) => this.#restart?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set()),
+      dynamicDown: (p, uptimeMs) => this.#dynamic.ended(p.address, uptimeMs),
+      dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
+      scheduleFlush: () => this.#scheduleFlush(),
+      routesReleased: () => this.#trimCache(),
+    };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
         if (name !== undefined && !this.rib.policy.policies.routeMaps.has(name)) throw new Error(`neighbor ${n.address}: route-map "${name}" is not defined`);
@@ -201,6 +110,37 @@ export class Daemon {
     this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);
     this.rib.setAggregates(aggregateSpecs(config.aggregates));
+  }
+
+  #newRib(config: DaemonConfig): Rib {
+    const bp = config.bestpath ?? {};
+    return new Rib({
+      localAs: config.asn,
+      routerId: this.#routerId,
+      clusterId: config.clusterId ? parseIpv4(config.clusterId) : this.#routerId,
+      decision: {
+        alwaysCompareMed: bp.alwaysCompareMed ?? false,
+        deterministicMed: bp.deterministicMed ?? true,
+        multipathRelax: bp.multipathRelax ?? false,
+        maxPathsEbgp: config.maximumPaths?.ebgp ?? 1,
+        maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
+      },
+      policies: buildPolicySet(config.policy),
+      events: {
+        unsendable: (peer, afi, node, octets, max) => {
+          const p = this.#byIndex.get(peer.index);
+          if (p) p.counts.unsendable++;
+          this.#events.routeUnsendable?.(peer.address, prefixText(afi, node), octets, max);
+        },
+        // Contained to the one peer: its session ends with a Cease, outside the RIB's flush.
+        outputFailed: (index, e) => queueMicrotask(() => {
+          const p = this.#byIndex.get(index);
+          if (!p) return;
+          this.#events.outputFailed?.(p.address, e.message);
+          p.session.automaticStop(CeaseSubcode.OUT_OF_RESOURCES, 'internal-error', `output failed: ${e.message}`.slice(0, 200));
+        }),
+      },
+    });
   }
 
   /** Attribute sets in the decode cache (metrics, tests). */
@@ -222,6 +162,14 @@ export class Daemon {
     return this.config.routerId;
   }
 
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get restarting(): boolean {
+    return this.#restart !== undefined;
+  }
+
   /**
    * Takes the routing table, listens, then looks at the kernel and starts every enabled neighbor.
    * What can fail (the table lock, the ports) comes before anything with side effects (removing
@@ -240,20 +188,9 @@ export class Daemon {
       throw e;
     }
     this.#started = true;
-    for (const n of this.neighbors.values()) this.#startNeighbor(n);
+    for (const p of this.neighbors.values()) this.#startNeighbor(p);
     // What loading and starting left behind goes back to the system once we are running.
-    if (this.#collectGarbage) {
-      this.#compaction = this.#clock.setTimeout(() => {
-        this.#compaction = undefined;
-        this.#collectGarbage!();
-      }, 2000);
-    }
-  }
-
-  #tableLock: TableLock | undefined;
-
-  get restarting(): boolean {
-    return this.#restart !== undefined;
+    if (this.#collectGarbage) this.#compaction = this.#clock.setTimeout(() => this.#compact(), 2000);
   }
 
   /**
@@ -281,13 +218,10 @@ export class Daemon {
     this.fibBridge = bridge;
     const kept = await bridge.fib.start();
     if (kept > 0 && c.retain) {
-      const waiting = new Set([...this.neighbors.values()].filter((n) => !n.dynamic && n.config.enabled !== false).map((n) => n.config.address));
-      const timer = setTimeout(() => this.#endRestart('timer'), (c.restartTime ?? 120) * 1000);
-      timer.unref();
-      this.#restart = { waiting, timer };
+      const waiting = [...this.neighbors.values()].filter((p) => !p.dynamic && p.config.enabled !== false).map((p) => p.address);
+      this.#restart = new RestartWait(this.#clock, waiting, c.restartTime ?? 120, (reason) => this.#endRestart(reason));
       this.#setOpens();
       this.#events.fibStarted?.(kept, true);
-      if (waiting.size === 0) this.#endRestart('end-of-rib');
       return;
     }
     this.#events.fibStarted?.(kept, false);
@@ -296,31 +230,15 @@ export class Daemon {
 
   /** Our OPEN for every neighbor, with or without the restart bits. */
   #setOpens(): void {
-    for (const n of this.neighbors.values()) n.session.setOpen(sessionOptions(n.config, this.config, this.#routerId, this.#cache, this.restarting).open);
+    for (const p of this.neighbors.values()) p.session.setOpen(sessionOptions(p.config, this.config, this.#routerId, this.#cache, this.restarting).open);
   }
 
-  /** RFC 4724: End-of-RIB from a neighbor while we restart; all in: the kept kernel routes are reconciled. */
-  #restartEndOfRib(r: NeighborRuntime, afiSafi: number): void {
-    if (!this.#restart) return;
-    (r.endOfRib ??= new Set()).add(afiSafi);
-    const all = r.negotiated?.afiSafis.every((k) => r.endOfRib!.has(k)) ?? false;
-    if (all) this.#restart.waiting.delete(r.config.address);
-    if (this.#restart.waiting.size === 0) this.#endRestart('end-of-rib');
-  }
-
-  #endRestart(reason: 'end-of-rib' | 'timer'): void {
-    const r = this.#restart;
-    if (!r) return;
-    clearTimeout(r.timer);
+  #endRestart(reason: RestartEnd): void {
     this.#restart = undefined;
     this.#setOpens();
     // What the restart did not install again is removed once what is pending has gone out.
     const bridge = this.fibBridge;
     if (bridge) void bridge.fib.settled().then(() => this.#events.fibReconciled?.(bridge.fib.reconcile(), reason));
-  }
-
-  get started(): boolean {
-    return this.#started;
   }
 
   /**
@@ -332,18 +250,19 @@ export class Daemon {
     const retain = (this.config.fib?.retain ?? false) && this.fibBridge !== undefined;
     // Kept routes must not follow the sessions going down: the kernel is left as it is from here.
     if (retain) this.fibBridge!.close();
-    for (const n of this.neighbors.values()) {
-      if (retain) n.session.abandon();
-      else n.session.stop(message);
+    for (const p of this.neighbors.values()) {
+      if (retain) p.session.abandon();
+      else p.session.stop(message);
       // RFC 5880 6.8.16: BFD peers hear AdminDown, not a failure.
-      this.bfd.setAdminDown(n.config.address, true);
+      this.bfd.setAdminDown(p.address, true);
     }
-    await new Promise((r) => setTimeout(r, 100));
-    for (const n of this.neighbors.values()) {
-      n.session.close();
-      this.#clearTimers(n);
+    // The NOTIFICATIONs and AdminDown packets leave before the sockets close.
+    await new Promise<void>((r) => this.#clock.setTimeout(r, 100));
+    for (const p of this.neighbors.values()) {
+      p.session.close();
+      p.clearTimers();
     }
-    if (this.#restart) clearTimeout(this.#restart.timer);
+    this.#restart?.cancel();
     if (this.#compaction) this.#clock.clearTimeout(this.#compaction);
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
@@ -389,26 +308,26 @@ export class Daemon {
     return true;
   }
 
-  neighbor(address: string): NeighborRuntime {
-    const n = this.neighbors.get(canonicalAddress(address));
-    if (!n) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
-    return n;
+  neighbor(address: string): Peer {
+    const p = this.neighbors.get(canonicalAddress(address));
+    if (!p) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
+    return p;
   }
 
   /** Administrative shutdown (Cease 6/2 with the message); stays down until enabled. */
   shutdownNeighbor(address: string, message?: string): void {
-    const n = this.neighbor(address);
-    n.config = { ...n.config, enabled: false };
-    n.session.stop(message);
-    this.#syncBfd(n);
+    const p = this.neighbor(address);
+    p.config = { ...p.config, enabled: false };
+    p.session.stop(message);
+    this.#syncBfd(p);
   }
 
   enableNeighbor(address: string): void {
-    const n = this.neighbor(address);
-    n.config = { ...n.config, enabled: true };
+    const p = this.neighbor(address);
+    p.config = { ...p.config, enabled: true };
     if (this.#started) {
-      this.#syncBfd(n);
-      n.session.start();
+      this.#syncBfd(p);
+      p.session.start();
     }
   }
 
@@ -422,28 +341,21 @@ export class Daemon {
    * policy from the kept routes (soft-reconfiguration inbound), or ask the peer to resend
    * (ROUTE-REFRESH, RFC 2918). Returns what was done.
    */
-  softReset(address: string, direction: 'in' | 'out' | 'both' = 'both'): { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' } {
-    const n = this.neighbor(address);
-    if (!n.up) throw new CommandError('conflict', `neighbor ${address} is not Established`);
-    const result: { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' } = {};
-    if (direction !== 'out') result.in = this.#softIn(n);
+  softReset(address: string, direction: 'in' | 'out' | 'both' = 'both'): SoftResetResult {
+    const p = this.neighbor(address);
+    if (!p.up) throw new CommandError('conflict', `neighbor ${address} is not Established`);
+    const result: SoftResetResult = {};
+    if (direction !== 'out') result.in = p.softIn();
     if (direction !== 'in') {
       // With enhanced route refresh the whole table again, between BoRR and EoRR (the peer drops
       // what is not resent); without it only the differences to what was sent, so that routes the
       // policy now denies are withdrawn (a plain resend cannot withdraw them).
-      if (n.negotiated?.enhancedRouteRefresh) this.rib.resend(n.index, undefined, true);
-      else this.rib.reexport(n.index);
+      if (p.negotiated?.enhancedRouteRefresh) this.rib.resend(p.index, undefined, true);
+      else this.rib.reexport(p.index);
       result.out = 'resent';
     }
     this.#scheduleFlush();
     return result;
-  }
-
-  #softIn(n: NeighborRuntime): 'from-memory' | 'route-refresh' | 'not-possible' {
-    if (this.rib.reimport(n.index)) return 'from-memory';
-    let asked = false;
-    for (const f of addressFamiliesOf(n.config)) asked = n.session.requestRefresh(f.afi, f.safi) || asked;
-    return asked ? 'route-refresh' : 'not-possible';
   }
 
   /**
@@ -453,7 +365,7 @@ export class Daemon {
    */
   async reload(next: DaemonConfig): Promise<ReloadResult> {
     const d: ConfigDiff = diffConfig(this.config, next);
-    if (d.restartNeeded.length > 0) throw new CommandError('conflict', `changing ${d.restartNeeded.join(', ')} needs a restart of nodebgpd; nothing was changed`);
+    if (d.restartNeeded.length > 0) throw new CommandError('restart-needed', `changing ${d.restartNeeded.join(', ')} needs a restart of nodebgpd; nothing was changed`);
     const policies = d.policyChanged ? buildPolicySet(next.policy) : undefined;
     this.config = next;
     if (policies) this.rib.setPolicies(policies);
@@ -461,8 +373,8 @@ export class Daemon {
     // A reset neighbor keeps its BFD session (the path did not change); #startNeighbor adjusts it.
     for (const n of d.reset) this.#removeNeighbor(this.neighbors.get(n.address)!, CeaseSubcode.OTHER_CONFIGURATION_CHANGE, 'config-change', true);
     for (const n of [...d.added, ...d.reset]) {
-      const r = this.#addNeighbor(n, false);
-      if (this.#started) this.#startNeighbor(r);
+      const p = this.#addNeighbor(n, false);
+      if (this.#started) this.#startNeighbor(p);
     }
     if (d.dynamicChanged) this.#dynamic.set(next.dynamicNeighbors ?? []);
     if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
@@ -471,10 +383,7 @@ export class Daemon {
     const softNames = new Set(d.soft.map((n) => n.address));
     for (const n of d.soft) this.#applySoft(this.neighbors.get(n.address)!, n);
     if (d.policyChanged) {
-      for (const r of this.neighbors.values()) {
-        if (softNames.has(r.config.address) || !r.up) continue;
-        this.#repolicy(r);
-      }
+      for (const p of this.neighbors.values()) if (!softNames.has(p.address) && p.up) p.repolicy();
     }
     // Hundreds of thousands of originations are applied a slice per turn of the event loop, so
     // that sessions keep their timers meanwhile.
@@ -496,35 +405,54 @@ export class Daemon {
   }
 
   /** Settings that change in place: policy, max-prefix, graceful shutdown, description, enabled. */
-  #applySoft(r: NeighborRuntime, n: NeighborConfig): void {
-    const before = r.config;
-    r.config = n;
+  #applySoft(p: Peer, n: NeighborConfig): void {
+    const before = p.config;
+    p.config = n;
     if ((before.enabled ?? true) !== (n.enabled ?? true)) {
-      if (n.enabled === false) r.session.stop('neighbor disabled by configuration');
-      else if (this.#started) r.session.start();
+      if (n.enabled === false) p.session.stop('neighbor disabled by configuration');
+      else if (this.#started) p.session.start();
     }
-    if (this.#started) this.#syncBfd(r);
-    if (r.up) {
-      this.#repolicy(r);
-      this.#checkMaxPrefix(r);
+    if (this.#started) this.#syncBfd(p);
+    if (p.up) {
+      p.repolicy();
+      p.checkMaxPrefix();
     }
-  }
-
-  /** New route-maps (and drain flag) for a live session: soft in and soft out. */
-  #repolicy(r: NeighborRuntime): void {
-    const ibgp = r.negotiated?.ibgp ?? false;
-    this.rib.setPeerPolicy(r.index, this.#policyFor(r.config.importPolicy, ibgp), this.#policyFor(r.config.exportPolicy, ibgp), r.config.gracefulShutdown ?? false);
-    this.#softIn(r);
-    this.rib.reexport(r.index);
-    this.#scheduleFlush();
   }
 
   // --- neighbors ----------------------------------------------------------------------------------
 
-  #startNeighbor(n: NeighborRuntime): void {
-    if (n.config.password) this.listener.setPassword(n.config.address, n.config.password);
-    this.#syncBfd(n);
-    if (n.config.enabled !== false) n.session.start();
+  #addNeighbor(n: NeighborConfig, dynamic: boolean): Peer {
+    const p = new Peer(this.#peerContext, this.#nextIndex++, n, dynamic);
+    this.neighbors.set(n.address, p);
+    this.#byIndex.set(p.index, p);
+    this.#sessions.set(n.address, p.session);
+    this.#events.neighborAdded?.(n.address, dynamic);
+    if (!dynamic && !n.importPolicy && !n.exportPolicy && n.remoteAs !== this.config.asn && n.remoteAs !== 'internal' && (this.config.ebgpRequiresPolicy ?? true)) {
+      this.#events.notice?.(n.address, 'eBGP neighbor without importPolicy/exportPolicy: nothing is accepted or sent (RFC 8212; set ebgpRequiresPolicy: false to change)');
+    }
+    return p;
+  }
+
+  #startNeighbor(p: Peer): void {
+    if (p.config.password) this.listener.setPassword(p.address, p.config.password);
+    this.#syncBfd(p);
+    if (p.config.enabled !== false) p.session.start();
+  }
+
+  /** Stops and forgets a neighbor; its routes are withdrawn. */
+  #removeNeighbor(p: Peer, subcode: number = CeaseSubcode.PEER_DECONFIGURED, reason: DownReason = 'peer-deconfigured', keepBfd = false): void {
+    if (p.session.snapshot().state !== 'Idle') p.session.stopFor(subcode, reason);
+    p.session.close();
+    if (!keepBfd) this.bfd.remove(p.address);
+    p.clearTimers();
+    if (p.up) p.ended(reason);
+    this.rib.peerDown(p.index);
+    if (p.config.password) this.listener.setPassword(p.address, undefined);
+    this.neighbors.delete(p.address);
+    this.#byIndex.delete(p.index);
+    this.#sessions.delete(p.address);
+    this.#events.neighborRemoved?.(p.address);
+    this.#scheduleFlush();
   }
 
   /**
@@ -533,11 +461,10 @@ export class Daemon {
    * not for a neighbor that is administratively down: that one's session goes (the peer is told
    * AdminDown first), as FRR deregisters it on `neighbor shutdown`.
    */
-  #syncBfd(r: NeighborRuntime): void {
-    const b = bfdOf(r.config);
-    const key = r.config.address;
-    if (!b || r.config.enabled === false) return this.bfd.remove(key);
-    this.bfd.add(key, { peer: key, local: r.config.localAddress, timing: b.timing });
+  #syncBfd(p: Peer): void {
+    const b = bfdOf(p.config);
+    if (!b || p.config.enabled === false) return this.bfd.remove(p.address);
+    this.bfd.add(p.address, { peer: p.address, local: p.config.localAddress, timing: b.timing });
   }
 
   /**
@@ -546,108 +473,11 @@ export class Daemon {
    * (RFC 5882 3.2), nor is our own AdminDown.
    */
   #bfdChanged(key: string, c: BfdStateChange): void {
-    const r = this.neighbors.get(key);
-    if (!r) return;
+    const p = this.neighbors.get(key);
+    if (!p) return;
     this.#events.bfdState?.(key, c);
-    if (c.to === 'Up') r.session.bfd(true);
-    else if (c.from === 'Up' && c.to === 'Down' && c.remoteState !== 'AdminDown') r.session.bfd(false);
-  }
-
-  #addNeighbor(n: NeighborConfig, dynamic: boolean): NeighborRuntime {
-    const index = this.#nextIndex++;
-    let runtime: NeighborRuntime;
-    const session = new Session(
-      sessionOptions(n, this.config, this.#routerId, this.#cache, this.restarting),
-      {
-        stateChange: (from, to) => {
-          this.#events.sessionState?.(n.address, from, to);
-          // A dynamic neighbor exists for one session (as FRR's listen range): gone when it ends.
-          if (runtime.dynamic && to === 'Idle') setImmediate(() => this.neighbors.get(n.address) === runtime && this.#removeNeighbor(runtime));
-        },
-        established: (neg) => this.#up(runtime, neg),
-        down: (reason, wasEstablished, uptimeMs) => {
-          const snap = session.snapshot();
-          // The NOTIFICATION that ended it: the last one, if it came with this failure.
-          const sent = snap.lastNotificationSent;
-          const received = snap.lastNotificationReceived;
-          const notification = reason === 'notification-received' && received ? { direction: 'received' as const, message: received }
-            : runtime.lastSent !== sent && sent ? { direction: 'sent' as const, message: sent } : undefined;
-          runtime.lastSent = sent;
-          // A source whose session failed or did not last waits before it may come back.
-          if (dynamic) this.#dynamic.ended(n.address, uptimeMs);
-          this.#events.sessionDown?.(n.address, reason, { wasEstablished, uptimeMs, dynamic, ...(notification ? { notification } : {}) });
-          this.#down(runtime, reason);
-        },
-        notification: (dir, m) => this.#events.notification?.(n.address, dir, m),
-        wireError: (err, frame) => {
-          runtime.counts.malformed++;
-          this.#events.wireError?.(n.address, err, frame);
-        },
-        connectFailed: (reason) => this.#events.connectFailed?.(n.address, reason, dynamic),
-        message: (m) => {
-          if (m.type === 'update') {
-            const t0 = performance.now();
-            const eor = endOfRib(m);
-            // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
-            if (eor !== undefined && runtime.staleTimer) this.#endStale(runtime, (eor >>> 8) as 1 | 2);
-            if (eor !== undefined) this.#restartEndOfRib(runtime, eor);
-            if (m.errors) this.#updateErrors(runtime, m);
-            this.rib.applyUpdate(index, m);
-            this.#trimCache();
-            this.#checkMaxPrefix(runtime);
-            this.#scheduleFlush();
-            this.#events.updateApplied?.((performance.now() - t0) / 1000);
-          } else if ((m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) {
-            this.#routeRefresh(runtime, m.afi, m.subtype);
-          }
-        },
-        writable: () => {
-          if (this.rib.flush(index) === 'more') this.#scheduleFlush();
-        },
-      },
-      this.#clock,
-    );
-    runtime = { index, config: n, session, up: false, warned: new Set(), dynamic, counts: emptyCounts() };
-    this.neighbors.set(n.address, runtime);
-    this.#byIndex.set(index, runtime);
-    this.#sessions.set(n.address, session);
-    this.#events.neighborAdded?.(n.address, dynamic);
-    if (!dynamic && !n.importPolicy && !n.exportPolicy && n.remoteAs !== this.config.asn && n.remoteAs !== 'internal' && (this.config.ebgpRequiresPolicy ?? true)) {
-      this.#events.notice?.(n.address, 'eBGP neighbor without importPolicy/exportPolicy: nothing is accepted or sent (RFC 8212; set ebgpRequiresPolicy: false to change)');
-    }
-    return runtime;
-  }
-
-  /** Stops and forgets a neighbor; its routes are withdrawn. */
-  #removeNeighbor(r: NeighborRuntime, subcode: number = CeaseSubcode.PEER_DECONFIGURED, reason: DownReason = 'peer-deconfigured', keepBfd = false): void {
-    if (r.session.snapshot().state !== 'Idle') r.session.stopFor(subcode, reason);
-    r.session.close();
-    if (!keepBfd) this.bfd.remove(r.config.address);
-    this.#clearTimers(r);
-    if (r.up) this.#down(r, reason);
-    this.rib.peerDown(r.index);
-    if (r.config.password) this.listener.setPassword(r.config.address, undefined);
-    this.neighbors.delete(r.config.address);
-    this.#byIndex.delete(r.index);
-    this.#sessions.delete(r.config.address);
-    this.#events.neighborRemoved?.(r.config.address);
-    this.#scheduleFlush();
-  }
-
-  #clearTimers(r: NeighborRuntime): void {
-    this.#clearStale(r);
-    this.#clearRefresh(r);
-    if (r.restartTimer) clearTimeout(r.restartTimer);
-    r.restartTimer = undefined;
-  }
-
-  /** RFC 7606 outcomes short of a reset: counted per neighbor and action, and reported. */
-  #updateErrors(r: NeighborRuntime, m: UpdateMessage): void {
-    const action = effectiveAction(m, r.negotiated?.ibgp ?? false);
-    if (action === undefined) return;
-    if (action === 'treat-as-withdraw') r.counts.treatAsWithdraw++;
-    else r.counts.attributeDiscard++;
-    this.#events.updateErrors?.(r.config.address, action, m.errors!, r.dynamic);
+    if (c.to === 'Up') p.session.bfd(true);
+    else if (c.from === 'Up' && c.to === 'Down' && c.remoteState !== 'AdminDown') p.session.bfd(false);
   }
 
   #refuse(source: string, reason: RefusedReason): void {
@@ -660,252 +490,21 @@ export class Daemon {
     const admitted = this.#dynamic.admit(address, (cfg) => {
       let all = 0;
       let pending = 0;
-      for (const n of this.neighbors.values()) {
-        if (!n.dynamic || n.config.peerGroup !== cfg.peerGroup) continue;
+      for (const p of this.neighbors.values()) {
+        if (!p.dynamic || p.config.peerGroup !== cfg.peerGroup) continue;
         all++;
-        if (!n.up) pending++;
+        if (!p.up) pending++;
       }
       return { all, pending };
     });
     if (typeof admitted === 'string') return admitted;
-    const r = this.#addNeighbor({ ...admitted.template, address, passive: true }, true);
-    this.#syncBfd(r);
-    r.session.start();
-    return r.session;
+    const p = this.#addNeighbor({ ...admitted.template, address, passive: true }, true);
+    this.#syncBfd(p);
+    p.session.start();
+    return p.session;
   }
 
-  /**
-   * RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again, framed by BoRR/EoRR when
-   * enhanced route refresh is negotiated. RFC 7313 4: the peer's own BoRR marks its routes of the
-   * family stale until its EoRR, which drops what it did not resend; should EoRR not come, the
-   * stale-path time ends the wait.
-   */
-  #routeRefresh(r: NeighborRuntime, afi: 1 | 2, subtype: number): void {
-    const enhanced = r.negotiated?.enhancedRouteRefresh ?? false;
-    if (subtype === RouteRefreshSubtype.NORMAL) {
-      this.#answerRefresh(r, afi, enhanced);
-      return;
-    }
-    // RFC 7313 5: BoRR/EoRR without the capability negotiated are ignored.
-    if (!enhanced) return;
-    const timers = (r.refreshTimers ??= new Map());
-    clearTimeout(timers.get(afi));
-    timers.delete(afi);
-    if (subtype === RouteRefreshSubtype.BEGINNING_OF_ROUTE_REFRESH) {
-      this.rib.beginRefresh(r.index, afi);
-      const t = setTimeout(() => this.#endRefresh(r, afi), gracefulRestartOf(r.config).stalePathTime * 1000);
-      t.unref();
-      timers.set(afi, t);
-    } else if (subtype === RouteRefreshSubtype.END_OF_ROUTE_REFRESH) {
-      this.#endRefresh(r, afi);
-    }
-  }
-
-  /**
-   * A peer's ROUTE-REFRESH costs a whole table, so what it can ask for is bounded: a request while
-   * one is being answered (or waits) joins it, and beyond REFRESH_BURST requests answers come at
-   * most one per REFRESH_EVERY_MS, the later ones deferred to then (one per family at most).
-   */
-  #answerRefresh(r: NeighborRuntime, afi: 1 | 2, enhanced: boolean): void {
-    const deferred = (r.refreshDeferred ??= new Map());
-    if (deferred.has(afi)) {
-      r.counts.refreshJoined++;
-      return;
-    }
-    const now = this.#clock.now();
-    const bucket = (r.refreshBucket ??= new TokenBucket(REFRESH_BURST, REFRESH_EVERY_MS, now));
-    const wait = bucket.wait(now);
-    if (wait > 0) {
-      r.counts.refreshDeferred++;
-      this.#events.notice?.(r.config.address, `ROUTE-REFRESH requests are rate-limited (${REFRESH_BURST} at once, then one per ${REFRESH_EVERY_MS / 1000} s): answered in ${Math.ceil(wait / 1000)} s`);
-      deferred.set(afi, this.#clock.setTimeout(() => {
-        deferred.delete(afi);
-        if (r.up) this.#resendFor(r, afi, r.negotiated?.enhancedRouteRefresh ?? false);
-      }, wait));
-      return;
-    }
-    if (this.#resendFor(r, afi, enhanced)) r.counts.refreshAnswered++;
-    else r.counts.refreshJoined++;
-  }
-
-  /** Sends the family's table again (a token spent); false when an answer in progress covers it. */
-  #resendFor(r: NeighborRuntime, afi: 1 | 2, enhanced: boolean): boolean {
-    const done = this.rib.resend(r.index, afi, enhanced);
-    if (done.started === 0) return false;
-    r.refreshBucket?.take(this.#clock.now());
-    this.#scheduleFlush();
-    return true;
-  }
-
-  #endRefresh(r: NeighborRuntime, afi: 1 | 2): void {
-    r.refreshTimers?.delete(afi);
-    this.rib.endRefresh(r.index, afi);
-    this.#scheduleFlush();
-  }
-
-  /** Ends the waits for EoRR and the deferred answers (the session went down or the neighbor goes). */
-  #clearRefresh(r: NeighborRuntime): void {
-    for (const t of r.refreshTimers?.values() ?? []) clearTimeout(t);
-    r.refreshTimers?.clear();
-    for (const t of r.refreshDeferred?.values() ?? []) this.#clock.clearTimeout(t);
-    r.refreshDeferred?.clear();
-  }
-
-  #up(r: NeighborRuntime, neg: NegotiatedSession): void {
-    const n = r.config;
-    r.negotiated = neg;
-    r.endOfRib = undefined;
-    if (r.staleTimer) {
-      // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
-      // otherwise they wait for its End-of-RIB, at most the stale-path time.
-      if (!neg.gracefulRestart) this.#endStale(r);
-      else this.#holdStale(r, gracefulRestartOf(n).stalePathTime);
-    }
-    const conn = r.session.snapshot().connection;
-    const local = conn?.localAddress ?? '';
-    const localIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : this.#routerId;
-    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? parseIpv6(local) : sameInterfaceIpv6(local) ?? mappedIpv6(localIpv4);
-    const localAs = n.localAs ?? this.config.asn;
-    const peer: ExportPeer = {
-      index: r.index,
-      address: n.address,
-      addressOctets: addressOctets(n.address),
-      asn: neg.peerAs,
-      bgpId: neg.peerId,
-      ibgp: neg.ibgp,
-      local: false,
-      rrClient: n.routeReflectorClient ?? false,
-      localAs,
-      routerId: this.#routerId,
-      clusterId: this.rib.options.clusterId,
-      localIpv4,
-      localIpv6,
-      nextHopSelf: n.nextHopSelf ?? false,
-      tx: neg.tx,
-      gracefulShutdown: n.gracefulShutdown ?? false,
-      ...(n.addPath?.send !== undefined ? { addPathSend: n.addPath.send } : {}),
-      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
-    };
-    r.up = true;
-    const importMap = this.#policyFor(n.importPolicy, neg.ibgp);
-    const remote = n.address;
-    const exclusive = n.exclusivePrefixes !== undefined ? this.rib.policy.policies.prefixLists.get(n.exclusivePrefixes) : undefined;
-    const ingress = {
-      allowasIn: n.allowasIn ?? 0,
-      localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined,
-      importMap,
-      keepAdjRibIn: n.softReconfigurationInbound ?? false,
-      ...(n.addPath?.receive ? { maxPathsPerPrefix: n.addPath.maxPathsPerPrefix ?? 64 } : {}),
-      // FRR's default: enforce-first-as on eBGP.
-      enforceFirstAs: !neg.ibgp && (n.enforceFirstAs ?? true),
-      ...(n.enforceNextHop ? { peerNextHop: isIPv6(remote) ? { ipv4: undefined, ipv6: parseIpv6(remote) } : { ipv4: parseIpv4(remote), ipv6: undefined } } : {}),
-      // One group per peer group (a neighbor without one is a group of its own).
-      ...(exclusive ? { exclusive: { list: exclusive, group: n.peerGroup ?? n.address } } : {}),
-    };
-    this.rib.peerUp({ ...peer, exportMap: this.#policyFor(n.exportPolicy, neg.ibgp) }, ingress, neg.afiSafis, (msgs) => r.session.send(msgs));
-    // The table goes out over the next turns (a budget per turn), or as the socket drains.
-    this.#scheduleFlush();
-  }
-
-  /**
-   * The route-map for one direction of a neighbor. RFC 8212: an eBGP neighbor with no policy
-   * exchanges nothing (as FRR's ebgp-requires-policy) unless `ebgpRequiresPolicy: false`.
-   */
-  #policyFor(name: string | undefined, ibgp: boolean): RouteMap | 'deny' | undefined {
-    if (name !== undefined) return this.rib.policy.policies.routeMaps.get(name) ?? 'deny';
-    return !ibgp && (this.config.ebgpRequiresPolicy ?? true) ? 'deny' : undefined;
-  }
-
-  /** Whether RFC 8212 blocks a direction of a neighbor (shown in the API). */
-  rfc8212Blocked(r: NeighborRuntime, direction: 'import' | 'export'): boolean {
-    const name = direction === 'import' ? r.config.importPolicy : r.config.exportPolicy;
-    return name === undefined && r.negotiated !== undefined && !r.negotiated.ibgp && (this.config.ebgpRequiresPolicy ?? true);
-  }
-
-  /**
-   * Max-prefix (RFC 4486): past the warning threshold a warning, once per session; past the limit
-   * Cease 6/1 with AFI, SAFI and the limit as data, and a restart after `restartAfter` seconds.
-   */
-  #checkMaxPrefix(r: NeighborRuntime): void {
-    const mp = r.config.maxPrefix;
-    if (!mp || !r.up) return;
-    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
-      const cfg = 'limit' in mp ? mp : mp[name];
-      if (!cfg) continue;
-      const count = this.rib.received(r.index, afi);
-      const warnAt = Math.floor((cfg.limit * (cfg.warningThreshold ?? 75)) / 100);
-      if (count > cfg.limit && !cfg.warningOnly) {
-        this.#events.maxPrefix?.(r.config.address, name, count, cfg.limit, 'teardown');
-        const data = Buffer.alloc(7);
-        data.writeUInt16BE(afi, 0);
-        data[2] = Safi.UNICAST;
-        data.writeUInt32BE(cfg.limit >>> 0, 3);
-        r.session.stopFor(CeaseSubcode.MAX_PREFIXES_REACHED, 'max-prefix', data);
-        if (cfg.restartAfter) {
-          r.restartTimer = setTimeout(() => r.session.start(), cfg.restartAfter * 1000);
-          r.restartTimer.unref();
-        }
-        return;
-      }
-      if (count >= warnAt && !r.warned.has(afi)) {
-        r.warned.add(afi);
-        this.#events.maxPrefix?.(r.config.address, name, count, cfg.limit, 'warning');
-      }
-    }
-  }
-
-  /** Refusals of the current session and the earlier ones (metrics). */
-  refusals(r: NeighborRuntime): Record<RefusalReason, number> {
-    const now = this.rib.peerStats(r.index)?.refused;
-    const out = { ...r.counts.refused };
-    if (now) for (const k of Object.keys(out) as RefusalReason[]) out[k] += now[k];
-    return out;
-  }
-
-  #down(r: NeighborRuntime, reason: string): void {
-    this.#clearRefresh(r);
-    if (!r.up) return;
-    const refused = this.rib.peerStats(r.index)?.refused;
-    if (refused) for (const k of Object.keys(refused) as RefusalReason[]) r.counts.refused[k] += refused[k];
-    r.up = false;
-    r.warned.clear();
-    const peerGr = r.negotiated?.gracefulRestart;
-    // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
-    // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.
-    // RFC 8538 4: with the N bit on both sides a received NOTIFICATION other than Hard Reset is
-    // also a restart to help with (we always send N).
-    const last = r.session.snapshot().lastNotificationReceived;
-    const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === ErrorCode.CEASE && last.subcode === CeaseSubcode.HARD_RESET);
-    const graceful = peerGr && !r.dynamic && r.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
-    if (graceful) {
-      this.rib.peerDownGraceful(r.index);
-      this.#holdStale(r, peerGr.restartTime);
-    } else {
-      this.#clearStale(r);
-      this.rib.peerDown(r.index);
-    }
-    this.#trimCache();
-    this.#scheduleFlush();
-  }
-
-  #holdStale(r: NeighborRuntime, seconds: number): void {
-    if (r.staleTimer) clearTimeout(r.staleTimer);
-    r.staleTimer = setTimeout(() => this.#endStale(r), seconds * 1000);
-    r.staleTimer.unref();
-  }
-
-  #endStale(r: NeighborRuntime, afi?: 1 | 2): void {
-    this.rib.purgeStale(r.index, afi);
-    this.#trimCache();
-    if (afi === undefined) this.#clearStale(r);
-    this.#scheduleFlush();
-  }
-
-  #clearStale(r: NeighborRuntime): void {
-    if (r.staleTimer) clearTimeout(r.staleTimer);
-    r.staleTimer = undefined;
-  }
+  // --- memory and output --------------------------------------------------------------------------
 
   /**
    * Attribute sets no path holds any more leave the decode cache once they are three quarters of
@@ -935,11 +534,13 @@ export class Daemon {
     const paths = this.rib.v4.paths + this.rib.v6.paths;
     if (paths > this.#pathsPeak) this.#pathsPeak = paths;
     if (this.#compaction || this.#pathsPeak - paths < 50_000 || paths > this.#pathsPeak / 8) return;
-    this.#compaction = this.#clock.setTimeout(() => {
-      this.#compaction = undefined;
-      this.#pathsPeak = this.rib.v4.paths + this.rib.v6.paths;
-      this.#collectGarbage!();
-    }, 1000);
+    this.#compaction = this.#clock.setTimeout(() => this.#compact(), 1000);
+  }
+
+  #compact(): void {
+    this.#compaction = undefined;
+    this.#pathsPeak = this.rib.v4.paths + this.rib.v6.paths;
+    this.#collectGarbage?.();
   }
 
   /** Changes from one socket read are sent together, once the read is processed. */
@@ -952,10 +553,6 @@ export class Daemon {
     });
   }
 }
-
-/** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
-const REFRESH_BURST = 3;
-const REFRESH_EVERY_MS = 10_000;
 
 /** Decode-cache entries a sweep visits per turn of the event loop (about 20 ms). */
 const SWEEP_SLICE = 32_768;
@@ -979,25 +576,4 @@ function aggregateSpecs(list: DaemonConfig['aggregates']): AggregateSpec[] {
     const p = parsePrefix(a.prefix);
     return { afi: p.afi, words: [p.words[0], p.words[1], p.words[2], p.words[3]], len: p.length, summaryOnly: a.summaryOnly ?? false, asSet: a.asSet ?? false };
   });
-}
-
-/**
- * The global IPv6 address on the interface that holds `ipv4`: the next hop we announce for IPv6
- * prefixes over an IPv4 session (as FRR does), so the peer can reach it on the link.
- */
-function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    if (!addrs?.some((a) => a.family === 'IPv4' && a.address === ipv4)) continue;
-    const v6 = addrs.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
-    if (v6) return parseIpv6(v6.address);
-  }
-  return undefined;
-}
-
-function mappedIpv6(v4: number): Buffer {
-  const b = Buffer.alloc(16);
-  b[10] = 0xff;
-  b[11] = 0xff;
-  b.writeUInt32BE(v4 >>> 0, 12);
-  return b;
 }

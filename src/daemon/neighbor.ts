@@ -1,41 +1,12 @@
-// One configured (or dynamic) neighbor: its session and BFD options from config, and the state the
-// daemon keeps beside the session (up, max-prefix warnings, graceful-restart stale timer).
+// A neighbor's configuration read for its parts: session options, families, graceful restart, BFD;
+// and the counters a Peer (peer.ts) keeps for the life of the neighbor.
 
 import { isIPv6 } from 'node:net';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
-import type { NegotiatedSession, Session, SessionOptions, TimerHandle } from '../fsm/index.js';
+import type { SessionOptions } from '../fsm/index.js';
 import type { RefusalReason } from '../rib/index.js';
-import type { TokenBucket } from './rate-limit.js';
-import { Afi, type AttributeCache, type NotificationMessage, Safi } from '../wire/index.js';
-
-export interface NeighborRuntime {
-  readonly index: number;
-  config: NeighborConfig;
-  readonly session: Session;
-  /** Created for a source in a dynamic-neighbor range (removed when its session ends). */
-  readonly dynamic: boolean;
-  up: boolean;
-  /** AFIs whose max-prefix warning was raised in this session. */
-  readonly warned: Set<number>;
-  /** What the last session negotiated (graceful restart decides on it after the session is gone). */
-  negotiated?: NegotiatedSession;
-  /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
-  staleTimer?: NodeJS.Timeout;
-  /** Max-prefix restart after a teardown. */
-  restartTimer?: NodeJS.Timeout;
-  /** RFC 7313: per AFI, the wait for the peer's EoRR after its BoRR. */
-  refreshTimers?: Map<number, NodeJS.Timeout>;
-  /** AFI/SAFIs whose End-of-RIB came in this session (while we restart, RFC 4724). */
-  endOfRib?: Set<number>;
-  /** RFC 2918 requests answered beyond the burst wait for this bucket; one deferred answer per AFI. */
-  refreshBucket?: TokenBucket;
-  refreshDeferred?: Map<number, TimerHandle>;
-  /** The last NOTIFICATION sent that a session-down report has named (so each is named once). */
-  lastSent?: NotificationMessage | null;
-  /** Counters kept for the life of the neighbor (metrics read them; they go with it). */
-  readonly counts: NeighborCounts;
-}
+import { Afi, type AttributeCache, Safi } from '../wire/index.js';
 
 export interface NeighborCounts {
   /** Routes not sent because their UPDATE would be too large for this neighbor (RFC 8654 4). */

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfigFileAsync } from '../config/load.js';
 import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
 import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
+import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
 
 export { ListenError } from '../fsm/index.js';
@@ -24,6 +25,8 @@ export interface ProcessOptions {
   readonly apiLoopback?: boolean;
   /** See DaemonOptions.collectGarbage. */
   readonly collectGarbage?: () => void;
+  /** The clock of every timer (the daemon's too); tests pass a virtual one. */
+  readonly clock?: Clock;
 }
 
 export class DaemonProcess {
@@ -37,7 +40,8 @@ export class DaemonProcess {
   readonly #limiter = new LogLimiter();
   /** A line of each key whose lines are being suppressed, for its "suppressed N" report. */
   readonly #samples = new Map<string, { log: Logger; level: 'warn' | 'info'; msg: string }>();
-  #reportTimer: NodeJS.Timeout | undefined;
+  #reportTimer: TimerHandle | undefined;
+  readonly #clock: Clock;
   /** Neighbors made for a dynamic-neighbor range (their lines share one rate limit). */
   readonly #dynamic = new Set<string>();
   /** Prefixes already logged as unsendable (one warning per prefix; bounded, oldest forgotten). */
@@ -53,7 +57,8 @@ export class DaemonProcess {
     this.#options = options;
     this.configPath = options.configPath;
     this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
-    this.daemon = new Daemon(loaded.daemon, { events: this.#events(), ...(options.collectGarbage ? { collectGarbage: options.collectGarbage } : {}) });
+    this.#clock = options.clock ?? new SystemClock();
+    this.daemon = new Daemon(loaded.daemon, { clock: this.#clock, events: this.#events(), ...(options.collectGarbage ? { collectGarbage: options.collectGarbage } : {}) });
   }
 
   /**
@@ -61,7 +66,7 @@ export class DaemonProcess {
    * next line logged says how many were suppressed.
    */
   #limited(log: Logger, level: 'warn' | 'info', key: string, fields: object, msg: string): void {
-    const d = this.#limiter.take(key, performance.now());
+    const d = this.#limiter.take(key, this.#clock.now());
     if (!d.log) {
       if (d.suppressed === 1) this.#samples.set(key, { log, level, msg });
       return;
@@ -73,7 +78,7 @@ export class DaemonProcess {
 
   /** "suppressed N" for the keys whose minute ended with lines held back. */
   #reportSuppressed(): void {
-    for (const { key, suppressed } of this.#limiter.drain(performance.now())) {
+    for (const { key, suppressed } of this.#limiter.drain(this.#clock.now())) {
       const sample = this.#samples.get(key);
       this.#samples.delete(key);
       if (sample) sample.log[sample.level]({ suppressed }, `suppressed ${suppressed} lines like: ${sample.msg}`);
@@ -82,9 +87,13 @@ export class DaemonProcess {
     if (this.#samples.size > 2048) this.#samples.clear();
   }
 
-  /** Adds a subscriber to the daemon's events (metrics, tests). */
-  subscribe(l: DaemonEvents): void {
+  /** Adds a subscriber to the daemon's events (metrics, the event stream, tests); returns its removal. */
+  subscribe(l: DaemonEvents): () => void {
     this.#listeners.push(l);
+    return () => {
+      const i = this.#listeners.indexOf(l);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
   }
 
   #peer(address: string): Logger {
@@ -218,15 +227,18 @@ export class DaemonProcess {
 
   async start(): Promise<void> {
     await this.daemon.start();
-    this.#reportTimer = setInterval(() => this.#reportSuppressed(), 10_000);
-    this.#reportTimer.unref();
+    const report = () => {
+      this.#reportSuppressed();
+      this.#reportTimer = this.#clock.setTimeout(report, 10_000);
+    };
+    this.#reportTimer = this.#clock.setTimeout(report, 10_000);
     const d = this.loaded.daemon;
     this.logger.info({ asn: d.asn, routerId: d.routerId, listen: this.daemon.listener.ports, config: this.loaded.source, neighbors: d.neighbors.length }, 'nodebgpd started');
   }
 
   async stop(): Promise<void> {
     this.logger.info('stopping: Cease / Administrative Shutdown to every peer');
-    clearInterval(this.#reportTimer);
+    if (this.#reportTimer) this.#clock.clearTimeout(this.#reportTimer);
     this.#reportSuppressed();
     await this.daemon.stop();
   }
@@ -274,7 +286,7 @@ export class DaemonProcess {
     const a = this.loaded.api;
     const b = next.api;
     const changed = [a.address !== b.address ? 'api.address' : '', a.port !== b.port ? 'api.port' : ''].filter(Boolean);
-    if (changed.length > 0) throw new CommandError('conflict', `changing ${changed.join(', ')} needs a restart of nodebgpd; nothing was changed`);
+    if (changed.length > 0) throw new CommandError('restart-needed', `changing ${changed.join(', ')} needs a restart of nodebgpd; nothing was changed`);
     if (this.#options.apiLoopback === false && !b.token && !this.#options.envToken) throw new CommandError('conflict', 'the API is served off loopback and the new configuration has no api.token (nor is NODEBGP_API_TOKEN set); nothing was changed');
   }
 

@@ -8,7 +8,7 @@ import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributesJson, communityToString, decodePathAttributes, ipv4ToString, ipv6ToString,
   mergeAs4Path, messageJson,
 } from '../wire/index.js';
-import type { Daemon, NeighborRuntime } from './daemon.js';
+import type { Daemon, Peer } from './daemon.js';
 import { bfdOf } from './neighbor.js';
 
 const FAMILIES = [['ipv4-unicast', Afi.IPV4], ['ipv6-unicast', Afi.IPV6]] as const;
@@ -20,15 +20,15 @@ function total(c: object): number {
 }
 
 /** Which directions RFC 8212 blocks for a neighbor without policy. */
-function rfc8212Of(d: Daemon, n: NeighborRuntime) {
-  return { importBlocked: d.rfc8212Blocked(n, 'import'), exportBlocked: d.rfc8212Blocked(n, 'export') };
+function rfc8212Of(n: Peer) {
+  return { importBlocked: n.rfc8212Blocked('import'), exportBlocked: n.rfc8212Blocked('export') };
 }
 
 /**
  * A neighbor's BFD session (null without BFD): configuration, state and diagnostics, negotiated
  * intervals and detection time, counters. State changes reach it at once; counters every second.
  */
-export function bfdDetail(d: Daemon, n: NeighborRuntime) {
+export function bfdDetail(d: Daemon, n: Peer) {
   const b = bfdOf(n.config);
   if (!b) return null;
   const key = n.config.address;
@@ -89,7 +89,7 @@ export function summary(d: Daemon) {
       outQueue: stats?.pending ?? 0,
       connectionsDropped: s.flaps,
       lastDownReason: s.lastDownReason,
-      rfc8212: rfc8212Of(d, n),
+      rfc8212: rfc8212Of(n),
       bfdState: bfdDetail(d, n)?.state ?? null,
     };
   }
@@ -108,7 +108,7 @@ export function summary(d: Daemon) {
 }
 
 /** One neighbor in detail: configuration, negotiated capabilities, timers, counters, errors. */
-export function neighborDetail(d: Daemon, n: NeighborRuntime) {
+export function neighborDetail(d: Daemon, n: Peer) {
   const s = n.session.snapshot();
   const neg = s.negotiated;
   const stats = d.rib.peerStats(n.index);
@@ -148,7 +148,7 @@ export function neighborDetail(d: Daemon, n: NeighborRuntime) {
     policy: {
       import: c.importPolicy ?? null,
       export: c.exportPolicy ?? null,
-      rfc8212: rfc8212Of(d, n),
+      rfc8212: rfc8212Of(n),
       softReconfigurationInbound: c.softReconfigurationInbound ?? false,
       maxPrefix: c.maxPrefix ?? null,
       gracefulShutdown: c.gracefulShutdown ?? false,
@@ -291,7 +291,7 @@ function addressWords(afi: AfiCode, address: string): [number, number, number, n
  * A neighbor's routes: `received` pre-policy (needs softReconfigurationInbound), `accepted`
  * (post-policy, in the Loc-RIB) or `advertised` (what its Adj-RIB-Out sent).
  */
-export function neighborRoutes(d: Daemon, n: NeighborRuntime, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, afterText?: string) {
+export function neighborRoutes(d: Daemon, n: Peer, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, afterText?: string) {
   const afi = afiOf(family);
   const max = Math.min(Math.max(limit, 1), 1000);
   const after = afterText !== undefined ? positionOf(afterText, afi, 'after') : undefined;

@@ -81,7 +81,7 @@ export function daemonStats(d: Daemon): DaemonStats {
       advertised: (stats?.advertised ?? {}) as Partial<Record<FamilyName, number>>,
       receivedPrePolicy,
       counts: n.counts,
-      refused: d.refusals(n),
+      refused: n.refusals(),
       bfd: b && {
         state: b.state,
         upSeconds: b.upSince ? (Date.now() - Date.parse(b.upSince)) / 1000 : 0,

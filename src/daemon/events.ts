@@ -1,0 +1,54 @@
+// What the daemon reports as it runs: logs, metrics and tests subscribe to these events.
+
+import type { BfdStateChange } from '../bfd/index.js';
+import type { AttributeError, BgpProtocolError, NotificationMessage } from '../wire/index.js';
+import type { RefusedReason } from './dynamic.js';
+
+/** What the daemon reports as it runs (logs, metrics and tests subscribe). */
+export interface DaemonEvents {
+  sessionState?(neighbor: string, from: string, to: string): void;
+  /**
+   * The session went to Idle. `uptimeMs`: how long it had been Established (0: it never got
+   * there, a failed attempt); `notification`: the one that ended it, sent or received.
+   */
+  sessionDown?(neighbor: string, reason: string, detail: SessionDownDetail): void;
+  /** A neighbor crossed its max-prefix warning threshold, or its limit (and was torn down unless warning-only). */
+  maxPrefix?(neighbor: string, afi: string, count: number, limit: number, action: 'warning' | 'teardown'): void;
+  notification?(neighbor: string, direction: 'sent' | 'received', n: NotificationMessage): void;
+  /** A malformed message from a neighbor, with its octets when known. */
+  wireError?(neighbor: string, err: BgpProtocolError, frame: Buffer | undefined): void;
+  /** Time spent applying one UPDATE to the RIB, in seconds. */
+  updateApplied?(seconds: number): void;
+  neighborAdded?(neighbor: string, dynamic: boolean): void;
+  neighborRemoved?(neighbor: string): void;
+  /** Something an operator should know (RFC 8212 default applied, dynamic range full, ...). */
+  notice?(neighbor: string | undefined, message: string): void;
+  /** A neighbor's BFD session changed state (detected in the BFD worker at `change.at`). */
+  bfdState?(neighbor: string, change: BfdStateChange): void;
+  /** A BFD session could not start, or BFD could not check the TTL. */
+  bfdError?(neighbor: string | undefined, message: string): void;
+  /** A route too large for a neighbor's UPDATEs was not sent to it (RFC 8654 4); `octets` it would need, `max` it takes. */
+  routeUnsendable?(neighbor: string, prefix: string, octets: number, max: number): void;
+  /** An outgoing TCP connection to a neighbor failed (errno code, or 'timeout' for a handshake that never completed). */
+  connectFailed?(neighbor: string, reason: string, dynamic: boolean): void;
+  /** RFC 7606: an UPDATE's routes were withdrawn (treat-as-withdraw) or attributes dropped (attribute-discard). */
+  updateErrors?(neighbor: string, action: 'treat-as-withdraw' | 'attribute-discard', errors: readonly AttributeError[], dynamic: boolean): void;
+  /** A connection was refused: its source is no neighbor, or its dynamic range is full. */
+  connectionRefused?(source: string, reason: RefusedReason): void;
+  /** Generating a neighbor's output failed; its session is ended (Cease), no other is touched. */
+  outputFailed?(neighbor: string, message: string): void;
+  /** The kernel refused a route (errno), or the netlink socket failed (prefix undefined). */
+  fibError?(prefix: string | undefined, errno: number, message: string): void;
+  /** One of our kernel routes was removed by someone else (another process, `ip route del`); it is installed again. */
+  fibRestored?(prefix: string): void;
+  /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
+  fibStarted?(kept: number, restarting: boolean): void;
+  fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
+}
+
+export interface SessionDownDetail {
+  readonly wasEstablished: boolean;
+  readonly uptimeMs: number;
+  readonly notification?: { readonly direction: 'sent' | 'received'; readonly message: NotificationMessage };
+  readonly dynamic: boolean;
+}

@@ -1,0 +1,447 @@
+// One neighbor, configured or dynamic: its Session and everything the daemon keeps beside it, the
+// negotiated state, counters, max-prefix, graceful-restart stale routes, route refresh, each timer
+// on the injected clock. The daemon composes peers; a peer talks to the rest through PeerContext.
+
+import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseIpv4, parseIpv6 } from '../config/prefix.js';
+import type { DaemonConfig, NeighborConfig } from '../config/types.js';
+import { type Clock, type NegotiatedSession, Session, type TimerHandle } from '../fsm/index.js';
+import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
+import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, endOfRib } from '../wire/index.js';
+import type { DaemonEvents } from './events.js';
+import { type NeighborCounts, addressFamiliesOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** What a peer needs from the daemon around it. */
+export interface PeerContext {
+  readonly clock: Clock;
+  readonly rib: Rib;
+  readonly events: DaemonEvents;
+  readonly cache: AttributeCache;
+  readonly routerId: number;
+  /** The daemon-wide configuration in force (a reload replaces it). */
+  config(): DaemonConfig;
+  /** RFC 4724: we restart with forwarding state kept (our OPEN says so). */
+  restarting(): boolean;
+  /** End-of-RIB for `afiSafi` from this peer (the restart waits for every peer's). */
+  endOfRib(peer: Peer, afiSafi: number): void;
+  /** A dynamic neighbor's session failed or ended after `uptimeMs`: its source may be damped. */
+  dynamicDown(peer: Peer, uptimeMs: number): void;
+  /** A dynamic neighbor's session is Idle: the neighbor goes (it exists for one session, as FRR's listen range). */
+  dynamicIdle(peer: Peer): void;
+  scheduleFlush(): void;
+  /** Routes went away: the decode cache may shed what nothing holds. */
+  routesReleased(): void;
+}
+
+/** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
+export const REFRESH_BURST = 3;
+export const REFRESH_EVERY_MS = 10_000;
+
+export class Peer {
+  readonly session: Session;
+  up = false;
+  /** AFIs whose max-prefix warning was raised in this session. */
+  readonly warned = new Set<number>();
+  /** What the last session negotiated (graceful restart decides on it after the session is gone). */
+  negotiated?: NegotiatedSession;
+  /** AFI/SAFIs whose End-of-RIB came in this session. */
+  endOfRib?: Set<number>;
+  /** Counters kept for the life of the neighbor (metrics read them; they go with it). */
+  readonly counts: NeighborCounts = emptyCounts();
+  /** The last NOTIFICATION sent that a session-down report has named (so each is named once). */
+  #lastSent?: NotificationMessage | null;
+  /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
+  #stale: TimerHandle | undefined;
+  /** Max-prefix restart after a teardown. */
+  #restartAfter: TimerHandle | undefined;
+  /** RFC 7313: per AFI, the wait for the peer's EoRR after its BoRR. */
+  readonly #eorrWait = new Map<number, TimerHandle>();
+  /** RFC 2918 requests answered beyond the burst wait for this bucket; one deferred answer per AFI. */
+  #refreshBucket: TokenBucket | undefined;
+  readonly #refreshDeferred = new Map<number, TimerHandle>();
+
+  constructor(
+    readonly ctx: PeerContext,
+    readonly index: number,
+    public config: NeighborConfig,
+    /** Created for a source in a dynamic-neighbor range (removed when its session ends). */
+    readonly dynamic: boolean,
+  ) {
+    const address = config.address;
+    this.session = new Session(
+      sessionOptions(config, ctx.config(), ctx.routerId, ctx.cache, ctx.restarting()),
+      {
+        stateChange: (from, to) => {
+          ctx.events.sessionState?.(address, from, to);
+          if (dynamic && to === 'Idle') ctx.dynamicIdle(this);
+        },
+        established: (neg) => this.#established(neg),
+        down: (reason, wasEstablished, uptimeMs) => {
+          const notification = this.#endingNotification(reason);
+          if (dynamic) ctx.dynamicDown(this, uptimeMs);
+          ctx.events.sessionDown?.(address, reason, { wasEstablished, uptimeMs, dynamic, ...(notification ? { notification } : {}) });
+          this.ended(reason);
+        },
+        notification: (dir, m) => ctx.events.notification?.(address, dir, m),
+        wireError: (err, frame) => {
+          this.counts.malformed++;
+          ctx.events.wireError?.(address, err, frame);
+        },
+        connectFailed: (reason) => ctx.events.connectFailed?.(address, reason, dynamic),
+        message: (m) => {
+          if (m.type === 'update') this.#update(m);
+          else if ((m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) this.#routeRefresh(m.afi, m.subtype);
+        },
+        writable: () => {
+          if (ctx.rib.flush(index) === 'more') ctx.scheduleFlush();
+        },
+      },
+      ctx.clock,
+    );
+  }
+
+  get address(): string {
+    return this.config.address;
+  }
+
+  /** The NOTIFICATION that ended a session: the last one, if it came with this failure. */
+  #endingNotification(reason: string): { direction: 'sent' | 'received'; message: NotificationMessage } | undefined {
+    const snap = this.session.snapshot();
+    const sent = snap.lastNotificationSent;
+    const received = snap.lastNotificationReceived;
+    const named = reason === 'notification-received' && received ? { direction: 'received' as const, message: received }
+      : this.#lastSent !== sent && sent ? { direction: 'sent' as const, message: sent } : undefined;
+    this.#lastSent = sent;
+    return named;
+  }
+
+  // --- received UPDATEs and ROUTE-REFRESHes ------------------------------------------------------
+
+  #update(m: UpdateMessage): void {
+    const { ctx } = this;
+    const t0 = performance.now();
+    const eor = endOfRib(m);
+    if (eor !== undefined) {
+      (this.endOfRib ??= new Set()).add(eor);
+      // RFC 4724 4.2: End-of-RIB from a restarted peer ends the wait; what it did not resend goes.
+      if (this.#stale) {
+        this.#endStale((eor >>> 8) as 1 | 2);
+        // Every family's End-of-RIB is in: nothing is held stale any more.
+        if (this.negotiated?.afiSafis.every((k) => this.endOfRib!.has(k))) this.#clearStale();
+      }
+      ctx.endOfRib(this, eor);
+    }
+    if (m.errors) this.#updateErrors(m);
+    ctx.rib.applyUpdate(this.index, m);
+    ctx.routesReleased();
+    this.checkMaxPrefix();
+    ctx.scheduleFlush();
+    ctx.events.updateApplied?.((performance.now() - t0) / 1000);
+  }
+
+  /** RFC 7606 outcomes short of a reset: counted per neighbor and action, and reported. */
+  #updateErrors(m: UpdateMessage): void {
+    const action = effectiveAction(m, this.negotiated?.ibgp ?? false);
+    if (action === undefined) return;
+    if (action === 'treat-as-withdraw') this.counts.treatAsWithdraw++;
+    else this.counts.attributeDiscard++;
+    this.ctx.events.updateErrors?.(this.address, action, m.errors!, this.dynamic);
+  }
+
+  /**
+   * RFC 2918: a ROUTE-REFRESH is answered by sending the Adj-RIB-Out again, framed by BoRR/EoRR when
+   * enhanced route refresh is negotiated. RFC 7313 4: the peer's own BoRR marks its routes of the
+   * family stale until its EoRR, which drops what it did not resend; should EoRR not come, the
+   * stale-path time ends the wait.
+   */
+  #routeRefresh(afi: 1 | 2, subtype: number): void {
+    const enhanced = this.negotiated?.enhancedRouteRefresh ?? false;
+    if (subtype === RouteRefreshSubtype.NORMAL) {
+      this.#answerRefresh(afi, enhanced);
+      return;
+    }
+    // RFC 7313 5: BoRR/EoRR without the capability negotiated are ignored.
+    if (!enhanced) return;
+    this.#cancel(this.#eorrWait, afi);
+    if (subtype === RouteRefreshSubtype.BEGINNING_OF_ROUTE_REFRESH) {
+      this.ctx.rib.beginRefresh(this.index, afi);
+      this.#eorrWait.set(afi, this.ctx.clock.setTimeout(() => this.#endRefresh(afi), gracefulRestartOf(this.config).stalePathTime * 1000));
+    } else if (subtype === RouteRefreshSubtype.END_OF_ROUTE_REFRESH) {
+      this.#endRefresh(afi);
+    }
+  }
+
+  /**
+   * A peer's ROUTE-REFRESH costs a whole table, so what it can ask for is bounded: a request while
+   * one is being answered (or waits) joins it, and beyond REFRESH_BURST requests answers come at
+   * most one per REFRESH_EVERY_MS, the later ones deferred to then (one per family at most).
+   */
+  #answerRefresh(afi: 1 | 2, enhanced: boolean): void {
+    if (this.#refreshDeferred.has(afi)) {
+      this.counts.refreshJoined++;
+      return;
+    }
+    const now = this.ctx.clock.now();
+    const bucket = (this.#refreshBucket ??= new TokenBucket(REFRESH_BURST, REFRESH_EVERY_MS, now));
+    const wait = bucket.wait(now);
+    if (wait > 0) {
+      this.counts.refreshDeferred++;
+      this.ctx.events.notice?.(this.address, `ROUTE-REFRESH requests are rate-limited (${REFRESH_BURST} at once, then one per ${REFRESH_EVERY_MS / 1000} s): answered in ${Math.ceil(wait / 1000)} s`);
+      this.#refreshDeferred.set(afi, this.ctx.clock.setTimeout(() => {
+        this.#refreshDeferred.delete(afi);
+        if (this.up) this.#resendFor(afi, this.negotiated?.enhancedRouteRefresh ?? false);
+      }, wait));
+      return;
+    }
+    if (this.#resendFor(afi, enhanced)) this.counts.refreshAnswered++;
+    else this.counts.refreshJoined++;
+  }
+
+  /** Sends the family's table again (a token spent); false when an answer in progress covers it. */
+  #resendFor(afi: 1 | 2, enhanced: boolean): boolean {
+    const done = this.ctx.rib.resend(this.index, afi, enhanced);
+    if (done.started === 0) return false;
+    this.#refreshBucket?.take(this.ctx.clock.now());
+    this.ctx.scheduleFlush();
+    return true;
+  }
+
+  #endRefresh(afi: 1 | 2): void {
+    this.#eorrWait.delete(afi);
+    this.ctx.rib.endRefresh(this.index, afi);
+    this.ctx.scheduleFlush();
+  }
+
+  // --- the session's life ------------------------------------------------------------------------
+
+  #established(neg: NegotiatedSession): void {
+    const { ctx } = this;
+    const n = this.config;
+    this.negotiated = neg;
+    this.endOfRib = undefined;
+    if (this.#stale) {
+      // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
+      // otherwise they wait for its End-of-RIB, at most the stale-path time.
+      if (!neg.gracefulRestart) this.#endStale();
+      else this.#holdStale(gracefulRestartOf(n).stalePathTime);
+    }
+    const local = this.session.snapshot().connection?.localAddress ?? '';
+    const localIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : ctx.routerId;
+    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? parseIpv6(local) : sameInterfaceIpv6(local) ?? mappedIpv6(localIpv4);
+    const localAs = n.localAs ?? ctx.config().asn;
+    const peer: ExportPeer = {
+      index: this.index,
+      address: n.address,
+      addressOctets: addressOctets(n.address),
+      asn: neg.peerAs,
+      bgpId: neg.peerId,
+      ibgp: neg.ibgp,
+      local: false,
+      rrClient: n.routeReflectorClient ?? false,
+      localAs,
+      routerId: ctx.routerId,
+      clusterId: ctx.rib.options.clusterId,
+      localIpv4,
+      localIpv6,
+      nextHopSelf: n.nextHopSelf ?? false,
+      tx: neg.tx,
+      gracefulShutdown: n.gracefulShutdown ?? false,
+      ...(n.addPath?.send !== undefined ? { addPathSend: n.addPath.send } : {}),
+      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
+    };
+    this.up = true;
+    const exclusive = n.exclusivePrefixes !== undefined ? ctx.rib.policy.policies.prefixLists.get(n.exclusivePrefixes) : undefined;
+    const ingress = {
+      allowasIn: n.allowasIn ?? 0,
+      localIpv4: local && !isIPv6(local) ? parseIpv4(local) : undefined,
+      importMap: this.policy('import'),
+      keepAdjRibIn: n.softReconfigurationInbound ?? false,
+      ...(n.addPath?.receive ? { maxPathsPerPrefix: n.addPath.maxPathsPerPrefix ?? 64 } : {}),
+      // FRR's default: enforce-first-as on eBGP.
+      enforceFirstAs: !neg.ibgp && (n.enforceFirstAs ?? true),
+      ...(n.enforceNextHop ? { peerNextHop: isIPv6(n.address) ? { ipv4: undefined, ipv6: parseIpv6(n.address) } : { ipv4: parseIpv4(n.address), ipv6: undefined } } : {}),
+      // One group per peer group (a neighbor without one is a group of its own).
+      ...(exclusive ? { exclusive: { list: exclusive, group: n.peerGroup ?? n.address } } : {}),
+    };
+    ctx.rib.peerUp({ ...peer, exportMap: this.policy('export') }, ingress, neg.afiSafis, (msgs) => this.session.send(msgs));
+    // The table goes out over the next turns (a budget per turn), or as the socket drains.
+    ctx.scheduleFlush();
+  }
+
+  /**
+   * The session left Established (or the neighbor goes): its routes are withdrawn, or kept stale
+   * when the peer restarts gracefully.
+   */
+  ended(reason: string): void {
+    this.#clearRefresh();
+    if (!this.up) return;
+    const { ctx } = this;
+    const refused = ctx.rib.peerStats(this.index)?.refused;
+    if (refused) for (const k of Object.keys(refused) as RefusalReason[]) this.counts.refused[k] += refused[k];
+    this.up = false;
+    this.warned.clear();
+    const peerGr = this.negotiated?.gracefulRestart;
+    // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
+    // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.
+    // RFC 8538 4: with the N bit on both sides a received NOTIFICATION other than Hard Reset is
+    // also a restart to help with (we always send N).
+    const last = this.session.snapshot().lastNotificationReceived;
+    const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === ErrorCode.CEASE && last.subcode === CeaseSubcode.HARD_RESET);
+    const graceful = peerGr && !this.dynamic && this.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
+    if (graceful) {
+      ctx.rib.peerDownGraceful(this.index);
+      this.#holdStale(peerGr.restartTime);
+    } else {
+      this.#clearStale();
+      ctx.rib.peerDown(this.index);
+    }
+    ctx.routesReleased();
+    ctx.scheduleFlush();
+  }
+
+  /** Whether routes of a graceful restart are held stale. */
+  get holdingStale(): boolean {
+    return this.#stale !== undefined;
+  }
+
+  #holdStale(seconds: number): void {
+    this.#clearStale();
+    this.#stale = this.ctx.clock.setTimeout(() => {
+      this.#stale = undefined;
+      this.#endStale();
+    }, seconds * 1000);
+  }
+
+  #endStale(afi?: 1 | 2): void {
+    this.ctx.rib.purgeStale(this.index, afi);
+    this.ctx.routesReleased();
+    if (afi === undefined) this.#clearStale();
+    this.ctx.scheduleFlush();
+  }
+
+  #clearStale(): void {
+    if (this.#stale) this.ctx.clock.clearTimeout(this.#stale);
+    this.#stale = undefined;
+  }
+
+  /** Ends the waits for EoRR and the deferred answers (the session went down or the neighbor goes). */
+  #clearRefresh(): void {
+    for (const afi of [...this.#eorrWait.keys()]) this.#cancel(this.#eorrWait, afi);
+    for (const afi of [...this.#refreshDeferred.keys()]) this.#cancel(this.#refreshDeferred, afi);
+  }
+
+  #cancel(timers: Map<number, TimerHandle>, afi: number): void {
+    const t = timers.get(afi);
+    if (t) this.ctx.clock.clearTimeout(t);
+    timers.delete(afi);
+  }
+
+  /** Every timer of the peer stopped (the neighbor goes, or the daemon stops). */
+  clearTimers(): void {
+    this.#clearStale();
+    this.#clearRefresh();
+    if (this.#restartAfter) this.ctx.clock.clearTimeout(this.#restartAfter);
+    this.#restartAfter = undefined;
+  }
+
+  // --- policy and limits -------------------------------------------------------------------------
+
+  /**
+   * The route-map for one direction. RFC 8212: an eBGP neighbor with no policy exchanges nothing
+   * (as FRR's ebgp-requires-policy) unless `ebgpRequiresPolicy: false`.
+   */
+  policy(direction: 'import' | 'export'): RouteMap | 'deny' | undefined {
+    const name = direction === 'import' ? this.config.importPolicy : this.config.exportPolicy;
+    if (name !== undefined) return this.ctx.rib.policy.policies.routeMaps.get(name) ?? 'deny';
+    return !(this.negotiated?.ibgp ?? false) && (this.ctx.config().ebgpRequiresPolicy ?? true) ? 'deny' : undefined;
+  }
+
+  /** Whether RFC 8212 blocks a direction of this neighbor (shown in the API). */
+  rfc8212Blocked(direction: 'import' | 'export'): boolean {
+    const name = direction === 'import' ? this.config.importPolicy : this.config.exportPolicy;
+    return name === undefined && this.negotiated !== undefined && !this.negotiated.ibgp && (this.ctx.config().ebgpRequiresPolicy ?? true);
+  }
+
+  /** Soft reset in: import policy again from the kept routes, else a ROUTE-REFRESH (RFC 2918). */
+  softIn(): 'from-memory' | 'route-refresh' | 'not-possible' {
+    if (this.ctx.rib.reimport(this.index)) return 'from-memory';
+    let asked = false;
+    for (const f of addressFamiliesOf(this.config)) asked = this.session.requestRefresh(f.afi, f.safi) || asked;
+    return asked ? 'route-refresh' : 'not-possible';
+  }
+
+  /** New route-maps (and drain flag) for a live session: soft in and soft out. */
+  repolicy(): void {
+    this.ctx.rib.setPeerPolicy(this.index, this.policy('import'), this.policy('export'), this.config.gracefulShutdown ?? false);
+    this.softIn();
+    this.ctx.rib.reexport(this.index);
+    this.ctx.scheduleFlush();
+  }
+
+  /**
+   * Max-prefix (RFC 4486): past the warning threshold a warning, once per session; past the limit
+   * Cease 6/1 with AFI, SAFI and the limit as data, and a restart after `restartAfter` seconds.
+   */
+  checkMaxPrefix(): void {
+    const mp = this.config.maxPrefix;
+    if (!mp || !this.up) return;
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
+      const cfg = 'limit' in mp ? mp : mp[name];
+      if (!cfg) continue;
+      const count = this.ctx.rib.received(this.index, afi);
+      const warnAt = Math.floor((cfg.limit * (cfg.warningThreshold ?? 75)) / 100);
+      if (count > cfg.limit && !cfg.warningOnly) {
+        this.ctx.events.maxPrefix?.(this.address, name, count, cfg.limit, 'teardown');
+        const data = Buffer.alloc(7);
+        data.writeUInt16BE(afi, 0);
+        data[2] = Safi.UNICAST;
+        data.writeUInt32BE(cfg.limit >>> 0, 3);
+        this.session.stopFor(CeaseSubcode.MAX_PREFIXES_REACHED, 'max-prefix', data);
+        if (cfg.restartAfter) {
+          this.#restartAfter = this.ctx.clock.setTimeout(() => {
+            this.#restartAfter = undefined;
+            this.session.start();
+          }, cfg.restartAfter * 1000);
+        }
+        return;
+      }
+      if (count >= warnAt && !this.warned.has(afi)) {
+        this.warned.add(afi);
+        this.ctx.events.maxPrefix?.(this.address, name, count, cfg.limit, 'warning');
+      }
+    }
+  }
+
+  /** Refusals of the current session and the earlier ones (metrics). */
+  refusals(): Record<RefusalReason, number> {
+    const now = this.ctx.rib.peerStats(this.index)?.refused;
+    const out = { ...this.counts.refused };
+    if (now) for (const k of Object.keys(out) as RefusalReason[]) out[k] += now[k];
+    return out;
+  }
+}
+
+/**
+ * The global IPv6 address on the interface that holds `ipv4`: the next hop we announce for IPv6
+ * prefixes over an IPv4 session (as FRR does), so the peer can reach it on the link.
+ */
+function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    if (!addrs?.some((a) => a.family === 'IPv4' && a.address === ipv4)) continue;
+    const v6 = addrs.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
+    if (v6) return parseIpv6(v6.address);
+  }
+  return undefined;
+}
+
+function mappedIpv6(v4: number): Buffer {
+  const b = Buffer.alloc(16);
+  b[10] = 0xff;
+  b[11] = 0xff;
+  b.writeUInt32BE(v4 >>> 0, 12);
+  return b;
+}
