@@ -8,15 +8,17 @@ import type { Server } from 'node:http';
 import { isIP } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../config/load.js';
 import { checkToken } from '../config/spec.js';
 import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
+import { configJsonSchema } from '../config/json-schema.js';
 import { DaemonProcess, FibLockError, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
 import { execWithHeapFlags } from './heap-flags.js';
 import { createMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
+import { VERSION } from './version.js';
 
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
@@ -46,16 +48,23 @@ async function main(): Promise<void> {
     .option('-c, --config <file>', 'configuration file (YAML or JSON); without it the embedded default runs')
     .option('--check', 'validate the configuration and exit')
     .option('--print-default-config', 'print the embedded default configuration and exit')
+    .option('--print-config-schema', 'print the configuration file\'s JSON Schema (for editors) and exit')
+    .version(`nodebgpd ${VERSION} (node ${process.version})`, '-V, --version')
     .option('--api-address <address>', 'override api.address')
     .option('--api-port <port>', 'override api.port', (v) => Number(v))
     .option('--listen-port <port>', 'override listen.port', (v) => Number(v))
+    .addOption(new Option('--log-format <format>', 'json lines, or pretty lines for a person (default: pretty on a terminal)').choices(['json', 'pretty']))
     .parse();
-  const opts = program.opts<{ config?: string; check?: boolean; printDefaultConfig?: boolean; apiAddress?: string; apiPort?: number; listenPort?: number }>();
-  if (!opts.check && !opts.printDefaultConfig) execWithHeapFlags();
+  const opts = program.opts<{ config?: string; check?: boolean; printDefaultConfig?: boolean; printConfigSchema?: boolean; apiAddress?: string; apiPort?: number; listenPort?: number; logFormat?: 'json' | 'pretty' }>();
   if (opts.printDefaultConfig) {
     process.stdout.write(DEFAULT_CONFIG_TEXT);
     return;
   }
+  if (opts.printConfigSchema) {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return;
+  }
+  if (!opts.check) execWithHeapFlags();
   let loaded: LoadedConfig;
   try {
     loaded = opts.config ? loadConfigFile(opts.config) : parseConfig(DEFAULT_CONFIG_TEXT, 'embedded default');
@@ -71,11 +80,12 @@ async function main(): Promise<void> {
   const api = { ...loaded.api, ...(opts.apiAddress ? { address: opts.apiAddress } : {}), ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) };
   if (!isLoopback(api.address) && !token) fail(`refusing to serve the API on ${api.address} without a token: set api.token (or NODEBGP_API_TOKEN), or bind to 127.0.0.1`, 2);
   if (opts.check) {
-    process.stdout.write(`${loaded.source}: configuration OK (${loaded.daemon.neighbors.length} neighbors)\n`);
+    for (const w of loaded.warnings) process.stderr.write(`${loaded.source}: warning: ${w}\n`);
+    process.stdout.write(`${loaded.source}: configuration OK (${loaded.daemon.neighbors.length} neighbors${loaded.warnings.length > 0 ? `, ${loaded.warnings.length} warnings` : ''})\n`);
     return;
   }
 
-  const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address), collectGarbage: fullCollection() });
+  const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address), collectGarbage: fullCollection(), ...(opts.logFormat ? { logFormat: opts.logFormat } : {}) });
   const metrics = createMetrics(proc);
   // The token in force is the loaded file's (a reload changes it), else the environment's.
   const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? envToken, metrics });

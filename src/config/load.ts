@@ -8,7 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { networkInterfaces } from 'node:os';
 import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { canonicalAddress } from '../wire/index.js';
+import type { PolicySet } from '../rib/policy/types.js';
 import { buildPolicySet } from './policy.js';
+import { policyProblems } from './policy-checks.js';
 import { ParseError } from './prefix.js';
 import { type KeyPath, validate } from './schema.js';
 import { CONFIG_SPEC } from './spec.js';
@@ -33,8 +35,12 @@ export interface LoadedConfig {
   readonly api: ApiConfig;
   readonly metrics: MetricsConfig;
   readonly logLevel: string;
+  /** log.format; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat?: 'json' | 'pretty';
   /** Where it came from (a file path, or "embedded default"). */
   readonly source: string;
+  /** What is legal but likely not meant (nodebgpd --check prints these). */
+  readonly warnings: readonly string[];
 }
 
 export interface ConfigProblem {
@@ -108,10 +114,7 @@ export function parseConfig(text: string, source = 'config'): LoadedConfig {
   };
   const problems = validate(CONFIG_SPEC, raw);
   if (problems.length > 0) throw new ConfigError(source, problems.map((p) => ({ key: keyText(p.path), ...locate(p.path, p.atKey), message: p.message })));
-  const fail = (path: KeyPath, message: string): never => {
-    throw new ConfigError(source, [{ key: keyText(path), ...locate(path), message }]);
-  };
-  return resolve(raw as RawConfig, source, fail);
+  return resolve(raw as RawConfig, source, locate);
 }
 
 type RawNeighbor = NeighborTemplate & { address?: string; peerGroup?: string };
@@ -122,10 +125,18 @@ interface RawConfig extends Omit<DaemonConfig, 'neighbors' | 'routerId' | 'dynam
   readonly dynamicNeighbors?: { range: string; peerGroup: string; limit?: number; maxPending?: number }[];
   readonly api?: Partial<ApiConfig>;
   readonly metrics?: Partial<MetricsConfig>;
-  readonly log?: { level?: string };
+  readonly log?: { level?: string; format?: 'json' | 'pretty' };
 }
 
-function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: string) => never): LoadedConfig {
+/**
+ * Everything a schema cannot check: duplicate neighbors, references to peer groups, route-maps and
+ * lists, what FRR refuses in policy, a router ID. Every problem is reported at once.
+ */
+function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick<ConfigProblem, 'line' | 'column'>): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const report = (path: KeyPath, message: string): void => {
+    problems.push({ key: keyText(path), ...locate(path), message });
+  };
   const groups = raw.peerGroups ?? {};
   const groupNames = () => Object.keys(groups).join(', ') || 'none defined';
   const seen = new Map<string, number>();
@@ -133,48 +144,77 @@ function resolve(raw: RawConfig, source: string, fail: (path: KeyPath, message: 
     // One text per address (RFC 5952): an IPv6 neighbor written FD00:88:0:0::2 still matches
     // the connections it makes, which the kernel reports as fd00:88::2.
     const address = canonicalAddress(n.address!);
-    if (seen.has(address)) fail(['neighbors', i, 'address'], `${address} is already neighbors[${seen.get(address)}]`);
+    if (seen.has(address)) report(['neighbors', i, 'address'], `${address} is already neighbors[${seen.get(address)}]`);
     seen.set(address, i);
-    if (n.peerGroup !== undefined && !groups[n.peerGroup]) fail(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
+    if (n.peerGroup !== undefined && !groups[n.peerGroup]) report(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
     const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address, ...(n.localAddress ? { localAddress: canonicalAddress(n.localAddress) } : {}) } as NeighborConfig;
-    if (merged.remoteAs === undefined) fail(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
+    if (merged.remoteAs === undefined && (n.peerGroup === undefined || groups[n.peerGroup])) report(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
     return merged;
   });
-  const dynamicNeighbors: DynamicNeighborsConfig[] = (raw.dynamicNeighbors ?? []).map((d, i) => {
-    const template = groups[d.peerGroup] ?? fail(['dynamicNeighbors', i, 'peerGroup'], `peer group "${d.peerGroup}" is not defined (defined: ${groupNames()})`);
-    if (template.remoteAs === undefined) fail(['peerGroups', d.peerGroup], 'a peer group used for dynamic neighbors needs remoteAs');
-    return { range: d.range, peerGroup: d.peerGroup, template: { ...template, peerGroup: d.peerGroup }, ...(d.limit ? { limit: d.limit } : {}), ...(d.maxPending ? { maxPending: d.maxPending } : {}) };
+  const dynamicNeighbors: DynamicNeighborsConfig[] = (raw.dynamicNeighbors ?? []).flatMap((d, i) => {
+    const template = groups[d.peerGroup];
+    if (!template) {
+      report(['dynamicNeighbors', i, 'peerGroup'], `peer group "${d.peerGroup}" is not defined (defined: ${groupNames()})`);
+      return [];
+    }
+    if (template.remoteAs === undefined) report(['peerGroups', d.peerGroup], 'a peer group used for dynamic neighbors needs remoteAs');
+    return [{ range: d.range, peerGroup: d.peerGroup, template: { ...template, peerGroup: d.peerGroup }, ...(d.limit ? { limit: d.limit } : {}), ...(d.maxPending ? { maxPending: d.maxPending } : {}) }];
   });
-  let policies;
-  try {
-    policies = buildPolicySet(raw.policy);
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    const m = /^([\w.[\]-]+): (.*)$/s.exec(e.message);
-    return fail(m ? parseKeyText(m[1]) : ['policy'], m ? m[2] : e.message);
+  for (const p of policyProblems(raw.policy)) report(p.path, p.message);
+  let policies: PolicySet | undefined;
+  if (problems.length === 0 || !problems.some((p) => p.key.startsWith('policy'))) {
+    try {
+      policies = buildPolicySet(raw.policy);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      const m = /^([\w.[\]-]+): (.*)$/s.exec(e.message);
+      report(m ? parseKeyText(m[1]) : ['policy'], m ? m[2] : e.message);
+    }
   }
-  const check = (path: KeyPath, name: string | undefined) => {
-    if (name !== undefined && !policies.routeMaps.has(name)) fail(path, `route-map "${name}" is not defined (defined: ${[...policies.routeMaps.keys()].join(', ') || 'none'})`);
+  const defined = (names: Iterable<string>) => [...names].join(', ') || 'none';
+  const checkMap = (path: KeyPath, name: string | undefined) => {
+    if (name !== undefined && policies && !policies.routeMaps.has(name)) report(path, `route-map "${name}" is not defined (defined: ${defined(policies.routeMaps.keys())})`);
   };
-  (raw.neighbors ?? []).forEach((n, i) => {
-    check(['neighbors', i, 'importPolicy'], n.importPolicy);
-    check(['neighbors', i, 'exportPolicy'], n.exportPolicy);
-  });
-  for (const [g, t] of Object.entries(groups)) {
-    check(['peerGroups', g, 'importPolicy'], t.importPolicy);
-    check(['peerGroups', g, 'exportPolicy'], t.exportPolicy);
-  }
-  check(['fib', 'filter'], raw.fib?.filter);
   const checkList = (path: KeyPath, name: string | undefined) => {
-    if (name !== undefined && !policies.prefixLists.has(name)) fail(path, `prefix-list "${name}" is not defined (defined: ${[...policies.prefixLists.keys()].join(', ') || 'none'})`);
+    if (name !== undefined && policies && !policies.prefixLists.has(name)) report(path, `prefix-list "${name}" is not defined (defined: ${defined(policies.prefixLists.keys())})`);
   };
-  (raw.neighbors ?? []).forEach((n, i) => checkList(['neighbors', i, 'exclusivePrefixes'], n.exclusivePrefixes));
-  for (const [g, t] of Object.entries(groups)) checkList(['peerGroups', g, 'exclusivePrefixes'], t.exclusivePrefixes);
-  const routerId = raw.routerId ?? interfaceRouterId() ?? fail(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
+  const templates: [KeyPath, NeighborTemplate][] = [
+    ...(raw.neighbors ?? []).map((n, i): [KeyPath, NeighborTemplate] => [['neighbors', i], n]),
+    ...Object.entries(groups).map(([g, t]): [KeyPath, NeighborTemplate] => [['peerGroups', g], t]),
+  ];
+  for (const [path, t] of templates) {
+    checkMap([...path, 'importPolicy'], t.importPolicy);
+    checkMap([...path, 'exportPolicy'], t.exportPolicy);
+    checkList([...path, 'exclusivePrefixes'], t.exclusivePrefixes);
+  }
+  checkMap(['fib', 'filter'], raw.fib?.filter);
+  const routerId = raw.routerId ?? interfaceRouterId();
+  if (routerId === undefined) report(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
+  if (problems.length > 0) throw new ConfigError(source, problems);
   const { peerGroups: _g, api, log, metrics, ...rest } = raw;
   const apiCfg = { ...DEFAULT_API, ...api };
-  const metricsCfg: MetricsConfig = { enabled: metrics?.enabled ?? true, address: metrics?.address ?? (isLocalAddress(routerId) ? routerId : '0.0.0.0'), port: metrics?.port ?? DEFAULT_METRICS_PORT };
-  return { daemon: { ...rest, routerId, neighbors, dynamicNeighbors }, api: apiCfg, metrics: metricsCfg, logLevel: log?.level ?? 'info', source };
+  const metricsCfg: MetricsConfig = { enabled: metrics?.enabled ?? true, address: metrics?.address ?? (isLocalAddress(routerId!) ? routerId! : '0.0.0.0'), port: metrics?.port ?? DEFAULT_METRICS_PORT };
+  const daemon = { ...rest, routerId: routerId!, neighbors, dynamicNeighbors };
+  return { daemon, api: apiCfg, metrics: metricsCfg, logLevel: log?.level ?? 'info', ...(log?.format ? { logFormat: log.format } : {}), source, warnings: rfc8212Warnings(daemon) };
+}
+
+/**
+ * RFC 8212: an eBGP neighbor without import (export) policy accepts (sends) nothing unless
+ * ebgpRequiresPolicy is false. Legal, and what a safe default should do, but rarely what the
+ * author of a file meant: --check says so.
+ */
+function rfc8212Warnings(d: DaemonConfig): string[] {
+  if (d.ebgpRequiresPolicy === false) return [];
+  const ebgp = (t: NeighborTemplate) => t.remoteAs === 'external' || (typeof t.remoteAs === 'number' && t.remoteAs !== (t.localAs ?? d.asn));
+  const blocked = (t: NeighborTemplate) => [t.importPolicy === undefined ? 'receives' : '', t.exportPolicy === undefined ? 'sends' : ''].filter(Boolean);
+  const out: string[] = [];
+  const say = (what: string, t: NeighborTemplate) => {
+    const b = blocked(t);
+    if (ebgp(t) && b.length > 0) out.push(`${what}: eBGP without ${t.importPolicy === undefined ? 'importPolicy' : ''}${b.length === 2 ? ' or ' : ''}${t.exportPolicy === undefined ? 'exportPolicy' : ''}: RFC 8212 blocks every route it ${b.join(' and ')} (set the policy, or ebgpRequiresPolicy: false)`);
+  };
+  d.neighbors.forEach((n, i) => say(`neighbors[${i}] (${n.address})`, n));
+  for (const dn of d.dynamicNeighbors ?? []) say(`peer group ${dn.peerGroup} (dynamic neighbors in ${dn.range})`, dn.template);
+  return out;
 }
 
 function isLocalAddress(address: string): boolean {

@@ -66,10 +66,11 @@ export function buildPolicySet(cfg: PolicyConfig = {}): PolicySet {
   for (const [name, entries] of Object.entries(cfg.prefixLists ?? {})) {
     prefixLists.set(name, {
       name,
-      entries: [...entries].sort((a, b) => a.seq - b.seq).map((e, i) => at(`prefixLists.${name}[${i}]`, () => {
+      // Errors name the entry as the file has it (its index before sorting by seq).
+      entries: entries.map((e, i) => at(`prefixLists.${name}[${i}]`, () => {
         const p = parsePrefix(e.prefix);
         return { seq: e.seq, action: e.action, afi: p.afi, words: p.words, length: p.length, ...(e.ge !== undefined ? { ge: e.ge } : {}), ...(e.le !== undefined ? { le: e.le } : {}) };
-      })),
+      })).sort((a, b) => a.seq - b.seq),
     });
   }
   const communityLists = new Map<string, CommunityList>();
@@ -87,8 +88,8 @@ export function buildPolicySet(cfg: PolicyConfig = {}): PolicySet {
   }
   const routeMaps = new Map<string, RouteMap>();
   for (const [name, entries] of Object.entries(cfg.routeMaps ?? {})) {
-    const built = [...entries].sort((a, b) => a.seq - b.seq).map((e, i) => routeMapEntry(`routeMaps.${name}[${i}]`, e));
-    for (const [i, e] of built.entries()) {
+    const inFile = entries.map((e, i) => routeMapEntry(`routeMaps.${name}[${i}]`, e));
+    for (const [i, e] of inFile.entries()) {
       const m = e.match;
       const refs: [string | undefined, ReadonlyMap<string, unknown>, string][] = [
         [m.prefixList, prefixLists, 'prefixList'], [m.nextHopPrefixList, prefixLists, 'nextHopPrefixList'],
@@ -98,7 +99,7 @@ export function buildPolicySet(cfg: PolicyConfig = {}): PolicySet {
         if (ref !== undefined && !table.has(ref)) throw new ParseError(`policy.routeMaps.${name}[${i}]: ${key} "${ref}" is not defined (defined: ${[...table.keys()].join(', ') || 'none'})`);
       }
     }
-    routeMaps.set(name, { name, entries: built });
+    routeMaps.set(name, { name, entries: [...inFile].sort((a, b) => a.seq - b.seq) });
   }
   return { prefixLists, communityLists, largeCommunityLists: new Map(), asPathLists, routeMaps };
 }

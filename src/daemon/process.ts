@@ -2,12 +2,13 @@
 // the operations the API, signals and the CLI trigger (reload from the file, log level). State
 // changes are logged at info, wire errors at warn with the offending octets in hex.
 
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ConfigError, type LoadedConfig, loadConfigFileAsync } from '../config/load.js';
 import { notificationName, notificationText, shutdownCommunication } from '../wire/index.js';
 import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
+import { type LogFormat, makeLogger } from './logger.js';
 
 export { ListenError } from '../fsm/index.js';
 export { FibLockError } from '../fib/index.js';
@@ -27,6 +28,8 @@ export interface ProcessOptions {
   readonly collectGarbage?: () => void;
   /** The clock of every timer (the daemon's too); tests pass a virtual one. */
   readonly clock?: Clock;
+  /** --log-format: overrides log.format (and the terminal default). */
+  readonly logFormat?: LogFormat;
 }
 
 export class DaemonProcess {
@@ -56,7 +59,7 @@ export class DaemonProcess {
     this.loaded = loaded;
     this.#options = options;
     this.configPath = options.configPath;
-    this.logger = options.logger ?? pino({ level: loaded.logLevel, base: { service: 'nodebgpd' } });
+    this.logger = options.logger ?? makeLogger(loaded.logLevel, options.logFormat ?? loaded.logFormat);
     this.#clock = options.clock ?? new SystemClock();
     this.daemon = new Daemon(loaded.daemon, { clock: this.#clock, events: this.#events(), ...(options.collectGarbage ? { collectGarbage: options.collectGarbage } : {}) });
   }
@@ -307,7 +310,8 @@ export class DaemonProcess {
   setLogLevel(level: LogLevel): void {
     this.logger.level = level;
     for (const l of this.#peerLogs.values()) l.level = level;
-    this.logger.info({ level }, 'log level changed');
+    // Not `level`: pino's own key for a line's level.
+    this.logger.info({ newLevel: level }, `log level changed to ${level}`);
   }
 }
 

@@ -69,6 +69,14 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['duplicate key', `asn: 1\nasn: 2\n`, '', 2, /not valid YAML.*[Mm]ap keys must be unique/],
   ['BFD interval below 50 ms', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { transmitInterval: 10 } }\n`, 'neighbors[0].bfd.transmitInterval', 4, /is 10; expected an integer from 50 to 60000/],
   ['BFD multiplier 1', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { detectMultiplier: 1 } }\n`, 'neighbors[0].bfd.detectMultiplier', 4, /is 1; expected an integer from 2 to 255/],
+  ['prefix-list le past the family (FRR refuses it)', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/8, le: 33 }\n`, 'policy.prefixLists.P[0].le', 6, /le 33 is longer than an IPv4 prefix can be; make sure: 8 \(the prefix length\) < ge <= le <= 32/],
+  ['prefix-list ge not longer than the prefix', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/24, ge: 24 }\n`, 'policy.prefixLists.P[0].ge', 6, /ge 24 is not longer than 10\.0\.0\.0\/24/],
+  ['prefix-list le shorter than the prefix', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/24, le: 16 }\n`, 'policy.prefixLists.P[0].le', 6, /le 16 is shorter than 10\.0\.0\.0\/24/],
+  ['prefix-list ge above le', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/8, ge: 26, le: 24 }\n`, 'policy.prefixLists.P[0].ge', 6, /ge 26 is above le 24/],
+  ['prefix-list IPv6: le within 128, but ge above le', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: "fd00::/8", ge: 64, le: 48 }\n`, 'policy.prefixLists.P[0].ge', 6, /ge 64 is above le 48; make sure: 8 \(the prefix length\) < ge <= le <= 128/],
+  ['prefix-list duplicate seq', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/8 }\n      - { seq: 5, action: deny, prefix: 0.0.0.0/0 }\n`, 'policy.prefixLists.P[1].seq', 7, /seq 5 is already used by entry 0/],
+  ['route-map duplicate seq', `${base}policy:\n  routeMaps:\n    M:\n      - { seq: 10, action: permit }\n      - { seq: 10, action: deny }\n`, 'policy.routeMaps.M[1].seq', 7, /seq 10 is already used by entry 0/],
+  ['a problem in an entry out of seq order names that entry', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 20, action: permit, prefix: 10.0.0.0/8 }\n      - { seq: 10, action: permit, prefix: 10.1.1.1/8 }\n`, 'policy.prefixLists.P[1].prefix', 7, /host bits/],
   ['BFD misspelt key', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { receiveIntervall: 100 } }\n`, 'neighbors[0].bfd.receiveIntervall', 4, /did you mean "receiveInterval"/],
 ];
 
@@ -86,6 +94,21 @@ t.test('every problem of a file is reported at once, in order', async (t) => {
   const ps = problems(`asn: x\nholdTime: 1\nbogus: 1\n`);
   t.same(ps.map((p) => p.key), ['asn', 'holdTime', 'bogus']);
   t.same(ps.map((p) => p.line), [1, 2, 3]);
+});
+
+t.test('every reference problem at once', async (t) => {
+  const ps = problems(`${base}neighbors:\n  - { address: 10.0.0.2, peerGroup: nope }\n  - { address: 10.0.0.3, remoteAs: 1, importPolicy: NONE, exportPolicy: ALSO-NONE }\ndynamicNeighbors:\n  - { range: 10.9.0.0/16, peerGroup: missing }\nfib: { filter: GONE }\n`);
+  t.same(ps.map((p) => p.key), ['neighbors[0].peerGroup', 'dynamicNeighbors[0].peerGroup', 'neighbors[1].importPolicy', 'neighbors[1].exportPolicy', 'fib.filter']);
+  t.same(ps.map((p) => p.line), [4, 7, 5, 5, 8], 'each on its line');
+});
+
+t.test('--check warnings: RFC 8212 will block an eBGP neighbor without policy', async (t) => {
+  const w = parseConfig(`${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 65001 }\n  - { address: 10.0.0.3, remoteAs: 65001, importPolicy: A }\n  - { address: 10.0.0.4, remoteAs: internal }\npolicy:\n  routeMaps:\n    A: [{ seq: 10, action: permit }]\n`).warnings;
+  t.equal(w.length, 2, w.join('\n'));
+  t.match(w[0], /^neighbors\[0\] \(10\.0\.0\.2\): eBGP without importPolicy or exportPolicy: RFC 8212 blocks every route it receives and sends/);
+  t.match(w[1], /^neighbors\[1\] \(10\.0\.0\.3\): eBGP without exportPolicy: RFC 8212 blocks every route it sends/);
+  t.same(parseConfig(`${base}ebgpRequiresPolicy: false\nneighbors:\n  - { address: 10.0.0.2, remoteAs: 65001 }\n`).warnings, [], 'none when RFC 8212 is turned off');
+  t.same(parseConfig(DEFAULT_CONFIG_TEXT, 'default').warnings, [], 'the embedded default has its policies');
 });
 
 t.test('diff: what a reload changes', async (t) => {
