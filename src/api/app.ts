@@ -14,6 +14,7 @@ import { CommandError } from '../daemon/daemon.js';
 import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process.js';
 import { QueryError, bfdSessions, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
 import { ApiError, errorSchema } from './errors.js';
+import { registerEvents } from './events.js';
 
 /**
  * Route listings cost memory until the client has read them: at most `limit` are in flight at
@@ -36,14 +37,14 @@ export interface ApiOptions {
 
 const family = { type: 'string', enum: ['ipv4-unicast', 'ipv6-unicast'] } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
-const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 422: errorSchema, 429: errorSchema } as const;
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 405: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema } as const;
 const page = { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, after: { type: 'string', description: 'the last prefix of the previous page (its `next`)' } } as const;
 const address = { type: 'object', properties: { address: { type: 'string', description: 'neighbor address' } }, required: ['address'], additionalProperties: false } as const;
 const okSchema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: true } as const;
 
 function translate(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
-  if (e instanceof CommandError) return new ApiError(e.message.includes('needs a restart') ? 'restart-needed' : e.code === 'invalid' ? 'invalid-request' : e.code, e.message);
+  if (e instanceof CommandError) return new ApiError(e.code === 'invalid' ? 'invalid-request' : e.code, e.message);
   if (e instanceof ConfigError) return new ApiError('config-invalid', 'the configuration file has errors; the running configuration is kept', e.problems);
   if (e instanceof ParseError || e instanceof QueryError) return new ApiError('invalid-request', e.message);
   const f = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };
@@ -54,6 +55,7 @@ function translate(e: unknown): ApiError {
     return new ApiError('invalid-request', f.message ?? 'invalid request');
   }
   if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('body-too-large', f.message ?? 'body too large');
+  if (f.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError('unsupported-media-type', 'the body must be application/json');
   if (f.statusCode && f.statusCode >= 400 && f.statusCode < 500) return new ApiError('invalid-request', f.message ?? 'invalid request');
   return new ApiError('internal-error', (e as Error)?.message ?? 'internal error');
 }
@@ -63,6 +65,17 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     // Requests are not logged (the daemon's own log carries what changed); errors go to its logger.
     logger: false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // Event streams stay open: on shutdown they are closed, not waited for.
+    forceCloseConnections: true,
+  });
+  // Bodies are JSON: anything else is 415 (Fastify would otherwise hand a text/plain body to the schema).
+  app.removeContentTypeParser('text/plain');
+  // Every route's methods by path pattern: a known path with another method is 405, not 404.
+  const methods = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  app.addHook('onRoute', (r) => {
+    const entry = methods.get(r.url) ?? { pattern: new RegExp(`^${r.url.replace(/:[^/]+/g, '[^/]+')}$`), methods: new Set<string>() };
+    for (const m of [r.method].flat()) entry.methods.add(m);
+    methods.set(r.url, entry);
   });
   // Unknown fields are errors (not silently dropped); bodies are not type-coerced, query strings are.
   const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
@@ -70,7 +83,21 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'nodebgp admin API', version: '1', description: 'Read the BGP daemon state and change it at runtime. Writes need `Authorization: Bearer <token>` when a token is configured.' },
+      info: {
+        title: 'nodebgp admin API',
+        version: '1',
+        description: 'Read the BGP daemon state and change it at runtime. Reads are open; writes need `Authorization: Bearer <token>` when a token is configured (always, off loopback).',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+      },
+      servers: [{ url: 'http://127.0.0.1:8179', description: 'the default: loopback on the node' }],
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'state', description: 'Sessions, BFD, routes: what FRR shows with `show bgp ...`' },
+        { name: 'routes', description: 'Routes this daemon originates' },
+        { name: 'neighbors', description: 'Actions on a neighbor' },
+        { name: 'daemon', description: 'Configuration, logging, memory' },
+        { name: 'monitoring', description: 'Metrics and the event stream' },
+      ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -81,6 +108,12 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     void reply.code(err.status).send(err.body());
   });
   app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = [...methods.values()].filter((e) => e.pattern.test(path)).flatMap((e) => [...e.methods]);
+    if (allowed.length > 0) {
+      void reply.code(405).header('allow', [...new Set(allowed)].sort().join(', ')).send(new ApiError('method-not-allowed', `${req.method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].sort().join(', ')}`).body());
+      return;
+    }
     void reply.code(404).send(new ApiError('not-found', `no route ${req.method} ${req.url}`).body());
   });
 
@@ -97,7 +130,11 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       throw new ApiError('unauthorized', 'this API needs Authorization: Bearer <token> for changes');
     }
   };
-  const write = { onRequest: authorize, security: [{ bearer: [] }] };
+  // One audit line per write: who (address), what (method, path), and how it ended.
+  const audit = async (req: FastifyRequest, reply: FastifyReply) => {
+    proc.logger.info({ audit: { from: req.ip, method: req.method, path: req.url, status: reply.statusCode } }, `API ${req.method} ${req.url} from ${req.ip}: ${reply.statusCode}`);
+  };
+  const write = { onRequest: authorize, onResponse: audit, security: [{ bearer: [] }] };
   const heavy = options.heavyReads ?? new HeavyReads();
   const counted = new WeakSet<FastifyRequest>();
   const heavyRead = {
@@ -120,22 +157,23 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   const d = () => proc.daemon;
 
   // --- health ---------------------------------------------------------------------------------------
-  app.get('/healthz', { schema: { description: 'The process is alive.', response: { 200: okSchema } } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { description: 'Configuration loaded and BGP listeners up.', response: { 200: okSchema, 503: okSchema } } }, async (_req, reply) => {
+  app.get('/healthz', { schema: { operationId: 'health', summary: 'Liveness', description: 'The process is alive.', tags: ['health'], security: [], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { operationId: 'ready', summary: 'Readiness', description: 'Configuration loaded and BGP listeners up.', tags: ['health'], security: [], response: { 200: okSchema, 503: okSchema, ...errors } } }, async (_req, reply) => {
     const ready = d().started;
     return reply.code(ready ? 200 : 503).send({ ok: ready, listening: d().listener.ports });
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // --- reads ----------------------------------------------------------------------------------------
-  app.get('/v1/summary', { schema: { description: "Like FRR's `show bgp summary json`.", response: { 200: anyObject } } }, async () => summary(d()));
-  app.get('/v1/neighbors', { schema: { description: 'Every neighbor in detail.', response: { 200: anyObject } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
-  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
-  app.get('/v1/bfd', { schema: { description: "Every BFD session, like FRR's `show bfd peers`.", response: { 200: anyObject } } }, async () => bfdSessions(d()));
+  const read = (operationId: string, summary: string, description: string) => ({ operationId, summary, description, tags: ['state'], security: [] });
+  app.get('/v1/summary', { schema: { ...read('getSummary', 'Sessions and prefix counts', "Like FRR's `show bgp summary json`."), response: { 200: anyObject, ...errors } } }, async () => summary(d()));
+  app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: anyObject, ...errors } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
+  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
+  app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: anyObject, ...errors } } }, async () => bfdSessions(d()));
   app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
     ...heavyRead,
     schema: {
-      description: 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.',
+      ...read('listNeighborRoutes', 'A neighbor\'s routes', 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.'),
       params: { type: 'object', properties: { address: { type: 'string' }, which: { type: 'string', enum: ['received', 'accepted', 'advertised'] } }, required: ['address', 'which'], additionalProperties: false },
       querystring: { type: 'object', properties: { family: { ...family, default: 'ipv4-unicast' }, ...page }, additionalProperties: false },
       response: { 200: anyObject, ...errors },
@@ -144,7 +182,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
     ...heavyRead,
     schema: {
-      description: 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.',
+      ...read('listRoutes', 'Loc-RIB routes', 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.'),
       params: { type: 'object', properties: { family }, required: ['family'], additionalProperties: false },
       querystring: {
         type: 'object',
@@ -166,7 +204,10 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.post<{ Body: { prefix: string; communities?: string[]; nextHop?: string; med?: number; localPref?: number } }>('/v1/routes', {
     ...write,
     schema: {
+      operationId: 'announceRoute',
+      summary: 'Announce a prefix',
       description: 'Announce (originate) a prefix.',
+      tags: ['routes'],
       security: [{ bearer: [] }],
       body: {
         type: 'object',
@@ -189,7 +230,10 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.delete<{ Querystring: { prefix: string } }>('/v1/routes', {
     ...write,
     schema: {
+      operationId: 'withdrawRoute',
+      summary: 'Withdraw a prefix',
       description: 'Withdraw a prefix announced by this daemon.',
+      tags: ['routes'],
       security: [{ bearer: [] }],
       querystring: { type: 'object', properties: { prefix: { type: 'string' } }, required: ['prefix'], additionalProperties: false },
       response: { 200: okSchema, ...errors },
@@ -199,28 +243,28 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     return { ok: true, withdrawn: req.query.prefix };
   });
   const messageBody = { type: 'object', properties: { message: { type: 'string', maxLength: 255 } }, additionalProperties: false } as const;
-  const action = <B>(path: string, description: string, body: object | undefined, run: (addr: string, body: B) => unknown) =>
+  const action = <B>(path: string, operationId: string, summary: string, description: string, body: object | undefined, run: (addr: string, body: B) => unknown) =>
     app.post<{ Params: { address: string }; Body: B }>(`/v1/neighbors/:address/${path}`, {
       ...write,
-      schema: { description, security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
+      schema: { operationId, summary, description, tags: ['neighbors'], security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
     }, async (req) => {
       const n = d().neighbor(req.params.address);
       return { ok: true, neighbor: n.config.address, ...(run(n.config.address, (req.body ?? {}) as B) as object) };
     });
-  action<{ message?: string }>('shutdown', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => d().shutdownNeighbor(a, b.message));
-  action('enable', 'Start an administratively down neighbor.', undefined, (a) => d().enableNeighbor(a));
-  action<{ message?: string }>('reset', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => d().resetNeighbor(a, b.message));
-  action<{ direction?: 'in' | 'out' | 'both' }>('soft-reset', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
+  action<{ message?: string }>('shutdown', 'shutdownNeighbor', 'Shut a neighbor down', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => d().shutdownNeighbor(a, b.message));
+  action('enable', 'enableNeighbor', 'Enable a neighbor', 'Start an administratively down neighbor.', undefined, (a) => d().enableNeighbor(a));
+  action<{ message?: string }>('reset', 'resetNeighbor', 'Reset a neighbor', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => d().resetNeighbor(a, b.message));
+  action<{ direction?: 'in' | 'out' | 'both' }>('soft-reset', 'softResetNeighbor', 'Soft-reset a neighbor', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
     { type: 'object', properties: { direction: { type: 'string', enum: ['in', 'out', 'both'] } }, additionalProperties: false },
     (a, b) => ({ done: d().softReset(a, b.direction ?? 'both') }));
 
-  app.post('/v1/config/reload', { ...write, schema: { description: 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', security: [{ bearer: [] }], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await proc.reload() }));
-  app.get('/v1/config/reload', { schema: { description: 'The outcome of the last reload.', response: { 200: anyObject } } }, async () => ({ lastReload: proc.lastReload }));
+  const daemonOp = (operationId: string, summary: string, description: string, secured: boolean) => ({ operationId, summary, description, tags: ['daemon'], security: secured ? [{ bearer: [] }] : [] });
+  app.post('/v1/config/reload', { ...write, schema: { ...daemonOp('reloadConfig', 'Reload the configuration', 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', true), response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await proc.reload() }));
+  app.get('/v1/config/reload', { schema: { ...daemonOp('getLastReload', 'The last reload', 'The outcome of the last reload.', false), response: { 200: anyObject, ...errors } } }, async () => ({ lastReload: proc.lastReload }));
   app.post('/v1/memory/compact', {
     ...write,
     schema: {
-      description: 'Run a full garbage collection now; the heap in use before and after (bytes). The daemon does this itself after most of a table is withdrawn.',
-      security: [{ bearer: [] }],
+      ...daemonOp('compactMemory', 'Collect garbage now', 'Run a full garbage collection now; the heap in use before and after (bytes). The daemon does this itself after most of a table is withdrawn.', true),
       response: { 200: { type: 'object', properties: { heapBefore: { type: 'integer' }, heapAfter: { type: 'integer' }, rssAfter: { type: 'integer' } }, required: ['heapBefore', 'heapAfter', 'rssAfter'] }, ...errors },
     },
   }, async () => {
@@ -228,10 +272,10 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     if (!r) throw new ApiError('conflict', 'this process cannot collect garbage on demand (it was not started by nodebgpd)');
     return r;
   });
-  app.get('/v1/log-level', { schema: { response: { 200: anyObject } } }, async () => ({ level: proc.logger.level }));
+  app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: anyObject, ...errors } } }, async () => ({ level: proc.logger.level }));
   app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {
     ...write,
-    schema: { security: [{ bearer: [] }], body: { type: 'object', properties: { level: { type: 'string', enum: [...LOG_LEVELS] } }, required: ['level'], additionalProperties: false }, response: { 200: okSchema, ...errors } },
+    schema: { ...daemonOp('setLogLevel', 'Set the log level', 'Change the level at once (until the next start).', true), body: { type: 'object', properties: { level: { type: 'string', enum: [...LOG_LEVELS] } }, required: ['level'], additionalProperties: false }, response: { 200: okSchema, ...errors } },
   }, async (req) => {
     proc.setLogLevel(req.body.level);
     return { ok: true, level: req.body.level };
@@ -240,10 +284,11 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   // --- metrics --------------------------------------------------------------------------------------
   if (options.metrics) {
     const metrics = options.metrics;
-    app.get('/metrics', { schema: { description: 'Prometheus metrics (also served, read-only, on the metrics listener).', produces: ['text/plain'] } }, async (_req, reply: FastifyReply) => {
+    app.get('/metrics', { schema: { operationId: 'getMetrics', summary: 'Prometheus metrics', description: 'Prometheus metrics (also served, read-only, on the metrics listener).', tags: ['monitoring'], security: [], produces: ['text/plain'], response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors } } }, async (_req, reply: FastifyReply) => {
       void reply.header('content-type', metrics.registry.contentType);
       return metrics.scrape();
     });
   }
+  registerEvents(app, proc);
   return app;
 }

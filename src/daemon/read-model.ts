@@ -5,8 +5,8 @@
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
 import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
 import {
-  Afi, type AfiCode, type PathAttributes, asPathText, attributesJson, communityToString, decodePathAttributes, ipv4ToString, ipv6ToString,
-  mergeAs4Path, messageJson,
+  Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, decodePathAttributes, extendedCommunityJson, ipv4ToString, ipv6ToString,
+  mergeAs4Path, messageJson, type NotificationMessage, notificationName,
 } from '../wire/index.js';
 import type { Daemon, Peer } from './daemon.js';
 import { bfdOf } from './neighbor.js';
@@ -89,6 +89,10 @@ export function summary(d: Daemon) {
       outQueue: stats?.pending ?? 0,
       connectionsDropped: s.flaps,
       lastDownReason: s.lastDownReason,
+      /** Since the session last went down (null: it never did); FRR shows it in Up/Down. */
+      lastDownMsec: s.lastDownAtMs !== null ? now - s.lastDownAtMs : null,
+      /** Accepted and sent prefixes per negotiated family. */
+      families: Object.fromEntries(Object.keys(stats?.advertised ?? {}).map((f) => [f, { pfxRcd: stats!.received[f] ?? 0, pfxSnt: stats!.advertised[f] ?? 0 }])),
       rfc8212: rfc8212Of(n),
       bfdState: bfdDetail(d, n)?.state ?? null,
     };
@@ -137,7 +141,13 @@ export function neighborDetail(d: Daemon, n: Peer) {
       routeRefresh: neg.routeRefresh,
       enhancedRouteRefresh: neg.enhancedRouteRefresh,
       extendedMessage: neg.extendedMessage,
-      gracefulRestart: neg.gracefulRestart ? { restartTime: neg.gracefulRestart.restartTime } : null,
+      gracefulRestart: neg.gracefulRestart ? { restartTime: neg.gracefulRestart.restartTime, restartState: neg.gracefulRestart.restartState, notification: neg.gracefulRestart.notification } : null,
+      /** Per negotiated family: ADD-PATH each way (RFC 7911), graceful restart forwarding state (RFC 4724), extended next hop (RFC 8950). */
+      byFamily: Object.fromEntries(neg.afiSafis.map((k) => [k >>> 8 === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast', {
+        addPath: { send: neg.tx.addPath.has(k), receive: neg.rx.addPath.has(k) },
+        gracefulRestart: neg.gracefulRestart?.afiSafis.some((e) => e.key === k) ? { forwarding: neg.gracefulRestart.afiSafis.find((e) => e.key === k)!.forwarding } : null,
+        extendedNextHop: k >>> 8 === Afi.IPV4 && (c.extendedNextHop ?? false) && neg.peerCapabilities.some((cap) => cap.type === 'extended-next-hop' && cap.entries.some((e) => e.afi === Afi.IPV4 && e.nextHopAfi === Afi.IPV6)),
+      }])),
       hostname: neg.hostname ?? null,
       received: neg.peerCapabilities.map((cap) => cap.type),
     } : null,
@@ -158,9 +168,14 @@ export function neighborDetail(d: Daemon, n: Peer) {
     connectRetryCounter: s.failures,
     lastDownReason: s.lastDownReason,
     lastDownAt: s.lastDownAtMs !== null ? d.wallTime(s.lastDownAtMs).toISOString() : null,
-    lastNotificationSent: s.lastNotificationSent ? messageJson(s.lastNotificationSent) : null,
-    lastNotificationReceived: s.lastNotificationReceived ? messageJson(s.lastNotificationReceived) : null,
+    lastNotificationSent: s.lastNotificationSent ? notificationJson(s.lastNotificationSent) : null,
+    lastNotificationReceived: s.lastNotificationReceived ? notificationJson(s.lastNotificationReceived) : null,
   };
+}
+
+/** A NOTIFICATION as the wire JSON has it, with FRR's name for it ("Cease/Administrative Shutdown"). */
+function notificationJson(n: NotificationMessage) {
+  return { ...(messageJson(n) as object), name: notificationName(n.code, n.subcode) };
 }
 
 // --- routes --------------------------------------------------------------------------------------
@@ -189,7 +204,7 @@ function nextHopText(nh: number | Buffer): string {
   return ipv6ToString(nh.subarray(0, 16));
 }
 
-function pathJson(p: PathRecord) {
+export function pathJson(p: PathRecord) {
   const attrs = p.attrs;
   return {
     from: p.source === 'peer' ? p.peerAddress : p.source,
@@ -207,6 +222,9 @@ function pathJson(p: PathRecord) {
     clusterList: (attrs.clusterList ?? []).map(ipv4ToString),
     atomicAggregate: attrs.atomicAggregate ?? false,
     aggregator: attrs.aggregator ? { asn: attrs.aggregator.asn, address: ipv4ToString(attrs.aggregator.address) } : null,
+    extendedCommunities: (attrs.extendedCommunities ?? []).map(extendedCommunityJson),
+    /** Attributes we do not interpret, as received (optional transitive ones are passed on). */
+    unknownAttributes: (attrs.unknown ?? []).map((u) => ({ type: u.type, name: attributeName(u.type), flags: u.flags, value: u.value.toString('hex') })),
     stale: p.stale,
   };
 }
@@ -258,8 +276,9 @@ export function routes(d: Daemon, q: RouteQuery) {
     const p = positionOf(q.prefix, afi, 'prefix');
     if (q.longer) records = d.query.routes(afi, { within: p, ...(after ? { after } : {}), ...(only ? { only } : {}) });
     else {
+      // One prefix in detail, as FRR's `show bgp ipv4 unicast PREFIX`: also whom it was sent to.
       const hit = d.query.route(afi, p, only);
-      records = hit && !after ? [hit] : [];
+      return paged(hit && !after ? [hit] : [], limit, (r) => ({ ...routeJson(r, true), advertisedTo: d.query.advertisedTo(afi, p) }));
     }
   } else records = d.query.routes(afi, { ...(after ? { after } : {}), ...(only ? { only } : {}) });
   return paged(records, limit, (r) => routeJson(r, true));
@@ -304,5 +323,23 @@ export function neighborRoutes(d: Daemon, n: Peer, which: 'received' | 'accepted
   if (which === 'accepted') return paged(d.query.accepted(n.index, afi, o), max, (r) => routeJson(r, true));
   const advertised = d.query.advertised(n.index, afi, o);
   if (!advertised) throw new QueryError(`neighbor ${n.config.address} is not Established for ${family}`);
-  return paged(advertised, max, (r) => ({ prefix: r.prefix, attributes: r.attrs ? attributesJson(r.attrs) : null }));
+  // The path shape of the other views (the attributes as sent; `attributes` as the wire JSON has them).
+  return paged(advertised, max, (r) => ({ prefix: r.prefix, paths: r.attrs ? [sentPathJson(r.attrs)] : [], attributes: r.attrs ? attributesJson(r.attrs) : null }));
+}
+
+/** What was sent for a prefix, in the path shape: from us, with the attributes as they went out. */
+function sentPathJson(a: PathAttributes) {
+  return {
+    from: 'self',
+    nextHop: a.nextHop !== undefined ? ipv4ToString(a.nextHop) : null,
+    asPath: asPathText(a.asPath ?? []),
+    origin: ['igp', 'egp', 'incomplete'][a.origin ?? 0],
+    med: a.med ?? null,
+    localPref: a.localPref ?? null,
+    weight: 0,
+    communities: (a.communities ?? []).map(communityToString),
+    largeCommunities: (a.largeCommunities ?? []).map(([g, l1, l2]) => `${g}:${l1}:${l2}`),
+    extendedCommunities: (a.extendedCommunities ?? []).map(extendedCommunityJson),
+    stale: false,
+  };
 }

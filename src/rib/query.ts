@@ -78,6 +78,21 @@ export class RibQuery {
     }
   }
 
+  /**
+   * Calls `fn` with every change of a prefix's best path (null: no route any more) until the
+   * returned function is called. Synchronous, in the RIB's own step: keep `fn` cheap.
+   */
+  watchBest(fn: (afi: AfiCode, prefix: string, best: PathRecord | null) => void): () => void {
+    const listener = {
+      changed: (afi: AfiCode, node: RouteNode) => {
+        const best = node.value?.best;
+        fn(afi, prefixText(afi, node), best ? pathRecord(best, true, true, null) : null);
+      },
+    };
+    this.#rib.addListener(listener);
+    return () => this.#rib.removeListener(listener);
+  }
+
   /** The route of exactly this prefix. */
   route(afi: AfiCode, p: Position, only?: (p: PathRecord) => boolean): RouteRecord | undefined {
     const table = this.#rib.table(afi);
@@ -85,6 +100,12 @@ export class RibQuery {
     if (!node?.value) return undefined;
     const r = this.#record(afi, table, node, only);
     return r.paths.length > 0 ? r : undefined;
+  }
+
+  /** The neighbors (addresses) this exact prefix was sent to. */
+  advertisedTo(afi: AfiCode, p: Position): string[] {
+    const node = this.#rib.table(afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    return node?.value ? this.#rib.advertisedTo(afi, node) : [];
   }
 
   /** The most specific route covering an address (longest-prefix match). */

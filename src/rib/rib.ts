@@ -141,6 +141,11 @@ export class Rib {
     this.#listeners.push(l);
   }
 
+  removeListener(l: RibListener): void {
+    const i = this.#listeners.indexOf(l);
+    if (i >= 0) this.#listeners.splice(i, 1);
+  }
+
   table(afi: AfiCode): LocRib {
     return afi === Afi.IPV4 ? this.v4 : this.v6;
   }
@@ -266,6 +271,13 @@ export class Rib {
   /** The Adj-RIB-Out of an Established peer for an AFI. */
   adjRibOut(index: number, afi: AfiCode): PeerOutput | undefined {
     return this.#peers.get(index)?.out.get(afi);
+  }
+
+  /** The peers (addresses) a prefix was sent to: FRR's "Advertised to". */
+  advertisedTo(afi: AfiCode, node: RouteNode): string[] {
+    const out: string[] = [];
+    for (const s of this.#peers.values()) if (s.out.get(afi)?.sent(node)) out.push(s.peer.address);
+    return out;
   }
 
   /** Whether the peer's pre-policy routes are kept (soft reconfiguration from memory is possible). */

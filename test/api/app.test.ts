@@ -133,6 +133,15 @@ t.test('writes need the token; bad input is 4xx with a stable code and changes n
   t.equal((await app.inject({ method: 'DELETE', url: '/v1/routes?prefix=10.244.1.0/26', headers: auth })).json().error.code, 'not-found', 'withdrawing twice: not found');
   const unknownRoute = await app.inject('/v1/nothing');
   t.same([unknownRoute.statusCode, unknownRoute.json().error.code], [404, 'not-found']);
+  const text = await app.inject({ method: 'POST', url: '/v1/routes', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'prefix=10.244.1.0/26' });
+  t.same([text.statusCode, text.json().error.code], [415, 'unsupported-media-type'], 'a body that is not JSON: 415');
+  const wrongMethod = await app.inject({ method: 'DELETE', url: '/v1/summary', headers: auth });
+  t.same([wrongMethod.statusCode, wrongMethod.json().error.code, wrongMethod.headers.allow], [405, 'method-not-allowed', 'GET, HEAD'], 'a known path with another method: 405 with Allow');
+  const wrongMethodParam = await app.inject({ method: 'GET', url: '/v1/neighbors/10.0.0.2/reset' });
+  t.same([wrongMethodParam.statusCode, wrongMethodParam.headers.allow], [405, 'POST'], 'paths with parameters too');
+  const badCursor = await app.inject('/v1/routes/ipv4-unicast?after=10.0.0.0/33');
+  t.same([badCursor.statusCode, badCursor.json().error.code], [400, 'invalid-request'], 'a malformed cursor: 400');
+  t.equal(proc.daemon.rib.v4.prefixes, before, 'still nothing changed');
 });
 
 t.test('neighbor actions and log level', async (t) => {
