@@ -63,7 +63,7 @@ for (const file of files(src)) {
 /** What must not appear in a layer's code, and why. */
 const FORBIDDEN_TEXT = {
   daemon: [[/node\.value|\.trie\.|RouteNode/, 'reads the RIB\'s storage: use its read faces (query.ts, kernel-view.ts)'], [/(?<![.\w])(setTimeout|setInterval)\(/, 'a global timer: use the injected clock']],
-  api: [[/node\.value|\.trie\.|RouteNode/, 'reads the RIB\'s storage: use its read faces (query.ts, kernel-view.ts)']],
+  api: [[/node\.value|\.trie\.|RouteNode/, 'reads the RIB\'s storage: use its read faces (query.ts, kernel-view.ts)'], [/\bproc\.daemon\b/, 'reaches into the daemon: use its ports (DaemonQueries, DaemonCommands in src/daemon/ports.ts)']],
 };
 for (const file of files(src)) {
   const layer = relative(src, file).split(sep)[0];

@@ -12,7 +12,7 @@ import { ConfigError } from '../config/load.js';
 import { ParseError } from '../config/prefix.js';
 import { CommandError } from '../daemon/daemon.js';
 import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process.js';
-import { QueryError, bfdSessions, neighborDetail, neighborRoutes, routes, summary } from '../daemon/read-model.js';
+import { QueryError } from '../daemon/read-model.js';
 import { ApiError, errorSchema } from './errors.js';
 import { registerEvents } from './events.js';
 
@@ -154,22 +154,24 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       if (counted.delete(req)) heavy.inFlight--;
     },
   };
-  const d = () => proc.daemon;
+  // The daemon as the edge sees it: what it may ask, what it may tell.
+  const q = proc.queries;
+  const c = proc.commands;
 
   // --- health ---------------------------------------------------------------------------------------
   app.get('/healthz', { schema: { operationId: 'health', summary: 'Liveness', description: 'The process is alive.', tags: ['health'], security: [], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { operationId: 'ready', summary: 'Readiness', description: 'Configuration loaded and BGP listeners up.', tags: ['health'], security: [], response: { 200: okSchema, 503: okSchema, ...errors } } }, async (_req, reply) => {
-    const ready = d().started;
-    return reply.code(ready ? 200 : 503).send({ ok: ready, listening: d().listener.ports });
+    const r = q.ready();
+    return reply.code(r.ok ? 200 : 503).send(r);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // --- reads ----------------------------------------------------------------------------------------
   const read = (operationId: string, summary: string, description: string) => ({ operationId, summary, description, tags: ['state'], security: [] });
-  app.get('/v1/summary', { schema: { ...read('getSummary', 'Sessions and prefix counts', "Like FRR's `show bgp summary json`."), response: { 200: anyObject, ...errors } } }, async () => summary(d()));
-  app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: anyObject, ...errors } } }, async () => ({ neighbors: [...d().neighbors.values()].map((n) => neighborDetail(d(), n)) }));
-  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: anyObject, ...errors } } }, async (req) => neighborDetail(d(), d().neighbor(req.params.address)));
-  app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: anyObject, ...errors } } }, async () => bfdSessions(d()));
+  app.get('/v1/summary', { schema: { ...read('getSummary', 'Sessions and prefix counts', "Like FRR's `show bgp summary json`."), response: { 200: anyObject, ...errors } } }, async () => q.summary());
+  app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: anyObject, ...errors } } }, async () => q.neighbors());
+  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: anyObject, ...errors } } }, async (req) => q.neighbor(req.params.address));
+  app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: anyObject, ...errors } } }, async () => q.bfd());
   app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
     ...heavyRead,
     schema: {
@@ -178,7 +180,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       querystring: { type: 'object', properties: { family: { ...family, default: 'ipv4-unicast' }, ...page }, additionalProperties: false },
       response: { 200: anyObject, ...errors },
     },
-  }, async (req) => neighborRoutes(d(), d().neighbor(req.params.address), req.params.which, req.query.family, req.query.limit, req.query.after));
+  }, async (req) => q.neighborRoutes(req.params.address, req.params.which, req.query.family, req.query.limit, req.query.after));
   app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
     ...heavyRead,
     schema: {
@@ -198,7 +200,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       },
       response: { 200: anyObject, ...errors },
     },
-  }, async (req) => routes(d(), { family: req.params.family, ...(req.query as object) }));
+  }, async (req) => q.routes({ family: req.params.family, ...(req.query as object) }));
 
   // --- writes ---------------------------------------------------------------------------------------
   app.post<{ Body: { prefix: string; communities?: string[]; nextHop?: string; med?: number; localPref?: number } }>('/v1/routes', {
@@ -224,7 +226,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       response: { 200: okSchema, ...errors },
     },
   }, async (req) => {
-    d().announce(req.body);
+    c.announce(req.body);
     return { ok: true, announced: req.body.prefix };
   });
   app.delete<{ Querystring: { prefix: string } }>('/v1/routes', {
@@ -239,7 +241,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       response: { 200: okSchema, ...errors },
     },
   }, async (req) => {
-    if (!d().withdraw(req.query.prefix)) throw new ApiError('not-found', `${req.query.prefix} is not announced by this daemon`);
+    if (!c.withdraw(req.query.prefix)) throw new ApiError('not-found', `${req.query.prefix} is not announced by this daemon`);
     return { ok: true, withdrawn: req.query.prefix };
   });
   const messageBody = { type: 'object', properties: { message: { type: 'string', maxLength: 255 } }, additionalProperties: false } as const;
@@ -248,19 +250,19 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       ...write,
       schema: { operationId, summary, description, tags: ['neighbors'], security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
     }, async (req) => {
-      const n = d().neighbor(req.params.address);
-      return { ok: true, neighbor: n.config.address, ...(run(n.config.address, (req.body ?? {}) as B) as object) };
+      const address = q.neighbor(req.params.address).address;
+      return { ok: true, neighbor: address, ...(run(address, (req.body ?? {}) as B) as object) };
     });
-  action<{ message?: string }>('shutdown', 'shutdownNeighbor', 'Shut a neighbor down', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => d().shutdownNeighbor(a, b.message));
-  action('enable', 'enableNeighbor', 'Enable a neighbor', 'Start an administratively down neighbor.', undefined, (a) => d().enableNeighbor(a));
-  action<{ message?: string }>('reset', 'resetNeighbor', 'Reset a neighbor', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => d().resetNeighbor(a, b.message));
+  action<{ message?: string }>('shutdown', 'shutdownNeighbor', 'Shut a neighbor down', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => c.shutdownNeighbor(a, b.message));
+  action('enable', 'enableNeighbor', 'Enable a neighbor', 'Start an administratively down neighbor.', undefined, (a) => c.enableNeighbor(a));
+  action<{ message?: string }>('reset', 'resetNeighbor', 'Reset a neighbor', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => c.resetNeighbor(a, b.message));
   action<{ direction?: 'in' | 'out' | 'both' }>('soft-reset', 'softResetNeighbor', 'Soft-reset a neighbor', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
     { type: 'object', properties: { direction: { type: 'string', enum: ['in', 'out', 'both'] } }, additionalProperties: false },
-    (a, b) => ({ done: d().softReset(a, b.direction ?? 'both') }));
+    (a, b) => ({ done: c.softReset(a, b.direction ?? 'both') }));
 
   const daemonOp = (operationId: string, summary: string, description: string, secured: boolean) => ({ operationId, summary, description, tags: ['daemon'], security: secured ? [{ bearer: [] }] : [] });
-  app.post('/v1/config/reload', { ...write, schema: { ...daemonOp('reloadConfig', 'Reload the configuration', 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', true), response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await proc.reload() }));
-  app.get('/v1/config/reload', { schema: { ...daemonOp('getLastReload', 'The last reload', 'The outcome of the last reload.', false), response: { 200: anyObject, ...errors } } }, async () => ({ lastReload: proc.lastReload }));
+  app.post('/v1/config/reload', { ...write, schema: { ...daemonOp('reloadConfig', 'Reload the configuration', 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', true), response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await c.reload() }));
+  app.get('/v1/config/reload', { schema: { ...daemonOp('getLastReload', 'The last reload', 'The outcome of the last reload.', false), response: { 200: anyObject, ...errors } } }, async () => ({ lastReload: q.lastReload() }));
   app.post('/v1/memory/compact', {
     ...write,
     schema: {
@@ -268,16 +270,16 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       response: { 200: { type: 'object', properties: { heapBefore: { type: 'integer' }, heapAfter: { type: 'integer' }, rssAfter: { type: 'integer' } }, required: ['heapBefore', 'heapAfter', 'rssAfter'] }, ...errors },
     },
   }, async () => {
-    const r = proc.compactMemory();
+    const r = c.compactMemory();
     if (!r) throw new ApiError('conflict', 'this process cannot collect garbage on demand (it was not started by nodebgpd)');
     return r;
   });
-  app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: anyObject, ...errors } } }, async () => ({ level: proc.logger.level }));
+  app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: anyObject, ...errors } } }, async () => ({ level: q.logLevel() }));
   app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {
     ...write,
     schema: { ...daemonOp('setLogLevel', 'Set the log level', 'Change the level at once (until the next start).', true), body: { type: 'object', properties: { level: { type: 'string', enum: [...LOG_LEVELS] } }, required: ['level'], additionalProperties: false }, response: { 200: okSchema, ...errors } },
   }, async (req) => {
-    proc.setLogLevel(req.body.level);
+    c.setLogLevel(req.body.level);
     return { ok: true, level: req.body.level };
   });
 
@@ -289,6 +291,6 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       return metrics.scrape();
     });
   }
-  registerEvents(app, proc);
+  registerEvents(app, q);
   return app;
 }

@@ -6,8 +6,7 @@
 // and the daemon never buffers without bound for it. `?routes=false` leaves route events out.
 
 import type { FastifyInstance } from 'fastify';
-import type { DaemonProcess } from '../daemon/process.js';
-import { pathJson } from '../daemon/read-model.js';
+import type { DaemonQueries } from '../daemon/ports.js';
 import { errorSchema } from './errors.js';
 
 /** Events a client may have waiting before it is cut off. */
@@ -15,7 +14,7 @@ export const MAX_QUEUED = 10_000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
-export function registerEvents(app: FastifyInstance, proc: DaemonProcess): void {
+export function registerEvents(app: FastifyInstance, q: DaemonQueries): void {
   app.get<{ Querystring: { routes: boolean } }>('/v1/events', {
     schema: {
       operationId: 'streamEvents',
@@ -42,11 +41,11 @@ export function registerEvents(app: FastifyInstance, proc: DaemonProcess): void 
       queued++;
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`, () => queued--);
     };
-    const unsubscribe = proc.subscribe({
+    const unsubscribe = q.subscribe({
       sessionState: (neighbor, from, to) => send('session', { neighbor, from, to, at: new Date().toISOString() }),
     });
     const unwatch = req.query.routes
-      ? proc.daemon.query.watchBest((afi, prefix, best) => send('route', { family: afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast', prefix, best: best ? pathJson(best) : null }))
+      ? q.watchBest((family, prefix, best) => send('route', { family, prefix, best }))
       : () => undefined;
     const heartbeat = setInterval(() => closed || res.write(': keepalive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();

@@ -8,7 +8,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DaemonProcess } from '../daemon/process.js';
-import { type DaemonStats, type FamilyName, type NeighborStats, daemonStats } from '../daemon/stats.js';
+import type { DaemonStats, FamilyName, NeighborStats } from '../daemon/stats.js';
 import { VERSION } from './version.js';
 
 /** RFC 4273 bgpPeerState numbering (as GoBGP's bgp_peer_state). */
@@ -30,7 +30,7 @@ export function createMetrics(proc: DaemonProcess): Metrics {
   // counters (promtool warns); the same numbers by type stay (nodejs_active_handles{type}, ...).
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   let snapshot: DaemonStats | undefined;
-  const stats = () => (snapshot ??= daemonStats(proc.daemon));
+  const stats = () => (snapshot ??= proc.queries.stats());
   const each = (fn: (labels: { peer: string; peer_as: string }, n: NeighborStats) => void) => {
     for (const n of stats().neighbors) fn({ peer: n.address, peer_as: n.peerAs }, n);
   };
@@ -151,7 +151,7 @@ export function createMetrics(proc: DaemonProcess): Metrics {
   const reloads = new Counter({ name: 'nodebgp_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [registry] });
   reloads.inc({ outcome: 'applied' }, 0);
   reloads.inc({ outcome: 'refused' }, 0);
-  proc.subscribe({ updateApplied: (s) => latency.observe(s) });
+  proc.queries.subscribe({ updateApplied: (s) => latency.observe(s) });
   proc.onReload = (ok) => reloads.inc({ outcome: ok ? 'applied' : 'refused' });
 
   return {

@@ -8,13 +8,16 @@ import { notificationName, notificationText, shutdownCommunication } from '../wi
 import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
+import type { DaemonCommands, DaemonQueries, LogLevel } from './ports.js';
+import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, summary } from './read-model.js';
+import { daemonStats } from './stats.js';
 import { type LogFormat, makeLogger } from './logger.js';
 
 export { ListenError } from '../fsm/index.js';
 export { FibLockError } from '../fib/index.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const satisfies readonly LogLevel[];
+export type { LogLevel } from './ports.js';
 
 export interface ProcessOptions {
   /** The file reloads read; undefined when running the embedded default (reload then re-applies it). */
@@ -313,6 +316,35 @@ export class DaemonProcess {
     // Not `level`: pino's own key for a line's level.
     this.logger.info({ newLevel: level }, `log level changed to ${level}`);
   }
+
+  /** The read port of the edge (API, event stream, metrics). */
+  readonly queries: DaemonQueries = {
+    ready: () => ({ ok: this.daemon.started, listening: this.daemon.listener.ports }),
+    summary: () => summary(this.daemon),
+    neighbors: () => ({ neighbors: [...this.daemon.neighbors.values()].map((n) => neighborDetail(this.daemon, n)) }),
+    neighbor: (address) => neighborDetail(this.daemon, this.daemon.neighbor(address)),
+    neighborRoutes: (address, which, family, limit, after) => neighborRoutes(this.daemon, this.daemon.neighbor(address), which, family, limit, after),
+    bfd: () => bfdSessions(this.daemon),
+    routes: (q) => routes(this.daemon, q),
+    lastReload: () => this.lastReload,
+    logLevel: () => this.logger.level,
+    stats: () => daemonStats(this.daemon),
+    subscribe: (events) => this.subscribe(events),
+    watchBest: (fn) => this.daemon.query.watchBest((afi, prefix, best) => fn(afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast', prefix, best ? pathJson(best) : null)),
+  };
+
+  /** The write port of the edge. */
+  readonly commands: DaemonCommands = {
+    announce: (r) => this.daemon.announce(r),
+    withdraw: (prefix) => this.daemon.withdraw(prefix),
+    shutdownNeighbor: (address, message) => this.daemon.shutdownNeighbor(address, message),
+    enableNeighbor: (address) => this.daemon.enableNeighbor(address),
+    resetNeighbor: (address, message) => this.daemon.resetNeighbor(address, message),
+    softReset: (address, direction) => this.daemon.softReset(address, direction),
+    reload: () => this.reload(),
+    setLogLevel: (level) => this.setLogLevel(level),
+    compactMemory: () => this.compactMemory(),
+  };
 }
 
 /** "2d3h", "1h2m", "4m5s", "12s": how long a session was up. */
