@@ -14,7 +14,7 @@ import { policyProblems } from './policy-checks.js';
 import { ParseError } from './prefix.js';
 import { type KeyPath, validate } from './schema.js';
 import { CONFIG_SPEC } from './spec.js';
-import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig, NeighborTemplate } from './types.js';
+import type { DaemonConfig, DynamicNeighborsConfig, NeighborConfig, NeighborTemplate, OriginateConfig } from './types.js';
 
 export interface ApiConfig {
   readonly address: string;
@@ -82,12 +82,27 @@ function loadWorkerUrl(): URL {
   return existsSync(fileURLToPath(js)) ? js : new URL('./load-worker.ts', import.meta.url);
 }
 
+/** Originations per worker message: each slice is deserialized in its own turn of the event loop. */
+export const ORIGINATE_SLICE = 10_000;
+
+/** What the loader worker posts: a slice of the originations per 'next' asked, then the rest; or the problems. */
+export type WorkerReply =
+  | { kind: 'originate'; slice: OriginateConfig[] }
+  | { kind: 'loaded'; loaded: LoadedConfig; hadOriginate: boolean }
+  | { kind: 'failed'; source: string; problems: readonly ConfigProblem[] };
+
 /** loadConfigFile in a worker thread (the event loop keeps running); rejects with ConfigError. */
 export function loadConfigFileAsync(path: string): Promise<LoadedConfig> {
   return new Promise((resolve, reject) => {
     const w = new Worker(loadWorkerUrl(), { workerData: path, name: 'nodebgp-config' });
-    w.once('message', (m: { ok: true; loaded: LoadedConfig } | { ok: false; source: string; problems: ConfigProblem[] }) => {
-      if (m.ok) resolve(m.loaded);
+    const originate: OriginateConfig[] = [];
+    w.on('message', (m: WorkerReply) => {
+      if (m.kind === 'originate') {
+        for (const o of m.slice) originate.push(o);
+        setImmediate(() => w.postMessage('next'));
+        return;
+      }
+      if (m.kind === 'loaded') resolve(m.hadOriginate ? { ...m.loaded, daemon: { ...m.loaded.daemon, originate } } : m.loaded);
       else reject(new ConfigError(m.source, m.problems));
       void w.terminate();
     });
