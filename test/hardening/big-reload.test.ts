@@ -60,8 +60,10 @@ neighbors:
   t.ok(reloaded, `reloaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const gaps = heard.slice(1).map((x, i) => x - heard[i]);
   const worst = Math.max(...gaps);
-  t.ok(worst < 1500, `the bystander heard from us at most ${worst} ms apart (keepalive 1 s, hold 3 s)`);
-  t.ok(worstHealth < 1000, `/healthz answered within ${worstHealth} ms throughout`);
+  // Keepalives every 1 s, hold 3 s: a gap under 2.5 s is a session that never came near expiring
+  // (the block this guards against was 22 s); tighter bounds measure the CI machine's load instead.
+  t.ok(worst < 2500, `the bystander heard from us at most ${worst} ms apart (keepalive 1 s, hold 3 s)`);
+  t.ok(worstHealth < 2000, `/healthz answered within ${worstHealth} ms throughout (the DaemonSet's liveness probe waits 3 s)`);
   t.same(peer.of('notification'), [], 'the bystander session was not reset');
   t.equal(d.cli('summary').ribCount['ipv4-unicast'], COUNT, `all ${COUNT} prefixes originated`);
 });
