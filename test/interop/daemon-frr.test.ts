@@ -130,6 +130,37 @@ t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t)
   d.cli('neighbor', 'enable', '10.91.0.3');
   t.ok(await until(() => peerState('10.91.0.3') === 'Established', 30000), 'tor-b is back after enable');
 
+  // Every CLI command read as an operator reads it, without --json.
+  const text = (...args: string[]) => {
+    const r = d.cliRaw(...args);
+    return `${r.stdout}${r.status === 0 ? '' : `(exit ${r.status}) ${r.stderr}`}`;
+  };
+  const nb = text('neighbors', '10.91.0.2');
+  t.match(nb, /^BGP neighbor is 10\.91\.0\.2, remote AS 64502, local AS 64512, external link\n Description: tor-a\n Member of peer-group tors/, `neighbors ADDRESS reads like show bgp neighbors:\n${nb}`);
+  t.match(nb, /BGP state = Established, up for \d\d:\d\d:\d\d/);
+  t.match(nb, /Address family ipv4-unicast: advertised and received/);
+  t.match(nb, /Updates:\s+\d+\s+\d+/);
+  t.match(nb, /Inbound route-map: FROM-TOR; outbound route-map: TO-TOR/);
+  t.match(nb, /Foreign host: 10\.91\.0\.2, Foreign port: \d+/);
+  t.match(text('neighbors'), /BGP neighbor is 10\.91\.0\.2[\s\S]*BGP neighbor is 10\.91\.0\.3/, 'neighbors: every neighbor in detail');
+  const detail = text('routes', '10.244.1.0/26');
+  t.match(detail, /^BGP routing table entry for 10\.244\.1\.0\/26\nPaths: \(1 available, best #1\)\n  Advertised to: .*10\.91\.0\.2/, `routes PREFIX reads like show bgp ipv4 unicast PREFIX:\n${detail}`);
+  t.match(detail, /      Origin IGP, weight \d+, valid, best/);
+  const learned = text('routes', '10.244.2.0/26');
+  t.match(learned, /  64502\n    10\.91\.0\.2 from 10\.91\.0\.2 \(AS 64502\)/, `a learned route: path, next hop, neighbor:\n${learned}`);
+  t.match(text('neighbors', '10.91.0.3', '--routes', 'received'), /10\.244\.4\.0\/26\s+10\.91\.0\.3/, 'adj-rib-in as a table');
+  t.match(text('neighbors', '10.91.0.2', '--routes', 'advertised'), /10\.244\.1\.0\/26[^\n]*self/, 'adj-rib-out as a table');
+  t.match(text('neighbors', '10.91.0.2', '--routes', 'accepted'), /\*>\s+10\.244\.2\.0\/26/, 'accepted routes as a table');
+  t.match(text('routes', '--all', '--limit', '1'), /Displayed \d+ routes$/m, 'routes --all follows every page');
+  t.match(text('summary'), /^IPv4 Unicast Summary:\nBGP router identifier 10\.91\.0\.1, local AS number 64512/, 'summary per address family');
+  t.match(text('bfd'), /BFD sessions 0/);
+  t.match(text('neighbor', 'soft-reset', '*'), /^soft-reset 10\.91\.0\.2: done\nsoft-reset 10\.91\.0\.3: done$/m, 'a bulk soft reset');
+  t.match(text('log-level'), /^log level: info$/m);
+  t.match(text('--version'), /^nodebgp \d+\.\d+\.\d+ \(node v\d+/);
+  d.writeConfig(config({ community: '64512:200', secondNeighbor: true, denyPod3: true }));
+  t.match(text('reload'), /^reloaded: nothing changed$/m, 'reload says what it did');
+  t.equal(peerState('10.91.0.2'), 'Established', 'the soft reset kept the sessions');
+
   const metrics = d.curl('/metrics');
   t.match(metrics, /nodebgp_peer_up\{peer="10\.91\.0\.2",peer_as="64502"\} 1/, 'metrics: peer up');
   t.match(metrics, /nodebgp_peer_prefixes_accepted\{peer="10\.91\.0\.2",peer_as="64502",afi_safi="ipv4-unicast"\} 1/, 'metrics: accepted prefixes');

@@ -16,17 +16,29 @@ export function duration(ms: number): string {
   return d > 0 ? `${d}d${pad(h)}h${pad(m)}m` : `${pad(h)}:${pad(m)}:${pad(s % 60)}`;
 }
 
-interface SummaryPeer { remoteAs: number | string; state: string; adminShutdown: boolean; peerUptimeMsec: number; msgRcvd: number; msgSent: number; pfxRcd: number; pfxSnt: number; outQueue: number; description: string | null; rfc8212: { importBlocked: boolean; exportBlocked: boolean } }
+interface SummaryPeer { remoteAs: number | string; state: string; adminShutdown: boolean; peerUptimeMsec: number; lastDownMsec: number | null; msgRcvd: number; msgSent: number; pfxRcd: number; pfxSnt: number; outQueue: number; description: string | null; rfc8212: { importBlocked: boolean; exportBlocked: boolean }; families: Record<string, { pfxRcd: number; pfxSnt: number }> }
 interface Summary { routerId: string; as: number; ribCount: Record<string, number>; pathCount: Record<string, number>; peers: Record<string, SummaryPeer>; totalPeers: number }
 
-/** Like FRR's `show bgp summary`. */
+const FAMILY_TITLE: Record<string, string> = { 'ipv4-unicast': 'IPv4 Unicast Summary', 'ipv6-unicast': 'IPv6 Unicast Summary' };
+
+/**
+ * Like FRR's `show bgp summary`: one table per address family (a neighbor is listed under each
+ * family it negotiated, or, while down, under its address's family). Up/Down is the time since the
+ * session came up, or since it went down ("never" only if it never was up and never went down).
+ */
 export function summaryText(s: Summary): string {
-  const head = `BGP router identifier ${s.routerId}, local AS number ${s.as}\nRIB entries ${s.ribCount['ipv4-unicast']} IPv4, ${s.ribCount['ipv6-unicast']} IPv6; paths ${s.pathCount['ipv4-unicast'] + s.pathCount['ipv6-unicast']}\n`;
-  const rows = Object.entries(s.peers).map(([addr, p]) => [
-    addr, p.remoteAs, p.msgRcvd, p.msgSent, p.outQueue, p.state === 'Established' ? duration(p.peerUptimeMsec) : 'never',
-    p.adminShutdown ? 'Idle (Admin)' : p.state !== 'Established' ? p.state : p.rfc8212.importBlocked ? '(Policy)' : p.pfxRcd, p.rfc8212.exportBlocked ? '(Policy)' : p.pfxSnt, p.description ?? '',
-  ]);
-  return `${head}\n${table(['Neighbor', 'AS', 'MsgRcvd', 'MsgSent', 'OutQ', 'Up/Down', 'State/PfxRcd', 'PfxSnt', 'Desc'], rows)}\n\nTotal number of neighbors ${s.totalPeers}`;
+  const upDown = (p: SummaryPeer) => (p.state === 'Established' ? duration(p.peerUptimeMsec) : p.lastDownMsec !== null ? duration(p.lastDownMsec) : 'never');
+  const statePfx = (p: SummaryPeer, f: string) => (p.adminShutdown ? 'Idle (Admin)' : p.state !== 'Established' ? p.state : p.rfc8212.importBlocked ? '(Policy)' : p.families[f]?.pfxRcd ?? 0);
+  const sections: string[] = [];
+  for (const f of ['ipv4-unicast', 'ipv6-unicast']) {
+    const peers = Object.entries(s.peers).filter(([addr, p]) => (p.families && Object.keys(p.families).length > 0 ? f in p.families : (f === 'ipv6-unicast') === addr.includes(':')));
+    if (peers.length === 0) continue;
+    const rows = peers.map(([addr, p]) => [
+      addr, p.remoteAs, p.msgRcvd, p.msgSent, p.outQueue, upDown(p), statePfx(p, f), p.rfc8212.exportBlocked ? '(Policy)' : p.families[f]?.pfxSnt ?? 0, p.description ?? '',
+    ]);
+    sections.push(`${FAMILY_TITLE[f]}:\nBGP router identifier ${s.routerId}, local AS number ${s.as}\nRIB entries ${s.ribCount[f]}, paths ${s.pathCount[f]}\n\n${table(['Neighbor', 'AS', 'MsgRcvd', 'MsgSent', 'OutQ', 'Up/Down', 'State/PfxRcd', 'PfxSnt', 'Desc'], rows)}\n\nTotal number of neighbors ${peers.length}`);
+  }
+  return sections.length > 0 ? sections.join('\n\n') : `BGP router identifier ${s.routerId}, local AS number ${s.as}\nNo BGP neighbors`;
 }
 
 interface RoutePath { from: string; nextHop: string; asPath: string; origin: string; med: number | null; localPref: number | null; weight: number; best: boolean; multipath: boolean; stale: boolean; lostOn: string | null; communities: string[] }
@@ -57,4 +69,108 @@ export function bfdText(b: { sessions: BfdRow[] }): string {
   return `${table(['Peer', 'State', 'Remote', 'Uptime', 'TX', 'RX', 'Detect', 'Downs', 'Diag', ''], rows)}
 
 BFD sessions ${b.sessions.length}`;
+}
+
+interface Notification { code: number; subcode: number; name: string; communication: string | null }
+interface Neighbor {
+  address: string; description: string | null; peerGroup: string | null; dynamic: boolean; remoteAs: number | string; localAs: number; type: string | null;
+  state: string; adminShutdown: boolean; establishedAt: string | null; remoteRouterId: string | null;
+  connection: { direction: string; localAddress: string; localPort: number; remotePort: number } | null;
+  timers: { holdTimeConfigured: number; holdTime: number | null; keepaliveTime: number | null };
+  capabilities: null | {
+    families: string[]; fourOctetAs: boolean; routeRefresh: boolean; enhancedRouteRefresh: boolean; extendedMessage: boolean; hostname: string | null;
+    gracefulRestart: { restartTime: number; restartState: boolean; notification: boolean } | null;
+    byFamily: Record<string, { addPath: { send: boolean; receive: boolean }; gracefulRestart: { forwarding: boolean } | null; extendedNextHop: boolean }>;
+  };
+  messages: { sent: Record<string, number>; received: Record<string, number> };
+  prefixes: { received: Record<string, number>; advertised: Record<string, number>; pending: number } | null;
+  bfd: { state: string; detectionTimeMs: number | null; transmitIntervalMs: number | null; receiveIntervalMs: number | null } | null;
+  policy: { import: string | null; export: string | null; rfc8212: { importBlocked: boolean; exportBlocked: boolean }; softReconfigurationInbound: boolean; maxPrefix: unknown };
+  flaps: number; connectFailures: number; lastDownReason: string | null; lastDownAt: string | null;
+  lastNotificationSent: Notification | null; lastNotificationReceived: Notification | null;
+}
+
+const since = (iso: string | null) => (iso ? duration(Date.now() - Date.parse(iso)) : 'never');
+const notif = (n: Notification | null) => (n ? `${n.name} (${n.code}/${n.subcode})${n.communication ? ` "${n.communication}"` : ''}` : 'none');
+
+/** internal/external as negotiated, else as configured (a numeric remote AS against ours). */
+const linkType = (n: Neighbor) => n.type ?? (typeof n.remoteAs === 'number' ? (n.remoteAs === n.localAs ? 'internal' : 'external') : 'unknown');
+
+/** Like FRR's `show bgp neighbors ADDRESS`. */
+export function neighborText(n: Neighbor): string {
+  const lines: string[] = [];
+  lines.push(`BGP neighbor is ${n.address}, remote AS ${n.remoteAs}, local AS ${n.localAs}, ${linkType(n)} link`);
+  if (n.description) lines.push(` Description: ${n.description}`);
+  if (n.peerGroup) lines.push(` Member of peer-group ${n.peerGroup}${n.dynamic ? ' (dynamic neighbor)' : ''}`);
+  lines.push(`  BGP version 4, remote router ID ${n.remoteRouterId ?? '0.0.0.0'}`);
+  lines.push(`  BGP state = ${n.adminShutdown ? 'Idle (Admin)' : n.state}${n.state === 'Established' ? `, up for ${since(n.establishedAt)}` : ''}`);
+  if (n.lastDownAt) lines.push(`  Last reset ${since(n.lastDownAt)} ago, due to ${n.lastDownReason}`);
+  lines.push(`  Hold time is ${n.timers.holdTime ?? '-'}, keepalive interval is ${n.timers.keepaliveTime ?? '-'} seconds (configured hold time ${n.timers.holdTimeConfigured})`);
+  const c = n.capabilities;
+  if (c) {
+    lines.push('  Neighbor capabilities:');
+    lines.push(`    4 Byte AS: ${c.fourOctetAs ? 'negotiated' : 'no'}`);
+    lines.push(`    Route refresh: ${c.routeRefresh ? 'negotiated' : 'no'}${c.enhancedRouteRefresh ? ' (enhanced, RFC 7313)' : ''}`);
+    lines.push(`    Extended message: ${c.extendedMessage ? 'negotiated' : 'no'}`);
+    if (c.hostname) lines.push(`    Hostname: ${c.hostname}`);
+    lines.push(`    Graceful restart: ${c.gracefulRestart ? `peer restart time ${c.gracefulRestart.restartTime} s${c.gracefulRestart.restartState ? ', restarting' : ''}${c.gracefulRestart.notification ? ', notification (RFC 8538)' : ''}` : 'no'}`);
+    for (const [f, x] of Object.entries(c.byFamily ?? {})) {
+      const addPath = x.addPath.send || x.addPath.receive ? `ADD-PATH ${[x.addPath.send ? 'send' : '', x.addPath.receive ? 'receive' : ''].filter(Boolean).join('/')}` : '';
+      const gr = x.gracefulRestart ? `graceful restart${x.gracefulRestart.forwarding ? ' (forwarding kept)' : ''}` : '';
+      lines.push(`    Address family ${f}: advertised and received${[addPath, gr, x.extendedNextHop ? 'extended next hop' : ''].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+    }
+  }
+  const types: [string, string][] = [['Opens', 'open'], ['Notifications', 'notification'], ['Updates', 'update'], ['Keepalives', 'keepalive'], ['Route Refresh', 'route-refresh']];
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  lines.push('  Message statistics:');
+  lines.push(table(['   ', 'Sent', 'Rcvd'], [...types.map(([label, k]) => [`    ${label}:`, n.messages.sent[k] ?? 0, n.messages.received[k] ?? 0]), ['    Total:', sum(n.messages.sent), sum(n.messages.received)]]).split('\n').map((l) => `  ${l}`).join('\n'));
+  for (const f of Object.keys(n.prefixes?.advertised ?? {})) {
+    lines.push(`  For address family: ${f}`);
+    lines.push(`    ${n.policy.rfc8212.importBlocked ? 'Inbound updates discarded (RFC 8212: no import policy)' : `${n.prefixes!.received[f] ?? 0} accepted prefixes`}; ${n.policy.rfc8212.exportBlocked ? 'nothing sent (RFC 8212: no export policy)' : `${n.prefixes!.advertised[f] ?? 0} prefixes sent`}`);
+  }
+  if (n.prefixes && n.prefixes.pending > 0) lines.push(`  ${n.prefixes.pending} prefixes waiting to be sent`);
+  lines.push(`  Inbound route-map: ${n.policy.import ?? '(none)'}; outbound route-map: ${n.policy.export ?? '(none)'}${n.policy.softReconfigurationInbound ? '; inbound soft reconfiguration allowed' : ''}`);
+  lines.push(`  Connections dropped ${n.flaps}; connect attempts failed ${n.connectFailures}`);
+  if (n.connection) {
+    lines.push(`  Local host: ${n.connection.localAddress}, Local port: ${n.connection.localPort}`);
+    lines.push(`  Foreign host: ${n.address}, Foreign port: ${n.connection.remotePort} (${n.connection.direction})`);
+  }
+  lines.push(`  Last NOTIFICATION sent: ${notif(n.lastNotificationSent)}`);
+  lines.push(`  Last NOTIFICATION received: ${notif(n.lastNotificationReceived)}`);
+  if (n.bfd) lines.push(`  BFD: ${n.bfd.state}, detect time ${n.bfd.detectionTimeMs ?? '-'} ms (transmit ${n.bfd.transmitIntervalMs ?? '-'} ms, receive ${n.bfd.receiveIntervalMs ?? '-'} ms)`);
+  return lines.join('\n');
+}
+
+export function neighborsText(r: { neighbors: Neighbor[] }): string {
+  return r.neighbors.length > 0 ? r.neighbors.map(neighborText).join('\n\n') : 'No BGP neighbors';
+}
+
+interface DetailPath extends RoutePath {
+  peerAs: number | null; pathId: number; largeCommunities: string[]; extendedCommunities: { type: string; value?: string; hex: string }[];
+  originatorId: string | null; clusterList: string[]; atomicAggregate: boolean; aggregator: { asn: number; address: string } | null;
+  unknownAttributes: { type: number; name: string; flags: number; value: string }[];
+}
+
+/** Like FRR's `show bgp ipv4 unicast PREFIX`: every path in full, why the others lost, whom it was sent to. */
+export function routeDetailText(page: { items: { prefix: string; paths: DetailPath[]; advertisedTo?: string[] }[] }, family: string): string {
+  const r = page.items[0];
+  if (!r) return '% Network not in table';
+  const best = r.paths.findIndex((p) => p.best);
+  const lines = [`BGP routing table entry for ${r.prefix}`, `Paths: (${r.paths.length} available${best >= 0 ? `, best #${best + 1}` : ', no best path'})`];
+  lines.push(r.advertisedTo && r.advertisedTo.length > 0 ? `  Advertised to: ${r.advertisedTo.join(' ')}` : '  Not advertised to any peer');
+  // FRR says multipath only when more than one path is in the set; a lone best path is just best.
+  const multipath = r.paths.filter((p) => p.multipath).length > 1;
+  for (const p of r.paths) {
+    lines.push(`  ${p.asPath || 'Local'}${p.stale ? ' (stale)' : ''}`);
+    lines.push(`    ${p.nextHop} from ${p.from}${p.peerAs !== null ? ` (AS ${p.peerAs})` : ''}${p.pathId ? `, path id ${p.pathId}` : ''}`);
+    const state = [`Origin ${p.origin.toUpperCase()}`, p.med !== null ? `metric ${p.med}` : '', p.localPref !== null ? `localpref ${p.localPref}` : '', `weight ${p.weight}`, 'valid', p.best ? 'best' : '', multipath && p.multipath ? 'multipath' : ''].filter(Boolean).join(', ');
+    lines.push(`      ${state}${p.lostOn ? `; not best: lost on ${p.lostOn}` : ''}`);
+    if (p.communities.length > 0) lines.push(`      Community: ${p.communities.join(' ')}`);
+    if (p.largeCommunities.length > 0) lines.push(`      Large Community: ${p.largeCommunities.join(' ')}`);
+    if (p.extendedCommunities.length > 0) lines.push(`      Extended Community: ${p.extendedCommunities.map((e) => (e.value ? `${e.type}:${e.value}` : `0x${e.hex}`)).join(' ')}`);
+    if (p.originatorId) lines.push(`      Originator: ${p.originatorId}, Cluster list: ${p.clusterList.join(' ')}`);
+    if (p.atomicAggregate || p.aggregator) lines.push(`      ${p.atomicAggregate ? 'Atomic aggregate' : ''}${p.aggregator ? `${p.atomicAggregate ? ', ' : ''}Aggregated by AS ${p.aggregator.asn} ${p.aggregator.address}` : ''}`);
+    for (const u of p.unknownAttributes ?? []) lines.push(`      Unknown attribute ${u.name} (type ${u.type}, flags 0x${u.flags.toString(16)}): ${u.value}`);
+  }
+  return `${lines.join('\n')}\n\n(${family})`;
 }

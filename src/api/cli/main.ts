@@ -6,10 +6,12 @@
 import { Command, Option } from 'commander';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
-import { bfdText, routesText, summaryText } from './format.js';
+import { VERSION } from '../version.js';
+import { bfdText, neighborText, neighborsText, routeDetailText, routesText, summaryText } from './format.js';
 
 const program = new Command();
 program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
+  .version(`nodebgp ${VERSION} (node ${process.version})`, '-V, --version')
   .option('--api <url>', 'the daemon\'s admin API', process.env.NODEBGP_API ?? 'http://127.0.0.1:8179')
   .option('--token <token>', 'bearer token for changes', process.env.NODEBGP_API_TOKEN)
   .option('--json', 'print JSON');
@@ -35,35 +37,47 @@ const family = (prefixOrAddress?: string, given?: string) => given ?? (prefixOrA
 program.command('summary').description('neighbors, states and prefix counts (like show bgp summary)')
   .action(run(async () => ({ json: await api('GET', '/v1/summary'), text: summaryText })));
 
-program.command('neighbors').argument('[address]').description('neighbors in detail')
+program.command('neighbors').argument('[address]').description('neighbors in detail (like show bgp neighbors)')
   .option('--routes <which>', 'received (pre-policy) | accepted | advertised')
-  .option('--family <afi-safi>')
+  .option('--family <afi-safi>', 'default: the neighbor address\'s family')
   .action(run(async (address: string | undefined, o: { routes?: string; family?: string }) => {
     if (o.routes) {
       if (!address) throw new CliError('--routes needs a neighbor address');
-      return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}/routes/${o.routes}?family=${family(undefined, o.family)}`) };
+      return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}/routes/${o.routes}?family=${family(address, o.family)}`), text: routesText };
     }
-    return { json: await api('GET', address ? `/v1/neighbors/${encodeURIComponent(address)}` : '/v1/neighbors') };
+    if (address) return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}`), text: neighborText };
+    return { json: await api('GET', '/v1/neighbors'), text: neighborsText };
   }));
 
 program.command('bfd').description('BFD sessions (like show bfd peers brief)')
   .action(run(async () => ({ json: await api('GET', '/v1/bfd'), text: bfdText })));
 
-program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path')
+program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path (like show bgp ipv4 unicast [PREFIX])')
   .option('--family <afi-safi>', 'ipv4-unicast | ipv6-unicast')
   .option('--longer', 'prefixes inside PREFIX')
   .option('--neighbor <address>', 'paths from this neighbor ("local": ours)')
   .option('--community <community>')
   .option('--limit <n>', 'page size', '100')
   .option('--after <prefix>', 'continue after this prefix')
-  .action(run(async (prefix: string | undefined, o: { family?: string; longer?: boolean; neighbor?: string; community?: string; limit: string; after?: string }) => {
-    const q = new URLSearchParams({ limit: o.limit });
+  .option('--all', 'every page, one after the other')
+  .action(run(async (prefix: string | undefined, o: { family?: string; longer?: boolean; neighbor?: string; community?: string; limit: string; after?: string; all?: boolean }) => {
+    const q = new URLSearchParams({ limit: o.all ? '1000' : o.limit });
     if (prefix) q.set('prefix', prefix);
     if (o.longer) q.set('longer', 'true');
     if (o.neighbor) q.set('neighbor', o.neighbor);
     if (o.community) q.set('community', o.community);
-    if (o.after) q.set('after', o.after);
-    return { json: await api('GET', `/v1/routes/${family(prefix, o.family)}?${q}`), text: routesText };
+    const f = family(prefix, o.family);
+    if (prefix && !o.longer) return { json: await api('GET', `/v1/routes/${f}?${q}`), text: (j: never) => routeDetailText(j, f) };
+    let after = o.after;
+    const items: unknown[] = [];
+    for (;;) {
+      if (after) q.set('after', after);
+      const page = (await api('GET', `/v1/routes/${f}?${q}`)) as { items: unknown[]; next: string | null };
+      if (!o.all) return { json: page, text: routesText };
+      items.push(...page.items);
+      if (!page.next) return { json: { items, next: null }, text: routesText };
+      after = page.next;
+    }
   }));
 
 program.command('lookup').argument('<address>').description('longest-prefix match for an address')
@@ -88,22 +102,41 @@ program.command('announce').argument('<prefix>').description('originate a prefix
 program.command('withdraw').argument('<prefix>').description('withdraw an originated prefix')
   .action(run(async (prefix: string) => ({ json: await api('DELETE', `/v1/routes?prefix=${encodeURIComponent(prefix)}`), text: () => `withdrew ${prefix}` })));
 
-program.command('neighbor').description('change a neighbor: shutdown | enable | reset | soft-reset')
+program.command('neighbor').description('change a neighbor, or every neighbor with \'*\': shutdown | enable | reset | soft-reset')
   .addArgument(new Command().createArgument('<action>').choices(['shutdown', 'enable', 'reset', 'soft-reset']))
-  .argument('<address>')
+  .argument('<address>', 'a neighbor address, or * for all')
   .option('--message <text>', 'shutdown/reset message sent to the peer (RFC 9003)')
   .option('--direction <dir>', 'soft-reset: in | out | both', 'both')
   .action(run(async (action: string, address: string, o: { message?: string; direction: string }) => {
     const body = action === 'soft-reset' ? { direction: o.direction } : action === 'enable' ? undefined : o.message ? { message: o.message } : {};
-    const json = await api('POST', `/v1/neighbors/${encodeURIComponent(address)}/${action}`, body);
-    return { json, text: () => `${action}: ${address} done` };
+    const targets = address === '*' ? ((await api('GET', '/v1/neighbors')) as { neighbors: { address: string; state: string }[] }).neighbors.filter((n) => action !== 'soft-reset' || n.state === 'Established').map((n) => n.address) : [address];
+    const results: { neighbor: string; ok: boolean; error?: string }[] = [];
+    for (const a of targets) {
+      try {
+        await api('POST', `/v1/neighbors/${encodeURIComponent(a)}/${action}`, body);
+        results.push({ neighbor: a, ok: true });
+      } catch (e) {
+        if (address !== '*') throw e;
+        results.push({ neighbor: a, ok: false, error: (e as Error).message });
+      }
+    }
+    if (results.some((r) => !r.ok)) process.exitCode = 1;
+    return { json: address === '*' ? { results } : { ok: true, neighbor: address }, text: () => (results.length === 0 ? `${action}: no neighbor to act on` : results.map((r) => `${action} ${r.neighbor}: ${r.ok ? 'done' : r.error}`).join('\n')) };
   }));
 
 program.command('reload').description('re-read the configuration file and apply the difference')
-  .action(run(async () => ({ json: await api('POST', '/v1/config/reload') })));
+  .action(run(async () => ({ json: await api('POST', '/v1/config/reload'), text: reloadText })));
 
 program.command('log-level').argument('[level]').description('show or set the log level')
-  .action(run(async (level?: string) => ({ json: level ? await api('PUT', '/v1/log-level', { level }) : await api('GET', '/v1/log-level') })));
+  .action(run(async (level?: string) => ({ json: level ? await api('PUT', '/v1/log-level', { level }) : await api('GET', '/v1/log-level'), text: (j: { level: string }) => `log level: ${j.level}` })));
+
+/** What a reload did, one line per kind of change. */
+function reloadText(j: { result: { changed: boolean; added: string[]; removed: string[]; reset: string[]; soft: string[]; policyChanged: boolean; counts: Record<string, number> } }): string {
+  const r = j.result;
+  if (!r.changed) return 'reloaded: nothing changed';
+  const line = (what: string, list: string[], n: number) => (n > 0 ? `  ${what}: ${list.join(' ')}${n > list.length ? ` (and ${n - list.length} more)` : ''}` : '');
+  return ['reloaded:', line('neighbors added', r.added, r.counts.added), line('removed', r.removed, r.counts.removed), line('reset (session parameters changed)', r.reset, r.counts.reset), line('updated in place', r.soft, r.counts.soft), r.policyChanged ? '  policy changed (applied by soft reconfiguration)' : '', r.counts.originated ? `  ${r.counts.originated} prefixes originated` : '', r.counts.withdrawn ? `  ${r.counts.withdrawn} prefixes withdrawn` : ''].filter(Boolean).join('\n');
+}
 
 program
   .command('decode')
