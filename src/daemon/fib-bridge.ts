@@ -48,7 +48,9 @@ export class FibBridge {
     this.#o = o;
     const c = o.config;
     this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
-    this.fib = new Fib(openRtnetlink(), {
+    const socket = openRtnetlink();
+    const monitor = openRouteMonitor(socket.portId);
+    this.fib = new Fib(socket, {
       route: (f, id) => this.#route(f, id),
       prefix: (f, id) => kernelPrefix(f, this.#view.prefix(afiOf(f), id)),
       installed: (f, id, yes) => (yes ? this.#view.pin(afiOf(f), id) : this.#view.unpin(afiOf(f), id)),
@@ -60,7 +62,8 @@ export class FibBridge {
         if (this.#addressTimer) o.clock.clearTimeout(this.#addressTimer);
         this.#addressTimer = o.clock.setTimeout(() => this.refreshAll(), 500);
       },
-    }, openRouteMonitor());
+    }, monitor);
+    for (const p of [...socket.problems, ...monitor.problems]) o.events?.transportError?.(new Error(p));
   }
 
   /** Stops writing to the kernel (what is there stays) and releases the sockets and the timer. */

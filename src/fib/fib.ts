@@ -102,7 +102,9 @@ export class Fib {
     this.#socket = socket;
     this.#monitor = monitor;
     monitor?.onMessage((d) => this.#notified(d));
-    // An overflow of the monitor's buffer loses notifications: everything installed is written again.
+    // The socket's own errors leave its view unknown: everything installed is written again. An
+    // overflow is not one (NETLINK_NO_ENOBUFS: the package aborts on it); the kernel filters out
+    // our own changes, so only a storm of others' removals overflows, and those lost go unrepaired.
     monitor?.onError((e) => {
       this.#events.transportError?.(e);
       this.#rewriteAll();

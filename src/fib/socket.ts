@@ -4,11 +4,14 @@
 // 'message' events. Must not import rib, api, daemon, pino or prom-client.
 
 import { createRequire } from 'node:module';
+import { attachMonitorFilter, forceReceiveBuffer, netlinkFd, setNoEnobufs } from './netlink-options.js';
 
 export interface NetlinkTransport {
   /** The socket's netlink port id: notifications caused by our own requests carry it. */
   readonly portId: number;
   send(message: Buffer): void;
+  /** Socket options that could not be set (the socket works; see netlink-options.ts for what each guards). */
+  readonly problems: readonly string[];
   onMessage(fn: (datagram: Buffer) => void): void;
   onError(fn: (e: Error) => void): void;
   close(): void;
@@ -38,13 +41,23 @@ function rawSocket(): RawSocket {
   return new RawNetlinkSocket(NETLINK_ROUTE, {});
 }
 
-function transport(s: RawSocket): NetlinkTransport {
+function transport(s: RawSocket, problems: string[]): NetlinkTransport {
   let onError: (e: Error) => void = () => undefined;
-  s.on('error', (e) => onError(e));
+  // The package calls these from native code: an exception escaping one of them is a C++
+  // exception there, and the process aborts ("terminate called ... Napi::Error"). None may escape.
+  const contained = <T>(fn: (x: T) => void) => (x: T) => {
+    try {
+      fn(x);
+    } catch (e) {
+      queueMicrotask(() => onError(e instanceof Error ? e : new Error(String(e))));
+    }
+  };
+  s.on('error', contained((e: Error) => onError(e)));
   return {
     portId: s.address().port,
-    send: (m) => s.send(m, {}, (e) => e && onError(e)),
-    onMessage: (fn) => s.on('message', fn),
+    problems,
+    send: (m) => s.send(m, {}, contained((e?: Error) => e && onError(e))),
+    onMessage: (fn) => s.on('message', contained(fn)),
     onError: (fn) => {
       onError = fn;
     },
@@ -52,31 +65,54 @@ function transport(s: RawSocket): NetlinkTransport {
   };
 }
 
-/**
- * A NETLINK_ROUTE socket that receives every route change in the namespace (who removed what),
- * so that a route of ours removed by someone else can be put back, and every address change (our
- * own addresses and connected subnets decide what is installed).
- */
-export function openRouteMonitor(): NetlinkTransport {
-  const s = rawSocket();
+/** Applies each option; one that fails is listed, the others still apply. */
+function applyOptions(s: RawSocket, options: Record<string, (fd: number) => void>): string[] {
+  const problems: string[] = [];
+  let fd: number;
   try {
-    s.setRecvBufferSize(16 * 1024 * 1024);
-  } catch {
-    // capped by net.core.rmem_max: an overflow is reported as an error and answered with a resync
+    fd = netlinkFd(s.address().port);
+  } catch (e) {
+    return [(e as Error).message];
   }
+  for (const [name, apply] of Object.entries(options)) {
+    try {
+      apply(fd);
+    } catch (e) {
+      problems.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** Receive buffer of both sockets: error replies of large batches, a full-table dump at start. */
+const RECEIVE_BUFFER = 16 * 1024 * 1024;
+
+/**
+ * A NETLINK_ROUTE socket that receives every address change in the namespace (our own addresses
+ * and connected subnets decide what is installed) and every route removal another port asked for
+ * (who removed what), so that a route of ours removed by someone else can be put back. `ownPort`:
+ * the port of our request socket, whose changes the kernel filters out before queueing.
+ */
+export function openRouteMonitor(ownPort: number): NetlinkTransport {
+  const s = rawSocket();
   for (const g of [RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE]) s.addMembership(g);
-  return transport(s);
+  return transport(s, applyOptions(s, {
+    filter: (fd) => attachMonitorFilter(fd, ownPort),
+    noEnobufs: setNoEnobufs,
+    receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
+  }));
 }
 
 /** Opens a NETLINK_ROUTE socket in the current network namespace. */
 export function openRtnetlink(): NetlinkTransport {
   const s = rawSocket();
-  // Room for error replies of large batches and for a full-table dump at start.
   try {
-    s.setRecvBufferSize(16 * 1024 * 1024);
     s.setSendBufferSize(4 * 1024 * 1024);
   } catch {
-    // the system caps them (net.core.rmem_max); the defaults still work, errors may be dropped
+    // the system caps it (net.core.wmem_max); a batch is one datagram of at most 2,000 routes
   }
-  return transport(s);
+  return transport(s, applyOptions(s, {
+    noEnobufs: setNoEnobufs,
+    receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
+  }));
 }
