@@ -420,7 +420,9 @@ export class Session {
       this.#connecting = false;
       this.#dispatch({ type: 'Tcp_CR_Acked' });
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => {
+    // Before the Connection's own error handler: that one closes the connection, and the FSM's
+    // disconnect would otherwise report a refused connect as a handshake that timed out.
+    socket.prependOnceListener('error', (e: NodeJS.ErrnoException) => {
       if (this.#conn !== conn || !this.#connecting) return;
       this.#connecting = false;
       this.#connectFailed(e.code ?? 'error');

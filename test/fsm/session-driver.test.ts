@@ -262,3 +262,16 @@ t.test('an exception while handling one peer\'s input resets that peer only', as
   await until(() => c.of('notification').length > 0);
   t.equal(c.of('notification')[0].code, 6, 'the peer is told with a Cease');
 });
+
+t.test('a refused connect is reported as refused, not as a handshake that timed out', async (t) => {
+  const peer = new RawPeer();
+  const port = await peer.listen();
+  await peer.close(); // nothing listens on the port now: the kernel answers the SYN with a RST
+  const reasons: string[] = [];
+  const session = new Session(options(port), { connectFailed: (r) => reasons.push(r) }, new VirtualClock(), plainConnect);
+  t.teardown(() => session.close());
+  session.start();
+  await until(() => reasons.length > 0);
+  await settle();
+  t.same(reasons, ['ECONNREFUSED']);
+});
