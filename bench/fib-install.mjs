@@ -5,7 +5,7 @@
 // prefix resolves with `ip route get`, then the count is checked), and routes per second.
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:fib
 import { spawnSync } from 'node:child_process';
-import { kernelConfigs, startDut, usage } from './lib/dut.mjs';
+import { bgpListening, kernelConfigs, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -28,7 +28,7 @@ async function once(dut, n) {
   const cfg = kernelConfigs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }] })[dut];
   const proc = startDut(dut, NS.d, cfg, { zebra: dut === 'frr' });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await bgpListening(NS.d);
     const sender = peer('sender', NS.s, '10.90.0.2', '10.90.0.1', 65001, n);
     try {
       const table = await sender.wait((e) => e.event === 'table', 120000);

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
-import { configs, startDut, usage } from './lib/dut.mjs';
+import { bgpListening, configs, startDut, usage } from './lib/dut.mjs';
 import { eachRun, median } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,7 +20,7 @@ async function once(dut) {
   setup();
   const neighbors = Array.from({ length: K }, (_, i) => ({ address: clientAddress(i), asn: 65000, local: '10.92.0.1', rrClient: true }));
   const proc = startDut(dut, D, configs({ routerId: '10.92.0.1', neighbors })[dut]);
-  await new Promise((r) => setTimeout(r, 1500));
+  await bgpListening(D);
   // Clients use consecutive addresses from 10.92.1.1 (the tool counts up within the /24s).
   const clients = spawn('ip', ['netns', 'exec', C, process.execPath, join(here, 'lib', 'rr-clients.mjs'), '10.92.1.1', String(K), '10.92.0.1'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {

@@ -2,7 +2,7 @@
 // the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes
 // (nodebgp fib.enabled false, FRR bgpd -n, BIRD without a kernel protocol).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +113,23 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
     frr: ['/usr/lib/frr/bgpd', ...(bfd || zebra ? [] : ['-Z']), '-S', ...(zebra ? [] : ['-n']), '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],
   }[name];
-  return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ...env } });
+  // The DUT's own output stays in its directory (output.log), for when a run fails.
+  const out = openSync(join(dir, 'output.log'), 'w');
+  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...env } });
+  closeSync(out);
+  return proc;
+}
+
+/**
+ * Resolves once something listens on TCP port 179 in the namespace: a peer that connects once
+ * must not race the DUT's start (nodebgpd re-executes itself, zebra starts before bgpd).
+ */
+export async function bgpListening(ns, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Hltn', 'sport = :179'], { encoding: 'utf8' }).stdout.trim()) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on port 179 in ${ns} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** nodebgpd's admin API inside a namespace (metrics, BFD state): the text of a GET. */
