@@ -110,18 +110,18 @@ program.command('neighbor').description('change a neighbor, or every neighbor wi
   .action(run(async (action: string, address: string, o: { message?: string; direction: string }) => {
     const body = action === 'soft-reset' ? { direction: o.direction } : action === 'enable' ? undefined : o.message ? { message: o.message } : {};
     const targets = address === '*' ? ((await api('GET', '/v1/neighbors')) as { neighbors: { address: string; state: string }[] }).neighbors.filter((n) => action !== 'soft-reset' || n.state === 'Established').map((n) => n.address) : [address];
-    const results: { neighbor: string; ok: boolean; error?: string }[] = [];
+    const results: { neighbor: string; ok: boolean; error?: string; response?: unknown }[] = [];
     for (const a of targets) {
       try {
-        await api('POST', `/v1/neighbors/${encodeURIComponent(a)}/${action}`, body);
-        results.push({ neighbor: a, ok: true });
+        results.push({ neighbor: a, ok: true, response: await api('POST', `/v1/neighbors/${encodeURIComponent(a)}/${action}`, body) });
       } catch (e) {
         if (address !== '*') throw e;
         results.push({ neighbor: a, ok: false, error: (e as Error).message });
       }
     }
     if (results.some((r) => !r.ok)) process.exitCode = 1;
-    return { json: address === '*' ? { results } : { ok: true, neighbor: address }, text: () => (results.length === 0 ? `${action}: no neighbor to act on` : results.map((r) => `${action} ${r.neighbor}: ${r.ok ? 'done' : r.error}`).join('\n')) };
+    // One neighbor: the API's answer as it is (a soft reset says what it did per direction).
+    return { json: address === '*' ? { results } : results[0].response, text: () => (results.length === 0 ? `${action}: no neighbor to act on` : results.map((r) => `${action} ${r.neighbor}: ${r.ok ? 'done' : r.error}`).join('\n')) };
   }));
 
 program.command('reload').description('re-read the configuration file and apply the difference')
