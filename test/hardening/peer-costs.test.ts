@@ -2,7 +2,7 @@
 // 15.5 s, O(n^2); a peer going down walked the whole Loc-RIB, 86 ms per flap at 200,000 routes).
 // The shipped binary on loopback with a bystander session (hold time 3 s): an ADD-PATH peer sends
 // 10,000 paths for one prefix (64 are kept, the rest refused and counted; with the limit raised,
-// all 10,000 are taken in well under a second); a peer holding one route flaps 40 times beside a
+// all 10,000 are taken in a fifth of that time or less); a peer holding one route flaps 40 times beside a
 // 200,000-route table, each flap costing its own route only.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -15,6 +15,11 @@ const ADDPATH = '127.0.0.2';
 const BYSTANDER = '127.0.0.3';
 const LOADER = '127.0.0.4';
 const FLAPPER = '127.0.0.5';
+/**
+ * The bystander sends and expects keepalives every second (hold 3 s): a gap under 2.5 s is a
+ * session that never came near expiring. Tighter bounds measure the CI machine's other tests.
+ */
+const NO_STALL_MS = 2500;
 const octet = (n: number) => n.toString(16).padStart(2, '0');
 const cpuSeconds = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -87,23 +92,23 @@ t.test('10,000 ADD-PATH paths for one prefix: 64 kept, the rest refused and coun
   const since = Date.now();
   peer.socket.write(Buffer.concat(addPathUpdates()));
   t.ok(await until(() => paths(d) === 64, 10000), '64 paths of the peer are kept (addPath.maxPathsPerPrefix)');
-  t.ok(Date.now() - since < 3000, `done in ${Date.now() - since} ms`);
+  t.ok(Date.now() - since < 5000, `done in ${Date.now() - since} ms`);
   await until(() => /reason="path-limit"\} 9936/.test(d.curl('/metrics')), 3000);
   t.match(d.curl('/metrics'), /nodebgp_peer_routes_refused_total\{peer="127\.0\.0\.2"[^}]*reason="path-limit"\} 9936/, 'the other 9,936 are refused and counted');
   await new Promise((r) => setTimeout(r, Math.max(0, since + 2500 - Date.now())));
-  t.ok(worstGap(since) < 1500, `the bystander heard from us at most ${worstGap(since)} ms apart`);
+  t.ok(worstGap(since) < NO_STALL_MS, `the bystander heard from us at most ${worstGap(since)} ms apart`);
   t.same(bystander.of('notification'), [], 'the bystander is untouched');
 });
 
-t.test('with the limit raised, 10,000 paths for one prefix are taken in well under a second', async (t) => {
+t.test('with the limit raised, 10,000 paths for one prefix are taken in under 3 s', async (t) => {
   const { d, dial, worstGap } = await start(t, 20000);
   const peer = await dial(ADDPATH, open(65001, 2, [{ type: 'add-path', entries: [{ afi: 1, safi: 1, sendReceive: 2 }] }]));
   const since = Date.now();
   peer.socket.write(Buffer.concat(addPathUpdates()));
   t.ok(await until(() => d.cli('summary').pathCount['ipv4-unicast'] === 10000, 10000), 'all 10,000 paths held');
-  t.ok(Date.now() - since < 1500, `in ${Date.now() - since} ms (O(n^2) took 15.5 s)`);
+  t.ok(Date.now() - since < 3000, `in ${Date.now() - since} ms (O(n^2) took 15.5 s)`);
   await new Promise((r) => setTimeout(r, Math.max(0, since + 2500 - Date.now())));
-  t.ok(worstGap(since) < 1500, `the bystander heard from us at most ${worstGap(since)} ms apart`);
+  t.ok(worstGap(since) < NO_STALL_MS, `the bystander heard from us at most ${worstGap(since)} ms apart`);
   peer.socket.destroy();
   t.ok(await until(() => d.cli('summary').pathCount['ipv4-unicast'] === 0, 5000), 'and they go with the session');
 });
@@ -141,5 +146,5 @@ t.test('a peer with one route (sent nothing by our export policy) flapping besid
   const beside = await flaps(200_000);
   const added = beside - alone;
   t.ok(added < 0.02, `a flap beside the table costs ${(beside * 1000).toFixed(1)} ms of CPU, alone ${(alone * 1000).toFixed(1)} ms: the table adds ${(added * 1000).toFixed(1)} ms (a whole-table walk was 86 ms)`);
-  t.ok(worstGap(since) < 1500, `the bystander heard from us at most ${worstGap(since)} ms apart`);
+  t.ok(worstGap(since) < NO_STALL_MS, `the bystander heard from us at most ${worstGap(since)} ms apart`);
 });
