@@ -17,9 +17,40 @@ function words128(v: bigint): [number, number, number, number] {
   return [Number((v >> 96n) & 0xffffffffn), Number((v >> 64n) & 0xffffffffn), Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)];
 }
 
+/** Canonical dotted-quad IPv4 prefix text, the form nearly every configured prefix has. */
+const DOTTED_PREFIX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/**
+ * The common case without ip-num: a canonical IPv4 prefix with its host bits zero. ip-num takes
+ * about 25 us a prefix, which made 200,000 originations cost 5 s at start and on reload. Anything
+ * else (IPv6, leading zeros, out of range, host bits set) is undefined and goes the long way,
+ * which also words the error.
+ */
+function fastIpv4Prefix(t: string): ParsedPrefix | undefined {
+  const m = DOTTED_PREFIX.exec(t);
+  if (!m) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = m[i];
+    if (octet.length > 1 && octet[0] === '0') return undefined;
+    const n = Number(octet);
+    if (n > 255) return undefined;
+    value = value * 256 + n;
+  }
+  const lenText = m[5];
+  if (lenText.length > 1 && lenText[0] === '0') return undefined;
+  const length = Number(lenText);
+  if (length > 32) return undefined;
+  const host = length === 32 ? 0 : 2 ** (32 - length) - 1;
+  if (value % (host + 1) !== 0) return undefined;
+  return { afi: 1, words: [value, 0, 0, 0], length, text: t };
+}
+
 /** "10.244.1.0/26" or "2001:db8::/48"; host bits must be zero. */
 export function parsePrefix(text: string): ParsedPrefix {
   const t = text.trim();
+  const fast = fastIpv4Prefix(t);
+  if (fast) return fast;
   if (t.includes(':')) {
     if (!Validator.isValidIPv6CidrNotation(t)[0]) throw new ParseError(`"${text}" is not an IPv6 prefix (like 2001:db8::/48)`);
     const r = IPv6CidrRange.fromCidr(t);
