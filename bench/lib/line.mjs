@@ -32,7 +32,9 @@ export function ownedNamespaces(names) {
     }
   }
   process.on('exit', remove);
+  // Interrupted or timed out (timeout(1) sends SIGTERM): the namespaces go too.
   process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
   return { create, remove };
 }
 
