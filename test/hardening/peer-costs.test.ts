@@ -145,6 +145,8 @@ t.test('a peer with one route (sent nothing by our export policy) flapping besid
   const since = Date.now();
   const beside = await flaps(200_000);
   const added = beside - alone;
-  t.ok(added < 0.02, `a flap beside the table costs ${(beside * 1000).toFixed(1)} ms of CPU, alone ${(alone * 1000).toFixed(1)} ms: the table adds ${(added * 1000).toFixed(1)} ms (a whole-table walk was 86 ms)`);
+  // Here the table adds about 11 ms (a larger heap for the collector); the walk this guards against
+  // added 86 ms. Under 40 ms holds on a slower machine and still fails on the walk.
+  t.ok(added < 0.04, `a flap beside the table costs ${(beside * 1000).toFixed(1)} ms of CPU, alone ${(alone * 1000).toFixed(1)} ms: the table adds ${(added * 1000).toFixed(1)} ms (a whole-table walk was 86 ms)`);
   t.ok(worstGap(since) < NO_STALL_MS, `the bystander heard from us at most ${worstGap(since)} ms apart`);
 });
