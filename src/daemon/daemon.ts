@@ -50,7 +50,8 @@ export class Daemon {
   readonly listener: Listener;
   /** BFD sessions by neighbor address, run in a worker thread. */
   readonly bfd: BfdManager;
-  readonly startedAtMs = Date.now();
+  /** When the daemon was made, on its clock (see now()). */
+  readonly startedAt: number;
   /** Incoming connections refused, by reason (sources are not kept: an attacker chooses them). */
   readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0, 'dynamic-pending': 0, 'dynamic-damped': 0 };
   readonly #sessions = new Map<string, Session>();
@@ -76,6 +77,7 @@ export class Daemon {
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
     this.#clock = options.clock ?? new SystemClock();
+    this.startedAt = this.#clock.now();
     this.#events = options.events ?? {};
     this.#collectGarbage = options.collectGarbage;
     this.#routerId = parseIpv4(config.routerId);

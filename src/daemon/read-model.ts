@@ -100,7 +100,7 @@ export function summary(d: Daemon) {
   return {
     routerId: d.routerId,
     as: d.config.asn,
-    uptimeMsec: Date.now() - d.startedAtMs,
+    uptimeMsec: d.now() - d.startedAt,
     ribCount: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
     pathCount: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
     attributeSets: d.rib.attrs.size,
