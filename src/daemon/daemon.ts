@@ -128,6 +128,7 @@ export class Daemon {
         maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
       },
       policies: buildPolicySet(config.policy),
+      now: () => this.#clock.now(),
       events: {
         unsendable: (peer, afi, node, octets, max) => {
           const p = this.#byIndex.get(peer.index);

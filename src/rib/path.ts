@@ -40,14 +40,17 @@ export class Path {
   nextOfPeer: Path | null = null;
   /** Its position in the entry's candidate array (when there is one), for O(1) removal. */
   slot = 0;
+  /** When it was received or originated: whole seconds on the RIB's clock (a small integer, no heap number per path). */
+  readonly at: number;
 
-  constructor(peer: RibPeer, pathId: number, entry: AttrEntry, nextHop: number | Buffer, weight = 0, stale = false) {
+  constructor(peer: RibPeer, pathId: number, entry: AttrEntry, nextHop: number | Buffer, weight = 0, stale = false, at = 0) {
     this.peer = peer;
     this.pathId = pathId;
     this.entry = entry;
     this.nextHop = nextHop;
     this.weight = weight;
     this.stale = stale;
+    this.at = at;
   }
 }
 

@@ -30,6 +30,8 @@ export interface PathRecord {
   readonly asPath: AsPath;
   readonly weight: number;
   readonly stale: boolean;
+  /** When it was received or originated: seconds on the RIB's clock. */
+  readonly at: number;
   readonly best: boolean;
   readonly multipath: boolean;
   /** For a path that is not best: the decision step it lost on against the best. */
@@ -181,7 +183,7 @@ function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: Decision
   const local = p.peer.local;
   return {
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
-    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, best, multipath, lostOn,
+    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn,
   };
 }
 

@@ -30,6 +30,8 @@ export interface RibOptions {
   readonly decision: DecisionOptions;
   readonly policies: PolicySet;
   readonly events?: RibEvents;
+  /** Milliseconds on the daemon's clock, read once per UPDATE or origination: when paths arrived. */
+  readonly now?: () => number;
 }
 
 /** What the RIB reports beside its changes (the daemon logs and counts it). */
@@ -127,6 +129,8 @@ export class Rib {
   readonly #listeners: RibListener[] = [];
   /** Aggregates with the attributes last originated (undefined: not originated) and whether a contributor changed. */
   #aggregates: { spec: AggregateSpec; key: string | undefined; dirty: boolean }[] = [];
+  /** The time new paths are stamped with (Path.at), read once per UPDATE: seconds on the clock. */
+  #at = 0;
 
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
@@ -135,6 +139,12 @@ export class Rib {
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
     this.local = { index: LOCAL_PEER_INDEX, address: '0.0.0.0', addressOctets: addressOctets('0.0.0.0'), asn: this.options.localAs, bgpId: this.options.routerId, ibgp: false, local: true, rrClient: false };
+  }
+
+  /** Reads the clock for the paths about to arrive; returns the stamp. */
+  #stamp(): number {
+    this.#at = this.options.now ? Math.floor(this.options.now() / 1000) : 0;
+    return this.#at;
   }
 
   addListener(l: RibListener): void {
@@ -193,7 +203,7 @@ export class Rib {
         if (key === a.key) continue;
         a.key = key;
         const w = spec.words;
-        this.table(spec.afi).announce(w[0], w[1], w[2], w[3], spec.len, new Path(this.local, AGGREGATE_PATH_ID, this.attrs.acquire(attrs), 0));
+        this.table(spec.afi).announce(w[0], w[1], w[2], w[3], spec.len, new Path(this.local, AGGREGATE_PATH_ID, this.attrs.acquire(attrs), 0, 0, false, this.#stamp()));
       }
     }
   }
@@ -295,6 +305,7 @@ export class Rib {
    * again; what it now denies is withdrawn, what it now permits (or changes) is announced.
    */
   reimport(index: number): boolean {
+    this.#stamp();
     const s = this.#peers.get(index);
     if (!s?.adjIn) return false;
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
@@ -459,6 +470,7 @@ export class Rib {
     const s = this.#peers.get(index);
     if (!s) return;
     // One UPDATE is one batch: an entry many of its paths touch is reselected once.
+    this.#stamp();
     this.v4.batch(() => this.v6.batch(() => this.#apply(s, msg)));
   }
 
@@ -495,7 +507,7 @@ export class Rib {
     const st = stride(block.afi);
     const w = block.words;
     for (let b = 0; b < w.length; b += st) {
-      const path = new Path(s.peer, w[b], this.attrs.acquire(attrs), nextHop);
+      const path = new Path(s.peer, w[b], this.attrs.acquire(attrs), nextHop, 0, false, this.#at);
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
@@ -542,7 +554,7 @@ export class Rib {
     const entry = this.attrs.acquire(attrs);
     entry.refs += count - 1;
     for (let i = 0, b = 0; i < count; i++, b += st) {
-      const path = new Path(s.peer, w[b], entry, nextHop);
+      const path = new Path(s.peer, w[b], entry, nextHop, 0, false, this.#at);
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
@@ -624,7 +636,7 @@ export class Rib {
         rib.withdraw(words[0], words[1], words[2], words[3], w[b + 1], s.peer, w[b]);
         continue;
       }
-      rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs), r.nextHop, r.weight));
+      rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs), r.nextHop, r.weight, false, this.#at));
     }
   }
 
@@ -648,7 +660,7 @@ export class Rib {
   /** Originates a prefix (pod CIDR, service IP) with the given attributes (ORIGIN IGP by default). */
   originate(afi: AfiCode, key: readonly [number, number, number, number], len: number, attrs: PathAttributes, nextHop: number | Buffer = 0): void {
     const entry = this.attrs.acquire({ origin: 0, asPath: [], ...attrs });
-    this.table(afi).announce(key[0], key[1], key[2], key[3], len, new Path(this.local, 0, entry, nextHop));
+    this.table(afi).announce(key[0], key[1], key[2], key[3], len, new Path(this.local, 0, entry, nextHop, 0, false, this.#stamp()));
   }
 
   withdrawOriginated(afi: AfiCode, key: readonly [number, number, number, number], len: number): void {
