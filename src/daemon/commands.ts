@@ -6,6 +6,7 @@ export class CommandError extends Error {
   }
 }
 
+/** An origination asked for at runtime or configured (the API's body, contract Announce, is one). */
 export interface AnnounceRequest {
   readonly prefix: string;
   readonly communities?: readonly string[];
@@ -15,19 +16,7 @@ export interface AnnounceRequest {
   readonly nextHop?: string;
 }
 
-export type SoftResetResult = { in?: 'from-memory' | 'route-refresh' | 'not-possible'; out?: 'resent' };
+export type { ReloadResult, SoftResetResult } from './contract/index.js';
 
-/** What a reload did. Lists hold at most RELOAD_LISTED entries; `counts` has the full numbers. */
-export interface ReloadResult {
-  readonly changed: boolean;
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly reset: readonly string[];
-  readonly soft: readonly string[];
-  readonly policyChanged: boolean;
-  readonly originated: readonly string[];
-  readonly withdrawn: readonly string[];
-  readonly counts: { readonly added: number; readonly removed: number; readonly reset: number; readonly soft: number; readonly originated: number; readonly withdrawn: number };
-}
-
+/** Reload results list at most this many names per change; `counts` has the full numbers. */
 export const RELOAD_LISTED = 100;

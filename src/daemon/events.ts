@@ -1,12 +1,13 @@
 // What the daemon reports as it runs: logs, metrics and tests subscribe to these events.
 
 import type { BfdStateChange } from '../bfd/index.js';
+import type { StateName } from '../fsm/index.js';
 import type { AttributeError, BgpProtocolError, NotificationMessage } from '../wire/index.js';
 import type { RefusedReason } from './dynamic.js';
 
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
 export interface DaemonEvents {
-  sessionState?(neighbor: string, from: string, to: string): void;
+  sessionState?(neighbor: string, from: StateName, to: StateName): void;
   /**
    * The session went to Idle. `uptimeMs`: how long it had been Established (0: it never got
    * there, a failed attempt); `notification`: the one that ended it, sent or received.

@@ -8,6 +8,7 @@ import { notificationName, notificationText, shutdownCommunication } from '../wi
 import { CommandError, Daemon, type DaemonEvents, type ReloadResult } from './daemon.js';
 import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
+import type { CurrentLogLevel } from './contract/index.js';
 import type { DaemonCommands, DaemonQueries, LogLevel } from './ports.js';
 import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, summary } from './read-model.js';
 import { daemonStats } from './stats.js';
@@ -16,7 +17,7 @@ import { type LogFormat, makeLogger } from './logger.js';
 export { ListenError } from '../fsm/index.js';
 export { FibLockError } from '../fib/index.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const satisfies readonly LogLevel[];
+export { LOG_LEVELS } from './contract/index.js';
 export type { LogLevel } from './ports.js';
 
 export interface ProcessOptions {
@@ -327,10 +328,10 @@ export class DaemonProcess {
     bfd: () => bfdSessions(this.daemon),
     routes: (q) => routes(this.daemon, q),
     lastReload: () => this.lastReload,
-    logLevel: () => this.logger.level,
+    logLevel: () => this.logger.level as CurrentLogLevel,
     stats: () => daemonStats(this.daemon),
     subscribe: (events) => this.subscribe(events),
-    watchBest: (fn) => this.daemon.query.watchBest((afi, prefix, best) => fn(afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast', prefix, best ? pathJson(best) : null)),
+    watchBest: (fn) => this.daemon.query.watchBest((afi, prefix, best) => fn(afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast', prefix, best ? pathJson(best, (ms) => this.daemon.wallTime(ms)) : null)),
   };
 
   /** The write port of the edge. */

@@ -8,11 +8,11 @@ import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, decodePathAttributes, extendedCommunityJson, ipv4ToString, ipv6ToString,
   mergeAs4Path, messageJson, type NotificationMessage, notificationName,
 } from '../wire/index.js';
+import type * as C from './contract/index.js';
 import type { Daemon, Peer } from './daemon.js';
 import { bfdOf } from './neighbor.js';
 
-const FAMILIES = [['ipv4-unicast', Afi.IPV4], ['ipv6-unicast', Afi.IPV6]] as const;
-export type FamilyName = (typeof FAMILIES)[number][0];
+export type FamilyName = C.FamilyName;
 const afiOf = (f: FamilyName): AfiCode => (f === 'ipv4-unicast' ? Afi.IPV4 : Afi.IPV6);
 
 function total(c: object): number {
@@ -28,7 +28,7 @@ function rfc8212Of(n: Peer) {
  * A neighbor's BFD session (null without BFD): configuration, state and diagnostics, negotiated
  * intervals and detection time, counters. State changes reach it at once; counters every second.
  */
-export function bfdDetail(d: Daemon, n: Peer) {
+export function bfdDetail(d: Daemon, n: Peer): C.BfdSession | null {
   const b = bfdOf(n.config);
   if (!b) return null;
   const key = n.config.address;
@@ -61,15 +61,15 @@ export function bfdDetail(d: Daemon, n: Peer) {
 }
 
 /** Every BFD session (like FRR's `show bfd peers`). */
-export function bfdSessions(d: Daemon) {
+export function bfdSessions(d: Daemon): C.BfdSessions {
   const sessions = [...d.neighbors.values()].map((n) => bfdDetail(d, n)).filter((x) => x !== null);
   return { sessions, unmatchedPackets: d.bfd.unmatchedPackets };
 }
 
 /** Like FRR's `show bgp summary json`: one entry per neighbor, counters and prefixes per family. */
-export function summary(d: Daemon) {
+export function summary(d: Daemon): C.Summary {
   const now = d.now();
-  const peers: Record<string, unknown> = {};
+  const peers: Record<string, C.SummaryPeer> = {};
   for (const [address, n] of d.neighbors) {
     const s = n.session.snapshot();
     const stats = d.rib.peerStats(n.index);
@@ -81,7 +81,7 @@ export function summary(d: Daemon) {
       dynamic: n.dynamic,
       state: s.state,
       adminShutdown: !s.enabled,
-      peerUptimeMsec: s.establishedAtMs !== null && s.state === 'Established' ? now - s.establishedAtMs : 0,
+      peerUptimeMsec: s.establishedAtMs !== null && s.state === 'Established' ? Math.round(now - s.establishedAtMs) : 0,
       msgRcvd: total(s.received),
       msgSent: total(s.sent),
       pfxRcd: stats ? total(stats.received) : 0,
@@ -90,7 +90,7 @@ export function summary(d: Daemon) {
       connectionsDropped: s.flaps,
       lastDownReason: s.lastDownReason,
       /** Since the session last went down (null: it never did); FRR shows it in Up/Down. */
-      lastDownMsec: s.lastDownAtMs !== null ? now - s.lastDownAtMs : null,
+      lastDownMsec: s.lastDownAtMs !== null ? Math.round(now - s.lastDownAtMs) : null,
       /** Accepted and sent prefixes per negotiated family. */
       families: Object.fromEntries(Object.keys(stats?.advertised ?? {}).map((f) => [f, { pfxRcd: stats!.received[f] ?? 0, pfxSnt: stats!.advertised[f] ?? 0 }])),
       rfc8212: rfc8212Of(n),
@@ -100,7 +100,7 @@ export function summary(d: Daemon) {
   return {
     routerId: d.routerId,
     as: d.config.asn,
-    uptimeMsec: d.now() - d.startedAt,
+    uptimeMsec: Math.round(d.now() - d.startedAt),
     ribCount: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
     pathCount: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
     attributeSets: d.rib.attrs.size,
@@ -112,7 +112,7 @@ export function summary(d: Daemon) {
 }
 
 /** One neighbor in detail: configuration, negotiated capabilities, timers, counters, errors. */
-export function neighborDetail(d: Daemon, n: Peer) {
+export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
   const s = n.session.snapshot();
   const neg = s.negotiated;
   const stats = d.rib.peerStats(n.index);
@@ -174,8 +174,9 @@ export function neighborDetail(d: Daemon, n: Peer) {
 }
 
 /** A NOTIFICATION as the wire JSON has it, with FRR's name for it ("Cease/Administrative Shutdown"). */
-function notificationJson(n: NotificationMessage) {
-  return { ...(messageJson(n) as object), name: notificationName(n.code, n.subcode) };
+function notificationJson(n: NotificationMessage): C.Notification {
+  const wire = messageJson(n) as { communication?: string };
+  return { code: n.code, subcode: n.subcode, name: notificationName(n.code, n.subcode), communication: wire.communication ?? null, data: n.data.toString('hex') };
 }
 
 // --- routes --------------------------------------------------------------------------------------
@@ -204,15 +205,16 @@ function nextHopText(nh: number | Buffer): string {
   return ipv6ToString(nh.subarray(0, 16));
 }
 
-export function pathJson(p: PathRecord) {
+/** A path in the contract's shape; `wall` turns the RIB's clock into wall time. */
+export function pathJson(p: PathRecord, wall: (ms: number) => Date): C.Path {
   const attrs = p.attrs;
   return {
-    from: p.source === 'peer' ? p.peerAddress : p.source,
+    from: p.peerAddress ?? p.source,
     peerAs: p.peerAs,
     pathId: p.pathId,
     nextHop: nextHopText(p.nextHop),
     asPath: asPathText(p.asPath),
-    origin: ['igp', 'egp', 'incomplete'][attrs.origin ?? 0],
+    origin: ORIGINS[attrs.origin ?? 0],
     med: attrs.med ?? null,
     localPref: attrs.localPref ?? null,
     weight: p.weight,
@@ -226,13 +228,22 @@ export function pathJson(p: PathRecord) {
     /** Attributes we do not interpret, as received (optional transitive ones are passed on). */
     unknownAttributes: (attrs.unknown ?? []).map((u) => ({ type: u.type, name: attributeName(u.type), flags: u.flags, value: u.value.toString('hex') })),
     stale: p.stale,
+    lastUpdate: wall(p.at * 1000).toISOString(),
   };
 }
 
-/** A route's paths as JSON, at most MAX_PATHS_SHOWN of them (the count of the rest is given). */
-function routeJson(r: RouteRecord, decision: boolean) {
-  const shown = r.paths.slice(0, MAX_PATHS_SHOWN).map((p) => (decision ? { ...pathJson(p), best: p.best, multipath: p.multipath, lostOn: p.lostOn } : pathJson(p)));
-  return { prefix: r.prefix, paths: shown, ...(r.paths.length > MAX_PATHS_SHOWN ? { pathsNotShown: r.paths.length - MAX_PATHS_SHOWN } : {}) };
+const ORIGINS = ['igp', 'egp', 'incomplete'] as const;
+
+/** A route's paths, at most MAX_PATHS_SHOWN of them (the count of the rest is given). */
+function routeJson<P>(r: RouteRecord, path: (p: PathRecord) => P): { prefix: string; paths: P[]; pathsNotShown?: number } {
+  const paths = r.paths.slice(0, MAX_PATHS_SHOWN).map(path);
+  return { prefix: r.prefix, paths, ...(r.paths.length > MAX_PATHS_SHOWN ? { pathsNotShown: r.paths.length - MAX_PATHS_SHOWN } : {}) };
+}
+
+/** A Loc-RIB route: each path with the decision's outcome. */
+function rankedJson(d: Daemon, r: RouteRecord): C.Route {
+  const wall = (ms: number) => d.wallTime(ms);
+  return routeJson(r, (p) => ({ ...pathJson(p, wall), best: p.best, multipath: p.multipath, lostOn: p.lostOn }));
 }
 
 /** A page holds at most this many octets of JSON (besides its count limit): large attribute sets cannot make one huge. */
@@ -241,8 +252,8 @@ export const PAGE_BYTES = 4 * 1024 * 1024;
 const MAX_PATHS_SHOWN = 256;
 
 /** A page of `items` (already after the cursor): at most `limit` and PAGE_BYTES; `next` is the last prefix when more follow. */
-function paged<T extends { prefix: string }>(items: Iterable<T>, limit: number, render: (t: T) => unknown) {
-  const out: unknown[] = [];
+function paged<T extends { prefix: string }, J>(items: Iterable<T>, limit: number, render: (t: T) => J): C.PageOf<J> {
+  const out: J[] = [];
   let bytes = 0;
   let last: string | null = null;
   for (const it of items) {
@@ -263,7 +274,7 @@ function positionOf(text: string, afi: AfiCode, what: string): Position {
 }
 
 /** A page of the Loc-RIB of one family, filtered. */
-export function routes(d: Daemon, q: RouteQuery) {
+export function routes(d: Daemon, q: RouteQuery): C.RoutePage {
   const afi = afiOf(q.family);
   const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
   const only = pathFilter(q);
@@ -278,10 +289,10 @@ export function routes(d: Daemon, q: RouteQuery) {
     else {
       // One prefix in detail, as FRR's `show bgp ipv4 unicast PREFIX`: also whom it was sent to.
       const hit = d.query.route(afi, p, only);
-      return paged(hit && !after ? [hit] : [], limit, (r) => ({ ...routeJson(r, true), advertisedTo: d.query.advertisedTo(afi, p) }));
+      return paged(hit && !after ? [hit] : [], limit, (r) => ({ ...rankedJson(d, r), advertisedTo: d.query.advertisedTo(afi, p) }));
     }
   } else records = d.query.routes(afi, { ...(after ? { after } : {}), ...(only ? { only } : {}) });
-  return paged(records, limit, (r) => routeJson(r, true));
+  return paged(records, limit, (r) => rankedJson(d, r));
 }
 
 function pathFilter(q: RouteQuery): ((p: PathRecord) => boolean) | undefined {
@@ -310,7 +321,7 @@ function addressWords(afi: AfiCode, address: string): [number, number, number, n
  * A neighbor's routes: `received` pre-policy (needs softReconfigurationInbound), `accepted`
  * (post-policy, in the Loc-RIB) or `advertised` (what its Adj-RIB-Out sent).
  */
-export function neighborRoutes(d: Daemon, n: Peer, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, afterText?: string) {
+export function neighborRoutes(d: Daemon, n: Peer, which: 'received' | 'accepted' | 'advertised', family: FamilyName, limit = 100, afterText?: string): C.NeighborRoutePage {
   const afi = afiOf(family);
   const max = Math.min(Math.max(limit, 1), 1000);
   const after = afterText !== undefined ? positionOf(afterText, afi, 'after') : undefined;
@@ -318,22 +329,23 @@ export function neighborRoutes(d: Daemon, n: Peer, which: 'received' | 'accepted
   if (which === 'received') {
     const received = d.query.received(n.index, afi, o);
     if (!received) throw new QueryError(n.up ? `pre-policy routes are kept only with softReconfigurationInbound: true (neighbor ${n.config.address})` : `neighbor ${n.config.address} is not Established`);
-    return paged(received, max, (r) => routeJson(r, false));
+    const wall = (ms: number) => d.wallTime(ms);
+    return paged(received, max, (r) => routeJson(r, (p) => pathJson(p, wall)));
   }
-  if (which === 'accepted') return paged(d.query.accepted(n.index, afi, o), max, (r) => routeJson(r, true));
+  if (which === 'accepted') return paged(d.query.accepted(n.index, afi, o), max, (r) => rankedJson(d, r));
   const advertised = d.query.advertised(n.index, afi, o);
   if (!advertised) throw new QueryError(`neighbor ${n.config.address} is not Established for ${family}`);
   // The path shape of the other views (the attributes as sent; `attributes` as the wire JSON has them).
-  return paged(advertised, max, (r) => ({ prefix: r.prefix, paths: r.attrs ? [sentPathJson(r.attrs)] : [], attributes: r.attrs ? attributesJson(r.attrs) : null }));
+  return paged(advertised, max, (r) => ({ prefix: r.prefix, paths: r.attrs ? [sentPathJson(r.attrs)] : [], attributes: r.attrs ? attributesJson(r.attrs) as Record<string, unknown> : null }));
 }
 
 /** What was sent for a prefix, in the path shape: from us, with the attributes as they went out. */
-function sentPathJson(a: PathAttributes) {
+function sentPathJson(a: PathAttributes): C.SentPath {
   return {
     from: 'self',
     nextHop: a.nextHop !== undefined ? ipv4ToString(a.nextHop) : null,
     asPath: asPathText(a.asPath ?? []),
-    origin: ['igp', 'egp', 'incomplete'][a.origin ?? 0],
+    origin: ORIGINS[a.origin ?? 0],
     med: a.med ?? null,
     localPref: a.localPref ?? null,
     weight: 0,

@@ -30,7 +30,7 @@ function aggregatorJson(a: Aggregator): Json {
 }
 
 /** RFC 4360 3, RFC 7153, draft-ietf-idr-link-bandwidth: the common extended communities by name. */
-export function extendedCommunityJson([hi, lo]: ExtendedCommunity): Json {
+export function extendedCommunityJson([hi, lo]: ExtendedCommunity): { type: string; value?: string; hex: string } {
   const type = hi >>> 24;
   const subtype = (hi >>> 16) & 0xff;
   const hex = (hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0'));
