@@ -5,13 +5,16 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from 'typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics.js';
 import { ConfigError } from '../config/load.js';
 import { ParseError } from '../config/prefix.js';
 import { CommandError } from '../daemon/daemon.js';
-import { LOG_LEVELS, type DaemonProcess, type LogLevel } from '../daemon/process.js';
+import * as C from '../daemon/contract/index.js';
+import type { DaemonProcess } from '../daemon/process.js';
 import { QueryError } from '../daemon/read-model.js';
 import { ApiError, errorSchema } from './errors.js';
 import { registerEvents } from './events.js';
@@ -35,12 +38,13 @@ export interface ApiOptions {
   readonly bodyLimit?: number;
 }
 
-const family = { type: 'string', enum: ['ipv4-unicast', 'ipv6-unicast'] } as const;
-const anyObject = { type: 'object', additionalProperties: true } as const;
+const { Type } = C;
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 405: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema } as const;
-const page = { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, after: { type: 'string', description: 'the last prefix of the previous page (its `next`)' } } as const;
-const address = { type: 'object', properties: { address: { type: 'string', description: 'neighbor address' } }, required: ['address'], additionalProperties: false } as const;
-const okSchema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: true } as const;
+const page = {
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  after: Type.Optional(Type.String({ description: 'the last prefix of the previous page (its `next`)' })),
+};
+const address = C.Closed({ address: Type.String({ description: 'neighbor address' }) });
 
 function translate(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
@@ -67,7 +71,11 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // Event streams stay open: on shutdown they are closed, not waited for.
     forceCloseConnections: true,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Answers are written with JSON.stringify: the contract's types make the read model return exactly
+  // the documented shapes (the contract test checks every answer against its schema), and nothing
+  // is silently dropped by a schema-driven serializer.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Bodies are JSON: anything else is 415 (Fastify would otherwise hand a text/plain body to the schema).
   app.removeContentTypeParser('text/plain');
   // Every route's methods by path pattern: a known path with another method is 405, not 404.
@@ -83,6 +91,8 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema 2020-12, so nullable values are type arrays as the contract writes them.
+      openapi: '3.1.0',
       info: {
         title: 'nodebgp admin API',
         version: '1',
@@ -159,8 +169,8 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   const c = proc.commands;
 
   // --- health ---------------------------------------------------------------------------------------
-  app.get('/healthz', { schema: { operationId: 'health', summary: 'Liveness', description: 'The process is alive.', tags: ['health'], security: [], response: { 200: okSchema, ...errors } } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { operationId: 'ready', summary: 'Readiness', description: 'Configuration loaded and BGP listeners up.', tags: ['health'], security: [], response: { 200: okSchema, 503: okSchema, ...errors } } }, async (_req, reply) => {
+  app.get('/healthz', { schema: { operationId: 'health', summary: 'Liveness', description: 'The process is alive.', tags: ['health'], security: [], response: { 200: C.Health, ...errors } } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { operationId: 'ready', summary: 'Readiness', description: 'Configuration loaded and BGP listeners up.', tags: ['health'], security: [], response: { 200: C.Ready, 503: C.Ready, ...errors } } }, async (_req, reply) => {
     const r = q.ready();
     return reply.code(r.ok ? 200 : 503).send(r);
   });
@@ -168,68 +178,45 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
 
   // --- reads ----------------------------------------------------------------------------------------
   const read = (operationId: string, summary: string, description: string) => ({ operationId, summary, description, tags: ['state'], security: [] });
-  app.get('/v1/summary', { schema: { ...read('getSummary', 'Sessions and prefix counts', "Like FRR's `show bgp summary json`."), response: { 200: anyObject, ...errors } } }, async () => q.summary());
-  app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: anyObject, ...errors } } }, async () => q.neighbors());
-  app.get<{ Params: { address: string } }>('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: anyObject, ...errors } } }, async (req) => q.neighbor(req.params.address));
-  app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: anyObject, ...errors } } }, async () => q.bfd());
-  app.get<{ Params: { address: string; which: 'received' | 'accepted' | 'advertised' }; Querystring: { family: 'ipv4-unicast' | 'ipv6-unicast'; limit: number; after?: string } }>('/v1/neighbors/:address/routes/:which', {
+  app.get('/v1/summary', { schema: { ...read('getSummary', 'Sessions and prefix counts', "Like FRR's `show bgp summary json`."), response: { 200: C.Summary, ...errors } } }, async () => q.summary());
+  app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: C.Neighbors, ...errors } } }, async () => q.neighbors());
+  app.get('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: C.Neighbor, ...errors } } }, async (req) => q.neighbor(req.params.address));
+  app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: C.BfdSessions, ...errors } } }, async () => q.bfd());
+  app.get('/v1/neighbors/:address/routes/:which', {
     ...heavyRead,
     schema: {
       ...read('listNeighborRoutes', 'A neighbor\'s routes', 'A neighbor\'s routes: received (before import policy; needs softReconfigurationInbound), accepted (after policy) or advertised.'),
-      params: { type: 'object', properties: { address: { type: 'string' }, which: { type: 'string', enum: ['received', 'accepted', 'advertised'] } }, required: ['address', 'which'], additionalProperties: false },
-      querystring: { type: 'object', properties: { family: { ...family, default: 'ipv4-unicast' }, ...page }, additionalProperties: false },
-      response: { 200: anyObject, ...errors },
+      params: C.Closed({ address: Type.String(), which: Type.Enum(['received', 'accepted', 'advertised']) }),
+      querystring: C.Closed({ family: Type.Enum(C.FAMILY_NAMES, { default: 'ipv4-unicast' }), ...page }),
+      response: { 200: C.NeighborRoutePage, ...errors },
     },
   }, async (req) => q.neighborRoutes(req.params.address, req.params.which, req.query.family, req.query.limit, req.query.after));
-  app.get<{ Params: { family: 'ipv4-unicast' | 'ipv6-unicast' }; Querystring: Record<string, string | number | boolean> }>('/v1/routes/:family', {
+  app.get('/v1/routes/:family', {
     ...heavyRead,
     schema: {
       ...read('listRoutes', 'Loc-RIB routes', 'Loc-RIB routes of a family with every path, the best marked, and for the others the decision step they lost on. Paged.'),
-      params: { type: 'object', properties: { family }, required: ['family'], additionalProperties: false },
-      querystring: {
-        type: 'object',
-        properties: {
-          prefix: { type: 'string', description: 'exact prefix' },
-          longer: { type: 'boolean', description: 'with prefix: every prefix inside it' },
-          lookup: { type: 'string', description: 'longest-prefix match for an address' },
-          neighbor: { type: 'string', description: 'only paths from this neighbor ("local": ours)' },
-          community: { type: 'string', description: 'only paths with this community' },
-          ...page,
-        },
-        additionalProperties: false,
-      },
-      response: { 200: anyObject, ...errors },
+      params: C.Closed({ family: C.FamilyName }),
+      querystring: C.Closed({
+        prefix: Type.Optional(Type.String({ description: 'exact prefix' })),
+        longer: Type.Optional(Type.Boolean({ description: 'with prefix: every prefix inside it' })),
+        lookup: Type.Optional(Type.String({ description: 'longest-prefix match for an address' })),
+        neighbor: Type.Optional(Type.String({ description: 'only paths from this neighbor ("local": ours)' })),
+        community: Type.Optional(Type.String({ description: 'only paths with this community' })),
+        ...page,
+      }),
+      response: { 200: C.RoutePage, ...errors },
     },
-  }, async (req) => q.routes({ family: req.params.family, ...(req.query as object) }));
+  }, async (req) => q.routes({ family: req.params.family, ...req.query }));
 
   // --- writes ---------------------------------------------------------------------------------------
-  app.post<{ Body: { prefix: string; communities?: string[]; nextHop?: string; med?: number; localPref?: number } }>('/v1/routes', {
+  app.post('/v1/routes', {
     ...write,
-    schema: {
-      operationId: 'announceRoute',
-      summary: 'Announce a prefix',
-      description: 'Announce (originate) a prefix.',
-      tags: ['routes'],
-      security: [{ bearer: [] }],
-      body: {
-        type: 'object',
-        properties: {
-          prefix: { type: 'string' },
-          communities: { type: 'array', items: { type: 'string' }, maxItems: 256 },
-          nextHop: { type: 'string' },
-          med: { type: 'integer', minimum: 0, maximum: 4294967295 },
-          localPref: { type: 'integer', minimum: 0, maximum: 4294967295 },
-        },
-        required: ['prefix'],
-        additionalProperties: false,
-      },
-      response: { 200: okSchema, ...errors },
-    },
+    schema: { operationId: 'announceRoute', summary: 'Announce a prefix', description: 'Announce (originate) a prefix.', tags: ['routes'], security: [{ bearer: [] }], body: C.Announce, response: { 200: C.Announced, ...errors } },
   }, async (req) => {
     c.announce(req.body);
     return { ok: true, announced: req.body.prefix };
   });
-  app.delete<{ Querystring: { prefix: string } }>('/v1/routes', {
+  app.delete('/v1/routes', {
     ...write,
     schema: {
       operationId: 'withdrawRoute',
@@ -237,47 +224,46 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
       description: 'Withdraw a prefix announced by this daemon.',
       tags: ['routes'],
       security: [{ bearer: [] }],
-      querystring: { type: 'object', properties: { prefix: { type: 'string' } }, required: ['prefix'], additionalProperties: false },
-      response: { 200: okSchema, ...errors },
+      querystring: C.Closed({ prefix: Type.String() }),
+      response: { 200: C.Withdrawn, ...errors },
     },
   }, async (req) => {
     if (!c.withdraw(req.query.prefix)) throw new ApiError('not-found', `${req.query.prefix} is not announced by this daemon`);
     return { ok: true, withdrawn: req.query.prefix };
   });
-  const messageBody = { type: 'object', properties: { message: { type: 'string', maxLength: 255 } }, additionalProperties: false } as const;
-  const action = <B>(path: string, operationId: string, summary: string, description: string, body: object | undefined, run: (addr: string, body: B) => unknown) =>
-    app.post<{ Params: { address: string }; Body: B }>(`/v1/neighbors/:address/${path}`, {
+  const action = <B extends TSchema>(path: string, operationId: string, summary: string, description: string, body: B | undefined, run: (addr: string, body: Partial<C.Static<B>>) => C.SoftResetResult | void) =>
+    app.post(`/v1/neighbors/:address/${path}`, {
       ...write,
-      schema: { operationId, summary, description, tags: ['neighbors'], security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: okSchema, ...errors } },
+      schema: { operationId, summary, description, tags: ['neighbors'], security: [{ bearer: [] }], params: address, ...(body ? { body } : {}), response: { 200: C.NeighborDone, ...errors } },
     }, async (req) => {
-      const address = q.neighbor(req.params.address).address;
-      return { ok: true, neighbor: address, ...(run(address, (req.body ?? {}) as B) as object) };
+      const neighbor = q.neighbor(req.params.address).address;
+      const done = run(neighbor, (req.body ?? {}) as Partial<C.Static<B>>);
+      return { ok: true, neighbor, ...(done ? { done } : {}) };
     });
-  action<{ message?: string }>('shutdown', 'shutdownNeighbor', 'Shut a neighbor down', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', messageBody, (a, b) => c.shutdownNeighbor(a, b.message));
+  action('shutdown', 'shutdownNeighbor', 'Shut a neighbor down', 'Administrative shutdown (Cease 6/2, RFC 9003 message); stays down until enabled.', C.Message, (a, b) => c.shutdownNeighbor(a, b.message));
   action('enable', 'enableNeighbor', 'Enable a neighbor', 'Start an administratively down neighbor.', undefined, (a) => c.enableNeighbor(a));
-  action<{ message?: string }>('reset', 'resetNeighbor', 'Reset a neighbor', 'Hard reset (Cease 6/4); the session starts again.', messageBody, (a, b) => c.resetNeighbor(a, b.message));
-  action<{ direction?: 'in' | 'out' | 'both' }>('soft-reset', 'softResetNeighbor', 'Soft-reset a neighbor', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
-    { type: 'object', properties: { direction: { type: 'string', enum: ['in', 'out', 'both'] } }, additionalProperties: false },
-    (a, b) => ({ done: c.softReset(a, b.direction ?? 'both') }));
+  action('reset', 'resetNeighbor', 'Reset a neighbor', 'Hard reset (Cease 6/4); the session starts again.', C.Message, (a, b) => c.resetNeighbor(a, b.message));
+  action('soft-reset', 'softResetNeighbor', 'Soft-reset a neighbor', 'Soft reset: re-apply import policy (from kept routes or by ROUTE-REFRESH) and/or resend the Adj-RIB-Out.',
+    C.SoftResetRequest, (a, b) => c.softReset(a, b.direction ?? 'both'));
 
   const daemonOp = (operationId: string, summary: string, description: string, secured: boolean) => ({ operationId, summary, description, tags: ['daemon'], security: secured ? [{ bearer: [] }] : [] });
-  app.post('/v1/config/reload', { ...write, schema: { ...daemonOp('reloadConfig', 'Reload the configuration', 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', true), response: { 200: okSchema, ...errors } } }, async () => ({ ok: true, result: await c.reload() }));
-  app.get('/v1/config/reload', { schema: { ...daemonOp('getLastReload', 'The last reload', 'The outcome of the last reload.', false), response: { 200: anyObject, ...errors } } }, async () => ({ lastReload: q.lastReload() }));
+  app.post('/v1/config/reload', { ...write, schema: { ...daemonOp('reloadConfig', 'Reload the configuration', 'Re-read the configuration file and apply the difference; an invalid file changes nothing.', true), response: { 200: C.Reloaded, ...errors } } }, async () => ({ ok: true, result: await c.reload() }));
+  app.get('/v1/config/reload', { schema: { ...daemonOp('getLastReload', 'The last reload', 'The outcome of the last reload.', false), response: { 200: C.LastReloadAnswer, ...errors } } }, async () => ({ lastReload: q.lastReload() }));
   app.post('/v1/memory/compact', {
     ...write,
     schema: {
       ...daemonOp('compactMemory', 'Collect garbage now', 'Run a full garbage collection now; the heap in use before and after (bytes). The daemon does this itself after most of a table is withdrawn.', true),
-      response: { 200: { type: 'object', properties: { heapBefore: { type: 'integer' }, heapAfter: { type: 'integer' }, rssAfter: { type: 'integer' } }, required: ['heapBefore', 'heapAfter', 'rssAfter'] }, ...errors },
+      response: { 200: C.Compacted, ...errors },
     },
   }, async () => {
     const r = c.compactMemory();
     if (!r) throw new ApiError('conflict', 'this process cannot collect garbage on demand (it was not started by nodebgpd)');
     return r;
   });
-  app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: anyObject, ...errors } } }, async () => ({ level: q.logLevel() }));
-  app.put<{ Body: { level: LogLevel } }>('/v1/log-level', {
+  app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: C.LogLevelAnswer, ...errors } } }, async () => ({ level: q.logLevel() }));
+  app.put('/v1/log-level', {
     ...write,
-    schema: { ...daemonOp('setLogLevel', 'Set the log level', 'Change the level at once (until the next start).', true), body: { type: 'object', properties: { level: { type: 'string', enum: [...LOG_LEVELS] } }, required: ['level'], additionalProperties: false }, response: { 200: okSchema, ...errors } },
+    schema: { ...daemonOp('setLogLevel', 'Set the log level', 'Change the level at once (until the next start).', true), body: C.Closed({ level: C.LogLevel }), response: { 200: C.LogLevelSet, ...errors } },
   }, async (req) => {
     c.setLogLevel(req.body.level);
     return { ok: true, level: req.body.level };

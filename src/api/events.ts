@@ -6,6 +6,7 @@
 // and the daemon never buffers without bound for it. `?routes=false` leaves route events out.
 
 import type { FastifyInstance } from 'fastify';
+import type { RouteEvent, SessionEvent } from '../daemon/contract/index.js';
 import type { DaemonQueries } from '../daemon/ports.js';
 import { errorSchema } from './errors.js';
 
@@ -32,7 +33,7 @@ export function registerEvents(app: FastifyInstance, q: DaemonQueries): void {
     res.write(': nodebgp events\n\n');
     let queued = 0;
     let closed = false;
-    const send = (event: string, data: object) => {
+    const send = (event: 'session' | 'route', data: SessionEvent | RouteEvent) => {
       if (closed) return;
       if (queued >= MAX_QUEUED) {
         res.end(`event: overflow\ndata: ${JSON.stringify({ queued, message: 'this client reads too slowly; read the state again and reconnect' })}\n\n`);

@@ -4,11 +4,14 @@
 // carries on.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { pino } from 'pino';
 import t from 'tap';
 import { buildApi } from '../../src/api/app.js';
 import { MAX_QUEUED } from '../../src/api/events.js';
 import { parseConfig } from '../../src/config/load.js';
+import { RouteEvent, SessionEvent } from '../../src/daemon/contract/index.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
 import { AS_PATH, NEXT_HOP, ORIGIN, update } from '../helpers/build.js';
 import { dialFrom, until } from '../helpers/raw-peer.js';
@@ -72,6 +75,11 @@ t.test('curl -N reads session and route events as they happen', async (t) => {
   const routes = got.filter((e) => e.event === 'route').map((e) => [e.data.prefix, (e.data.best as { from?: string } | null)?.from ?? null]);
   t.same(routes, [['10.1.0.0/24', PEER], ['10.2.0.0/24', PEER], ['10.1.0.0/24', null]], 'best paths in, and the withdrawal as best: null');
   t.match(got.find((e) => e.event === 'route')?.data, { family: 'ipv4-unicast', best: { nextHop: '192.0.2.1', asPath: '65001' } });
+  // Each payload in the contract's shape (closed objects: no undeclared field either).
+  const ajv = new Ajv2020({ strict: false });
+  addFormats.default(ajv);
+  const bad = got.filter((e) => !ajv.validate(e.event === 'route' ? RouteEvent : SessionEvent, e.data));
+  t.same(bad, [], 'every event matches the contract\'s SessionEvent or RouteEvent');
 });
 
 t.test('?routes=false: session events only', async (t) => {
