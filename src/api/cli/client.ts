@@ -8,7 +8,8 @@ export interface ClientOptions {
   readonly token?: string;
 }
 
-export async function call(o: ClientOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+/** One API call; `T` is the contract type the path answers with (the CLI trusts the daemon's contract). */
+export async function call<T = unknown>(o: ClientOptions, method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, o.api), {
@@ -34,5 +35,5 @@ export async function call(o: ClientOptions, method: string, path: string, body?
     const details = Array.isArray(err?.details) ? `\n${(err.details as { key?: string; line?: number; message?: string }[]).map((d) => `  ${d.line ? `line ${d.line}: ` : ''}${d.key ? `${d.key}: ` : ''}${d.message}`).join('\n')}` : '';
     throw new CliError(`${err?.code ?? `HTTP ${res.status}`}: ${err?.message ?? text}${details}`);
   }
-  return json;
+  return json as T;
 }

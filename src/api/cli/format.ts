@@ -1,4 +1,7 @@
-// Human tables for the CLI (the --json output is the API's JSON unchanged).
+// Human tables for the CLI (the --json output is the API's JSON unchanged). Each formats a type of
+// the API contract (src/daemon/contract), the same types the daemon answers with.
+
+import type * as C from '../../daemon/contract/index.js';
 
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -16,9 +19,6 @@ export function duration(ms: number): string {
   return d > 0 ? `${d}d${pad(h)}h${pad(m)}m` : `${pad(h)}:${pad(m)}:${pad(s % 60)}`;
 }
 
-interface SummaryPeer { remoteAs: number | string; state: string; adminShutdown: boolean; peerUptimeMsec: number; lastDownMsec: number | null; msgRcvd: number; msgSent: number; pfxRcd: number; pfxSnt: number; outQueue: number; description: string | null; rfc8212: { importBlocked: boolean; exportBlocked: boolean }; families: Record<string, { pfxRcd: number; pfxSnt: number }> }
-interface Summary { routerId: string; as: number; ribCount: Record<string, number>; pathCount: Record<string, number>; peers: Record<string, SummaryPeer>; totalPeers: number }
-
 const FAMILY_TITLE: Record<string, string> = { 'ipv4-unicast': 'IPv4 Unicast Summary', 'ipv6-unicast': 'IPv6 Unicast Summary' };
 
 /**
@@ -26,9 +26,9 @@ const FAMILY_TITLE: Record<string, string> = { 'ipv4-unicast': 'IPv4 Unicast Sum
  * family it negotiated, or, while down, under its address's family). Up/Down is the time since the
  * session came up, or since it went down ("never" only if it never was up and never went down).
  */
-export function summaryText(s: Summary): string {
-  const upDown = (p: SummaryPeer) => (p.state === 'Established' ? duration(p.peerUptimeMsec) : p.lastDownMsec !== null ? duration(p.lastDownMsec) : 'never');
-  const statePfx = (p: SummaryPeer, f: string) => (p.adminShutdown ? 'Idle (Admin)' : p.state !== 'Established' ? p.state : p.rfc8212.importBlocked ? '(Policy)' : p.families[f]?.pfxRcd ?? 0);
+export function summaryText(s: C.Summary): string {
+  const upDown = (p: C.SummaryPeer) => (p.state === 'Established' ? duration(p.peerUptimeMsec) : p.lastDownMsec !== null ? duration(p.lastDownMsec) : 'never');
+  const statePfx = (p: C.SummaryPeer, f: string) => (p.adminShutdown ? 'Idle (Admin)' : p.state !== 'Established' ? p.state : p.rfc8212.importBlocked ? '(Policy)' : p.families[f]?.pfxRcd ?? 0);
   const sections: string[] = [];
   for (const f of ['ipv4-unicast', 'ipv6-unicast']) {
     const peers = Object.entries(s.peers).filter(([addr, p]) => (p.families && Object.keys(p.families).length > 0 ? f in p.families : (f === 'ipv6-unicast') === addr.includes(':')));
@@ -41,26 +41,26 @@ export function summaryText(s: Summary): string {
   return sections.length > 0 ? sections.join('\n\n') : `BGP router identifier ${s.routerId}, local AS number ${s.as}\nNo BGP neighbors`;
 }
 
-interface RoutePath { from: string; nextHop: string; asPath: string; origin: string; med: number | null; localPref: number | null; weight: number; best: boolean; multipath: boolean; stale: boolean; lostOn: string | null; communities: string[] }
+/** A path of any route view: the Loc-RIB's (ranked), a neighbor's received or advertised. */
+type ListedPath = C.RankedPath | C.Path | C.SentPath;
+const ranked = (p: ListedPath): p is C.RankedPath => 'best' in p;
 
 /** Like FRR's `show bgp ipv4 unicast`: one line per path, `*>` best, `*=` multipath. */
-export function routesText(page: { items: { prefix: string; paths: RoutePath[] }[]; next: string | null }): string {
+export function routesText(page: C.PageOf<{ prefix: string; paths: ListedPath[] }>): string {
   const rows: (string | number)[][] = [];
   for (const r of page.items) {
     r.paths.forEach((p, i) => {
-      const code = `${p.stale ? 'S' : '*'}${p.best ? '>' : p.multipath ? '=' : ' '}`;
+      const code = `${p.stale ? 'S' : '*'}${ranked(p) && p.best ? '>' : ranked(p) && p.multipath ? '=' : ' '}`;
       const origin = p.origin === 'igp' ? 'i' : p.origin === 'egp' ? 'e' : '?';
-      rows.push([code, i === 0 ? r.prefix : '', p.nextHop, p.med ?? '', p.localPref ?? '', p.weight, `${p.asPath}${p.asPath ? ' ' : ''}${origin}`, p.from, p.lostOn ? `lost on ${p.lostOn}` : p.communities.join(' ')]);
+      rows.push([code, i === 0 ? r.prefix : '', p.nextHop ?? '-', p.med ?? '', p.localPref ?? '', p.weight, `${p.asPath}${p.asPath ? ' ' : ''}${origin}`, p.from, ranked(p) && p.lostOn ? `lost on ${p.lostOn}` : p.communities.join(' ')]);
     });
   }
   const more = page.next ? `\n(more: --after ${page.next})` : '';
   return `${table(['', 'Network', 'Next Hop', 'Metric', 'LocPrf', 'Weight', 'Path', 'From', 'Note'], rows)}\n\nDisplayed ${page.items.length} routes${more}`;
 }
 
-interface BfdRow { peer: string; state: string; remoteState: string | null; localDiag: string; transmitIntervalMs: number | null; receiveIntervalMs: number | null; detectionTimeMs: number | null; upSince: string | null; downTransitions: number; strict: boolean }
-
 /** Like FRR's `show bfd peers brief`, with the negotiated timers. */
-export function bfdText(b: { sessions: BfdRow[] }): string {
+export function bfdText(b: C.BfdSessions): string {
   const ms = (v: number | null) => (v === null ? '-' : `${v}ms`);
   const rows = b.sessions.map((s) => [
     s.peer, s.state, s.remoteState ?? '-', s.state === 'Up' && s.upSince ? duration(Date.now() - Date.parse(s.upSince)) : '-',
@@ -71,33 +71,21 @@ export function bfdText(b: { sessions: BfdRow[] }): string {
 BFD sessions ${b.sessions.length}`;
 }
 
-interface Notification { code: number; subcode: number; name: string; communication: string | null }
-interface Neighbor {
-  address: string; description: string | null; peerGroup: string | null; dynamic: boolean; remoteAs: number | string; localAs: number; type: string | null;
-  state: string; adminShutdown: boolean; establishedAt: string | null; remoteRouterId: string | null;
-  connection: { direction: string; localAddress: string; localPort: number; remotePort: number } | null;
-  timers: { holdTimeConfigured: number; holdTime: number | null; keepaliveTime: number | null };
-  capabilities: null | {
-    families: string[]; fourOctetAs: boolean; routeRefresh: boolean; enhancedRouteRefresh: boolean; extendedMessage: boolean; hostname: string | null;
-    gracefulRestart: { restartTime: number; restartState: boolean; notification: boolean } | null;
-    byFamily: Record<string, { addPath: { send: boolean; receive: boolean }; gracefulRestart: { forwarding: boolean } | null; extendedNextHop: boolean }>;
-  };
-  messages: { sent: Record<string, number>; received: Record<string, number> };
-  prefixes: { received: Record<string, number>; advertised: Record<string, number>; pending: number } | null;
-  bfd: { state: string; detectionTimeMs: number | null; transmitIntervalMs: number | null; receiveIntervalMs: number | null } | null;
-  policy: { import: string | null; export: string | null; rfc8212: { importBlocked: boolean; exportBlocked: boolean }; softReconfigurationInbound: boolean; maxPrefix: unknown };
-  flaps: number; connectFailures: number; lastDownReason: string | null; lastDownAt: string | null;
-  lastNotificationSent: Notification | null; lastNotificationReceived: Notification | null;
+/** FRR's (ctime's) way of writing a time: "Tue Dec  1 08:36:20 2026" (UTC here). */
+export function ctime(iso: string): string {
+  const d = new Date(iso);
+  const [wd, mon] = [['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()], ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]];
+  return `${wd} ${mon} ${String(d.getUTCDate()).padStart(2)} ${d.toISOString().slice(11, 19)} ${d.getUTCFullYear()}`;
 }
 
 const since = (iso: string | null) => (iso ? duration(Date.now() - Date.parse(iso)) : 'never');
-const notif = (n: Notification | null) => (n ? `${n.name} (${n.code}/${n.subcode})${n.communication ? ` "${n.communication}"` : ''}` : 'none');
+const notif = (n: C.Notification | null) => (n ? `${n.name} (${n.code}/${n.subcode})${n.communication ? ` "${n.communication}"` : ''}` : 'none');
 
 /** internal/external as negotiated, else as configured (a numeric remote AS against ours). */
-const linkType = (n: Neighbor) => n.type ?? (typeof n.remoteAs === 'number' ? (n.remoteAs === n.localAs ? 'internal' : 'external') : 'unknown');
+const linkType = (n: C.Neighbor) => n.type ?? (typeof n.remoteAs === 'number' ? (n.remoteAs === n.localAs ? 'internal' : 'external') : 'unknown');
 
 /** Like FRR's `show bgp neighbors ADDRESS`. */
-export function neighborText(n: Neighbor): string {
+export function neighborText(n: C.Neighbor): string {
   const lines: string[] = [];
   lines.push(`BGP neighbor is ${n.address}, remote AS ${n.remoteAs}, local AS ${n.localAs}, ${linkType(n)} link`);
   if (n.description) lines.push(` Description: ${n.description}`);
@@ -120,10 +108,10 @@ export function neighborText(n: Neighbor): string {
       lines.push(`    Address family ${f}: advertised and received${[addPath, gr, x.extendedNextHop ? 'extended next hop' : ''].filter(Boolean).map((t) => `, ${t}`).join('')}`);
     }
   }
-  const types: [string, string][] = [['Opens', 'open'], ['Notifications', 'notification'], ['Updates', 'update'], ['Keepalives', 'keepalive'], ['Route Refresh', 'route-refresh']];
-  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const types: [string, keyof C.Neighbor['messages']['sent']][] = [['Opens', 'open'], ['Notifications', 'notification'], ['Updates', 'update'], ['Keepalives', 'keepalive'], ['Route Refresh', 'route-refresh']];
+  const sum = (r: object) => (Object.values(r) as number[]).reduce((a, b) => a + b, 0);
   lines.push('  Message statistics:');
-  lines.push(table(['   ', 'Sent', 'Rcvd'], [...types.map(([label, k]) => [`    ${label}:`, n.messages.sent[k] ?? 0, n.messages.received[k] ?? 0]), ['    Total:', sum(n.messages.sent), sum(n.messages.received)]]).split('\n').map((l) => `  ${l}`).join('\n'));
+  lines.push(table(['   ', 'Sent', 'Rcvd'], [...types.map(([label, k]) => [`    ${label}:`, n.messages.sent[k], n.messages.received[k]]), ['    Total:', sum(n.messages.sent), sum(n.messages.received)]]).split('\n').map((l) => `  ${l}`).join('\n'));
   for (const f of Object.keys(n.prefixes?.advertised ?? {})) {
     lines.push(`  For address family: ${f}`);
     lines.push(`    ${n.policy.rfc8212.importBlocked ? 'Inbound updates discarded (RFC 8212: no import policy)' : `${n.prefixes!.received[f] ?? 0} accepted prefixes`}; ${n.policy.rfc8212.exportBlocked ? 'nothing sent (RFC 8212: no export policy)' : `${n.prefixes!.advertised[f] ?? 0} prefixes sent`}`);
@@ -141,18 +129,12 @@ export function neighborText(n: Neighbor): string {
   return lines.join('\n');
 }
 
-export function neighborsText(r: { neighbors: Neighbor[] }): string {
+export function neighborsText(r: C.Neighbors): string {
   return r.neighbors.length > 0 ? r.neighbors.map(neighborText).join('\n\n') : 'No BGP neighbors';
 }
 
-interface DetailPath extends RoutePath {
-  peerAs: number | null; pathId: number; largeCommunities: string[]; extendedCommunities: { type: string; value?: string; hex: string }[];
-  originatorId: string | null; clusterList: string[]; atomicAggregate: boolean; aggregator: { asn: number; address: string } | null;
-  unknownAttributes: { type: number; name: string; flags: number; value: string }[];
-}
-
 /** Like FRR's `show bgp ipv4 unicast PREFIX`: every path in full, why the others lost, whom it was sent to. */
-export function routeDetailText(page: { items: { prefix: string; paths: DetailPath[]; advertisedTo?: string[] }[] }, family: string): string {
+export function routeDetailText(page: C.RoutePage, family: string): string {
   const r = page.items[0];
   if (!r) return '% Network not in table';
   const best = r.paths.findIndex((p) => p.best);
@@ -170,7 +152,8 @@ export function routeDetailText(page: { items: { prefix: string; paths: DetailPa
     if (p.extendedCommunities.length > 0) lines.push(`      Extended Community: ${p.extendedCommunities.map((e) => (e.value ? `${e.type}:${e.value}` : `0x${e.hex}`)).join(' ')}`);
     if (p.originatorId) lines.push(`      Originator: ${p.originatorId}, Cluster list: ${p.clusterList.join(' ')}`);
     if (p.atomicAggregate || p.aggregator) lines.push(`      ${p.atomicAggregate ? 'Atomic aggregate' : ''}${p.aggregator ? `${p.atomicAggregate ? ', ' : ''}Aggregated by AS ${p.aggregator.asn} ${p.aggregator.address}` : ''}`);
-    for (const u of p.unknownAttributes ?? []) lines.push(`      Unknown attribute ${u.name} (type ${u.type}, flags 0x${u.flags.toString(16)}): ${u.value}`);
+    for (const u of p.unknownAttributes) lines.push(`      Unknown attribute ${u.name} (type ${u.type}, flags 0x${u.flags.toString(16)}): ${u.value}`);
+    lines.push(`      Last update: ${ctime(p.lastUpdate)}`);
   }
   return `${lines.join('\n')}\n\n(${family})`;
 }

@@ -4,6 +4,7 @@
 // codec locally. --json prints the API's JSON unchanged.
 
 import { Command, Option } from 'commander';
+import type * as C from '../../daemon/contract/index.js';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
 import { VERSION } from '../version.js';
@@ -19,23 +20,28 @@ program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
 type Globals = { api: string; token?: string; json?: boolean };
 const globals = (): Globals => program.opts<Globals>();
 
+/** An answer and its human form. */
+type Shown = { json: unknown; text?: () => string };
+/** The answer `json` (a contract type), shown by `text` without --json. */
+const shown = <T>(json: T, text?: (j: T) => string): Shown => ({ json, ...(text ? { text: () => text(json) } : {}) });
+
 /** Runs an API call and prints its result (JSON, or the human form). */
-function run<A extends unknown[]>(fn: (...args: A) => Promise<{ json: unknown; text?: (j: never) => string }>) {
+function run<A extends unknown[]>(fn: (...args: A) => Promise<Shown>) {
   return async (...args: A) => {
     try {
       const { json, text } = await fn(...args);
-      process.stdout.write(`${globals().json || !text ? JSON.stringify(json, null, 2) : text(json as never)}\n`);
+      process.stdout.write(`${globals().json || !text ? JSON.stringify(json, null, 2) : text()}\n`);
     } catch (e) {
       process.stderr.write(`nodebgp: ${e instanceof CliError ? e.message : (e as Error).message}\n`);
       process.exitCode = 1;
     }
   };
 }
-const api = (method: string, path: string, body?: unknown) => call(globals(), method, path, body);
+const api = <T>(method: string, path: string, body?: unknown) => call<T>(globals(), method, path, body);
 const family = (prefixOrAddress?: string, given?: string) => given ?? (prefixOrAddress?.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast');
 
 program.command('summary').description('neighbors, states and prefix counts (like show bgp summary)')
-  .action(run(async () => ({ json: await api('GET', '/v1/summary'), text: summaryText })));
+  .action(run(async () => shown(await api<C.Summary>('GET', '/v1/summary'), summaryText)));
 
 program.command('neighbors').argument('[address]').description('neighbors in detail (like show bgp neighbors)')
   .option('--routes <which>', 'received (pre-policy) | accepted | advertised')
@@ -43,14 +49,14 @@ program.command('neighbors').argument('[address]').description('neighbors in det
   .action(run(async (address: string | undefined, o: { routes?: string; family?: string }) => {
     if (o.routes) {
       if (!address) throw new CliError('--routes needs a neighbor address');
-      return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}/routes/${o.routes}?family=${family(address, o.family)}`), text: routesText };
+      return shown(await api<C.NeighborRoutePage>('GET', `/v1/neighbors/${encodeURIComponent(address)}/routes/${o.routes}?family=${family(address, o.family)}`), routesText);
     }
-    if (address) return { json: await api('GET', `/v1/neighbors/${encodeURIComponent(address)}`), text: neighborText };
-    return { json: await api('GET', '/v1/neighbors'), text: neighborsText };
+    if (address) return shown(await api<C.Neighbor>('GET', `/v1/neighbors/${encodeURIComponent(address)}`), neighborText);
+    return shown(await api<C.Neighbors>('GET', '/v1/neighbors'), neighborsText);
   }));
 
 program.command('bfd').description('BFD sessions (like show bfd peers brief)')
-  .action(run(async () => ({ json: await api('GET', '/v1/bfd'), text: bfdText })));
+  .action(run(async () => shown(await api<C.BfdSessions>('GET', '/v1/bfd'), bfdText)));
 
 program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path (like show bgp ipv4 unicast [PREFIX])')
   .option('--family <afi-safi>', 'ipv4-unicast | ipv6-unicast')
@@ -67,21 +73,21 @@ program.command('routes').argument('[prefix]').description('the routing table, o
     if (o.neighbor) q.set('neighbor', o.neighbor);
     if (o.community) q.set('community', o.community);
     const f = family(prefix, o.family);
-    if (prefix && !o.longer) return { json: await api('GET', `/v1/routes/${f}?${q}`), text: (j: never) => routeDetailText(j, f) };
+    if (prefix && !o.longer) return shown(await api<C.RoutePage>('GET', `/v1/routes/${f}?${q}`), (j) => routeDetailText(j, f));
     let after = o.after;
-    const items: unknown[] = [];
+    const items: C.RouteDetail[] = [];
     for (;;) {
       if (after) q.set('after', after);
-      const page = (await api('GET', `/v1/routes/${f}?${q}`)) as { items: unknown[]; next: string | null };
-      if (!o.all) return { json: page, text: routesText };
+      const page = await api<C.RoutePage>('GET', `/v1/routes/${f}?${q}`);
+      if (!o.all) return shown(page, routesText);
       items.push(...page.items);
-      if (!page.next) return { json: { items, next: null }, text: routesText };
+      if (!page.next) return shown({ items, next: null }, routesText);
       after = page.next;
     }
   }));
 
 program.command('lookup').argument('<address>').description('longest-prefix match for an address')
-  .action(run(async (address: string) => ({ json: await api('GET', `/v1/routes/${family(address)}?lookup=${encodeURIComponent(address)}`), text: routesText })));
+  .action(run(async (address: string) => shown(await api<C.RoutePage>('GET', `/v1/routes/${family(address)}?lookup=${encodeURIComponent(address)}`), routesText)));
 
 program.command('announce').argument('<prefix>').description('originate a prefix')
   .option('--community <c...>', 'communities (64512:100, no-export, ...)')
@@ -95,7 +101,7 @@ program.command('announce').argument('<prefix>').description('originate a prefix
       ...(o.nextHop ? { nextHop: o.nextHop } : {}),
       ...(o.med !== undefined ? { med: Number(o.med) } : {}),
       ...(o.localPref !== undefined ? { localPref: Number(o.localPref) } : {}),
-    }),
+    } satisfies C.Announce),
     text: () => `announced ${prefix}`,
   })));
 
@@ -109,7 +115,7 @@ program.command('neighbor').description('change a neighbor, or every neighbor wi
   .option('--direction <dir>', 'soft-reset: in | out | both', 'both')
   .action(run(async (action: string, address: string, o: { message?: string; direction: string }) => {
     const body = action === 'soft-reset' ? { direction: o.direction } : action === 'enable' ? undefined : o.message ? { message: o.message } : {};
-    const targets = address === '*' ? ((await api('GET', '/v1/neighbors')) as { neighbors: { address: string; state: string }[] }).neighbors.filter((n) => action !== 'soft-reset' || n.state === 'Established').map((n) => n.address) : [address];
+    const targets = address === '*' ? (await api<C.Neighbors>('GET', '/v1/neighbors')).neighbors.filter((n) => action !== 'soft-reset' || n.state === 'Established').map((n) => n.address) : [address];
     const results: { neighbor: string; ok: boolean; error?: string; response?: unknown }[] = [];
     for (const a of targets) {
       try {
@@ -125,13 +131,13 @@ program.command('neighbor').description('change a neighbor, or every neighbor wi
   }));
 
 program.command('reload').description('re-read the configuration file and apply the difference')
-  .action(run(async () => ({ json: await api('POST', '/v1/config/reload'), text: reloadText })));
+  .action(run(async () => shown(await api<C.Static<typeof C.Reloaded>>('POST', '/v1/config/reload'), reloadText)));
 
 program.command('log-level').argument('[level]').description('show or set the log level')
-  .action(run(async (level?: string) => ({ json: level ? await api('PUT', '/v1/log-level', { level }) : await api('GET', '/v1/log-level'), text: (j: { level: string }) => `log level: ${j.level}` })));
+  .action(run(async (level?: string) => shown(level ? await api<C.Static<typeof C.LogLevelSet>>('PUT', '/v1/log-level', { level }) : await api<C.Static<typeof C.LogLevelAnswer>>('GET', '/v1/log-level'), (j) => `log level: ${j.level}`)));
 
 /** What a reload did, one line per kind of change. */
-function reloadText(j: { result: { changed: boolean; added: string[]; removed: string[]; reset: string[]; soft: string[]; policyChanged: boolean; counts: Record<string, number> } }): string {
+function reloadText(j: { result: C.ReloadResult }): string {
   const r = j.result;
   if (!r.changed) return 'reloaded: nothing changed';
   const line = (what: string, list: string[], n: number) => (n > 0 ? `  ${what}: ${list.join(' ')}${n > list.length ? ` (and ${n - list.length} more)` : ''}` : '');
