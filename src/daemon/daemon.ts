@@ -4,23 +4,27 @@
 // config reloads, each a synchronous step, so they never interleave. Output is paced by the
 // sessions' sockets: the RIB flushes a peer's Adj-RIB-Out when it can send.
 
-import { isIPv6 } from 'node:net';
-import { type ConfigDiff, diffConfig, isEmptyDiff } from '../config/diff.js';
+import { type ConfigDiff, diffConfig } from '../config/diff.js';
 import { buildPolicySet } from '../config/policy.js';
-import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
+import { parseIpv4, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
-import { type Clock, type DownReason, Listener, type TimerHandle, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { type AggregateSpec, Rib, RibQuery, prefixText } from '../rib/index.js';
-import { Afi, AttributeCache, CeaseSubcode, canonicalAddress, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { type Clock, type DownReason, Listener, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
+import { Rib, RibQuery, prefixText } from '../rib/index.js';
+import { AttributeCache, CeaseSubcode, canonicalAddress } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
-import { type AnnounceRequest, CommandError, RELOAD_LISTED, type ReloadResult, type SoftResetResult } from './commands.js';
-import { DynamicRanges, type RefusedReason } from './dynamic.js';
+import { type AnnounceRequest, CommandError, type ReloadResult, type SoftResetResult } from './commands.js';
+import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
 import type { DaemonEvents } from './events.js';
-import { FibBridge, ifindexOfAddress } from './fib-bridge.js';
-import { bfdOf, sessionOptions } from './neighbor.js';
+import { FibBridge, fibEvents, ifindexOfAddress } from './fib-bridge.js';
+import { MemoryKeeper } from './memory.js';
+import { bfdVerdict, syncBfd } from './bfd-link.js';
+import { sessionOptions } from './neighbor.js';
+import { aggregateSpecs, originationOf } from './origination.js';
 import { Peer, type PeerContext } from './peer.js';
+import { inSlices, reloadResult } from './reload.js';
 import { type RestartEnd, RestartWait } from './restart.js';
+import { ribSettings } from './rib-setup.js';
 
 export type { RefusedReason } from './dynamic.js';
 export type { DaemonEvents, SessionDownDetail } from './events.js';
@@ -57,11 +61,8 @@ export class Daemon {
   readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
-  readonly #collectGarbage: (() => void) | undefined;
-  /** Paths held at the most since memory was last given back, and the collection scheduled. */
-  #pathsPeak = 0;
-  #compaction: TimerHandle | undefined;
   readonly #cache = new AttributeCache();
+  readonly #memory: MemoryKeeper;
   readonly #routerId: number;
   readonly #dynamic: DynamicRanges;
   readonly #peerContext: PeerContext;
@@ -79,11 +80,11 @@ export class Daemon {
     this.#clock = options.clock ?? new SystemClock();
     this.startedAt = this.#clock.now();
     this.#events = options.events ?? {};
-    this.#collectGarbage = options.collectGarbage;
     this.#routerId = parseIpv4(config.routerId);
     this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
     this.rib = this.#newRib(config);
     this.query = new RibQuery(this.rib);
+    this.#memory = new MemoryKeeper(this.#clock, this.rib, this.#cache, options.collectGarbage);
     this.#peerContext = {
       clock: this.#clock,
       rib: this.rib,
@@ -96,7 +97,7 @@ export class Daemon {
       dynamicDown: (p, uptimeMs) => this.#dynamic.ended(p.address, uptimeMs),
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
-      routesReleased: () => this.#trimCache(),
+      routesReleased: () => this.#memory.released(),
     };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
@@ -115,19 +116,8 @@ export class Daemon {
   }
 
   #newRib(config: DaemonConfig): Rib {
-    const bp = config.bestpath ?? {};
     return new Rib({
-      localAs: config.asn,
-      routerId: this.#routerId,
-      clusterId: config.clusterId ? parseIpv4(config.clusterId) : this.#routerId,
-      decision: {
-        alwaysCompareMed: bp.alwaysCompareMed ?? false,
-        deterministicMed: bp.deterministicMed ?? true,
-        multipathRelax: bp.multipathRelax ?? false,
-        maxPathsEbgp: config.maximumPaths?.ebgp ?? 1,
-        maxPathsIbgp: config.maximumPaths?.ibgp ?? 1,
-      },
-      policies: buildPolicySet(config.policy),
+      ...ribSettings(config, this.#routerId),
       now: () => this.#clock.now(),
       events: {
         unsendable: (peer, afi, node, octets, max) => {
@@ -192,8 +182,7 @@ export class Daemon {
     }
     this.#started = true;
     for (const p of this.neighbors.values()) this.#startNeighbor(p);
-    // What loading and starting left behind goes back to the system once we are running.
-    if (this.#collectGarbage) this.#compaction = this.#clock.setTimeout(() => this.#compact(), 2000);
+    this.#memory.started();
   }
 
   /**
@@ -212,11 +201,7 @@ export class Daemon {
         const local = this.#byIndex.get(index)?.session.snapshot().connection?.localAddress;
         return local ? ifindexOfAddress(local) : undefined;
       },
-      events: {
-        routeError: (family, dst, len, errno) => this.#events.fibError?.(kernelPrefixText(family, dst, len), errno, `the kernel refused the route (errno ${errno})`),
-        transportError: (e) => this.#events.fibError?.(undefined, 0, `netlink: ${e.message}`),
-        routeRestored: (family, dst, len) => this.#events.fibRestored?.(kernelPrefixText(family, dst, len)),
-      },
+      events: fibEvents(this.#events),
     });
     this.fibBridge = bridge;
     const kept = await bridge.fib.start();
@@ -266,7 +251,7 @@ export class Daemon {
       p.clearTimers();
     }
     this.#restart?.cancel();
-    if (this.#compaction) this.#clock.clearTimeout(this.#compaction);
+    this.#memory.stop();
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
       this.fibBridge.close();
@@ -283,21 +268,8 @@ export class Daemon {
 
   /** Originates a prefix (runtime announce, or config `originate`). */
   announce(r: AnnounceRequest): void {
-    const p = parsePrefix(r.prefix);
-    const communities = (r.communities ?? []).map(parseCommunity);
-    const attrs = {
-      origin: 0 as const,
-      asPath: [],
-      ...(communities.length > 0 ? { communities } : {}),
-      ...(r.med !== undefined ? { med: r.med } : {}),
-      ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
-    };
-    let nextHop: number | Buffer = 0;
-    if (r.nextHop !== undefined) {
-      if (isIPv6(r.nextHop) !== (p.afi === Afi.IPV6)) throw new CommandError('invalid', `next hop ${r.nextHop} is not of the prefix's address family`);
-      nextHop = p.afi === Afi.IPV6 ? parseIpv6(r.nextHop) : parseIpv4(r.nextHop);
-    }
-    this.rib.originate(p.afi, p.words, p.length, attrs, nextHop);
+    const o = originationOf(r);
+    this.rib.originate(o.afi, o.words, o.len, o.attrs, o.nextHop);
     this.#scheduleFlush();
   }
 
@@ -322,14 +294,14 @@ export class Daemon {
     const p = this.neighbor(address);
     p.config = { ...p.config, enabled: false };
     p.session.stop(message);
-    this.#syncBfd(p);
+    syncBfd(this.bfd, p);
   }
 
   enableNeighbor(address: string): void {
     const p = this.neighbor(address);
     p.config = { ...p.config, enabled: true };
     if (this.#started) {
-      this.#syncBfd(p);
+      syncBfd(this.bfd, p);
       p.session.start();
     }
   }
@@ -393,18 +365,7 @@ export class Daemon {
     await inSlices(d.originateRemoved, (a) => this.withdraw(a));
     await inSlices(d.originateAdded, (o) => this.announce(o));
     this.#scheduleFlush();
-    const listed = <T>(xs: readonly T[], f: (x: T) => string) => xs.slice(0, RELOAD_LISTED).map(f);
-    return {
-      changed: !isEmptyDiff(d),
-      added: listed(d.added, (n) => n.address),
-      removed: listed(d.removed, (a) => a),
-      reset: listed(d.reset, (n) => n.address),
-      soft: listed(d.soft, (n) => n.address),
-      policyChanged: d.policyChanged,
-      originated: listed(d.originateAdded, (o) => o.prefix),
-      withdrawn: listed(d.originateRemoved, (a) => a),
-      counts: { added: d.added.length, removed: d.removed.length, reset: d.reset.length, soft: d.soft.length, originated: d.originateAdded.length, withdrawn: d.originateRemoved.length },
-    };
+    return reloadResult(d);
   }
 
   /** Settings that change in place: policy, max-prefix, graceful shutdown, description, enabled. */
@@ -415,7 +376,7 @@ export class Daemon {
       if (n.enabled === false) p.session.stop('neighbor disabled by configuration');
       else if (this.#started) p.session.start();
     }
-    if (this.#started) this.#syncBfd(p);
+    if (this.#started) syncBfd(this.bfd, p);
     if (p.up) {
       p.repolicy();
       p.checkMaxPrefix();
@@ -438,7 +399,7 @@ export class Daemon {
 
   #startNeighbor(p: Peer): void {
     if (p.config.password) this.listener.setPassword(p.address, p.config.password);
-    this.#syncBfd(p);
+    syncBfd(this.bfd, p);
     if (p.config.enabled !== false) p.session.start();
   }
 
@@ -458,29 +419,13 @@ export class Daemon {
     this.#scheduleFlush();
   }
 
-  /**
-   * Starts, changes (by a Poll Sequence, without a flap) or stops the neighbor's BFD session to
-   * match its configuration. It runs whatever the BGP state (strict mode needs it before BGP), but
-   * not for a neighbor that is administratively down: that one's session goes (the peer is told
-   * AdminDown first), as FRR deregisters it on `neighbor shutdown`.
-   */
-  #syncBfd(p: Peer): void {
-    const b = bfdOf(p.config);
-    if (!b || p.config.enabled === false) return this.bfd.remove(p.address);
-    this.bfd.add(p.address, { peer: p.address, local: p.config.localAddress, timing: b.timing });
-  }
-
-  /**
-   * RFC 5882: BFD Up releases a strict session and retries a waiting one; Up to Down is a path
-   * failure that ends the session (Cease / BFD Down). Down because the peer is AdminDown is not
-   * (RFC 5882 3.2), nor is our own AdminDown.
-   */
+  /** RFC 5882: BFD's verdict on the neighbor's path reaches its session. */
   #bfdChanged(key: string, c: BfdStateChange): void {
     const p = this.neighbors.get(key);
     if (!p) return;
     this.#events.bfdState?.(key, c);
-    if (c.to === 'Up') p.session.bfd(true);
-    else if (c.from === 'Up' && c.to === 'Down' && c.remoteState !== 'AdminDown') p.session.bfd(false);
+    const up = bfdVerdict(c);
+    if (up !== undefined) p.session.bfd(up);
   }
 
   #refuse(source: string, reason: RefusedReason): void {
@@ -490,61 +435,15 @@ export class Daemon {
 
   /** A connection from an unconfigured source: a session from the first dynamic range holding it, or why not. */
   #dynamicSession(address: string): Session | RefusedReason {
-    const admitted = this.#dynamic.admit(address, (cfg) => {
-      let all = 0;
-      let pending = 0;
-      for (const p of this.neighbors.values()) {
-        if (!p.dynamic || p.config.peerGroup !== cfg.peerGroup) continue;
-        all++;
-        if (!p.up) pending++;
-      }
-      return { all, pending };
-    });
+    const admitted = this.#dynamic.admit(address, (cfg) => dynamicCounts(this.neighbors.values(), cfg.peerGroup));
     if (typeof admitted === 'string') return admitted;
     const p = this.#addNeighbor({ ...admitted.template, address, passive: true }, true);
-    this.#syncBfd(p);
+    syncBfd(this.bfd, p);
     p.session.start();
     return p.session;
   }
 
-  // --- memory and output --------------------------------------------------------------------------
-
-  /**
-   * Attribute sets no path holds any more leave the decode cache once they are three quarters of
-   * it, so that memory returns when routes go (one sweep per that many dead sets: amortized O(1)).
-   * The sweep runs SWEEP_SLICE entries per turn of the event loop: a million dead sets would
-   * otherwise be one pause of about a second.
-   */
-  #trimCache(): void {
-    if (!this.#cache.sweeping && this.#cache.size > 4 * this.rib.attrs.size + 1024) {
-      this.#cache.beginSweep((a) => a !== null && this.rib.attrs.holds(a));
-      const step = () => {
-        if (!this.#cache.sweepStep(SWEEP_SLICE)) setImmediate(step);
-      };
-      setImmediate(step);
-    }
-    this.#compactWhenShrunk();
-  }
-
-  /**
-   * When the table has lost seven eighths of its paths (at least 50,000) since memory was last
-   * given back, a full collection runs a second later (once, however many withdrawals follow).
-   * Not earlier: a full collection costs in proportion to what is still live, and this one runs
-   * all at once (V8's own run alongside, a little at a time).
-   */
-  #compactWhenShrunk(): void {
-    if (!this.#collectGarbage) return;
-    const paths = this.rib.v4.paths + this.rib.v6.paths;
-    if (paths > this.#pathsPeak) this.#pathsPeak = paths;
-    if (this.#compaction || this.#pathsPeak - paths < 50_000 || paths > this.#pathsPeak / 8) return;
-    this.#compaction = this.#clock.setTimeout(() => this.#compact(), 1000);
-  }
-
-  #compact(): void {
-    this.#compaction = undefined;
-    this.#pathsPeak = this.rib.v4.paths + this.rib.v6.paths;
-    this.#collectGarbage?.();
-  }
+  // --- output -------------------------------------------------------------------------------------
 
   /** Changes from one socket read are sent together, once the read is processed. */
   #scheduleFlush(): void {
@@ -555,28 +454,4 @@ export class Daemon {
       if (this.rib.flushAll()) this.#scheduleFlush();
     });
   }
-}
-
-/** Decode-cache entries a sweep visits per turn of the event loop (about 20 ms). */
-const SWEEP_SLICE = 32_768;
-
-/** Items per turn of the event loop when a reload applies many of them. */
-const RELOAD_SLICE = 2000;
-
-async function inSlices<T>(items: readonly T[], apply: (item: T) => void): Promise<void> {
-  for (let i = 0; i < items.length; i += RELOAD_SLICE) {
-    if (i > 0) await new Promise((r) => setImmediate(r));
-    for (const item of items.slice(i, i + RELOAD_SLICE)) apply(item);
-  }
-}
-
-function kernelPrefixText(family: 4 | 6, dst: Buffer, len: number): string {
-  return `${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`;
-}
-
-function aggregateSpecs(list: DaemonConfig['aggregates']): AggregateSpec[] {
-  return (list ?? []).map((a) => {
-    const p = parsePrefix(a.prefix);
-    return { afi: p.afi, words: [p.words[0], p.words[1], p.words[2], p.words[3]], len: p.length, summaryOnly: a.summaryOnly ?? false, asSet: a.asSet ?? false };
-  });
 }

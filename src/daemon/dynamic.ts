@@ -88,3 +88,15 @@ export class DynamicRanges {
     return list;
   }
 }
+
+/** The sessions of a dynamic range's peer group: all of them, and those not yet Established. */
+export function dynamicCounts(peers: Iterable<{ readonly dynamic: boolean; readonly config: { readonly peerGroup?: string }; readonly up: boolean }>, peerGroup: string): { all: number; pending: number } {
+  let all = 0;
+  let pending = 0;
+  for (const p of peers) {
+    if (!p.dynamic || p.config.peerGroup !== peerGroup) continue;
+    all++;
+    if (!p.up) pending++;
+  }
+  return { all, pending };
+}

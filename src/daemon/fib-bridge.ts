@@ -11,7 +11,8 @@ import type { FibConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, openRouteMonitor, openRtnetlink } from '../fib/index.js';
 import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap } from '../rib/index.js';
-import { Afi, type AfiCode, addressToOctets } from '../wire/index.js';
+import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import type { DaemonEvents } from './events.js';
 
 /** Our routes' protocol number in the kernel ("proto nodebgp" with the iproute2 name file we ship). */
 export const RTPROT_NODEBGP = 201;
@@ -24,6 +25,19 @@ export interface FibBridgeOptions {
   readonly ifindexOfPeer: (peerIndex: number) => number | undefined;
   readonly events?: FibEvents;
   readonly clock: Clock;
+}
+
+/** The kernel's reports as the daemon's events, prefixes as text. */
+export function fibEvents(events: DaemonEvents): FibEvents {
+  return {
+    routeError: (family, dst, len, errno) => events.fibError?.(kernelPrefixText(family, dst, len), errno, `the kernel refused the route (errno ${errno})`),
+    transportError: (e) => events.fibError?.(undefined, 0, `netlink: ${e.message}`),
+    routeRestored: (family, dst, len) => events.fibRestored?.(kernelPrefixText(family, dst, len)),
+  };
+}
+
+function kernelPrefixText(family: Family, dst: Buffer, len: number): string {
+  return `${family === 4 ? ipv4ToString(dst.readUInt32BE(0)) : ipv6ToString(dst)}/${len}`;
 }
 
 const familyOf = (afi: AfiCode): Family => (afi === Afi.IPV4 ? 4 : 6);
