@@ -11,17 +11,18 @@ import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { Rib, RibQuery, prefixText } from '../rib/index.js';
-import { AttributeCache, CeaseSubcode, canonicalAddress } from '../wire/index.js';
+import { AttributeCache, CeaseSubcode } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { type AnnounceRequest, CommandError, type ReloadResult, type SoftResetResult } from './commands.js';
 import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
 import type { DaemonEvents } from './events.js';
-import { FibBridge, fibEvents, ifindexOfAddress } from './fib-bridge.js';
+import { FibBridge } from './fib-bridge.js';
 import { MemoryKeeper } from './memory.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
 import { aggregateSpecs, originationOf } from './origination.js';
 import { Peer, type PeerContext } from './peer.js';
+import { PeerTable } from './peer-table.js';
 import { inSlices, reloadResult } from './reload.js';
 import { type RestartEnd, RestartWait } from './restart.js';
 import { ribSettings } from './rib-setup.js';
@@ -48,9 +49,7 @@ export class Daemon {
   readonly rib: Rib;
   /** The RIB's read face: all the API and metrics may ask of the RIB. */
   readonly query: RibQuery;
-  readonly neighbors = new Map<string, Peer>();
-  /** The same neighbors by their RIB peer index. */
-  readonly #byIndex = new Map<number, Peer>();
+  readonly neighbors = new PeerTable();
   readonly listener: Listener;
   /** BFD sessions by neighbor address, run in a worker thread. */
   readonly bfd: BfdManager;
@@ -58,7 +57,6 @@ export class Daemon {
   readonly startedAt: number;
   /** Incoming connections refused, by reason (sources are not kept: an attacker chooses them). */
   readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0, 'dynamic-pending': 0, 'dynamic-damped': 0 };
-  readonly #sessions = new Map<string, Session>();
   readonly #clock: Clock;
   readonly #events: DaemonEvents;
   readonly #cache = new AttributeCache();
@@ -66,7 +64,6 @@ export class Daemon {
   readonly #routerId: number;
   readonly #dynamic: DynamicRanges;
   readonly #peerContext: PeerContext;
-  #nextIndex = 1;
   #flushScheduled = false;
   #started = false;
   #tableLock: TableLock | undefined;
@@ -108,7 +105,7 @@ export class Daemon {
     this.#dynamic = new DynamicRanges(() => this.#clock.now());
     this.#dynamic.set(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};
-    const router = neighborRouter(this.#sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
+    const router = neighborRouter(this.neighbors.sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
     this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);
@@ -120,18 +117,8 @@ export class Daemon {
       ...ribSettings(config, this.#routerId),
       now: () => this.#clock.now(),
       events: {
-        unsendable: (peer, afi, node, octets, max) => {
-          const p = this.#byIndex.get(peer.index);
-          if (p) p.counts.unsendable++;
-          this.#events.routeUnsendable?.(peer.address, prefixText(afi, node), octets, max);
-        },
-        // Contained to the one peer: its session ends with a Cease, outside the RIB's flush.
-        outputFailed: (index, e) => queueMicrotask(() => {
-          const p = this.#byIndex.get(index);
-          if (!p) return;
-          this.#events.outputFailed?.(p.address, e.message);
-          p.session.automaticStop(CeaseSubcode.OUT_OF_RESOURCES, 'internal-error', `output failed: ${e.message}`.slice(0, 200));
-        }),
+        unsendable: (peer, afi, node, octets, max) => this.neighbors.byIndex(peer.index)?.unsendable(prefixText(afi, node), octets, max),
+        outputFailed: (index, e) => this.neighbors.byIndex(index)?.outputFailed(e),
       },
     });
   }
@@ -197,11 +184,8 @@ export class Daemon {
       clock: this.#clock,
       rib: this.rib,
       filter: () => (this.config.fib?.filter ? this.rib.policy.policies.routeMaps.get(this.config.fib.filter) : undefined),
-      ifindexOfPeer: (index) => {
-        const local = this.#byIndex.get(index)?.session.snapshot().connection?.localAddress;
-        return local ? ifindexOfAddress(local) : undefined;
-      },
-      events: fibEvents(this.#events),
+      localAddressOfPeer: (index) => this.neighbors.byIndex(index)?.session.snapshot().connection?.localAddress,
+      events: this.#events,
     });
     this.fibBridge = bridge;
     const kept = await bridge.fib.start();
@@ -284,9 +268,7 @@ export class Daemon {
   }
 
   neighbor(address: string): Peer {
-    const p = this.neighbors.get(canonicalAddress(address));
-    if (!p) throw new CommandError('not-found', `no neighbor ${address} (configured: ${[...this.neighbors.keys()].join(', ') || 'none'})`);
-    return p;
+    return this.neighbors.find(address);
   }
 
   /** Administrative shutdown (Cease 6/2 with the message); stays down until enabled. */
@@ -386,10 +368,8 @@ export class Daemon {
   // --- neighbors ----------------------------------------------------------------------------------
 
   #addNeighbor(n: NeighborConfig, dynamic: boolean): Peer {
-    const p = new Peer(this.#peerContext, this.#nextIndex++, n, dynamic);
-    this.neighbors.set(n.address, p);
-    this.#byIndex.set(p.index, p);
-    this.#sessions.set(n.address, p.session);
+    const p = new Peer(this.#peerContext, this.neighbors.nextIndex(), n, dynamic);
+    this.neighbors.add(p);
     this.#events.neighborAdded?.(n.address, dynamic);
     if (!dynamic && !n.importPolicy && !n.exportPolicy && n.remoteAs !== this.config.asn && n.remoteAs !== 'internal' && (this.config.ebgpRequiresPolicy ?? true)) {
       this.#events.notice?.(n.address, 'eBGP neighbor without importPolicy/exportPolicy: nothing is accepted or sent (RFC 8212; set ebgpRequiresPolicy: false to change)');
@@ -412,9 +392,7 @@ export class Daemon {
     if (p.up) p.ended(reason);
     this.rib.peerDown(p.index);
     if (p.config.password) this.listener.setPassword(p.address, undefined);
-    this.neighbors.delete(p.address);
-    this.#byIndex.delete(p.index);
-    this.#sessions.delete(p.address);
+    this.neighbors.remove(p);
     this.#events.neighborRemoved?.(p.address);
     this.#scheduleFlush();
   }

@@ -21,14 +21,14 @@ export interface FibBridgeOptions {
   readonly config: FibConfig;
   readonly rib: Rib;
   readonly filter: () => RouteMap | undefined;
-  /** The interface index toward a peer (for IPv6 link-local next hops), by peer index. */
-  readonly ifindexOfPeer: (peerIndex: number) => number | undefined;
-  readonly events?: FibEvents;
+  /** Our address on the session with a peer (its interface takes IPv6 link-local next hops), by peer index. */
+  readonly localAddressOfPeer: (peerIndex: number) => string | undefined;
+  readonly events?: DaemonEvents;
   readonly clock: Clock;
 }
 
 /** The kernel's reports as the daemon's events, prefixes as text. */
-export function fibEvents(events: DaemonEvents): FibEvents {
+function fibEvents(events: DaemonEvents): FibEvents {
   return {
     routeError: (family, dst, len, errno) => events.fibError?.(kernelPrefixText(family, dst, len), errno, `the kernel refused the route (errno ${errno})`),
     transportError: (e) => events.fibError?.(undefined, 0, `netlink: ${e.message}`),
@@ -62,6 +62,7 @@ export class FibBridge {
     this.#o = o;
     const c = o.config;
     this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
+    const events = fibEvents(o.events ?? {});
     const socket = openRtnetlink();
     const monitor = openRouteMonitor(socket.portId);
     this.fib = new Fib(socket, {
@@ -70,14 +71,14 @@ export class FibBridge {
       installed: (f, id, yes) => (yes ? this.#view.pin(afiOf(f), id) : this.#view.unpin(afiOf(f), id)),
       idOf: (f, dst, len) => this.#view.idOf(afiOf(f), positionOfKernel(dst, len)),
     }, { table: c.table ?? RT_TABLE_MAIN, metric: c.metric ?? 20, protocol: c.protocol ?? RTPROT_NODEBGP }, {
-      ...o.events,
+      ...events,
       // Addresses come and go in bursts (an interface up with several): look again once they settle.
       addressesChanged: () => {
         if (this.#addressTimer) o.clock.clearTimeout(this.#addressTimer);
         this.#addressTimer = o.clock.setTimeout(() => this.refreshAll(), 500);
       },
     }, monitor);
-    for (const p of [...socket.problems, ...monitor.problems]) o.events?.transportError?.(new Error(p));
+    for (const p of [...socket.problems, ...monitor.problems]) events.transportError?.(new Error(p));
   }
 
   /** Stops writing to the kernel (what is there stays) and releases the sockets and the timer. */
@@ -148,7 +149,7 @@ export class FibBridge {
 
   #ifindexOf(peerIndex: number): number | undefined {
     if (this.#ifindexes.size === 0) queueMicrotask(() => this.#ifindexes.clear());
-    if (!this.#ifindexes.has(peerIndex)) this.#ifindexes.set(peerIndex, this.#o.ifindexOfPeer(peerIndex));
+    if (!this.#ifindexes.has(peerIndex)) this.#ifindexes.set(peerIndex, ifindexOfAddress(this.#o.localAddressOfPeer(peerIndex)));
     return this.#ifindexes.get(peerIndex);
   }
 }
@@ -195,7 +196,8 @@ function ownAddresses(): Set<string> {
 }
 
 /** The index of the interface that holds `address` (Linux sysfs), for link-local next hops. */
-export function ifindexOfAddress(address: string): number | undefined {
+export function ifindexOfAddress(address: string | undefined): number | undefined {
+  if (address === undefined) return undefined;
   for (const [name, list] of Object.entries(networkInterfaces())) {
     if (!list?.some((a) => a.address === address || (isIPv6(address) && a.address.split('%')[0] === address))) continue;
     try {

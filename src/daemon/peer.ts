@@ -271,6 +271,20 @@ export class Peer {
     ctx.scheduleFlush();
   }
 
+  /** A route was not sent: its UPDATE would be larger than this neighbor takes (RFC 8654 4). */
+  unsendable(prefix: string, octets: number, max: number): void {
+    this.counts.unsendable++;
+    this.ctx.events.routeUnsendable?.(this.address, prefix, octets, max);
+  }
+
+  /** Writing to it failed: contained to this neighbor, whose session ends with a Cease outside the RIB's flush. */
+  outputFailed(e: Error): void {
+    queueMicrotask(() => {
+      this.ctx.events.outputFailed?.(this.address, e.message);
+      this.session.automaticStop(CeaseSubcode.OUT_OF_RESOURCES, 'internal-error', `output failed: ${e.message}`.slice(0, 200));
+    });
+  }
+
   /**
    * The session left Established (or the neighbor goes): its routes are withdrawn, or kept stale
    * when the peer restarts gracefully.

@@ -5,8 +5,8 @@
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
 import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
 import {
-  Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, decodePathAttributes, extendedCommunityJson, ipv4ToString, ipv6ToString,
-  mergeAs4Path, messageJson, type NotificationMessage, notificationName,
+  Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, extendedCommunityJson, ipv4ToString, ipv6ToString,
+  messageJson, type NotificationMessage, notificationName,
 } from '../wire/index.js';
 import type * as C from './contract/index.js';
 import type { Daemon, Peer } from './daemon.js';
