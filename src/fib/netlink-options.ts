@@ -8,6 +8,7 @@
 //   CAP_NET_ADMIN for its routes anyway, which lifts the cap.
 // - SO_ATTACH_FILTER: a classic BPF program run by the kernel before a notification is queued,
 //   so the route monitor never receives the notifications of our own changes.
+// And send(2) on that descriptor, for the writer thread (send-worker.ts).
 // Must not import rib, api, daemon, pino or prom-client.
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -30,6 +31,7 @@ const RTM_DELADDR = 21;
 const RTM_DELROUTE = 25;
 
 interface Libc {
+  send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   setsockoptInt(fd: number, level: number, name: number, value: Int32Array, len: number): number;
   setsockoptProg(fd: number, level: number, name: number, prog: { len: number; filter: Buffer }, len: number): number;
   errno(): number;
@@ -45,6 +47,7 @@ function load(): Libc {
   koffi.struct('nodebgp_nl_fprog', { len: 'uint16_t', filter: 'void *' });
   const errnoLocation = lib.func('int *__errno_location()');
   libc = {
+    send: lib.func('send', 'long', ['int', 'const uint8_t *', 'size_t', 'int']),
     setsockoptInt: lib.func('setsockopt', 'int', ['int', 'int', 'int', 'int32_t *', 'uint32_t']),
     setsockoptProg: lib.func('setsockopt', 'int', ['int', 'int', 'int', 'const nodebgp_nl_fprog *', 'uint32_t']),
     errno: () => koffi.decode(errnoLocation(), 'int'),
@@ -71,6 +74,18 @@ export function netlinkFd(portId: number): number {
     }
   }
   throw new Error(`the netlink socket with port ${portId >>> 0} has no descriptor in /proc/self/fd`);
+}
+
+const EINTR = 4;
+
+/** One datagram on the socket `fd` (a batch of requests); 0, or the errno of the failure. */
+export function sendDatagram(fd: number, datagram: Uint8Array): number {
+  const c = load();
+  for (;;) {
+    if (c.send(fd, datagram, datagram.length, 0) >= 0) return 0;
+    const errno = c.errno();
+    if (errno !== EINTR) return errno;
+  }
 }
 
 const setInt = (fd: number, level: number, name: number, value: number, what: string) => check(load().setsockoptInt(fd, level, name, Int32Array.of(value), 4), what);

@@ -1,9 +1,14 @@
 // The rtnetlink socket: the `netlink` package's raw socket (libuv-polled, prebuilt N-API), loaded
 // on first use. A send of a batch is one sendmsg; rtnetlink applies it inside that call, so the
-// time a batch takes is the kernel's work. Replies (errors, acknowledgements, dumps) arrive as
-// 'message' events. Must not import rib, api, daemon, pino or prom-client.
+// time a batch takes is the kernel's work: the request socket sends from a writer thread
+// (send-worker.ts) so that this work runs beside the event loop. Replies (errors,
+// acknowledgements, dumps) arrive as 'message' events. Must not import rib, api, daemon, pino or
+// prom-client.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { attachMonitorFilter, forceReceiveBuffer, netlinkFd, setNoEnobufs } from './netlink-options.js';
 
 export interface NetlinkTransport {
@@ -41,8 +46,37 @@ function rawSocket(): RawSocket {
   return new RawNetlinkSocket(NETLINK_ROUTE, {});
 }
 
-function transport(s: RawSocket, problems: string[]): NetlinkTransport {
+/** Sends datagrams on `fd` from a thread of its own, in order; `close` once the last has gone out. */
+interface Writer {
+  send(m: Buffer): void;
+  close(then: () => void): void;
+}
+
+/** The writer script beside this module: compiled JavaScript, or the TypeScript source under a loader. */
+function writerUrl(): URL {
+  const js = new URL('./send-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(js)) ? js : new URL('./send-worker.ts', import.meta.url);
+}
+
+function writerThread(fd: number, onError: (e: Error) => void): Writer {
+  const w = new Worker(writerUrl(), { workerData: { fd }, name: 'nodebgp-netlink' });
+  w.unref();
+  w.on('message', (m: { errno: number }) => onError(new Error(`netlink send failed (errno ${m.errno})`)));
+  w.on('error', (e) => onError(e));
+  return {
+    // A batch that owns its memory moves to the thread instead of being copied.
+    send: (m) => (m.byteOffset === 0 && m.buffer.byteLength === m.length ? w.postMessage(m, [m.buffer as ArrayBuffer]) : w.postMessage(m)),
+    // The socket closes after the thread has sent what was posted (its descriptor must not be reused under it).
+    close: (then) => {
+      w.once('exit', then);
+      w.postMessage('close');
+    },
+  };
+}
+
+function transport(s: RawSocket, problems: string[], writerFd?: number): NetlinkTransport {
   let onError: (e: Error) => void = () => undefined;
+  const writer = writerFd === undefined ? undefined : writerThread(writerFd, (e) => onError(e));
   // The package calls these from native code: an exception escaping one of them is a C++
   // exception there, and the process aborts ("terminate called ... Napi::Error"). None may escape.
   const contained = <T>(fn: (x: T) => void) => (x: T) => {
@@ -56,12 +90,12 @@ function transport(s: RawSocket, problems: string[]): NetlinkTransport {
   return {
     portId: s.address().port,
     problems,
-    send: (m) => s.send(m, {}, contained((e?: Error) => e && onError(e))),
+    send: writer ? (m) => writer.send(m) : (m) => s.send(m, {}, contained((e?: Error) => e && onError(e))),
     onMessage: (fn) => s.on('message', contained(fn)),
     onError: (fn) => {
       onError = fn;
     },
-    close: () => s.close(),
+    close: writer ? () => writer.close(() => s.close()) : () => s.close(),
   };
 }
 
@@ -103,16 +137,28 @@ export function openRouteMonitor(ownPort: number): NetlinkTransport {
   }));
 }
 
-/** Opens a NETLINK_ROUTE socket in the current network namespace. */
-export function openRtnetlink(): NetlinkTransport {
+/**
+ * Opens a NETLINK_ROUTE socket in the current network namespace for requests. `writerThread`:
+ * sent from a thread of its own (without a descriptor to give it, from the event loop, listed
+ * in `problems`).
+ */
+export function openRtnetlink(options: { writerThread?: boolean } = {}): NetlinkTransport {
   const s = rawSocket();
   try {
     s.setSendBufferSize(4 * 1024 * 1024);
   } catch {
     // the system caps it (net.core.wmem_max); a batch is one datagram of at most 2,000 routes
   }
-  return transport(s, applyOptions(s, {
+  const problems = applyOptions(s, {
     noEnobufs: setNoEnobufs,
     receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
-  }));
+  });
+  if (!options.writerThread) return transport(s, problems);
+  let fd: number;
+  try {
+    fd = netlinkFd(s.address().port);
+  } catch (e) {
+    return transport(s, [...problems, `writer thread: ${(e as Error).message}`]);
+  }
+  return transport(s, problems, fd);
 }
