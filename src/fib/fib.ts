@@ -54,11 +54,17 @@ export interface FibStats {
 
 interface Queue {
   readonly family: Family;
+  /** Ids whose state may have changed, decided in order. */
   queue: number[];
   head: number;
   queued: Uint8Array;
   installed: Uint8Array;
   count: number;
+  /** Ids decided for removal, held to go out in a scrambled order (see #release), and those released. */
+  held: number[];
+  removing: Uint8Array;
+  ready: number[];
+  readyHead: number;
 }
 
 const grow = (a: Uint8Array, id: number): Uint8Array => {
@@ -67,6 +73,12 @@ const grow = (a: Uint8Array, id: number): Uint8Array => {
   b.set(a);
   return b;
 };
+
+/** Removals held before they go out scrambled (#release): a window wide enough to scatter them. */
+const REMOVALS_HELD = 65_536;
+
+/** Batches sent and not yet answered by the kernel: enough to keep it busy, few enough to bound what waits. */
+const BATCHES_IN_FLIGHT = 16;
 
 const prefixKey = (family: number, dst: Buffer, len: number) => `${family}|${dst.toString('hex')}/${len}`;
 
@@ -82,6 +94,8 @@ export class Fib {
   /** Operations sent and not yet acknowledged, by sequence number (bounded by a few batches). */
   readonly #inflight = new Map<number, { family: Family; id: number; replace: boolean }>();
   readonly #waiters = new Map<number, () => void>();
+  /** The last sequence number of each batch sent and not yet answered (at most BATCHES_IN_FLIGHT). */
+  readonly #batchesInFlight = new Set<number>();
   #scheduled = false;
   #closed = false;
   #errors = 0;
@@ -113,7 +127,7 @@ export class Fib {
     this.options = options;
     this.#batchSize = options.batchSize ?? 2000;
     this.#events = events;
-    const q = (family: Family): Queue => ({ family, queue: [], head: 0, queued: new Uint8Array(1024), installed: new Uint8Array(1024), count: 0 });
+    const q = (family: Family): Queue => ({ family, queue: [], head: 0, queued: new Uint8Array(1024), installed: new Uint8Array(1024), count: 0, held: [], removing: new Uint8Array(1024), ready: [], readyHead: 0 });
     this.#q = { 4: q(4), 6: q(6) };
     socket.onMessage((d) => this.#receive(d));
     socket.onError((e) => this.#events.transportError?.(e));
@@ -160,37 +174,74 @@ export class Fib {
     });
   }
 
-  /** One batch per turn of the event loop, until nothing is pending. */
+  /**
+   * Batches until nothing is pending or BATCHES_IN_FLIGHT are unanswered: the socket sends from
+   * another thread, and the kernel's answers pace the queue (each answer schedules the next).
+   */
   #flushBatch(): void {
-    for (const q of [this.#q[4], this.#q[6]]) {
-      while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
-        const id = q.queue[q.head++];
-        q.queued[id] = 0;
-        this.#encode(q, id);
+    while (this.#batchesInFlight.size < BATCHES_IN_FLIGHT && this.pending > 0) {
+      for (const q of [this.#q[4], this.#q[6]]) {
+        while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
+          const id = q.queue[q.head++];
+          q.queued[id] = 0;
+          this.#encode(q, id);
+        }
+        if (q.head === q.queue.length) {
+          q.queue = [];
+          q.head = 0;
+        }
+        if (q.held.length >= REMOVALS_HELD || (q.held.length > 0 && q.head === q.queue.length)) this.#release(q);
+        while (this.#batch.count < this.#batchSize && q.readyHead < q.ready.length) {
+          const id = q.ready[q.readyHead++];
+          if (!q.removing[id]) continue;
+          q.removing[id] = 0;
+          if (q.installed[id]) this.#encodeRemoval(q, id);
+        }
+        if (q.readyHead === q.ready.length) {
+          q.ready = [];
+          q.readyHead = 0;
+        }
       }
-      if (q.head === q.queue.length) {
-        q.queue = [];
-        q.head = 0;
-      }
+      if (this.#batch.count > 0) this.#send();
     }
-    if (this.#batch.count > 0) this.#send();
-    if (this.pending > 0) this.#schedule();
+  }
+
+  /**
+   * The held removals, released in a scrambled order (a stride through them). The kernel's FIB
+   * trie removes routes in prefix order, or its reverse (the order a peer's routes go when it
+   * does), markedly slower than scattered: measured with `ip -batch` on 300,000 routes, 4.5 s in
+   * order, 5.4 s reversed, 3.0 s shuffled. Installs keep their order (in order is the fastest).
+   */
+  #release(q: Queue): void {
+    const n = q.held.length;
+    const stride = n % 7919 === 0 ? 7907 : 7919;
+    for (let j = 0, i = 0; j < n; j++, i = (i + stride) % n) q.ready.push(q.held[i]);
+    q.held = [];
   }
 
   /** Encodes what the id needs: a replace, a removal, or nothing. */
   #encode(q: Queue, id: number): void {
     const route = this.#resolver.route(q.family, id);
     q.installed = grow(q.installed, id);
+    q.removing = grow(q.removing, id);
     const was = q.installed[id] === 1;
-    const seq = this.#seq++;
     if (route) {
+      const seq = this.#seq++;
+      // A removal held for this id is void now.
+      if (q.removing[id]) q.removing[id] = 0;
       this.#batch.replace(route, seq);
       if (this.#stale.size > 0) this.#stale.delete(prefixKey(route.family, route.dst, route.len));
       if (!was) this.#mark(q, id, true);
       this.#inflight.set(seq, { family: q.family, id, replace: true });
       return;
     }
-    if (!was) return;
+    if (!was || q.removing[id]) return;
+    q.removing[id] = 1;
+    q.held.push(id);
+  }
+
+  #encodeRemoval(q: Queue, id: number): void {
+    const seq = this.#seq++;
     this.#remove(q, id, seq);
     this.#inflight.set(seq, { family: q.family, id, replace: false });
   }
@@ -204,6 +255,7 @@ export class Fib {
   /** Sends the batch with an acknowledgement asked on its last message: when it comes, all are done. */
   #send(): void {
     this.#batches++;
+    this.#batchesInFlight.add(this.#batch.lastSeq);
     this.#socket.send(this.#batch.take(true));
   }
 
@@ -236,6 +288,7 @@ export class Fib {
         continue;
       }
       if (m.type !== 'error') continue;
+      if (this.#batchesInFlight.has(m.seq)) this.#batchAnswered(m.seq);
       const op = this.#inflight.get(m.seq);
       if (m.errno === 0) {
         // The acknowledgement of a batch's last message: everything up to it is applied.
@@ -261,6 +314,12 @@ export class Fib {
       const p = this.#resolver.prefix(op.family, op.id);
       this.#events.routeError?.(op.family, p.dst, p.len, m.errno);
     }
+  }
+
+  /** A batch's last message was answered (acknowledged, or refused): it and every batch before it are done. */
+  #batchAnswered(seq: number): void {
+    for (const s of this.#batchesInFlight) if (s <= seq) this.#batchesInFlight.delete(s);
+    if (this.pending > 0) this.#schedule();
   }
 
   /** Route notifications: only removals of our protocol's routes that another port asked for matter. */
@@ -339,7 +398,9 @@ export class Fib {
   }
 
   get pending(): number {
-    return this.#q[4].queue.length - this.#q[4].head + this.#q[6].queue.length - this.#q[6].head;
+    let n = 0;
+    for (const q of [this.#q[4], this.#q[6]]) n += q.queue.length - q.head + q.held.length + q.ready.length - q.readyHead;
+    return n;
   }
 
   stats(): FibStats {
