@@ -56,6 +56,7 @@ export class FibBridge {
    * resolves thousands of routes through the same few peers, and each lookup reads sysfs.
    */
   readonly #ifindexes = new Map<number, number | undefined>();
+  readonly #ipv4Nexthops = new Map<number, { nexthop: Nexthop; key: string }>();
   #addressTimer: TimerHandle | undefined;
 
   constructor(o: FibBridgeOptions) {
@@ -63,7 +64,7 @@ export class FibBridge {
     const c = o.config;
     this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
     const events = fibEvents(o.events ?? {});
-    const socket = openRtnetlink();
+    const socket = openRtnetlink({ writerThread: true });
     const monitor = openRouteMonitor(socket.portId);
     this.fib = new Fib(socket, {
       route: (f, id) => this.#route(f, id),
@@ -102,18 +103,18 @@ export class FibBridge {
     // Connected routes win, as zebra's administrative distance has it: a peer announcing the
     // node's own subnet must not make the LAN reachable only through it (IPv6 connected routes
     // have metric 256, ours would win).
-    if (this.#connected.has(subnetKey(f, choice.prefix.words, choice.prefix.len))) return null;
+    if (this.#connected.lengths.has(choice.prefix.len) && this.#connected.keys.has(subnetKey(f, choice.prefix.words, choice.prefix.len))) return null;
     const filter = this.#o.filter();
     if (filter && !this.#permitted(filter, f, choice.prefix, best)) return null;
     const nexthops: Nexthop[] = [];
-    const seen = new Set<string>();
+    const seen: string[] = [];
     for (const p of choice.paths) {
       const nh = this.#nexthop(p);
       if (!nh) continue;
-      const key = nh.gateway.toString('hex');
-      if (seen.has(key) || this.#own.has(key)) continue;
-      seen.add(key);
-      nexthops.push(nh);
+      const key = nh.key;
+      if (seen.includes(key) || this.#own.has(key)) continue;
+      seen.push(key);
+      nexthops.push(nh.nexthop);
     }
     if (nexthops.length === 0) return null;
     const o = this.fib.options;
@@ -131,20 +132,28 @@ export class FibBridge {
    * The kernel next hop of a path: its IPv4 next hop; or the MP_REACH one (global, else the
    * link-local one with the interface toward the peer).
    */
-  #nexthop(p: KernelPath): Nexthop | undefined {
+  #nexthop(p: KernelPath): { nexthop: Nexthop; key: string } | undefined {
     const nh = p.nextHop;
-    if (typeof nh === 'number') {
-      if (nh === 0) return undefined;
-      const b = Buffer.alloc(4);
-      b.writeUInt32BE(nh >>> 0, 0);
-      return { gateway: b };
-    }
-    if (nh.length === 4) return nh.readUInt32BE(0) === 0 ? undefined : { gateway: Buffer.from(nh) };
+    if (typeof nh === 'number') return nh === 0 ? undefined : this.#ipv4Nexthop(nh >>> 0);
+    if (nh.length === 4) return nh.readUInt32BE(0) === 0 ? undefined : this.#ipv4Nexthop(nh.readUInt32BE(0));
     const global = nh.subarray(0, 16);
-    if (!global.every((x) => x === 0) && !(global[0] === 0xfe && (global[1] & 0xc0) === 0x80)) return { gateway: Buffer.from(global) };
+    if (!global.every((x) => x === 0) && !(global[0] === 0xfe && (global[1] & 0xc0) === 0x80)) return { nexthop: { gateway: Buffer.from(global) }, key: global.toString('hex') };
     const linkLocal = nh.length >= 32 ? nh.subarray(16, 32) : global;
     const ifindex = this.#ifindexOf(p.peerIndex);
-    return ifindex ? { gateway: Buffer.from(linkLocal), ifindex } : undefined;
+    return ifindex ? { nexthop: { gateway: Buffer.from(linkLocal), ifindex }, key: `${linkLocal.toString('hex')}%${ifindex}` } : undefined;
+  }
+
+  /** An IPv4 next hop, made once per address (a table has few; the kernel encoder only reads it). */
+  #ipv4Nexthop(address: number): { nexthop: Nexthop; key: string } {
+    let n = this.#ipv4Nexthops.get(address);
+    if (!n) {
+      if (this.#ipv4Nexthops.size >= 4096) this.#ipv4Nexthops.clear();
+      const gateway = Buffer.alloc(4);
+      gateway.writeUInt32BE(address, 0);
+      n = { nexthop: { gateway }, key: gateway.toString('hex') };
+      this.#ipv4Nexthops.set(address, n);
+    }
+    return n;
   }
 
   #ifindexOf(peerIndex: number): number | undefined {
@@ -155,7 +164,8 @@ export class FibBridge {
 }
 
 function kernelPrefix(f: Family, p: Position): { dst: Buffer; len: number } {
-  const dst = Buffer.alloc(f === 4 ? 4 : 16);
+  // Every octet is written: pooled memory needs no zeroing.
+  const dst = Buffer.allocUnsafe(f === 4 ? 4 : 16);
   for (let i = 0; i < dst.length / 4; i++) dst.writeUInt32BE(p.words[i] >>> 0, i * 4);
   return { dst, len: p.len };
 }
@@ -170,9 +180,10 @@ function subnetKey(f: Family, words: readonly number[], len: number): string {
   return `${f}|${words.slice(0, f === 4 ? 1 : 4).map((w) => (w >>> 0).toString(16)).join(':')}/${len}`;
 }
 
-/** The subnets of our interface addresses (networkInterfaces' CIDRs), as subnetKey()s. */
-function connectedSubnets(): Set<string> {
+/** The subnets of our interface addresses (networkInterfaces' CIDRs), as subnetKey()s, and their lengths (most routes' length is none of them: no key to build). */
+function connectedSubnets(): { keys: Set<string>; lengths: Set<number> } {
   const out = new Set<string>();
+  const lengths = new Set<number>();
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {
       if (!a.cidr) continue;
@@ -184,9 +195,10 @@ function connectedSubnets(): Set<string> {
         words.push(bits === 0 ? 0 : (raw.readUInt32BE(i) & (0xffffffff << (32 - bits))) >>> 0);
       }
       out.add(subnetKey(raw.length === 4 ? 4 : 6, words, len));
+      lengths.add(len);
     }
   }
-  return out;
+  return { keys: out, lengths };
 }
 
 function ownAddresses(): Set<string> {
