@@ -2,7 +2,9 @@
 // benchmark table, one next hop on the link) and the DUT installs them into its namespace's main
 // table: nodebgp's FIB (rtnetlink), BIRD's kernel protocol, FRR's bgpd through zebra, in the same
 // run. Measured: time from the sender's first UPDATE octet until the kernel holds all N (the last
-// prefix resolves with `ip route get`, then the count is checked), and routes per second.
+// prefix resolves with `ip route get`, then the count is checked), and routes per second; then
+// removal: the sender goes away (its TCP connection closes, the session is down) and the time
+// until the kernel holds none of them.
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:fib
 import { spawnSync } from 'node:child_process';
 import { bgpListening, kernelConfigs, startDut, usage } from './lib/dut.mjs';
@@ -21,6 +23,12 @@ function kernelCount() {
   let n = 0;
   for (const line of out.split('\n')) if (line && !line.includes('proto kernel')) n++;
   return n;
+}
+
+/** Prefixes in the namespace's main table, from the kernel's trie statistics (cheap at any size, unlike a listing). */
+function mainPrefixes() {
+  const out = spawnSync('ip', ['netns', 'exec', NS.d, 'cat', '/proc/net/fib_triestat'], { encoding: 'utf8' }).stdout;
+  return Number(/Main:[\s\S]*?Prefixes:\s+(\d+)/.exec(out)?.[1] ?? NaN);
 }
 
 async function once(dut, n) {
@@ -48,7 +56,17 @@ async function once(dut, n) {
       }
       const u = usage(proc.pid);
       const seconds = (done - first.at) / 1000;
-      return { seconds, rate: n / seconds, rssMb: u.rssMb, cpu: u.cpu };
+      // Removal: from the sender's end until the last of its routes leaves the kernel.
+      const rest = mainPrefixes() - n;
+      const gone = performance.timeOrigin + performance.now();
+      sender.kill();
+      let removed = gone;
+      while (mainPrefixes() > rest) {
+        if (Date.now() > deadline + 600000) throw new Error(`removal timed out at ${mainPrefixes() - rest} routes`);
+        await new Promise((r) => setTimeout(r, 20));
+        removed = performance.timeOrigin + performance.now();
+      }
+      return { seconds, rate: n / seconds, rssMb: u.rssMb, cpu: u.cpu, removal: (removed - gone) / 1000 };
     } finally {
       sender.kill();
     }
@@ -59,18 +77,21 @@ async function once(dut, n) {
 
 const results = {};
 for (const n of SIZES) {
-  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${Math.round(r.rate)} routes/s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
+  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${Math.round(r.rate)} routes/s, removal ${r.removal.toFixed(2)} s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
   for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
 }
 console.log(`\nKernel installation: sender -> DUT -> kernel main table, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
 for (const n of SIZES) {
-  const base = median((results[`bird@${n}`] ?? [{ rate: NaN }]).map((r) => r.rate));
+  const bird = results[`bird@${n}`] ?? [{ rate: NaN, removal: NaN }];
+  const base = median(bird.map((r) => r.rate));
+  const baseRemoval = median(bird.map((r) => r.removal));
   console.log(`\nN = ${n.toLocaleString('en-US')} prefixes`);
-  console.log('| DUT | all N in the kernel | routes/s | ratio to BIRD (rate) | peak RSS |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| DUT | all N in the kernel | routes/s | ratio to BIRD (rate) | removal after the session ends | ratio to BIRD (time) | peak RSS |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const dut of DUTS) {
     const rs = results[`${dut}@${n}`];
     const rate = median(rs.map((r) => r.rate));
-    console.log(`| ${dut} | ${median(rs.map((r) => r.seconds)).toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB |`);
+    const removal = median(rs.map((r) => r.removal));
+    console.log(`| ${dut} | ${median(rs.map((r) => r.seconds)).toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)} | ${removal.toFixed(2)} s | ${(removal / baseRemoval).toFixed(2)} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB |`);
   }
 }
