@@ -1,0 +1,142 @@
+// The kernel driver's queue against a scripted kernel (a transport that applies what is sent and
+// answers as rtnetlink does): removals go out scattered, not in the order the routes came or its
+// reverse; a removal still held when the prefix comes back is dropped, never sent after the
+// install; at most 16 batches wait for the kernel's answer.
+import t from 'tap';
+import { AF_INET, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages } from '../../src/fib/index.js';
+
+const NLMSG_ERROR = 2;
+const NLM_F_ACK = 0x4;
+
+/** A kernel table behind a transport: replaces and removals applied in order, each acknowledged batch answered. */
+class ScriptedKernel implements NetlinkTransport {
+  readonly portId = 4242;
+  readonly problems = [];
+  readonly table = new Map<number, KernelRoute>();
+  /** Prefixes (first word) in the order their removals arrived. */
+  readonly removals: number[] = [];
+  readonly batches: Buffer[] = [];
+  answering = true;
+  readonly #unanswered: number[] = [];
+  #deliver: (d: Buffer) => void = () => undefined;
+
+  send(m: Buffer): void {
+    this.batches.push(m);
+    let ackSeq: number | undefined;
+    for (let o = 0; o < m.length; o = o + ((m.readUInt32LE(o) + 3) & ~3)) {
+      if (m.readUInt16LE(o + 6) & NLM_F_ACK) ackSeq = m.readUInt32LE(o + 8);
+    }
+    for (const msg of parseMessages(m)) {
+      if (msg.type === 'route') this.table.set(msg.route.dst.readUInt32BE(0), msg.route);
+      if (msg.type === 'deleted') {
+        this.table.delete(msg.route.dst.readUInt32BE(0));
+        this.removals.push(msg.route.dst.readUInt32BE(0));
+      }
+    }
+    if (ackSeq === undefined) return;
+    this.#unanswered.push(ackSeq);
+    if (this.answering) this.answer();
+  }
+
+  /** Acknowledges every batch sent so far, as the kernel would (asynchronously). */
+  answer(): void {
+    for (const seq of this.#unanswered.splice(0)) {
+      const b = Buffer.alloc(36);
+      b.writeUInt32LE(36, 0);
+      b.writeUInt16LE(NLMSG_ERROR, 4);
+      b.writeUInt32LE(seq, 8);
+      b.writeInt32LE(0, 16);
+      b.writeUInt32LE(seq, 16 + 4 + 8);
+      setImmediate(() => this.#deliver(b));
+    }
+  }
+
+  onMessage(fn: (d: Buffer) => void): void {
+    this.#deliver = fn;
+  }
+
+  onError(): void {}
+  close(): void {}
+}
+
+/** Prefix i: 10.(i>>8).(i&255).0/24; ids are i; `want` says which should be in the kernel. */
+function setup(n: number) {
+  const kernel = new ScriptedKernel();
+  const want = new Set<number>();
+  const pinned = new Set<number>();
+  const dst = (id: number) => Buffer.from([10, (id >> 8) & 255, id & 255, 0]);
+  const fib = new Fib(kernel, {
+    route: (_f, id) => (want.has(id) ? { family: AF_INET, dst: dst(id), len: 24, table: 254, protocol: RTPROT_BGP, metric: 20, nexthops: [{ gateway: Buffer.from([192, 0, 2, 1]) }] } : null),
+    prefix: (_f, id) => ({ dst: dst(id), len: 24 }),
+    installed: (_f, id, yes) => (yes ? pinned.add(id) : pinned.delete(id)),
+    idOf: () => undefined,
+  }, { table: 254, protocol: RTPROT_BGP, metric: 20, batchSize: 100 });
+  const key = (id: number) => dst(id).readUInt32BE(0);
+  return { kernel, want, pinned, fib, key, n };
+}
+
+t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t) => {
+  const { kernel, want, pinned, fib, key } = setup(0);
+  const N = 20_000;
+  for (let i = 0; i < N; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+  }
+  await fib.settled();
+  t.equal(kernel.table.size, N, 'all installed');
+  // The peer goes: its routes are withdrawn newest first (as the RIB walks a peer's paths).
+  for (let i = N - 1; i >= 0; i--) {
+    want.delete(i);
+    fib.dirty(4, i);
+  }
+  await fib.settled();
+  t.equal(kernel.table.size, 0, 'all removed');
+  t.equal(pinned.size, 0, 'and none left pinned');
+  const order = kernel.removals;
+  const rising = order.filter((k, i) => i > 0 && k > order[i - 1]).length;
+  t.ok(rising > N * 0.2 && rising < N * 0.8, `neither in order nor reversed (${rising} of ${N - 1} steps go up)`);
+  t.same([...order].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => key(i)), 'each prefix removed once');
+});
+
+t.test('a held removal is dropped when the prefix comes back before it goes out', async (t) => {
+  const { kernel, want, fib, key } = setup(0);
+  for (let i = 0; i < 10; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+  }
+  await fib.settled();
+  // 3 is withdrawn while 5,000 installs queue behind a kernel that does not answer yet: its
+  // removal is held (removals go out once the queue is through).
+  kernel.answering = false;
+  want.delete(3);
+  fib.dirty(4, 3);
+  for (let i = 100; i < 5_100; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  // Back before the removal went out.
+  want.add(3);
+  fib.dirty(4, 3);
+  kernel.answering = true;
+  kernel.answer();
+  await fib.settled();
+  t.ok(kernel.table.has(key(3)), 'the route is in the kernel');
+  t.notOk(kernel.removals.includes(key(3)), 'its held removal was never sent');
+  t.equal(kernel.table.size, 5_010);
+});
+
+t.test('at most 16 batches wait for the kernel\'s answer', async (t) => {
+  const { kernel, want, fib } = setup(0);
+  kernel.answering = false;
+  for (let i = 0; i < 5_000; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(kernel.batches.length, 16, '16 batches of 100 sent, then it waits');
+  kernel.answering = true;
+  kernel.answer();
+  await fib.settled();
+  t.equal(kernel.table.size, 5_000, 'the answers release the rest');
+});
