@@ -130,7 +130,13 @@ export class Fib {
     const q = (family: Family): Queue => ({ family, queue: [], head: 0, queued: new Uint8Array(1024), installed: new Uint8Array(1024), count: 0, held: [], removing: new Uint8Array(1024), ready: [], readyHead: 0 });
     this.#q = { 4: q(4), 6: q(6) };
     socket.onMessage((d) => this.#receive(d));
-    socket.onError((e) => this.#events.transportError?.(e));
+    socket.onError((e) => {
+      this.#events.transportError?.(e);
+      // Answers to what was in flight may never come (a batch lost with the writer thread): the
+      // queue must not wait for them.
+      this.#batchesInFlight.clear();
+      if (this.pending > 0) this.#schedule();
+    });
   }
 
   /** Reads the kernel's routes of our protocol and table: they are kept until reconcile(). */

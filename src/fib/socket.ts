@@ -58,16 +58,29 @@ function writerUrl(): URL {
   return existsSync(fileURLToPath(js)) ? js : new URL('./send-worker.ts', import.meta.url);
 }
 
-function writerThread(fd: number, onError: (e: Error) => void): Writer {
+/** A writer thread on `fd`; should it end unasked, `direct` sends from then on (and `onError` is told). */
+function writerThread(fd: number, direct: (m: Buffer) => void, onError: (e: Error) => void): Writer {
   const w = new Worker(writerUrl(), { workerData: { fd }, name: 'nodebgp-netlink' });
   w.unref();
+  let alive = true;
+  let closing = false;
   w.on('message', (m: { errno: number }) => onError(new Error(`netlink send failed (errno ${m.errno})`)));
-  w.on('error', (e) => onError(e));
+  w.on('error', (e) => onError(new Error(`netlink writer thread failed: ${e.message}`)));
+  w.on('exit', () => {
+    alive = false;
+    if (!closing) onError(new Error('netlink writer thread ended; sending from the event loop'));
+  });
   return {
     // A batch that owns its memory moves to the thread instead of being copied.
-    send: (m) => (m.byteOffset === 0 && m.buffer.byteLength === m.length ? w.postMessage(m, [m.buffer as ArrayBuffer]) : w.postMessage(m)),
+    send: (m) => {
+      if (!alive) return direct(m);
+      if (m.byteOffset === 0 && m.buffer.byteLength === m.length) w.postMessage(m, [m.buffer as ArrayBuffer]);
+      else w.postMessage(m);
+    },
     // The socket closes after the thread has sent what was posted (its descriptor must not be reused under it).
     close: (then) => {
+      closing = true;
+      if (!alive) return then();
       w.once('exit', then);
       w.postMessage('close');
     },
@@ -76,7 +89,6 @@ function writerThread(fd: number, onError: (e: Error) => void): Writer {
 
 function transport(s: RawSocket, problems: string[], writerFd?: number): NetlinkTransport {
   let onError: (e: Error) => void = () => undefined;
-  const writer = writerFd === undefined ? undefined : writerThread(writerFd, (e) => onError(e));
   // The package calls these from native code: an exception escaping one of them is a C++
   // exception there, and the process aborts ("terminate called ... Napi::Error"). None may escape.
   const contained = <T>(fn: (x: T) => void) => (x: T) => {
@@ -87,10 +99,12 @@ function transport(s: RawSocket, problems: string[], writerFd?: number): Netlink
     }
   };
   s.on('error', contained((e: Error) => onError(e)));
+  const direct = (m: Buffer) => s.send(m, {}, contained((e?: Error) => e && onError(e)));
+  const writer = writerFd === undefined ? undefined : writerThread(writerFd, direct, (e) => onError(e));
   return {
     portId: s.address().port,
     problems,
-    send: writer ? (m) => writer.send(m) : (m) => s.send(m, {}, contained((e?: Error) => e && onError(e))),
+    send: writer ? (m) => writer.send(m) : direct,
     onMessage: (fn) => s.on('message', contained(fn)),
     onError: (fn) => {
       onError = fn;
