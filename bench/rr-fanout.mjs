@@ -1,6 +1,8 @@
 // Route-reflector fan-out benchmark (npm run bench:rr): one reflector, K iBGP clients (default
-// 200) each announcing four /26 pod CIDRs; the time from the first announcement until every client
-// holds every route, with nodebgp and BIRD (and optionally FRR, GoBGP) as the reflector.
+// 200) dialing at once, each announcing four /26 pod CIDRs once all are up; the time until every
+// session is Established, the time from the first announcement until every client holds every
+// route, and the reflector's listen-queue overflows (TcpExtListenOverflows in its namespace),
+// with nodebgp and BIRD (and optionally FRR, GoBGP) as the reflector.
 //   CLIENTS=200 RUNS=3 DUTS=nodebgp,bird npm run bench:rr
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -8,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
 import { bgpListening, configs, startDut, usage } from './lib/dut.mjs';
+import { inNs } from './lib/line.mjs';
 import { eachRun, median } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,6 +18,9 @@ const K = Number(process.env.CLIENTS ?? 200);
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,bird').split(',');
 const { C, D, setup } = clientsTopology(`br${process.pid % 10000}`, K);
+
+/** TCP listen-queue overflows counted in namespace `ns` since it was made. */
+const listenOverflows = (ns) => Number(/TcpExtListenOverflows\s+(\d+)/.exec(inNs(ns, 'nstat', '-az', 'TcpExtListenOverflows'))?.[1] ?? 0);
 
 async function once(dut) {
   setup();
@@ -24,17 +30,19 @@ async function once(dut) {
   // Clients use consecutive addresses from 10.92.1.1 (the tool counts up within the /24s).
   const clients = spawn('ip', ['netns', 'exec', C, process.execPath, join(here, 'lib', 'rr-clients.mjs'), '10.92.1.1', String(K), '10.92.0.1'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
+    let established = NaN;
     const result = await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timed out')), 120000);
+      const t = setTimeout(() => reject(new Error('timed out')), 300000);
       createInterface({ input: clients.stdout }).on('line', (l) => {
         const e = JSON.parse(l);
+        if (e.event === 'established') established = e.seconds;
         if (e.event === 'done') {
           clearTimeout(t);
           resolve(e);
         }
       });
     });
-    return { seconds: result.seconds, ...usage(proc.pid) };
+    return { seconds: result.seconds, established, overflows: listenOverflows(D), ...usage(proc.pid) };
   } finally {
     clients.stdin.end();
     clients.kill('SIGKILL');
@@ -43,13 +51,14 @@ async function once(dut) {
   }
 }
 
-if (K > 250) throw new Error('at most 250 clients (one /24 of client addresses)');
-const results = await eachRun(RUNS, DUTS, once, (r) => `${r.seconds.toFixed(3)} s until all ${K} clients hold all ${4 * K} routes`);
+if (K > 250 * 250) throw new Error('at most 62,500 clients (10.92.1.1 to 10.92.250.250)');
+const results = await eachRun(RUNS, DUTS, once, (r) => `all ${K} Established in ${r.established.toFixed(2)} s; ${r.seconds.toFixed(3)} s until all hold all ${4 * K} routes; ${r.overflows} listen-queue overflows; ${r.cpu.toFixed(1)} CPU s`);
 const base = median(results.bird?.map((r) => r.seconds) ?? [NaN]);
 console.log(`\nRoute-reflector fan-out: ${K} clients x 4 /26, medians of ${RUNS} runs`);
-console.log('| reflector | all clients converged | ratio to BIRD | peak RSS |');
-console.log('| --- | --- | --- | --- |');
+console.log('| reflector | all Established | all clients converged | ratio to BIRD | listen-queue overflows | CPU | peak RSS |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const dut of DUTS) {
-  const s = median(results[dut].map((r) => r.seconds));
-  console.log(`| ${dut} | ${s.toFixed(3)} s | ${(s / base).toFixed(2)} | ${median(results[dut].map((r) => r.rssMb)).toFixed(0)} MB |`);
+  const m = (f) => median(results[dut].map(f).filter((v) => v !== undefined)) ?? NaN;
+  const s = m((r) => r.seconds);
+  console.log(`| ${dut} | ${m((r) => r.established).toFixed(2)} s | ${s.toFixed(3)} s | ${(s / base).toFixed(2)} | ${m((r) => r.overflows)} | ${m((r) => r.cpu).toFixed(1)} s | ${m((r) => r.rssMb).toFixed(0)} MB |`);
 }

@@ -18,6 +18,12 @@ export function clientsTopology(tag, k) {
     sh('ip', ['-n', C, '-batch', '-'], batch);
     inNs(C, 'ip', 'link', 'set', 'eth0', 'up');
     inNs(D, 'ip', 'link', 'set', 'eth0', 'up');
+    // Past about 1,000 addresses the kernel's neighbour table (gc_thresh3 1024, shared by every
+    // namespace) overflows and connections fail for that, not for the DUT: the clients' addresses
+    // are pinned as permanent entries, which the limit does not count.
+    const mac = JSON.parse(sh('ip', ['-n', C, '-j', 'link', 'show', 'eth0']))[0].address;
+    const neigh = Array.from({ length: k }, (_, i) => `neigh replace ${clientAddress(i)} lladdr ${mac} dev eth0 nud permanent`).join('\n');
+    sh('ip', ['-n', D, '-batch', '-'], neigh);
   }
   return { C, D, setup, teardown: owned.remove };
 }

@@ -14,6 +14,7 @@ const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
 const addr = (i) => `${base[0]}.${base[1]}.${base[2] + Math.floor(i / 250)}.${base[3] + (i % 250)}`;
 const ip = (s) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 
+const started = now();
 let established = 0;
 let complete = 0;
 let t0 = 0;
@@ -46,7 +47,8 @@ for (let i = 0; i < K; i++) {
 }
 
 function announceAll() {
-  out({ event: 'established', count: K });
+  // Dialed at once: how long until every session is Established.
+  out({ event: 'established', count: K, seconds: (now() - started) / 1000 });
   t0 = now();
   clients.forEach((c, i) => {
     const attrs = encodePathAttributes({ origin: 0, asPath: [], nextHop: ip(c.local), localPref: 100 }, ctx);
