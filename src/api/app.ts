@@ -16,7 +16,7 @@ import { CommandError } from '../daemon/daemon.js';
 import * as C from '../daemon/contract/index.js';
 import type { DaemonProcess } from '../daemon/process.js';
 import { QueryError } from '../daemon/read-model.js';
-import { ApiError, errorSchema } from './errors.js';
+import { ApiError } from './errors.js';
 import { registerEvents } from './events.js';
 
 /**
@@ -39,7 +39,8 @@ export interface ApiOptions {
 }
 
 const { Type } = C;
-const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 405: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema } as const;
+const E = C.ErrorBody;
+const errors = { 400: E, 401: E, 404: E, 405: E, 409: E, 413: E, 415: E, 422: E, 429: E } as const;
 const page = {
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   after: Type.Optional(Type.String({ description: 'the last prefix of the previous page (its `next`)' })),

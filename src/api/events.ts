@@ -6,9 +6,8 @@
 // and the daemon never buffers without bound for it. `?routes=false` leaves route events out.
 
 import type { FastifyInstance } from 'fastify';
-import type { RouteEvent, SessionEvent } from '../daemon/contract/index.js';
+import { ErrorBody, type RouteEvent, type SessionEvent } from '../daemon/contract/index.js';
 import type { DaemonQueries } from '../daemon/ports.js';
-import { errorSchema } from './errors.js';
 
 /** Events a client may have waiting before it is cut off. */
 export const MAX_QUEUED = 10_000;
@@ -24,7 +23,7 @@ export function registerEvents(app: FastifyInstance, q: DaemonQueries): void {
       tags: ['monitoring'],
       security: [],
       querystring: { type: 'object', properties: { routes: { type: 'boolean', default: true } }, additionalProperties: false },
-      response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 400: errorSchema },
+      response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 400: ErrorBody },
     },
   }, async (req, reply) => {
     reply.hijack();

@@ -173,7 +173,7 @@ export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
   };
 }
 
-/** A NOTIFICATION as the wire JSON has it, with FRR's name for it ("Cease/Administrative Shutdown"). */
+/** A NOTIFICATION: code and subcode, FRR's name for it ("Cease/Administrative Shutdown"), the RFC 9003 text, the data in hex. */
 function notificationJson(n: NotificationMessage): C.Notification {
   const wire = messageJson(n) as { communication?: string };
   return { code: n.code, subcode: n.subcode, name: notificationName(n.code, n.subcode), communication: wire.communication ?? null, data: n.data.toString('hex') };

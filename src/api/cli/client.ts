@@ -1,6 +1,8 @@
 // The CLI's HTTP client for the admin API. Errors come back as one clear line: the daemon is not
 // reachable (and where it was looked for), or the API's own error code and message.
 
+import type { ErrorBody } from '../../daemon/contract/index.js';
+
 export class CliError extends Error {}
 
 export interface ClientOptions {
@@ -31,7 +33,7 @@ export async function call<T = unknown>(o: ClientOptions, method: string, path: 
     throw new CliError(`unexpected answer from ${o.api} (HTTP ${res.status}): ${text.slice(0, 200)}`);
   }
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string; details?: unknown } }).error;
+    const err = (json as Partial<ErrorBody>).error;
     const details = Array.isArray(err?.details) ? `\n${(err.details as { key?: string; line?: number; message?: string }[]).map((d) => `  ${d.line ? `line ${d.line}: ` : ''}${d.key ? `${d.key}: ` : ''}${d.message}`).join('\n')}` : '';
     throw new CliError(`${err?.code ?? `HTTP ${res.status}`}: ${err?.message ?? text}${details}`);
   }

@@ -8,3 +8,4 @@ export * from './bfd.js';
 export * from './neighbors.js';
 export * from './daemon.js';
 export * from './events.js';
+export * from './errors.js';
