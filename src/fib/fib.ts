@@ -80,6 +80,15 @@ const REMOVALS_HELD = 65_536;
 /** Batches sent and not yet answered by the kernel: enough to keep it busy, few enough to bound what waits. */
 const BATCHES_IN_FLIGHT = 16;
 
+/** `items` in a scattered order: a stride through them, a prime not dividing their count (so each comes once). */
+export function scattered<T>(items: readonly T[]): T[] {
+  const n = items.length;
+  const stride = [7919, 7907, 7901].find((p) => n % p !== 0) ?? 7883;
+  const out = new Array<T>(n);
+  for (let j = 0, i = 0; j < n; j++, i = (i + stride) % n) out[j] = items[i];
+  return out;
+}
+
 const prefixKey = (family: number, dst: Buffer, len: number) => `${family}|${dst.toString('hex')}/${len}`;
 
 export class Fib {
@@ -219,9 +228,7 @@ export class Fib {
    * order, 5.4 s reversed, 3.0 s shuffled. Installs keep their order (in order is the fastest).
    */
   #release(q: Queue): void {
-    const n = q.held.length;
-    const stride = n % 7919 === 0 ? 7907 : 7919;
-    for (let j = 0, i = 0; j < n; j++, i = (i + stride) % n) q.ready.push(q.held[i]);
+    for (const id of scattered(q.held)) q.ready.push(id);
     q.held = [];
   }
 
@@ -390,11 +397,12 @@ export class Fib {
     return n;
   }
 
-  /** Removes every route we installed (shutdown without graceful restart). */
+  /** Removes every route we installed (shutdown without graceful restart), scattered as #release has it. */
   async withdrawAll(): Promise<void> {
     for (const q of [this.#q[4], this.#q[6]]) {
-      for (let id = 0; id < q.installed.length; id++) {
-        if (!q.installed[id]) continue;
+      const ids: number[] = [];
+      for (let id = 0; id < q.installed.length; id++) if (q.installed[id]) ids.push(id);
+      for (const id of scattered(ids)) {
         this.#remove(q, id, this.#seq++);
         this.#sendIfFull();
       }

@@ -3,7 +3,7 @@
 // reverse; a removal still held when the prefix comes back is dropped, never sent after the
 // install; at most 16 batches wait for the kernel's answer.
 import t from 'tap';
-import { AF_INET, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages } from '../../src/fib/index.js';
+import { AF_INET, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
 
 const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
@@ -139,4 +139,27 @@ t.test('at most 16 batches wait for the kernel\'s answer', async (t) => {
   kernel.answer();
   await fib.settled();
   t.equal(kernel.table.size, 5_000, 'the answers release the rest');
+});
+
+t.test('scattered: every item once, for any count (a stride that shares no factor with it)', async (t) => {
+  for (const n of [0, 1, 2, 7, 7919, 7919 * 2, 65_536]) {
+    const out = scattered(Array.from({ length: n }, (_, i) => i));
+    const seen = new Uint8Array(n);
+    for (const i of out) seen[i]++;
+    t.ok(out.length === n && seen.every((c) => c === 1), `n = ${n}`);
+  }
+});
+
+t.test('shutdown: every installed route removed, scattered', async (t) => {
+  const { kernel, want, fib } = setup(0);
+  for (let i = 0; i < 20_000; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+  }
+  await fib.settled();
+  await fib.withdrawAll();
+  t.equal(kernel.table.size, 0, 'the kernel holds none');
+  const order = kernel.removals;
+  const rising = order.filter((k, i) => i > 0 && k > order[i - 1]).length;
+  t.ok(rising > 4_000 && rising < 16_000, `not in order (${rising} of 19,999 steps go up)`);
 });
