@@ -4,7 +4,8 @@
 // run. Measured: time from the sender's first UPDATE octet until the kernel holds all N (the last
 // prefix resolves with `ip route get`, then the count is checked), and routes per second; then
 // removal: the sender goes away (its TCP connection closes, the session is down) and the time
-// until the kernel holds none of them.
+// until the kernel holds none of them; with REMOVE_BY=shutdown, the DUT is stopped instead
+// (SIGTERM, as a rollout stops it) and the time until its routes are gone.
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:fib
 import { spawnSync } from 'node:child_process';
 import { bgpListening, kernelConfigs, startDut, usage } from './lib/dut.mjs';
@@ -14,6 +15,7 @@ import { eachRun, median, stopDut } from './lib/runs.mjs';
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,bird,frr').split(',');
+const BY_SHUTDOWN = process.env.REMOVE_BY === 'shutdown';
 const { NS, setup } = lineTopology(`bf${process.pid % 10000}`);
 
 const ipNs = (...args) => spawnSync('ip', ['-n', NS.d, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -59,7 +61,8 @@ async function once(dut, n) {
       // Removal: from the sender's end until the last of its routes leaves the kernel.
       const rest = mainPrefixes() - n;
       const gone = performance.timeOrigin + performance.now();
-      sender.kill();
+      if (BY_SHUTDOWN) proc.kill('SIGTERM');
+      else sender.kill();
       let removed = gone;
       while (mainPrefixes() > rest) {
         if (Date.now() > deadline + 600000) throw new Error(`removal timed out at ${mainPrefixes() - rest} routes`);
@@ -86,7 +89,7 @@ for (const n of SIZES) {
   const base = median(bird.map((r) => r.rate));
   const baseRemoval = median(bird.map((r) => r.removal));
   console.log(`\nN = ${n.toLocaleString('en-US')} prefixes`);
-  console.log('| DUT | all N in the kernel | routes/s | ratio to BIRD (rate) | removal after the session ends | ratio to BIRD (time) | peak RSS |');
+  console.log(`| DUT | all N in the kernel | routes/s | ratio to BIRD (rate) | removal ${BY_SHUTDOWN ? 'at shutdown (SIGTERM)' : 'after the session ends'} | ratio to BIRD (time) | peak RSS |`);
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const dut of DUTS) {
     const rs = results[`${dut}@${n}`];
