@@ -3,8 +3,6 @@
 
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../daemon/contract/index.js';
 
-export { ERROR_CODES, type ErrorCode };
-
 export class ApiError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly details?: unknown) {
     super(message);

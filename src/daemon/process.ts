@@ -17,7 +17,6 @@ import { type LogFormat, makeLogger } from './logger.js';
 export { ListenError } from '../fsm/index.js';
 export { FibLockError } from '../fib/index.js';
 
-export { LOG_LEVELS } from './contract/index.js';
 export type { LogLevel } from './ports.js';
 
 export interface ProcessOptions {

@@ -12,7 +12,7 @@ import type * as C from './contract/index.js';
 import type { Daemon, Peer } from './daemon.js';
 import { bfdOf } from './neighbor.js';
 
-export type FamilyName = C.FamilyName;
+type FamilyName = C.FamilyName;
 const afiOf = (f: FamilyName): AfiCode => (f === 'ipv4-unicast' ? Afi.IPV4 : Afi.IPV6);
 
 function total(c: object): number {

@@ -184,15 +184,15 @@ export class NetlinkBatch {
     this.#finish(start);
   }
 
-  /**
-   * The batch as one datagram, emptied for the next. `ackLast` asks for an acknowledgement of the
-   * last message: the kernel answers in order, so it tells that all of them are applied.
-   */
   /** The sequence number of the last message in the batch (its acknowledgement answers the whole batch). */
   get lastSeq(): number {
     return this.buf.readUInt32LE(this.#last + 8);
   }
 
+  /**
+   * The batch as one datagram, emptied for the next. `ackLast` asks for an acknowledgement of the
+   * last message: the kernel answers in order, so it tells that all of them are applied.
+   */
   take(ackLast = false): Buffer {
     if (ackLast && this.count > 0) this.buf.writeUInt16LE(this.buf.readUInt16LE(this.#last + 6) | NLM_F_ACK, this.#last + 6);
     const out = Buffer.from(this.buf.subarray(0, this.length));
