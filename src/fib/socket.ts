@@ -113,14 +113,17 @@ function transport(s: RawSocket, problems: string[], writerFd?: number): Netlink
   };
 }
 
-/** Applies each option; one that fails is listed, the others still apply. */
-function applyOptions(s: RawSocket, options: Record<string, (fd: number) => void>): string[] {
+/**
+ * Applies each option on the socket's descriptor; one that fails is listed, the others still apply.
+ * The descriptor is returned too (undefined, and listed, when it cannot be found).
+ */
+function applyOptions(s: RawSocket, options: Record<string, (fd: number) => void>): { fd?: number; problems: string[] } {
   const problems: string[] = [];
   let fd: number;
   try {
     fd = netlinkFd(s.address().port);
   } catch (e) {
-    return [(e as Error).message];
+    return { problems: [(e as Error).message] };
   }
   for (const [name, apply] of Object.entries(options)) {
     try {
@@ -129,7 +132,7 @@ function applyOptions(s: RawSocket, options: Record<string, (fd: number) => void
       problems.push(`${name}: ${(e as Error).message}`);
     }
   }
-  return problems;
+  return { fd, problems };
 }
 
 /** Receive buffer of both sockets: error replies of large batches, a full-table dump at start. */
@@ -148,7 +151,7 @@ export function openRouteMonitor(ownPort: number): NetlinkTransport {
     filter: (fd) => attachMonitorFilter(fd, ownPort),
     noEnobufs: setNoEnobufs,
     receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
-  }));
+  }).problems);
 }
 
 /**
@@ -163,16 +166,10 @@ export function openRtnetlink(options: { writerThread?: boolean } = {}): Netlink
   } catch {
     // the system caps it (net.core.wmem_max); a batch is one datagram of at most 2,000 routes
   }
-  const problems = applyOptions(s, {
+  const { fd, problems } = applyOptions(s, {
     noEnobufs: setNoEnobufs,
     receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
   });
-  if (!options.writerThread) return transport(s, problems);
-  let fd: number;
-  try {
-    fd = netlinkFd(s.address().port);
-  } catch (e) {
-    return transport(s, [...problems, `writer thread: ${(e as Error).message}`]);
-  }
-  return transport(s, problems, fd);
+  // Without a descriptor (listed in problems already) the requests go from the event loop.
+  return transport(s, problems, options.writerThread ? fd : undefined);
 }
