@@ -196,28 +196,38 @@ export class Fib {
   #flushBatch(): void {
     while (this.#batchesInFlight.size < BATCHES_IN_FLIGHT && this.pending > 0) {
       for (const q of [this.#q[4], this.#q[6]]) {
-        while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
-          const id = q.queue[q.head++];
-          q.queued[id] = 0;
-          this.#encode(q, id);
-        }
-        if (q.head === q.queue.length) {
-          q.queue = [];
-          q.head = 0;
-        }
+        this.#decide(q);
         if (q.held.length >= REMOVALS_HELD || (q.held.length > 0 && q.head === q.queue.length)) this.#release(q);
-        while (this.#batch.count < this.#batchSize && q.readyHead < q.ready.length) {
-          const id = q.ready[q.readyHead++];
-          if (!q.removing[id]) continue;
-          q.removing[id] = 0;
-          if (q.installed[id]) this.#encodeRemoval(q, id);
-        }
-        if (q.readyHead === q.ready.length) {
-          q.ready = [];
-          q.readyHead = 0;
-        }
+        this.#removeReady(q);
       }
       if (this.#batch.count > 0) this.#send();
+    }
+  }
+
+  /** Decides queued ids into the batch (installs) or the held removals, until the batch is full. */
+  #decide(q: Queue): void {
+    while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
+      const id = q.queue[q.head++];
+      q.queued[id] = 0;
+      this.#encode(q, id);
+    }
+    if (q.head === q.queue.length) {
+      q.queue = [];
+      q.head = 0;
+    }
+  }
+
+  /** Released removals into the batch, until it is full; one voided since it was held is skipped. */
+  #removeReady(q: Queue): void {
+    while (this.#batch.count < this.#batchSize && q.readyHead < q.ready.length) {
+      const id = q.ready[q.readyHead++];
+      if (!q.removing[id]) continue;
+      q.removing[id] = 0;
+      if (q.installed[id]) this.#encodeRemoval(q, id);
+    }
+    if (q.readyHead === q.ready.length) {
+      q.ready = [];
+      q.readyHead = 0;
     }
   }
 
