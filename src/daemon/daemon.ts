@@ -105,7 +105,7 @@ export class Daemon {
     this.#dynamic = new DynamicRanges(() => this.#clock.now());
     this.#dynamic.set(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};
-    const router = neighborRouter(this.neighbors.sessions, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
+    const router = neighborRouter({ get: (address) => this.neighbors.get(address)?.session }, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
     this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);

@@ -1,16 +1,12 @@
-// The neighbors: by address (a Map, as the read model and metrics walk it), by RIB peer index, and
-// their sessions for the listener's router; indexes handed out once (never reused while the RIB
-// may still hold a departed peer's stale paths).
+// The neighbors: by address (a Map, as the read model and metrics walk it) and by RIB peer index;
+// indexes handed out once (never reused while the RIB may still hold a departed peer's stale paths).
 
-import type { Session } from '../fsm/index.js';
 import { canonicalAddress } from '../wire/index.js';
 import { CommandError } from './commands.js';
 import type { Peer } from './peer.js';
 
 export class PeerTable extends Map<string, Peer> {
   readonly #byIndex = new Map<number, Peer>();
-  /** Sessions by neighbor address: what the listener routes an incoming connection to. */
-  readonly sessions = new Map<string, Session>();
   #nextIndex = 1;
 
   /** The RIB peer index for the next neighbor. */
@@ -21,13 +17,11 @@ export class PeerTable extends Map<string, Peer> {
   add(p: Peer): void {
     this.set(p.address, p);
     this.#byIndex.set(p.index, p);
-    this.sessions.set(p.address, p.session);
   }
 
   remove(p: Peer): void {
     this.delete(p.address);
     this.#byIndex.delete(p.index);
-    this.sessions.delete(p.address);
   }
 
   byIndex(index: number): Peer | undefined {

@@ -30,7 +30,7 @@ export interface DynamicRange {
  * Routes by exact neighbor address first, then by dynamic-neighbor range (first match); any other
  * source gets no session and is refused.
  */
-export function neighborRouter(neighbors: ReadonlyMap<string, Session>, ranges: readonly DynamicRange[] = []): Router {
+export function neighborRouter(neighbors: { get(address: string): Session | undefined }, ranges: readonly DynamicRange[] = []): Router {
   const lists = ranges.map((r) => {
     const list = new BlockList();
     list.addSubnet(r.prefix, r.length, isIPv6(r.prefix) ? 'ipv6' : 'ipv4');
