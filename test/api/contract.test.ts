@@ -15,7 +15,7 @@ import { createMetrics } from '../../src/api/metrics.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
 import { AS_PATH, NEXT_HOP, ORIGIN, attr, update } from '../helpers/build.js';
-import { dialFrom, until } from '../helpers/raw-peer.js';
+import { establishFrom, openOf, until } from '../helpers/raw-peer.js';
 
 const TOKEN = 'a-long-enough-api-token';
 const PEER = '127.0.0.2';
@@ -55,14 +55,10 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   });
 
   // The neighbor comes up and sends two routes; it then has our originations advertised.
-  const c = await dialFrom(proc.daemon.listener.ports[0], PEER);
+  const up = () => proc.daemon.neighbor(PEER).up;
+  const c = await establishFrom(proc.daemon.listener.ports[0], PEER, openOf(65001, 0x0a000002, 90, [{ type: 'graceful-restart', flags: 0, restartTime: 60, entries: [{ afi: 1, safi: 1, flags: 0x80 }] }]), up);
   t.teardown(() => c.socket.destroy());
-  c.sendOpen({ type: 'open', version: 4, myAs: 65001, holdTime: 90, bgpId: 0x0a000002, params: [[
-    { type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'route-refresh', code: 2 }, { type: 'four-octet-as', asn: 65001 },
-    { type: 'graceful-restart', flags: 0, restartTime: 60, entries: [{ afi: 1, safi: 1, flags: 0x80 }] },
-  ]] });
-  c.send({ type: 'keepalive' });
-  t.ok(await until(() => proc.daemon.neighbor(PEER).up, 5000), 'the neighbor is Established');
+  t.ok(up(), 'the neighbor is Established');
   c.socket.write(update('', ATTRS, '180a0100180a0200'));
   t.ok(await until(() => proc.queries.summary().ribCount['ipv4-unicast'] === 3, 5000), 'its two routes are in the Loc-RIB');
 

@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { RouteEvent, SessionEvent } from '../../src/daemon/contract/index.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
 import { AS_PATH, NEXT_HOP, ORIGIN, update } from '../helpers/build.js';
-import { dialFrom, until } from '../helpers/raw-peer.js';
+import { establishFrom, openOf, until } from '../helpers/raw-peer.js';
 
 const PEER = '127.0.0.2';
 const CONFIG = `asn: 65000
@@ -38,11 +38,8 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const port = (app.server.address() as { port: number }).port;
   const establish = async () => {
     await until(() => proc.daemon.neighbor(PEER).session.state === 'Active', 5000);
-    const c = await dialFrom(proc.daemon.listener.ports[0], PEER);
+    const c = await establishFrom(proc.daemon.listener.ports[0], PEER, openOf(65001, 0x0a000002), () => proc.daemon.neighbor(PEER).up);
     t.teardown(() => c.socket.destroy());
-    c.sendOpen({ type: 'open', version: 4, myAs: 65001, holdTime: 90, bgpId: 0x0a000002, params: [[{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'four-octet-as', asn: 65001 }]] });
-    c.send({ type: 'keepalive' });
-    await until(() => proc.daemon.neighbor(PEER).up, 5000);
     return c;
   };
   return { proc, port, establish };

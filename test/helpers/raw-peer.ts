@@ -1,14 +1,15 @@
 // A scripted BGP peer over node:net for driver tests: sends exactly what the test says, records
 // every message it receives, and can stop reading to play a stuck peer.
 import { type Server, type Socket, createServer, connect } from 'node:net';
-import { type BgpMessage, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
+import { type BgpMessage, type Capability, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
 
 const ctx = makeContext({ extendedMessage: false });
 /** What we accept: extended messages too (a test peer may have negotiated them). */
 const rxCtx = makeContext({ extendedMessage: true });
 
-export function openOf(asn: number, bgpId: number, holdTime = 90): OpenMessage {
-  return { type: 'open', version: 4, myAs: asn, holdTime, bgpId, params: [[{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'route-refresh', code: 2 }, { type: 'four-octet-as', asn }]] };
+/** An OPEN for IPv4 unicast with route refresh and 4-octet AS, and `extra` capabilities beside them. */
+export function openOf(asn: number, bgpId: number, holdTime = 90, extra: Capability[] = []): OpenMessage {
+  return { type: 'open', version: 4, myAs: asn, holdTime, bgpId, params: [[{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'route-refresh', code: 2 }, { type: 'four-octet-as', asn }, ...extra]] };
 }
 
 export class RawConnection {
@@ -91,6 +92,18 @@ export async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
+}
+
+/**
+ * A session from `localAddress` to a passive daemon on `port`: OPEN, KEEPALIVE, then the wait
+ * until `up()` says the daemon has it Established (the connection is returned either way).
+ */
+export async function establishFrom(port: number, localAddress: string, open: OpenMessage, up: () => boolean): Promise<RawConnection> {
+  const c = await dialFrom(port, localAddress);
+  c.sendOpen(open);
+  c.send({ type: 'keepalive' });
+  await until(up, 5000);
+  return c;
 }
 
 /** Dials `port` on 127.0.0.1 from a loopback address of our choosing (one per simulated peer). */
