@@ -10,7 +10,7 @@ import { parseIpv4, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
-import { Rib, RibQuery, prefixText } from '../rib/index.js';
+import { Rib, RibQuery } from '../rib/index.js';
 import { AttributeCache, CeaseSubcode } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { type AnnounceRequest, CommandError, type ReloadResult, type SoftResetResult } from './commands.js';
@@ -117,7 +117,7 @@ export class Daemon {
       ...ribSettings(config, this.#routerId),
       now: () => this.#clock.now(),
       events: {
-        unsendable: (peer, afi, node, octets, max) => this.neighbors.byIndex(peer.index)?.unsendable(prefixText(afi, node), octets, max),
+        unsendable: (peer, _afi, prefix, octets, max) => this.neighbors.byIndex(peer.index)?.unsendable(prefix, octets, max),
         outputFailed: (index, e) => this.neighbors.byIndex(index)?.outputFailed(e),
       },
     });

@@ -77,14 +77,14 @@ export class AddPathOut {
 
   enqueue(node: RouteNode): void {
     if (this.#queued.has(node)) return;
-    if (!this.#advertised.has(node)) node.value!.holds++;
+    if (!this.#advertised.has(node)) this.#rib.entry(node)!.holds++;
     this.#queued.add(node);
   }
 
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     if (!deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (n.value!.best) this.enqueue(n);
+        if (this.#rib.entry(n)!.best) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -94,7 +94,7 @@ export class AddPathOut {
   /** As in AdjRibOut: reconsider every prefix after an export-policy change. */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (n.value!.best || this.#advertised.has(n)) this.enqueue(n);
+      if (this.#rib.entry(n)!.best || this.#advertised.has(n)) this.enqueue(n);
     });
   }
 
@@ -109,13 +109,13 @@ export class AddPathOut {
   }
 
   #unhold(n: RouteNode): void {
-    n.value!.holds--;
+    this.#rib.entry(n)!.holds--;
     this.#rib.release(n);
   }
 
   /** The paths of a prefix this peer gets, most preferred first. */
   #selected(node: RouteNode): Sent[] {
-    const e = node.value;
+    const e = this.#rib.entry(node);
     if (!e?.best || this.#rib.suppress?.(node)) return [];
     let paths = e.paths;
     if (this.#send !== 'all') {
@@ -124,10 +124,10 @@ export class AddPathOut {
     }
     const out: Sent[] = [];
     for (const p of paths) {
-      const form = exportForm(p, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
+      const form = exportForm(p, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
       if (!form) continue;
       const nextHop = this.afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, this.peer)) : undefined;
-      if (sendable(form, node, this.afi, this.peer, nextHop, true, this.#events)) out.push({ id: localPathId(p), form, nextHop });
+      if (sendable(form, this.#rib.trie, node, this.afi, this.peer, nextHop, true, this.#events)) out.push({ id: localPathId(p), form, nextHop });
     }
     return out;
   }
@@ -185,6 +185,6 @@ export class AddPathOut {
   }
 
   #block(items: [RouteNode, number][]) {
-    return nlriBlockOf(this.afi, items.map((x) => x[0]), items.map((x) => x[1]));
+    return nlriBlockOf(this.afi, this.#rib.trie, items.map((x) => x[0]), items.map((x) => x[1]));
   }
 }

@@ -10,21 +10,24 @@ import {
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
+import { prefixText } from './prefix-text.js';
+import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
 import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
 
 /**
- * The outbound form of one path of `node` for `peer` after the export rules and route-map, or
- * undefined when it is not sent. Policy outputs get attribute entries of their own (`derived`).
+ * The outbound form of one path of `node` (of `trie`) for `peer` after the export rules and
+ * route-map, or undefined when it is not sent. Policy outputs get attribute entries of their own
+ * (`derived`).
  */
-export function exportForm(path: Path, node: RouteNode, afi: AfiCode, peer: ExportPeer, table: AttrTable, policy: PolicyContext | undefined, derived: WeakMap<object, AttrEntry>): OutForm | undefined {
+export function exportForm(path: Path, trie: PrefixTrie<unknown>, node: RouteNode, afi: AfiCode, peer: ExportPeer, table: AttrTable, policy: PolicyContext | undefined, derived: WeakMap<object, AttrEntry>): OutForm | undefined {
   if (!mayExport(path, peer)) return undefined;
   const map = peer.exportMap;
   if (map === undefined) return outForm(path, peer, table);
   if (map === 'deny' || !policy) return undefined;
   const r = evaluateRouteMap(map, {
-    afi, words: [node.w0, node.word(1), node.word(2), node.word(3)], length: node.len, attrs: path.entry.attrs,
+    afi, words: trie.key(node), length: trie.len(node), attrs: path.entry.attrs,
     asPath: path.entry.asPath, nextHop: path.nextHop, peerAddress: path.peer.address, weight: path.weight,
   }, { ...policy, selfNextHop: { ipv4: peer.localIpv4, ipv6: peer.localIpv6 } });
   if (r.verdict === 'deny') return undefined;
@@ -47,18 +50,18 @@ export function ipv6NextHopFor(path: Path, peer: ExportPeer): Buffer {
 }
 
 /** Prefixes of trie nodes as an NLRI block; with `pathIds`, one RFC 7911 identifier per node. */
-export function nlriBlockOf(afi: AfiCode, nodes: readonly RouteNode[], pathIds?: readonly number[]): NlriBlock {
+export function nlriBlockOf(afi: AfiCode, trie: PrefixTrie<unknown>, nodes: readonly RouteNode[], pathIds?: readonly number[]): NlriBlock {
   const st = stride(afi);
   const words = new Uint32Array(nodes.length * st);
   nodes.forEach((n, i) => {
     const b = i * st;
     if (pathIds) words[b] = pathIds[i];
-    words[b + 1] = n.len;
-    words[b + 2] = n.w0;
+    words[b + 1] = trie.len(n);
+    words[b + 2] = trie.word(n, 0);
     if (st === 6) {
-      words[b + 3] = n.word(1);
-      words[b + 4] = n.word(2);
-      words[b + 5] = n.word(3);
+      words[b + 3] = trie.word(n, 1);
+      words[b + 4] = trie.word(n, 2);
+      words[b + 5] = trie.word(n, 3);
     }
   });
   return { afi, addPath: pathIds !== undefined, words };
@@ -92,19 +95,19 @@ export interface OutputEvents {
    * A route whose UPDATE would be larger than the peer accepts (`octets` against `max`): it is not
    * sent (RFC 8654 4), and withdrawn if an earlier form of it was.
    */
-  unsendable?(peer: ExportPeer, afi: AfiCode, node: RouteNode, octets: number, max: number): void;
+  unsendable?(peer: ExportPeer, afi: AfiCode, prefix: string, octets: number, max: number): void;
 }
 
 /**
- * Whether one UPDATE can carry `node` behind `form` to `peer` (`nextHop`: the MP_REACH next hop);
- * when not, `events` hears of it.
+ * Whether one UPDATE can carry `node` (of `trie`) behind `form` to `peer` (`nextHop`: the MP_REACH
+ * next hop); when not, `events` hears of it.
  */
-export function sendable(form: OutForm, node: RouteNode, afi: AfiCode, peer: ExportPeer, nextHop: Buffer | undefined, addPath: boolean, events: OutputEvents | undefined): boolean {
+export function sendable(form: OutForm, trie: PrefixTrie<unknown>, node: RouteNode, afi: AfiCode, peer: ExportPeer, nextHop: Buffer | undefined, addPath: boolean, events: OutputEvents | undefined): boolean {
   const room = announcementRoom(form.bytes.length, afi, peer.tx, nextHop ? { nextHop } : undefined);
-  const entry = nlriEntryLength(node.len, addPath);
+  const entry = nlriEntryLength(trie.len(node), addPath);
   if (entry <= room) return true;
   const max = maxMessageLength(peer.tx);
-  events?.unsendable?.(peer, afi, node, max - room + entry, max);
+  events?.unsendable?.(peer, afi, prefixText(afi, trie.key(node), trie.len(node)), max - room + entry, max);
   return false;
 }
 
@@ -147,17 +150,17 @@ export class AdjRibOut {
 
   /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
   #formFor(node: RouteNode): OutForm | undefined {
-    const best = node.value?.best ?? null;
+    const best = this.#rib.entry(node)?.best ?? null;
     if (!best || this.#rib.suppress?.(node)) return undefined;
-    const form = exportForm(best, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
+    const form = exportForm(best, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
     if (!form) return undefined;
     const nextHop = this.afi === Afi.IPV4 ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best, this.peer));
-    return sendable(form, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
+    return sendable(form, this.#rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
-    return this.#advertised[node.id];
+    return this.#advertised[node];
   }
 
   /** Prefixes currently advertised to the peer (pfxSnt). */
@@ -186,10 +189,10 @@ export class AdjRibOut {
 
   /** The best path of `node` changed (or the peer just came up): reconsider it. */
   enqueue(node: RouteNode): void {
-    this.#grow(node.id);
-    if (this.#queued[node.id]) return;
-    this.#queued[node.id] = 1;
-    if (!this.#advertised[node.id]) node.value!.holds++;
+    this.#grow(node);
+    if (this.#queued[node]) return;
+    this.#queued[node] = 1;
+    if (!this.#advertised[node]) this.#rib.entry(node)!.holds++;
     this.#queue.push(node);
   }
 
@@ -197,7 +200,7 @@ export class AdjRibOut {
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     if (!deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (n.value!.best) this.enqueue(n);
+        if (this.#rib.entry(n)!.best) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -210,7 +213,7 @@ export class AdjRibOut {
    */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (n.value!.best || this.#advertised[n.id]) this.enqueue(n);
+      if (this.#rib.entry(n)!.best || this.#advertised[n]) this.enqueue(n);
     });
   }
 
@@ -218,8 +221,8 @@ export class AdjRibOut {
   reset(): void {
     for (let i = this.#head; i < this.#queue.length; i++) {
       const n = this.#queue[i];
-      this.#queued[n.id] = 0;
-      if (!this.#advertised[n.id]) this.#unhold(n);
+      this.#queued[n] = 0;
+      if (!this.#advertised[n]) this.#unhold(n);
     }
     this.#queue = [];
     this.#head = 0;
@@ -230,7 +233,7 @@ export class AdjRibOut {
     if (this.#count > 0) {
       const held: RouteNode[] = [];
       this.#rib.trie.forEach((n) => {
-        if (advertised[n.id]) held.push(n);
+        if (advertised[n]) held.push(n);
       });
       for (const n of held) this.#unhold(n);
     }
@@ -240,7 +243,7 @@ export class AdjRibOut {
   }
 
   #unhold(n: RouteNode): void {
-    n.value!.holds--;
+    this.#rib.entry(n)!.holds--;
     this.#rib.release(n);
   }
 
@@ -255,9 +258,9 @@ export class AdjRibOut {
       const withdraw: RouteNode[] = [];
       for (let i = this.#head; i < end; i++) {
         const node = this.#queue[i];
-        this.#queued[node.id] = 0;
+        this.#queued[node] = 0;
         const form = this.#formFor(node);
-        const before = this.#advertised[node.id];
+        const before = this.#advertised[node];
         if (form === before) {
           if (!before) this.#unhold(node); // was held by the queue only
           continue;
@@ -276,8 +279,8 @@ export class AdjRibOut {
       if (withdraw.length > 0) {
         messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
         for (const n of withdraw) {
-          if (this.#advertised[n.id]) this.#count--;
-          this.#advertised[n.id] = undefined;
+          if (this.#advertised[n]) this.#count--;
+          this.#advertised[n] = undefined;
           this.#unhold(n);
         }
       }
@@ -285,8 +288,8 @@ export class AdjRibOut {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         for (const m of encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         for (const n of nodes) {
-          if (!this.#advertised[n.id]) this.#count++;
-          this.#advertised[n.id] = form;
+          if (!this.#advertised[n]) this.#count++;
+          this.#advertised[n] = form;
         }
         this.sentPrefixes += nodes.length;
       }
@@ -312,10 +315,10 @@ export class AdjRibOut {
   }
 
   #ipv6NextHop(node: RouteNode): Buffer {
-    return ipv6NextHopFor(node.value!.best!, this.peer);
+    return ipv6NextHopFor(this.#rib.entry(node)!.best!, this.peer);
   }
 
   #block(nodes: RouteNode[]) {
-    return nlriBlockOf(this.afi, nodes);
+    return nlriBlockOf(this.afi, this.#rib.trie, nodes);
   }
 }

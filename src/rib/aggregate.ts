@@ -8,6 +8,7 @@
 
 import { type AfiCode, type AsPath, type AsPathSegment, AsPathSegmentType, type LargeCommunity, type PathAttributes } from '../wire/index.js';
 import type { RouteNode } from './loc-rib.js';
+import type { PrefixTrie } from './trie.js';
 import type { Path } from './path.js';
 
 export interface AggregateSpec {
@@ -77,13 +78,13 @@ export function aggregateAsPath(paths: readonly AsPath[]): AsPath {
   return out;
 }
 
-/** Whether `node` lies strictly inside the aggregate (a contributor, not the aggregate itself). */
-export function inside(node: RouteNode, spec: AggregateSpec): boolean {
-  if (node.len <= spec.len) return false;
+/** Whether `node` (of `trie`) lies strictly inside the aggregate (a contributor, not the aggregate itself). */
+export function inside(trie: PrefixTrie<unknown>, node: RouteNode, spec: AggregateSpec): boolean {
+  if (trie.len(node) <= spec.len) return false;
   let bits = spec.len;
   for (let i = 0; bits > 0; i++, bits -= 32) {
     const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((node.word(i) ^ spec.words[i]) & mask) >>> 0 !== 0) return false;
+    if (((trie.word(node, i) ^ spec.words[i]) & mask) >>> 0 !== 0) return false;
   }
   return true;
 }

@@ -8,10 +8,12 @@
 // many of its paths changed, so ADD-PATH's thousands of paths per prefix cost O(1) amortized each.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { Afi } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type DecisionOptions, DEFAULT_DECISION, compareEarly, selectBest, selectMultipath } from './decision.js';
 import { Path, type RibPeer, pathKey } from './path.js';
-import { PrefixTrie, type TrieNode } from './trie.js';
+import { prefixText } from './prefix-text.js';
+import { type NodeId, PrefixTrie } from './trie.js';
 
 /** Past this many paths an entry keeps a map from (peer, path id) to path. */
 const INDEX_FROM = 8;
@@ -51,7 +53,8 @@ export class RouteEntry {
   }
 }
 
-export type RouteNode = TrieNode<RouteEntry>;
+/** A prefix of the Loc-RIB: a node of its trie. */
+export type RouteNode = NodeId;
 
 export interface ChangeSink {
   /** The best path (or multipath set) of `node` changed; `previous` was the best before. */
@@ -86,6 +89,16 @@ export class LocRib {
     this.options = options;
   }
 
+  /** The prefix of a node as text (logs, API). */
+  textOf(node: RouteNode): string {
+    return prefixText(this.trie.width === 32 ? Afi.IPV4 : Afi.IPV6, this.trie.key(node), this.trie.len(node));
+  }
+
+  /** The entry of a node (null for none). */
+  entry(node: RouteNode): RouteEntry | null {
+    return this.trie.value(node);
+  }
+
   /** Paths currently held from `peer`. */
   pathsFrom(peer: RibPeer): number {
     return this.#byPeer.get(peer.index) ?? 0;
@@ -114,7 +127,7 @@ export class LocRib {
       this.#batch = undefined;
       for (let i = 0; i < b.nodes.length; i++) {
         const node = b.nodes[i];
-        const e = node.value;
+        const e = this.trie.value(node);
         if (!e?.dirty) continue;
         e.dirty = false;
         this.#reselect(node, e, b.previous[i]);
@@ -124,7 +137,7 @@ export class LocRib {
 
   /** How many paths `peerIndex` has for this prefix (ADD-PATH limits). */
   pathsOfPeerAt(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number): number {
-    const e = this.trie.get(w0, w1, w2, w3, len)?.value;
+    const e = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
     if (!e) return 0;
     if (!e.others) return e.best?.peer.index === peerIndex ? 1 : 0;
     let n = 0;
@@ -134,13 +147,13 @@ export class LocRib {
 
   /** Whether the prefix has the path of (peer, path id). */
   has(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number, pathId: number): boolean {
-    return this.trie.get(w0, w1, w2, w3, len)?.value?.find(peerIndex, pathId) !== undefined;
+    return this.trie.value(this.trie.get(w0, w1, w2, w3, len))?.find(peerIndex, pathId) !== undefined;
   }
 
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
   announce(w0: number, w1: number, w2: number, w3: number, len: number, path: Path): void {
     const node = this.trie.ensure(w0, w1, w2, w3, len);
-    const e = node.value;
+    const e = this.trie.value(node);
     if (!e) {
       this.trie.set(node, new RouteEntry(path));
       this.#added(node, path);
@@ -219,8 +232,9 @@ export class LocRib {
   /** Removes the path of (peer, pathId) for a prefix, if present. */
   withdraw(w0: number, w1: number, w2: number, w3: number, len: number, peer: RibPeer, pathId: number): void {
     const node = this.trie.get(w0, w1, w2, w3, len);
-    const path = node?.value?.find(peer.index, pathId);
-    if (node && path) this.#removePath(node, node.value!, path);
+    const e = this.trie.value(node);
+    const path = e?.find(peer.index, pathId);
+    if (e && path) this.#removePath(node, e, path);
   }
 
   /** Removes every path learned from `peer` (or only its stale ones); returns how many. Costs the peer's paths, not the table. */
@@ -230,8 +244,7 @@ export class LocRib {
       for (let p = this.#heads.get(peer.index) ?? null; p !== null; ) {
         const next = p.nextOfPeer;
         if (!onlyStale || p.stale) {
-          const node = p.node as RouteNode;
-          this.#removePath(node, node.value!, p);
+          this.#removePath(p.node, this.trie.value(p.node)!, p);
           n++;
         }
         p = next;
@@ -276,7 +289,8 @@ export class LocRib {
     else if (next) this.#heads.set(path.peer.index, next);
     else this.#heads.delete(path.peer.index);
     if (next) next.prevOfPeer = prev;
-    path.node = path.prevOfPeer = path.nextOfPeer = null;
+    path.node = 0;
+    path.prevOfPeer = path.nextOfPeer = null;
   }
 
   /** A replaced path leaves the table (its replacement takes its place and its count). */
@@ -369,12 +383,15 @@ export class LocRib {
 
   /** Drops the trie node of an entry with no paths once no peer holds it any more. */
   release(node: RouteNode): void {
-    const e = node.value;
+    const e = this.trie.value(node);
     if (e && e.best === null && e.others === null && e.holds === 0 && !e.dirty) this.trie.clear(node);
   }
 
   /** Re-runs the decision on every entry (after a change of decision options). */
   reselectAll(): void {
-    this.trie.forEach((node) => this.#reselect(node, node.value!, node.value!.best));
+    this.trie.forEach((node) => {
+      const e = this.trie.value(node)!;
+      this.#reselect(node, e, e.best);
+    });
   }
 }

@@ -32,10 +32,11 @@ export class Path {
    */
   stale: boolean;
   /**
-   * The Loc-RIB's per-peer index: the node that holds this path, and the peer's previous and next
-   * path in that table, so a peer going down or a stale mark costs the peer's own paths only.
+   * The Loc-RIB's per-peer index: the trie node that holds this path (0 while in none), and the
+   * peer's previous and next path in that table, so a peer going down or a stale mark costs the
+   * peer's own paths only.
    */
-  node: unknown = null;
+  node = 0;
   prevOfPeer: Path | null = null;
   nextOfPeer: Path | null = null;
   /** Its position in the entry's candidate array (when there is one), for O(1) removal. */

@@ -4,9 +4,9 @@
 import { Afi, type AfiCode, ipv4ToString, ipv6ToString } from '../wire/index.js';
 
 /** The prefix of key words `w` and length `len` as text ("10.0.0.0/24", "2001:db8::/32"). */
-export function prefixText(afi: AfiCode, w: { word(i: number): number; readonly len: number }): string {
-  if (afi === Afi.IPV4) return `${ipv4ToString(w.word(0))}/${w.len}`;
+export function prefixText(afi: AfiCode, w: readonly number[], len: number): string {
+  if (afi === Afi.IPV4) return `${ipv4ToString(w[0])}/${len}`;
   const b = Buffer.alloc(16);
-  for (let i = 0; i < 4; i++) b.writeUInt32BE(w.word(i) >>> 0, 4 * i);
-  return `${ipv6ToString(b)}/${w.len}`;
+  for (let i = 0; i < 4; i++) b.writeUInt32BE(w[i] >>> 0, 4 * i);
+  return `${ipv6ToString(b)}/${len}`;
 }

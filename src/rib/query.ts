@@ -8,7 +8,6 @@ import { type AfiCode, type AsPath, type PathAttributes, decodePathAttributes } 
 import { type DecisionStep, comparePaths } from './decision.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
-import { prefixText } from './prefix-text.js';
 import type { Rib } from './rib.js';
 
 /** A prefix as words and length: where a listing resumes (after it), or what it stays within. */
@@ -75,7 +74,7 @@ export class RibQuery {
   *routes(afi: AfiCode, o: RouteListing = {}): Generator<RouteRecord> {
     const table = this.#rib.table(afi);
     for (const node of nodesOf(table, o)) {
-      const r = this.#record(afi, table, node, o.only);
+      const r = this.#record(table, node, o.only);
       if (r.paths.length > 0) yield r;
     }
   }
@@ -87,8 +86,9 @@ export class RibQuery {
   watchBest(fn: (afi: AfiCode, prefix: string, best: PathRecord | null) => void): () => void {
     const listener = {
       changed: (afi: AfiCode, node: RouteNode) => {
-        const best = node.value?.best;
-        fn(afi, prefixText(afi, node), best ? pathRecord(best, true, true, null) : null);
+        const table = this.#rib.table(afi);
+        const best = table.entry(node)?.best;
+        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null) : null);
       },
     };
     this.#rib.addListener(listener);
@@ -99,35 +99,37 @@ export class RibQuery {
   route(afi: AfiCode, p: Position, only?: (p: PathRecord) => boolean): RouteRecord | undefined {
     const table = this.#rib.table(afi);
     const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    if (!node?.value) return undefined;
-    const r = this.#record(afi, table, node, only);
+    if (!table.entry(node)) return undefined;
+    const r = this.#record(table, node, only);
     return r.paths.length > 0 ? r : undefined;
   }
 
   /** The neighbors (addresses) this exact prefix was sent to. */
   advertisedTo(afi: AfiCode, p: Position): string[] {
-    const node = this.#rib.table(afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    return node?.value ? this.#rib.advertisedTo(afi, node) : [];
+    const table = this.#rib.table(afi);
+    const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    return table.entry(node) ? this.#rib.advertisedTo(afi, node) : [];
   }
 
   /** The most specific route covering an address (longest-prefix match). */
   lookup(afi: AfiCode, address: Position): RouteRecord | undefined {
     const table = this.#rib.table(afi);
     const node = table.trie.lookup(address.words[0], address.words[1], address.words[2], address.words[3], address.len);
-    return node ? this.#record(afi, table, node) : undefined;
+    return node ? this.#record(table, node) : undefined;
   }
 
   /** Whether we originate this prefix ourselves (an aggregate of the same prefix does not count). */
   isOriginated(afi: AfiCode, p: Position): boolean {
-    const node = this.#rib.table(afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    return node?.value?.paths.some((x) => x.peer.local && x.pathId === 0) ?? false;
+    const table = this.#rib.table(afi);
+    const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    return table.entry(node)?.paths.some((x) => x.peer.local && x.pathId === 0) ?? false;
   }
 
   /** A neighbor's routes before import policy; undefined unless they are kept (soft-reconfiguration inbound). */
   received(peerIndex: number, afi: AfiCode, o: RouteListing = {}): Iterable<RouteRecord> | undefined {
     const adjIn = this.#rib.adjRibIn(peerIndex, afi);
     if (!adjIn) return undefined;
-    return this.#plain(afi, adjIn, o);
+    return this.#plain(adjIn, o);
   }
 
   /** A neighbor's paths in the Loc-RIB (after import policy), with how each fares in the decision. */
@@ -137,8 +139,8 @@ export class RibQuery {
     const self = this;
     return (function* () {
       for (const node of nodesOf(table, o)) {
-        if (!node.value!.paths.some(mine)) continue;
-        const r = self.#record(afi, table, node, undefined, mine);
+        if (!table.entry(node)!.paths.some(mine)) continue;
+        const r = self.#record(table, node, undefined, mine);
         if (r.paths.length > 0) yield r;
       }
     })();
@@ -153,20 +155,20 @@ export class RibQuery {
       for (const node of nodesOf(table, o)) {
         const form = out.sent(node);
         if (!form) continue;
-        yield { prefix: prefixText(afi, node), attrs: decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx).attrs };
+        yield { prefix: table.textOf(node), attrs: decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx).attrs };
       }
     })();
   }
 
-  *#plain(afi: AfiCode, table: LocRib, o: RouteListing): Generator<RouteRecord> {
+  *#plain(table: LocRib, o: RouteListing): Generator<RouteRecord> {
     for (const node of nodesOf(table, o)) {
-      const paths = node.value!.paths.map((p) => pathRecord(p, false, false, null));
-      yield { prefix: prefixText(afi, node), paths: o.only ? paths.filter(o.only) : paths };
+      const paths = table.entry(node)!.paths.map((p) => pathRecord(p, false, false, null));
+      yield { prefix: table.textOf(node), paths: o.only ? paths.filter(o.only) : paths };
     }
   }
 
-  #record(afi: AfiCode, table: LocRib, node: RouteNode, only?: (p: PathRecord) => boolean, pick?: (p: Path) => boolean): RouteRecord {
-    const e = node.value!;
+  #record(table: LocRib, node: RouteNode, only?: (p: PathRecord) => boolean, pick?: (p: Path) => boolean): RouteRecord {
+    const e = table.entry(node)!;
     const best = e.best;
     const multi = e.multipath ?? (best ? [best] : []);
     const paths: PathRecord[] = [];
@@ -175,7 +177,7 @@ export class RibQuery {
       const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null);
       if (!only || only(r)) paths.push(r);
     }
-    return { prefix: prefixText(afi, node), paths };
+    return { prefix: table.textOf(node), paths };
   }
 }
 

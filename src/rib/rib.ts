@@ -163,7 +163,7 @@ export class Rib {
   #changed(afi: AfiCode, node: RouteNode, previous: Path | null): void {
     for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
     for (const l of this.#listeners) l.changed?.(afi, node, previous);
-    for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(node, a.spec)) a.dirty = true;
+    for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
   }
 
   // --- aggregation --------------------------------------------------------------------------------
@@ -177,7 +177,8 @@ export class Rib {
     this.#aggregates = specs.map((spec) => ({ spec, key: undefined, dirty: true }));
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
       const summary = specs.filter((s) => s.afi === afi && s.summaryOnly);
-      this.table(afi).suppress = summary.length > 0 ? (node) => summary.some((s) => inside(node, s)) : undefined;
+      const trie = this.table(afi).trie;
+      this.table(afi).suppress = summary.length > 0 ? (node) => summary.some((s) => inside(trie, node, s)) : undefined;
     }
     for (const s of this.#peers.values()) for (const o of s.out.values()) o.requeue();
   }
@@ -190,9 +191,10 @@ export class Rib {
         a.dirty = false;
         const { spec } = a;
         const contributors: Path[] = [];
-        for (const node of this.table(spec.afi).trie.covered(spec.words[0], spec.words[1], spec.words[2], spec.words[3], spec.len)) {
-          const best = node.value?.best;
-          if (best && inside(node, spec)) contributors.push(best);
+        const table = this.table(spec.afi);
+        for (const node of table.trie.covered(spec.words[0], spec.words[1], spec.words[2], spec.words[3], spec.len)) {
+          const best = table.entry(node)?.best;
+          if (best && inside(table.trie, node, spec)) contributors.push(best);
         }
         if (contributors.length === 0) {
           if (a.key !== undefined) this.#withdrawAggregate(a);
@@ -311,12 +313,13 @@ export class Rib {
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
       const rib = this.table(afi);
       const stride = afi === Afi.IPV4 ? 3 : 6;
-      s.adjIn[afi].trie.forEach((node) => {
-        for (const p of node.value!.paths) {
+      const adjIn = s.adjIn[afi];
+      adjIn.trie.forEach((node) => {
+        for (const p of adjIn.entry(node)!.paths) {
           const words = new Uint32Array(stride);
           words[0] = p.pathId;
-          words[1] = node.len;
-          for (let i = 0; i < stride - 2; i++) words[2 + i] = node.word(i);
+          words[1] = adjIn.trie.len(node);
+          for (let i = 0; i < stride - 2; i++) words[2 + i] = adjIn.trie.word(node, i);
           const block: NlriBlock = { afi, addPath: false, words };
           this.#importBlock(s, block, p.entry.attrs, p.nextHop, rib);
         }
@@ -615,7 +618,7 @@ export class Rib {
   #claimedByOther(s: PeerState, rib: LocRib, words: readonly number[], len: number): boolean {
     const group = s.ingress.exclusive!.group;
     for (const node of rib.trie.covering(words[0], words[1], words[2], words[3], len)) {
-      for (const p of node.value!.paths) {
+      for (const p of rib.entry(node)!.paths) {
         if (p.peer.index === s.peer.index) continue;
         if (this.#peers.get(p.peer.index)?.ingress.exclusive?.group === group) return true;
       }

@@ -1,61 +1,22 @@
 // A path-compressed binary radix trie over IPv4 (32-bit) or IPv6 (128-bit) prefixes, keys as four
-// 32-bit words (IPv4 uses the first). Nodes carry a numeric id, reused after deletion, so that
-// per-peer state (Adj-RIB-Out) can live in typed arrays indexed by node.
+// 32-bit words (IPv4 uses the first), stored as columns of typed arrays: a node is a small integer
+// (0 is none) indexing its key words, length, children, parent and value. No object per node: a
+// million prefixes (and about as many glue nodes) cost the garbage collector nothing to trace, and
+// per-peer state (Adj-RIB-Out) lives in typed arrays indexed by the same numbers. Ids of removed
+// nodes are reused. Nodes grow in chunks (capacity doubles) and the columns go back to their first
+// size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-export class TrieNode<V> {
-  /** The first key word (all of an IPv4 key), masked to `len` bits, as int32. */
-  w0: number;
-  len: number;
-  left: TrieNode<V> | null = null;
-  right: TrieNode<V> | null = null;
-  parent: TrieNode<V> | null = null;
-  /** null on glue nodes that only join two branches. */
-  value: V | null = null;
-  id: number;
+/** A trie node: an index into the columns; 0 is no node. */
+export type NodeId = number;
 
-  constructor(w0: number, len: number, id: number) {
-    this.w0 = w0;
-    this.len = len;
-    this.id = id;
-  }
-
-  /** Key word i (0-3); IPv4 nodes have only the first. */
-  word(i: number): number {
-    return i === 0 ? this.w0 : 0;
-  }
-}
-
-/** An IPv6 node: three more key words (IPv4 nodes do without them: 24 octets less per node). */
-export class TrieNode6<V> extends TrieNode<V> {
-  w1: number;
-  w2: number;
-  w3: number;
-
-  constructor(w0: number, w1: number, w2: number, w3: number, len: number, id: number) {
-    super(w0, len, id);
-    this.w1 = w1;
-    this.w2 = w2;
-    this.w3 = w3;
-  }
-
-  override word(i: number): number {
-    return i === 0 ? this.w0 : i === 1 ? this.w1 : i === 2 ? this.w2 : this.w3;
-  }
-}
-
-/** Key words of any node, for code that handles both families. */
-export function keyWords(n: TrieNode<unknown>): [number, number, number, number] {
-  return [n.w0, n.word(1), n.word(2), n.word(3)];
-}
-
-function word(w0: number, w1: number, w2: number, w3: number, i: number): number {
-  return i === 0 ? w0 : i === 1 ? w1 : i === 2 ? w2 : w3;
-}
+/** The first node capacity, and what an emptied trie returns to. */
+const FIRST_CAPACITY = 1024;
 
 /** Bit `i` (0 = most significant) of a key. */
 function bit(w0: number, w1: number, w2: number, w3: number, i: number): number {
-  return (word(w0, w1, w2, w3, i >>> 5) >>> (31 - (i & 31))) & 1;
+  const w = i < 32 ? w0 : i < 64 ? w1 : i < 96 ? w2 : w3;
+  return (w >>> (31 - (i & 31))) & 1;
 }
 
 /** The first `bits` bits of a word, as an int32 (V8 keeps int32 unboxed; uint32 above 2^31 is not). */
@@ -65,42 +26,28 @@ function maskWord(w: number, bits: number): number {
   return w & (0xffffffff << (32 - bits));
 }
 
-/** Length of the common leading bits of two keys, at most `max`. */
-function commonBits(a: TrieNode<unknown>, w0: number, w1: number, w2: number, w3: number, max: number): number {
-  let n = 0;
-  for (let i = 0; i < 4 && n < max; i++) {
-    const x = (a.word(i) ^ word(w0, w1, w2, w3, i)) >>> 0;
-    if (x === 0) {
-      n += 32;
-      continue;
-    }
-    n += Math.clz32(x);
-    break;
-  }
-  return Math.min(n, max);
-}
-
-/** Whether prefix (w, len) covers node n (n equally or more specific, inside it). */
-function covers(w: readonly [number, number, number, number], len: number, n: TrieNode<unknown>): boolean {
-  return n.len >= len && commonBits(n, w[0], w[1], w[2], w[3], len) === len;
-}
-
-/** Whether node n comes after every prefix inside (w, len) in prefix order. */
-function after(n: TrieNode<unknown>, w: readonly [number, number, number, number], len: number): boolean {
-  const m = Math.min(n.len, len);
-  const common = commonBits(n, w[0], w[1], w[2], w[3], m);
-  return common < m && bit(n.w0, n.word(1), n.word(2), n.word(3), common) === 1;
-}
-
 export class PrefixTrie<V> {
   readonly width: 32 | 128;
-  #root: TrieNode<V> | null = null;
+  #root: NodeId = 0;
   #size = 0;
   #nextId = 1;
-  readonly #freeIds: number[] = [];
+  #freeIds: number[] = [];
+  #capacity = 0;
+  // Key words masked to the node's length (IPv4 tries keep only the first column).
+  #w0 = new Int32Array(0);
+  #w1 = new Int32Array(0);
+  #w2 = new Int32Array(0);
+  #w3 = new Int32Array(0);
+  #len = new Uint8Array(0);
+  #left = new Int32Array(0);
+  #right = new Int32Array(0);
+  #parent = new Int32Array(0);
+  /** null on glue nodes that only join two branches (and on free ids). */
+  #values: (V | null)[] = [];
 
   constructor(width: 32 | 128) {
     this.width = width;
+    this.#allocate(FIRST_CAPACITY);
   }
 
   /** Prefixes holding a value. */
@@ -113,55 +60,148 @@ export class PrefixTrie<V> {
     return this.#nextId;
   }
 
-  #newNode(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> {
-    const id = this.#freeIds.pop() ?? this.#nextId++;
-    if (this.width === 32) return new TrieNode<V>(maskWord(w0, len), len, id);
-    return new TrieNode6<V>(maskWord(w0, len), maskWord(w1, len - 32), maskWord(w2, len - 64), maskWord(w3, len - 96), len, id);
+  /** Octets the columns take (the values' own size not counted). */
+  get bytes(): number {
+    const words = this.width === 32 ? 1 : 4;
+    return this.#capacity * (words * 4 + 1 + 3 * 4 + 8);
   }
 
-  #free(n: TrieNode<V>): void {
-    this.#freeIds.push(n.id);
-    // Empty again: ids start over, and the list of free ones (millions after a full table) goes.
-    if (this.#root === null) {
-      this.#freeIds.length = 0;
+  /** The value of a node (null for a glue node, or for 0). */
+  value(n: NodeId): V | null {
+    return n === 0 ? null : (this.#values[n] ?? null);
+  }
+
+  /** The prefix length of a node. */
+  len(n: NodeId): number {
+    return this.#len[n];
+  }
+
+  /** Key word i (0-3) of a node; IPv4 nodes have only the first. */
+  word(n: NodeId, i: number): number {
+    if (i === 0) return this.#w0[n];
+    if (this.width === 32) return 0;
+    return i === 1 ? this.#w1[n] : i === 2 ? this.#w2[n] : this.#w3[n];
+  }
+
+  /** The key words of a node. */
+  key(n: NodeId): [number, number, number, number] {
+    return [this.word(n, 0), this.word(n, 1), this.word(n, 2), this.word(n, 3)];
+  }
+
+  #allocate(capacity: number): void {
+    const copy = <T extends Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const a = make(capacity);
+      a.set(old.subarray(0, Math.min(old.length, capacity)));
+      return a;
+    };
+    const i32 = (n: number) => new Int32Array(n);
+    this.#w0 = copy(this.#w0, i32);
+    if (this.width === 128) {
+      this.#w1 = copy(this.#w1, i32);
+      this.#w2 = copy(this.#w2, i32);
+      this.#w3 = copy(this.#w3, i32);
+    }
+    this.#len = copy(this.#len, (n) => new Uint8Array(n));
+    this.#left = copy(this.#left, i32);
+    this.#right = copy(this.#right, i32);
+    this.#parent = copy(this.#parent, i32);
+    this.#capacity = capacity;
+  }
+
+  #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
+    let id = this.#freeIds.pop();
+    if (id === undefined) {
+      id = this.#nextId++;
+      if (id >= this.#capacity) this.#allocate(this.#capacity * 2);
+    }
+    this.#w0[id] = maskWord(w0, len);
+    if (this.width === 128) {
+      this.#w1[id] = maskWord(w1, len - 32);
+      this.#w2[id] = maskWord(w2, len - 64);
+      this.#w3[id] = maskWord(w3, len - 96);
+    }
+    this.#len[id] = len;
+    this.#left[id] = this.#right[id] = this.#parent[id] = 0;
+    // Ids come in order, so this appends or overwrites: the array stays dense.
+    this.#values[id] = null;
+    return id;
+  }
+
+  #free(n: NodeId): void {
+    this.#values[n] = null;
+    this.#left[n] = this.#right[n] = this.#parent[n] = 0;
+    this.#freeIds.push(n);
+    // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
+    // the columns return to their first size.
+    if (this.#root === 0) {
+      this.#freeIds = [];
+      this.#values = [];
       this.#nextId = 1;
+      this.#capacity = 0;
+      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = new Int32Array(0);
+      this.#len = new Uint8Array(0);
+      this.#allocate(FIRST_CAPACITY);
     }
   }
 
-  /** The node for exactly this prefix, or null. */
-  get(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> | null {
+  /** Length of the common leading bits of node n's key and a key, at most `max`. */
+  #common(n: NodeId, w0: number, w1: number, w2: number, w3: number, max: number): number {
+    let x = (this.#w0[n] ^ w0) >>> 0;
+    if (x !== 0 || max <= 32 || this.width === 32) return Math.min(x === 0 ? 32 : Math.clz32(x), max);
+    x = (this.#w1[n] ^ w1) >>> 0;
+    if (x !== 0 || max <= 64) return Math.min(32 + (x === 0 ? 32 : Math.clz32(x)), max);
+    x = (this.#w2[n] ^ w2) >>> 0;
+    if (x !== 0 || max <= 96) return Math.min(64 + (x === 0 ? 32 : Math.clz32(x)), max);
+    x = (this.#w3[n] ^ w3) >>> 0;
+    return Math.min(96 + (x === 0 ? 32 : Math.clz32(x)), max);
+  }
+
+  /** Bit i of node n's key. */
+  #bitOf(n: NodeId, i: number): number {
+    return bit(this.#w0[n], this.width === 32 ? 0 : this.#w1[n], this.width === 32 ? 0 : this.#w2[n], this.width === 32 ? 0 : this.#w3[n], i);
+  }
+
+  /** The child of n on the side of bit `len(n)` of the key. */
+  #child(n: NodeId, w0: number, w1: number, w2: number, w3: number): NodeId {
+    return bit(w0, w1, w2, w3, this.#len[n]) ? this.#right[n] : this.#left[n];
+  }
+
+  /** The node for exactly this prefix, or 0. */
+  get(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
     let n = this.#root;
-    while (n) {
-      if (n.len > len || commonBits(n, w0, w1, w2, w3, n.len) < n.len) return null;
-      if (n.len === len) return n.value === null ? null : n;
-      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    while (n !== 0) {
+      const l = this.#len[n];
+      if (l > len || this.#common(n, w0, w1, w2, w3, l) < l) return 0;
+      if (l === len) return this.#values[n] == null ? 0 : n;
+      n = this.#child(n, w0, w1, w2, w3);
     }
-    return null;
+    return 0;
   }
 
   /** The node for this prefix, created (with a null value) when absent. */
-  ensure(w0: number, w1: number, w2: number, w3: number, len: number): TrieNode<V> {
+  ensure(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
     w0 = maskWord(w0, len);
     w1 = maskWord(w1, len - 32);
     w2 = maskWord(w2, len - 64);
     w3 = maskWord(w3, len - 96);
-    if (!this.#root) {
+    if (this.#root === 0) {
       this.#root = this.#newNode(w0, w1, w2, w3, len);
       return this.#root;
     }
-    let parent: TrieNode<V> | null = null;
-    let n: TrieNode<V> | null = this.#root;
+    let parent: NodeId = 0;
+    let n: NodeId = this.#root;
     for (;;) {
-      if (!n) {
+      if (n === 0) {
         const leaf = this.#newNode(w0, w1, w2, w3, len);
-        this.#attach(parent!, leaf);
+        this.#attach(parent, leaf);
         return leaf;
       }
-      const common = commonBits(n, w0, w1, w2, w3, Math.min(n.len, len));
-      if (common === n.len && n.len === len) return n;
-      if (common === n.len) {
+      const l = this.#len[n];
+      const common = this.#common(n, w0, w1, w2, w3, Math.min(l, len));
+      if (common === l && l === len) return n;
+      if (common === l) {
         parent = n;
-        n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+        n = this.#child(n, w0, w1, w2, w3);
         continue;
       }
       // The new prefix and n diverge (or the new one is shorter): insert above n.
@@ -180,78 +220,97 @@ export class PrefixTrie<V> {
     }
   }
 
-  #attach(parent: TrieNode<V>, child: TrieNode<V>): void {
-    if (bit(child.w0, child.word(1), child.word(2), child.word(3), parent.len)) parent.right = child;
-    else parent.left = child;
-    child.parent = parent;
+  #attach(parent: NodeId, child: NodeId): void {
+    if (this.#bitOf(child, this.#len[parent])) this.#right[parent] = child;
+    else this.#left[parent] = child;
+    this.#parent[child] = parent;
   }
 
-  #replace(parent: TrieNode<V> | null, old: TrieNode<V>, node: TrieNode<V>): void {
-    if (!parent) this.#root = node;
-    else if (parent.left === old) parent.left = node;
-    else parent.right = node;
-    node.parent = parent;
+  #replace(parent: NodeId, old: NodeId, node: NodeId): void {
+    if (parent === 0) this.#root = node;
+    else if (this.#left[parent] === old) this.#left[parent] = node;
+    else this.#right[parent] = node;
+    this.#parent[node] = parent;
   }
 
   /** Sets a node's value (counting it) after ensure(). */
-  set(node: TrieNode<V>, value: V): void {
-    if (node.value === null) this.#size++;
-    node.value = value;
+  set(n: NodeId, value: V): void {
+    if (this.#values[n] == null) this.#size++;
+    this.#values[n] = value;
   }
 
   /** Clears a node's value and removes the node (and a glue parent left with one child). */
-  clear(node: TrieNode<V>): void {
-    if (node.value !== null) this.#size--;
-    node.value = null;
-    this.#prune(node);
+  clear(n: NodeId): void {
+    if (this.#values[n] != null) this.#size--;
+    this.#values[n] = null;
+    this.#prune(n);
   }
 
-  #prune(node: TrieNode<V>): void {
-    if (node.value !== null) return;
-    const parent = node.parent;
-    if (node.left && node.right) return;
-    const child = node.left ?? node.right;
-    if (!parent) this.#root = child;
-    else if (parent.left === node) parent.left = child;
-    else parent.right = child;
-    if (child) child.parent = parent;
-    this.#free(node);
-    node.parent = node.left = node.right = null;
-    if (parent && parent.value === null) this.#prune(parent);
+  #prune(n: NodeId): void {
+    while (n !== 0 && this.#values[n] == null) {
+      const left = this.#left[n];
+      const right = this.#right[n];
+      if (left !== 0 && right !== 0) return;
+      const parent = this.#parent[n];
+      const child = left !== 0 ? left : right;
+      if (parent === 0) this.#root = child;
+      else if (this.#left[parent] === n) this.#left[parent] = child;
+      else this.#right[parent] = child;
+      if (child !== 0) this.#parent[child] = parent;
+      this.#free(n);
+      n = parent;
+    }
   }
 
-  /** Longest-prefix match for an address (or any prefix): the most specific node covering it. */
-  lookup(w0: number, w1: number, w2: number, w3: number, len: number = this.width): TrieNode<V> | null {
-    let best: TrieNode<V> | null = null;
+  /** Whether node n lies inside (w, len): equally or more specific. */
+  #inside(n: NodeId, w: readonly [number, number, number, number], len: number): boolean {
+    return this.#len[n] >= len && this.#common(n, w[0], w[1], w[2], w[3], len) === len;
+  }
+
+  /** Whether node n comes after every prefix inside (w, len) in prefix order. */
+  #afterAll(n: NodeId, w: readonly [number, number, number, number], len: number): boolean {
+    const m = Math.min(this.#len[n], len);
+    const common = this.#common(n, w[0], w[1], w[2], w[3], m);
+    return common < m && this.#bitOf(n, common) === 1;
+  }
+
+  /** Longest-prefix match for an address (or any prefix): the most specific node covering it, or 0. */
+  lookup(w0: number, w1: number, w2: number, w3: number, len: number = this.width): NodeId {
+    let best: NodeId = 0;
     let n = this.#root;
-    while (n && n.len <= len && commonBits(n, w0, w1, w2, w3, n.len) === n.len) {
-      if (n.value !== null) best = n;
-      if (n.len === len) break;
-      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    while (n !== 0) {
+      const l = this.#len[n];
+      if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) break;
+      if (this.#values[n] != null) best = n;
+      if (l === len) break;
+      n = this.#child(n, w0, w1, w2, w3);
     }
     return best;
   }
 
   /** Every node with a value that covers the prefix (less or equally specific), least specific first. */
-  *covering(w0: number, w1: number, w2: number, w3: number, len: number): Generator<TrieNode<V>> {
+  *covering(w0: number, w1: number, w2: number, w3: number, len: number): Generator<NodeId> {
     let n = this.#root;
-    while (n && n.len <= len && commonBits(n, w0, w1, w2, w3, n.len) === n.len) {
-      if (n.value !== null) yield n;
-      if (n.len === len) break;
-      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    while (n !== 0) {
+      const l = this.#len[n];
+      if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return;
+      if (this.#values[n] != null) yield n;
+      if (l === len) return;
+      n = this.#child(n, w0, w1, w2, w3);
     }
   }
 
   /** Every node with a value inside the prefix (equally or more specific), in address order. */
-  *covered(w0: number, w1: number, w2: number, w3: number, len: number): Generator<TrieNode<V>> {
+  *covered(w0: number, w1: number, w2: number, w3: number, len: number): Generator<NodeId> {
     let n = this.#root;
-    while (n) {
-      const common = commonBits(n, w0, w1, w2, w3, Math.min(n.len, len));
-      if (common < Math.min(n.len, len)) return;
-      if (n.len >= len) break;
-      n = bit(w0, w1, w2, w3, n.len) ? n.right : n.left;
+    while (n !== 0) {
+      const l = this.#len[n];
+      const m = Math.min(l, len);
+      if (this.#common(n, w0, w1, w2, w3, m) < m) return;
+      if (l >= len) break;
+      n = this.#child(n, w0, w1, w2, w3);
     }
-    if (n) yield* this.#walk(n);
+    if (n !== 0) yield* this.#walk(n);
   }
 
   /**
@@ -260,79 +319,91 @@ export class PrefixTrie<V> {
    * that position: a cursor stays valid when its prefix is withdrawn. O(depth) to resume.
    * With `within`, only nodes inside that prefix.
    */
-  *after(w0: number, w1: number, w2: number, w3: number, len: number, within?: { w: readonly [number, number, number, number]; len: number }): Generator<TrieNode<V>> {
-    const stack: TrieNode<V>[] = [];
+  *after(w0: number, w1: number, w2: number, w3: number, len: number, within?: { w: readonly [number, number, number, number]; len: number }): Generator<NodeId> {
+    const stack: NodeId[] = [];
+    const push = (x: NodeId) => {
+      if (x !== 0) stack.push(x);
+    };
     let n = this.#root;
     // Walk down toward the position: what is left of it is skipped, what is right of it (the
     // other child when the position goes left) is queued; pre-order pops them nearest first.
-    while (n) {
-      const m = Math.min(n.len, len);
-      const common = commonBits(n, w0, w1, w2, w3, m);
+    while (n !== 0) {
+      const l = this.#len[n];
+      const m = Math.min(l, len);
+      const common = this.#common(n, w0, w1, w2, w3, m);
       if (common < m) {
         // Apart at bit `common`: n's whole subtree lies before or after the position.
-        if (bit(n.w0, n.word(1), n.word(2), n.word(3), common) === 1) stack.push(n);
+        if (this.#bitOf(n, common) === 1) stack.push(n);
         break;
       }
-      if (n.len > len) {
+      if (l > len) {
         // n extends the position: it and all below it come after.
         stack.push(n);
         break;
       }
-      if (n.len === len) {
+      if (l === len) {
         // The position itself: what lies below it comes after it.
-        if (n.right) stack.push(n.right);
-        if (n.left) stack.push(n.left);
+        push(this.#right[n]);
+        push(this.#left[n]);
         break;
       }
       // n covers the position (n comes before it): go down on the position's side.
-      if (bit(w0, w1, w2, w3, n.len) === 0) {
-        if (n.right) stack.push(n.right);
-        n = n.left;
+      if (bit(w0, w1, w2, w3, l) === 0) {
+        push(this.#right[n]);
+        n = this.#left[n];
       } else {
-        n = n.right;
+        n = this.#right[n];
       }
     }
     // Pending subtrees were pushed nearest-last: pop order is prefix order.
     while (stack.length > 0) {
       const x = stack.pop()!;
-      if (within && !covers(within.w, within.len, x)) {
+      if (within && !this.#inside(x, within.w, within.len)) {
         // Not inside `within`: an ancestor of it may have children inside; a node apart from it
         // is skipped with its subtree, and once past its end nothing inside can follow.
-        const ancestor = x.len < within.len && commonBits(x, within.w[0], within.w[1], within.w[2], within.w[3], x.len) === x.len;
+        const xl = this.#len[x];
+        const ancestor = xl < within.len && this.#common(x, within.w[0], within.w[1], within.w[2], within.w[3], xl) === xl;
         if (!ancestor) {
-          if (after(x, within.w, within.len)) return;
+          if (this.#afterAll(x, within.w, within.len)) return;
           continue;
         }
-      } else if (x.value !== null) yield x;
-      if (x.right) stack.push(x.right);
-      if (x.left) stack.push(x.left);
+        push(this.#right[x]);
+        push(this.#left[x]);
+        continue;
+      }
+      // Children first, as in #walk.
+      push(this.#right[x]);
+      push(this.#left[x]);
+      if (this.#values[x] != null) yield x;
     }
   }
 
   /** Every node with a value, in address order. */
-  *entries(): Generator<TrieNode<V>> {
-    if (this.#root) yield* this.#walk(this.#root);
+  *entries(): Generator<NodeId> {
+    if (this.#root !== 0) yield* this.#walk(this.#root);
   }
 
-  *#walk(root: TrieNode<V>): Generator<TrieNode<V>> {
-    const stack: TrieNode<V>[] = [root];
+  *#walk(root: NodeId): Generator<NodeId> {
+    const stack: NodeId[] = [root];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      if (n.value !== null) yield n;
-      if (n.right) stack.push(n.right);
-      if (n.left) stack.push(n.left);
+      // Children first: the caller may remove n (and its one child would move up, unvisited).
+      if (this.#right[n] !== 0) stack.push(this.#right[n]);
+      if (this.#left[n] !== 0) stack.push(this.#left[n]);
+      if (this.#values[n] != null) yield n;
     }
   }
 
   /** Calls fn for every node with a value (faster than the generator for whole-table passes). */
-  forEach(fn: (n: TrieNode<V>) => void): void {
-    const stack: TrieNode<V>[] = [];
-    if (this.#root) stack.push(this.#root);
+  forEach(fn: (n: NodeId) => void): void {
+    const stack: NodeId[] = [];
+    if (this.#root !== 0) stack.push(this.#root);
     while (stack.length > 0) {
       const n = stack.pop()!;
-      if (n.value !== null) fn(n);
-      if (n.right) stack.push(n.right);
-      if (n.left) stack.push(n.left);
+      // Children first: fn may remove n (and its one child would move up, unvisited).
+      if (this.#right[n] !== 0) stack.push(this.#right[n]);
+      if (this.#left[n] !== 0) stack.push(this.#left[n]);
+      if (this.#values[n] != null) fn(n);
     }
   }
 }

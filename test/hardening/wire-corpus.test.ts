@@ -39,7 +39,8 @@ const open = (asn: number, bgpId: number, over: Partial<OpenMessage> = {}): Open
 
 const has = (prefix: string) => {
   const p = parsePrefix(prefix);
-  return Boolean(daemon.rib.table(p.afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length)?.value?.best);
+  const table = daemon.rib.table(p.afi);
+  return Boolean(table.entry(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length))?.best);
 };
 
 /** A TCP connection from `from` to the daemon, once its (passive) session accepts one. */

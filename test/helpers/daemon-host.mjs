@@ -24,8 +24,8 @@ const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, stale: p.stal
 
 function route(prefix) {
   const p = parsePrefix(prefix);
-  const node = daemon.rib.table(p.afi).trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
-  const e = node?.value;
+  const table = daemon.rib.table(p.afi);
+  const e = table.entry(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length));
   if (!e || e.paths.length === 0) return null;
   return { paths: e.paths.map(pathJson), best: e.best && pathJson(e.best), multipath: e.multipath?.map(pathJson) ?? null };
 }

@@ -25,18 +25,18 @@ t.test('random IPv4 operations agree with a reference model', async (t) => {
         }
       }
       if (trie.size !== ref.size) return false;
-      for (const [k, [a, l]] of ref) if (trie.get(a, 0, 0, 0, l)?.value !== k) return false;
-      const all = [...trie.entries()].map((n) => n.value);
+      for (const [k, [a, l]] of ref) if (trie.value(trie.get(a, 0, 0, 0, l)) !== k) return false;
+      const all = [...trie.entries()].map((n) => trie.value(n));
       if (all.length !== ref.size || new Set(all).size !== ref.size) return false;
       // LPM and covering for a few probe addresses.
       for (const [, a, l] of ops.slice(0, 10)) {
         const expect = [...ref.values()].filter(([pa, pl]) => covers(pa, pl, a, 32)).sort((x, y) => y[1] - x[1])[0];
         const got = trie.lookup(a, 0, 0, 0, 32);
-        if ((expect ? key(expect[0], expect[1]) : null) !== (got?.value ?? null)) return false;
-        const covering = [...trie.covering(a, 0, 0, 0, l)].map((n) => n.value).sort();
+        if ((expect ? key(expect[0], expect[1]) : null) !== trie.value(got)) return false;
+        const covering = [...trie.covering(a, 0, 0, 0, l)].map((n) => trie.value(n)).sort();
         const wantCovering = [...ref.values()].filter(([pa, pl]) => covers(pa, pl, a, l)).map(([pa, pl]) => key(pa, pl)).sort();
         if (JSON.stringify(covering) !== JSON.stringify(wantCovering)) return false;
-        const covered = [...trie.covered(a, 0, 0, 0, l)].map((n) => n.value).sort();
+        const covered = [...trie.covered(a, 0, 0, 0, l)].map((n) => trie.value(n)).sort();
         const wantCovered = [...ref.values()].filter(([pa, pl]) => covers(mask(a, l), l, pa, pl)).map(([pa, pl]) => key(pa, pl)).sort();
         if (JSON.stringify(covered) !== JSON.stringify(wantCovered)) return false;
       }
@@ -53,11 +53,11 @@ t.test('IPv6 keys use all four words', async (t) => {
   put([0x20010db8, 0, 0, 0], 32, 'doc');
   put([0x20010db8, 0x00010000, 0, 0], 48, 'site');
   put([0x20010db8, 0x00010000, 0, 1], 128, 'host');
-  t.equal(trie.lookup(0x20010db8, 0x00010000, 0, 1)?.value, 'host');
-  t.equal(trie.lookup(0x20010db8, 0x00010000, 0, 2)?.value, 'site');
-  t.equal(trie.lookup(0x20010db8, 0x00020000, 0, 2)?.value, 'doc');
-  t.equal(trie.lookup(0x20010db9, 0, 0, 0), null);
-  t.same([...trie.covered(0x20010db8, 0x00010000, 0, 0, 48)].map((n) => n.value), ['site', 'host']);
+  t.equal(trie.value(trie.lookup(0x20010db8, 0x00010000, 0, 1)), 'host');
+  t.equal(trie.value(trie.lookup(0x20010db8, 0x00010000, 0, 2)), 'site');
+  t.equal(trie.value(trie.lookup(0x20010db8, 0x00020000, 0, 2)), 'doc');
+  t.equal(trie.lookup(0x20010db9, 0, 0, 0), 0, "no node");
+  t.same([...trie.covered(0x20010db8, 0x00010000, 0, 0, 48)].map((n) => trie.value(n)), ['site', 'host']);
 });
 
 t.test('deleted nodes give their ids back', async (t) => {
@@ -84,14 +84,81 @@ t.test('after(): resuming at any position, present or not, gives exactly what fo
     fc.property(fc.array(fc.tuple(addr, fc.integer({ min: 0, max: 6 })), { maxLength: 60 }), fc.tuple(addr, fc.integer({ min: 0, max: 6 })), fc.option(fc.tuple(addr, fc.integer({ min: 0, max: 3 }))), (prefixes, [pa, pl], within) => {
       const trie = new PrefixTrie<[number, number]>(32);
       for (const [a, l] of prefixes) trie.set(trie.ensure(a, 0, 0, 0, l), [mask(a, l), l]);
-      const all = [...trie.entries()].map((n) => n.value!);
+      const all = [...trie.entries()].map((n) => trie.value(n)!);
       for (let i = 1; i < all.length; i++) if (cmp(all[i - 1][0], all[i - 1][1], all[i][0], all[i][1]) >= 0) return false; // entries() is in prefix order
       const want = all.filter(([a, l]) => cmp(a, l, mask(pa, pl), pl) > 0 && (!within || covers(within[0], within[1], a, l)));
       const w = within ? { w: [mask(within[0], within[1]), 0, 0, 0] as [number, number, number, number], len: within[1] } : undefined;
-      const got = [...trie.after(mask(pa, pl), 0, 0, 0, pl, w)].map((n) => n.value!);
+      const got = [...trie.after(mask(pa, pl), 0, 0, 0, pl, w)].map((n) => trie.value(n)!);
       return JSON.stringify(got) === JSON.stringify(want);
     }),
     { numRuns: 3000 },
   );
   t.pass('3000 random tries and positions');
+});
+
+t.test('random IPv6 operations agree with a reference model (keys differing in every word)', async (t) => {
+  // Words from a small set so that keys share long prefixes across word boundaries.
+  const word = fc.constantFrom(0, 1, 0x80000000, 0xffffffff, 0x20010db8);
+  const keyOf = (w: number[], l: number) => {
+    const m = w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i))));
+    return `${m.join(':')}/${l}`;
+  };
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.array(word, { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 128 })), { maxLength: 120 }), (ops) => {
+      const trie = new PrefixTrie<string>(128);
+      const ref = new Map<string, [number[], number]>();
+      for (const [add, w, l] of ops) {
+        const k = keyOf(w, l);
+        if (add) {
+          trie.set(trie.ensure(w[0], w[1], w[2], w[3], l), k);
+          ref.set(k, [w, l]);
+        } else {
+          const n = trie.get(w[0], w[1], w[2], w[3], l);
+          if (n) trie.clear(n);
+          ref.delete(k);
+        }
+      }
+      if (trie.size !== ref.size) return false;
+      for (const [k, [w, l]] of ref) {
+        const n = trie.get(w[0], w[1], w[2], w[3], l);
+        if (trie.value(n) !== k || keyOf(trie.key(n), trie.len(n)) !== k) return false;
+      }
+      const covered = [...trie.covered(0, 0, 0, 0, 0)].map((n) => trie.value(n));
+      return covered.length === ref.size;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random runs');
+});
+
+t.test('whole-table passes visit every node even when the visitor removes each one', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  // Nested prefixes: removing a node with one child moves the child up.
+  for (let len = 8; len <= 32; len++) trie.set(trie.ensure(0x0a000000, 0, 0, 0, len), len);
+  for (let i = 0; i < 100; i++) trie.set(trie.ensure(0x0b000000 + (i << 8), 0, 0, 0, 24), 100 + i);
+  const seen: number[] = [];
+  trie.forEach((n) => {
+    seen.push(trie.value(n)!);
+    trie.clear(n);
+  });
+  t.equal(seen.length, 125, 'forEach saw all 125');
+  t.equal(trie.size, 0);
+  for (let len = 8; len <= 32; len++) trie.set(trie.ensure(0x0a000000, 0, 0, 0, len), len);
+  const walked: number[] = [];
+  for (const n of trie.entries()) {
+    walked.push(trie.value(n)!);
+    trie.clear(n);
+  }
+  t.equal(walked.length, 25, 'entries() saw all 25');
+});
+
+t.test('the columns grow in chunks and return to their first size when the trie empties', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  const first = trie.bytes;
+  for (let i = 0; i < 100_000; i++) trie.set(trie.ensure(i << 8, 0, 0, 0, 24), i);
+  t.ok(trie.bytes > first * 100, `grown: ${trie.bytes} octets`);
+  for (let i = 0; i < 100_000; i++) trie.clear(trie.get(i << 8, 0, 0, 0, 24));
+  t.equal(trie.size, 0);
+  t.equal(trie.bytes, first, 'back to the first size');
+  t.equal(trie.idLimit, 1, 'ids start over');
 });
