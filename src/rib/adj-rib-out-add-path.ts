@@ -77,14 +77,14 @@ export class AddPathOut {
 
   enqueue(node: RouteNode): void {
     if (this.#queued.has(node)) return;
-    if (!this.#advertised.has(node)) this.#rib.entry(node)!.holds++;
+    if (!this.#advertised.has(node)) this.#rib.hold(node);
     this.#queued.add(node);
   }
 
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     if (!deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (this.#rib.entry(n)!.best) this.enqueue(n);
+        if (this.#rib.best(n)) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -94,7 +94,7 @@ export class AddPathOut {
   /** As in AdjRibOut: reconsider every prefix after an export-policy change. */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (this.#rib.entry(n)!.best || this.#advertised.has(n)) this.enqueue(n);
+      if (this.#rib.best(n) || this.#advertised.has(n)) this.enqueue(n);
     });
   }
 
@@ -109,15 +109,13 @@ export class AddPathOut {
   }
 
   #unhold(n: RouteNode): void {
-    this.#rib.entry(n)!.holds--;
-    this.#rib.release(n);
+    this.#rib.unhold(n);
   }
 
   /** The paths of a prefix this peer gets, most preferred first. */
   #selected(node: RouteNode): Sent[] {
-    const e = this.#rib.entry(node);
-    if (!e?.best || this.#rib.suppress?.(node)) return [];
-    let paths = e.paths;
+    if (!this.#rib.best(node) || this.#rib.suppress?.(node)) return [];
+    let paths = this.#rib.candidates(node);
     if (this.#send !== 'all') {
       const o = this.#rib.options;
       paths = [...paths].sort((a, b) => (a === b ? 0 : comparePaths(a, b, o).winner === a ? -1 : 1)).slice(0, this.#send);

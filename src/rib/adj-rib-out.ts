@@ -150,7 +150,7 @@ export class AdjRibOut {
 
   /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
   #formFor(node: RouteNode): OutForm | undefined {
-    const best = this.#rib.entry(node)?.best ?? null;
+    const best = this.#rib.best(node);
     if (!best || this.#rib.suppress?.(node)) return undefined;
     const form = exportForm(best, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
     if (!form) return undefined;
@@ -184,15 +184,15 @@ export class AdjRibOut {
     this.#queued = grown;
   }
 
-  // A node is held by this peer while it is advertised to it or queued for it (RouteEntry.holds
-  // counts the peers holding it; the Loc-RIB frees a node with no paths only when none does).
+  // A node is held by this peer while it is advertised to it or queued for it (LocRib.hold; the
+  // Loc-RIB frees a node with no paths only when nothing holds it).
 
   /** The best path of `node` changed (or the peer just came up): reconsider it. */
   enqueue(node: RouteNode): void {
     this.#grow(node);
     if (this.#queued[node]) return;
     this.#queued[node] = 1;
-    if (!this.#advertised[node]) this.#rib.entry(node)!.holds++;
+    if (!this.#advertised[node]) this.#rib.hold(node);
     this.#queue.push(node);
   }
 
@@ -200,7 +200,7 @@ export class AdjRibOut {
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     if (!deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (this.#rib.entry(n)!.best) this.enqueue(n);
+        if (this.#rib.best(n)) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -213,7 +213,7 @@ export class AdjRibOut {
    */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (this.#rib.entry(n)!.best || this.#advertised[n]) this.enqueue(n);
+      if (this.#rib.best(n) || this.#advertised[n]) this.enqueue(n);
     });
   }
 
@@ -243,8 +243,7 @@ export class AdjRibOut {
   }
 
   #unhold(n: RouteNode): void {
-    this.#rib.entry(n)!.holds--;
-    this.#rib.release(n);
+    this.#rib.unhold(n);
   }
 
   /** Generates UPDATEs until the queue is empty, `send` reports the transport full, or the budget is spent. */
@@ -315,7 +314,7 @@ export class AdjRibOut {
   }
 
   #ipv6NextHop(node: RouteNode): Buffer {
-    return ipv6NextHopFor(this.#rib.entry(node)!.best!, this.peer);
+    return ipv6NextHopFor(this.#rib.best(node)!, this.peer);
   }
 
   #block(nodes: RouteNode[]) {

@@ -45,15 +45,15 @@ export class KernelView {
   /** The best path and multipath set of an id, or null when it has no best path now. */
   route(afi: AfiCode, id: number): KernelChoice | null {
     const table = this.#rib.table(afi);
-    const e = table.entry(id);
-    if (!e?.best) return null;
-    return { prefix: positionOf(table, id), paths: (e.multipath ?? [e.best]).map(kernelPath) };
+    const best = table.best(id);
+    if (!best) return null;
+    return { prefix: positionOf(table, id), paths: (table.multipath(id) ?? [best]).map(kernelPath) };
   }
 
   /** The prefix of an id that is pinned (or still has paths). */
   prefix(afi: AfiCode, id: number): Position {
     const table = this.#rib.table(afi);
-    if (!table.entry(id)) throw new Error(`kernel view: no prefix for ${afi === Afi.IPV4 ? 'IPv4' : 'IPv6'} id ${id}`);
+    if (!table.present(id)) throw new Error(`kernel view: no prefix for ${afi === Afi.IPV4 ? 'IPv4' : 'IPv6'} id ${id}`);
     return positionOf(table, id);
   }
 
@@ -65,23 +65,21 @@ export class KernelView {
 
   /** Keeps the id and its prefix alive (a kernel route exists for it). One pin per id at most. */
   pin(afi: AfiCode, id: number): void {
-    const e = this.#rib.table(afi).entry(id);
-    if (!e) throw new Error(`kernel view: pin of ${id}, which has no route`);
+    const table = this.#rib.table(afi);
+    if (!table.present(id)) throw new Error(`kernel view: pin of ${id}, which has no route`);
     const pins = (this.#pinned[afi] = grow(this.#pinned[afi], id));
     if (pins[id]) throw new Error(`kernel view: ${id} is pinned already`);
     pins[id] = 1;
-    e.holds++;
+    table.hold(id);
   }
 
   /** The kernel route of the id is gone: it may be freed once nothing else holds it. */
   unpin(afi: AfiCode, id: number): void {
     const table = this.#rib.table(afi);
-    const e = table.entry(id);
     const pins = this.#pinned[afi];
-    if (!e || !pins[id]) throw new Error(`kernel view: unpin of ${id}, which is not pinned`);
+    if (!table.present(id) || !pins[id]) throw new Error(`kernel view: unpin of ${id}, which is not pinned`);
     pins[id] = 0;
-    e.holds--;
-    table.release(id);
+    table.unhold(id);
   }
 
   /** Every id with a route now (everything is looked at again: a new filter, new addresses). */

@@ -2,6 +2,10 @@
 // Adj-RIBs-In of all peers, as BIRD keeps them), the best path and the multipath set. Applying an
 // announcement or withdrawal records the entries whose selection changed; Adj-RIB-Out and the
 // FIB consume that list.
+// Storage: a prefix with one path (most of a table) keeps that Path itself as its trie value; an
+// entry object exists only for a prefix with several candidates, or none while a peer or the
+// kernel still holds it. How many hold a prefix is a column of the trie. Callers read through
+// best(), candidates(), multipath() and never see the entry.
 // Costs an attacker can choose are bounded: a peer's paths are linked per peer (going down, a
 // stale mark or a purge costs that peer's paths, not the table); an entry with many paths finds
 // one by (peer, path id) in a map; inside a batch (one UPDATE) an entry is reselected once however
@@ -18,31 +22,26 @@ import { type NodeId, PrefixTrie } from './trie.js';
 /** Past this many paths an entry keeps a map from (peer, path id) to path. */
 const INDEX_FROM = 8;
 
-export class RouteEntry {
-  /** The best path; with a single candidate, the only one (most prefixes: no array then). */
+/** A prefix with several candidate paths, or with none while it is held. */
+class RouteEntry {
+  /** The best path (null while the entry has no path, or a batch has yet to reselect). */
   best: Path | null;
   /** Every candidate path, when there are two or more. */
   others: Path[] | null = null;
   /** The multipath set when it has more than the best path. */
   multipath: readonly Path[] | null = null;
-  /** Peers that advertised this prefix or have it queued: the node stays until they are done. */
-  holds = 0;
   /** (peer, path id) -> path, once `others` is long. */
   byKey: Map<number, Path> | null = null;
   /** Changed inside the current batch: reselected when the batch ends. */
   dirty = false;
 
-  constructor(first: Path) {
-    this.best = first;
+  constructor(best: Path | null) {
+    this.best = best;
   }
 
   /** The candidate paths (a new array when there is one). */
   get paths(): readonly Path[] {
     return this.others ?? (this.best ? [this.best] : []);
-  }
-
-  get count(): number {
-    return this.others ? this.others.length : this.best ? 1 : 0;
   }
 
   /** The path of (peer, path id), if the entry has it. */
@@ -53,6 +52,12 @@ export class RouteEntry {
   }
 }
 
+/** What a trie node holds: its only path, or an entry. */
+type Slot = Path | RouteEntry;
+
+/** The value of a prefix whose last path went while something still holds it (never changed). */
+const EMPTY: RouteEntry = Object.freeze(new RouteEntry(null)) as RouteEntry;
+
 /** A prefix of the Loc-RIB: a node of its trie. */
 export type RouteNode = NodeId;
 
@@ -62,7 +67,7 @@ export interface ChangeSink {
 }
 
 export class LocRib {
-  readonly trie: PrefixTrie<RouteEntry>;
+  readonly trie: PrefixTrie<Slot>;
   readonly attrs: AttrTable;
   options: DecisionOptions;
   /**
@@ -89,15 +94,48 @@ export class LocRib {
     this.options = options;
   }
 
+  // --- the read face of one prefix ----------------------------------------------------------------
+
   /** The prefix of a node as text (logs, API). */
   textOf(node: RouteNode): string {
     return prefixText(this.trie.width === 32 ? Afi.IPV4 : Afi.IPV6, this.trie.key(node), this.trie.len(node));
   }
 
-  /** The entry of a node (null for none). */
-  entry(node: RouteNode): RouteEntry | null {
-    return this.trie.value(node);
+  /** Whether the node is a prefix of the table (with paths, or held); false for 0. */
+  present(node: RouteNode): boolean {
+    return this.trie.value(node) !== null;
   }
+
+  /** The best path of a prefix, or null. */
+  best(node: RouteNode): Path | null {
+    const v = this.trie.value(node);
+    return v === null ? null : v instanceof RouteEntry ? v.best : v;
+  }
+
+  /** The candidate paths of a prefix. */
+  candidates(node: RouteNode): readonly Path[] {
+    const v = this.trie.value(node);
+    return v === null ? [] : v instanceof RouteEntry ? v.paths : [v];
+  }
+
+  /** The multipath set of a prefix when it has more than the best path, else null. */
+  multipath(node: RouteNode): readonly Path[] | null {
+    const v = this.trie.value(node);
+    return v instanceof RouteEntry ? v.multipath : null;
+  }
+
+  /** A peer (or the kernel) keeps the prefix: its node stays while it has no path. */
+  hold(node: RouteNode): void {
+    this.trie.setAux(node, this.trie.aux(node) + 1);
+  }
+
+  /** The holder is done with the prefix: freed if it has no path and no other holder. */
+  unhold(node: RouteNode): void {
+    this.trie.setAux(node, this.trie.aux(node) - 1);
+    this.release(node);
+  }
+
+  // --- counts ---------------------------------------------------------------------------------------
 
   /** Paths currently held from `peer`. */
   pathsFrom(peer: RibPeer): number {
@@ -128,7 +166,7 @@ export class LocRib {
       for (let i = 0; i < b.nodes.length; i++) {
         const node = b.nodes[i];
         const e = this.trie.value(node);
-        if (!e?.dirty) continue;
+        if (!(e instanceof RouteEntry) || !e.dirty) continue;
         e.dirty = false;
         this.#reselect(node, e, b.previous[i]);
       }
@@ -137,38 +175,60 @@ export class LocRib {
 
   /** How many paths `peerIndex` has for this prefix (ADD-PATH limits). */
   pathsOfPeerAt(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number): number {
-    const e = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
-    if (!e) return 0;
-    if (!e.others) return e.best?.peer.index === peerIndex ? 1 : 0;
     let n = 0;
-    for (const p of e.others) if (p.peer.index === peerIndex) n++;
+    for (const p of this.candidates(this.trie.get(w0, w1, w2, w3, len))) if (p.peer.index === peerIndex) n++;
     return n;
   }
 
   /** Whether the prefix has the path of (peer, path id). */
   has(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number, pathId: number): boolean {
-    return this.trie.value(this.trie.get(w0, w1, w2, w3, len))?.find(peerIndex, pathId) !== undefined;
+    const v = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
+    if (v === null) return false;
+    if (v instanceof RouteEntry) return v.find(peerIndex, pathId) !== undefined;
+    return v.peer.index === peerIndex && v.pathId === pathId;
   }
 
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
   announce(w0: number, w1: number, w2: number, w3: number, len: number, path: Path): void {
     const node = this.trie.ensure(w0, w1, w2, w3, len);
-    const e = this.trie.value(node);
-    if (!e) {
-      this.trie.set(node, new RouteEntry(path));
+    const v = this.trie.value(node);
+    if (v === null || v === EMPTY) {
+      // The prefix's first path: stored alone.
+      this.trie.set(node, path);
       this.#added(node, path);
       this.#prefixes++;
       this.#sink.changed(node, null);
       return;
     }
+    if (!(v instanceof RouteEntry)) {
+      if (v.peer.index === path.peer.index && v.pathId === path.pathId) {
+        // The same path again (an implicit withdrawal and re-announcement): replace it.
+        this.#gone(v);
+        this.trie.set(node, path);
+        this.#link(node, path);
+        this.#sink.changed(node, v);
+        return;
+      }
+      // A second path: the prefix needs an entry.
+      const e = new RouteEntry(v);
+      this.trie.set(node, e);
+      e.others = [v, path];
+      v.slot = 0;
+      path.slot = 1;
+      this.#added(node, path);
+      this.#changedPaths(node, e, v);
+      return;
+    }
+    const e = v;
     const previous = e.best;
     if (!e.others) {
+      // An entry left with one path or none inside a batch, not yet settled.
       if (previous && previous.peer.index === path.peer.index && previous.pathId === path.pathId) {
-        // The same path again (an implicit withdrawal and re-announcement): replace it.
         this.#gone(previous);
         e.best = path;
         this.#link(node, path);
         this.#sink.changed(node, previous);
+        this.release(node);
         return;
       }
       if (!previous) {
@@ -176,6 +236,7 @@ export class LocRib {
         this.#added(node, path);
         this.#prefixes++;
         this.#sink.changed(node, null);
+        this.release(node);
         return;
       }
       e.others = [previous, path];
@@ -232,9 +293,10 @@ export class LocRib {
   /** Removes the path of (peer, pathId) for a prefix, if present. */
   withdraw(w0: number, w1: number, w2: number, w3: number, len: number, peer: RibPeer, pathId: number): void {
     const node = this.trie.get(w0, w1, w2, w3, len);
-    const e = this.trie.value(node);
-    const path = e?.find(peer.index, pathId);
-    if (e && path) this.#removePath(node, e, path);
+    const v = this.trie.value(node);
+    if (v === null) return;
+    const path = v instanceof RouteEntry ? v.find(peer.index, pathId) : v.peer.index === peer.index && v.pathId === pathId ? v : undefined;
+    if (path) this.#removePath(node, v, path);
   }
 
   /** Removes every path learned from `peer` (or only its stale ones); returns how many. Costs the peer's paths, not the table. */
@@ -299,13 +361,22 @@ export class LocRib {
     this.attrs.release(path.entry);
   }
 
-  /** Removes one path of an entry. */
-  #removePath(node: RouteNode, e: RouteEntry, path: Path): void {
+  /** Removes one path of a prefix. */
+  #removePath(node: RouteNode, v: Slot, path: Path): void {
     this.#gone(path);
     this.#paths--;
     const left = (this.#byPeer.get(path.peer.index) ?? 1) - 1;
     if (left === 0) this.#byPeer.delete(path.peer.index);
     else this.#byPeer.set(path.peer.index, left);
+    if (!(v instanceof RouteEntry)) {
+      // Its only path: the node stays (empty) while a peer or the kernel holds it.
+      this.trie.set(node, EMPTY);
+      this.#prefixes--;
+      this.#sink.changed(node, path);
+      this.release(node);
+      return;
+    }
+    const e = v;
     const previous = e.best;
     if (!e.others) {
       e.best = null;
@@ -381,17 +452,22 @@ export class LocRib {
     this.release(node);
   }
 
-  /** Drops the trie node of an entry with no paths once no peer holds it any more. */
+  /**
+   * Settles a prefix after a change: an entry left with one path and no multipath set gives way to
+   * the path alone; one with no path is dropped from the trie once nothing holds it.
+   */
   release(node: RouteNode): void {
-    const e = this.trie.value(node);
-    if (e && e.best === null && e.others === null && e.holds === 0 && !e.dirty) this.trie.clear(node);
+    const v = this.trie.value(node);
+    if (!(v instanceof RouteEntry) || v.dirty || v.others !== null) return;
+    if (v.best !== null) this.trie.set(node, v.best);
+    else if (this.trie.aux(node) === 0) this.trie.clear(node);
   }
 
-  /** Re-runs the decision on every entry (after a change of decision options). */
+  /** Re-runs the decision on every prefix with several paths (after a change of decision options). */
   reselectAll(): void {
     this.trie.forEach((node) => {
-      const e = this.trie.value(node)!;
-      this.#reselect(node, e, e.best);
+      const v = this.trie.value(node);
+      if (v instanceof RouteEntry && v !== EMPTY) this.#reselect(node, v, v.best);
     });
   }
 }

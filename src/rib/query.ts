@@ -87,7 +87,7 @@ export class RibQuery {
     const listener = {
       changed: (afi: AfiCode, node: RouteNode) => {
         const table = this.#rib.table(afi);
-        const best = table.entry(node)?.best;
+        const best = table.best(node);
         fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null) : null);
       },
     };
@@ -99,7 +99,7 @@ export class RibQuery {
   route(afi: AfiCode, p: Position, only?: (p: PathRecord) => boolean): RouteRecord | undefined {
     const table = this.#rib.table(afi);
     const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    if (!table.entry(node)) return undefined;
+    if (!table.present(node)) return undefined;
     const r = this.#record(table, node, only);
     return r.paths.length > 0 ? r : undefined;
   }
@@ -108,7 +108,7 @@ export class RibQuery {
   advertisedTo(afi: AfiCode, p: Position): string[] {
     const table = this.#rib.table(afi);
     const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    return table.entry(node) ? this.#rib.advertisedTo(afi, node) : [];
+    return table.present(node) ? this.#rib.advertisedTo(afi, node) : [];
   }
 
   /** The most specific route covering an address (longest-prefix match). */
@@ -122,7 +122,7 @@ export class RibQuery {
   isOriginated(afi: AfiCode, p: Position): boolean {
     const table = this.#rib.table(afi);
     const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    return table.entry(node)?.paths.some((x) => x.peer.local && x.pathId === 0) ?? false;
+    return table.candidates(node).some((x) => x.peer.local && x.pathId === 0);
   }
 
   /** A neighbor's routes before import policy; undefined unless they are kept (soft-reconfiguration inbound). */
@@ -139,7 +139,7 @@ export class RibQuery {
     const self = this;
     return (function* () {
       for (const node of nodesOf(table, o)) {
-        if (!table.entry(node)!.paths.some(mine)) continue;
+        if (!table.candidates(node).some(mine)) continue;
         const r = self.#record(table, node, undefined, mine);
         if (r.paths.length > 0) yield r;
       }
@@ -162,17 +162,16 @@ export class RibQuery {
 
   *#plain(table: LocRib, o: RouteListing): Generator<RouteRecord> {
     for (const node of nodesOf(table, o)) {
-      const paths = table.entry(node)!.paths.map((p) => pathRecord(p, false, false, null));
+      const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null));
       yield { prefix: table.textOf(node), paths: o.only ? paths.filter(o.only) : paths };
     }
   }
 
   #record(table: LocRib, node: RouteNode, only?: (p: PathRecord) => boolean, pick?: (p: Path) => boolean): RouteRecord {
-    const e = table.entry(node)!;
-    const best = e.best;
-    const multi = e.multipath ?? (best ? [best] : []);
+    const best = table.best(node);
+    const multi = table.multipath(node) ?? (best ? [best] : []);
     const paths: PathRecord[] = [];
-    for (const p of e.paths) {
+    for (const p of table.candidates(node)) {
       if (pick && !pick(p)) continue;
       const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null);
       if (!only || only(r)) paths.push(r);

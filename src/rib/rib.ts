@@ -193,7 +193,7 @@ export class Rib {
         const contributors: Path[] = [];
         const table = this.table(spec.afi);
         for (const node of table.trie.covered(spec.words[0], spec.words[1], spec.words[2], spec.words[3], spec.len)) {
-          const best = table.entry(node)?.best;
+          const best = table.best(node);
           if (best && inside(table.trie, node, spec)) contributors.push(best);
         }
         if (contributors.length === 0) {
@@ -315,7 +315,7 @@ export class Rib {
       const stride = afi === Afi.IPV4 ? 3 : 6;
       const adjIn = s.adjIn[afi];
       adjIn.trie.forEach((node) => {
-        for (const p of adjIn.entry(node)!.paths) {
+        for (const p of adjIn.candidates(node)) {
           const words = new Uint32Array(stride);
           words[0] = p.pathId;
           words[1] = adjIn.trie.len(node);
@@ -618,7 +618,7 @@ export class Rib {
   #claimedByOther(s: PeerState, rib: LocRib, words: readonly number[], len: number): boolean {
     const group = s.ingress.exclusive!.group;
     for (const node of rib.trie.covering(words[0], words[1], words[2], words[3], len)) {
-      for (const p of rib.entry(node)!.paths) {
+      for (const p of rib.candidates(node)) {
         if (p.peer.index === s.peer.index) continue;
         if (this.#peers.get(p.peer.index)?.ingress.exclusive?.group === group) return true;
       }

@@ -42,6 +42,8 @@ export class PrefixTrie<V> {
   #left = new Int32Array(0);
   #right = new Int32Array(0);
   #parent = new Int32Array(0);
+  /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
+  #aux = new Int32Array(0);
   /** null on glue nodes that only join two branches (and on free ids). */
   #values: (V | null)[] = [];
 
@@ -63,7 +65,7 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 3 * 4 + 8);
+    return this.#capacity * (words * 4 + 1 + 4 * 4 + 8);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
@@ -81,6 +83,15 @@ export class PrefixTrie<V> {
     if (i === 0) return this.#w0[n];
     if (this.width === 32) return 0;
     return i === 1 ? this.#w1[n] : i === 2 ? this.#w2[n] : this.#w3[n];
+  }
+
+  /** The owner's number of a node (see #aux). */
+  aux(n: NodeId): number {
+    return this.#aux[n];
+  }
+
+  setAux(n: NodeId, v: number): void {
+    this.#aux[n] = v;
   }
 
   /** The key words of a node. */
@@ -105,6 +116,7 @@ export class PrefixTrie<V> {
     this.#left = copy(this.#left, i32);
     this.#right = copy(this.#right, i32);
     this.#parent = copy(this.#parent, i32);
+    this.#aux = copy(this.#aux, i32);
     this.#capacity = capacity;
   }
 
@@ -121,7 +133,7 @@ export class PrefixTrie<V> {
       this.#w3[id] = maskWord(w3, len - 96);
     }
     this.#len[id] = len;
-    this.#left[id] = this.#right[id] = this.#parent[id] = 0;
+    this.#left[id] = this.#right[id] = this.#parent[id] = this.#aux[id] = 0;
     // Ids come in order, so this appends or overwrites: the array stays dense.
     this.#values[id] = null;
     return id;
@@ -138,7 +150,7 @@ export class PrefixTrie<V> {
       this.#values = [];
       this.#nextId = 1;
       this.#capacity = 0;
-      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = new Int32Array(0);
+      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = this.#aux = new Int32Array(0);
       this.#len = new Uint8Array(0);
       this.#allocate(FIRST_CAPACITY);
     }

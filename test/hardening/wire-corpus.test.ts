@@ -40,7 +40,7 @@ const open = (asn: number, bgpId: number, over: Partial<OpenMessage> = {}): Open
 const has = (prefix: string) => {
   const p = parsePrefix(prefix);
   const table = daemon.rib.table(p.afi);
-  return Boolean(table.entry(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length))?.best);
+  return Boolean(table.best(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length)));
 };
 
 /** A TCP connection from `from` to the daemon, once its (passive) session accepts one. */

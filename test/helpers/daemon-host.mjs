@@ -25,9 +25,11 @@ const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, stale: p.stal
 function route(prefix) {
   const p = parsePrefix(prefix);
   const table = daemon.rib.table(p.afi);
-  const e = table.entry(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length));
-  if (!e || e.paths.length === 0) return null;
-  return { paths: e.paths.map(pathJson), best: e.best && pathJson(e.best), multipath: e.multipath?.map(pathJson) ?? null };
+  const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length);
+  const paths = table.candidates(node);
+  if (paths.length === 0) return null;
+  const best = table.best(node);
+  return { paths: paths.map(pathJson), best: best && pathJson(best), multipath: table.multipath(node)?.map(pathJson) ?? null };
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -210,12 +210,12 @@ t.test('a peer\'s enhanced route refresh (RFC 7313): BoRR marks its routes stale
   const attrs = { asPath: [{ type: 2, asns: [65001] }] };
   announce(1, [P1, P2], attrs);
   t.equal(rib.beginRefresh(1, 1), 2, 'both marked stale');
-  t.equal(rib.v4.entry(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.best?.stale, true);
+  t.equal(rib.v4.best(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.stale, true);
   announce(1, [P1], attrs);
-  t.equal(rib.v4.entry(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.best?.stale, false, 'resent: fresh again');
+  t.equal(rib.v4.best(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.stale, false, 'resent: fresh again');
   t.equal(rib.endRefresh(1, 1), 1, 'EoRR: the one not resent is withdrawn');
   t.equal(rib.v4.prefixes, 1);
-  t.notOk(rib.v4.entry(rib.v4.trie.lookup(P2[0], 0, 0, 0))?.best, '10.2.0.0/24 gone');
+  t.notOk(rib.v4.best(rib.v4.trie.lookup(P2[0], 0, 0, 0)), '10.2.0.0/24 gone');
 });
 
 t.test('import and export route-maps, and RFC 8212 deny when there is none', async (t) => {
@@ -244,7 +244,7 @@ t.test('import and export route-maps, and RFC 8212 deny when there is none', asy
   announce(2, [[0x0b000000, 24]]);
   rib.flushAll();
   t.equal(rib.v4.prefixes, 1, 'ACCEPT-K8S: the /26 in; the default route and the /27 out; RFC 8212 drops all from peer 2');
-  t.equal(rib.v4.entry(rib.v4.trie.lookup(0x0af40101, 0, 0, 0))?.best?.entry.localPref, 200, 'set local-preference');
+  t.equal(rib.v4.best(rib.v4.trie.lookup(0x0af40101, 0, 0, 0))?.entry.localPref, 200, 'set local-preference');
   const out = updates(sent);
   t.equal(out.length, 1);
   t.same(out[0].attributes!.asPath, [{ type: 2, asns: [65000, 65000, 65000, 65001] }], 'prepend from the export map, then our AS');
@@ -261,7 +261,7 @@ t.test('RFC 8326 graceful shutdown: received GRACEFUL_SHUTDOWN loses preference;
   announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] });
   announce(2, [P1], { asPath: [{ type: 2, asns: [65002, 65009, 65010] }] });
   rib.flushAll();
-  t.equal(rib.v4.entry(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.best?.peer.index, 2, 'the longer path wins over the draining one');
+  t.equal(rib.v4.best(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.peer.index, 2, 'the longer path wins over the draining one');
   const drained = updates(sent.get(3)!);
   t.ok(drained[0].attributes!.communities!.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN), 'routes to the drained neighbor carry GRACEFUL_SHUTDOWN');
   t.equal(drained[0].attributes!.localPref, 0, 'and LOCAL_PREF 0 on iBGP');
@@ -313,7 +313,7 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   for (const i of [1, 2, 3]) rib.peerUp(exportPeer(i, `192.0.2.${i}`, 65000 + i), ingress(i), [0x101], () => true);
   const send = (from: number, prefix: number, asPath: number[], nextHop = 0xc0000200 + from) =>
     rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop }, nlri: nlriFrom(1, false, [[0, 24, prefix]]) });
-  const from = (prefix: number) => rib.v4.entry(rib.v4.trie.get(prefix, 0, 0, 0, 24))?.paths.map((p) => p.peer.index) ?? [];
+  const from = (prefix: number) => rib.v4.candidates(rib.v4.trie.get(prefix, 0, 0, 0, 24)).map((p) => p.peer.index) ?? [];
   send(1, 0x0af40100, [65009]);
   t.same(from(0x0af40100), [], 'a path that does not start with the peer\'s AS is refused');
   send(1, 0x0af40100, [65001]);
@@ -329,5 +329,5 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   // Outside the exclusive list (service /32s: several nodes may announce one), both are kept.
   rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
   rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
-  t.same(rib.v4.entry(rib.v4.trie.get(0x0a60000a, 0, 0, 0, 32))?.paths.map((p) => p.peer.index), [1, 2], 'a service /32 from two nodes: ECMP stays possible');
+  t.same(rib.v4.candidates(rib.v4.trie.get(0x0a60000a, 0, 0, 0, 32)).map((p) => p.peer.index), [1, 2], 'a service /32 from two nodes: ECMP stays possible');
 });
