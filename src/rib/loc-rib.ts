@@ -209,20 +209,13 @@ export class LocRib {
         this.#sink.changed(node, v);
         return;
       }
-      // A second path: the prefix needs an entry.
-      const e = new RouteEntry(v);
-      this.trie.set(node, e);
-      e.others = [v, path];
-      v.slot = 0;
-      path.slot = 1;
-      this.#added(node, path);
-      this.#changedPaths(node, e, v);
-      return;
     }
-    const e = v;
+    // A second path: the prefix needs an entry (an entry may also be one a batch left with one
+    // path or none, not yet settled).
+    const e = v instanceof RouteEntry ? v : new RouteEntry(v);
+    if (e !== v) this.trie.set(node, e);
     const previous = e.best;
     if (!e.others) {
-      // An entry left with one path or none inside a batch, not yet settled.
       if (previous && previous.peer.index === path.peer.index && previous.pathId === path.pathId) {
         this.#gone(previous);
         e.best = path;
