@@ -60,8 +60,8 @@ export function lineTopology(tag) {
  * A script of bench/lib run in a namespace that reports JSON lines on stdout: `events` holds them
  * all, `wait` resolves on the first (seen or to come) that matches.
  */
-export function nsScript(ns, file, args, role) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+export function nsScript(ns, file, args, role, env = {}) {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, join(here, file), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const events = [];
   const waiters = [];
   createInterface({ input: p.stdout }).on('line', (l) => {
@@ -80,7 +80,7 @@ export function nsScript(ns, file, args, role) {
   return { p, events, wait, kill: () => { p.stdin.end(); p.kill('SIGKILL'); } };
 }
 
-/** The benchmark speaker (peer.mjs) as sender or receiver in a namespace. */
-export function peer(role, ns, local, remote, asn, count) {
-  return nsScript(ns, 'peer.mjs', [role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], role);
+/** The benchmark speaker (peer.mjs) as sender or receiver in a namespace; `env` for its options (PREPEND). */
+export function peer(role, ns, local, remote, asn, count, env = {}) {
+  return nsScript(ns, 'peer.mjs', [role, local, remote, String(asn), String(count), JSON.stringify([65000, 65002])], role, env);
 }

@@ -1,10 +1,15 @@
 // A minimal BGP speaker for the benchmarks, run inside a namespace:
 //   sender:   connects to the DUT, establishes, sends the whole table as fast as TCP takes it;
 //   receiver: accepts or connects, establishes, counts announced prefixes until it holds N;
-//   stuck:    a receiver that stops reading once Established (it keeps sending keepalives).
+//   stuck:    a receiver that stops reading once Established (it keeps sending keepalives);
+//   watcher:  a receiver that tracks, per prefix, the AS the DUT learned it from (the second AS of
+//             the path) and reports each time all N prefixes come from one AS (all-from).
+// PREPEND (sender): the sender's AS this many more times in every path. SEND_ON=go (sender): once
+// Established, wait for the line "go" on stdin before sending.
 // Reports JSON lines on stdout: established, first-byte time, done time (epoch ms, high resolution).
 import { connect, createServer } from 'node:net';
 import { Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
+import { createInterface } from 'node:readline';
 import { buildTable } from './table.mjs';
 
 const [role, localAddress, remoteAddress, asnText, countText, extra] = process.argv.slice(2);
@@ -19,7 +24,7 @@ const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bg
 ]] });
 const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
 // PER_SET: prefixes per attribute set (5: a full table's shape, about one set per 4-5 prefixes).
-const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5) }) : null;
+const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5), prepend: Number(process.env.PREPEND ?? 0) }) : null;
 if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, last: table.last, octets: table.updates.reduce((n, b) => n + b.length, 0) });
 
 function session(socket) {
@@ -38,11 +43,14 @@ function session(socket) {
       else if (m.type === 'keepalive' && !established) {
         established = true;
         out({ event: 'established', at: now() });
-        if (role === 'sender') send(socket);
+        if (role === 'sender' && process.env.SEND_ON) whenTold(() => send(socket));
+        else if (role === 'sender') send(socket);
         if (role === 'stuck') {
           socket.pause();
           out({ event: 'stuck', at: now() });
         }
+      } else if (m.type === 'update' && role === 'watcher') {
+        watch(m);
       } else if (m.type === 'update') {
         received += nlriCount(m.nlri) - nlriCount(m.withdrawn);
         last = now();
@@ -57,6 +65,36 @@ function session(socket) {
   });
   socket.on('error', (e) => out({ event: 'error', message: e.message }));
   socket.on('close', () => out({ event: 'closed' }));
+}
+
+// watcher: prefix (address * 64 + length) -> the AS the DUT learned it from; prefixes per AS.
+const fromAs = new Map();
+const perAs = new Map();
+let reported = 0;
+function watch(m) {
+  const move = (key, asn) => {
+    const was = fromAs.get(key);
+    if (was === asn) return;
+    if (was !== undefined) perAs.set(was, perAs.get(was) - 1);
+    if (asn === undefined) fromAs.delete(key);
+    else {
+      fromAs.set(key, asn);
+      perAs.set(asn, (perAs.get(asn) ?? 0) + 1);
+    }
+  };
+  for (let i = 0; i < m.withdrawn.words.length; i += 3) move(m.withdrawn.words[i + 2] * 64 + m.withdrawn.words[i + 1], undefined);
+  const asn = m.attributes?.asPath?.[0]?.asns[1];
+  for (let i = 0; i < m.nlri.words.length; i += 3) move(m.nlri.words[i + 2] * 64 + m.nlri.words[i + 1], asn);
+  if (asn !== undefined && asn !== reported && perAs.get(asn) === count) {
+    reported = asn;
+    out({ event: 'all-from', asn, at: now() });
+  }
+}
+
+function whenTold(fn) {
+  createInterface({ input: process.stdin }).on('line', (l) => {
+    if (l.trim() === process.env.SEND_ON) fn();
+  });
 }
 
 function send(socket) {

@@ -1,9 +1,11 @@
 // The benchmark table: N IPv4 prefixes (mixed lengths /21-/24, no overlaps, from 11.0.0.0) in about N/5
 // attribute sets (AS paths 2-7 long starting with the sender's AS, 0-3 communities, a MED on a
-// third), as pre-encoded UPDATEs. Deterministic for a given N.
+// third), as pre-encoded UPDATEs. Deterministic for a given N: senders with different first ASes
+// send the same prefixes; `prepend` repeats the first AS so that one sender's paths are longer
+// than another's for every prefix.
 import { Afi, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
 
-export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 5, avoid = [] } = {}) {
+export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 5, avoid = [], prepend = 0 } = {}) {
   let seed = 42;
   const rand = (k) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -15,7 +17,7 @@ export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 
   let prefixes = 0;
   let last = '';
   for (let s = 0; prefixes < n; s++) {
-    const asns = [firstAs];
+    const asns = Array.from({ length: 1 + prepend }, () => firstAs);
     const hops = 1 + rand(6);
     for (let i = 0; i < hops; i++) {
       let a;
