@@ -250,7 +250,7 @@ export class Peer {
       tx: neg.tx,
       gracefulShutdown: n.gracefulShutdown ?? false,
       ...(n.addPath?.send !== undefined ? { addPathSend: n.addPath.send } : {}),
-      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4}|${localIpv6.toString('hex')}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
+      groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4 === undefined ? '-' : 'v4'}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
     };
     this.up = true;
     const exclusive = n.exclusivePrefixes !== undefined ? ctx.rib.policy.policies.prefixLists.get(n.exclusivePrefixes) : undefined;

@@ -10,7 +10,7 @@ import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfR
 import type { AttrEntry, AttrTable } from './attr-table.js';
 import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, deniesAll, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
-import type { ExportPeer, OutForm } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { PolicyContext } from './policy/route-map.js';
@@ -167,7 +167,7 @@ export class AddPathOut {
       if (withdraw.length > 0) messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
       for (const g of announce.values()) {
         const mp = this.afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
-        for (const m of encodeAnnouncements(g.form.bytes, this.#block(g.items), this.peer.tx, mp)) messages.push(m);
+        for (const m of encodeAnnouncements(bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
         this.sentPrefixes += g.items.length;
       }
       for (const n of release) this.#unhold(n);

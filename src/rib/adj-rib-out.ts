@@ -8,7 +8,7 @@ import {
   Afi, type AfiCode, type NlriBlock, Safi, announcementRoom, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, maxMessageLength, nlriEntryLength, stride,
 } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
-import { type ExportPeer, type OutForm, mayExport, outForm } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
 import type { PrefixTrie } from './trie.js';
@@ -285,7 +285,7 @@ export class AdjRibOut {
       }
       for (const [form, nodes] of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
-        for (const m of encodeAnnouncements(form.bytes, this.#block(nodes), this.peer.tx, mp)) messages.push(m);
+        for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         for (const n of nodes) {
           if (!this.#advertised[n]) this.#count++;
           this.#advertised[n] = form;

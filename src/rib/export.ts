@@ -4,15 +4,18 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, WellKnownCommunity, encodePathAttributes,
-  forPropagation, needsAs4,
+  type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, attributeValueOffset,
+  encodePathAttributes, forPropagation, needsAs4,
 } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
 import { reflect, reflects } from './reflection.js';
 import type { RouteMap } from './policy/types.js';
 
-/** An outgoing peer as export sees it. Peers with equal `groupKey` get identical attributes. */
+/**
+ * An outgoing peer as export sees it. Peers with equal `groupKey` get identical attributes but for
+ * our own IPv4 next hop, which is patched in per peer (bytesFor), so it is not part of the key.
+ */
 export interface ExportPeer extends RibPeer {
   readonly localAs: number;
   readonly routerId: number;
@@ -31,10 +34,17 @@ export interface ExportPeer extends RibPeer {
   readonly gracefulShutdown?: boolean;
 }
 
-/** An outbound attribute set as sent: its encoded octets (what the Adj-RIB-Out compares and packs). */
+/**
+ * An outbound attribute set as sent: its encoded octets (what the Adj-RIB-Out compares and packs).
+ * One form serves every peer of an export group, so a set costs one encoding per group, not per
+ * peer (as FRR's update groups adjust the next hop per peer when they send).
+ */
 export interface OutForm {
   readonly id: number;
+  /** The octets, with the NEXT_HOP of the peer that made the form when `selfNextHopAt` is set. */
   readonly bytes: Buffer;
+  /** Where the 4 octets of NEXT_HOP are in `bytes` when they are the receiving peer's own address. */
+  readonly selfNextHopAt?: number;
   /** An MP_REACH next hop an export route-map set (IPv6): part of what is sent, so part of the form. */
   readonly mpNextHop?: Buffer;
 }
@@ -108,6 +118,26 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
 }
 
 /**
+ * Whether transformed() gives `to` our own address as NEXT_HOP (a structural fact of the group and
+ * the path's kind, the same for every peer of the group): eBGP, iBGP next-hop-self, our own routes,
+ * unless an export route-map set an IPv4 next hop.
+ */
+function sendsOwnNextHop(best: Path, to: ExportPeer, keepNextHop: boolean): boolean {
+  if (to.localIpv4 === undefined || (keepNextHop && typeof best.nextHop === 'number')) return false;
+  return !to.ibgp || best.peer.local || to.nextHopSelf || keepNextHop;
+}
+
+/** The octets of a form as `to` gets them: its own address as NEXT_HOP where the form has ours. */
+export function bytesFor(form: OutForm, to: ExportPeer): Buffer {
+  if (form.selfNextHopAt === undefined) return form.bytes;
+  const own = to.localIpv4! >>> 0;
+  if (form.bytes.readUInt32BE(form.selfNextHopAt) === own) return form.bytes;
+  const b = Buffer.from(form.bytes);
+  b.writeUInt32BE(own, form.selfNextHopAt);
+  return b;
+}
+
+/**
  * The cached outbound form of `best` for `to`'s export group: attributes and their octets. IPv6
  * next hops travel in MP_REACH_NLRI, so they are not part of the form.
  */
@@ -126,7 +156,9 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);
   if (!f) {
-    f = { id: table.nextOutId(), bytes: encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx), ...(mpNextHop ? { mpNextHop } : {}) };
+    const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
+    const selfNextHopAt = sendsOwnNextHop(best, to, keepNextHop) ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
+    f = { id: table.nextOutId(), bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
       entry.outForm = f;

@@ -6,6 +6,7 @@
 
 import { type AfiCode, type AsPath, type PathAttributes, decodePathAttributes } from '../wire/index.js';
 import { type DecisionStep, comparePaths } from './decision.js';
+import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { Rib } from './rib.js';
@@ -155,7 +156,8 @@ export class RibQuery {
       for (const node of nodesOf(table, o)) {
         const form = out.sent(node);
         if (!form) continue;
-        yield { prefix: table.textOf(node), attrs: decodePathAttributes(form.bytes, 0, form.bytes.length, out.peer.tx).attrs };
+        const bytes = bytesFor(form, out.peer);
+        yield { prefix: table.textOf(node), attrs: decodePathAttributes(bytes, 0, bytes.length, out.peer.tx).attrs };
       }
     })();
   }

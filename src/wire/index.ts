@@ -17,6 +17,6 @@ export * from './attributes/types.js';
 export * from './attributes/as-path.js';
 export * from './attributes/cache.js';
 export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } from './attributes/decode.js';
-export { encodePathAttributes, forPropagation } from './attributes/encode.js';
+export { attributeValueOffset, encodePathAttributes, forPropagation } from './attributes/encode.js';
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
 export * from './negotiate.js';

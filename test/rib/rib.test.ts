@@ -1,7 +1,7 @@
 // The RIB end to end without sockets: ingress checks, export rules and transforms, UPDATE
 // packing and batching, End-of-RIB, and a peer that cannot take more output.
 import t from 'tap';
-import { type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
+import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import {
   type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, nlriCount, nlriFrom, makeContext,
 } from '../../src/wire/index.js';
@@ -52,6 +52,23 @@ t.test('eBGP in, eBGP out: prepend, next hop self, no LOCAL_PREF, no foreign MED
   t.equal(updates(sent.get(1)!).length, 0, 'never back to the peer it came from');
   t.equal(rib.v4.paths, 2);
   t.equal(rib.attrs.size, 1, 'one interned attribute set for both paths');
+});
+
+t.test('peers of one export group share one encoded form; each gets its own address as next hop', async (t) => {
+  // Three eBGP peers on three links, same treatment: one group (the key holds no address).
+  const group = { groupKey: 'e|65000|v4|4||||' };
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002, group), exportPeer(3, '192.0.2.3', 65003, group), exportPeer(4, '192.0.2.4', 65004, group)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }] });
+  rib.flushAll();
+  for (const i of [2, 3, 4]) {
+    const out = updates(sent.get(i)!);
+    t.equal(out.length, 1, `peer ${i}: one UPDATE`);
+    t.equal(out[0].attributes!.nextHop, 0x0a000001 + i * 256, `peer ${i}: its own address as next hop`);
+  }
+  const entry = rib.v4.best(rib.v4.trie.get(P1[0], 0, 0, 0, 24))!.entry;
+  t.ok(entry.outForm && entry.outMore === undefined, 'one form for the three peers');
+  const advertised = [...new RibQuery(rib).advertised(3, 1)!];
+  t.equal(advertised[0].attrs!.nextHop, 0x0a000301, 'what the API shows as sent to peer 3 carries its next hop');
 });
 
 t.test('loop prevention and allowas-in', async (t) => {

@@ -99,6 +99,21 @@ export function encodePathAttributes(attrs: PathAttributes, ctx: CodecContext): 
 }
 
 /**
+ * Where the value of attribute `type` starts in an encoded attribute list (encodePathAttributes'
+ * output), or undefined when the list does not hold it. The list is trusted (we encoded it).
+ */
+export function attributeValueOffset(encoded: Uint8Array, type: number): number | undefined {
+  for (let p = 0; p + 3 <= encoded.length; ) {
+    const extended = (encoded[p] & AttrFlag.EXTENDED_LENGTH) !== 0;
+    const length = extended ? (encoded[p + 2] << 8) | encoded[p + 3] : encoded[p + 2];
+    const value = p + (extended ? 4 : 3);
+    if (encoded[p + 1] === type) return value;
+    p = value + length;
+  }
+  return undefined;
+}
+
+/**
  * RFC 4271 9.1.4 / 5: what a speaker sends on for a received set: unknown optional transitive
  * attributes get the Partial bit, unknown non-transitive ones are dropped.
  */
