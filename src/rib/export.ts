@@ -150,8 +150,13 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0) | (keepNextHop ? 8 : 0);
   let key: number | string = table.groupId(to.groupKey) * 16 + kind;
   if (to.ibgp && from.ibgp && !from.local) key = `${key}|${from.bgpId}`;
-  const mpNextHop = keepNextHop && typeof best.nextHop !== 'number' ? best.nextHop : undefined;
-  if (keepNextHop) key = `${key}|${typeof best.nextHop === 'number' ? best.nextHop : best.nextHop.toString('hex')}`;
+  // An MP_REACH next hop that is not ours is part of what is sent: one set a route-map chose, or
+  // a learned one kept toward iBGP (ipv6NextHopFor). Paths with the same attributes but different
+  // next hops (two reflector clients' routes) must not share a form: they would share one UPDATE,
+  // and a next hop change alone would not be sent again.
+  const learned = to.ibgp && !to.nextHopSelf && !from.local && best.nextHop instanceof Buffer;
+  const mpNextHop = (keepNextHop || learned) && typeof best.nextHop !== 'number' ? best.nextHop : undefined;
+  if (keepNextHop || mpNextHop) key = `${key}|${typeof best.nextHop === 'number' ? best.nextHop : best.nextHop.toString('hex')}`;
   // Most sets go to one export group: the first form sits in the entry, others in a map.
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);

@@ -312,6 +312,31 @@ t.test('an export route-map that sets the next hop wins over next-hop-self towar
   t.equal(mp?.mpReach?.nextHop.toString('hex'), '20010db8000000000000000000000099', 'MP_REACH next hop 2001:db8::99 from the route-map');
 });
 
+t.test('reflected IPv6 routes with the same attributes keep each client\'s next hop, and a next hop change alone is sent', async (t) => {
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  const got: UpdateMessage[] = [];
+  const client = (index: number) => ({ ...exportPeer(index, `192.0.2.${index}`, 65000, { rrClient: true }), localIpv6: Buffer.from(`20010db8000000000000000000000${index}00`, 'hex') });
+  for (const index of [1, 2]) rib.peerUp(client(index), { allowasIn: 0, localIpv4: undefined }, [0x201], () => true);
+  rib.peerUp(client(3), { allowasIn: 0, localIpv4: undefined }, [0x201], (m) => {
+    for (const b of m) got.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
+    return true;
+  });
+  const nh = (i: number) => Buffer.from(`20010db800000000000000000000000${i}`, 'hex');
+  // One attribute object for all (decoded sets are interned: equal octets, one object).
+  const attrs = { origin: 0, asPath: [], localPref: 100 } as never;
+  const announce = (from: number, next: Buffer, words: number[]) =>
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: attrs, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: next, nlri: nlriFrom(2, false, [[0, 64, ...words]]) } });
+  announce(1, nh(1), [0x20010db8, 0x00a10000, 0, 0]);
+  announce(2, nh(2), [0x20010db8, 0x00a20000, 0, 0]);
+  rib.flushAll();
+  const hops = (list: UpdateMessage[]) => list.filter((m) => m.mpReach).map((m) => `${m.mpReach!.nlri!.words[3].toString(16)} via ${m.mpReach!.nextHop.toString('hex').slice(-2)}`).sort();
+  t.same(hops(updates(got)), ['a10000 via 01', 'a20000 via 02'], 'each prefix with its own client\'s next hop');
+  got.length = 0;
+  announce(1, nh(5), [0x20010db8, 0x00a10000, 0, 0]);
+  rib.flushAll();
+  t.same(hops(updates(got)), ['a10000 via 05'], 'the same attributes with a new next hop: sent again');
+});
+
 t.test('RFC 7606 7.5: a malformed LOCAL_PREF is discarded from eBGP, treat-as-withdraw from iBGP', async (t) => {
   const { effectiveAction } = await import('../../src/rib/index.js');
   const localPref = { action: 'treat-as-withdraw' as const, attrType: 5, code: 3, subcode: 5, reason: 'LOCAL_PREF length 2' };
