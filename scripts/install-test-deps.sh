@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (run as root): Node.js 24 LTS (the
 # runtime; the machine's may be older), the real peers the interop tests run in network namespaces
-# (FRR, BIRD 2, GoBGP), Prometheus (promtool and a real scrape), capture tools, nftables, ping (the
-# lab's pod-to-pod traffic), curl, and setcap/setpriv (the image's capabilities and user, emulated).
+# (FRR, BIRD 2, GoBGP), Prometheus (promtool and a real scrape), bgpdump (reads our MRT dumps),
+# capture tools, nftables, ping (the lab's pod-to-pod traffic), curl, and setcap/setpriv (the
+# image's capabilities and user, emulated).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
-packages=(frr bird2 gobgpd prometheus tcpdump tshark nftables iproute2 procps iputils-ping curl libcap2-bin util-linux)
+packages=(frr bird2 gobgpd prometheus bgpdump tcpdump tshark nftables iproute2 procps iputils-ping curl libcap2-bin util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

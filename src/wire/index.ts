@@ -20,3 +20,4 @@ export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } 
 export { attributeValueOffset, encodePathAttributes, forPropagation } from './attributes/encode.js';
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
 export * from './negotiate.js';
+export * from './mrt.js';
