@@ -261,6 +261,15 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
     if (!r) throw new ApiError('conflict', 'this process cannot collect garbage on demand (it was not started by nodebgpd)');
     return r;
   });
+  app.post('/v1/rib/dump', {
+    ...write,
+    schema: {
+      ...daemonOp('dumpRib', 'Dump the RIB as MRT', 'Write every path of the Loc-RIB as an MRT TABLE_DUMP_V2 file (RFC 6396, RFC 8050 for ADD-PATH) into mrt.directory; bgpdump and other MRT readers take it.', true),
+      tags: ['routes'],
+      body: C.RibDumpRequest,
+      response: { 200: C.RibDumped, ...errors },
+    },
+  }, async (req) => c.dumpRib(req.body?.name));
   app.get('/v1/log-level', { schema: { ...daemonOp('getLogLevel', 'The log level', 'The level lines are logged at.', false), response: { 200: C.LogLevelAnswer, ...errors } } }, async () => ({ level: q.logLevel() }));
   app.put('/v1/log-level', {
     ...write,

@@ -244,6 +244,8 @@ export interface DaemonConfig {
   readonly originate?: readonly OriginateConfig[];
   readonly aggregates?: readonly AggregateConfig[];
   readonly fib?: FibConfig;
+  /** MRT dumps (RFC 6396): where `nodebgp dump` writes RIB snapshots. */
+  readonly mrt?: { readonly directory?: string };
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
   readonly ebgpRequiresPolicy?: boolean;
   readonly policy?: PolicyConfig;

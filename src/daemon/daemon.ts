@@ -18,6 +18,7 @@ import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
 import type { DaemonEvents } from './events.js';
 import { FibBridge } from './fib-bridge.js';
 import { MemoryKeeper } from './memory.js';
+import { type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
 import { aggregateSpecs, originationOf } from './origination.js';
@@ -58,6 +59,7 @@ export class Daemon {
   /** Incoming connections refused, by reason (sources are not kept: an attacker chooses them). */
   readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0, 'dynamic-pending': 0, 'dynamic-damped': 0 };
   readonly #clock: Clock;
+  #dumping = false;
   readonly #events: DaemonEvents;
   readonly #cache = new AttributeCache();
   readonly #memory: MemoryKeeper;
@@ -131,6 +133,17 @@ export class Daemon {
   /** The session clock's now (milliseconds, monotonic): session timestamps are on it. */
   now(): number {
     return this.#clock.now();
+  }
+
+  /** An MRT snapshot of the RIB (RFC 6396 TABLE_DUMP_V2) into mrt.directory; one at a time. */
+  async dumpRib(name?: string): Promise<RibDump> {
+    if (this.#dumping) throw new CommandError('conflict', 'a dump is under way');
+    this.#dumping = true;
+    try {
+      return await writeRibDump(this.rib, this.config.mrt?.directory, name, (at) => Math.floor(this.wallTime(at * 1000).getTime() / 1000));
+    } finally {
+      this.#dumping = false;
+    }
   }
 
   /** A session timestamp as wall-clock time. */

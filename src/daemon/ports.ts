@@ -42,4 +42,6 @@ export interface DaemonCommands {
   setLogLevel(level: LogLevel): void;
   /** A full garbage collection now; null when the process cannot run one. */
   compactMemory(): C.Compacted | null;
+  /** An MRT snapshot of the RIB into mrt.directory; a CommandError when it cannot be written. */
+  dumpRib(name?: string): Promise<C.RibDumped>;
 }

@@ -344,6 +344,11 @@ export class DaemonProcess {
     reload: () => this.reload(),
     setLogLevel: (level) => this.setLogLevel(level),
     compactMemory: () => this.compactMemory(),
+    dumpRib: async (name) => {
+      const d = await this.daemon.dumpRib(name);
+      this.logger.info(d, 'RIB dumped');
+      return { ok: true, ...d };
+    },
   };
 }
 

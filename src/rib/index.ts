@@ -14,3 +14,4 @@ export * from './prefix-text.js';
 export * from './query.js';
 export * from './kernel-view.js';
 export * from './policy/index.js';
+export * from './mrt.js';

@@ -166,6 +166,11 @@ export class Rib {
     for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
   }
 
+  /** This router and every peer seen (stale paths outlive their session), by index. */
+  knownPeers(): RibPeer[] {
+    return [this.local, ...[...this.#known.values()].sort((a, b) => a.index - b.index)];
+  }
+
   // --- aggregation --------------------------------------------------------------------------------
 
   /**

@@ -45,8 +45,9 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   const dir = mkdtempSync(join(tmpdir(), 'nodebgp-contract-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'nodebgpd.yaml');
-  writeFileSync(file, CONFIG);
-  const proc = new DaemonProcess(parseConfig(CONFIG, file), { configPath: file, logger: pino({ level: 'silent' }) });
+  const config = `${CONFIG}mrt: { directory: ${dir} }\n`;
+  writeFileSync(file, config);
+  const proc = new DaemonProcess(parseConfig(config, file), { configPath: file, logger: pino({ level: 'silent' }) });
   const app = await buildApi(proc, { token: () => TOKEN, metrics: createMetrics(proc) });
   await proc.daemon.start();
   t.teardown(async () => {
@@ -119,6 +120,9 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   await check('GET', '/v1/log-level', '/v1/log-level', 200);
   await check('PUT', '/v1/log-level', '/v1/log-level', 200, { level: 'warn' });
   await check('POST', '/v1/memory/compact', '/v1/memory/compact', 409);
+  const dumped = await check('POST', '/v1/rib/dump', '/v1/rib/dump', 200, { name: 'contract.mrt' });
+  t.equal(dumped.file, join(dir, 'contract.mrt'), 'the dump is written into mrt.directory');
+  await check('POST', '/v1/rib/dump', '/v1/rib/dump', 400, { name: '../elsewhere.mrt' });
   await check('POST', '/v1/neighbors/{address}/reset', `/v1/neighbors/${PEER}/reset`, 200, { message: 'contract test' });
   await check('POST', '/v1/neighbors/{address}/shutdown', `/v1/neighbors/${PEER}/shutdown`, 200, {});
   await check('POST', '/v1/neighbors/{address}/enable', `/v1/neighbors/${PEER}/enable`, 200);

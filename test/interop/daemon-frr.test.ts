@@ -4,6 +4,10 @@
 // announce/withdraw, neighbor shutdown/enable, metrics, and SIGTERM sending Cease 6/2 to everyone.
 // (The embedded default is tested under attack in default-config.test.ts.)
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
@@ -39,9 +43,14 @@ ${nets.map((n) => `  network ${n}`).join('\n')}
  exit-address-family
 `;
 
+/** Where `nodebgp dump` writes (writable by whichever user the daemon runs as). */
+const mrtDir = mkdtempSync(join(tmpdir(), 'nodebgp-dfrr-mrt-'));
+chmodSync(mrtDir, 0o777);
+
 const config = (o: { community: string; secondNeighbor: boolean; denyPod3: boolean }) => `
 asn: 64512
 routerId: 10.91.0.1
+mrt: { directory: ${mrtDir} }
 listen: { addresses: [0.0.0.0] }
 peerGroups:
   tors:
@@ -75,6 +84,7 @@ t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t)
   const frrB = new Frr(B, tor('3', ['10.244.4.0/26']));
   const d = new Nodebgpd(N, config({ community: '64512:100', secondNeighbor: false, denyPod3: false }));
   t.teardown(() => {
+    rmSync(mrtDir, { recursive: true, force: true });
     d.stop();
     frrA.stop();
     frrB.stop();
@@ -156,6 +166,9 @@ t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t)
   t.match(text('bfd'), /BFD sessions 0/);
   t.match(text('neighbor', 'soft-reset', '*'), /^soft-reset 10\.91\.0\.2: done\nsoft-reset 10\.91\.0\.3: done$/m, 'a bulk soft reset');
   t.match(text('log-level'), /^log level: info$/m);
+  t.match(text('dump', 'cli.mrt'), /^\/.*\/cli\.mrt: \d+ prefixes, \d+ paths, \d+ bytes in \d+\.\d\d s$/m, 'dump says where and how much');
+  const dumped = spawnSync('bgpdump', ['-q', '-m', join(mrtDir, 'cli.mrt')], { encoding: 'utf8' }).stdout;
+  t.match(dumped, /^TABLE_DUMP2\|\d+\|B\|10\.91\.0\.2\|64502\|10\.244\.2\.0\/26\|64502\|IGP\|10\.91\.0\.2\|/m, `bgpdump reads tor-a's route from the dump:\n${dumped}`);
   t.match(text('--version'), /^nodebgp \d+\.\d+\.\d+ \(node v\d+/);
   d.writeConfig(config({ community: '64512:200', secondNeighbor: true, denyPod3: true }));
   t.match(text('reload'), /^reloaded: nothing changed$/m, 'reload says what it did');

@@ -133,6 +133,9 @@ program.command('neighbor').description('change a neighbor, or every neighbor wi
 program.command('reload').description('re-read the configuration file and apply the difference')
   .action(run(async () => shown(await api<C.Static<typeof C.Reloaded>>('POST', '/v1/config/reload'), reloadText)));
 
+program.command('dump').argument('[name]', 'file name in mrt.directory (default rib.YYYYMMDD.HHMMSS.mrt)').description('write the RIB as an MRT file (TABLE_DUMP_V2) for bgpdump and other MRT readers')
+  .action(run(async (name?: string) => shown(await api<C.RibDumped>('POST', '/v1/rib/dump', name ? { name } : {}), (j) => `${j.file}: ${j.prefixes} prefixes, ${j.paths} paths, ${j.bytes} bytes in ${j.seconds.toFixed(2)} s`)));
+
 program.command('log-level').argument('[level]').description('show or set the log level')
   .action(run(async (level?: string) => shown(level ? await api<C.Static<typeof C.LogLevelSet>>('PUT', '/v1/log-level', { level }) : await api<C.Static<typeof C.LogLevelAnswer>>('GET', '/v1/log-level'), (j) => `log level: ${j.level}`)));
 

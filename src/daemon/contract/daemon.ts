@@ -53,6 +53,7 @@ export const Announce = Closed({
 export type Announce = Static<typeof Announce>;
 export const Message = Closed({ message: Type.Optional(Type.String({ maxLength: 255, description: 'RFC 9003 shutdown communication' })) });
 export const SoftResetRequest = Closed({ direction: Type.Optional(Type.Enum(['in', 'out', 'both'])) });
+export const RibDumpRequest = Closed({ name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'file name in mrt.directory; default rib.YYYYMMDD.HHMMSS.mrt (UTC)' })) });
 
 // --- answers to writes --------------------------------------------------------------------------
 
@@ -61,3 +62,11 @@ export const Withdrawn = Ok({ withdrawn: Type.String() });
 export const NeighborDone = Ok({ neighbor: Type.String(), done: Type.Optional(SoftResetResult) });
 export const Reloaded = Ok({ result: ReloadResult });
 export const LogLevelSet = Ok({ level: LogLevel });
+export const RibDumped = Ok({
+  file: Type.String(),
+  prefixes: Type.Integer(),
+  paths: Type.Integer(),
+  bytes: Type.Integer(),
+  seconds: Type.Number(),
+});
+export type RibDumped = Static<typeof RibDumped>;
