@@ -136,6 +136,6 @@ export const CONFIG_SPEC: Spec = obj({
   policy,
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   metrics: obj({ enabled: bool, address, port: int(0, 65535) }),
-  mrt: obj({ directory: str() }),
+  mrt: obj({ directory: str(), ribInterval: seconds(60, 604800) }),
   log: obj({ level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'), format: oneOf('json', 'pretty') }),
 }, ['asn']);

@@ -245,7 +245,11 @@ export interface DaemonConfig {
   readonly aggregates?: readonly AggregateConfig[];
   readonly fib?: FibConfig;
   /** MRT dumps (RFC 6396): where `nodebgp dump` writes RIB snapshots. */
-  readonly mrt?: { readonly directory?: string };
+  readonly mrt?: {
+    readonly directory?: string;
+    /** A RIB dump every this many seconds (none by default; at least 60). */
+    readonly ribInterval?: number;
+  };
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
   readonly ebgpRequiresPolicy?: boolean;
   readonly policy?: PolicyConfig;

@@ -18,7 +18,7 @@ import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
 import type { DaemonEvents } from './events.js';
 import { FibBridge } from './fib-bridge.js';
 import { MemoryKeeper } from './memory.js';
-import { type RibDump, writeRibDump } from './mrt-dump.js';
+import { DumpSchedule, type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
 import { aggregateSpecs, originationOf } from './origination.js';
@@ -60,6 +60,7 @@ export class Daemon {
   readonly refused: Record<RefusedReason, number> = { 'unknown-source': 0, 'dynamic-limit': 0, 'dynamic-pending': 0, 'dynamic-damped': 0 };
   readonly #clock: Clock;
   #dumping = false;
+  readonly #dumps: DumpSchedule;
   readonly #events: DaemonEvents;
   readonly #cache = new AttributeCache();
   readonly #memory: MemoryKeeper;
@@ -83,6 +84,7 @@ export class Daemon {
     this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
     this.rib = this.#newRib(config);
     this.query = new RibQuery(this.rib);
+    this.#dumps = new DumpSchedule(this.#clock, () => this.#timedDump());
     this.#memory = new MemoryKeeper(this.#clock, this.rib, this.#cache, options.collectGarbage);
     this.#peerContext = {
       clock: this.#clock,
@@ -146,6 +148,14 @@ export class Daemon {
     }
   }
 
+  async #timedDump(): Promise<void> {
+    try {
+      this.#events.ribDumped?.(await this.dumpRib());
+    } catch (e) {
+      this.#events.ribDumpFailed?.((e as Error).message);
+    }
+  }
+
   /** A session timestamp as wall-clock time. */
   wallTime(ms: number): Date {
     return new Date(Date.now() - (this.#clock.now() - ms));
@@ -183,6 +193,7 @@ export class Daemon {
     this.#started = true;
     for (const p of this.neighbors.values()) this.#startNeighbor(p);
     this.#memory.started();
+    this.#dumps.set(this.config.mrt?.ribInterval);
   }
 
   /**
@@ -249,6 +260,7 @@ export class Daemon {
     }
     this.#restart?.cancel();
     this.#memory.stop();
+    this.#dumps.stop();
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
       this.fibBridge.close();
@@ -338,6 +350,7 @@ export class Daemon {
     if (d.restartNeeded.length > 0) throw new CommandError('restart-needed', `changing ${d.restartNeeded.join(', ')} needs a restart of nodebgpd; nothing was changed`);
     const policies = d.policyChanged ? buildPolicySet(next.policy) : undefined;
     this.config = next;
+    this.#dumps.set(next.mrt?.ribInterval);
     if (policies) this.rib.setPolicies(policies);
     for (const a of d.removed) this.#removeNeighbor(this.neighbors.get(a)!, CeaseSubcode.PEER_DECONFIGURED, 'peer-deconfigured');
     // A reset neighbor keeps its BFD session (the path did not change); #startNeighbor adjusts it.

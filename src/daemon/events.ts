@@ -4,6 +4,7 @@ import type { BfdStateChange } from '../bfd/index.js';
 import type { StateName } from '../fsm/index.js';
 import type { AttributeError, BgpProtocolError, NotificationMessage } from '../wire/index.js';
 import type { RefusedReason } from './dynamic.js';
+import type { RibDump } from './mrt-dump.js';
 
 /** What the daemon reports as it runs (logs, metrics and tests subscribe). */
 export interface DaemonEvents {
@@ -45,6 +46,9 @@ export interface DaemonEvents {
   /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
   fibStarted?(kept: number, restarting: boolean): void;
   fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
+  /** A timed RIB dump (mrt.ribInterval) was written, or could not be. */
+  ribDumped?(dump: RibDump): void;
+  ribDumpFailed?(message: string): void;
 }
 
 export interface SessionDownDetail {

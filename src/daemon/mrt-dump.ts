@@ -1,10 +1,11 @@
 // RIB snapshots as MRT files (RFC 6396 TABLE_DUMP_V2), on demand (`nodebgp dump`, POST
-// /v1/rib/dump) into the configured directory. Written a page of prefixes at a time with the event
+// /v1/rib/dump) and every mrt.ribInterval seconds, into the configured directory. Written a page of prefixes at a time with the event
 // loop free between pages, so sessions keep their timers during a dump of a full table; the file
 // appears under its name only when complete (written as NAME.part, then renamed).
 
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../fsm/index.js';
 import { MrtSnapshot, type Rib } from '../rib/index.js';
 import { CommandError } from './commands.js';
 
@@ -69,4 +70,45 @@ export async function writeRibDump(rib: Rib, directory: string | undefined, name
     throw new CommandError('conflict', `cannot write ${path}: ${(e as Error).message}`);
   }
   return { file: path, prefixes, paths, bytes, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * RIB dumps every `mrt.ribInterval` seconds on the injected clock, each timed from the end of the
+ * one before (a dump that takes long never overlaps the next). `set` (re)arms it from the current
+ * configuration: at start and after a reload.
+ */
+export class DumpSchedule {
+  readonly #clock: Clock;
+  readonly #run: () => Promise<unknown>;
+  #every: number | undefined;
+  #timer: TimerHandle | undefined;
+
+  constructor(clock: Clock, run: () => Promise<unknown>) {
+    this.#clock = clock;
+    this.#run = run;
+  }
+
+  /** Dumps every `seconds` (undefined: none). An unchanged interval keeps the running timer. */
+  set(seconds: number | undefined): void {
+    if (seconds === this.#every) return;
+    this.stop();
+    this.#every = seconds;
+    if (seconds) this.#arm();
+  }
+
+  stop(): void {
+    this.#every = undefined;
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(): void {
+    const every = this.#every!;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#run().finally(() => {
+        if (this.#every === every && !this.#timer) this.#arm();
+      });
+    }, every * 1000);
+  }
 }

@@ -224,6 +224,14 @@ export class DaemonProcess {
         this.logger.info({ removed, reason }, `kernel routes reconciled: ${removed} stale routes removed`);
         fan('fibReconciled')(removed, reason);
       },
+      ribDumped: (d) => {
+        this.logger.info(d, 'RIB dumped (mrt.ribInterval)');
+        fan('ribDumped')(d);
+      },
+      ribDumpFailed: (message) => {
+        this.logger.warn({ error: message }, `timed RIB dump failed: ${message}`);
+        fan('ribDumpFailed')(message);
+      },
       bfdError: (n, message) => {
         (n ? this.#peer(n) : this.logger).warn(message);
         fan('bfdError')(n, message);
