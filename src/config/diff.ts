@@ -25,6 +25,8 @@ export interface ConfigDiff {
   readonly aggregatesChanged: boolean;
   /** The FIB filter route-map changed: every prefix's kernel route is looked at again. */
   readonly fibFilterChanged: boolean;
+  /** MRT dumps' directory or schedule changed (read when a dump runs; the schedule is re-armed). */
+  readonly mrtChanged: boolean;
   readonly originateAdded: readonly OriginateConfig[];
   readonly originateRemoved: readonly string[];
 }
@@ -79,6 +81,7 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
     dynamicChanged: !isDeepStrictEqual(from.dynamicNeighbors, to.dynamicNeighbors),
     aggregatesChanged: !isDeepStrictEqual(from.aggregates ?? [], to.aggregates ?? []),
     fibFilterChanged: from.fib?.filter !== to.fib?.filter,
+    mrtChanged: !isDeepStrictEqual(from.mrt ?? {}, to.mrt ?? {}),
     originateAdded: [...newOrig.values()].filter((o) => !isDeepStrictEqual(oldOrig.get(key(o)), o)),
     originateRemoved: [...oldOrig.keys()].filter((p) => !newOrig.has(p)),
   };
@@ -86,5 +89,5 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
 
 /** True when the reload changes nothing. */
 export function isEmptyDiff(d: ConfigDiff): boolean {
-  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged;
+  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged && !d.mrtChanged;
 }

@@ -17,6 +17,10 @@ export function reloadResult(d: ConfigDiff): ReloadResult {
     originated: listed(d.originateAdded, (o) => o.prefix),
     withdrawn: listed(d.originateRemoved, (a) => a),
     counts: { added: d.added.length, removed: d.removed.length, reset: d.reset.length, soft: d.soft.length, originated: d.originateAdded.length, withdrawn: d.originateRemoved.length },
+    also: [
+      ...(d.dynamicChanged ? ['dynamicNeighbors' as const] : []), ...(d.aggregatesChanged ? ['aggregates' as const] : []),
+      ...(d.fibFilterChanged ? ['fib.filter' as const] : []), ...(d.mrtChanged ? ['mrt' as const] : []),
+    ],
   };
 }
 

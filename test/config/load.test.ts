@@ -4,6 +4,7 @@ import t from 'tap';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG_TEXT } from '../../src/config/default.js';
 import { diffConfig, isEmptyDiff } from '../../src/config/diff.js';
+import { reloadResult } from '../../src/daemon/reload.js';
 
 function problems(text: string) {
   try {
@@ -123,6 +124,9 @@ t.test('diff: what a reload changes', async (t) => {
   t.same(diffConfig(a, { ...a, asn: 7 }).restartNeeded, ['asn'], 'changing the AS needs a restart');
   t.ok(isEmptyDiff(diffConfig(a, a)), 'the same config changes nothing');
   t.equal(diffConfig(a, { ...a, holdTime: 30 }).reset.length, 3, 'a global timer change resets the neighbors inheriting it');
+  const mrt = diffConfig(a, { ...a, mrt: { directory: '/var/lib/nodebgp/mrt' } });
+  t.ok(mrt.mrtChanged && !isEmptyDiff(mrt), 'an MRT change is a change');
+  t.same(reloadResult(mrt).also, ['mrt'], 'and the reload result says so');
 });
 
 t.test('BFD: true takes the defaults; settings; a timer change is in place, strict resets', async (t) => {

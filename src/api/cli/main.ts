@@ -144,7 +144,7 @@ function reloadText(j: { result: C.ReloadResult }): string {
   const r = j.result;
   if (!r.changed) return 'reloaded: nothing changed';
   const line = (what: string, list: string[], n: number) => (n > 0 ? `  ${what}: ${list.join(' ')}${n > list.length ? ` (and ${n - list.length} more)` : ''}` : '');
-  return ['reloaded:', line('neighbors added', r.added, r.counts.added), line('removed', r.removed, r.counts.removed), line('reset (session parameters changed)', r.reset, r.counts.reset), line('updated in place', r.soft, r.counts.soft), r.policyChanged ? '  policy changed (applied by soft reconfiguration)' : '', r.counts.originated ? `  ${r.counts.originated} prefixes originated` : '', r.counts.withdrawn ? `  ${r.counts.withdrawn} prefixes withdrawn` : ''].filter(Boolean).join('\n');
+  return ['reloaded:', line('neighbors added', r.added, r.counts.added), line('removed', r.removed, r.counts.removed), line('reset (session parameters changed)', r.reset, r.counts.reset), line('updated in place', r.soft, r.counts.soft), r.policyChanged ? '  policy changed (applied by soft reconfiguration)' : '', r.counts.originated ? `  ${r.counts.originated} prefixes originated` : '', r.counts.withdrawn ? `  ${r.counts.withdrawn} prefixes withdrawn` : '', r.also.length > 0 ? `  also changed: ${r.also.join(' ')}` : ''].filter(Boolean).join('\n');
 }
 
 program
