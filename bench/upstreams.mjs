@@ -11,7 +11,7 @@
 // nodebgp, BIRD 2, FRR bgpd and GoBGP run with equivalent configuration (bench/lib/dut.mjs).
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:upstreams
 import { bgpListening, configs, startDut, usage } from './lib/dut.mjs';
-import { ownedNamespaces, peer, sh, inNs } from './lib/line.mjs';
+import { link, ownedNamespaces, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
@@ -26,13 +26,6 @@ const upstreamAs = (k) => 65011 + k;
 
 function setup() {
   owned.create();
-  const link = (a, aif, aip, b, bif, bip) => {
-    sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
-    inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
-    inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
-    inNs(a, 'ip', 'link', 'set', aif, 'up');
-    inNs(b, 'ip', 'link', 'set', bif, 'up');
-  };
   link(NS.d, 'rcv0', '10.91.0.1', NS.r, 'eth0', '10.91.0.2');
   NS.s.forEach((ns, k) => link(ns, 'eth0', `10.91.${k + 1}.2`, NS.d, `upl${k + 1}`, `10.91.${k + 1}.1`));
 }

@@ -38,18 +38,20 @@ export function ownedNamespaces(names) {
   return { create, remove };
 }
 
+/** A veth pair between namespaces a and b, each end up with its address in a /24. */
+export function link(a, aif, aip, b, bif, bip) {
+  sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
+  inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
+  inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
+  inNs(a, 'ip', 'link', 'set', aif, 'up');
+  inNs(b, 'ip', 'link', 'set', bif, 'up');
+}
+
 export function lineTopology(tag) {
   const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
   const owned = ownedNamespaces(Object.values(NS));
   function setup() {
     owned.create();
-    const link = (a, aif, aip, b, bif, bip) => {
-      sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
-      inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
-      inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
-      inNs(a, 'ip', 'link', 'set', aif, 'up');
-      inNs(b, 'ip', 'link', 'set', bif, 'up');
-    };
     link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1');
     link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2');
   }
