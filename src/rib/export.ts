@@ -92,10 +92,21 @@ export function exportAttributes(best: Path, to: ExportPeer, keepNextHop = false
   return to.ibgp ? { ...out, communities, localPref: 0 } : { ...out, communities };
 }
 
+/**
+ * Where the IPv4 NEXT_HOP sent to `to` comes from: an export route-map that set one; ours (eBGP,
+ * iBGP next-hop-self, our own routes; RFC 4271 5.1.3); or the path's own (iBGP otherwise). Which
+ * one is the same for every peer of an export group; with 'own' the address is each peer's.
+ */
+function nextHopSource(best: Path, to: ExportPeer, keepNextHop: boolean): 'policy' | 'own' | 'path' {
+  if (keepNextHop && typeof best.nextHop === 'number') return 'policy';
+  return !to.ibgp || best.peer.local || to.nextHopSelf || keepNextHop ? 'own' : 'path';
+}
+
 function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttributes {
   const from = best.peer;
   const a = forPropagation(best.entry.attrs);
-  const ipv4NextHop = keepNextHop && typeof best.nextHop === 'number' ? best.nextHop : to.localIpv4;
+  const source = nextHopSource(best, to, keepNextHop);
+  const ipv4NextHop = source === 'policy' ? (best.nextHop as number) : source === 'own' ? to.localIpv4 : undefined;
   if (!to.ibgp) {
     // eBGP: prepend our AS, next hop self; LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST are iBGP-only,
     // and MED learned from another AS is not passed on (RFC 4271 5.1.4).
@@ -111,20 +122,10 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
   const { as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
   let out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, localPref: a.localPref ?? 100, asPath: best.entry.asPath };
   // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self (or policy) sets it.
-  if ((from.local || to.nextHopSelf || keepNextHop) && ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
+  if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
   if (from.ibgp && !from.local) out = reflect(out, from, to.clusterId);
   if (!to.tx.as4 && needsAs4(out.asPath!)) out.as4Path = out.asPath;
   return out;
-}
-
-/**
- * Whether transformed() gives `to` our own address as NEXT_HOP (a structural fact of the group and
- * the path's kind, the same for every peer of the group): eBGP, iBGP next-hop-self, our own routes,
- * unless an export route-map set an IPv4 next hop.
- */
-function sendsOwnNextHop(best: Path, to: ExportPeer, keepNextHop: boolean): boolean {
-  if (to.localIpv4 === undefined || (keepNextHop && typeof best.nextHop === 'number')) return false;
-  return !to.ibgp || best.peer.local || to.nextHopSelf || keepNextHop;
 }
 
 /** The octets of a form as `to` gets them: its own address as NEXT_HOP where the form has ours. */
@@ -162,7 +163,8 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   let f = entry.outMore?.get(key);
   if (!f) {
     const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
-    const selfNextHopAt = sendsOwnNextHop(best, to, keepNextHop) ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
+    const own = to.localIpv4 !== undefined && nextHopSource(best, to, keepNextHop) === 'own';
+    const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
     f = { id: table.nextOutId(), bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
