@@ -7,6 +7,7 @@ import { Afi, type AfiCode, AttrType } from './constants.js';
 import { makeContext } from './context.js';
 import { encodeAttributeList } from './attributes/encode.js';
 import type { PathAttributes } from './attributes/types.js';
+import { encodePrefix } from './nlri.js';
 import { Writer } from './writer.js';
 
 /** RFC 6396 4: MRT types used here. */
@@ -84,8 +85,8 @@ export function encodeRibRecord(timestamp: number, afi: AfiCode, sequence: numbe
     : (addPath ? TableDumpV2.RIB_IPV6_UNICAST_ADDPATH : TableDumpV2.RIB_IPV6_UNICAST);
   if (entries.length > 0xffff) throw new RangeError(`${entries.length} paths do not fit one RIB record`);
   const w = new Writer(64 + entries.length * 64);
-  w.u32(sequence >>> 0).u8(len);
-  for (let i = 0; i < (len + 7) >>> 3; i++) w.u8((words[i >>> 2] >>> (24 - 8 * (i & 3))) & 0xff);
+  w.u32(sequence >>> 0);
+  encodePrefix(w, len, words);
   w.u16(entries.length);
   for (const e of entries) {
     w.u16(e.peerIndex).u32(e.originated >>> 0);

@@ -103,14 +103,15 @@ export function encodeNlri(w: Writer, block: NlriBlock, from = 0, to = nlriCount
   for (let i = from; i < to; i++) {
     const base = i * st;
     if (block.addPath) w.u32(words[base]);
-    const len = words[base + 1];
-    w.u8(len);
-    const octets = (len + 7) >>> 3;
-    for (let o = 0; o < octets; o++) {
-      const word = words[base + 2 + (o >>> 2)];
-      w.u8(word >>> (24 - 8 * (o & 3)));
-    }
+    encodePrefix(w, words[base + 1], words, base + 2);
   }
+}
+
+/** RFC 4271 4.3: a prefix as its length and the octets that length needs; key words from `at`. */
+export function encodePrefix(w: Writer, len: number, words: ArrayLike<number>, at = 0): void {
+  w.u8(len);
+  const octets = (len + 7) >>> 3;
+  for (let o = 0; o < octets; o++) w.u8(words[at + (o >>> 2)] >>> (24 - 8 * (o & 3)));
 }
 
 /** Builds a block from entries given as [pathId, length, ...address words]. */
