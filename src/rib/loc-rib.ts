@@ -58,6 +58,13 @@ type Slot = Path | RouteEntry;
 /** The value of a prefix whose last path went while something still holds it (never changed). */
 const EMPTY: RouteEntry = Object.freeze(new RouteEntry(null)) as RouteEntry;
 
+/** The path of (peer, path id) a prefix's value holds, if any. */
+function findIn(v: Slot | null, peerIndex: number, pathId: number): Path | undefined {
+  if (v === null) return undefined;
+  if (v instanceof RouteEntry) return v.find(peerIndex, pathId);
+  return v.peer.index === peerIndex && v.pathId === pathId ? v : undefined;
+}
+
 /** A prefix of the Loc-RIB: a node of its trie. */
 export type RouteNode = NodeId;
 
@@ -182,10 +189,7 @@ export class LocRib {
 
   /** Whether the prefix has the path of (peer, path id). */
   has(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number, pathId: number): boolean {
-    const v = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
-    if (v === null) return false;
-    if (v instanceof RouteEntry) return v.find(peerIndex, pathId) !== undefined;
-    return v.peer.index === peerIndex && v.pathId === pathId;
+    return findIn(this.trie.value(this.trie.get(w0, w1, w2, w3, len)), peerIndex, pathId) !== undefined;
   }
 
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
@@ -287,9 +291,8 @@ export class LocRib {
   withdraw(w0: number, w1: number, w2: number, w3: number, len: number, peer: RibPeer, pathId: number): void {
     const node = this.trie.get(w0, w1, w2, w3, len);
     const v = this.trie.value(node);
-    if (v === null) return;
-    const path = v instanceof RouteEntry ? v.find(peer.index, pathId) : v.peer.index === peer.index && v.pathId === pathId ? v : undefined;
-    if (path) this.#removePath(node, v, path);
+    const path = findIn(v, peer.index, pathId);
+    if (path) this.#removePath(node, v!, path);
   }
 
   /** Removes every path learned from `peer` (or only its stale ones); returns how many. Costs the peer's paths, not the table. */
