@@ -21,3 +21,4 @@ export { attributeValueOffset, encodePathAttributes, forPropagation } from './at
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
 export * from './negotiate.js';
 export * from './mrt.js';
+export * from './rtr.js';
