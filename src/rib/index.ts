@@ -15,3 +15,4 @@ export * from './query.js';
 export * from './kernel-view.js';
 export * from './policy/index.js';
 export * from './mrt.js';
+export * from './vrp-table.js';

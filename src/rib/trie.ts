@@ -312,6 +312,23 @@ export class PrefixTrie<V> {
     }
   }
 
+  /**
+   * The covering nodes one at a time without a generator (a hot path's loop): the first node with
+   * a value covering the prefix after `prev` (0: from the root), less specific first; 0 at the end.
+   */
+  nextCovering(prev: NodeId, w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
+    if (prev !== 0 && this.#len[prev] >= len) return 0;
+    let n = prev === 0 ? this.#root : this.#child(prev, w0, w1, w2, w3);
+    while (n !== 0) {
+      const l = this.#len[n];
+      if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return 0;
+      if (this.#values[n] != null) return n;
+      if (l === len) return 0;
+      n = this.#child(n, w0, w1, w2, w3);
+    }
+    return 0;
+  }
+
   /** Every node with a value inside the prefix (equally or more specific), in address order. */
   *covered(w0: number, w1: number, w2: number, w3: number, len: number): Generator<NodeId> {
     let n = this.#root;
