@@ -10,6 +10,7 @@ import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { Rib } from './rib.js';
+import type { RpkiState } from './vrp-table.js';
 
 /** A prefix as words and length: where a listing resumes (after it), or what it stays within. */
 export interface Position {
@@ -36,6 +37,8 @@ export interface PathRecord {
   readonly multipath: boolean;
   /** For a path that is not best: the decision step it lost on against the best. */
   readonly lostOn: DecisionStep | null;
+  /** RFC 6811 origin validation state now; null without RPKI caches. */
+  readonly rpki: RpkiState | null;
 }
 
 export interface RouteRecord {
@@ -89,7 +92,7 @@ export class RibQuery {
       changed: (afi: AfiCode, node: RouteNode) => {
         const table = this.#rib.table(afi);
         const best = table.best(node);
-        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null) : null);
+        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null, null) : null);
       },
     };
     this.#rib.addListener(listener);
@@ -164,7 +167,8 @@ export class RibQuery {
 
   *#plain(table: LocRib, o: RouteListing): Generator<RouteRecord> {
     for (const node of nodesOf(table, o)) {
-      const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null));
+      const judge = this.#judge(table, node);
+      const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null, judge(p)));
       yield { prefix: table.textOf(node), paths: o.only ? paths.filter(o.only) : paths };
     }
   }
@@ -173,20 +177,29 @@ export class RibQuery {
     const best = table.best(node);
     const multi = table.multipath(node) ?? (best ? [best] : []);
     const paths: PathRecord[] = [];
+    const judge = this.#judge(table, node);
     for (const p of table.candidates(node)) {
       if (pick && !pick(p)) continue;
-      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null);
+      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null, judge(p));
       if (!only || only(r)) paths.push(r);
     }
     return { prefix: table.textOf(node), paths };
   }
+
+  /** The RFC 6811 state of a path of this prefix (null without RPKI). */
+  #judge(table: LocRib, node: RouteNode): (p: Path) => RpkiState | null {
+    const afi = table.trie.width === 32 ? 1 : 2;
+    const words = table.trie.key(node);
+    const len = table.trie.len(node);
+    return (p) => this.#rib.originValidation(afi, words, len, p.entry.asPath);
+  }
 }
 
-function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: DecisionStep | null): PathRecord {
+function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: DecisionStep | null, rpki: RpkiState | null): PathRecord {
   const local = p.peer.local;
   return {
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
-    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn,
+    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki,
   };
 }
 

@@ -5,7 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
+  Afi, type AfiCode, type AsPath, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
@@ -19,7 +19,8 @@ import type { ExportPeer } from './export.js';
 import { LocRib, type RouteNode } from './loc-rib.js';
 import { Path, type RibPeer, addressOctets } from './path.js';
 import { reflectionLoop } from './reflection.js';
-import { type PolicySet, type PrefixList, type RouteMap, PolicyCache, evaluatePrefixList, evaluateRouteMap } from './policy/index.js';
+import { type PolicyContext, type PolicySet, type PrefixList, type RouteMap, PolicyCache, evaluatePrefixList, evaluateRouteMap, matchesRpki } from './policy/index.js';
+import { type RpkiState, type VrpTable, judgeOrigin, routeOriginAs } from './vrp-table.js';
 
 const NO_POLICIES: PolicySet = { prefixLists: new Map(), communityLists: new Map(), largeCommunityLists: new Map(), asPathLists: new Map(), routeMaps: new Map() };
 
@@ -125,7 +126,7 @@ export class Rib {
   /** Every peer seen, by index: stale paths outlive the session that brought them. */
   readonly #known = new Map<number, RibPeer>();
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
-  readonly policy: { policies: PolicySet; cache: PolicyCache };
+  readonly policy: { policies: PolicySet; cache: PolicyCache; rpki?: PolicyContext['rpki'] };
   readonly #listeners: RibListener[] = [];
   /** Aggregates with the attributes last originated (undefined: not originated) and whether a contributor changed. */
   #aggregates: { spec: AggregateSpec; key: string | undefined; dirty: boolean }[] = [];
@@ -275,6 +276,52 @@ export class Rib {
     this.policy.cache = new PolicyCache();
   }
 
+  // --- RPKI origin validation (RFC 6811) ----------------------------------------------------------
+
+  /** The VRP tables routes are judged against (the preferred caches'), or undefined without RPKI. */
+  setRpki(tables: (() => readonly VrpTable[]) | undefined): void {
+    const localAs = this.options.localAs;
+    this.policy.rpki = tables && ((afi, words, len, asPath) => judgeOrigin(tables(), afi, words, len, routeOriginAs(asPath, localAs)));
+  }
+
+  /** A route's validation state now, or null when no RPKI cache is configured. */
+  originValidation(afi: AfiCode, words: readonly number[], len: number, asPath: AsPath): RpkiState | null {
+    return this.policy.rpki ? this.policy.rpki(afi, words, len, asPath) : null;
+  }
+
+  /**
+   * The VRPs changed within these ROA prefixes (or anywhere): routes there are run through
+   * route-maps that match on RPKI state again. Import: from the kept pre-policy routes; peers
+   * without them are returned, to be asked for their routes again (ROUTE-REFRESH). Export: the
+   * prefixes are reconsidered for every peer whose export map matches on RPKI state.
+   */
+  revalidate(areas: readonly { afi: AfiCode; words: readonly number[]; length: number }[] | 'all'): number[] {
+    const refresh: number[] = [];
+    for (const [index, s] of this.#peers) {
+      if (matchesRpki(s.ingress.importMap)) {
+        if (s.adjIn) this.reimport(index, areas);
+        else refresh.push(index);
+      }
+      if (!matchesRpki(s.peer.exportMap)) continue;
+      for (const [afi, o] of s.out) {
+        if (areas === 'all') o.requeue();
+        else for (const node of this.#nodesWithin(this.table(afi), afi, areas)) o.enqueue(node);
+      }
+      this.flush(index);
+    }
+    return refresh;
+  }
+
+  /** The nodes of `table` inside any of the areas of this family, each once. */
+  #nodesWithin(table: LocRib, afi: AfiCode, areas: readonly { afi: AfiCode; words: readonly number[]; length: number }[]): Set<RouteNode> {
+    const nodes = new Set<RouteNode>();
+    for (const a of areas) {
+      if (a.afi !== afi) continue;
+      for (const n of table.trie.covered(a.words[0], a.words[1] ?? 0, a.words[2] ?? 0, a.words[3] ?? 0, a.length)) nodes.add(n);
+    }
+    return nodes;
+  }
+
   /** Replaces a peer's route-maps (both directions) without touching its session. */
   setPeerPolicy(index: number, importMap: RouteMap | 'deny' | undefined, exportMap: RouteMap | 'deny' | undefined, gracefulShutdown: boolean): void {
     const s = this.#peers.get(index);
@@ -311,7 +358,7 @@ export class Rib {
    * Soft reset in from memory: the kept pre-policy routes go through the current import policy
    * again; what it now denies is withdrawn, what it now permits (or changes) is announced.
    */
-  reimport(index: number): boolean {
+  reimport(index: number, areas: readonly { afi: AfiCode; words: readonly number[]; length: number }[] | 'all' = 'all'): boolean {
     this.#stamp();
     const s = this.#peers.get(index);
     if (!s?.adjIn) return false;
@@ -319,7 +366,8 @@ export class Rib {
       const rib = this.table(afi);
       const stride = afi === Afi.IPV4 ? 3 : 6;
       const adjIn = s.adjIn[afi];
-      adjIn.trie.forEach((node) => {
+      const each = (fn: (node: RouteNode) => void) => (areas === 'all' ? adjIn.trie.forEach(fn) : this.#nodesWithin(adjIn, afi, areas).forEach(fn));
+      each((node) => {
         for (const p of adjIn.candidates(node)) {
           const words = new Uint32Array(stride);
           words[0] = p.pathId;

@@ -29,6 +29,8 @@ export interface PolicyContext {
   readonly selfNextHop?: { readonly ipv4?: number; readonly ipv6?: Buffer };
   readonly peerNextHop?: { readonly ipv4?: number; readonly ipv6?: Buffer };
   readonly cache?: PolicyCache;
+  /** RFC 6811 validation of the route's origin, for `match rpki` (absent: every route is notfound). */
+  readonly rpki?: (afi: 1 | 2, words: readonly number[], length: number, asPath: AsPath) => 'valid' | 'invalid' | 'notfound';
 }
 
 export interface PolicyResult {
@@ -63,7 +65,8 @@ function hostWords(nh: number | Buffer): { afi: 1 | 2; words: number[]; length: 
   return { afi: 2, words: [b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8), b.readUInt32BE(12)], length: 128 };
 }
 
-function matches(m: RouteMapMatch, r: RouteView, p: PolicySet): boolean {
+function matches(m: RouteMapMatch, r: RouteView, ctx: PolicyContext): boolean {
+  const p = ctx.policies;
   if (m.prefixList !== undefined) {
     const l = p.prefixLists.get(m.prefixList);
     if (!l || evaluatePrefixList(l, r.afi, r.words, r.length) !== 'permit') return false;
@@ -87,6 +90,7 @@ function matches(m: RouteMapMatch, r: RouteView, p: PolicySet): boolean {
   }
   if (m.sourcePeer !== undefined && m.sourcePeer !== r.peerAddress) return false;
   if (m.origin !== undefined && (r.attrs.origin ?? 2) !== ORIGIN_CODE[m.origin]) return false;
+  if (m.rpki !== undefined && (ctx.rpki?.(r.afi, r.words, r.length, r.asPath) ?? 'notfound') !== m.rpki) return false;
   return true;
 }
 
@@ -148,6 +152,11 @@ function nextHopOf(s: RouteMapSet, r: RouteView, ctx: PolicyContext, current: nu
   return 'ipv4' in nh ? nh.ipv4 : nh.ipv6;
 }
 
+/** Whether a route-map (or any entry of it) matches on the RPKI state: such maps are run again when VRPs change. */
+export function matchesRpki(map: RouteMap | 'deny' | undefined): boolean {
+  return map !== undefined && map !== 'deny' && map.entries.some((e) => e.match.rpki !== undefined);
+}
+
 /** Runs a route-map over one route. */
 export function evaluateRouteMap(map: RouteMap, r: RouteView, ctx: PolicyContext): PolicyResult {
   const entries = map.entries;
@@ -156,7 +165,7 @@ export function evaluateRouteMap(map: RouteMap, r: RouteView, ctx: PolicyContext
   let i = 0;
   while (i < entries.length) {
     const e = entries[i];
-    if (!matches(e.match, r, ctx.policies)) {
+    if (!matches(e.match, r, ctx)) {
       i++;
       continue;
     }

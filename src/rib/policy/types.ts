@@ -55,6 +55,8 @@ export interface RouteMapMatch {
   readonly nextHopPrefixList?: string;
   readonly sourcePeer?: string;
   readonly origin?: 'igp' | 'egp' | 'incomplete';
+  /** RFC 6811 origin validation state (FRR `match rpki`); every route is notfound without caches. */
+  readonly rpki?: 'valid' | 'invalid' | 'notfound';
 }
 
 export interface RouteMapSet {
