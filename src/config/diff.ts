@@ -27,6 +27,8 @@ export interface ConfigDiff {
   readonly fibFilterChanged: boolean;
   /** MRT dumps' directory or schedule changed (read when a dump runs; the schedule is re-armed). */
   readonly mrtChanged: boolean;
+  /** The RPKI caches or their intervals changed: the caches are connected again (VRPs are fetched anew). */
+  readonly rpkiChanged: boolean;
   readonly originateAdded: readonly OriginateConfig[];
   readonly originateRemoved: readonly string[];
 }
@@ -82,6 +84,7 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
     aggregatesChanged: !isDeepStrictEqual(from.aggregates ?? [], to.aggregates ?? []),
     fibFilterChanged: from.fib?.filter !== to.fib?.filter,
     mrtChanged: !isDeepStrictEqual(from.mrt ?? {}, to.mrt ?? {}),
+    rpkiChanged: !isDeepStrictEqual(from.rpki ?? {}, to.rpki ?? {}),
     originateAdded: [...newOrig.values()].filter((o) => !isDeepStrictEqual(oldOrig.get(key(o)), o)),
     originateRemoved: [...oldOrig.keys()].filter((p) => !newOrig.has(p)),
   };
@@ -89,5 +92,5 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
 
 /** True when the reload changes nothing. */
 export function isEmptyDiff(d: ConfigDiff): boolean {
-  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged && !d.mrtChanged;
+  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged && !d.mrtChanged && !d.rpkiChanged;
 }

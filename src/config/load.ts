@@ -203,6 +203,7 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
     checkList([...path, 'exclusivePrefixes'], t.exclusivePrefixes);
   }
   checkMap(['fib', 'filter'], raw.fib?.filter);
+  rpkiProblems(raw.rpki, report);
   const routerId = raw.routerId ?? interfaceRouterId();
   if (routerId === undefined) report(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -210,7 +211,30 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
   const apiCfg = { ...DEFAULT_API, ...api };
   const metricsCfg: MetricsConfig = { enabled: metrics?.enabled ?? true, address: metrics?.address ?? (isLocalAddress(routerId!) ? routerId! : '0.0.0.0'), port: metrics?.port ?? DEFAULT_METRICS_PORT };
   const daemon = { ...rest, routerId: routerId!, neighbors, dynamicNeighbors };
-  return { daemon, api: apiCfg, metrics: metricsCfg, logLevel: log?.level ?? 'info', ...(log?.format ? { logFormat: log.format } : {}), source, warnings: rfc8212Warnings(daemon) };
+  return { daemon, api: apiCfg, metrics: metricsCfg, logLevel: log?.level ?? 'info', ...(log?.format ? { logFormat: log.format } : {}), source, warnings: [...rfc8212Warnings(daemon), ...rpkiWarnings(daemon)] };
+}
+
+/** RPKI caches: one entry per cache; RFC 8210 6: the expire interval outlasts refresh and retry. */
+function rpkiProblems(r: RawConfig['rpki'], report: (path: KeyPath, message: string) => void): void {
+  if (!r) return;
+  const seen = new Map<string, number>();
+  (r.caches ?? []).forEach((c, i) => {
+    const key = `${canonicalAddress(c.address)} port ${c.port ?? 323}`;
+    if (seen.has(key)) report(['rpki', 'caches', i], `${key} is already rpki.caches[${seen.get(key)}]`);
+    seen.set(key, i);
+  });
+  const expire = r.expireInterval ?? 7200;
+  for (const k of ['refreshInterval', 'retryInterval'] as const) {
+    const v = r[k] ?? (k === 'refreshInterval' ? 3600 : 600);
+    if (v >= expire) report(['rpki', k], `${v} s is not below expireInterval (${expire} s): data would expire before it is refreshed (RFC 8210 6)`);
+  }
+}
+
+/** `match rpki` without a cache judges every route notfound: legal (caches may come by reload), rarely meant. */
+function rpkiWarnings(d: DaemonConfig): string[] {
+  if ((d.rpki?.caches ?? []).length > 0) return [];
+  const maps = Object.entries(d.policy?.routeMaps ?? {}).filter(([, es]) => es.some((e) => e.match?.rpki !== undefined)).map(([n]) => n);
+  return maps.length === 0 ? [] : [`route-map ${maps.join(', ')} matches on rpki, but no rpki.caches are configured: every route is notfound`];
 }
 
 /**

@@ -96,7 +96,7 @@ const policy = obj({
   routeMaps: map(list(obj({
     seq: int(1, 65535),
     action,
-    match: obj({ prefixList: str(), community: str(), asPath: str(), nextHopPrefixList: str(), sourcePeer: address, origin }),
+    match: obj({ prefixList: str(), community: str(), asPath: str(), nextHopPrefixList: str(), sourcePeer: address, origin, rpki: oneOf('valid', 'invalid', 'notfound') }),
     set: obj({
       localPref: int(0, 4294967295),
       metric: either('N, "+N" or "-N"', int(0, 4294967295), str((s) => (/^[+-]?\d+$/.test(s) ? undefined : `"${s}": use N, +N or -N`))),
@@ -137,5 +137,11 @@ export const CONFIG_SPEC: Spec = obj({
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   metrics: obj({ enabled: bool, address, port: int(0, 65535) }),
   mrt: obj({ directory: str(), ribInterval: seconds(60, 604800) }),
+  rpki: obj({
+    caches: list(obj({ address, port: int(1, 65535), preference: int(1, 255), localAddress: address }, ['address'])),
+    refreshInterval: seconds(1, 86400),
+    retryInterval: seconds(1, 7200),
+    expireInterval: seconds(600, 172800),
+  }),
   log: obj({ level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'), format: oneOf('json', 'pretty') }),
 }, ['asn']);

@@ -152,6 +152,8 @@ export interface RouteMapEntryConfig {
     readonly nextHopPrefixList?: string;
     readonly sourcePeer?: string;
     readonly origin?: 'igp' | 'egp' | 'incomplete';
+    /** RFC 6811 origin validation state against the RPKI caches' VRPs (FRR `match rpki`). */
+    readonly rpki?: 'valid' | 'invalid' | 'notfound';
   };
   readonly set?: {
     readonly localPref?: number;
@@ -250,7 +252,26 @@ export interface DaemonConfig {
     /** A RIB dump every this many seconds (none by default; at least 60). */
     readonly ribInterval?: number;
   };
+  /** RPKI-to-Router caches (RFC 8210) whose VRPs route-maps' `match rpki` judges routes by (RFC 6811). */
+  readonly rpki?: RpkiConfig;
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
   readonly ebgpRequiresPolicy?: boolean;
   readonly policy?: PolicyConfig;
+}
+
+export interface RpkiCacheConfig {
+  readonly address: string;
+  /** RTR over TCP (RFC 8210 9.1); 323 is IANA's port, caches often listen on 3323 or 8282. */
+  readonly port?: number;
+  /** Lower is preferred; caches of the best preference with data are used together. Default 1. */
+  readonly preference?: number;
+  readonly localAddress?: string;
+}
+
+export interface RpkiConfig {
+  readonly caches?: readonly RpkiCacheConfig[];
+  /** RFC 8210 6 intervals in seconds, used until a version 1 cache sends its own. */
+  readonly refreshInterval?: number;
+  readonly retryInterval?: number;
+  readonly expireInterval?: number;
 }

@@ -161,3 +161,20 @@ t.test('the shipped configurations load: lab node files and the DaemonSet base, 
   t.same(c.daemon.originate?.map((o) => o.prefix), ['10.244.3.0/24']);
   t.same(c.daemon.fib, { retain: true, restartTime: 120 }, 'graceful restart with the kernel routes kept');
 });
+
+t.test('rpki: caches and intervals, route-maps matching on RPKI state, reload', async (t) => {
+  const ok = parseConfig(`${base}rpki:\n  caches:\n    - { address: 10.0.0.9, port: 3323 }\n    - { address: 10.0.0.10, preference: 2 }\n  refreshInterval: 300\npolicy:\n  routeMaps:\n    IN: [{ seq: 10, action: deny, match: { rpki: invalid } }, { seq: 20, action: permit }]\n`);
+  t.equal(ok.daemon.rpki?.caches?.length, 2);
+  t.same(ok.warnings, []);
+  const shape = problems(`${base}rpki:\n  caches:\n    - { address: nowhere }\n  retryInterval: 9000\npolicy:\n  routeMaps:\n    IN: [{ seq: 10, action: deny, match: { rpki: bogus } }]\n`);
+  t.same(shape.map((p) => p.key), ['rpki.caches[0].address', 'rpki.retryInterval', 'policy.routeMaps.IN[0].match.rpki'], shape.map((p) => `${p.key}: ${p.message}`).join('\n'));
+  const ps = problems(`${base}rpki:\n  caches:\n    - { address: 10.0.0.9, port: 3323 }\n    - { address: 10.0.0.9, port: 3323 }\n  expireInterval: 700\n  refreshInterval: 800\n`);
+  t.same(ps.map((p) => p.key), ['rpki.caches[1]', 'rpki.refreshInterval'], ps.map((p) => `${p.key}: ${p.message}`).join('\n'));
+  t.match(ps.find((p) => p.key === 'rpki.caches[1]')?.message, /10\.0\.0\.9 port 3323 is already rpki\.caches\[0\]/);
+  t.match(ps.find((p) => p.key === 'rpki.refreshInterval')?.message, /not below expireInterval \(700 s\)/);
+  const lonely = parseConfig(`${base}policy:\n  routeMaps:\n    IN: [{ seq: 10, action: deny, match: { rpki: invalid } }]\n`).warnings;
+  t.match(lonely, [/route-map IN matches on rpki, but no rpki\.caches are configured: every route is notfound/], '--check warns of match rpki without caches');
+  const d = diffConfig(ok.daemon, { ...ok.daemon, rpki: { caches: [{ address: '10.0.0.9' }] } });
+  t.ok(d.rpkiChanged && !isEmptyDiff(d), 'changing the caches is a change');
+  t.same(reloadResult(d).also, ['rpki'], 'applied at once by a reload');
+});
