@@ -183,6 +183,14 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: C.Neighbors, ...errors } } }, async () => q.neighbors());
   app.get('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: C.Neighbor, ...errors } } }, async (req) => q.neighbor(req.params.address));
   app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: C.BfdSessions, ...errors } } }, async () => q.bfd());
+  app.get('/v1/rpki', { schema: { ...read('getRpki', 'RPKI caches', "The RTR caches (RFC 8210) and what each holds, like FRR's `show rpki cache-connection`."), response: { 200: C.RpkiStatus, ...errors } } }, async () => q.rpki());
+  app.get('/v1/rpki/validate', {
+    schema: {
+      ...read('validateOrigin', 'Judge a prefix and origin AS', "RFC 6811 origin validation of a prefix from an origin AS against the caches in use, with the covering VRPs, like FRR's `show rpki prefix`."),
+      querystring: C.Closed({ prefix: Type.String(), asn: Type.Integer({ minimum: 0, maximum: 4294967295 }) }),
+      response: { 200: C.RpkiValidation, ...errors },
+    },
+  }, async (req) => q.rpkiValidate(req.query.prefix, req.query.asn));
   app.get('/v1/neighbors/:address/routes/:which', {
     ...heavyRead,
     schema: {
@@ -203,6 +211,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
         lookup: Type.Optional(Type.String({ description: 'longest-prefix match for an address' })),
         neighbor: Type.Optional(Type.String({ description: 'only paths from this neighbor ("local": ours)' })),
         community: Type.Optional(Type.String({ description: 'only paths with this community' })),
+        rpki: Type.Optional(C.RpkiState),
         ...page,
       }),
       response: { 200: C.RoutePage, ...errors },

@@ -134,6 +134,25 @@ export function createMetrics(proc: DaemonProcess): Metrics {
     for (const [reason, v] of Object.entries(stats().refused)) c.inc({ reason }, v);
   });
 
+  // --- RPKI caches (RFC 8210) -----------------------------------------------------------------
+  const caches = (fn: (labels: { cache: string }, c: DaemonStats['rpkiCaches'][number]) => void) => {
+    for (const c of stats().rpkiCaches) fn({ cache: `${c.address}:${c.port}` }, c);
+  };
+  gauge('nodebgp_rpki_cache_up', '1 when the RTR connection to the cache is up', ['cache'], (g) => caches((l, c) => g.set(l, c.connected ? 1 : 0)));
+  gauge('nodebgp_rpki_cache_in_use', '1 when routes are judged against this cache\'s VRPs (the most preferred caches with data)', ['cache'], (g) => caches((l, c) => g.set(l, c.inUse ? 1 : 0)));
+  gauge('nodebgp_rpki_vrps', 'Validated ROA payloads held from the cache', ['cache', 'afi_safi'], (g) => caches((l, c) => {
+    g.set({ ...l, afi_safi: 'ipv4-unicast' }, c.vrps.ipv4);
+    g.set({ ...l, afi_safi: 'ipv6-unicast' }, c.vrps.ipv6);
+  }));
+  gauge('nodebgp_rpki_cache_serial', 'The serial of the cache\'s data held (absent before the first End of Data)', ['cache'], (g) => caches((l, c) => {
+    if (c.serial !== null) g.set(l, c.serial);
+  }));
+  counter('nodebgp_rpki_cache_updates_total', 'Data from the cache applied: serial (incremental) or reset (whole table)', ['cache', 'kind'], (c) => caches((l, x) => {
+    c.inc({ ...l, kind: 'serial' }, x.updates);
+    c.inc({ ...l, kind: 'reset' }, x.resets);
+  }));
+  counter('nodebgp_rpki_cache_errors_total', 'RTR protocol errors with the cache, sent or received', ['cache'], (c) => caches((l, x) => c.inc(l, x.errors)));
+
   // The heap right after the last full (mark-compact) collection: what is really held.
   let heapAfterGc = 0;
   const gcWatch = new PerformanceObserver((list) => {

@@ -27,6 +27,7 @@ import { PeerTable } from './peer-table.js';
 import { inSlices, reloadResult } from './reload.js';
 import { type RestartEnd, RestartWait } from './restart.js';
 import { ribSettings } from './rib-setup.js';
+import { RpkiLink, fibFilterMatchesRpki } from './rpki.js';
 
 export type { RefusedReason } from './dynamic.js';
 export type { DaemonEvents, SessionDownDetail } from './events.js';
@@ -74,6 +75,8 @@ export class Daemon {
   fibBridge: FibBridge | undefined;
   /** RFC 4724 restarting speaker: kernel routes kept from the last run, until every End-of-RIB. */
   #restart: RestartWait | undefined;
+  /** RPKI caches (RFC 8210) and revalidation when their VRPs change. */
+  readonly rpki: RpkiLink;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -114,6 +117,15 @@ export class Daemon {
     this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);
     this.rib.setAggregates(aggregateSpecs(config.aggregates));
+    this.rpki = new RpkiLink({
+      clock: this.#clock,
+      rib: this.rib,
+      events: this.#events,
+      refresh: (index) => this.neighbors.byIndex(index)?.softIn(),
+      refreshFib: () => fibFilterMatchesRpki(this.rib, this.config) && this.fibBridge?.refreshAll(),
+      flush: () => this.#scheduleFlush(),
+    });
+    this.rpki.configure(config, false);
   }
 
   #newRib(config: DaemonConfig): Rib {
@@ -194,6 +206,7 @@ export class Daemon {
     for (const p of this.neighbors.values()) this.#startNeighbor(p);
     this.#memory.started();
     this.#dumps.set(this.config.mrt?.ribInterval);
+    this.rpki.start();
   }
 
   /**
@@ -259,6 +272,7 @@ export class Daemon {
       p.clearTimers();
     }
     this.#restart?.cancel();
+    this.rpki.stop();
     this.#memory.stop();
     this.#dumps.stop();
     if (this.fibBridge) {
@@ -361,6 +375,7 @@ export class Daemon {
     }
     if (d.dynamicChanged) this.#dynamic.set(next.dynamicNeighbors ?? []);
     if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
+    if (d.rpkiChanged) this.rpki.configure(next, this.#started);
     // The FIB filter (or the lists it reads) changed: every prefix is looked at again.
     if (d.fibFilterChanged || d.policyChanged) this.fibBridge?.refreshAll();
     const softNames = new Set(d.soft.map((n) => n.address));

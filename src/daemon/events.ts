@@ -49,6 +49,10 @@ export interface DaemonEvents {
   /** A timed RIB dump (mrt.ribInterval) was written, or could not be. */
   ribDumped?(dump: RibDump): void;
   ribDumpFailed?(message: string): void;
+  /** An RPKI cache's connection came up or went down (RFC 8210), with why. */
+  rpkiConnection?(cache: string, up: boolean, reason?: string): void;
+  /** The VRPs changed and routes were judged again: how many ROA prefixes changed ('all': every route), refreshes asked. */
+  rpkiRevalidated?(changed: number | 'all', routeRefreshes: number): void;
 }
 
 export interface SessionDownDetail {

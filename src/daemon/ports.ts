@@ -18,6 +18,9 @@ export interface DaemonQueries {
   neighbor(address: string): C.Neighbor;
   neighborRoutes(address: string, which: 'received' | 'accepted' | 'advertised', family: C.FamilyName, limit?: number, after?: string): C.NeighborRoutePage;
   bfd(): C.BfdSessions;
+  rpki(): C.RpkiStatus;
+  /** Throws QueryError without caches or for a bad prefix. */
+  rpkiValidate(prefix: string, originAs: number): C.RpkiValidation;
   routes(q: RouteQuery): C.RoutePage;
   lastReload(): C.LastReload;
   logLevel(): C.CurrentLogLevel;

@@ -10,7 +10,7 @@ import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
 import type { CurrentLogLevel } from './contract/index.js';
 import type { DaemonCommands, DaemonQueries, LogLevel } from './ports.js';
-import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, summary } from './read-model.js';
+import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, rpkiStatus, rpkiValidate, summary } from './read-model.js';
 import { daemonStats } from './stats.js';
 import { type LogFormat, makeLogger } from './logger.js';
 
@@ -236,6 +236,15 @@ export class DaemonProcess {
         (n ? this.#peer(n) : this.logger).warn(message);
         fan('bfdError')(n, message);
       },
+      rpkiConnection: (cache, up, reason) => {
+        if (up) this.logger.info({ rpkiCache: cache }, `RPKI cache ${cache} connected`);
+        else this.#limited(this.logger, 'warn', `rpki-down-${cache}`, { rpkiCache: cache, reason }, `RPKI cache ${cache} connection down: ${reason}`);
+        fan('rpkiConnection')(cache, up, reason);
+      },
+      rpkiRevalidated: (changed, routeRefreshes) => {
+        this.logger.info({ changed, routeRefreshes }, `RPKI data changed (${changed === 'all' ? 'every route' : `${changed} ROA prefixes`}): routes judged again${routeRefreshes > 0 ? `, ${routeRefreshes} neighbors asked to resend (ROUTE-REFRESH)` : ''}`);
+        fan('rpkiRevalidated')(changed, routeRefreshes);
+      },
     };
   }
 
@@ -333,6 +342,8 @@ export class DaemonProcess {
     neighbor: (address) => neighborDetail(this.daemon, this.daemon.neighbor(address)),
     neighborRoutes: (address, which, family, limit, after) => neighborRoutes(this.daemon, this.daemon.neighbor(address), which, family, limit, after),
     bfd: () => bfdSessions(this.daemon),
+    rpki: () => rpkiStatus(this.daemon),
+    rpkiValidate: (prefix, asn) => rpkiValidate(this.daemon, prefix, asn),
     routes: (q) => routes(this.daemon, q),
     lastReload: () => this.lastReload,
     logLevel: () => this.logger.level as CurrentLogLevel,

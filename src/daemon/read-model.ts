@@ -3,7 +3,7 @@
 // listings are paged: a full table is never built in one response.
 
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
-import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
+import { type PathRecord, type Position, type RouteRecord, judgeOrigin, prefixText } from '../rib/index.js';
 import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, extendedCommunityJson, ipv4ToString, ipv6ToString,
   messageJson, type NotificationMessage, notificationName,
@@ -192,6 +192,8 @@ export interface RouteQuery {
   readonly neighbor?: string;
   /** Only paths carrying this community. */
   readonly community?: string;
+  /** Only paths in this RFC 6811 state (FRR's `show bgp ipv4 unicast rpki invalid`). */
+  readonly rpki?: C.RpkiState;
   /** Page size (at most 1000) and the prefix the previous page ended with. */
   readonly limit?: number;
   readonly after?: string;
@@ -243,7 +245,7 @@ function routeJson<P>(r: RouteRecord, path: (p: PathRecord) => P): { prefix: str
 /** A Loc-RIB route: each path with the decision's outcome. */
 function rankedJson(d: Daemon, r: RouteRecord): C.Route {
   const wall = (ms: number) => d.wallTime(ms);
-  return routeJson(r, (p) => ({ ...pathJson(p, wall), best: p.best, multipath: p.multipath, lostOn: p.lostOn }));
+  return routeJson(r, (p) => ({ ...pathJson(p, wall), best: p.best, multipath: p.multipath, lostOn: p.lostOn, rpki: p.rpki }));
 }
 
 /** A page holds at most this many octets of JSON (besides its count limit): large attribute sets cannot make one huge. */
@@ -305,6 +307,10 @@ function pathFilter(q: RouteQuery): ((p: PathRecord) => boolean) | undefined {
     const c = parseCommunity(q.community);
     tests.push((p) => p.attrs.communities?.includes(c) ?? false);
   }
+  if (q.rpki !== undefined) {
+    const want = q.rpki;
+    tests.push((p) => p.rpki === want);
+  }
   return tests.length === 0 ? undefined : (p) => tests.every((t) => t(p));
 }
 
@@ -354,4 +360,29 @@ function sentPathJson(a: PathAttributes): C.SentPath {
     extendedCommunities: (a.extendedCommunities ?? []).map(extendedCommunityJson),
     stale: false,
   };
+}
+
+/** The RPKI caches, like FRR's `show rpki cache-connection`. */
+export function rpkiStatus(d: Daemon): C.RpkiStatus {
+  const caches = d.rpki.caches?.status() ?? [];
+  return {
+    caches: caches.map((c) => ({
+      address: c.config.address, port: c.config.port, preference: c.config.preference, connected: c.connected, inUse: c.inUse,
+      state: c.session.state, protocolVersion: c.session.version, sessionId: c.session.sessionId ?? null, serial: c.session.serial ?? null,
+      refreshInterval: c.session.intervals.refresh, retryInterval: c.session.intervals.retry, expireInterval: c.session.intervals.expire,
+      vrps: { ipv4: c.table.count(1), ipv6: c.table.count(2) },
+      updates: c.session.updates, resets: c.session.resets, errors: c.session.errors, lastError: c.session.lastError ?? null,
+    })),
+  };
+}
+
+/** A prefix and origin AS judged against the caches in use, with the VRPs covering it (FRR's `show rpki prefix`). */
+export function rpkiValidate(d: Daemon, prefix: string, originAs: number): C.RpkiValidation {
+  const caches = d.rpki.caches;
+  if (!caches) throw new QueryError('no rpki.caches are configured');
+  const p = parsePrefix(prefix);
+  const tables = caches.active;
+  const covering = tables.flatMap((t) => t.coveringVrps(p.afi, p.words, p.length))
+    .map((v) => ({ prefix: prefixText(v.afi, v.words, v.length), maxLength: v.maxLength, asn: v.asn }));
+  return { prefix: prefixText(p.afi, p.words, p.length), originAs, state: judgeOrigin(tables, p.afi, p.words, p.length, originAs), covering };
 }

@@ -8,7 +8,8 @@ import { Afi } from '../wire/index.js';
 import type { Daemon } from './daemon.js';
 import type { RefusedReason } from './dynamic.js';
 import type { NeighborCounts } from './neighbor.js';
-import { bfdDetail } from './read-model.js';
+import type * as C from './contract/index.js';
+import { bfdDetail, rpkiStatus } from './read-model.js';
 
 export type FamilyName = 'ipv4-unicast' | 'ipv6-unicast';
 
@@ -50,6 +51,8 @@ export interface DaemonStats {
   readonly attributeCache: number;
   readonly fib: FibStats | null;
   readonly refused: Record<RefusedReason, number>;
+  /** RPKI caches as the API shows them. */
+  readonly rpkiCaches: C.RpkiStatus['caches'];
 }
 
 const FAMILY = { [Afi.IPV4]: 'ipv4-unicast', [Afi.IPV6]: 'ipv6-unicast' } as const;
@@ -101,5 +104,6 @@ export function daemonStats(d: Daemon): DaemonStats {
     attributeCache: d.attributeCacheSize,
     fib: d.fibBridge?.fib.stats() ?? null,
     refused: { ...d.refused },
+    rpkiCaches: rpkiStatus(d).caches,
   };
 }

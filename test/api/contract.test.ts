@@ -16,6 +16,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
 import { AS_PATH, NEXT_HOP, ORIGIN, attr, update } from '../helpers/build.js';
 import { establishFrom, openOf, until } from '../helpers/raw-peer.js';
+import { cachePdu, vrp } from '../helpers/rtr-cache.js';
+import { createServer } from 'node:net';
 
 const TOKEN = 'a-long-enough-api-token';
 const PEER = '127.0.0.2';
@@ -45,7 +47,15 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   const dir = mkdtempSync(join(tmpdir(), 'nodebgp-contract-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'nodebgpd.yaml');
-  const config = `${CONFIG}mrt: { directory: ${dir} }\n`;
+  // An RTR cache on loopback answering the daemon's Reset Query with one VRP (RFC 8210 5).
+  const cache = createServer((s) => {
+    s.once('data', () => s.write(Buffer.concat([cachePdu.cacheResponse(1, 1), cachePdu.prefix(1, true, vrp('10.1.0.0/16-24 AS65001')), cachePdu.endOfData(1, 1, 1)])));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => cache.listen(0, '127.0.0.1', r));
+  t.teardown(() => cache.close());
+  const rtrPort = (cache.address() as { port: number }).port;
+  const config = `${CONFIG}mrt: { directory: ${dir} }\nrpki: { caches: [{ address: 127.0.0.1, port: ${rtrPort} }] }\n`;
   writeFileSync(file, config);
   const proc = new DaemonProcess(parseConfig(config, file), { configPath: file, logger: pino({ level: 'silent' }) });
   const app = await buildApi(proc, { token: () => TOKEN, metrics: createMetrics(proc) });
@@ -93,13 +103,19 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   t.ok(n.capabilities.byFamily['ipv4-unicast'].gracefulRestart, 'negotiated capabilities per family');
   await check('GET', '/v1/neighbors/{address}', '/v1/neighbors/10.9.9.9', 404);
   await check('GET', '/v1/bfd', '/v1/bfd', 200);
+  t.ok(await until(() => proc.queries.rpki().caches[0]?.inUse === true, 5000), 'the RTR cache is in use');
+  const rpki = await check('GET', '/v1/rpki', '/v1/rpki', 200);
+  t.match(rpki.caches[0], { connected: true, protocolVersion: 1, serial: 1, vrps: { ipv4: 1, ipv6: 0 } });
+  const judged = await check('GET', '/v1/rpki/validate', '/v1/rpki/validate?prefix=10.1.0.0/24&asn=65001', 200);
+  t.same(judged, { prefix: '10.1.0.0/24', originAs: 65001, state: 'valid', covering: [{ prefix: '10.1.0.0/16', maxLength: 24, asn: 65001 }] });
+  await check('GET', '/v1/rpki/validate', '/v1/rpki/validate?prefix=10.1.0.0/99&asn=65001', 400);
 
   const routes = await check('GET', '/v1/routes/{family}', '/v1/routes/ipv4-unicast', 200);
   const path = routes.items.find((r: { prefix: string }) => r.prefix === '10.1.0.0/24').paths[0];
   t.match(path, {
     from: PEER, med: 100, communities: ['65001:100'], largeCommunities: ['65001:1:2'], best: true, lostOn: null,
-    extendedCommunities: [{ type: 'route-target', value: '65001:100' }], unknownAttributes: [{ type: 99, value: 'abcd' }],
-  }, 'a path with every kind of attribute');
+    extendedCommunities: [{ type: 'route-target', value: '65001:100' }], unknownAttributes: [{ type: 99, value: 'abcd' }], rpki: 'valid',
+  }, 'a path with every kind of attribute, and its RPKI state');
   t.ok(Math.abs(Date.parse(path.lastUpdate) - Date.now()) < 60_000, `its last update is now (${path.lastUpdate})`);
   const one = await check('GET', '/v1/routes/{family}', '/v1/routes/ipv4-unicast?prefix=10.9.0.0/24', 200);
   t.same(one.items[0].advertisedTo, [PEER], 'one prefix: whom it was sent to');

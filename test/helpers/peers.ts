@@ -34,6 +34,8 @@ export interface FrrOptions {
    * through zebra, so `neighbor X bfd` needs both); without it bgpd runs alone (-Z).
    */
   readonly bfdd?: string;
+  /** bgpd modules to load (`-M`), like rpki (frr-rpki-rtrlib). */
+  readonly modules?: readonly string[];
 }
 
 export class Frr implements Daemon {
@@ -41,11 +43,13 @@ export class Frr implements Daemon {
   readonly ns: string;
   readonly config: string;
   readonly #bfdd: string | undefined;
+  readonly #modules: readonly string[];
 
   constructor(ns: string, config: string, options: FrrOptions = {}) {
     this.ns = ns;
     this.config = config;
     this.#bfdd = options.bfdd;
+    this.#modules = options.modules ?? [];
     this.dir = workdir('frr');
     if (this.#bfdd !== undefined) this.#startZebraAndBfdd(this.#bfdd);
     this.start();
@@ -64,7 +68,7 @@ export class Frr implements Daemon {
 
   start(): void {
     writeFileSync(join(this.dir, 'bgpd.conf'), this.config);
-    inNs(this.ns, '/usr/lib/frr/bgpd', [...this.#daemonArgs('bgpd'), ...(this.#bfdd === undefined ? ['-Z'] : []), '-S', '-f', join(this.dir, 'bgpd.conf')]);
+    inNs(this.ns, '/usr/lib/frr/bgpd', [...this.#daemonArgs('bgpd'), ...(this.#bfdd === undefined ? ['-Z'] : []), ...this.#modules.flatMap((m) => ['-M', m]), '-S', '-f', join(this.dir, 'bgpd.conf')]);
   }
 
   get pid(): number | undefined {

@@ -45,12 +45,16 @@ export function summaryText(s: C.Summary): string {
 type ListedPath = C.RankedPath | C.Path | C.SentPath;
 const ranked = (p: ListedPath): p is C.RankedPath => 'best' in p;
 
+const RPKI_CODE = { valid: 'V', invalid: 'I', notfound: 'N' } as const;
+
 /** Like FRR's `show bgp ipv4 unicast`: one line per path, `*>` best, `*=` multipath. */
 export function routesText(page: C.PageOf<{ prefix: string; paths: ListedPath[] }>): string {
   const rows: (string | number)[][] = [];
   for (const r of page.items) {
     r.paths.forEach((p, i) => {
-      const code = `${p.stale ? 'S' : '*'}${ranked(p) && p.best ? '>' : ranked(p) && p.multipath ? '=' : ' '}`;
+      // FRR's RPKI validation codes in front: V valid, I invalid, N not found.
+      const rpki = ranked(p) && p.rpki ? RPKI_CODE[p.rpki] : '';
+      const code = `${rpki}${p.stale ? 'S' : '*'}${ranked(p) && p.best ? '>' : ranked(p) && p.multipath ? '=' : ' '}`;
       const origin = p.origin === 'igp' ? 'i' : p.origin === 'egp' ? 'e' : '?';
       rows.push([code, i === 0 ? r.prefix : '', p.nextHop ?? '-', p.med ?? '', p.localPref ?? '', p.weight, `${p.asPath}${p.asPath ? ' ' : ''}${origin}`, p.from, ranked(p) && p.lostOn ? `lost on ${p.lostOn}` : p.communities.join(' ')]);
     });
@@ -147,6 +151,7 @@ export function routeDetailText(page: C.RoutePage, family: string): string {
     lines.push(`    ${p.nextHop} from ${p.from}${p.peerAs !== null ? ` (AS ${p.peerAs})` : ''}${p.pathId ? `, path id ${p.pathId}` : ''}`);
     const state = [`Origin ${p.origin.toUpperCase()}`, p.med !== null ? `metric ${p.med}` : '', p.localPref !== null ? `localpref ${p.localPref}` : '', `weight ${p.weight}`, 'valid', p.best ? 'best' : '', multipath && p.multipath ? 'multipath' : ''].filter(Boolean).join(', ');
     lines.push(`      ${state}${p.lostOn ? `; not best: lost on ${p.lostOn}` : ''}`);
+    if (p.rpki) lines.push(`      rpki validation-state: ${p.rpki === 'notfound' ? 'not found' : p.rpki}`);
     if (p.communities.length > 0) lines.push(`      Community: ${p.communities.join(' ')}`);
     if (p.largeCommunities.length > 0) lines.push(`      Large Community: ${p.largeCommunities.join(' ')}`);
     if (p.extendedCommunities.length > 0) lines.push(`      Extended Community: ${p.extendedCommunities.map((e) => (e.value ? `${e.type}:${e.value}` : `0x${e.hex}`)).join(' ')}`);
@@ -156,4 +161,23 @@ export function routeDetailText(page: C.RoutePage, family: string): string {
     lines.push(`      Last update: ${ctime(p.lastUpdate)}`);
   }
   return `${lines.join('\n')}\n\n(${family})`;
+}
+
+/** Like FRR's `show rpki cache-connection`, with what each cache holds. */
+export function rpkiText(r: C.RpkiStatus): string {
+  if (r.caches.length === 0) return 'No RPKI caches configured';
+  const rows = r.caches.map((c) => [
+    `${c.address}:${c.port}`, c.preference, c.connected ? 'connected' : 'disconnected', c.inUse ? 'yes' : 'no', c.state, c.protocolVersion,
+    c.serial ?? '-', c.vrps.ipv4, c.vrps.ipv6, c.lastError ?? '',
+  ]);
+  return table(['Cache', 'Pref', 'Connection', 'In use', 'State', 'Version', 'Serial', 'IPv4 VRPs', 'IPv6 VRPs', 'Last error'], rows);
+}
+
+/** Like FRR's `show rpki prefix`: the state and the covering VRPs. */
+export function rpkiValidationText(v: C.RpkiValidation): string {
+  const rows = v.covering.map((c) => [c.prefix, c.maxLength, c.asn]);
+  const head = `${v.prefix} from AS ${v.originAs}: ${v.state === 'notfound' ? 'not found' : v.state}`;
+  return rows.length === 0 ? `${head}
+No covering VRP` : `${head}
+${table(['Prefix', 'Max length', 'Origin AS'], rows)}`;
 }

@@ -8,7 +8,7 @@ import type * as C from '../../daemon/contract/index.js';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
 import { VERSION } from '../version.js';
-import { bfdText, neighborText, neighborsText, routeDetailText, routesText, summaryText } from './format.js';
+import { bfdText, neighborText, neighborsText, routeDetailText, routesText, rpkiText, rpkiValidationText, summaryText } from './format.js';
 
 const program = new Command();
 program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
@@ -58,20 +58,32 @@ program.command('neighbors').argument('[address]').description('neighbors in det
 program.command('bfd').description('BFD sessions (like show bfd peers brief)')
   .action(run(async () => shown(await api<C.BfdSessions>('GET', '/v1/bfd'), bfdText)));
 
+program.command('rpki').argument('[prefix]', 'judge this prefix (with --origin-as) instead of listing the caches')
+  .description('RPKI caches and what they hold (like show rpki cache-connection), or one prefix judged (like show rpki prefix)')
+  .option('--origin-as <asn>', 'the origin AS to judge PREFIX from')
+  .action(run(async (prefix: string | undefined, o: { originAs?: string }) => {
+    if (!prefix) return shown(await api<C.RpkiStatus>('GET', '/v1/rpki'), rpkiText);
+    if (o.originAs === undefined) throw new CliError('rpki PREFIX needs --origin-as');
+    const q = new URLSearchParams({ prefix, asn: o.originAs });
+    return shown(await api<C.RpkiValidation>('GET', `/v1/rpki/validate?${q}`), rpkiValidationText);
+  }));
+
 program.command('routes').argument('[prefix]').description('the routing table, or one prefix with every path (like show bgp ipv4 unicast [PREFIX])')
   .option('--family <afi-safi>', 'ipv4-unicast | ipv6-unicast')
   .option('--longer', 'prefixes inside PREFIX')
   .option('--neighbor <address>', 'paths from this neighbor ("local": ours)')
   .option('--community <community>')
+  .option('--rpki <state>', 'only paths in this RPKI state: valid | invalid | notfound')
   .option('--limit <n>', 'page size', '100')
   .option('--after <prefix>', 'continue after this prefix')
   .option('--all', 'every page, one after the other')
-  .action(run(async (prefix: string | undefined, o: { family?: string; longer?: boolean; neighbor?: string; community?: string; limit: string; after?: string; all?: boolean }) => {
+  .action(run(async (prefix: string | undefined, o: { family?: string; longer?: boolean; neighbor?: string; community?: string; rpki?: string; limit: string; after?: string; all?: boolean }) => {
     const q = new URLSearchParams({ limit: o.all ? '1000' : o.limit });
     if (prefix) q.set('prefix', prefix);
     if (o.longer) q.set('longer', 'true');
     if (o.neighbor) q.set('neighbor', o.neighbor);
     if (o.community) q.set('community', o.community);
+    if (o.rpki) q.set('rpki', o.rpki);
     const f = family(prefix, o.family);
     if (prefix && !o.longer) return shown(await api<C.RoutePage>('GET', `/v1/routes/${f}?${q}`), (j) => routeDetailText(j, f));
     let after = o.after;

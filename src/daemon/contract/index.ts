@@ -9,3 +9,4 @@ export * from './neighbors.js';
 export * from './daemon.js';
 export * from './events.js';
 export * from './errors.js';
+export * from './rpki.js';

@@ -54,6 +54,7 @@ export const RankedPath = Closed({
   best: Type.Boolean(),
   multipath: Type.Boolean({ description: 'in the ECMP set with the best path' }),
   lostOn: Nullable(Type.String({ description: 'the decision step (RFC 4271 9.1.2.2) this path lost on against the best' })),
+  rpki: Nullable(Type.Enum(['valid', 'invalid', 'notfound'], { description: 'RFC 6811 origin validation state now; null without RPKI caches' })),
 });
 export type RankedPath = Static<typeof RankedPath>;
 
