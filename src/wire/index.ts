@@ -22,3 +22,4 @@ export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
 export * from './negotiate.js';
 export * from './mrt.js';
 export * from './rtr.js';
+export * from './bmp.js';
