@@ -43,6 +43,9 @@ export class Connection {
   #closed = false;
   /** The peer's OPEN on this connection, once received (collision resolution reads it). */
   peerOpen: Extract<BgpMessage, { type: 'open' }> | undefined;
+  /** The OPENs exchanged on this connection as octets (BMP's Peer Up carries both, RFC 7854 4.10). */
+  peerOpenFrame: Buffer | undefined;
+  sentOpenFrame: Buffer | undefined;
   openSent = false;
   /** True after a write that the socket could not take at once, until 'drain'. */
   blocked = false;

@@ -56,8 +56,8 @@ export interface SessionEvents {
   established?(negotiated: NegotiatedSession): void;
   /** The session went to Idle; `uptimeMs` how long it had been Established (0 if it was not). */
   down?(reason: DownReason, wasEstablished: boolean, uptimeMs: number): void;
-  /** UPDATE and ROUTE-REFRESH messages received in Established. */
-  message?(msg: UpdateMessage | RouteRefreshMessage): void;
+  /** UPDATE and ROUTE-REFRESH messages received in Established, with their octets as received. */
+  message?(msg: UpdateMessage | RouteRefreshMessage, frame: Buffer | undefined): void;
   /** Output may continue (after the socket drained). */
   writable?(): void;
   notification?(direction: 'sent' | 'received', n: NotificationMessage): void;
@@ -102,6 +102,8 @@ export class Session {
   readonly #events: SessionEvents;
   #ourOpen: OpenMessage;
   #ourOpenBytes: Buffer;
+  /** The octets of the message being handled (passed on with a delivered UPDATE). */
+  #frame: Buffer | undefined;
   readonly #liveness = new Liveness();
   readonly #timers = new Map<TimerName, TimerHandle>();
   readonly #connectFn: ConnectFn;
@@ -243,6 +245,12 @@ export class Session {
     if (!this.#timers.has('sendHold')) this.#startTimer('sendHold', this.#timersCfg.sendHoldTime, false);
   }
 
+  /** The OPENs of the Established connection as octets: ours and the peer's (for BMP's Peer Up). */
+  opens(): { readonly sent: Buffer; readonly received: Buffer } | undefined {
+    const c = this.#conn;
+    return c?.sentOpenFrame && c.peerOpenFrame ? { sent: c.sentOpenFrame, received: c.peerOpenFrame } : undefined;
+  }
+
   // --- inbound connections ----------------------------------------------------------------------
 
   /** A connection from the peer's address, accepted by the listener. */
@@ -272,6 +280,7 @@ export class Session {
     this.#pending?.destroy();
     this.#pending = conn;
     conn.send(this.#ourOpenBytes);
+    conn.sentOpenFrame = this.#ourOpenBytes;
     conn.openSent = true;
   }
 
@@ -317,6 +326,7 @@ export class Session {
       case 'send-open':
         if (this.#conn && !this.#conn.openSent) {
           this.#conn.send(this.#ourOpenBytes);
+          this.#conn.sentOpenFrame = this.#ourOpenBytes;
           this.#conn.openSent = true;
           this.#sent.open++;
         }
@@ -352,7 +362,7 @@ export class Session {
         return;
       }
       case 'deliver':
-        this.#events.message?.(a.message);
+        this.#events.message?.(a.message, this.#frame);
         return;
       default: {
         const never: never = a;
@@ -439,7 +449,7 @@ export class Session {
   }
 
   readonly #connEvents = {
-    message: (conn: Connection, msg: BgpMessage) => this.#onMessage(conn, msg),
+    message: (conn: Connection, msg: BgpMessage, frame: Buffer) => this.#onMessage(conn, msg, frame),
     protocolError: (conn: Connection, err: BgpProtocolError, frame: Buffer | undefined) => this.#onProtocolError(conn, err, frame),
     closed: (conn: Connection) => {
       if (conn === this.#pending) this.#pending = undefined;
@@ -468,17 +478,23 @@ export class Session {
     else this.#dispatch({ type: 'UpdateMsgErr', error });
   }
 
-  #onMessage(conn: Connection, msg: BgpMessage): void {
+  #onMessage(conn: Connection, msg: BgpMessage, frame: Buffer): void {
     this.#liveness.message(this.#clock.now());
-    if (msg.type === 'open') conn.peerOpen = msg;
+    if (msg.type === 'open') {
+      conn.peerOpen = msg;
+      conn.peerOpenFrame = frame;
+    }
     if (conn === this.#pending) return this.#pendingMessage(conn, msg);
     if (conn !== this.#conn) return;
     this.#received[msg.type]++;
+    this.#frame = frame;
     try {
       this.#feed(msg);
     } catch (e) {
       // A failure while handling this peer's input resets this peer only (the process carries on).
       this.#dispatch({ type: 'AutomaticStop', subcode: 0, reason: 'internal-error', message: (e as Error).message?.slice(0, 200) });
+    } finally {
+      this.#frame = undefined;
     }
   }
 
