@@ -43,6 +43,8 @@ export interface PathRecord {
 
 export interface RouteRecord {
   readonly prefix: string;
+  /** The prefix as words and length (what encoders need, without parsing the text). */
+  readonly at: Position;
   readonly paths: readonly PathRecord[];
 }
 
@@ -87,12 +89,12 @@ export class RibQuery {
    * Calls `fn` with every change of a prefix's best path (null: no route any more) until the
    * returned function is called. Synchronous, in the RIB's own step: keep `fn` cheap.
    */
-  watchBest(fn: (afi: AfiCode, prefix: string, best: PathRecord | null) => void): () => void {
+  watchBest(fn: (afi: AfiCode, prefix: string, best: PathRecord | null, at: Position) => void): () => void {
     const listener = {
       changed: (afi: AfiCode, node: RouteNode) => {
         const table = this.#rib.table(afi);
         const best = table.best(node);
-        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null, null) : null);
+        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null, null) : null, positionOf(table, node));
       },
     };
     this.#rib.addListener(listener);
@@ -169,7 +171,7 @@ export class RibQuery {
     for (const node of nodesOf(table, o)) {
       const judge = this.#judge(table, node);
       const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null, judge(p)));
-      yield { prefix: table.textOf(node), paths: o.only ? paths.filter(o.only) : paths };
+      yield { prefix: table.textOf(node), at: positionOf(table, node), paths: o.only ? paths.filter(o.only) : paths };
     }
   }
 
@@ -183,7 +185,7 @@ export class RibQuery {
       const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null, judge(p));
       if (!only || only(r)) paths.push(r);
     }
-    return { prefix: table.textOf(node), paths };
+    return { prefix: table.textOf(node), at: positionOf(table, node), paths };
   }
 
   /** The RFC 6811 state of a path of this prefix (null without RPKI). */
@@ -201,6 +203,10 @@ function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: Decision
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
     nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki,
   };
+}
+
+function positionOf(table: LocRib, node: RouteNode): Position {
+  return { words: table.trie.key(node), len: table.trie.len(node) };
 }
 
 function nodesOf(table: LocRib, o: RouteListing): Iterable<RouteNode> {
