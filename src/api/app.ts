@@ -183,6 +183,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get('/v1/neighbors', { schema: { ...read('listNeighbors', 'Every neighbor in detail', "Like FRR's `show bgp neighbors json`."), response: { 200: C.Neighbors, ...errors } } }, async () => q.neighbors());
   app.get('/v1/neighbors/:address', { schema: { ...read('getNeighbor', 'One neighbor in detail', 'Negotiated capabilities, timers, messages by type, liveness, policy, flaps, the last NOTIFICATIONs.'), params: address, response: { 200: C.Neighbor, ...errors } } }, async (req) => q.neighbor(req.params.address));
   app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: C.BfdSessions, ...errors } } }, async () => q.bfd());
+  app.get('/v1/bmp', { schema: { ...read('getBmp', 'BMP collectors', "The BMP monitoring stations (RFC 7854) we send to, like FRR's `show bmp`."), response: { 200: C.BmpStatus, ...errors } } }, async () => q.bmp());
   app.get('/v1/rpki', { schema: { ...read('getRpki', 'RPKI caches', "The RTR caches (RFC 8210) and what each holds, like FRR's `show rpki cache-connection`."), response: { 200: C.RpkiStatus, ...errors } } }, async () => q.rpki());
   app.get('/v1/rpki/validate', {
     schema: {

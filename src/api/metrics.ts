@@ -153,6 +153,15 @@ export function createMetrics(proc: DaemonProcess): Metrics {
   }));
   counter('nodebgp_rpki_cache_errors_total', 'RTR protocol errors with the cache, sent or received', ['cache'], (c) => caches((l, x) => c.inc(l, x.errors)));
 
+  // --- BMP collectors (RFC 7854) --------------------------------------------------------------
+  const collectors = (fn: (labels: { collector: string }, c: DaemonStats['bmpCollectors'][number]) => void) => {
+    for (const c of stats().bmpCollectors) fn({ collector: `${c.address}:${c.port}` }, c);
+  };
+  gauge('nodebgp_bmp_collector_up', '1 when the connection to the BMP collector is up', ['collector'], (g) => collectors((l, c) => g.set(l, c.up ? 1 : 0)));
+  counter('nodebgp_bmp_messages_sent_total', 'BMP messages sent to the collector', ['collector'], (c) => collectors((l, x) => c.inc(l, x.messages)));
+  counter('nodebgp_bmp_sent_bytes_total', 'Octets of BMP sent to the collector', ['collector'], (c) => collectors((l, x) => c.inc(l, x.octets)));
+  counter('nodebgp_bmp_resyncs_total', 'Times the collector fell too far behind, was dropped and given a whole dump again', ['collector'], (c) => collectors((l, x) => c.inc(l, x.resyncs)));
+
   // The heap right after the last full (mark-compact) collection: what is really held.
   let heapAfterGc = 0;
   const gcWatch = new PerformanceObserver((list) => {

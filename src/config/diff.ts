@@ -29,6 +29,8 @@ export interface ConfigDiff {
   readonly mrtChanged: boolean;
   /** The RPKI caches or their intervals changed: the caches are connected again (VRPs are fetched anew). */
   readonly rpkiChanged: boolean;
+  /** The BMP collectors changed: they are connected again (each gets a whole dump). */
+  readonly bmpChanged: boolean;
   readonly originateAdded: readonly OriginateConfig[];
   readonly originateRemoved: readonly string[];
 }
@@ -85,6 +87,7 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
     fibFilterChanged: from.fib?.filter !== to.fib?.filter,
     mrtChanged: !isDeepStrictEqual(from.mrt ?? {}, to.mrt ?? {}),
     rpkiChanged: !isDeepStrictEqual(from.rpki ?? {}, to.rpki ?? {}),
+    bmpChanged: !isDeepStrictEqual(from.bmp ?? {}, to.bmp ?? {}),
     originateAdded: [...newOrig.values()].filter((o) => !isDeepStrictEqual(oldOrig.get(key(o)), o)),
     originateRemoved: [...oldOrig.keys()].filter((p) => !newOrig.has(p)),
   };
@@ -92,5 +95,5 @@ export function diffConfig(from: DaemonConfig, to: DaemonConfig): ConfigDiff {
 
 /** True when the reload changes nothing. */
 export function isEmptyDiff(d: ConfigDiff): boolean {
-  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged && !d.mrtChanged && !d.rpkiChanged;
+  return d.restartNeeded.length + d.removed.length + d.added.length + d.reset.length + d.soft.length + d.originateAdded.length + d.originateRemoved.length === 0 && !d.policyChanged && !d.dynamicChanged && !d.aggregatesChanged && !d.fibFilterChanged && !d.mrtChanged && !d.rpkiChanged && !d.bmpChanged;
 }

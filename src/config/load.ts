@@ -204,6 +204,12 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
   }
   checkMap(['fib', 'filter'], raw.fib?.filter);
   rpkiProblems(raw.rpki, report);
+  const collectors = new Map<string, number>();
+  (raw.bmp?.collectors ?? []).forEach((c, i) => {
+    const key = `${canonicalAddress(c.address)} port ${c.port ?? 1790}`;
+    if (collectors.has(key)) report(['bmp', 'collectors', i], `${key} is already bmp.collectors[${collectors.get(key)}]`);
+    collectors.set(key, i);
+  });
   const routerId = raw.routerId ?? interfaceRouterId();
   if (routerId === undefined) report(['routerId'], 'no routerId given and no IPv4 address on any interface to derive one from; set routerId');
   if (problems.length > 0) throw new ConfigError(source, problems);

@@ -137,6 +137,10 @@ export const CONFIG_SPEC: Spec = obj({
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   metrics: obj({ enabled: bool, address, port: int(0, 65535) }),
   mrt: obj({ directory: str(), ribInterval: seconds(60, 604800) }),
+  bmp: obj({
+    collectors: list(obj({ address, port: int(1, 65535), monitor: list(oneOf('pre-policy', 'post-policy', 'loc-rib')) }, ['address'])),
+    statisticsInterval: seconds(0, 86400),
+  }),
   rpki: obj({
     caches: list(obj({ address, port: int(1, 65535), preference: int(1, 255), localAddress: address }, ['address'])),
     refreshInterval: seconds(1, 86400),

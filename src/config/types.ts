@@ -252,6 +252,8 @@ export interface DaemonConfig {
     /** A RIB dump every this many seconds (none by default; at least 60). */
     readonly ribInterval?: number;
   };
+  /** BMP monitoring stations (RFC 7854) we connect to. */
+  readonly bmp?: BmpConfig;
   /** RPKI-to-Router caches (RFC 8210) whose VRPs route-maps' `match rpki` judges routes by (RFC 6811). */
   readonly rpki?: RpkiConfig;
   /** RFC 8212 (FRR's ebgp-requires-policy, default on): eBGP neighbors without a policy exchange nothing. */
@@ -274,4 +276,18 @@ export interface RpkiConfig {
   readonly refreshInterval?: number;
   readonly retryInterval?: number;
   readonly expireInterval?: number;
+}
+
+export interface BmpCollectorConfig {
+  readonly address: string;
+  /** pmacct's and GoBGP's examples use 1790 (there is no IANA port for BMP). */
+  readonly port?: number;
+  /** What is sent: neighbors' routes before and after import policy, our Loc-RIB (RFC 9069). Default: all three. */
+  readonly monitor?: readonly ('pre-policy' | 'post-policy' | 'loc-rib')[];
+}
+
+export interface BmpConfig {
+  readonly collectors?: readonly BmpCollectorConfig[];
+  /** Statistics Reports every this many seconds (60; 0: none). */
+  readonly statisticsInterval?: number;
 }

@@ -11,7 +11,7 @@ import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/index.js';
 import { type Clock, type DownReason, Listener, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { Rib, RibQuery } from '../rib/index.js';
-import { AttributeCache, CeaseSubcode } from '../wire/index.js';
+import { Afi, AttributeCache, CeaseSubcode } from '../wire/index.js';
 import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { type AnnounceRequest, CommandError, type ReloadResult, type SoftResetResult } from './commands.js';
 import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
@@ -28,6 +28,7 @@ import { inSlices, reloadResult } from './reload.js';
 import { type RestartEnd, RestartWait } from './restart.js';
 import { ribSettings } from './rib-setup.js';
 import { RpkiLink, fibFilterMatchesRpki } from './rpki.js';
+import { BmpLink } from './bmp-link.js';
 
 export type { RefusedReason } from './dynamic.js';
 export type { DaemonEvents, SessionDownDetail } from './events.js';
@@ -77,6 +78,8 @@ export class Daemon {
   #restart: RestartWait | undefined;
   /** RPKI caches (RFC 8210) and revalidation when their VRPs change. */
   readonly rpki: RpkiLink;
+  /** BMP monitoring stations (RFC 7854). */
+  readonly bmp: BmpLink;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -87,6 +90,21 @@ export class Daemon {
     this.bfd = new BfdManager({ stateChange: (key, c) => this.#bfdChanged(key, c), error: (key, m) => this.#events.bfdError?.(key, m) }, options.bfd);
     this.rib = this.#newRib(config);
     this.query = new RibQuery(this.rib);
+    this.bmp = new BmpLink({
+      clock: this.#clock,
+      query: this.query,
+      localAs: config.asn,
+      routerId: this.#routerId,
+      established: () => [...this.neighbors.values()].filter((p) => p.up),
+      peerStats: (p) => {
+        const s = this.rib.peerStats(p.index);
+        const routes = s ? Object.values(s.received).reduce((a, b) => a + b, 0) : 0;
+        const kept = [Afi.IPV4, Afi.IPV6].map((afi) => this.rib.adjRibIn(p.index, afi)?.prefixes);
+        const prePolicy = kept.some((n) => n !== undefined) ? kept.reduce<number>((a, n) => a + (n ?? 0), 0) : undefined;
+        return { routes, prePolicy, loops: (s?.refused.loop ?? 0) + p.counts.refused.loop };
+      },
+      log: (level, collector, message) => this.#events.bmp?.(collector, level, message),
+    });
     this.#dumps = new DumpSchedule(this.#clock, () => this.#timedDump());
     this.#memory = new MemoryKeeper(this.#clock, this.rib, this.#cache, options.collectGarbage);
     this.#peerContext = {
@@ -102,6 +120,7 @@ export class Daemon {
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
       routesReleased: () => this.#memory.released(),
+      monitor: this.bmp,
     };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
@@ -126,6 +145,7 @@ export class Daemon {
       flush: () => this.#scheduleFlush(),
     });
     this.rpki.configure(config, false);
+    this.bmp.configure(config, false);
   }
 
   #newRib(config: DaemonConfig): Rib {
@@ -207,6 +227,7 @@ export class Daemon {
     this.#memory.started();
     this.#dumps.set(this.config.mrt?.ribInterval);
     this.rpki.start();
+    this.bmp.monitor.start();
   }
 
   /**
@@ -273,6 +294,7 @@ export class Daemon {
     }
     this.#restart?.cancel();
     this.rpki.stop();
+    this.bmp.monitor.stop(message);
     this.#memory.stop();
     this.#dumps.stop();
     if (this.fibBridge) {
@@ -376,6 +398,7 @@ export class Daemon {
     if (d.dynamicChanged) this.#dynamic.set(next.dynamicNeighbors ?? []);
     if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
     if (d.rpkiChanged) this.rpki.configure(next, this.#started);
+    if (d.bmpChanged) this.bmp.configure(next, this.#started);
     // The FIB filter (or the lists it reads) changed: every prefix is looked at again.
     if (d.fibFilterChanged || d.policyChanged) this.fibBridge?.refreshAll();
     const softNames = new Set(d.soft.map((n) => n.address));

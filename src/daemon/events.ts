@@ -53,6 +53,8 @@ export interface DaemonEvents {
   rpkiConnection?(cache: string, up: boolean, reason?: string): void;
   /** The VRPs changed and routes were judged again: how many ROA prefixes changed ('all': every route), refreshes asked. */
   rpkiRevalidated?(changed: number | 'all', routeRefreshes: number): void;
+  /** A BMP collector connected, was lost, sent data, or fell too far behind. */
+  bmp?(collector: string, level: 'info' | 'warn', message: string): void;
 }
 
 export interface SessionDownDetail {

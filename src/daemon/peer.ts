@@ -34,6 +34,15 @@ export interface PeerContext {
   scheduleFlush(): void;
   /** Routes went away: the decode cache may shed what nothing holds. */
   routesReleased(): void;
+  /** Watchers of sessions and received UPDATEs (BMP). */
+  readonly monitor: PeerMonitor;
+}
+
+/** What a monitor (BMP) hears from a neighbor: its session up and down, each UPDATE once applied. */
+export interface PeerMonitor {
+  up(peer: Peer): void;
+  down(peer: Peer, reason: string, notification: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined): void;
+  update(peer: Peer, m: UpdateMessage, frame: Buffer | undefined): void;
 }
 
 /** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
@@ -53,6 +62,8 @@ export class Peer {
   readonly counts: NeighborCounts = emptyCounts();
   /** The last NOTIFICATION sent that a session-down report has named (so each is named once). */
   #lastSent?: NotificationMessage | null;
+  /** The NOTIFICATION that ended the session going down now (for monitors). */
+  #ending: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined;
   /** Stale paths from a graceful restart are held until this timer (restart or stale-path time). */
   #stale: TimerHandle | undefined;
   /** Max-prefix restart after a teardown. */
@@ -83,6 +94,7 @@ export class Peer {
           const notification = this.#endingNotification(reason);
           if (dynamic) ctx.dynamicDown(this, uptimeMs);
           ctx.events.sessionDown?.(address, reason, { wasEstablished, uptimeMs, dynamic, ...(notification ? { notification } : {}) });
+          this.#ending = notification;
           this.ended(reason);
         },
         notification: (dir, m) => ctx.events.notification?.(address, dir, m),
@@ -91,8 +103,8 @@ export class Peer {
           ctx.events.wireError?.(address, err, frame);
         },
         connectFailed: (reason) => ctx.events.connectFailed?.(address, reason, dynamic),
-        message: (m) => {
-          if (m.type === 'update') this.#update(m);
+        message: (m, frame) => {
+          if (m.type === 'update') this.#update(m, frame);
           else if ((m.afi === Afi.IPV4 || m.afi === Afi.IPV6) && m.safi === Safi.UNICAST) this.#routeRefresh(m.afi, m.subtype);
         },
         writable: () => {
@@ -120,7 +132,7 @@ export class Peer {
 
   // --- received UPDATEs and ROUTE-REFRESHes ------------------------------------------------------
 
-  #update(m: UpdateMessage): void {
+  #update(m: UpdateMessage, frame: Buffer | undefined): void {
     const { ctx } = this;
     const t0 = performance.now();
     const eor = endOfRib(m);
@@ -136,6 +148,7 @@ export class Peer {
     }
     if (m.errors) this.#updateErrors(m);
     ctx.rib.applyUpdate(this.index, m);
+    ctx.monitor.update(this, m, frame);
     ctx.routesReleased();
     this.checkMaxPrefix();
     ctx.scheduleFlush();
@@ -269,6 +282,7 @@ export class Peer {
     ctx.rib.peerUp({ ...peer, exportMap: this.policy('export') }, ingress, neg.afiSafis, (msgs) => this.session.send(msgs));
     // The table goes out over the next turns (a budget per turn), or as the socket drains.
     ctx.scheduleFlush();
+    ctx.monitor.up(this);
   }
 
   /** A route was not sent: its UPDATE would be larger than this neighbor takes (RFC 8654 4). */
@@ -297,6 +311,8 @@ export class Peer {
     if (refused) for (const k of Object.keys(refused) as RefusalReason[]) this.counts.refused[k] += refused[k];
     this.up = false;
     this.warned.clear();
+    ctx.monitor.down(this, reason, this.#ending);
+    this.#ending = undefined;
     const peerGr = this.negotiated?.gracefulRestart;
     // RFC 4724 4.2: a lost connection or an expired hold timer is a restart we help with; a
     // NOTIFICATION (without the RFC 8538 extension) or an administrative stop is not.

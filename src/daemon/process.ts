@@ -241,6 +241,11 @@ export class DaemonProcess {
         else this.#limited(this.logger, 'warn', `rpki-down-${cache}`, { rpkiCache: cache, reason }, `RPKI cache ${cache} connection down: ${reason}`);
         fan('rpkiConnection')(cache, up, reason);
       },
+      bmp: (collector, level, message) => {
+        if (level === 'info') this.logger.info({ bmpCollector: collector }, `${message}: ${collector}`);
+        else this.#limited(this.logger, 'warn', `bmp-${collector}`, { bmpCollector: collector }, `${message}: ${collector}`);
+        fan('bmp')(collector, level, message);
+      },
       rpkiRevalidated: (changed, routeRefreshes) => {
         this.logger.info({ changed, routeRefreshes }, `RPKI data changed (${changed === 'all' ? 'every route' : `${changed} ROA prefixes`}): routes judged again${routeRefreshes > 0 ? `, ${routeRefreshes} neighbors asked to resend (ROUTE-REFRESH)` : ''}`);
         fan('rpkiRevalidated')(changed, routeRefreshes);
@@ -343,6 +348,7 @@ export class DaemonProcess {
     neighborRoutes: (address, which, family, limit, after) => neighborRoutes(this.daemon, this.daemon.neighbor(address), which, family, limit, after),
     bfd: () => bfdSessions(this.daemon),
     rpki: () => rpkiStatus(this.daemon),
+    bmp: () => ({ collectors: this.daemon.bmp.monitor.status() }),
     rpkiValidate: (prefix, asn) => rpkiValidate(this.daemon, prefix, asn),
     routes: (q) => routes(this.daemon, q),
     lastReload: () => this.lastReload,

@@ -20,7 +20,7 @@ export function reloadResult(d: ConfigDiff): ReloadResult {
     also: [
       ...(d.dynamicChanged ? ['dynamicNeighbors' as const] : []), ...(d.aggregatesChanged ? ['aggregates' as const] : []),
       ...(d.fibFilterChanged ? ['fib.filter' as const] : []), ...(d.mrtChanged ? ['mrt' as const] : []),
-      ...(d.rpkiChanged ? ['rpki' as const] : []),
+      ...(d.rpkiChanged ? ['rpki' as const] : []), ...(d.bmpChanged ? ['bmp' as const] : []),
     ],
   };
 }

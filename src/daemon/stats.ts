@@ -53,6 +53,7 @@ export interface DaemonStats {
   readonly refused: Record<RefusedReason, number>;
   /** RPKI caches as the API shows them. */
   readonly rpkiCaches: C.RpkiStatus['caches'];
+  readonly bmpCollectors: C.BmpStatus['collectors'];
 }
 
 const FAMILY = { [Afi.IPV4]: 'ipv4-unicast', [Afi.IPV6]: 'ipv6-unicast' } as const;
@@ -105,5 +106,6 @@ export function daemonStats(d: Daemon): DaemonStats {
     fib: d.fibBridge?.fib.stats() ?? null,
     refused: { ...d.refused },
     rpkiCaches: rpkiStatus(d).caches,
+    bmpCollectors: d.bmp.monitor.status(),
   };
 }

@@ -55,7 +55,12 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   await new Promise<void>((r) => cache.listen(0, '127.0.0.1', r));
   t.teardown(() => cache.close());
   const rtrPort = (cache.address() as { port: number }).port;
-  const config = `${CONFIG}mrt: { directory: ${dir} }\nrpki: { caches: [{ address: 127.0.0.1, port: ${rtrPort} }] }\n`;
+  // A BMP collector on loopback that reads what it is sent.
+  const station = createServer((s) => s.resume().on('error', () => {}));
+  await new Promise<void>((r) => station.listen(0, '127.0.0.1', r));
+  t.teardown(() => station.close());
+  const bmpPort = (station.address() as { port: number }).port;
+  const config = `${CONFIG}mrt: { directory: ${dir} }\nrpki: { caches: [{ address: 127.0.0.1, port: ${rtrPort} }] }\nbmp: { collectors: [{ address: 127.0.0.1, port: ${bmpPort} }] }\n`;
   writeFileSync(file, config);
   const proc = new DaemonProcess(parseConfig(config, file), { configPath: file, logger: pino({ level: 'silent' }) });
   const app = await buildApi(proc, { token: () => TOKEN, metrics: createMetrics(proc) });
@@ -109,6 +114,9 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   const judged = await check('GET', '/v1/rpki/validate', '/v1/rpki/validate?prefix=10.1.0.0/24&asn=65001', 200);
   t.same(judged, { prefix: '10.1.0.0/24', originAs: 65001, state: 'valid', covering: [{ prefix: '10.1.0.0/16', maxLength: 24, asn: 65001 }] });
   await check('GET', '/v1/rpki/validate', '/v1/rpki/validate?prefix=10.1.0.0/99&asn=65001', 400);
+  t.ok(await until(() => proc.queries.bmp().collectors[0]?.up === true, 5000), 'the BMP collector is connected');
+  const bmp = await check('GET', '/v1/bmp', '/v1/bmp', 200);
+  t.match(bmp.collectors[0], { address: '127.0.0.1', port: bmpPort, up: true, resyncs: 0 });
 
   const routes = await check('GET', '/v1/routes/{family}', '/v1/routes/ipv4-unicast', 200);
   const path = routes.items.find((r: { prefix: string }) => r.prefix === '10.1.0.0/24').paths[0];

@@ -178,3 +178,14 @@ t.test('rpki: caches and intervals, route-maps matching on RPKI state, reload', 
   t.ok(d.rpkiChanged && !isEmptyDiff(d), 'changing the caches is a change');
   t.same(reloadResult(d).also, ['rpki'], 'applied at once by a reload');
 });
+
+t.test('bmp: collectors and what they monitor; a duplicate is refused; reload applies a change', async (t) => {
+  const ok = parseConfig(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9 }\n    - { address: 10.0.0.10, port: 5000, monitor: [loc-rib] }\n  statisticsInterval: 30\n`);
+  t.equal(ok.daemon.bmp?.collectors?.length, 2);
+  const shape = problems(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9, monitor: [everything] }\n`);
+  t.same(shape.map((p) => p.key), ['bmp.collectors[0].monitor[0]'], shape.map((p) => p.message).join('\n'));
+  const dup = problems(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9 }\n    - { address: 10.0.0.9, port: 1790 }\n`);
+  t.same(dup.map((p) => `${p.key}: ${p.message}`), ['bmp.collectors[1]: 10.0.0.9 port 1790 is already bmp.collectors[0]']);
+  const d = diffConfig(ok.daemon, { ...ok.daemon, bmp: { collectors: [{ address: '10.0.0.9' }] } });
+  t.same(reloadResult(d).also, ['bmp'], 'a collector change is applied at once');
+});

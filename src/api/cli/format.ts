@@ -163,6 +163,13 @@ export function routeDetailText(page: C.RoutePage, family: string): string {
   return `${lines.join('\n')}\n\n(${family})`;
 }
 
+/** Like FRR's `show bmp`: each collector, its connection and what was sent. */
+export function bmpText(b: C.BmpStatus): string {
+  if (b.collectors.length === 0) return 'No BMP collectors configured';
+  const rows = b.collectors.map((c) => [`${c.address}:${c.port}`, c.up ? (c.dumping ? 'up, dumping' : 'up') : 'down', c.messages, c.octets, c.resyncs, c.lastError ?? '']);
+  return table(['Collector', 'State', 'Messages', 'Octets', 'Resyncs', 'Last error'], rows);
+}
+
 /** Like FRR's `show rpki cache-connection`, with what each cache holds. */
 export function rpkiText(r: C.RpkiStatus): string {
   if (r.caches.length === 0) return 'No RPKI caches configured';

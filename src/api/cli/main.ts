@@ -8,7 +8,7 @@ import type * as C from '../../daemon/contract/index.js';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
 import { VERSION } from '../version.js';
-import { bfdText, neighborText, neighborsText, routeDetailText, routesText, rpkiText, rpkiValidationText, summaryText } from './format.js';
+import { bfdText, bmpText, neighborText, neighborsText, routeDetailText, routesText, rpkiText, rpkiValidationText, summaryText } from './format.js';
 
 const program = new Command();
 program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
@@ -57,6 +57,9 @@ program.command('neighbors').argument('[address]').description('neighbors in det
 
 program.command('bfd').description('BFD sessions (like show bfd peers brief)')
   .action(run(async () => shown(await api<C.BfdSessions>('GET', '/v1/bfd'), bfdText)));
+
+program.command('bmp').description('BMP collectors and what was sent to them (like show bmp)')
+  .action(run(async () => shown(await api<C.BmpStatus>('GET', '/v1/bmp'), bmpText)));
 
 program.command('rpki').argument('[prefix]', 'judge this prefix (with --origin-as) instead of listing the caches')
   .description('RPKI caches and what they hold (like show rpki cache-connection), or one prefix judged (like show rpki prefix)')

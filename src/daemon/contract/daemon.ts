@@ -17,7 +17,7 @@ export const ReloadResult = Closed({
   originated: Listed,
   withdrawn: Listed,
   counts: Closed({ added: Type.Integer(), removed: Type.Integer(), reset: Type.Integer(), soft: Type.Integer(), originated: Type.Integer(), withdrawn: Type.Integer() }),
-  also: Type.Array(Type.Enum(['dynamicNeighbors', 'aggregates', 'fib.filter', 'mrt', 'rpki']), { description: 'other sections that changed, applied at once' }),
+  also: Type.Array(Type.Enum(['dynamicNeighbors', 'aggregates', 'fib.filter', 'mrt', 'rpki', 'bmp']), { description: 'other sections that changed, applied at once' }),
 }, { description: 'what a reload changed: neighbors added, removed, reset (hard) or updated in place (soft), prefixes originated and withdrawn' });
 export type ReloadResult = Static<typeof ReloadResult>;
 

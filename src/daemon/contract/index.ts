@@ -10,3 +10,4 @@ export * from './daemon.js';
 export * from './events.js';
 export * from './errors.js';
 export * from './rpki.js';
+export * from './bmp.js';

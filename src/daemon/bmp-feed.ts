@@ -1,0 +1,127 @@
+// What BMP says about the daemon (RFC 7854, RFC 9069): per-peer headers for a neighbor's
+// pre-policy and post-policy Adj-RIB-In and for our Loc-RIB, Peer Up and Down from a session's
+// facts, and routes from the RIB's read face encoded as UPDATEs the collector can parse with the
+// capabilities of the OPENs it was shown. No I/O; the stations (bmp.ts) send what this builds.
+
+import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
+import {
+  Afi, type AfiCode, BmpDownReason, BmpPeerFlag, BmpPeerType, type BmpPeer, type CodecContext, type NlriBlock, type NotificationMessage,
+  type PathAttributes, Safi, afiSafiKey, encodeNotification, encodeOpen, encodePeerDown, encodeRouteMonitoring, encodeUpdate, endOfRibMessage, makeContext,
+} from '../wire/index.js';
+
+/** A neighbor as BMP shows it: who it is and how its UPDATEs are encoded (its receive context). */
+export interface MonitoredPeer {
+  readonly address: string;
+  readonly asn: number;
+  readonly bgpId: number;
+  readonly rx: CodecContext;
+}
+
+export type RibView = 'pre-policy' | 'post-policy';
+
+/** The per-peer header of a neighbor's Adj-RIB-In, pre- or post-policy (RFC 7854 4.2). */
+export function peerHeader(p: MonitoredPeer, view: RibView, nowMs: number): BmpPeer {
+  const flags = (p.address.includes(':') ? BmpPeerFlag.V : 0) | (view === 'post-policy' ? BmpPeerFlag.L : 0) | (p.rx.as4 ? 0 : BmpPeerFlag.A);
+  return { type: BmpPeerType.GLOBAL, flags, address: p.address, asn: p.asn, bgpId: p.bgpId, timestampMs: nowMs };
+}
+
+/** RFC 9069 4.1: the Loc-RIB instance peer: our own AS and identifier, no address. */
+export function locRibHeader(asn: number, bgpId: number, nowMs: number): BmpPeer {
+  return { type: BmpPeerType.LOC_RIB, flags: 0, address: null, asn, bgpId, timestampMs: nowMs };
+}
+
+/** How Loc-RIB routes are encoded: 4-octet AS paths, no ADD-PATH. */
+export const LOC_RIB_CONTEXT = makeContext({ as4: true });
+
+/**
+ * RFC 9069 4.4: the Loc-RIB instance's Peer Up carries an OPEN of ours as both the sent and the
+ * received one: our AS and identifier, the families and 4-octet AS numbers.
+ */
+export function locRibOpen(asn: number, bgpId: number): Buffer {
+  return encodeOpen({
+    type: 'open', version: 4, myAs: asn > 0xffff ? 23456 : asn, holdTime: 0, bgpId,
+    params: [[{ type: 'multiprotocol', afi: Afi.IPV4, safi: Safi.UNICAST }, { type: 'multiprotocol', afi: Afi.IPV6, safi: Safi.UNICAST }, { type: 'four-octet-as', asn }]],
+  });
+}
+
+/** Why a session ended, as RFC 7854 4.9 codes it. */
+export function peerDownMessage(header: BmpPeer, reason: string, notification: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined): Buffer {
+  if (reason === 'peer-deconfigured') return encodePeerDown(header, BmpDownReason.PEER_DECONFIGURED);
+  if (notification) {
+    return encodePeerDown(header, notification.direction === 'sent' ? BmpDownReason.LOCAL_NOTIFICATION : BmpDownReason.REMOTE_NOTIFICATION, encodeNotification(notification.message));
+  }
+  if (reason === 'connection-lost') return encodePeerDown(header, BmpDownReason.REMOTE_NO_NOTIFICATION);
+  // Closed here without a NOTIFICATION (a graceful-restart stop, a lost connection we noticed):
+  // no FSM event code applies (0).
+  return encodePeerDown(header, BmpDownReason.LOCAL_NO_NOTIFICATION, 0);
+}
+
+const stride = (afi: AfiCode) => (afi === Afi.IPV4 ? 3 : 6);
+
+function block(afi: AfiCode, entries: readonly { at: Position; pathId: number }[], addPath: boolean): NlriBlock {
+  const st = stride(afi);
+  const words = new Uint32Array(entries.length * st);
+  entries.forEach((e, i) => {
+    const b = i * st;
+    words[b] = e.pathId;
+    words[b + 1] = e.at.len;
+    for (let k = 0; k < st - 2; k++) words[b + 2 + k] = e.at.words[k];
+  });
+  return { afi, addPath, words };
+}
+
+/** One UPDATE's worth of paths: same attributes and next hop. */
+interface Group {
+  readonly attrs: PathAttributes;
+  readonly nextHop: number | Buffer;
+  readonly entries: { at: Position; pathId: number }[];
+}
+
+/**
+ * Route Monitoring messages for routes (announcements, grouped by attributes and next hop) and
+ * withdrawals, encoded with `ctx` (split to its message size as any UPDATE).
+ */
+export function routeMessages(header: BmpPeer, afi: AfiCode, ctx: CodecContext, routes: readonly { at: Position; path: PathRecord }[], withdrawn: readonly { at: Position; pathId: number }[]): Buffer[] {
+  const addPath = ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST));
+  const out: Buffer[] = [];
+  if (withdrawn.length > 0) {
+    const w = block(afi, withdrawn, addPath);
+    const update = afi === Afi.IPV4
+      ? { type: 'update' as const, withdrawn: w, attributes: null, nlri: block(afi, [], addPath) }
+      : { type: 'update' as const, withdrawn: block(Afi.IPV4, [], false), attributes: null, nlri: block(Afi.IPV4, [], false), mpUnreach: { afi, safi: Safi.UNICAST, withdrawn: w } };
+    for (const u of encodeUpdate(update, ctx)) out.push(encodeRouteMonitoring(header, u));
+  }
+  const groups = new Map<PathAttributes, Group[]>();
+  for (const r of routes) {
+    let list = groups.get(r.path.attrs);
+    if (!list) groups.set(r.path.attrs, (list = []));
+    const nh = r.path.nextHop;
+    let g = list.find((x) => (typeof nh === 'number' ? x.nextHop === nh : Buffer.isBuffer(x.nextHop) && x.nextHop.equals(nh)));
+    if (!g) list.push((g = { attrs: r.path.attrs, nextHop: nh, entries: [] }));
+    g.entries.push({ at: r.at, pathId: r.path.pathId });
+  }
+  for (const list of groups.values()) {
+    for (const g of list) {
+      const nlri = block(afi, g.entries, addPath);
+      const update = afi === Afi.IPV4
+        ? { type: 'update' as const, withdrawn: block(afi, [], false), attributes: { ...g.attrs, nextHop: typeof g.nextHop === 'number' ? g.nextHop : g.nextHop.readUInt32BE(0) }, nlri }
+        : {
+          type: 'update' as const, withdrawn: block(Afi.IPV4, [], false), attributes: g.attrs, nlri: block(Afi.IPV4, [], false),
+          mpReach: { afi, safi: Safi.UNICAST, nextHop: typeof g.nextHop === 'number' ? Buffer.alloc(16) : g.nextHop, nlri },
+        };
+      for (const u of encodeUpdate(update, ctx)) out.push(encodeRouteMonitoring(header, u));
+    }
+  }
+  return out;
+}
+
+/** The routes of a listing as Route Monitoring, a page at a time (paths picked by `pick`). */
+export function recordsMessages(header: BmpPeer, afi: AfiCode, ctx: CodecContext, records: readonly RouteRecord[], pick: (p: PathRecord) => boolean): Buffer[] {
+  const routes = records.flatMap((r) => r.paths.filter(pick).map((path) => ({ at: r.at, path })));
+  return routeMessages(header, afi, ctx, routes, []);
+}
+
+/** RFC 7854 5: End-of-RIB after a family's initial dump. */
+export function endOfRibMonitoring(header: BmpPeer, afi: AfiCode, ctx: CodecContext): Buffer {
+  return encodeRouteMonitoring(header, endOfRibMessage(afi, Safi.UNICAST, ctx));
+}

@@ -1,0 +1,77 @@
+// BMP in the daemon: the configured collectors (bmp.ts) fed from the neighbors' sessions and the
+// RIB's read face; the Peer's monitor hooks land here.
+
+import { hostname } from 'node:os';
+import type { DaemonConfig } from '../config/types.js';
+import type { Clock } from '../fsm/index.js';
+import type { RibQuery } from '../rib/index.js';
+import { Afi, type AfiCode } from '../wire/index.js';
+import { type BmpCollector, type BmpPeerInfo, BmpMonitor } from './bmp.js';
+import type { Peer, PeerMonitor } from './peer.js';
+
+export interface BmpLinkContext {
+  readonly clock: Clock;
+  readonly query: RibQuery;
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly established: () => Iterable<Peer>;
+  readonly peerStats: (p: Peer) => { routes: number; prePolicy: number | undefined; loops: number };
+  readonly log: (level: 'info' | 'warn', collector: string, message: string) => void;
+}
+
+/** A neighbor as BMP needs it, or undefined while it is not Established with both OPENs known. */
+function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | undefined {
+  const neg = p.negotiated;
+  const opens = p.session.opens();
+  if (!p.up || !neg || !opens) return undefined;
+  const c = p.session.snapshot().connection;
+  const families = [Afi.IPV4, Afi.IPV6].filter((afi) => neg.afiSafis.some((k) => k >>> 8 === afi)) as AfiCode[];
+  return {
+    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, families, opens,
+    local: { address: c?.localAddress ?? null, port: c?.localPort ?? 0, remotePort: c?.remotePort ?? 0 },
+    stats: () => stats(p),
+  };
+}
+
+export class BmpLink implements PeerMonitor {
+  readonly monitor: BmpMonitor;
+  readonly #ctx: BmpLinkContext;
+
+  constructor(ctx: BmpLinkContext) {
+    this.#ctx = ctx;
+    this.monitor = new BmpMonitor({
+      clock: ctx.clock,
+      query: ctx.query,
+      localAs: ctx.localAs,
+      routerId: ctx.routerId,
+      sysName: hostname(),
+      sysDescr: `nodebgp (BGP-4 in TypeScript), Node.js ${process.version}`,
+      peers: () => [...ctx.established()].map((p) => infoOf(p, ctx.peerStats)).filter((x): x is BmpPeerInfo => x !== undefined),
+      wallNow: () => Date.now(),
+      log: ctx.log,
+    });
+  }
+
+  configure(config: DaemonConfig, start: boolean): void {
+    const collectors: BmpCollector[] = (config.bmp?.collectors ?? []).map((c) => ({ address: c.address, port: c.port ?? 1790, monitor: c.monitor ?? ['pre-policy', 'post-policy', 'loc-rib'] }));
+    this.monitor.configure(collectors, config.bmp?.statisticsInterval ?? 60, start);
+  }
+
+  up(peer: Peer): void {
+    if (!this.monitor.active) return;
+    const info = infoOf(peer, this.#ctx.peerStats);
+    if (info) this.monitor.peerUp(info);
+  }
+
+  down(peer: Peer, reason: string, notification: Parameters<PeerMonitor['down']>[2]): void {
+    const neg = peer.negotiated;
+    if (!this.monitor.active || !neg) return;
+    this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx }, reason, notification);
+  }
+
+  update(peer: Peer, m: Parameters<PeerMonitor['update']>[1], frame: Buffer | undefined): void {
+    if (!this.monitor.active) return;
+    const info = infoOf(peer, this.#ctx.peerStats);
+    if (info) this.monitor.update(info, m, frame);
+  }
+}

@@ -1,0 +1,409 @@
+// BMP (RFC 7854) toward monitoring stations: one connection per configured collector, made by us
+// and made again with backoff; Initiation, a Peer Up per Established neighbor and for our Loc-RIB
+// (RFC 9069), an initial dump paced by the socket, then live Route Monitoring (pre-policy: the
+// UPDATEs as received; post-policy: the neighbor's routes after import policy; Loc-RIB: our best
+// paths), Peer Down, Statistics Reports on a timer, Termination at shutdown.
+//
+// A collector never slows BGP: live messages are written only while the collector's unsent octets
+// stay under MAX_QUEUED; past that the connection is dropped (counted), and the next one starts
+// with a whole dump again (drop and resync). The initial dump is produced a page at a time, only
+// while the socket keeps up, each page from the RIB as it is then (a seek from the last prefix).
+// BMP is one-way (RFC 7854 3.2): data from a collector is logged and the connection dropped.
+
+import { type Socket, createConnection } from 'node:net';
+import type { Clock, TimerHandle } from '../fsm/index.js';
+import type { PathRecord, Position, RibQuery, RouteListing, RouteRecord } from '../rib/index.js';
+import {
+  Afi, type AfiCode, BmpStat, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodeRouteMonitoring, encodeStatistics,
+  encodeTermination, endOfRib, type NotificationMessage, stride,
+} from '../wire/index.js';
+import {
+  LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, recordsMessages, routeMessages,
+} from './bmp-feed.js';
+
+export type BmpView = RibView | 'loc-rib';
+
+export interface BmpCollector {
+  readonly address: string;
+  readonly port: number;
+  readonly monitor: readonly BmpView[];
+}
+
+/** An Established neighbor as the monitor needs it. */
+export interface BmpPeerInfo extends MonitoredPeer {
+  readonly index: number;
+  readonly families: readonly AfiCode[];
+  readonly opens: { readonly sent: Buffer; readonly received: Buffer };
+  readonly local: { readonly address: string | null; readonly port: number; readonly remotePort: number };
+  /** Routes held from it (post-policy), and refused for an AS path loop (RFC 7854 4.8 types 8 and 4). */
+  stats(): { readonly routes: number; readonly prePolicy: number | undefined; readonly loops: number };
+}
+
+export interface BmpContext {
+  readonly clock: Clock;
+  readonly query: RibQuery;
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly sysName: string;
+  readonly sysDescr: string;
+  /** Established neighbors now. */
+  peers(): readonly BmpPeerInfo[];
+  /** Milliseconds since the epoch (per-peer header timestamps). */
+  wallNow(): number;
+  readonly log: (level: 'info' | 'warn', collector: string, message: string) => void;
+  /** Unsent octets toward a collector beyond which it is dropped (MAX_QUEUED; tests make it small). */
+  readonly maxQueued?: number;
+}
+
+/** Unsent octets toward a collector beyond which the connection is dropped and resynchronised. */
+export const MAX_QUEUED = 16 * 1024 * 1024;
+/** The initial dump writes while fewer octets than this wait in the socket. */
+const DUMP_LOW_WATER = 256 * 1024;
+/** Routes per page of the initial dump. */
+const DUMP_PAGE = 500;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+export interface BmpStationStatus {
+  readonly address: string;
+  readonly port: number;
+  readonly up: boolean;
+  readonly dumping: boolean;
+  readonly messages: number;
+  readonly octets: number;
+  readonly resyncs: number;
+  readonly lastError: string | null;
+}
+
+class BmpStation {
+  readonly collector: BmpCollector;
+  readonly #ctx: BmpContext;
+  #socket: Socket | undefined;
+  #up = false;
+  #stopped = false;
+  #retryMs = RETRY_FIRST_MS;
+  #retry: TimerHandle | undefined;
+  /** Neighbors (by index) whose Peer Up this connection has sent. */
+  readonly #announced = new Set<number>();
+  #dump: Iterator<Buffer[]> | undefined;
+  #counts = { messages: 0, octets: 0, resyncs: 0 };
+  #lastError: string | null = null;
+
+  constructor(collector: BmpCollector, ctx: BmpContext) {
+    this.collector = collector;
+    this.#ctx = ctx;
+  }
+
+  get name(): string {
+    return `${this.collector.address} port ${this.collector.port}`;
+  }
+
+  status(): BmpStationStatus {
+    return { address: this.collector.address, port: this.collector.port, up: this.#up, dumping: this.#dump !== undefined, ...this.#counts, lastError: this.#lastError };
+  }
+
+  monitors(v: BmpView): boolean {
+    return this.collector.monitor.includes(v);
+  }
+
+  announced(index: number): boolean {
+    return this.#up && this.#announced.has(index);
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#connect();
+  }
+
+  /** Termination (administratively closed), then the connection ends. */
+  stop(text: string): void {
+    this.#stopped = true;
+    if (this.#retry) this.#ctx.clock.clearTimeout(this.#retry);
+    const s = this.#socket;
+    if (s && this.#up) s.end(encodeTermination(TERM_ADMIN_CLOSE, text));
+    else s?.destroy();
+    this.#socket = undefined;
+    this.#up = false;
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const s = createConnection({ host: this.collector.address, port: this.collector.port });
+    this.#socket = s;
+    s.setNoDelay(true);
+    s.on('connect', () => this.#connected(s));
+    s.on('data', () => {
+      // RFC 7854 3.2: the station sends nothing; whatever it sends is not ours to read.
+      this.#ctx.log('warn', this.name, 'the collector sent data (BMP is one-way): connection dropped');
+      s.destroy(new Error('the collector sent data'));
+    });
+    s.on('drain', () => this.#pump());
+    s.on('error', () => {});
+    s.on('close', () => {
+      if (this.#socket !== s) return;
+      const why = (s as Socket & { errored?: Error }).errored?.message ?? 'closed by the collector';
+      this.#lost(why);
+    });
+  }
+
+  #lost(why: string): void {
+    const wasUp = this.#up;
+    this.#socket = undefined;
+    if (this.#retry) this.#ctx.clock.clearTimeout(this.#retry);
+    this.#up = false;
+    this.#dump = undefined;
+    this.#announced.clear();
+    this.#lastError = why;
+    if (wasUp) this.#ctx.log('warn', this.name, `BMP collector connection lost: ${why}`);
+    if (this.#stopped) return;
+    this.#retry = this.#ctx.clock.setTimeout(() => this.#connect(), this.#retryMs);
+    this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
+  }
+
+  #connected(s: Socket): void {
+    this.#up = true;
+    this.#retryMs = RETRY_FIRST_MS;
+    this.#lastError = null;
+    this.#ctx.log('info', this.name, 'BMP collector connected');
+    const c = this.#ctx;
+    const now = c.wallNow();
+    this.#write([encodeInitiation(c.sysName, c.sysDescr, 'nodebgp')]);
+    const peers = c.peers();
+    for (const p of peers) this.peerUp(p);
+    if (this.monitors('loc-rib')) {
+      const open = locRibOpen(c.localAs, c.routerId);
+      this.#write([encodePeerUp(locRibHeader(c.localAs, c.routerId, now), { address: null, port: 0, remotePort: 0 }, open, open, 'loc-rib')]);
+    }
+    this.#dump = this.#initialDump(peers);
+    this.#pump();
+  }
+
+  /** Writes live messages; past MAX_QUEUED the connection is dropped and resynchronised later. */
+  send(messages: readonly Buffer[]): void {
+    const s = this.#socket;
+    if (!s || !this.#up || messages.length === 0) return;
+    const max = this.#ctx.maxQueued ?? MAX_QUEUED;
+    if (s.writableLength > max) {
+      this.#counts.resyncs++;
+      this.#ctx.log('warn', this.name, `BMP collector more than ${max} octets behind: connection dropped, a whole dump follows the next one`);
+      // Down at once: nothing more is queued toward it (its 'close' comes later and is ignored).
+      this.#socket = undefined;
+      s.destroy();
+      this.#lost('collector too slow: dropped to resynchronise');
+      return;
+    }
+    this.#write(messages);
+  }
+
+  #write(messages: readonly Buffer[]): void {
+    const s = this.#socket!;
+    for (const m of messages) {
+      s.write(m);
+      this.#counts.messages++;
+      this.#counts.octets += m.length;
+    }
+  }
+
+  #pump(): void {
+    const s = this.#socket;
+    while (this.#dump && s && this.#up && s.writableLength < DUMP_LOW_WATER) {
+      const next = this.#dump.next();
+      if (next.done) this.#dump = undefined;
+      else this.#write(next.value);
+    }
+  }
+
+  peerUp(p: BmpPeerInfo): void {
+    if (!this.#up || this.#announced.has(p.index)) return;
+    this.#announced.add(p.index);
+    const now = this.#ctx.wallNow();
+    const msgs: Buffer[] = [];
+    // One Peer Up per neighbor names it for the collector; its views differ by the L flag.
+    msgs.push(encodePeerUp(peerHeader(p, this.monitors('pre-policy') ? 'pre-policy' : 'post-policy', now), p.local, p.opens.sent, p.opens.received));
+    this.send(msgs);
+  }
+
+  peerDown(index: number, message: Buffer): void {
+    if (!this.#announced.delete(index)) return;
+    this.send([message]);
+  }
+
+  /** Statistics Reports (RFC 7854 4.8) for every neighbor announced. */
+  statistics(): void {
+    const now = this.#ctx.wallNow();
+    for (const p of this.#ctx.peers()) {
+      if (!this.#announced.has(p.index)) continue;
+      const st = p.stats();
+      this.send([encodeStatistics(peerHeader(p, 'post-policy', now), [
+        { type: BmpStat.AS_PATH_LOOP, value: st.loops },
+        { type: BmpStat.ADJ_RIB_IN_ROUTES, value: st.prePolicy ?? st.routes, gauge: true },
+        { type: BmpStat.LOC_RIB_ROUTES, value: st.routes, gauge: true },
+      ])]);
+    }
+  }
+
+  /** The tables as they are when each page is read: neighbors' Adj-RIBs-In, then the Loc-RIB. */
+  *#initialDump(peers: readonly BmpPeerInfo[]): Generator<Buffer[]> {
+    const q = this.#ctx.query;
+    const now = () => this.#ctx.wallNow();
+    for (const p of peers) {
+      for (const afi of p.families) {
+        for (const view of ['pre-policy', 'post-policy'] as const) {
+          if (!this.monitors(view)) continue;
+          const list = (o: RouteListing) => (view === 'pre-policy' ? q.received(p.index, afi, o) : q.accepted(p.index, afi, o));
+          if (view === 'pre-policy' && q.received(p.index, afi) === undefined) continue; // not kept (softReconfigurationInbound)
+          for (const page of pages((o) => (this.#announced.has(p.index) ? list(o) : undefined))) {
+            yield recordsMessages(peerHeader(p, view, now()), afi, p.rx, page, (x) => x.peerAddress === p.address);
+          }
+          if (this.#announced.has(p.index)) yield [endOfRibMonitoring(peerHeader(p, view, now()), afi, p.rx)];
+        }
+      }
+    }
+    if (!this.monitors('loc-rib')) return;
+    const c = this.#ctx;
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      for (const page of pages((o) => q.routes(afi, o))) {
+        yield recordsMessages(locRibHeader(c.localAs, c.routerId, now()), afi, LOC_RIB_CONTEXT, page, (x) => x.best);
+      }
+      yield [endOfRibMonitoring(locRibHeader(c.localAs, c.routerId, now()), afi, LOC_RIB_CONTEXT)];
+    }
+  }
+}
+
+/** A listing read DUMP_PAGE routes at a time, each page a new seek after the last prefix read. */
+function* pages(list: (o: RouteListing) => Iterable<RouteRecord> | undefined): Generator<RouteRecord[]> {
+  let after: Position | undefined;
+  for (;;) {
+    const it = list(after ? { after } : {});
+    if (!it) return;
+    const page: RouteRecord[] = [];
+    for (const r of it) {
+      page.push(r);
+      if (page.length === DUMP_PAGE) break;
+    }
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < DUMP_PAGE) return;
+    after = page[page.length - 1].at;
+  }
+}
+
+/** The prefixes an UPDATE names, per family: announced and withdrawn (with their path ids). */
+function prefixesOf(m: UpdateMessage): { afi: AfiCode; entries: { at: Position; pathId: number }[] }[] {
+  const out: { afi: AfiCode; entries: { at: Position; pathId: number }[] }[] = [];
+  const add = (afi: AfiCode, words: Uint32Array) => {
+    const st = stride(afi);
+    const entries: { at: Position; pathId: number }[] = [];
+    for (let b = 0; b < words.length; b += st) {
+      entries.push({ pathId: words[b], at: { words: st === 3 ? [words[b + 2], 0, 0, 0] : [words[b + 2], words[b + 3], words[b + 4], words[b + 5]], len: words[b + 1] } });
+    }
+    if (entries.length > 0) out.push({ afi, entries });
+  };
+  add(Afi.IPV4, m.withdrawn.words);
+  add(Afi.IPV4, m.nlri.words);
+  for (const mp of [m.mpReach?.nlri, m.mpUnreach?.withdrawn]) {
+    if (mp && (mp.afi === Afi.IPV4 || mp.afi === Afi.IPV6)) add(mp.afi, mp.words);
+  }
+  return out;
+}
+
+/** Every configured collector, fed from the daemon's events. */
+export class BmpMonitor {
+  readonly #ctx: BmpContext;
+  #stations: BmpStation[] = [];
+  #statsTimer: TimerHandle | undefined;
+  #statsInterval = 0;
+  #unwatch: (() => void) | undefined;
+
+  constructor(ctx: BmpContext) {
+    this.#ctx = ctx;
+  }
+
+  get active(): boolean {
+    return this.#stations.length > 0;
+  }
+
+  status(): BmpStationStatus[] {
+    return this.#stations.map((s) => s.status());
+  }
+
+  /** (Re)starts the stations of a configuration; statistics every `statisticsInterval` seconds (0: none). */
+  configure(collectors: readonly BmpCollector[], statisticsInterval: number, start: boolean): void {
+    this.stop('configuration changed');
+    this.#stations = collectors.map((c) => new BmpStation(c, this.#ctx));
+    this.#statsInterval = statisticsInterval;
+    if (start) this.start();
+  }
+
+  start(): void {
+    if (this.#stations.length === 0) return;
+    for (const s of this.#stations) s.start();
+    if (this.#stations.some((s) => s.monitors('loc-rib'))) {
+      this.#unwatch = this.#ctx.query.watchBest((afi, _prefix, best, at) => this.#locRib(afi, at, best));
+    }
+    this.#armStats();
+  }
+
+  stop(text: string): void {
+    for (const s of this.#stations) s.stop(text);
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    if (this.#statsTimer) this.#ctx.clock.clearTimeout(this.#statsTimer);
+    this.#statsTimer = undefined;
+  }
+
+  #armStats(): void {
+    if (this.#statsInterval <= 0) return;
+    this.#statsTimer = this.#ctx.clock.setTimeout(() => {
+      for (const s of this.#stations) s.statistics();
+      this.#armStats();
+    }, this.#statsInterval * 1000);
+  }
+
+  peerUp(p: BmpPeerInfo): void {
+    for (const s of this.#stations) s.peerUp(p);
+  }
+
+  peerDown(p: MonitoredPeer & { index: number }, reason: string, notification?: { direction: 'sent' | 'received'; message: NotificationMessage }): void {
+    if (!this.active) return;
+    const msg = peerDownMessage(peerHeader(p, 'pre-policy', this.#ctx.wallNow()), reason, notification);
+    for (const s of this.#stations) s.peerDown(p.index, msg);
+  }
+
+  /** An UPDATE from a neighbor, after the RIB applied it: as received, and its routes after policy. */
+  update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
+    const watching = this.#stations.filter((s) => s.announced(p.index));
+    if (watching.length === 0) return;
+    const now = this.#ctx.wallNow();
+    const pre = watching.filter((s) => s.monitors('pre-policy'));
+    if (pre.length > 0 && frame) {
+      const msg = encodeRouteMonitoring(peerHeader(p, 'pre-policy', now), frame);
+      for (const s of pre) s.send([msg]);
+    }
+    const post = watching.filter((s) => s.monitors('post-policy'));
+    if (post.length === 0) return;
+    const header = peerHeader(p, 'post-policy', now);
+    const msgs: Buffer[] = [];
+    const eor = endOfRib(m);
+    if (eor !== undefined) msgs.push(endOfRibMonitoring(header, (eor >>> 8) as AfiCode, p.rx));
+    for (const { afi, entries } of prefixesOf(m)) {
+      const routes: { at: Position; path: PathRecord }[] = [];
+      const withdrawn: { at: Position; pathId: number }[] = [];
+      for (const e of entries) {
+        const mine = this.#ctx.query.route(afi, e.at, (x) => x.peerAddress === p.address)?.paths ?? [];
+        if (mine.length === 0) withdrawn.push(e);
+        for (const path of mine) routes.push({ at: e.at, path });
+      }
+      msgs.push(...routeMessages(header, afi, p.rx, routes, withdrawn));
+    }
+    for (const s of post) s.send(msgs);
+  }
+
+  /** RFC 9069: a change of our best path for a prefix. */
+  #locRib(afi: AfiCode, at: Position, best: PathRecord | null): void {
+    const c = this.#ctx;
+    const header = locRibHeader(c.localAs, c.routerId, c.wallNow());
+    const msgs = best ? routeMessages(header, afi, LOC_RIB_CONTEXT, [{ at, path: best }], []) : routeMessages(header, afi, LOC_RIB_CONTEXT, [], [{ at, pathId: 0 }]);
+    for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
+  }
+}
