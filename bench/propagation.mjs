@@ -6,6 +6,10 @@
 // The table has one attribute set per PER_SET prefixes (default 5, as real full tables have about
 // one per 4-5; PER_SET=1000 is a table of few sets).
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr,gobgp npm run bench:propagation
+// DUT `nodebgp-bmp` is nodebgpd with a BMP collector attached that reads and discards, in the DUT's
+// namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
+// pre-policy,post-policy,loc-rib).
+import { spawn } from 'node:child_process';
 import { configs, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
@@ -18,10 +22,14 @@ const { NS, setup } = lineTopology(`bp${process.pid % 10000}`);
 
 async function once(dut, n) {
   setup();
-  const cfg = configs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }, { address: '10.90.1.2', asn: 65002, local: '10.90.1.1' }] })[dut];
+  const bmp = dut === 'nodebgp-bmp';
+  const all = configs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }, { address: '10.90.1.2', asn: 65002, local: '10.90.1.1' }] });
+  const cfg = bmp ? JSON.stringify({ ...JSON.parse(all.nodebgp), bmp: { collectors: [{ address: '127.0.0.1', port: 1790, monitor: (process.env.BMP_MONITOR ?? 'pre-policy,post-policy,loc-rib').split(',') }], statisticsInterval: 0 } }) : all[dut];
   const receiver = peer('receiver', NS.r, '10.90.1.2', '10.90.1.1', 65002, n);
   await receiver.wait((e) => e.event === 'listening', 10000);
-  const proc = startDut(dut, NS.d, cfg);
+  // The collector: reads everything and keeps nothing (what BMP costs the DUT, not a collector's parsing).
+  const sink = bmp ? spawn('ip', ['netns', 'exec', NS.d, process.execPath, '-e', "require('net').createServer((s) => s.resume()).listen(1790, '127.0.0.1')"], { stdio: 'ignore' }) : undefined;
+  const proc = startDut(bmp ? 'nodebgp' : dut, NS.d, cfg);
   try {
     await receiver.wait((e) => e.event === 'established', 60000);
     const sender = peer('sender', NS.s, '10.90.0.2', '10.90.0.1', 65001, n);
@@ -37,6 +45,7 @@ async function once(dut, n) {
     }
   } finally {
     receiver.kill();
+    sink?.kill();
     await stopDut(proc);
   }
 }

@@ -6,7 +6,8 @@
 import type { PathRecord, Position, RouteRecord } from '../rib/index.js';
 import {
   Afi, type AfiCode, BmpDownReason, BmpPeerFlag, BmpPeerType, type BmpPeer, type CodecContext, type NlriBlock, type NotificationMessage,
-  type PathAttributes, Safi, afiSafiKey, encodeNotification, encodeOpen, encodePeerDown, encodeRouteMonitoring, encodeUpdate, endOfRibMessage, makeContext,
+  type PathAttributes, Safi, afiSafiKey, encodeAnnouncements, encodeNotification, encodeOpen, encodePathAttributes, encodePeerDown, encodePerPeerHeader, encodeRouteMonitoring,
+  encodeRouteMonitoringWith, encodeWithdrawals, endOfRibMessage, makeContext,
 } from '../wire/index.js';
 
 /** A neighbor as BMP shows it: who it is and how its UPDATEs are encoded (its receive context). */
@@ -70,6 +71,28 @@ function block(afi: AfiCode, entries: readonly { at: Position; pathId: number }[
   return { afi, addPath, words };
 }
 
+/**
+ * Encoded attribute lists by attribute set, context and next hop: routes that share attributes
+ * (most do) are encoded once, as the Adj-RIB-Out does, not once per message.
+ */
+const encoded = new WeakMap<PathAttributes, WeakMap<CodecContext, Map<number | string, Buffer>>>();
+
+function attributeBytes(attrs: PathAttributes, ctx: CodecContext, afi: AfiCode, nextHop: number | Buffer): Buffer {
+  let byCtx = encoded.get(attrs);
+  if (!byCtx) encoded.set(attrs, (byCtx = new WeakMap()));
+  let byNh = byCtx.get(ctx);
+  if (!byNh) byCtx.set(ctx, (byNh = new Map()));
+  const nhKey = afi === Afi.IPV4 ? (typeof nextHop === 'number' ? nextHop : nextHop.readUInt32BE(0)) : '';
+  let b = byNh.get(nhKey);
+  if (!b) {
+    // IPv4 unicast carries its next hop in NEXT_HOP; IPv6 in MP_REACH_NLRI (added per message).
+    const { nextHop: _nh, ...rest } = attrs;
+    b = encodePathAttributes(afi === Afi.IPV4 ? { ...rest, nextHop: nhKey as number } : rest, ctx);
+    byNh.set(nhKey, b);
+  }
+  return b;
+}
+
 /** One UPDATE's worth of paths: same attributes and next hop. */
 interface Group {
   readonly attrs: PathAttributes;
@@ -79,18 +102,13 @@ interface Group {
 
 /**
  * Route Monitoring messages for routes (announcements, grouped by attributes and next hop) and
- * withdrawals, encoded with `ctx` (split to its message size as any UPDATE).
+ * withdrawals, encoded with `ctx` (packed to its message size as any UPDATE).
  */
 export function routeMessages(header: BmpPeer, afi: AfiCode, ctx: CodecContext, routes: readonly { at: Position; path: PathRecord }[], withdrawn: readonly { at: Position; pathId: number }[]): Buffer[] {
   const addPath = ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST));
   const out: Buffer[] = [];
-  if (withdrawn.length > 0) {
-    const w = block(afi, withdrawn, addPath);
-    const update = afi === Afi.IPV4
-      ? { type: 'update' as const, withdrawn: w, attributes: null, nlri: block(afi, [], addPath) }
-      : { type: 'update' as const, withdrawn: block(Afi.IPV4, [], false), attributes: null, nlri: block(Afi.IPV4, [], false), mpUnreach: { afi, safi: Safi.UNICAST, withdrawn: w } };
-    for (const u of encodeUpdate(update, ctx)) out.push(encodeRouteMonitoring(header, u));
-  }
+  const head = encodePerPeerHeader(header);
+  if (withdrawn.length > 0) for (const u of encodeWithdrawals(block(afi, withdrawn, addPath), ctx)) out.push(encodeRouteMonitoringWith(head, u));
   const groups = new Map<PathAttributes, Group[]>();
   for (const r of routes) {
     let list = groups.get(r.path.attrs);
@@ -102,14 +120,9 @@ export function routeMessages(header: BmpPeer, afi: AfiCode, ctx: CodecContext, 
   }
   for (const list of groups.values()) {
     for (const g of list) {
-      const nlri = block(afi, g.entries, addPath);
-      const update = afi === Afi.IPV4
-        ? { type: 'update' as const, withdrawn: block(afi, [], false), attributes: { ...g.attrs, nextHop: typeof g.nextHop === 'number' ? g.nextHop : g.nextHop.readUInt32BE(0) }, nlri }
-        : {
-          type: 'update' as const, withdrawn: block(Afi.IPV4, [], false), attributes: g.attrs, nlri: block(Afi.IPV4, [], false),
-          mpReach: { afi, safi: Safi.UNICAST, nextHop: typeof g.nextHop === 'number' ? Buffer.alloc(16) : g.nextHop, nlri },
-        };
-      for (const u of encodeUpdate(update, ctx)) out.push(encodeRouteMonitoring(header, u));
+      const bytes = attributeBytes(g.attrs, ctx, afi, g.nextHop);
+      const mp = afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: typeof g.nextHop === 'number' ? Buffer.alloc(16) : g.nextHop };
+      for (const u of encodeAnnouncements(bytes, block(afi, g.entries, addPath), ctx, mp)) out.push(encodeRouteMonitoringWith(head, u));
     }
   }
   return out;

@@ -87,6 +87,8 @@ class BmpStation {
   readonly #announced = new Set<number>();
   #dump: Iterator<Buffer[]> | undefined;
   #counts = { messages: 0, octets: 0, resyncs: 0 };
+  /** Writes of one turn of the event loop go to the kernel together (one system call, not one per message). */
+  #corked = false;
   #lastError: string | null = null;
 
   constructor(collector: BmpCollector, ctx: BmpContext) {
@@ -183,7 +185,9 @@ class BmpStation {
     const s = this.#socket;
     if (!s || !this.#up || messages.length === 0) return;
     const max = this.#ctx.maxQueued ?? MAX_QUEUED;
-    if (s.writableLength > max) {
+    let size = 0;
+    for (const m of messages) size += m.length;
+    if (s.writableLength + size > max) {
       this.#counts.resyncs++;
       this.#ctx.log('warn', this.name, `BMP collector more than ${max} octets behind: connection dropped, a whole dump follows the next one`);
       // Down at once: nothing more is queued toward it (its 'close' comes later and is ignored).
@@ -197,6 +201,14 @@ class BmpStation {
 
   #write(messages: readonly Buffer[]): void {
     const s = this.#socket!;
+    if (!this.#corked) {
+      this.#corked = true;
+      s.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        s.uncork();
+      });
+    }
     for (const m of messages) {
       s.write(m);
       this.#counts.messages++;
@@ -314,6 +326,7 @@ export class BmpMonitor {
   #statsTimer: TimerHandle | undefined;
   #statsInterval = 0;
   #unwatch: (() => void) | undefined;
+  #pendingLocRib: { afi: AfiCode; at: Position; best: PathRecord | null }[] = [];
 
   constructor(ctx: BmpContext) {
     this.#ctx = ctx;
@@ -339,7 +352,7 @@ export class BmpMonitor {
     if (this.#stations.length === 0) return;
     for (const s of this.#stations) s.start();
     if (this.#stations.some((s) => s.monitors('loc-rib'))) {
-      this.#unwatch = this.#ctx.query.watchBest((afi, _prefix, best, at) => this.#locRib(afi, at, best));
+      this.#unwatch = this.#ctx.query.watchBestAt((afi, at, best) => this.#locRib(afi, at, best));
     }
     this.#armStats();
   }
@@ -390,7 +403,7 @@ export class BmpMonitor {
       const routes: { at: Position; path: PathRecord }[] = [];
       const withdrawn: { at: Position; pathId: number }[] = [];
       for (const e of entries) {
-        const mine = this.#ctx.query.route(afi, e.at, (x) => x.peerAddress === p.address)?.paths ?? [];
+        const mine = this.#ctx.query.pathsFrom(afi, e.at, p.index);
         if (mine.length === 0) withdrawn.push(e);
         for (const path of mine) routes.push({ at: e.at, path });
       }
@@ -399,11 +412,28 @@ export class BmpMonitor {
     for (const s of post) s.send(msgs);
   }
 
-  /** RFC 9069: a change of our best path for a prefix. */
+  /**
+   * RFC 9069: a change of our best path for a prefix. Changes are gathered and sent once the
+   * current step is done (the last best per prefix), packed by attributes as UPDATEs are.
+   */
   #locRib(afi: AfiCode, at: Position, best: PathRecord | null): void {
+    // Several changes of one prefix in a step are sent in order: the collector keeps the last.
+    this.#pendingLocRib.push({ afi, at, best });
+    if (this.#pendingLocRib.length === 1) setImmediate(() => this.#flushLocRib());
+  }
+
+  #flushLocRib(): void {
+    const pending = this.#pendingLocRib;
+    this.#pendingLocRib = [];
     const c = this.#ctx;
     const header = locRibHeader(c.localAs, c.routerId, c.wallNow());
-    const msgs = best ? routeMessages(header, afi, LOC_RIB_CONTEXT, [{ at, path: best }], []) : routeMessages(header, afi, LOC_RIB_CONTEXT, [], [{ at, pathId: 0 }]);
+    const msgs: Buffer[] = [];
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const mine = pending.filter((x) => x.afi === afi);
+      const routes = mine.flatMap((x) => (x.best ? [{ at: x.at, path: x.best }] : []));
+      const withdrawn = mine.flatMap((x) => (x.best ? [] : [{ at: x.at, pathId: 0 }]));
+      if (routes.length + withdrawn.length > 0) msgs.push(...routeMessages(header, afi, LOC_RIB_CONTEXT, routes, withdrawn));
+    }
     for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
   }
 }

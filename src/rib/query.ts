@@ -101,6 +101,22 @@ export class RibQuery {
     return () => this.#rib.removeListener(listener);
   }
 
+  /**
+   * Like watchBest, without the prefix as text (for monitors that encode it): `best` null when the
+   * prefix has no route any more.
+   */
+  watchBestAt(fn: (afi: AfiCode, at: Position, best: PathRecord | null) => void): () => void {
+    const listener = {
+      changed: (afi: AfiCode, node: RouteNode) => {
+        const table = this.#rib.table(afi);
+        const best = table.best(node);
+        fn(afi, positionOf(table, node), best ? pathRecord(best, true, true, null, null) : null);
+      },
+    };
+    this.#rib.addListener(listener);
+    return () => this.#rib.removeListener(listener);
+  }
+
   /** The route of exactly this prefix. */
   route(afi: AfiCode, p: Position, only?: (p: PathRecord) => boolean): RouteRecord | undefined {
     const table = this.#rib.table(afi);
@@ -108,6 +124,16 @@ export class RibQuery {
     if (!table.present(node)) return undefined;
     const r = this.#record(table, node, only);
     return r.paths.length > 0 ? r : undefined;
+  }
+
+  /** One neighbor's paths of exactly this prefix, without the decision's view (a cheap read for monitors). */
+  pathsFrom(afi: AfiCode, p: Position, peerIndex: number): PathRecord[] {
+    const table = this.#rib.table(afi);
+    const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
+    if (node === 0) return [];
+    const out: PathRecord[] = [];
+    for (const x of table.candidates(node)) if (x.peer.index === peerIndex) out.push(pathRecord(x, false, false, null, null));
+    return out;
   }
 
   /** The neighbors (addresses) this exact prefix was sent to. */

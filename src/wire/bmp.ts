@@ -70,12 +70,21 @@ function message(type: number, parts: readonly Buffer[]): Buffer {
   return Buffer.concat([head, ...parts], length);
 }
 
+/** Addresses already turned into octets: a per-peer header is made for every message. */
+const octetsOf = new Map<string, Buffer>();
+const ZERO16 = Buffer.alloc(16);
+
 /** 16 octets: an IPv4 address in the last four (RFC 7854 4.2), IPv6 as is; zero for none. */
 function address16(address: string | null): Buffer {
-  const b = Buffer.alloc(16);
-  if (address === null) return b;
-  const raw = addressToOctets(address);
-  raw.copy(b, 16 - raw.length);
+  if (address === null) return ZERO16;
+  let b = octetsOf.get(address);
+  if (!b) {
+    if (octetsOf.size >= 4096) octetsOf.clear();
+    b = Buffer.alloc(16);
+    const raw = addressToOctets(address);
+    raw.copy(b, 16 - raw.length);
+    octetsOf.set(address, b);
+  }
   return b;
 }
 
@@ -138,7 +147,12 @@ export function encodePeerDown(p: BmpPeer, reason: number, data: Buffer | number
 
 /** RFC 7854 4.6: Route Monitoring: one BGP UPDATE (whole, with its header). */
 export function encodeRouteMonitoring(p: BmpPeer, update: Buffer): Buffer {
-  return message(BmpType.ROUTE_MONITORING, [encodePerPeerHeader(p), update]);
+  return encodeRouteMonitoringWith(encodePerPeerHeader(p), update);
+}
+
+/** Route Monitoring behind a per-peer header encoded once for many messages. */
+export function encodeRouteMonitoringWith(perPeerHeader: Buffer, update: Buffer): Buffer {
+  return message(BmpType.ROUTE_MONITORING, [perPeerHeader, update]);
 }
 
 /** RFC 7854 4.8: Statistics Report: 32-bit counters and 64-bit gauges by type. */
