@@ -204,6 +204,7 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
   }
   checkMap(['fib', 'filter'], raw.fib?.filter);
   rpkiProblems(raw.rpki, report);
+  if (raw.mrt?.updatesInterval !== undefined && raw.mrt.directory === undefined) report(['mrt', 'updatesInterval'], 'an update log needs mrt.directory, where its files go');
   const collectors = new Map<string, number>();
   (raw.bmp?.collectors ?? []).forEach((c, i) => {
     const key = `${canonicalAddress(c.address)} port ${c.port ?? 1790}`;

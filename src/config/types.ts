@@ -251,6 +251,10 @@ export interface DaemonConfig {
     readonly directory?: string;
     /** A RIB dump every this many seconds (none by default; at least 60). */
     readonly ribInterval?: number;
+    /** BGP4MP update logs: a new file every this many seconds (none: no update log). */
+    readonly updatesInterval?: number;
+    /** ...and a new file once one holds this many octets. */
+    readonly updatesMaxSize?: number;
   };
   /** BMP monitoring stations (RFC 7854) we connect to. */
   readonly bmp?: BmpConfig;

@@ -63,13 +63,13 @@ export class BmpLink implements PeerMonitor {
     if (info) this.monitor.peerUp(info);
   }
 
-  down(peer: Peer, reason: string, notification: Parameters<PeerMonitor['down']>[2]): void {
+  down(peer: Peer, reason: string, notification: Parameters<Required<PeerMonitor>['down']>[2]): void {
     const neg = peer.negotiated;
     if (!this.monitor.active || !neg) return;
     this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx }, reason, notification);
   }
 
-  update(peer: Peer, m: Parameters<PeerMonitor['update']>[1], frame: Buffer | undefined): void {
+  update(peer: Peer, m: Parameters<Required<PeerMonitor>['update']>[1], frame: Buffer | undefined): void {
     if (!this.monitor.active) return;
     const info = infoOf(peer, this.#ctx.peerStats);
     if (info) this.monitor.update(info, m, frame);

@@ -22,7 +22,8 @@ import { DumpSchedule, type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
 import { aggregateSpecs, originationOf } from './origination.js';
-import { Peer, type PeerContext } from './peer.js';
+import { Peer, type PeerContext, monitors } from './peer.js';
+import { UpdateLog } from './mrt-updates.js';
 import { PeerTable } from './peer-table.js';
 import { inSlices, reloadResult } from './reload.js';
 import { type RestartEnd, RestartWait } from './restart.js';
@@ -80,6 +81,8 @@ export class Daemon {
   readonly rpki: RpkiLink;
   /** BMP monitoring stations (RFC 7854). */
   readonly bmp: BmpLink;
+  /** MRT update log (mrt.updatesInterval), while configured and started. */
+  #updateLog: UpdateLog | undefined;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -120,7 +123,7 @@ export class Daemon {
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
       routesReleased: () => this.#memory.released(),
-      monitor: this.bmp,
+      monitor: monitors(() => (this.#updateLog ? [this.bmp, this.#updateLog] : [this.bmp])),
     };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
@@ -228,6 +231,20 @@ export class Daemon {
     this.#dumps.set(this.config.mrt?.ribInterval);
     this.rpki.start();
     this.bmp.monitor.start();
+    this.#startUpdateLog();
+  }
+
+  /** The MRT update log of the configuration in force (none without mrt.updatesInterval). */
+  #startUpdateLog(): void {
+    this.#updateLog?.stop();
+    this.#updateLog = undefined;
+    const m = this.config.mrt;
+    if (!m?.directory || m.updatesInterval === undefined) return;
+    this.#updateLog = new UpdateLog({ directory: m.directory, interval: m.updatesInterval, ...(m.updatesMaxSize ? { maxSize: m.updatesMaxSize } : {}) }, this.#clock, (p) => p.config.localAs ?? this.config.asn, {
+      rotated: (file, records, octets) => this.#events.mrtUpdates?.('info', `MRT update log ${file}: ${records} records, ${octets} bytes`),
+      problem: (message) => this.#events.mrtUpdates?.('warn', message),
+    });
+    this.#updateLog.start();
   }
 
   /**
@@ -295,6 +312,8 @@ export class Daemon {
     this.#restart?.cancel();
     this.rpki.stop();
     this.bmp.monitor.stop(message);
+    this.#updateLog?.stop();
+    this.#updateLog = undefined;
     this.#memory.stop();
     this.#dumps.stop();
     if (this.fibBridge) {
@@ -387,6 +406,7 @@ export class Daemon {
     const policies = d.policyChanged ? buildPolicySet(next.policy) : undefined;
     this.config = next;
     this.#dumps.set(next.mrt?.ribInterval);
+    if (d.mrtChanged && this.#started) this.#startUpdateLog();
     if (policies) this.rib.setPolicies(policies);
     for (const a of d.removed) this.#removeNeighbor(this.neighbors.get(a)!, CeaseSubcode.PEER_DECONFIGURED, 'peer-deconfigured');
     // A reset neighbor keeps its BFD session (the path did not change); #startNeighbor adjusts it.

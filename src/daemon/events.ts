@@ -55,6 +55,8 @@ export interface DaemonEvents {
   rpkiRevalidated?(changed: number | 'all', routeRefreshes: number): void;
   /** A BMP collector connected, was lost, sent data, or fell too far behind. */
   bmp?(collector: string, level: 'info' | 'warn', message: string): void;
+  /** The MRT update log completed a file, dropped records or could not write. */
+  mrtUpdates?(level: 'info' | 'warn', message: string): void;
 }
 
 export interface SessionDownDetail {

@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseIpv4, parseIpv6 } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
-import { type Clock, type NegotiatedSession, Session, type TimerHandle } from '../fsm/index.js';
+import { type Clock, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
 import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
 import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, endOfRib } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
@@ -35,14 +35,26 @@ export interface PeerContext {
   /** Routes went away: the decode cache may shed what nothing holds. */
   routesReleased(): void;
   /** Watchers of sessions and received UPDATEs (BMP). */
-  readonly monitor: PeerMonitor;
+  readonly monitor: Required<PeerMonitor>;
 }
 
 /** What a monitor (BMP) hears from a neighbor: its session up and down, each UPDATE once applied. */
 export interface PeerMonitor {
-  up(peer: Peer): void;
-  down(peer: Peer, reason: string, notification: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined): void;
-  update(peer: Peer, m: UpdateMessage, frame: Buffer | undefined): void;
+  up?(peer: Peer): void;
+  down?(peer: Peer, reason: string, notification: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined): void;
+  update?(peer: Peer, m: UpdateMessage, frame: Buffer | undefined): void;
+  /** Every state change of the session (RFC 4271 8). */
+  state?(peer: Peer, from: StateName, to: StateName): void;
+}
+
+/** One monitor that tells each of `monitors` (those in the list when it is called). */
+export function monitors(list: () => readonly PeerMonitor[]): Required<PeerMonitor> {
+  return {
+    up: (p) => list().forEach((m) => m.up?.(p)),
+    down: (p, r, n) => list().forEach((m) => m.down?.(p, r, n)),
+    update: (p, m, f) => list().forEach((x) => x.update?.(p, m, f)),
+    state: (p, a, b) => list().forEach((m) => m.state?.(p, a, b)),
+  };
 }
 
 /** Route refreshes a peer gets answered at once, and then one per this many milliseconds. */
@@ -87,6 +99,7 @@ export class Peer {
       {
         stateChange: (from, to) => {
           ctx.events.sessionState?.(address, from, to);
+          ctx.monitor.state(this, from, to);
           if (dynamic && to === 'Idle') ctx.dynamicIdle(this);
         },
         established: (neg) => this.#established(neg),

@@ -241,6 +241,11 @@ export class DaemonProcess {
         else this.#limited(this.logger, 'warn', `rpki-down-${cache}`, { rpkiCache: cache, reason }, `RPKI cache ${cache} connection down: ${reason}`);
         fan('rpkiConnection')(cache, up, reason);
       },
+      mrtUpdates: (level, message) => {
+        if (level === 'info') this.logger.info(message);
+        else this.#limited(this.logger, 'warn', 'mrt-updates', {}, message);
+        fan('mrtUpdates')(level, message);
+      },
       bmp: (collector, level, message) => {
         if (level === 'info') this.logger.info({ bmpCollector: collector }, `${message}: ${collector}`);
         else this.#limited(this.logger, 'warn', `bmp-${collector}`, { bmpCollector: collector }, `${message}: ${collector}`);

@@ -11,7 +11,52 @@ import { encodePrefix } from './nlri.js';
 import { Writer } from './writer.js';
 
 /** RFC 6396 4: MRT types used here. */
-export const MrtType = { TABLE_DUMP_V2: 13 } as const;
+export const MrtType = { TABLE_DUMP_V2: 13, BGP4MP: 16 } as const;
+
+/** RFC 6396 4.4 and RFC 8050 4: BGP4MP subtypes. */
+export const Bgp4mp = {
+  MESSAGE: 1,
+  MESSAGE_AS4: 4,
+  STATE_CHANGE_AS4: 5,
+  MESSAGE_ADDPATH: 8,
+  MESSAGE_AS4_ADDPATH: 9,
+} as const;
+
+/** The session a BGP4MP record speaks of. */
+export interface Bgp4mpSession {
+  readonly peerAs: number;
+  readonly localAs: number;
+  /** 4 or 16 octets each, of one family. */
+  readonly peerAddress: Uint8Array;
+  readonly localAddress: Uint8Array;
+}
+
+function bgp4mpHeader(w: Writer, s: Bgp4mpSession, as4: boolean): void {
+  if (as4) w.u32(s.peerAs >>> 0).u32(s.localAs >>> 0);
+  else w.u16(s.peerAs > 0xffff ? 23456 : s.peerAs).u16(s.localAs > 0xffff ? 23456 : s.localAs);
+  // Interface index 0: not kept. The address family is the peer address's.
+  w.u16(0).u16(s.peerAddress.length === 16 ? Afi.IPV6 : Afi.IPV4).bytes(s.peerAddress).bytes(s.localAddress);
+}
+
+/**
+ * RFC 6396 4.4.2/4.4.3 (RFC 8050 4 with `addPath`): a BGP message as it was received, whole. The
+ * AS-size of the record follows the session's (`as4`), since the message's AS_PATH is encoded so.
+ */
+export function encodeBgp4mpMessage(timestamp: number, s: Bgp4mpSession, as4: boolean, addPath: boolean, message: Uint8Array): Buffer {
+  const subtype = as4 ? (addPath ? Bgp4mp.MESSAGE_AS4_ADDPATH : Bgp4mp.MESSAGE_AS4) : (addPath ? Bgp4mp.MESSAGE_ADDPATH : Bgp4mp.MESSAGE);
+  const w = new Writer(44 + message.length);
+  bgp4mpHeader(w, s, as4);
+  w.bytes(message);
+  return encodeMrtRecord(timestamp, MrtType.BGP4MP, subtype, w.finish());
+}
+
+/** RFC 6396 4.4.4: a session's state change (RFC 4271 8.2.2 numbering: 1 Idle .. 6 Established). */
+export function encodeBgp4mpStateChange(timestamp: number, s: Bgp4mpSession, from: number, to: number): Buffer {
+  const w = new Writer(48);
+  bgp4mpHeader(w, s, true);
+  w.u16(from).u16(to);
+  return encodeMrtRecord(timestamp, MrtType.BGP4MP, Bgp4mp.STATE_CHANGE_AS4, w.finish());
+}
 
 /** RFC 6396 4.3 and RFC 8050 4: TABLE_DUMP_V2 subtypes. */
 export const TableDumpV2 = {

@@ -189,3 +189,9 @@ t.test('bmp: collectors and what they monitor; a duplicate is refused; reload ap
   const d = diffConfig(ok.daemon, { ...ok.daemon, bmp: { collectors: [{ address: '10.0.0.9' }] } });
   t.same(reloadResult(d).also, ['bmp'], 'a collector change is applied at once');
 });
+
+t.test('mrt: an update log needs a directory', async (t) => {
+  const ps = problems(`${base}mrt: { updatesInterval: 300 }\n`);
+  t.same(ps.map((p) => `${p.key}: ${p.message}`), ['mrt.updatesInterval: an update log needs mrt.directory, where its files go']);
+  t.equal(parseConfig(`${base}mrt: { directory: /tmp, updatesInterval: 300, updatesMaxSize: 1000000 }\n`).daemon.mrt?.updatesInterval, 300);
+});
