@@ -23,3 +23,4 @@ export * from './negotiate.js';
 export * from './mrt.js';
 export * from './rtr.js';
 export * from './bmp.js';
+export * from './mrt-read.js';

@@ -1,4 +1,5 @@
-// `nodebgp decode`: BGP messages in, one JSON object per message per line out.
+// `nodebgp decode`: BGP messages in, one JSON object per message per line out; or, with --mrt, an
+// MRT file in, one JSON object per record out.
 // Input: hex arguments, hex lines on stdin (one message per line), or with --raw a binary stream
 // (a file or stdin) framed as a TCP stream would be. A malformed message prints
 // {"error":{"code","subcode","data","reason"}} on its line; the exit status is then 1.
@@ -6,11 +7,13 @@
 import { readFileSync } from 'node:fs';
 import {
   type CodecContext, AttributeCache, Framer, decodeMessage, isBgpProtocolError, makeContext,
-  maxMessageLength, messageToJsonText, afiSafiName, Afi, Safi, afiSafiKey,
+  maxMessageLength, messageToJsonText, afiSafiName, Afi, Safi, afiSafiKey, MrtError, readMrt,
 } from '../../wire/index.js';
 
 export interface DecodeOptions {
   raw?: string | boolean;
+  /** An MRT file (RFC 6396) to read, or true for stdin. */
+  mrt?: string | boolean;
   addPath?: string;
   as4: boolean;
   extendedMessage?: boolean;
@@ -97,6 +100,17 @@ export function runDecode(hexArgs: string[], opts: DecodeOptions): number {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  if (opts.mrt !== undefined && opts.mrt !== false) {
+    const data = typeof opts.mrt === 'string' && opts.mrt !== '-' ? readFileSync(opts.mrt) : readStdin();
+    try {
+      readMrt(data, (r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+      return 0;
+    } catch (e) {
+      if (!(e instanceof MrtError)) throw e;
+      process.stdout.write(`${JSON.stringify({ error: e.message })}\n`);
+      return 1;
+    }
+  }
   const ctx = contextFromOptions(opts);
   let result: { out: string[]; failed: boolean };
   if (opts.raw !== undefined && opts.raw !== false) {

@@ -164,9 +164,10 @@ function reloadText(j: { result: C.ReloadResult }): string {
 
 program
   .command('decode')
-  .description('decode BGP messages (hex arguments, hex lines on stdin, or --raw binary) to JSON lines')
+  .description('decode BGP messages (hex arguments, hex lines on stdin, or --raw binary) or MRT files (--mrt) to JSON lines')
   .argument('[hex...]', 'messages as hex, one per argument')
   .addOption(new Option('--raw [file]', 'read a binary BGP stream from a file (or stdin)'))
+  .addOption(new Option('--mrt [file]', 'read an MRT file (RFC 6396: TABLE_DUMP_V2, BGP4MP) from a file (or stdin): one JSON line per record'))
   .option('--add-path <afi-safis>', 'path identifiers present for these AFI/SAFIs (ipv4-unicast,ipv6-unicast,...)')
   .option('--no-as4', 'AS numbers are 2 octets (no 4-octet AS capability negotiated)')
   .option('--extended-message', 'allow RFC 8654 extended messages (up to 65535 octets)')
