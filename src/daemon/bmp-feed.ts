@@ -32,7 +32,21 @@ export function locRibHeader(asn: number, bgpId: number, nowMs: number): BmpPeer
 }
 
 /** How Loc-RIB routes are encoded: 4-octet AS paths, no ADD-PATH. */
-export const LOC_RIB_CONTEXT = makeContext({ as4: true });
+export const LOC_RIB_CONTEXT = makeContext({ as4: true, extendedMessage: true });
+
+const widened = new WeakMap<CodecContext, CodecContext>();
+
+/**
+ * A session's context with room for extended messages (RFC 8654): a route after import policy
+ * may carry more than fits the 4,096 octets the neighbor sent it in, and a BMP message is not
+ * bound by the session's size.
+ */
+function wide(ctx: CodecContext): CodecContext {
+  if (ctx.extendedMessage) return ctx;
+  let w = widened.get(ctx);
+  if (!w) widened.set(ctx, (w = makeContext({ as4: ctx.as4, addPath: ctx.addPath, extendedMessage: true })));
+  return w;
+}
 
 /**
  * RFC 9069 4.4: the Loc-RIB instance's Peer Up carries an OPEN of ours as both the sent and the
@@ -104,7 +118,8 @@ interface Group {
  * Route Monitoring messages for routes (announcements, grouped by attributes and next hop) and
  * withdrawals, encoded with `ctx` (packed to its message size as any UPDATE).
  */
-export function routeMessages(header: BmpPeer, afi: AfiCode, ctx: CodecContext, routes: readonly { at: Position; path: PathRecord }[], withdrawn: readonly { at: Position; pathId: number }[]): Buffer[] {
+export function routeMessages(header: BmpPeer, afi: AfiCode, sessionCtx: CodecContext, routes: readonly { at: Position; path: PathRecord }[], withdrawn: readonly { at: Position; pathId: number }[]): Buffer[] {
+  const ctx = wide(sessionCtx);
   const addPath = ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST));
   const out: Buffer[] = [];
   const head = encodePerPeerHeader(header);

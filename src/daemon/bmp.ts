@@ -218,10 +218,17 @@ class BmpStation {
 
   #pump(): void {
     const s = this.#socket;
-    while (this.#dump && s && this.#up && s.writableLength < DUMP_LOW_WATER) {
-      const next = this.#dump.next();
-      if (next.done) this.#dump = undefined;
-      else this.#write(next.value);
+    try {
+      while (this.#dump && s && this.#up && s.writableLength < DUMP_LOW_WATER) {
+        const next = this.#dump.next();
+        if (next.done) this.#dump = undefined;
+        else this.#write(next.value);
+      }
+    } catch (e) {
+      // Runs from the socket's events: contained, the collector gets a whole dump next time.
+      this.#dump = undefined;
+      this.#ctx.log('warn', this.name, `BMP initial dump failed: ${(e as Error).message}; connection dropped`);
+      s?.destroy(new Error('initial dump failed'));
     }
   }
 
@@ -368,7 +375,11 @@ export class BmpMonitor {
   #armStats(): void {
     if (this.#statsInterval <= 0) return;
     this.#statsTimer = this.#ctx.clock.setTimeout(() => {
-      for (const s of this.#stations) s.statistics();
+      try {
+        for (const s of this.#stations) s.statistics();
+      } catch (e) {
+        this.#ctx.log('warn', 'statistics', `BMP statistics failed: ${(e as Error).message}`);
+      }
       this.#armStats();
     }, this.#statsInterval * 1000);
   }
@@ -425,6 +436,15 @@ export class BmpMonitor {
   #flushLocRib(): void {
     const pending = this.#pendingLocRib;
     this.#pendingLocRib = [];
+    try {
+      this.#sendLocRib(pending);
+    } catch (e) {
+      // Outside any session's step: a failure here must not end the process, nor BGP.
+      this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);
+    }
+  }
+
+  #sendLocRib(pending: readonly { afi: AfiCode; at: Position; best: PathRecord | null }[]): void {
     const c = this.#ctx;
     const header = locRibHeader(c.localAs, c.routerId, c.wallNow());
     const msgs: Buffer[] = [];

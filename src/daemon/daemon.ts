@@ -123,7 +123,7 @@ export class Daemon {
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
       routesReleased: () => this.#memory.released(),
-      monitor: monitors(() => (this.#updateLog ? [this.bmp, this.#updateLog] : [this.bmp])),
+      monitor: monitors(() => (this.#updateLog ? [this.bmp, this.#updateLog] : [this.bmp]), (e) => this.#events.bmp?.('monitor', 'warn', `a monitor (BMP or the MRT update log) failed: ${e.message}`)),
     };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {

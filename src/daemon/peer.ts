@@ -47,13 +47,25 @@ export interface PeerMonitor {
   state?(peer: Peer, from: StateName, to: StateName): void;
 }
 
-/** One monitor that tells each of `monitors` (those in the list when it is called). */
-export function monitors(list: () => readonly PeerMonitor[]): Required<PeerMonitor> {
+/**
+ * One monitor that tells each of `monitors` (those in the list when it is called). A monitor that
+ * fails is reported (`failed`) and the neighbor's session carries on: watching never costs BGP.
+ */
+export function monitors(list: () => readonly PeerMonitor[], failed: (e: Error) => void): Required<PeerMonitor> {
+  const each = (fn: (m: PeerMonitor) => void) => {
+    for (const m of list()) {
+      try {
+        fn(m);
+      } catch (e) {
+        failed(e as Error);
+      }
+    }
+  };
   return {
-    up: (p) => list().forEach((m) => m.up?.(p)),
-    down: (p, r, n) => list().forEach((m) => m.down?.(p, r, n)),
-    update: (p, m, f) => list().forEach((x) => x.update?.(p, m, f)),
-    state: (p, a, b) => list().forEach((m) => m.state?.(p, a, b)),
+    up: (p) => each((m) => m.up?.(p)),
+    down: (p, r, n) => each((m) => m.down?.(p, r, n)),
+    update: (p, u, f) => each((m) => m.update?.(p, u, f)),
+    state: (p, a, b) => each((m) => m.state?.(p, a, b)),
   };
 }
 

@@ -88,3 +88,29 @@ t.test('a collector that sends data is dropped and connected again', async (t) =
   m.stop('bye');
   t.ok(await until(() => c.conns[1].types.includes(BmpType.TERMINATION)), 'Termination when stopped');
 });
+
+t.test('a route larger than a 4,096-octet UPDATE is still monitored (BMP carries extended messages)', async (t) => {
+  const c = await collector();
+  const rib = new Rib({ localAs: 64512, routerId: 0x0a000001 });
+  const logs: string[] = [];
+  const m = monitor(rib, logs);
+  m.configure([{ address: '127.0.0.1', port: c.port, monitor: ['loc-rib'] }], 0, true);
+  t.teardown(() => {
+    m.stop('end');
+    c.server.close();
+  });
+  t.ok(await until(() => m.status()[0].up), 'connected');
+  // 1,100 communities: 4,400 octets of attributes, more than a plain UPDATE holds.
+  rib.originate(Afi.IPV4, [0x0a630000, 0, 0, 0], 24, { communities: Array.from({ length: 1100 }, (_, i) => 0xfde80000 + i) });
+  t.ok(await until(() => c.conns[0].types.filter((x) => x === BmpType.ROUTE_MONITORING).length >= 1), 'the route is sent');
+  t.same(logs.filter((l) => /failed/.test(l)), [], 'nothing failed');
+});
+
+t.test('a monitor that throws is reported; the others and the caller carry on', async (t) => {
+  const { monitors } = await import('../../src/daemon/peer.js');
+  const failures: string[] = [];
+  let heard = 0;
+  const fan = monitors(() => [{ update: () => { throw new Error('boom'); } }, { update: () => { heard++; } }], (e) => failures.push(e.message));
+  fan.update({} as never, {} as never, undefined);
+  t.same([failures, heard], [['boom'], 1]);
+});
