@@ -42,11 +42,12 @@ export class RpkiLink {
 
   /** (Re)starts the caches of a configuration; without caches, routes have no RPKI state. */
   configure(config: DaemonConfig, start: boolean): void {
+    // Routes were judged against caches until now: they are judged again against what follows.
+    const hadRpki = this.#caches !== undefined;
     this.#caches?.stop();
     this.#caches = undefined;
     const r = config.rpki;
     const caches: RpkiCacheConfig[] = (r?.caches ?? []).map((c) => ({ address: c.address, port: c.port ?? 323, preference: c.preference ?? 1, ...(c.localAddress ? { localAddress: c.localAddress } : {}) }));
-    const hadRpki = this.#ctx.rib.originValidation(1, [0], 0, []) !== null;
     if (caches.length === 0) {
       this.#ctx.rib.setRpki(undefined);
       if (hadRpki) this.#changed('all');

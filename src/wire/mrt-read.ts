@@ -4,7 +4,7 @@
 // ends the reading with an error (the stream cannot be resynchronised past a bad header).
 // Must not import anything outside src/wire.
 
-import { AttrType } from './constants.js';
+import { Afi, AttrType } from './constants.js';
 import { isBgpProtocolError } from './error.js';
 import { makeContext } from './context.js';
 import { decodePathAttributes } from './attributes/decode.js';
@@ -12,7 +12,6 @@ import { attributesJson, messageJson } from './json.js';
 import { decodeMessage } from './messages.js';
 import { Bgp4mp, MrtType, TableDumpV2 } from './mrt.js';
 import { ipv4ToString, ipv6ToString } from './text.js';
-import { Afi } from './constants.js';
 
 type Json = Record<string, unknown>;
 
