@@ -37,6 +37,20 @@ const until = async (fn: () => boolean, ms = 8000) => {
   return fn();
 };
 
+/** The Loc-RIB monitored toward collector `c`, stopped (and `c` closed) when the test ends. */
+function locRibStation(t: { teardown(fn: () => unknown): void }, c: Awaited<ReturnType<typeof collector>>, maxQueued?: number) {
+  const rib = new Rib({ localAs: 64512, routerId: 0x0a000001 });
+  const logs: string[] = [];
+  const m = monitor(rib, logs, maxQueued);
+  m.configure([{ address: '127.0.0.1', port: c.port, monitor: ['loc-rib'] }], 0, true);
+  t.teardown(() => {
+    m.stop('end');
+    for (const x of c.conns) x.socket.destroy();
+    c.server.close();
+  });
+  return { rib, logs, m };
+}
+
 function monitor(rib: Rib, logs: string[], maxQueued?: number) {
   return new BmpMonitor({
     clock: new SystemClock(), query: new RibQuery(rib), localAs: 64512, routerId: 0x0a000001, sysName: 'test', sysDescr: 'test',
@@ -48,15 +62,7 @@ t.test('a collector that stops reading is dropped past the bound, then resynchro
   const c = await collector((s, n) => {
     if (n === 1) s.pause(); // the first connection reads nothing
   });
-  const rib = new Rib({ localAs: 64512, routerId: 0x0a000001 });
-  const logs: string[] = [];
-  const m = monitor(rib, logs, 64 * 1024);
-  m.configure([{ address: '127.0.0.1', port: c.port, monitor: ['loc-rib'] }], 0, true);
-  t.teardown(() => {
-    m.stop('end');
-    for (const x of c.conns) x.socket.destroy();
-    c.server.close();
-  });
+  const { rib, logs, m } = locRibStation(t, c, 64 * 1024);
   t.ok(await until(() => m.status()[0].up), 'connected');
   // Our best paths change many times: live Loc-RIB messages pile up toward a collector that does not
   // read (past what the kernel's socket buffers take: several megabytes on loopback).
@@ -75,14 +81,7 @@ t.test('a collector that sends data is dropped and connected again', async (t) =
   const c = await collector((s, n) => {
     if (n === 1) s.write('hello');
   });
-  const rib = new Rib({ localAs: 64512, routerId: 0x0a000001 });
-  const logs: string[] = [];
-  const m = monitor(rib, logs);
-  m.configure([{ address: '127.0.0.1', port: c.port, monitor: ['loc-rib'] }], 0, true);
-  t.teardown(() => {
-    m.stop('end');
-    c.server.close();
-  });
+  const { rib, logs, m } = locRibStation(t, c);
   t.ok(await until(() => c.conns.length >= 2, 8000), 'a new connection after the backoff');
   t.match(logs.join('\n'), /the collector sent data \(BMP is one-way\): connection dropped/);
   m.stop('bye');
@@ -91,14 +90,7 @@ t.test('a collector that sends data is dropped and connected again', async (t) =
 
 t.test('a route larger than a 4,096-octet UPDATE is still monitored (BMP carries extended messages)', async (t) => {
   const c = await collector();
-  const rib = new Rib({ localAs: 64512, routerId: 0x0a000001 });
-  const logs: string[] = [];
-  const m = monitor(rib, logs);
-  m.configure([{ address: '127.0.0.1', port: c.port, monitor: ['loc-rib'] }], 0, true);
-  t.teardown(() => {
-    m.stop('end');
-    c.server.close();
-  });
+  const { rib, logs, m } = locRibStation(t, c);
   t.ok(await until(() => m.status()[0].up), 'connected');
   // 1,100 communities: 4,400 octets of attributes, more than a plain UPDATE holds.
   rib.originate(Afi.IPV4, [0x0a630000, 0, 0, 0], 24, { communities: Array.from({ length: 1100 }, (_, i) => 0xfde80000 + i) });
