@@ -2,7 +2,7 @@
 // the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes
 // (nodebgp fib.enabled false, FRR bgpd -n, BIRD without a kernel protocol).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,10 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   const out = openSync(join(dir, 'output.log'), 'w');
   const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...env } });
   closeSync(out);
+  // Gone once the DUT stops as asked; kept (with output.log) when it failed on its own.
+  proc.once('exit', (code, signal) => {
+    if (signal !== null || code === 0) rmSync(dir, { recursive: true, force: true });
+  });
   return proc;
 }
 

@@ -1,7 +1,6 @@
 // The admin API with app.inject() (no port opened): reads, paging, writes with the token, stable
 // error codes for bad input with nothing changed, reload from a file, metrics and OpenAPI.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
@@ -9,9 +8,10 @@ import { buildApi } from '../../src/api/app.js';
 import { createMetrics } from '../../src/api/metrics.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const TOKEN = 'a-long-enough-api-token';
-const dir = mkdtempSync(join(tmpdir(), 'nodebgp-api-'));
+const dir = tempDir('nodebgp-api-');
 const file = join(dir, 'nodebgpd.yaml');
 const CONFIG = `asn: 64512
 routerId: 10.0.0.1

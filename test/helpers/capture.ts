@@ -1,8 +1,7 @@
 // Packet capture in a test namespace (tcpdump), read back with tshark: what really crossed the wire.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './tmp.js';
 
 const MINOR_FIELDS = ['minor_error', 'minor_error_open', 'minor_error_update', 'minor_error_expired', 'minor_error_state', 'minor_error_cease', 'minor_error_unknown'].map((f) => `bgp.notify.${f}`);
 
@@ -18,7 +17,7 @@ export class Capture {
   readonly #ready: Promise<void>;
 
   constructor(ns: string, iface: string, filter = 'tcp port 179') {
-    this.file = join(mkdtempSync(join(tmpdir(), 'nodebgp-pcap-')), 'cap.pcap');
+    this.file = join(tempDir('nodebgp-pcap-'), 'cap.pcap');
     this.#proc = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', iface, '-U', '-s', '0', '-w', this.file, ...filter.split(' ')], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#ready = new Promise((resolve) => {
       this.#proc.stderr!.on('data', (d) => {

@@ -1,11 +1,11 @@
 // Drives a speaker-host.mjs process inside a namespace: events in, commands out, with waits that
 // time out with the events seen so far (so a failure explains itself).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './fixtures.js';
+import { tempDir } from './tmp.js';
 
 export type HostEvent = Record<string, unknown> & { event: string };
 
@@ -17,7 +17,7 @@ export class SpeakerHost {
   readonly stderr: string[] = [];
 
   constructor(ns: string, config: unknown, script = 'speaker-host.mjs') {
-    const dir = mkdtempSync(join(tmpdir(), 'nodebgp-host-'));
+    const dir = tempDir('nodebgp-host-');
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(config));
     this.#proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--expose-gc', join(ROOT, 'test', 'helpers', script), file], { stdio: ['pipe', 'pipe', 'pipe'] });

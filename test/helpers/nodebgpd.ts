@@ -1,19 +1,19 @@
 // Runs the real `nodebgpd` binary inside a namespace, with its config file in a temp dir, its
 // JSON log collected, and the real `nodebgp` CLI run in the same namespace to query and change it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './fixtures.js';
 import { inNs, run } from './netns.js';
+import { tempDir } from './tmp.js';
 
 export type LogLine = Record<string, unknown> & { msg: string };
 
 export class Nodebgpd {
   readonly log: LogLine[] = [];
   readonly stderr: string[] = [];
-  readonly dir = mkdtempSync(join(tmpdir(), 'nodebgpd-'));
+  readonly dir = tempDir('nodebgpd-');
   readonly configFile = join(this.dir, 'nodebgpd.yaml');
   readonly #proc: ChildProcess;
   readonly exited: Promise<number | null>;

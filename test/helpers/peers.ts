@@ -1,13 +1,13 @@
 // Real BGP daemons from Debian (FRR bgpd, BIRD 2, GoBGP) started inside a test's namespace, with
 // their own config, socket and log files under a temp dir, and their own query commands.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNs } from './netns.js';
+import { tempDir } from './tmp.js';
 
 function workdir(tag: string): string {
-  const d = mkdtempSync(join(tmpdir(), `nodebgp-${tag}-`));
+  const d = tempDir(`nodebgp-${tag}-`);
   chmodSync(d, 0o777);
   return d;
 }

@@ -4,8 +4,7 @@
 // sessions' state and prefix counts; the alert rules shipped in deploy/kubernetes pass promtool's
 // checks and its unit tests (each alert fires on the series it is meant for, and only then).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
@@ -13,12 +12,13 @@ import { ROOT } from '../helpers/fixtures.js';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, inNs, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const p = uniquePrefix('prom');
 const N = `${p}n`;
 const A = `${p}a`;
 const B = `${p}b`;
-const dir = mkdtempSync(join(tmpdir(), 'nodebgp-prom-'));
+const dir = tempDir('nodebgp-prom-');
 
 t.before(() => {
   for (const ns of [N, A, B]) createNamespace(ns);
