@@ -14,6 +14,7 @@ import { type ExportPeer, type OutForm, bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { PolicyContext } from './policy/route-map.js';
+import type { OutItem, PrePolicyView } from './adj-rib-out-view.js';
 
 /** 'all' paths, or the best N. */
 export type AddPathSend = 'all' | number;
@@ -46,6 +47,8 @@ export class AddPathOut {
   #resending = false;
   #count = 0;
   sentPrefixes = 0;
+  /** As in AdjRibOut: the pre-policy view while a monitor watches it. */
+  pre: PrePolicyView | undefined;
 
   constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy: PolicyContext | undefined, send: AddPathSend, events?: OutputEvents) {
     this.peer = peer;
@@ -75,6 +78,11 @@ export class AddPathOut {
     return this.#advertised.get(node)?.[0]?.form;
   }
 
+  /** What the peer holds of a prefix, as sent (a monitor's initial dump). */
+  sentItems(node: RouteNode): OutItem[] {
+    return (this.#advertised.get(node) ?? []).map((x) => ({ node, id: x.id, form: x.form, nextHop: x.nextHop }));
+  }
+
   enqueue(node: RouteNode): void {
     if (this.#queued.has(node)) return;
     if (!this.#advertised.has(node)) this.#rib.hold(node);
@@ -82,7 +90,7 @@ export class AddPathOut {
   }
 
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
-    if (!deniesAll(this.peer.exportMap)) {
+    if (this.pre || !deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
         if (this.#rib.best(n)) this.enqueue(n);
       });
@@ -112,16 +120,19 @@ export class AddPathOut {
     this.#rib.unhold(n);
   }
 
+  /** The paths of a prefix the peer may get before export policy, most preferred first (all, or the best N). */
+  preSelect(node: RouteNode): readonly Path[] {
+    if (!this.#rib.best(node) || this.#rib.suppress?.(node)) return [];
+    const paths = this.#rib.candidates(node);
+    if (this.#send === 'all') return paths;
+    const o = this.#rib.options;
+    return [...paths].sort((a, b) => (a === b ? 0 : comparePaths(a, b, o).winner === a ? -1 : 1)).slice(0, this.#send);
+  }
+
   /** The paths of a prefix this peer gets, most preferred first. */
   #selected(node: RouteNode): Sent[] {
-    if (!this.#rib.best(node) || this.#rib.suppress?.(node)) return [];
-    let paths = this.#rib.candidates(node);
-    if (this.#send !== 'all') {
-      const o = this.#rib.options;
-      paths = [...paths].sort((a, b) => (a === b ? 0 : comparePaths(a, b, o).winner === a ? -1 : 1)).slice(0, this.#send);
-    }
     const out: Sent[] = [];
-    for (const p of paths) {
+    for (const p of this.preSelect(node)) {
       const form = exportForm(p, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
       if (!form) continue;
       const nextHop = this.afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, this.peer)) : undefined;
@@ -139,6 +150,7 @@ export class AddPathOut {
         batch.push(n);
         if (batch.length === 4096) break;
       }
+      if (this.pre) this.pre.changed(batch, this.peer);
       const withdraw: [RouteNode, number][] = [];
       // Released only after the messages are built: a released node may be freed and reused.
       const release: RouteNode[] = [];

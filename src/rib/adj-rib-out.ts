@@ -15,6 +15,7 @@ import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
 import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
+import type { OutItem, PrePolicyView } from './adj-rib-out-view.js';
 
 /**
  * The outbound form of one path of `node` (of `trie`) for `peer` after the export rules and
@@ -138,6 +139,8 @@ export class AdjRibOut {
   readonly #events: OutputEvents | undefined;
   /** Attribute entries for export-policy outputs, by output object (they are shared, see PolicyCache). */
   readonly #derived = new WeakMap<object, AttrEntry>();
+  /** The pre-policy view, while a monitor watches it (BMP, RFC 8671): told of every prefix reconsidered. */
+  pre: PrePolicyView | undefined;
 
   constructor(peer: ExportPeer, afi: AfiCode, rib: LocRib, table: AttrTable, policy?: PolicyContext, events?: OutputEvents) {
     this.peer = peer;
@@ -161,6 +164,20 @@ export class AdjRibOut {
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
     return this.#advertised[node];
+  }
+
+  /** What the peer holds of a prefix, as sent (a monitor's initial dump). */
+  sentItems(node: RouteNode): OutItem[] {
+    const form = this.#advertised[node];
+    const best = this.#rib.best(node);
+    if (!form || (this.afi === Afi.IPV6 && !form.mpNextHop && !best)) return [];
+    return [{ node, id: 0, form, nextHop: this.afi === Afi.IPV4 ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best!, this.peer)) }];
+  }
+
+  /** The path the peer may get for a prefix before export policy: the best, unless an aggregate suppresses it. */
+  preSelect(node: RouteNode): Path[] {
+    const best = this.#rib.best(node);
+    return best && !this.#rib.suppress?.(node) ? [best] : [];
   }
 
   /** Prefixes currently advertised to the peer (pfxSnt). */
@@ -198,7 +215,8 @@ export class AdjRibOut {
 
   /** The session came up: queue the whole table (unless export policy sends nothing), End-of-RIB after it. */
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
-    if (!deniesAll(this.peer.exportMap)) {
+    // A watched pre-policy view sees every prefix, whatever export policy sends.
+    if (this.pre || !deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
         if (this.#rib.best(n)) this.enqueue(n);
       });
@@ -253,6 +271,8 @@ export class AdjRibOut {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
       const end = Math.min(this.#queue.length, this.#head + CHUNK);
+      // Before anything is released: a released node may be freed and reused.
+      if (this.pre) this.pre.changed(this.#queue.slice(this.#head, end), this.peer);
       const announce = new Map<OutForm, RouteNode[]>();
       const withdraw: RouteNode[] = [];
       for (let i = this.#head; i < end; i++) {

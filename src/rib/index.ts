@@ -8,6 +8,7 @@ export * from './reflection.js';
 export * from './export.js';
 export * from './adj-rib-out.js';
 export * from './adj-rib-out-add-path.js';
+export * from './adj-rib-out-view.js';
 export * from './rib.js';
 export * from './aggregate.js';
 export * from './prefix-text.js';

@@ -5,6 +5,8 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { type AfiCode, type AsPath, type PathAttributes, decodePathAttributes } from '../wire/index.js';
+import { AddPathOut } from './adj-rib-out-add-path.js';
+import { encodeOutItems } from './adj-rib-out-view.js';
 import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -191,6 +193,50 @@ export class RibQuery {
         yield { prefix: table.textOf(node), attrs: decodePathAttributes(bytes, 0, bytes.length, out.peer.tx).attrs };
       }
     })();
+  }
+
+  /**
+   * RFC 8671: UPDATEs for what a neighbor's Adj-RIB-Out holds now, before export policy (while
+   * watchPrePolicyOut watches) or as sent, for up to `limit` prefixes from `o`; `last` is where
+   * the next page starts (undefined: no more). Undefined when there is no such view.
+   */
+  outUpdates(peerIndex: number, afi: AfiCode, view: 'pre-policy' | 'post-policy', o: RouteListing, limit: number): { updates: Buffer[]; last: Position | undefined } | undefined {
+    const out = this.#rib.adjRibOut(peerIndex, afi);
+    const pre = out?.pre;
+    if (!out || (view === 'pre-policy' && !pre)) return undefined;
+    const table = this.#rib.table(afi);
+    const nodes: RouteNode[] = [];
+    let last: Position | undefined;
+    for (const node of nodesOf(table, o)) {
+      if (view === 'post-policy' ? !out.sent(node) : !table.best(node)) continue;
+      nodes.push(node);
+      if (nodes.length === limit) {
+        last = positionOf(table, node);
+        break;
+      }
+    }
+    if (pre && view === 'pre-policy') return { updates: pre.updates(nodes, out.peer), last };
+    const items = nodes.flatMap((n) => out.sentItems(n));
+    return { updates: encodeOutItems(afi, table, out.peer, out instanceof AddPathOut, items, []), last };
+  }
+
+  /** Calls `fn` with UPDATEs of every change of a neighbor's pre-policy Adj-RIB-Out until the returned function is called. */
+  watchPrePolicyOut(fn: (peerIndex: number, afi: AfiCode, messages: Buffer[]) => void): () => void {
+    this.#rib.watchPrePolicyOut(fn);
+    return () => this.#rib.watchPrePolicyOut(undefined);
+  }
+
+  /** Prefixes in a neighbor's Adj-RIB-Out, pre-policy (undefined unless watched) and as sent, over its families. */
+  outCounts(peerIndex: number): { pre: number | undefined; post: number } {
+    let pre: number | undefined;
+    let post = 0;
+    for (const afi of [1, 2] as const) {
+      const out = this.#rib.adjRibOut(peerIndex, afi);
+      if (!out) continue;
+      post += out.advertised;
+      if (out.pre) pre = (pre ?? 0) + out.pre.size;
+    }
+    return { pre, post };
   }
 
   *#plain(table: LocRib, o: RouteListing): Generator<RouteRecord> {

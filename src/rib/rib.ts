@@ -8,7 +8,8 @@ import {
   Afi, type AfiCode, type AsPath, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
-import { AddPathOut } from './adj-rib-out-add-path.js';
+import { AddPathOut, localPathId } from './adj-rib-out-add-path.js';
+import { PrePolicyView } from './adj-rib-out-view.js';
 
 /** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
 export type PeerOutput = AdjRibOut | AddPathOut;
@@ -125,6 +126,8 @@ export class Rib {
   readonly #peers = new Map<number, PeerState>();
   /** Every peer seen, by index: stale paths outlive the session that brought them. */
   readonly #known = new Map<number, RibPeer>();
+  /** Where the peers' pre-policy Adj-RIB-Out changes go while a monitor watches them (RFC 8671). */
+  #preSink: ((peerIndex: number, afi: AfiCode, messages: Buffer[]) => void) | undefined;
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
   readonly policy: { policies: PolicySet; cache: PolicyCache; rpki?: PolicyContext['rpki'] };
   readonly #listeners: RibListener[] = [];
@@ -244,6 +247,7 @@ export class Rib {
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
     this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } });
     this.#known.set(peer.index, peer);
+    if (this.#preSink) for (const [afi, o] of out) this.#watchPre(peer.index, afi, o, false);
     for (const o of out.values()) o.start();
     this.flush(peer.index);
   }
@@ -330,6 +334,27 @@ export class Rib {
     // The drain flag changes the attributes sent, so it is the last field of the group key.
     s.peer = { ...s.peer, exportMap, gracefulShutdown, groupKey: s.peer.groupKey.replace(/\|g?$/, gracefulShutdown ? '|g' : '|') };
     for (const o of s.out.values()) o.peer = s.peer;
+  }
+
+  /**
+   * Sends every Established peer's pre-policy Adj-RIB-Out changes to `sink` (undefined: none): what
+   * each would get without its export route-map (RFC 8671), kept only while watched.
+   */
+  watchPrePolicyOut(sink: ((peerIndex: number, afi: AfiCode, messages: Buffer[]) => void) | undefined): void {
+    this.#preSink = sink;
+    for (const [index, s] of this.#peers) {
+      for (const [afi, o] of s.out) {
+        if (sink) this.#watchPre(index, afi, o, true);
+        else o.pre = undefined;
+      }
+    }
+  }
+
+  #watchPre(index: number, afi: AfiCode, o: PeerOutput, fill: boolean): void {
+    const multi = o instanceof AddPathOut;
+    const view = new PrePolicyView(afi, this.table(afi), this.attrs, multi, (n) => o.preSelect(n), multi ? localPathId : () => 0, (m) => this.#preSink?.(index, afi, m));
+    if (fill) view.fill(o.peer);
+    o.pre = view;
   }
 
   /** The Adj-RIB-Out of an Established peer for an AFI. */
