@@ -138,7 +138,7 @@ export const CONFIG_SPEC: Spec = obj({
   metrics: obj({ enabled: bool, address, port: int(0, 65535) }),
   mrt: obj({ directory: str(), ribInterval: seconds(60, 604800), updatesInterval: seconds(60, 86400), updatesMaxSize: int(4096, 4294967295) }),
   bmp: obj({
-    collectors: list(obj({ address, port: int(1, 65535), monitor: list(oneOf('pre-policy', 'post-policy', 'loc-rib')) }, ['address'])),
+    collectors: list(obj({ address, port: int(1, 65535), monitor: list(oneOf('pre-policy', 'post-policy', 'loc-rib', 'rib-out-pre-policy', 'rib-out-post-policy')) }, ['address'])),
     statisticsInterval: seconds(0, 86400),
   }),
   rpki: obj({

@@ -10,19 +10,28 @@ import {
   encodeRouteMonitoringWith, encodeWithdrawals, endOfRibMessage, makeContext,
 } from '../wire/index.js';
 
-/** A neighbor as BMP shows it: who it is and how its UPDATEs are encoded (its receive context). */
+/** A neighbor as BMP shows it: who it is and how UPDATEs are encoded from it (rx) and to it (tx). */
 export interface MonitoredPeer {
   readonly address: string;
   readonly asn: number;
   readonly bgpId: number;
   readonly rx: CodecContext;
+  readonly tx: CodecContext;
 }
 
-export type RibView = 'pre-policy' | 'post-policy';
+/** A neighbor's Adj-RIB-In before and after import policy (RFC 7854), its Adj-RIB-Out before and after export policy (RFC 8671). */
+export type RibView = 'pre-policy' | 'post-policy' | 'rib-out-pre-policy' | 'rib-out-post-policy';
 
-/** The per-peer header of a neighbor's Adj-RIB-In, pre- or post-policy (RFC 7854 4.2). */
+export const isOutView = (v: RibView): boolean => v === 'rib-out-pre-policy' || v === 'rib-out-post-policy';
+
+/**
+ * The per-peer header of one of a neighbor's RIB views (RFC 7854 4.2; RFC 8671 4: the O flag for
+ * the Adj-RIB-Out, whose UPDATEs are encoded as sent, so the A flag follows our side's encoding).
+ */
 export function peerHeader(p: MonitoredPeer, view: RibView, nowMs: number): BmpPeer {
-  const flags = (p.address.includes(':') ? BmpPeerFlag.V : 0) | (view === 'post-policy' ? BmpPeerFlag.L : 0) | (p.rx.as4 ? 0 : BmpPeerFlag.A);
+  const out = isOutView(view);
+  const post = view === 'post-policy' || view === 'rib-out-post-policy';
+  const flags = (p.address.includes(':') ? BmpPeerFlag.V : 0) | (post ? BmpPeerFlag.L : 0) | ((out ? p.tx : p.rx).as4 ? 0 : BmpPeerFlag.A) | (out ? BmpPeerFlag.O : 0);
   return { type: BmpPeerType.GLOBAL, flags, address: p.address, asn: p.asn, bgpId: p.bgpId, timestampMs: nowMs };
 }
 

@@ -27,7 +27,7 @@ function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | unde
   const c = p.session.snapshot().connection;
   const families = [Afi.IPV4, Afi.IPV6].filter((afi) => neg.afiSafis.some((k) => k >>> 8 === afi)) as AfiCode[];
   return {
-    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, families, opens,
+    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx, families, opens,
     local: { address: c?.localAddress ?? null, port: c?.localPort ?? 0, remotePort: c?.remotePort ?? 0 },
     stats: () => stats(p),
   };
@@ -66,7 +66,13 @@ export class BmpLink implements PeerMonitor {
   down(peer: Peer, reason: string, notification: Parameters<Required<PeerMonitor>['down']>[2]): void {
     const neg = peer.negotiated;
     if (!this.monitor.active || !neg) return;
-    this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx }, reason, notification);
+    this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, reason, notification);
+  }
+
+  sent(peer: Peer, messages: readonly Buffer[]): void {
+    const neg = peer.negotiated;
+    if (!this.monitor.active || !neg) return;
+    this.monitor.sent({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, messages);
   }
 
   update(peer: Peer, m: Parameters<Required<PeerMonitor>['update']>[1], frame: Buffer | undefined): void {

@@ -2,7 +2,8 @@
 // and made again with backoff; Initiation, a Peer Up per Established neighbor and for our Loc-RIB
 // (RFC 9069), an initial dump paced by the socket, then live Route Monitoring (pre-policy: the
 // UPDATEs as received; post-policy: the neighbor's routes after import policy; Loc-RIB: our best
-// paths), Peer Down, Statistics Reports on a timer, Termination at shutdown.
+// paths; RFC 8671 Adj-RIB-Out: what a neighbor would get without its export policy, and the
+// UPDATEs as sent to it), Peer Down, Statistics Reports on a timer, Termination at shutdown.
 //
 // A collector never slows BGP: live messages are written only while the collector's unsent octets
 // stay under MAX_QUEUED; past that the connection is dropped (counted), and the next one starts
@@ -14,8 +15,8 @@ import { type Socket, createConnection } from 'node:net';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import type { PathRecord, Position, RibQuery, RouteListing, RouteRecord } from '../rib/index.js';
 import {
-  Afi, type AfiCode, BmpStat, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodeRouteMonitoring, encodeStatistics,
-  encodeTermination, endOfRib, type NotificationMessage, stride,
+  Afi, type AfiCode, BmpStat, MessageType, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader, encodeRouteMonitoring,
+  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage, stride,
 } from '../wire/index.js';
 import {
   LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, recordsMessages, routeMessages,
@@ -247,17 +248,21 @@ class BmpStation {
     this.send([message]);
   }
 
-  /** Statistics Reports (RFC 7854 4.8) for every neighbor announced. */
+  /** Statistics Reports (RFC 7854 4.8; RFC 8671 6.2 for a monitored Adj-RIB-Out) for every neighbor announced. */
   statistics(): void {
     const now = this.#ctx.wallNow();
     for (const p of this.#ctx.peers()) {
       if (!this.#announced.has(p.index)) continue;
       const st = p.stats();
-      this.send([encodeStatistics(peerHeader(p, 'post-policy', now), [
+      const stats: { type: number; value: number; gauge?: boolean }[] = [
         { type: BmpStat.AS_PATH_LOOP, value: st.loops },
         { type: BmpStat.ADJ_RIB_IN_ROUTES, value: st.prePolicy ?? st.routes, gauge: true },
         { type: BmpStat.LOC_RIB_ROUTES, value: st.routes, gauge: true },
-      ])]);
+      ];
+      const out = this.#ctx.query.outCounts(p.index);
+      if (this.monitors('rib-out-pre-policy') && out.pre !== undefined) stats.push({ type: BmpStat.ADJ_RIB_OUT_PRE_ROUTES, value: out.pre, gauge: true });
+      if (this.monitors('rib-out-post-policy')) stats.push({ type: BmpStat.ADJ_RIB_OUT_POST_ROUTES, value: out.post, gauge: true });
+      this.send([encodeStatistics(peerHeader(p, 'post-policy', now), stats)]);
     }
   }
 
@@ -276,6 +281,9 @@ class BmpStation {
           }
           if (this.#announced.has(p.index)) yield [endOfRibMonitoring(peerHeader(p, view, now()), afi, p.rx)];
         }
+        for (const view of ['rib-out-pre-policy', 'rib-out-post-policy'] as const) {
+          if (this.monitors(view)) yield* outDump(this, this.#ctx, p, afi, view);
+        }
       }
     }
     if (!this.monitors('loc-rib')) return;
@@ -287,6 +295,21 @@ class BmpStation {
       yield [endOfRibMonitoring(locRibHeader(c.localAs, c.routerId, now()), afi, LOC_RIB_CONTEXT)];
     }
   }
+}
+
+/** A neighbor's Adj-RIB-Out (RFC 8671) as it is when each page is read, then End-of-RIB. */
+function* outDump(station: { announced(index: number): boolean }, ctx: BmpContext, p: BmpPeerInfo, afi: AfiCode, view: 'rib-out-pre-policy' | 'rib-out-post-policy'): Generator<Buffer[]> {
+  let after: Position | undefined;
+  for (;;) {
+    if (!station.announced(p.index)) return;
+    const page = ctx.query.outUpdates(p.index, afi, view === 'rib-out-pre-policy' ? 'pre-policy' : 'post-policy', after ? { after } : {}, DUMP_PAGE);
+    if (!page) return;
+    const head = encodePerPeerHeader(peerHeader(p, view, ctx.wallNow()));
+    yield page.updates.map((u) => encodeRouteMonitoringWith(head, u));
+    if (!page.last) break;
+    after = page.last;
+  }
+  yield [endOfRibMonitoring(peerHeader(p, view, ctx.wallNow()), afi, p.tx)];
 }
 
 /** A listing read DUMP_PAGE routes at a time, each page a new seek after the last prefix read. */
@@ -333,6 +356,7 @@ export class BmpMonitor {
   #statsTimer: TimerHandle | undefined;
   #statsInterval = 0;
   #unwatch: (() => void) | undefined;
+  #unwatchPre: (() => void) | undefined;
   #pendingLocRib: { afi: AfiCode; at: Position; best: PathRecord | null }[] = [];
 
   constructor(ctx: BmpContext) {
@@ -361,6 +385,9 @@ export class BmpMonitor {
     if (this.#stations.some((s) => s.monitors('loc-rib'))) {
       this.#unwatch = this.#ctx.query.watchBestAt((afi, at, best) => this.#locRib(afi, at, best));
     }
+    if (this.#stations.some((s) => s.monitors('rib-out-pre-policy'))) {
+      this.#unwatchPre = this.#ctx.query.watchPrePolicyOut((index, _afi, msgs) => this.#prePolicyOut(index, msgs));
+    }
     this.#armStats();
   }
 
@@ -368,6 +395,8 @@ export class BmpMonitor {
     for (const s of this.#stations) s.stop(text);
     this.#unwatch?.();
     this.#unwatch = undefined;
+    this.#unwatchPre?.();
+    this.#unwatchPre = undefined;
     if (this.#statsTimer) this.#ctx.clock.clearTimeout(this.#statsTimer);
     this.#statsTimer = undefined;
   }
@@ -421,6 +450,34 @@ export class BmpMonitor {
       msgs.push(...routeMessages(header, afi, p.rx, routes, withdrawn));
     }
     for (const s of post) s.send(msgs);
+  }
+
+  /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */
+  sent(p: MonitoredPeer & { index: number }, messages: readonly Buffer[]): void {
+    const watching = this.#stations.filter((s) => s.announced(p.index) && s.monitors('rib-out-post-policy'));
+    if (watching.length === 0) return;
+    const head = encodePerPeerHeader(peerHeader(p, 'rib-out-post-policy', this.#ctx.wallNow()));
+    const msgs = messages.filter((m) => m[18] === MessageType.UPDATE).map((m) => encodeRouteMonitoringWith(head, m));
+    for (const s of watching) s.send(msgs);
+  }
+
+  /**
+   * RFC 8671 pre-policy Adj-RIB-Out: changes of what a neighbor would get without its export
+   * policy, reported by the RIB as it reconsiders prefixes for the neighbor (inside its flush:
+   * contained, as a failure there would end the neighbor's output).
+   */
+  #prePolicyOut(index: number, messages: Buffer[]): void {
+    try {
+      const watching = this.#stations.filter((s) => s.announced(index) && s.monitors('rib-out-pre-policy'));
+      if (watching.length === 0) return;
+      const p = this.#ctx.peers().find((x) => x.index === index);
+      if (!p) return;
+      const head = encodePerPeerHeader(peerHeader(p, 'rib-out-pre-policy', this.#ctx.wallNow()));
+      const msgs = messages.map((m) => encodeRouteMonitoringWith(head, m));
+      for (const s of watching) s.send(msgs);
+    } catch (e) {
+      this.#ctx.log('warn', 'rib-out', `BMP Adj-RIB-Out monitoring failed: ${(e as Error).message}`);
+    }
   }
 
   /**

@@ -43,6 +43,8 @@ export interface PeerMonitor {
   up?(peer: Peer): void;
   down?(peer: Peer, reason: string, notification: { direction: 'sent' | 'received'; message: NotificationMessage } | undefined): void;
   update?(peer: Peer, m: UpdateMessage, frame: Buffer | undefined): void;
+  /** Messages the RIB sent the neighbor (UPDATEs, End-of-RIB), as written (RFC 8671 post-policy Adj-RIB-Out). */
+  sent?(peer: Peer, messages: readonly Buffer[]): void;
   /** Every state change of the session (RFC 4271 8). */
   state?(peer: Peer, from: StateName, to: StateName): void;
 }
@@ -65,6 +67,7 @@ export function monitors(list: () => readonly PeerMonitor[], failed: (e: Error) 
     up: (p) => each((m) => m.up?.(p)),
     down: (p, r, n) => each((m) => m.down?.(p, r, n)),
     update: (p, u, f) => each((m) => m.update?.(p, u, f)),
+    sent: (p, msgs) => each((m) => m.sent?.(p, msgs)),
     state: (p, a, b) => each((m) => m.state?.(p, a, b)),
   };
 }
@@ -304,10 +307,16 @@ export class Peer {
       // One group per peer group (a neighbor without one is a group of its own).
       ...(exclusive ? { exclusive: { list: exclusive, group: n.peerGroup ?? n.address } } : {}),
     };
-    ctx.rib.peerUp({ ...peer, exportMap: this.policy('export') }, ingress, neg.afiSafis, (msgs) => this.session.send(msgs));
+    // Monitors hear of the session first: the RIB's first UPDATEs toward it go out in peerUp.
+    ctx.monitor.up(this);
+    ctx.rib.peerUp({ ...peer, exportMap: this.policy('export') }, ingress, neg.afiSafis, (msgs) => {
+      const ok = this.session.send(msgs);
+      // Written (or queued behind a full socket) only while Established: what the neighbor gets.
+      if (this.up) ctx.monitor.sent(this, msgs);
+      return ok;
+    });
     // The table goes out over the next turns (a budget per turn), or as the socket drains.
     ctx.scheduleFlush();
-    ctx.monitor.up(this);
   }
 
   /** A route was not sent: its UPDATE would be larger than this neighbor takes (RFC 8654 4). */

@@ -38,6 +38,9 @@ export const BmpStat = {
   AS_PATH_LOOP: 4,
   ADJ_RIB_IN_ROUTES: 7,
   LOC_RIB_ROUTES: 8,
+  /** RFC 8671 6.2: routes in the Adj-RIB-Out before and after export policy. */
+  ADJ_RIB_OUT_PRE_ROUTES: 14,
+  ADJ_RIB_OUT_POST_ROUTES: 15,
 } as const;
 
 /** RFC 7854 4.3 and 4.5: Information TLVs (Initiation) and the Termination reason. */

@@ -180,8 +180,9 @@ t.test('rpki: caches and intervals, route-maps matching on RPKI state, reload', 
 });
 
 t.test('bmp: collectors and what they monitor; a duplicate is refused; reload applies a change', async (t) => {
-  const ok = parseConfig(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9 }\n    - { address: 10.0.0.10, port: 5000, monitor: [loc-rib] }\n  statisticsInterval: 30\n`);
+  const ok = parseConfig(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9 }\n    - { address: 10.0.0.10, port: 5000, monitor: [loc-rib, rib-out-pre-policy, rib-out-post-policy] }\n  statisticsInterval: 30\n`);
   t.equal(ok.daemon.bmp?.collectors?.length, 2);
+  t.same(ok.daemon.bmp?.collectors?.[1]?.monitor, ['loc-rib', 'rib-out-pre-policy', 'rib-out-post-policy'], 'RFC 8671 views by name');
   const shape = problems(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9, monitor: [everything] }\n`);
   t.same(shape.map((p) => p.key), ['bmp.collectors[0].monitor[0]'], shape.map((p) => p.message).join('\n'));
   const dup = problems(`${base}bmp:\n  collectors:\n    - { address: 10.0.0.9 }\n    - { address: 10.0.0.9, port: 1790 }\n`);

@@ -5,13 +5,14 @@
 // withdrawals, a collector restart answered by a whole dump, the neighbor's shutdown and our
 // Termination. BGP never waits for the collector.
 import t from 'tap';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
 import { Frr, until } from '../helpers/peers.js';
+import { type CollectorLine, collectorLog, pmbmpd as startPmbmpd } from '../helpers/pmbmpd.js';
 
 const p = uniquePrefix('bmp');
 const [T, N, A, B] = ['t', 'n', 'a', 'b'].map((x) => `${p}${x}`);
@@ -99,22 +100,8 @@ policy:
       - { seq: 10, action: deny }
 `;
 
-type Line = Record<string, any>;
-/** pmbmpd's real-time log (-o): one JSON object per line. */
-function collectorLog(file: string): Line[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
-}
-
-function pmbmpd(file: string): ChildProcess {
-  return spawn('ip', ['netns', 'exec', N, 'pmbmpd', '-L', '127.0.0.1', '-l', '1790', '-o', file], { stdio: 'ignore' });
-}
+type Line = CollectorLine;
+const pmbmpd = (file: string) => startPmbmpd(N, file);
 
 const routes = (log: Line[], o: { post?: number; loc?: boolean; type?: string }) => log.filter((l) => l.bmp_msg_type === 'route_monitor' && (l.log_type ?? 'update') === (o.type ?? 'update')
   && (o.loc ? l.is_loc === 1 : l.is_loc !== 1 && l.is_post === o.post));
