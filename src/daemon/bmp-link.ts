@@ -36,6 +36,8 @@ function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | unde
 export class BmpLink implements PeerMonitor {
   readonly monitor: BmpMonitor;
   readonly #ctx: BmpLinkContext;
+  /** Each Established neighbor's facts, made once per session (they do not change while it is up). */
+  readonly #infos = new Map<Peer, BmpPeerInfo>();
 
   constructor(ctx: BmpLinkContext) {
     this.#ctx = ctx;
@@ -46,7 +48,7 @@ export class BmpLink implements PeerMonitor {
       routerId: ctx.routerId,
       sysName: hostname(),
       sysDescr: `nodebgp (BGP-4 in TypeScript), Node.js ${process.version}`,
-      peers: () => [...ctx.established()].map((p) => infoOf(p, ctx.peerStats)).filter((x): x is BmpPeerInfo => x !== undefined),
+      peers: () => [...ctx.established()].map((p) => this.#info(p)).filter((x): x is BmpPeerInfo => x !== undefined),
       wallNow: () => Date.now(),
       log: ctx.log,
     });
@@ -57,13 +59,24 @@ export class BmpLink implements PeerMonitor {
     this.monitor.configure(collectors, config.bmp?.statisticsInterval ?? 60, start);
   }
 
+  #info(peer: Peer): BmpPeerInfo | undefined {
+    let info = this.#infos.get(peer);
+    if (!info) {
+      info = infoOf(peer, this.#ctx.peerStats);
+      if (info) this.#infos.set(peer, info);
+    }
+    return info;
+  }
+
   up(peer: Peer): void {
+    this.#infos.delete(peer);
     if (!this.monitor.active) return;
-    const info = infoOf(peer, this.#ctx.peerStats);
+    const info = this.#info(peer);
     if (info) this.monitor.peerUp(info);
   }
 
   down(peer: Peer, reason: string, notification: Parameters<Required<PeerMonitor>['down']>[2]): void {
+    this.#infos.delete(peer);
     const neg = peer.negotiated;
     if (!this.monitor.active || !neg) return;
     this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, reason, notification);
@@ -71,13 +84,14 @@ export class BmpLink implements PeerMonitor {
 
   sent(peer: Peer, messages: readonly Buffer[]): void {
     const neg = peer.negotiated;
-    if (!this.monitor.active || !neg) return;
-    this.monitor.sent({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, messages);
+    if (!this.monitor.active || !neg || !peer.up) return;
+    const info = this.#info(peer);
+    if (info) this.monitor.sent(info, messages);
   }
 
   update(peer: Peer, m: Parameters<Required<PeerMonitor>['update']>[1], frame: Buffer | undefined): void {
     if (!this.monitor.active) return;
-    const info = infoOf(peer, this.#ctx.peerStats);
+    const info = this.#info(peer);
     if (info) this.monitor.update(info, m, frame);
   }
 }

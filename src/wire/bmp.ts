@@ -153,9 +153,16 @@ export function encodeRouteMonitoring(p: BmpPeer, update: Buffer): Buffer {
   return encodeRouteMonitoringWith(encodePerPeerHeader(p), update);
 }
 
-/** Route Monitoring behind a per-peer header encoded once for many messages. */
+/** Route Monitoring behind a per-peer header encoded once for many messages (one allocation: this runs per UPDATE). */
 export function encodeRouteMonitoringWith(perPeerHeader: Buffer, update: Buffer): Buffer {
-  return message(BmpType.ROUTE_MONITORING, [perPeerHeader, update]);
+  const length = 6 + perPeerHeader.length + update.length;
+  const b = Buffer.allocUnsafe(length);
+  b[0] = BMP_VERSION;
+  b.writeUInt32BE(length, 1);
+  b[5] = BmpType.ROUTE_MONITORING;
+  perPeerHeader.copy(b, 6);
+  update.copy(b, 6 + perPeerHeader.length);
+  return b;
 }
 
 /** RFC 7854 4.8: Statistics Report: 32-bit counters and 64-bit gauges by type. */
