@@ -50,7 +50,7 @@ const widened = new WeakMap<CodecContext, CodecContext>();
  * may carry more than fits the 4,096 octets the neighbor sent it in, and a BMP message is not
  * bound by the session's size.
  */
-function wide(ctx: CodecContext): CodecContext {
+export function wide(ctx: CodecContext): CodecContext {
   if (ctx.extendedMessage) return ctx;
   let w = widened.get(ctx);
   if (!w) widened.set(ctx, (w = makeContext({ as4: ctx.as4, addPath: ctx.addPath, extendedMessage: true })));

@@ -13,13 +13,13 @@
 
 import { type Socket, createConnection } from 'node:net';
 import type { Clock, TimerHandle } from '../fsm/index.js';
-import type { PathRecord, Position, RibQuery, RouteListing, RouteRecord } from '../rib/index.js';
+import type { Position, RibQuery, RouteListing, RouteRecord } from '../rib/index.js';
 import {
-  Afi, type AfiCode, BmpStat, MessageType, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader, encodeRouteMonitoring,
-  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage, stride,
+  Afi, type AfiCode, BmpStat, MessageType, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
+  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage,
 } from '../wire/index.js';
 import {
-  LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, recordsMessages, routeMessages,
+  LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, recordsMessages, wide,
 } from './bmp-feed.js';
 
 export type BmpView = RibView | 'loc-rib';
@@ -330,21 +330,13 @@ function* pages(list: (o: RouteListing) => Iterable<RouteRecord> | undefined): G
   }
 }
 
-/** The prefixes an UPDATE names, per family: announced and withdrawn (with their path ids). */
-function prefixesOf(m: UpdateMessage): { afi: AfiCode; entries: { at: Position; pathId: number }[] }[] {
-  const out: { afi: AfiCode; entries: { at: Position; pathId: number }[] }[] = [];
-  const add = (afi: AfiCode, words: Uint32Array) => {
-    const st = stride(afi);
-    const entries: { at: Position; pathId: number }[] = [];
-    for (let b = 0; b < words.length; b += st) {
-      entries.push({ pathId: words[b], at: { words: st === 3 ? [words[b + 2], 0, 0, 0] : [words[b + 2], words[b + 3], words[b + 4], words[b + 5]], len: words[b + 1] } });
-    }
-    if (entries.length > 0) out.push({ afi, entries });
-  };
-  add(Afi.IPV4, m.withdrawn.words);
-  add(Afi.IPV4, m.nlri.words);
+/** The NLRI blocks an UPDATE names (announced and withdrawn), per unicast family. */
+function nlriBlocks(m: UpdateMessage): { afi: AfiCode; words: Uint32Array }[] {
+  const out: { afi: AfiCode; words: Uint32Array }[] = [];
+  if (m.withdrawn.words.length > 0) out.push({ afi: Afi.IPV4, words: m.withdrawn.words });
+  if (m.nlri.words.length > 0) out.push({ afi: Afi.IPV4, words: m.nlri.words });
   for (const mp of [m.mpReach?.nlri, m.mpUnreach?.withdrawn]) {
-    if (mp && (mp.afi === Afi.IPV4 || mp.afi === Afi.IPV6)) add(mp.afi, mp.words);
+    if (mp && mp.words.length > 0 && (mp.afi === Afi.IPV4 || mp.afi === Afi.IPV6)) out.push({ afi: mp.afi, words: mp.words });
   }
   return out;
 }
@@ -357,7 +349,9 @@ export class BmpMonitor {
   #statsInterval = 0;
   #unwatch: (() => void) | undefined;
   #unwatchPre: (() => void) | undefined;
-  #pendingLocRib: { afi: AfiCode; at: Position; best: PathRecord | null }[] = [];
+  #locRibWatch: ReturnType<RibQuery['watchLocRib']> | undefined;
+  /** Per-peer headers by view and neighbor, made again when the millisecond (their timestamp) or the session changes. */
+  readonly #heads = new Map<RibView, Map<number, { peer: MonitoredPeer; ms: number; head: Buffer }>>();
 
   constructor(ctx: BmpContext) {
     this.#ctx = ctx;
@@ -383,7 +377,10 @@ export class BmpMonitor {
     if (this.#stations.length === 0) return;
     for (const s of this.#stations) s.start();
     if (this.#stations.some((s) => s.monitors('loc-rib'))) {
-      this.#unwatch = this.#ctx.query.watchBestAt((afi, at, best) => this.#locRib(afi, at, best));
+      // Changes are read once the current step is done (the last best per prefix).
+      const w = this.#ctx.query.watchLocRib(() => setImmediate(() => this.#flushLocRib(w)));
+      this.#locRibWatch = w;
+      this.#unwatch = () => w.stop();
     }
     if (this.#stations.some((s) => s.monitors('rib-out-pre-policy'))) {
       this.#unwatchPre = this.#ctx.query.watchPrePolicyOut((index, _afi, msgs) => this.#prePolicyOut(index, msgs));
@@ -395,6 +392,7 @@ export class BmpMonitor {
     for (const s of this.#stations) s.stop(text);
     this.#unwatch?.();
     this.#unwatch = undefined;
+    this.#locRibWatch = undefined;
     this.#unwatchPre?.();
     this.#unwatchPre = undefined;
     if (this.#statsTimer) this.#ctx.clock.clearTimeout(this.#statsTimer);
@@ -423,31 +421,37 @@ export class BmpMonitor {
     for (const s of this.#stations) s.peerDown(p.index, msg);
   }
 
+  /** The encoded per-peer header of a neighbor's view now: made once per millisecond, not per UPDATE. */
+  #head(p: MonitoredPeer & { index: number }, view: RibView): Buffer {
+    const ms = this.#ctx.wallNow();
+    let byPeer = this.#heads.get(view);
+    if (!byPeer) this.#heads.set(view, (byPeer = new Map()));
+    const c = byPeer.get(p.index);
+    if (c && c.ms === ms && c.peer === p) return c.head;
+    const head = encodePerPeerHeader(peerHeader(p, view, ms));
+    byPeer.set(p.index, { peer: p, ms, head });
+    return head;
+  }
+
   /** An UPDATE from a neighbor, after the RIB applied it: as received, and its routes after policy. */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
     const watching = this.#stations.filter((s) => s.announced(p.index));
     if (watching.length === 0) return;
-    const now = this.#ctx.wallNow();
     const pre = watching.filter((s) => s.monitors('pre-policy'));
     if (pre.length > 0 && frame) {
-      const msg = encodeRouteMonitoring(peerHeader(p, 'pre-policy', now), frame);
+      const msg = encodeRouteMonitoringWith(this.#head(p, 'pre-policy'), frame);
       for (const s of pre) s.send([msg]);
     }
     const post = watching.filter((s) => s.monitors('post-policy'));
     if (post.length === 0) return;
-    const header = peerHeader(p, 'post-policy', now);
+    const header = peerHeader(p, 'post-policy', this.#ctx.wallNow());
+    const head = this.#head(p, 'post-policy');
     const msgs: Buffer[] = [];
     const eor = endOfRib(m);
     if (eor !== undefined) msgs.push(endOfRibMonitoring(header, (eor >>> 8) as AfiCode, p.rx));
-    for (const { afi, entries } of prefixesOf(m)) {
-      const routes: { at: Position; path: PathRecord }[] = [];
-      const withdrawn: { at: Position; pathId: number }[] = [];
-      for (const e of entries) {
-        const mine = this.#ctx.query.pathsFrom(afi, e.at, p.index);
-        if (mine.length === 0) withdrawn.push(e);
-        for (const path of mine) routes.push({ at: e.at, path });
-      }
-      msgs.push(...routeMessages(header, afi, p.rx, routes, withdrawn));
+    const ctx = wide(p.rx);
+    for (const { afi, words } of nlriBlocks(m)) {
+      for (const u of this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx)) msgs.push(encodeRouteMonitoringWith(head, u));
     }
     for (const s of post) s.send(msgs);
   }
@@ -456,7 +460,7 @@ export class BmpMonitor {
   sent(p: MonitoredPeer & { index: number }, messages: readonly Buffer[]): void {
     const watching = this.#stations.filter((s) => s.announced(p.index) && s.monitors('rib-out-post-policy'));
     if (watching.length === 0) return;
-    const head = encodePerPeerHeader(peerHeader(p, 'rib-out-post-policy', this.#ctx.wallNow()));
+    const head = this.#head(p, 'rib-out-post-policy');
     const msgs = messages.filter((m) => m[18] === MessageType.UPDATE).map((m) => encodeRouteMonitoringWith(head, m));
     for (const s of watching) s.send(msgs);
   }
@@ -472,7 +476,7 @@ export class BmpMonitor {
       if (watching.length === 0) return;
       const p = this.#ctx.peers().find((x) => x.index === index);
       if (!p) return;
-      const head = encodePerPeerHeader(peerHeader(p, 'rib-out-pre-policy', this.#ctx.wallNow()));
+      const head = this.#head(p, 'rib-out-pre-policy');
       const msgs = messages.map((m) => encodeRouteMonitoringWith(head, m));
       for (const s of watching) s.send(msgs);
     } catch (e) {
@@ -480,37 +484,18 @@ export class BmpMonitor {
     }
   }
 
-  /**
-   * RFC 9069: a change of our best path for a prefix. Changes are gathered and sent once the
-   * current step is done (the last best per prefix), packed by attributes as UPDATEs are.
-   */
-  #locRib(afi: AfiCode, at: Position, best: PathRecord | null): void {
-    // Several changes of one prefix in a step are sent in order: the collector keeps the last.
-    this.#pendingLocRib.push({ afi, at, best });
-    if (this.#pendingLocRib.length === 1) setImmediate(() => this.#flushLocRib());
-  }
-
-  #flushLocRib(): void {
-    const pending = this.#pendingLocRib;
-    this.#pendingLocRib = [];
+  /** RFC 9069: our best paths that changed since the last flush, packed by attributes as UPDATEs are. */
+  #flushLocRib(w: ReturnType<RibQuery['watchLocRib']>): void {
+    if (this.#locRibWatch !== w) return; // stopped meanwhile
     try {
-      this.#sendLocRib(pending);
+      const c = this.#ctx;
+      const head = encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow()));
+      const msgs: Buffer[] = [];
+      for (const { messages } of w.take(LOC_RIB_CONTEXT)) for (const u of messages) msgs.push(encodeRouteMonitoringWith(head, u));
+      for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
     } catch (e) {
       // Outside any session's step: a failure here must not end the process, nor BGP.
       this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);
     }
-  }
-
-  #sendLocRib(pending: readonly { afi: AfiCode; at: Position; best: PathRecord | null }[]): void {
-    const c = this.#ctx;
-    const header = locRibHeader(c.localAs, c.routerId, c.wallNow());
-    const msgs: Buffer[] = [];
-    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      const mine = pending.filter((x) => x.afi === afi);
-      const routes = mine.flatMap((x) => (x.best ? [{ at: x.at, path: x.best }] : []));
-      const withdrawn = mine.flatMap((x) => (x.best ? [] : [{ at: x.at, pathId: 0 }]));
-      if (routes.length + withdrawn.length > 0) msgs.push(...routeMessages(header, afi, LOC_RIB_CONTEXT, routes, withdrawn));
-    }
-    for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
   }
 }

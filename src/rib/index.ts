@@ -9,6 +9,7 @@ export * from './export.js';
 export * from './adj-rib-out.js';
 export * from './adj-rib-out-add-path.js';
 export * from './adj-rib-out-view.js';
+export * from './path-updates.js';
 export * from './rib.js';
 export * from './aggregate.js';
 export * from './prefix-text.js';

@@ -4,9 +4,10 @@
 // a scan), valid whether or not that prefix still exists.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AfiCode, type AsPath, type PathAttributes, decodePathAttributes } from '../wire/index.js';
+import { type AfiCode, type AsPath, type CodecContext, type PathAttributes, Safi, afiSafiKey, decodePathAttributes } from '../wire/index.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { encodeOutItems } from './adj-rib-out-view.js';
+import { LocRibFeed, pathsFromUpdates } from './path-updates.js';
 import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -104,19 +105,44 @@ export class RibQuery {
   }
 
   /**
-   * Like watchBest, without the prefix as text (for monitors that encode it): `best` null when the
-   * prefix has no route any more.
+   * RFC 9069: the Loc-RIB's changes as UPDATEs. `changed` is called (in the RIB's step: keep it
+   * cheap) at the first change after each take(); take() returns, per family, UPDATEs of the best
+   * path now (or the withdrawal) of every prefix that changed since.
    */
-  watchBestAt(fn: (afi: AfiCode, at: Position, best: PathRecord | null) => void): () => void {
+  watchLocRib(changed: () => void): { take(ctx: CodecContext): { afi: AfiCode; messages: Buffer[] }[]; stop(): void } {
+    const feeds = [new LocRibFeed(1, this.#rib.table(1)), new LocRibFeed(2, this.#rib.table(2))] as const;
+    let armed = false;
     const listener = {
       changed: (afi: AfiCode, node: RouteNode) => {
-        const table = this.#rib.table(afi);
-        const best = table.best(node);
-        fn(afi, positionOf(table, node), best ? pathRecord(best, true, true, null, null) : null);
+        feeds[afi - 1].changed(node);
+        if (armed) return;
+        armed = true;
+        changed();
       },
     };
     this.#rib.addListener(listener);
-    return () => this.#rib.removeListener(listener);
+    return {
+      take: (ctx) => {
+        armed = false;
+        const out: { afi: AfiCode; messages: Buffer[] }[] = [];
+        feeds.forEach((f, i) => {
+          if (f.pending > 0) out.push({ afi: (i + 1) as AfiCode, messages: f.take(ctx) });
+        });
+        return out;
+      },
+      stop: () => {
+        this.#rib.removeListener(listener);
+        for (const f of feeds) f.drop();
+      },
+    };
+  }
+
+  /**
+   * RFC 7854 post-policy: a neighbor's paths (after import policy) of the prefixes an UPDATE named
+   * (its NLRI words), as UPDATEs encoded with `ctx`; what it no longer has is withdrawn.
+   */
+  postPolicyUpdates(peerIndex: number, afi: AfiCode, words: Uint32Array, ctx: CodecContext): Buffer[] {
+    return pathsFromUpdates(afi, this.#rib.table(afi), peerIndex, words, ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST)), ctx);
   }
 
   /** The route of exactly this prefix. */
@@ -126,16 +152,6 @@ export class RibQuery {
     if (!table.present(node)) return undefined;
     const r = this.#record(table, node, only);
     return r.paths.length > 0 ? r : undefined;
-  }
-
-  /** One neighbor's paths of exactly this prefix, without the decision's view (a cheap read for monitors). */
-  pathsFrom(afi: AfiCode, p: Position, peerIndex: number): PathRecord[] {
-    const table = this.#rib.table(afi);
-    const node = table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.len);
-    if (node === 0) return [];
-    const out: PathRecord[] = [];
-    for (const x of table.candidates(node)) if (x.peer.index === peerIndex) out.push(pathRecord(x, false, false, null, null));
-    return out;
   }
 
   /** The neighbors (addresses) this exact prefix was sent to. */

@@ -1,0 +1,151 @@
+// Paths of the RIB as UPDATEs with their attributes as held (no export rules): what a monitor
+// shows of a neighbor's routes after import policy and of the Loc-RIB (BMP, RFC 7854 and 9069).
+// Paths are grouped by attribute set and next hop and each set is encoded once per context, as
+// the Adj-RIB-Out does; the Loc-RIB feed queues changed prefixes and reads them in a batch.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
+import type { AttrEntry } from './attr-table.js';
+import type { LocRib, RouteNode } from './loc-rib.js';
+import type { Path } from './path.js';
+
+/** One path of a prefix, with the identifier it is shown with (0 without ADD-PATH). */
+export interface PathItem {
+  readonly node: RouteNode;
+  readonly id: number;
+  readonly path: Path;
+}
+
+/** Encoded attribute lists by attribute set, context and (IPv4) next hop. */
+const encoded = new WeakMap<AttrEntry, WeakMap<CodecContext, Map<number, Buffer>>>();
+
+function attributeBytes(entry: AttrEntry, ctx: CodecContext, afi: AfiCode, nextHop: number): Buffer {
+  let byCtx = encoded.get(entry);
+  if (!byCtx) encoded.set(entry, (byCtx = new WeakMap()));
+  let byNh = byCtx.get(ctx);
+  if (!byNh) byCtx.set(ctx, (byNh = new Map()));
+  let b = byNh.get(nextHop);
+  if (!b) {
+    // IPv4 unicast carries its next hop in NEXT_HOP; IPv6 in MP_REACH_NLRI (added per message).
+    const { nextHop: _nh, ...rest } = entry.attrs;
+    b = encodePathAttributes(afi === Afi.IPV4 ? { ...rest, nextHop } : rest, ctx);
+    byNh.set(nextHop, b);
+  }
+  return b;
+}
+
+const ipv4NextHop = (p: Path): number => (typeof p.nextHop === 'number' ? p.nextHop : p.nextHop.readUInt32BE(0));
+
+function block(afi: AfiCode, table: LocRib, list: readonly [RouteNode, number][], addPath: boolean) {
+  const st = stride(afi);
+  const words = new Uint32Array(list.length * st);
+  for (let i = 0; i < list.length; i++) {
+    const [n, id] = list[i];
+    const b = i * st;
+    words[b] = id;
+    words[b + 1] = table.trie.len(n);
+    for (let k = 0; k < st - 2; k++) words[b + 2 + k] = table.trie.word(n, k);
+  }
+  return { afi, addPath, words };
+}
+
+/**
+ * UPDATEs announcing `items` and withdrawing the prefixes of `gone` (NLRI words: identifier,
+ * length, address words per prefix), encoded with `ctx`.
+ */
+export function encodePathItems(afi: AfiCode, table: LocRib, ctx: CodecContext, addPath: boolean, items: readonly PathItem[], gone?: Uint32Array): Buffer[] {
+  const out: Buffer[] = [];
+  if (gone && gone.length > 0) out.push(...encodeWithdrawals({ afi, addPath, words: gone }, ctx));
+  const groups = new Map<AttrEntry, { nextHop: number | Buffer; list: [RouteNode, number][] }[]>();
+  for (const { node, id, path } of items) {
+    let byNh = groups.get(path.entry);
+    if (!byNh) groups.set(path.entry, (byNh = []));
+    const nh = afi === Afi.IPV4 ? ipv4NextHop(path) : path.nextHop;
+    let g = byNh.find((x) => (typeof nh === 'number' ? x.nextHop === nh : Buffer.isBuffer(x.nextHop) && x.nextHop.equals(nh)));
+    if (!g) byNh.push((g = { nextHop: nh, list: [] }));
+    g.list.push([node, id]);
+  }
+  for (const [entry, byNh] of groups) {
+    for (const g of byNh) {
+      const v4 = typeof g.nextHop === 'number';
+      const bytes = attributeBytes(entry, ctx, afi, v4 ? (g.nextHop as number) : 0);
+      const mp = afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: v4 ? Buffer.alloc(16) : (g.nextHop as Buffer) };
+      out.push(...encodeAnnouncements(bytes, block(afi, table, g.list, addPath), ctx, mp));
+    }
+  }
+  return out;
+}
+
+/**
+ * A neighbor's paths (after import policy) of the prefixes in `words` (NLRI words, as an UPDATE
+ * named them) as UPDATEs encoded with `ctx`: with ADD-PATH the path of each identifier; a prefix
+ * (or identifier) without one is withdrawn.
+ */
+export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number, words: Uint32Array, addPath: boolean, ctx: CodecContext): Buffer[] {
+  const st = stride(afi);
+  const items: PathItem[] = [];
+  const gone: number[] = [];
+  for (let b = 0; b < words.length; b += st) {
+    const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+    let found = false;
+    if (node !== 0) {
+      for (const p of table.candidates(node)) {
+        if (p.peer.index !== peerIndex || (addPath && p.pathId !== words[b])) continue;
+        items.push({ node, id: addPath ? words[b] : 0, path: p });
+        found = true;
+      }
+    }
+    if (!found) for (let k = 0; k < st; k++) gone.push(words[b + k]);
+  }
+  return encodePathItems(afi, table, ctx, addPath, items, Uint32Array.from(gone));
+}
+
+/**
+ * Prefixes of the Loc-RIB whose best path changed, queued (and held, so a prefix that lost its
+ * last path keeps its node until read) until `take` turns them into UPDATEs of the best paths
+ * and withdrawals.
+ */
+export class LocRibFeed {
+  readonly #table: LocRib;
+  readonly #afi: AfiCode;
+  #queued = new Set<RouteNode>();
+
+  constructor(afi: AfiCode, table: LocRib) {
+    this.#afi = afi;
+    this.#table = table;
+  }
+
+  get pending(): number {
+    return this.#queued.size;
+  }
+
+  changed(node: RouteNode): void {
+    if (this.#queued.has(node)) return;
+    this.#table.hold(node);
+    this.#queued.add(node);
+  }
+
+  /** UPDATEs for every queued prefix (its best path now, or its withdrawal); the queue empties. */
+  take(ctx: CodecContext): Buffer[] {
+    const nodes = this.#queued;
+    this.#queued = new Set();
+    const items: PathItem[] = [];
+    const gone: [RouteNode, number][] = [];
+    for (const n of nodes) {
+      const best = this.#table.best(n);
+      if (best) items.push({ node: n, id: 0, path: best });
+      else gone.push([n, 0]);
+    }
+    try {
+      return encodePathItems(this.#afi, this.#table, ctx, false, items, block(this.#afi, this.#table, gone, false).words);
+    } finally {
+      for (const n of nodes) this.#table.unhold(n);
+    }
+  }
+
+  /** Stops: what was held is let go. */
+  drop(): void {
+    for (const n of this.#queued) this.#table.unhold(n);
+    this.#queued = new Set();
+  }
+}
