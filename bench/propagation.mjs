@@ -10,7 +10,7 @@
 // namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
 // pre-policy,post-policy,loc-rib).
 import { spawn } from 'node:child_process';
-import { configs, startDut, usage } from './lib/dut.mjs';
+import { configs, listening, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -29,6 +29,8 @@ async function once(dut, n) {
   await receiver.wait((e) => e.event === 'listening', 10000);
   // The collector: reads everything and keeps nothing (what BMP costs the DUT, not a collector's parsing).
   const sink = bmp ? spawn('ip', ['netns', 'exec', NS.d, process.execPath, '-e', "require('net').createServer((s) => s.resume()).listen(1790, '127.0.0.1')"], { stdio: 'ignore' }) : undefined;
+  // Attached from the start, as a collector that is up: the DUT's first connection finds it.
+  if (sink) await listening(NS.d, 1790);
   const proc = startDut(bmp ? 'nodebgp' : dut, NS.d, cfg);
   try {
     await receiver.wait((e) => e.event === 'established', 60000);

@@ -129,9 +129,14 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
  * must not race the DUT's start (nodebgpd re-executes itself, zebra starts before bgpd).
  */
 export async function bgpListening(ns, timeoutMs = 30000) {
+  await listening(ns, 179, timeoutMs);
+}
+
+/** Resolves once something listens on a TCP port in the namespace. */
+export async function listening(ns, port, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
-  while (!spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Hltn', 'sport = :179'], { encoding: 'utf8' }).stdout.trim()) {
-    if (Date.now() > deadline) throw new Error(`nothing listens on port 179 in ${ns} after ${timeoutMs} ms`);
+  while (!spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Hltn', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim()) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} in ${ns} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
