@@ -13,13 +13,13 @@
 
 import { type Socket, createConnection } from 'node:net';
 import type { Clock, TimerHandle } from '../fsm/index.js';
-import type { Position, RibQuery, RouteListing, RouteRecord } from '../rib/index.js';
+import type { Position, RibQuery, RouteListing } from '../rib/index.js';
 import {
   Afi, type AfiCode, BmpStat, MessageType, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
   encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage,
 } from '../wire/index.js';
 import {
-  LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, recordsMessages, wide,
+  LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, wide,
 } from './bmp-feed.js';
 
 export type BmpView = RibView | 'loc-rib';
@@ -268,65 +268,50 @@ class BmpStation {
 
   /** The tables as they are when each page is read: neighbors' Adj-RIBs-In, then the Loc-RIB. */
   *#initialDump(peers: readonly BmpPeerInfo[]): Generator<Buffer[]> {
-    const q = this.#ctx.query;
-    const now = () => this.#ctx.wallNow();
+    const c = this.#ctx;
+    const up = (p: BmpPeerInfo) => () => this.#announced.has(p.index);
     for (const p of peers) {
       for (const afi of p.families) {
         for (const view of ['pre-policy', 'post-policy'] as const) {
           if (!this.monitors(view)) continue;
-          const list = (o: RouteListing) => (view === 'pre-policy' ? q.received(p.index, afi, o) : q.accepted(p.index, afi, o));
-          if (view === 'pre-policy' && q.received(p.index, afi) === undefined) continue; // not kept (softReconfigurationInbound)
-          for (const page of pages((o) => (this.#announced.has(p.index) ? list(o) : undefined))) {
-            yield recordsMessages(peerHeader(p, view, now()), afi, p.rx, page, (x) => x.peerAddress === p.address);
-          }
-          if (this.#announced.has(p.index)) yield [endOfRibMonitoring(peerHeader(p, view, now()), afi, p.rx)];
+          const kind = view === 'pre-policy' ? 'received' : 'accepted';
+          // Pre-policy routes are there only when kept (softReconfigurationInbound).
+          if (kind === 'received' && c.query.received(p.index, afi) === undefined) continue;
+          const ctx = wide(p.rx);
+          yield* dumpPages(up(p), (o) => c.query.dumpUpdates(afi, { kind, peerIndex: p.index }, o, DUMP_PAGE, ctx), () => encodePerPeerHeader(peerHeader(p, view, c.wallNow())));
+          if (this.#announced.has(p.index)) yield [endOfRibMonitoring(peerHeader(p, view, c.wallNow()), afi, p.rx)];
         }
         for (const view of ['rib-out-pre-policy', 'rib-out-post-policy'] as const) {
-          if (this.monitors(view)) yield* outDump(this, this.#ctx, p, afi, view);
+          if (!this.monitors(view)) continue;
+          const which = view === 'rib-out-pre-policy' ? 'pre-policy' : 'post-policy';
+          yield* dumpPages(up(p), (o) => c.query.outUpdates(p.index, afi, which, o, DUMP_PAGE), () => encodePerPeerHeader(peerHeader(p, view, c.wallNow())));
+          if (this.#announced.has(p.index)) yield [endOfRibMonitoring(peerHeader(p, view, c.wallNow()), afi, p.tx)];
         }
       }
     }
     if (!this.monitors('loc-rib')) return;
-    const c = this.#ctx;
+    const head = () => encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow()));
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      for (const page of pages((o) => q.routes(afi, o))) {
-        yield recordsMessages(locRibHeader(c.localAs, c.routerId, now()), afi, LOC_RIB_CONTEXT, page, (x) => x.best);
-      }
-      yield [endOfRibMonitoring(locRibHeader(c.localAs, c.routerId, now()), afi, LOC_RIB_CONTEXT)];
+      yield* dumpPages(() => true, (o) => c.query.dumpUpdates(afi, { kind: 'best' }, o, DUMP_PAGE, LOC_RIB_CONTEXT), head);
+      yield [endOfRibMonitoring(locRibHeader(c.localAs, c.routerId, c.wallNow()), afi, LOC_RIB_CONTEXT)];
     }
   }
+
 }
 
-/** A neighbor's Adj-RIB-Out (RFC 8671) as it is when each page is read, then End-of-RIB. */
-function* outDump(station: { announced(index: number): boolean }, ctx: BmpContext, p: BmpPeerInfo, afi: AfiCode, view: 'rib-out-pre-policy' | 'rib-out-post-policy'): Generator<Buffer[]> {
+/**
+ * A table read DUMP_PAGE prefixes at a time while `stillUp` holds, each page as it is then (a seek
+ * from the last prefix read), framed behind `head()` (its timestamp: when the page was read).
+ */
+function* dumpPages(stillUp: () => boolean, read: (o: RouteListing) => { updates: Buffer[]; last: Position | undefined } | undefined, head: () => Buffer): Generator<Buffer[]> {
   let after: Position | undefined;
-  for (;;) {
-    if (!station.announced(p.index)) return;
-    const page = ctx.query.outUpdates(p.index, afi, view === 'rib-out-pre-policy' ? 'pre-policy' : 'post-policy', after ? { after } : {}, DUMP_PAGE);
+  while (stillUp()) {
+    const page = read(after ? { after } : {});
     if (!page) return;
-    const head = encodePerPeerHeader(peerHeader(p, view, ctx.wallNow()));
-    yield page.updates.map((u) => encodeRouteMonitoringWith(head, u));
-    if (!page.last) break;
+    const h = head();
+    yield page.updates.map((u) => encodeRouteMonitoringWith(h, u));
+    if (!page.last) return;
     after = page.last;
-  }
-  yield [endOfRibMonitoring(peerHeader(p, view, ctx.wallNow()), afi, p.tx)];
-}
-
-/** A listing read DUMP_PAGE routes at a time, each page a new seek after the last prefix read. */
-function* pages(list: (o: RouteListing) => Iterable<RouteRecord> | undefined): Generator<RouteRecord[]> {
-  let after: Position | undefined;
-  for (;;) {
-    const it = list(after ? { after } : {});
-    if (!it) return;
-    const page: RouteRecord[] = [];
-    for (const r of it) {
-      page.push(r);
-      if (page.length === DUMP_PAGE) break;
-    }
-    if (page.length === 0) return;
-    yield page;
-    if (page.length < DUMP_PAGE) return;
-    after = page[page.length - 1].at;
   }
 }
 

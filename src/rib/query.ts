@@ -7,7 +7,7 @@
 import { type AfiCode, type AsPath, type CodecContext, type PathAttributes, Safi, afiSafiKey, decodePathAttributes } from '../wire/index.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { encodeOutItems } from './adj-rib-out-view.js';
-import { LocRibFeed, pathsFromUpdates } from './path-updates.js';
+import { LocRibFeed, type PathItem, encodePathItems, pathsFromUpdates } from './path-updates.js';
 import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -71,6 +71,9 @@ function source(p: Path): PathRecord['source'] {
   // Our origination has path id 0, an aggregate path id 1 (see Rib).
   return p.pathId === 0 ? 'local' : 'aggregate';
 }
+
+/** What a monitor's dump reads: the Loc-RIB's best paths, or a neighbor's paths after (accepted) or before (received) import policy. */
+export type DumpView = { readonly kind: 'best' } | { readonly kind: 'accepted' | 'received'; readonly peerIndex: number };
 
 export class RibQuery {
   readonly #rib: Rib;
@@ -143,6 +146,35 @@ export class RibQuery {
    */
   postPolicyUpdates(peerIndex: number, afi: AfiCode, words: Uint32Array, ctx: CodecContext): Buffer[] {
     return pathsFromUpdates(afi, this.#rib.table(afi), peerIndex, words, ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST)), ctx);
+  }
+
+  /**
+   * A page of a table as a monitor dumps it (BMP): the Loc-RIB's best paths, a neighbor's paths
+   * after import policy, or its kept routes before it (undefined when not kept), for up to `limit`
+   * prefixes from `o`, as UPDATEs encoded with `ctx`; `last` is where the next page starts.
+   */
+  dumpUpdates(afi: AfiCode, view: DumpView, o: RouteListing, limit: number, ctx: CodecContext): { updates: Buffer[]; last: Position | undefined } | undefined {
+    const table = view.kind === 'received' ? this.#rib.adjRibIn(view.peerIndex, afi) : this.#rib.table(afi);
+    if (!table) return undefined;
+    const addPath = ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST));
+    const items: PathItem[] = [];
+    let count = 0;
+    let last: Position | undefined;
+    for (const node of nodesOf(table, o)) {
+      const before = items.length;
+      if (view.kind === 'best') {
+        const best = table.best(node);
+        if (best) items.push({ node, id: 0, path: best });
+      } else {
+        for (const p of table.candidates(node)) if (p.peer.index === view.peerIndex) items.push({ node, id: addPath ? p.pathId : 0, path: p });
+      }
+      if (items.length === before) continue;
+      if (++count === limit) {
+        last = positionOf(table, node);
+        break;
+      }
+    }
+    return { updates: encodePathItems(afi, table, ctx, addPath, items), last };
   }
 
   /** The route of exactly this prefix. */
