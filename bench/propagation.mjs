@@ -10,7 +10,7 @@
 // namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
 // pre-policy,post-policy,loc-rib).
 import { spawn } from 'node:child_process';
-import { configs, listening, startDut, usage } from './lib/dut.mjs';
+import { configs, listening, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -41,7 +41,9 @@ async function once(dut, n) {
       const first = await sender.wait((e) => e.event === 'first-byte', 60000);
       const done = await receiver.wait((e) => e.event === 'done', TIMEOUT_S * 1000);
       const after = usage(proc.pid);
-      return { seconds: (done.at - first.at) / 1000, cpu: after.cpu - before.cpu, rssMb: after.rssMb };
+      // A collector that fell more than the bound behind is dropped and dumped to again: say so.
+      const resyncs = bmp ? nodebgpMetric(NS.d, 'nodebgp_bmp_resyncs_total') : 0;
+      return { seconds: (done.at - first.at) / 1000, cpu: after.cpu - before.cpu, rssMb: after.rssMb, resyncs };
     } finally {
       sender.kill();
     }
@@ -54,7 +56,7 @@ async function once(dut, n) {
 
 const results = {};
 for (const n of SIZES) {
-  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS`, ` N=${n}`);
+  const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS${r.resyncs ? `, ${r.resyncs} BMP resyncs` : ''}`, ` N=${n}`);
   for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
 }
 console.log(`\nPropagation: sender -> DUT -> receiver, ${Number(process.env.PER_SET ?? 5)} prefixes per attribute set, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);

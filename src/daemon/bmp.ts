@@ -57,7 +57,7 @@ export interface BmpContext {
 }
 
 /** Unsent octets toward a collector beyond which the connection is dropped and resynchronised. */
-export const MAX_QUEUED = 16 * 1024 * 1024;
+export const MAX_QUEUED = 64 * 1024 * 1024;
 /** The initial dump writes while fewer octets than this wait in the socket. */
 const DUMP_LOW_WATER = 256 * 1024;
 /** Routes per page of the initial dump. */
