@@ -247,11 +247,17 @@ export class LocRib {
     if (old) {
       path.slot = old.slot;
       e.others[old.slot] = path;
+      // A multipath member other than the best replaced (a new next hop, new attributes): the
+      // selection may come out the same, but what the kernel holds for the prefix changed.
+      const member = e.best !== old && e.multipath?.includes(old) === true;
       if (e.best === old) e.best = path;
       if (e.multipath?.includes(old)) e.multipath = e.multipath.map((p) => (p === old ? path : p));
       this.#gone(old);
       this.#link(node, path);
       e.byKey?.set(pathKey(path.peer.index, path.pathId), path);
+      this.#changedPaths(node, e, previous);
+      if (member) this.#sink.changed(node, previous);
+      return;
     } else {
       path.slot = e.others.length;
       e.others.push(path);

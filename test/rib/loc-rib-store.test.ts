@@ -101,3 +101,24 @@ t.test('a prefix held after its last path goes is empty, not gone, until the las
   t.notOk(rib.present(n), 'gone with the last holder');
   t.equal(rib.trie.size, 0);
 });
+
+t.test('a multipath member other than the best, replaced, is a change (the kernel holds its next hop)', async (t) => {
+  const changed: number[] = [];
+  const rib = new LocRib(32, table, { changed: (n) => changed.push(n) }, { ...DEFAULT_DECISION, maxPathsEbgp: 4, multipathRelax: true });
+  const [a, b] = [PEERS[0], PEERS[1]];
+  rib.announce(0x0a000000, 0, 0, 0, 24, path(a, { asPath: [seq(a.asn)] }));
+  rib.announce(0x0a000000, 0, 0, 0, 24, path(b, { asPath: [seq(b.asn)] }));
+  const node = rib.trie.get(0x0a000000, 0, 0, 0, 24);
+  t.equal(rib.multipath(node)?.length, 2, 'two paths in the multipath set');
+  const best = rib.best(node)!;
+  const other = best.peer === a ? b : a;
+  for (const batched of [false, true]) {
+    changed.length = 0;
+    const replacement = path(other, { asPath: [seq(other.asn)], communities: [batched ? 2 : 1] });
+    if (batched) rib.batch(() => rib.announce(0x0a000000, 0, 0, 0, 24, replacement));
+    else rib.announce(0x0a000000, 0, 0, 0, 24, replacement);
+    t.ok(changed.includes(node), `reported${batched ? ' (in a batch)' : ''}`);
+    t.equal(rib.best(node), best, 'the best is the same');
+    t.ok(rib.multipath(node)?.includes(replacement), 'the set holds the new path');
+  }
+});
