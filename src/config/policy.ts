@@ -52,6 +52,8 @@ function routeMapEntry(path: string, e: RouteMapEntryConfig): RouteMapEntry {
   }
   if (s.weight !== undefined) set.weight = s.weight;
   if (s.origin) set.origin = s.origin;
+  // Mbps, as FRR's `set extcommunity bandwidth` takes it; the community holds octets per second.
+  if (s.linkBandwidth !== undefined) set.linkBandwidth = { octetsPerSecond: (s.linkBandwidth * 1e6) / 8, transitive: !s.linkBandwidthNonTransitive };
   return {
     seq: e.seq,
     action: e.action,

@@ -167,6 +167,10 @@ export interface RouteMapEntryConfig {
     readonly nextHop?: string;
     readonly weight?: number;
     readonly origin?: 'igp' | 'egp' | 'incomplete';
+    /** FRR `set extcommunity bandwidth N`: the link bandwidth community, N in Mbps (1-25600). */
+    readonly linkBandwidth?: number;
+    /** FRR's `non-transitive`: the community's type 0x40 rather than 0x00. */
+    readonly linkBandwidthNonTransitive?: boolean;
   };
   /** FRR `on-match next` ('next') or `on-match goto N` (N). */
   readonly onMatch?: 'next' | number;
@@ -195,6 +199,8 @@ export interface OriginateConfig {
   readonly communities?: readonly string[];
   readonly med?: number;
   readonly localPref?: number;
+  /** The link bandwidth community in Mbps (weighted ECMP at receivers), e.g. from a service's local endpoints. */
+  readonly linkBandwidth?: number;
 }
 
 /** Kernel routes: where and how Loc-RIB best routes are installed (rtnetlink, protocol nodebgp 201). */

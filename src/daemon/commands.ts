@@ -12,6 +12,8 @@ export interface AnnounceRequest {
   readonly communities?: readonly string[];
   readonly med?: number;
   readonly localPref?: number;
+  /** The link bandwidth community (draft-ietf-idr-link-bandwidth), in Mbps: receivers with several paths weigh them by it (weighted ECMP). */
+  readonly linkBandwidth?: number;
   /** Next hop to announce (default: our address on each session). */
   readonly nextHop?: string;
 }

@@ -332,7 +332,7 @@ export class Daemon {
 
   /** Originates a prefix (runtime announce, or config `originate`). */
   announce(r: AnnounceRequest): void {
-    const o = originationOf(r);
+    const o = originationOf(r, this.config.asn);
     this.rib.originate(o.afi, o.words, o.len, o.attrs, o.nextHop);
     this.#scheduleFlush();
   }

@@ -11,7 +11,7 @@ import type { FibConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, openRouteMonitor, openRtnetlink } from '../fib/index.js';
 import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap } from '../rib/index.js';
-import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString } from '../wire/index.js';
+import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString, linkBandwidthOf } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
 
 /** Our routes' protocol number in the kernel ("proto nodebgp" with the iproute2 name file we ship). */
@@ -106,8 +106,9 @@ export class FibBridge {
     if (this.#connected.lengths.has(choice.prefix.len) && this.#connected.keys.has(subnetKey(f, choice.prefix.words, choice.prefix.len))) return null;
     const filter = this.#o.filter();
     if (filter && !this.#permitted(filter, f, choice.prefix, best)) return null;
-    const nexthops: Nexthop[] = [];
+    let nexthops: Nexthop[] = [];
     const seen: string[] = [];
+    const bandwidths: (number | undefined)[] = [];
     for (const p of choice.paths) {
       const nh = this.#nexthop(p);
       if (!nh) continue;
@@ -115,8 +116,10 @@ export class FibBridge {
       if (seen.includes(key) || this.#own.has(key)) continue;
       seen.push(key);
       nexthops.push(nh.nexthop);
+      bandwidths.push(linkBandwidthOf(p.attrs.extendedCommunities));
     }
     if (nexthops.length === 0) return null;
+    if (nexthops.length > 1) nexthops = weighted(nexthops, bandwidths);
     const o = this.fib.options;
     const p = kernelPrefix(f, choice.prefix);
     return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops };
@@ -219,4 +222,15 @@ export function ifindexOfAddress(address: string | undefined): number | undefine
     }
   }
   return undefined;
+}
+
+/**
+ * Weighted ECMP from the paths' link bandwidth communities (draft-ietf-idr-link-bandwidth): each
+ * next hop's share is its bandwidth over the set's total, in hundredths as FRR's zebra has it (at
+ * least 1). Only when every path carries one: otherwise plain ECMP, as FRR does by default.
+ */
+export function weighted(nexthops: readonly Nexthop[], bandwidths: readonly (number | undefined)[]): Nexthop[] {
+  if (bandwidths.some((b) => b === undefined || b <= 0)) return [...nexthops];
+  const total = bandwidths.reduce<number>((a, b) => a + b!, 0);
+  return nexthops.map((n, i) => ({ ...n, weight: Math.max(1, Math.floor((bandwidths[i]! * 100) / total)) }));
 }

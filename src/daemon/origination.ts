@@ -5,7 +5,7 @@ import { isIPv6 } from 'node:net';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig } from '../config/types.js';
 import type { AggregateSpec } from '../rib/index.js';
-import { Afi, type AfiCode, type PathAttributes } from '../wire/index.js';
+import { Afi, type AfiCode, type PathAttributes, linkBandwidthCommunity } from '../wire/index.js';
 import { type AnnounceRequest, CommandError } from './commands.js';
 
 export interface Origination {
@@ -17,14 +17,18 @@ export interface Origination {
   readonly nextHop: number | Buffer;
 }
 
-/** An announce request in the RIB's terms (ORIGIN IGP, an empty AS_PATH); throws ParseError or CommandError. */
-export function originationOf(r: AnnounceRequest): Origination {
+/**
+ * An announce request in the RIB's terms (ORIGIN IGP, an empty AS_PATH; a link bandwidth in Mbps
+ * as the extended community `localAs` sets); throws ParseError or CommandError.
+ */
+export function originationOf(r: AnnounceRequest, localAs: number): Origination {
   const p = parsePrefix(r.prefix);
   const communities = (r.communities ?? []).map(parseCommunity);
   const attrs = {
     origin: 0 as const,
     asPath: [],
     ...(communities.length > 0 ? { communities } : {}),
+    ...(r.linkBandwidth !== undefined ? { extendedCommunities: [linkBandwidthCommunity(localAs, (r.linkBandwidth * 1e6) / 8)] } : {}),
     ...(r.med !== undefined ? { med: r.med } : {}),
     ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
   };

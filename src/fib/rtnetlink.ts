@@ -34,6 +34,8 @@ export interface Nexthop {
   readonly gateway: Buffer;
   /** Interface index (needed for an IPv6 link-local gateway); 0 lets the kernel find it. */
   readonly ifindex?: number;
+  /** Share of an ECMP route's traffic, 1-256 (struct rtnexthop's hops + 1); equal when absent. */
+  readonly weight?: number;
 }
 
 export interface KernelRoute {
@@ -142,7 +144,7 @@ export class NetlinkBatch {
         this.#room(8);
         const o = this.length;
         this.buf.writeUInt8(0, o + 2);
-        this.buf.writeUInt8(0, o + 3);
+        this.buf.writeUInt8(Math.min(256, Math.max(1, nh.weight ?? 1)) - 1, o + 3);
         this.buf.writeInt32LE(nh.ifindex ?? 0, o + 4);
         this.length = o + 8;
         this.#gateway(r.family, nh.gateway);
@@ -251,9 +253,10 @@ function parseRoute(b: Buffer): KernelRoute {
         const len = v.readUInt16LE(o);
         if (len < 8) break;
         const ifindex = v.readInt32LE(o + 4);
+        const weight = v[o + 3] + 1;
         for (const [t, w] of attrs(v.subarray(o, o + len), 8)) {
           const gw = gatewayOf(t, w);
-          if (gw) nexthops.push({ gateway: gw, ifindex });
+          if (gw) nexthops.push({ gateway: gw, ifindex, weight });
         }
         o += align(len);
       }

@@ -129,7 +129,7 @@ export class Rib {
   /** Where the peers' pre-policy Adj-RIB-Out changes go while a monitor watches them (RFC 8671). */
   #preSink: ((peerIndex: number, afi: AfiCode, messages: Buffer[]) => void) | undefined;
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
-  readonly policy: { policies: PolicySet; cache: PolicyCache; rpki?: PolicyContext['rpki'] };
+  readonly policy: { policies: PolicySet; cache: PolicyCache; localAs: number; rpki?: PolicyContext['rpki'] };
   readonly #listeners: RibListener[] = [];
   /** Aggregates with the attributes last originated (undefined: not originated) and whether a contributor changed. */
   #aggregates: { spec: AggregateSpec; key: string | undefined; dirty: boolean }[] = [];
@@ -138,7 +138,7 @@ export class Rib {
 
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
-    this.policy = { policies: this.options.policies, cache: new PolicyCache() };
+    this.policy = { policies: this.options.policies, cache: new PolicyCache(), localAs: this.options.localAs };
     const sink = (afi: AfiCode) => ({ changed: (node: RouteNode, previous: Path | null) => this.#changed(afi, node, previous) });
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);

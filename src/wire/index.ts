@@ -16,6 +16,7 @@ export * from './json.js';
 export * from './attributes/types.js';
 export * from './attributes/as-path.js';
 export * from './attributes/cache.js';
+export * from './attributes/link-bandwidth.js';
 export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } from './attributes/decode.js';
 export { attributeValueOffset, encodePathAttributes, forPropagation } from './attributes/encode.js';
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';

@@ -4,6 +4,7 @@ import t from 'tap';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG_TEXT } from '../../src/config/default.js';
 import { diffConfig, isEmptyDiff } from '../../src/config/diff.js';
+import { buildPolicySet } from '../../src/config/policy.js';
 import { reloadResult } from '../../src/daemon/reload.js';
 
 function problems(text: string) {
@@ -64,6 +65,7 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['bad regex', `${base}policy:\n  asPathLists:\n    A:\n      - { action: permit, regex: "(" }\n`, 'policy.asPathLists.A[0].regex', 6, /regular expression/],
   ['wrong enum', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: allow }\n`, 'policy.routeMaps.A[0].action', 6, /one of "permit", "deny"/],
   ['required key missing', `${base}policy:\n  prefixLists:\n    A:\n      - { seq: 10, action: permit }\n`, 'policy.prefixLists.A[0].prefix', 6, /is required/],
+  ['link bandwidth beyond FRR\'s range', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: permit, set: { linkBandwidth: 25601 } }\n`, 'policy.routeMaps.A[0].set.linkBandwidth', 6, /expected an integer from 1 to 25600/],
   ['max-prefix limit 0', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, maxPrefix: { limit: 0 } }\n`, 'neighbors[0].maxPrefix.limit', 4, /expected an integer >= 1/],
   ['short API token', `${base}api: { token: short }\n`, 'api.token', 3, /at least 16 characters/],
   ['dynamic range with an undefined group', `${base}dynamicNeighbors:\n  - { range: 10.0.0.0/8, peerGroup: nodes }\n`, 'dynamicNeighbors[0].peerGroup', 4, /peer group "nodes" is not defined/],
@@ -195,4 +197,10 @@ t.test('mrt: an update log needs a directory', async (t) => {
   const ps = problems(`${base}mrt: { updatesInterval: 300 }\n`);
   t.same(ps.map((p) => `${p.key}: ${p.message}`), ['mrt.updatesInterval: an update log needs mrt.directory, where its files go']);
   t.equal(parseConfig(`${base}mrt: { directory: /tmp, updatesInterval: 300, updatesMaxSize: 1000000 }\n`).daemon.mrt?.updatesInterval, 300);
+});
+
+t.test('link bandwidth: a route-map sets it in Mbps, an origination carries it', async (t) => {
+  const c = parseConfig(`${base}originate:\n  - { prefix: 10.96.0.10/32, linkBandwidth: 3 }\npolicy:\n  routeMaps:\n    OUT:\n      - { seq: 10, action: permit, set: { linkBandwidth: 200, linkBandwidthNonTransitive: true } }\n`);
+  t.equal(c.daemon.originate?.[0].linkBandwidth, 3);
+  t.same(buildPolicySet(c.daemon.policy).routeMaps.get('OUT')?.entries[0].set.linkBandwidth, { octetsPerSecond: 25e6, transitive: false }, '200 Mbps: 25,000,000 octets a second');
 });

@@ -24,21 +24,23 @@ t.test('routes parse back as written', async (t) => {
     route({ nexthops: [{ gateway: v4('10.1.1.1') }, { gateway: v4('10.1.2.1') }] }),
     route({ nexthops: [{ gateway: Buffer.from('fd970002000000000000000000000002', 'hex') }] }),
     route({ family: AF_INET6, dst: Buffer.from('20010db8000900000000000000000000', 'hex'), len: 48, table: 1000, metric: 7, nexthops: [{ gateway: Buffer.from('fe800000000000000000000000000001', 'hex'), ifindex: 3 }, { gateway: Buffer.from('fe800000000000000000000000000002', 'hex'), ifindex: 4 }] }),
+    // Weighted ECMP: struct rtnexthop's hops is the weight less one.
+    route({ nexthops: [{ gateway: v4('10.1.1.1'), weight: 25 }, { gateway: v4('10.1.2.1'), weight: 75 }, { gateway: v4('10.1.3.1'), weight: 256 }] }),
   ];
   const batch = new NetlinkBatch(64);
   cases.forEach((r, i) => batch.replace(r, 100 + i));
-  t.equal(batch.count, 4);
+  t.equal(batch.count, 5);
   const wire = batch.take();
   t.equal(batch.length, 0, 'take() empties the batch');
   const parsed = echo(wire);
-  t.equal(parsed.length, 4, 'four messages back to back (the buffer grew past its first 64 octets)');
+  t.equal(parsed.length, 5, 'five messages back to back (the buffer grew past its first 64 octets)');
   parsed.forEach((m, i) => {
     t.equal(m.type, 'route');
     if (m.type !== 'route') return;
     t.equal(m.seq, 100 + i);
     const want = cases[i];
-    t.same({ ...m.route, nexthops: m.route.nexthops.map((n) => ({ gateway: n.gateway.toString('hex'), ifindex: n.ifindex ?? 0 })) },
-      { ...want, nexthops: want.nexthops.map((n) => ({ gateway: n.gateway.toString('hex'), ifindex: n.ifindex ?? 0 })) }, `case ${i}`);
+    const plain = (n: { gateway: Buffer; ifindex?: number; weight?: number }) => ({ gateway: n.gateway.toString('hex'), ifindex: n.ifindex ?? 0, weight: n.weight ?? 1 });
+    t.same({ ...m.route, nexthops: m.route.nexthops.map(plain) }, { ...want, nexthops: want.nexthops.map(plain) }, `case ${i}`);
   });
   t.equal(wire.readUInt16LE(6) & 0x0500, 0x0500, 'NLM_F_CREATE | NLM_F_REPLACE on a replace');
 });

@@ -9,7 +9,7 @@ import {
   type AsPathList, type CommunityList, type PolicySet, type PrefixList, type PrefixListEntry, type RouteMap, type RouteMapEntry,
   type RouteView, PolicyCache, asPathRegex, evaluateAsPathList, evaluateCommunityList, evaluatePrefixList, evaluateRouteMap,
 } from '../../src/rib/index.js';
-import type { PathAttributes } from '../../src/wire/index.js';
+import { type PathAttributes, linkBandwidthCommunity, linkBandwidthOf } from '../../src/wire/index.js';
 
 function entry(seq: number, action: 'permit' | 'deny', prefix: string, opts: { ge?: number; le?: number } = {}): PrefixListEntry {
   const p = parsePrefix(prefix);
@@ -145,4 +145,13 @@ t.test('deny entries, on-match next and goto, and shared outputs', async (t) => 
   t.equal(evaluateRouteMap(denyFirst, route('192.0.2.0/24'), ctx).verdict, 'permit');
   const same = evaluateRouteMap(map, { ...withPool, words: parsePrefix('10.244.9.0/26').words }, ctx);
   t.equal(same.attrs, r1.attrs, 'two routes with the same attributes through the same entries share one output object');
+});
+
+t.test('set linkBandwidth: the link bandwidth community of our AS replaces any other, other extended communities stay', async (t) => {
+  const map = rm('LB', e(10, 'permit', {}, { linkBandwidth: { octetsPerSecond: 25e6, transitive: true } }));
+  const routeTarget: readonly [number, number] = [0x00020000 | 65001, 7];
+  const theirs = linkBandwidthCommunity(65001, 1e6);
+  const r = evaluateRouteMap(map, route('10.96.0.0/24', { origin: 0, asPath: [], extendedCommunities: [routeTarget, theirs] }), { policies: lists([map]), localAs: 64512 });
+  t.same(r.attrs.extendedCommunities, [routeTarget, linkBandwidthCommunity(64512, 25e6)]);
+  t.equal(linkBandwidthOf(r.attrs.extendedCommunities), 25e6);
 });

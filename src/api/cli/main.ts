@@ -109,13 +109,15 @@ program.command('announce').argument('<prefix>').description('originate a prefix
   .option('--next-hop <address>')
   .option('--med <n>')
   .option('--local-pref <n>')
-  .action(run(async (prefix: string, o: { community?: string[]; nextHop?: string; med?: string; localPref?: string }) => ({
+  .option('--link-bandwidth <mbps>', 'link bandwidth community: receivers weigh their ECMP next hops by it')
+  .action(run(async (prefix: string, o: { community?: string[]; nextHop?: string; med?: string; localPref?: string; linkBandwidth?: string }) => ({
     json: await api('POST', '/v1/routes', {
       prefix,
       ...(o.community ? { communities: o.community } : {}),
       ...(o.nextHop ? { nextHop: o.nextHop } : {}),
       ...(o.med !== undefined ? { med: Number(o.med) } : {}),
       ...(o.localPref !== undefined ? { localPref: Number(o.localPref) } : {}),
+      ...(o.linkBandwidth !== undefined ? { linkBandwidth: Number(o.linkBandwidth) } : {}),
     } satisfies C.Announce),
     text: () => `announced ${prefix}`,
   })));

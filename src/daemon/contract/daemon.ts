@@ -50,6 +50,7 @@ export const Announce = Closed({
   nextHop: Type.Optional(Type.String({ description: 'default: our address on each session' })),
   med: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
   localPref: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+  linkBandwidth: Type.Optional(Type.Integer({ minimum: 1, maximum: 25600, description: 'link bandwidth extended community in Mbps: receivers weigh their multipath next hops by it (FRR `set extcommunity bandwidth`)' })),
 });
 export type Announce = Static<typeof Announce>;
 export const Message = Closed({ message: Type.Optional(Type.String({ maxLength: 255, description: 'RFC 9003 shutdown communication' })) });

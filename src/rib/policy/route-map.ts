@@ -7,7 +7,7 @@
 // share attributes keep sharing them after policy.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AsPath, AsPathSegmentType, type PathAttributes } from '../../wire/index.js';
+import { type AsPath, AsPathSegmentType, type PathAttributes, isLinkBandwidth, linkBandwidthCommunity } from '../../wire/index.js';
 import { evaluateAsPathList, evaluateCommunityList, evaluateLargeCommunityList, evaluatePrefixList } from './lists.js';
 import type { PolicySet, RouteMap, RouteMapEntry, RouteMapMatch, RouteMapSet } from './types.js';
 
@@ -29,6 +29,8 @@ export interface PolicyContext {
   readonly selfNextHop?: { readonly ipv4?: number; readonly ipv6?: Buffer };
   readonly peerNextHop?: { readonly ipv4?: number; readonly ipv6?: Buffer };
   readonly cache?: PolicyCache;
+  /** Our AS, which a link bandwidth community we set names (draft-ietf-idr-link-bandwidth 2). */
+  readonly localAs?: number;
   /** RFC 6811 validation of the route's origin, for `match rpki` (absent: every route is notfound). */
   readonly rpki?: (afi: 1 | 2, words: readonly number[], length: number, asPath: AsPath) => 'valid' | 'invalid' | 'notfound';
 }
@@ -97,7 +99,7 @@ function matches(m: RouteMapMatch, r: RouteView, ctx: PolicyContext): boolean {
 type Mutable = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
 
 /** Applies the attribute sets of one entry (next hop and weight are handled by the caller). */
-function applySets(a: Mutable, s: RouteMapSet, p: PolicySet): void {
+function applySets(a: Mutable, s: RouteMapSet, p: PolicySet, localAs: number): void {
   if (s.localPref !== undefined) a.localPref = s.localPref >>> 0;
   if (s.metric) {
     const cur = a.med ?? 0;
@@ -122,6 +124,11 @@ function applySets(a: Mutable, s: RouteMapSet, p: PolicySet): void {
     for (const v of lc.additive ?? []) if (!list.some((h) => h[0] === v[0] && h[1] === v[1] && h[2] === v[2])) list.push(v);
     if (list.length > 0) a.largeCommunities = list;
     else delete a.largeCommunities;
+  }
+  const lb = s.linkBandwidth;
+  if (lb) {
+    const others = (a.extendedCommunities ?? []).filter((c) => !isLinkBandwidth(c));
+    a.extendedCommunities = [...others, linkBandwidthCommunity(localAs, lb.octetsPerSecond, lb.transitive)];
   }
   const pp = s.asPathPrepend;
   if (pp) {
@@ -199,7 +206,7 @@ export function evaluateRouteMap(map: RouteMap, r: RouteView, ctx: PolicyContext
     if (hit) attrs = hit;
     else {
       const out: Mutable = { ...r.attrs };
-      for (const e of applied) applySets(out, e.set, ctx.policies);
+      for (const e of applied) applySets(out, e.set, ctx.policies, ctx.localAs ?? 0);
       attrs = out;
       ctx.cache?.set(r.attrs, key, out);
     }

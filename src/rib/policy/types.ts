@@ -68,6 +68,8 @@ export interface RouteMapSet {
   readonly nextHop?: 'self' | 'peer-address' | { readonly ipv4: number } | { readonly ipv6: Buffer };
   readonly weight?: number;
   readonly origin?: 'igp' | 'egp' | 'incomplete';
+  /** FRR `set extcommunity bandwidth N [non-transitive]`: the link bandwidth community, in place of any other. */
+  readonly linkBandwidth?: { readonly octetsPerSecond: number; readonly transitive: boolean };
 }
 
 export interface RouteMapEntry {
