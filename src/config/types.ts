@@ -293,6 +293,7 @@ export interface BmpCollectorConfig {
   /** pmacct's and GoBGP's examples use 1790 (there is no IANA port for BMP). */
   readonly port?: number;
   /** What is sent: neighbors' routes before and after import policy, our Loc-RIB (RFC 9069). Default: all three. */
+  /** What to send (default: pre-policy only). */
   readonly monitor?: readonly ('pre-policy' | 'post-policy' | 'loc-rib' | 'rib-out-pre-policy' | 'rib-out-post-policy')[];
 }
 

@@ -55,7 +55,9 @@ export class BmpLink implements PeerMonitor {
   }
 
   configure(config: DaemonConfig, start: boolean): void {
-    const collectors: BmpCollector[] = (config.bmp?.collectors ?? []).map((c) => ({ address: c.address, port: c.port ?? 1790, monitor: c.monitor ?? ['pre-policy', 'post-policy', 'loc-rib'] }));
+    // Pre-policy by default, as GoBGP: the UPDATEs as received cost BGP little (framed, not
+    // encoded again); every other view encodes routes again and is asked for by name.
+    const collectors: BmpCollector[] = (config.bmp?.collectors ?? []).map((c) => ({ address: c.address, port: c.port ?? 1790, monitor: c.monitor ?? ['pre-policy'] }));
     this.monitor.configure(collectors, config.bmp?.statisticsInterval ?? 60, start);
   }
 

@@ -78,7 +78,7 @@ asn: 64512
 routerId: 10.94.0.2
 listen: { addresses: [0.0.0.0] }
 bmp:
-  collectors: [{ address: 127.0.0.1, port: 1790 }]
+  collectors: [{ address: 127.0.0.1, port: 1790, monitor: [pre-policy, post-policy, loc-rib] }]
   statisticsInterval: 2
 neighbors:
   - address: 10.94.0.1
