@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { DaemonConfig } from '../config/types.js';
 import type { Clock } from '../fsm/index.js';
-import type { RibQuery } from '../rib/index.js';
+import type { RibQuery, RouteMap } from '../rib/index.js';
 import { Afi, type AfiCode } from '../wire/index.js';
 import { type BmpCollector, type BmpPeerInfo, BmpMonitor } from './bmp.js';
 import type { Peer, PeerMonitor } from './peer.js';
@@ -19,6 +19,14 @@ export interface BmpLinkContext {
   readonly log: (level: 'info' | 'warn', collector: string, message: string) => void;
 }
 
+/**
+ * An import policy that changes nothing of what it lets in: none, or a route-map whose entries set
+ * at most a weight (local to us, not a route attribute). 'deny' lets nothing in.
+ */
+function keepsRoutes(map: RouteMap | 'deny' | undefined): boolean {
+  return map === undefined || map === 'deny' || map.entries.every((e) => Object.keys(e.set).every((k) => k === 'weight'));
+}
+
 /** A neighbor as BMP needs it, or undefined while it is not Established with both OPENs known. */
 function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | undefined {
   const neg = p.negotiated;
@@ -27,7 +35,8 @@ function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | unde
   const c = p.session.snapshot().connection;
   const families = [Afi.IPV4, Afi.IPV6].filter((afi) => neg.afiSafis.some((k) => k >>> 8 === afi)) as AfiCode[];
   return {
-    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx, families, opens,
+    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx, families, opens, ibgp: neg.ibgp,
+    importKeepsRoutes: () => keepsRoutes(p.policy('import')),
     local: { address: c?.localAddress ?? null, port: c?.localPort ?? 0, remotePort: c?.remotePort ?? 0 },
     stats: () => stats(p),
   };

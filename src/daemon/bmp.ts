@@ -15,7 +15,7 @@ import { type Socket, createConnection } from 'node:net';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import type { Position, RibQuery, RouteListing } from '../rib/index.js';
 import {
-  Afi, type AfiCode, BmpStat, MessageType, TERM_ADMIN_CLOSE, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
+  Afi, type AfiCode, BmpStat, MessageType, Safi, TERM_ADMIN_CLOSE, afiSafiKey, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
   encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage,
 } from '../wire/index.js';
 import {
@@ -38,6 +38,9 @@ export interface BmpPeerInfo extends MonitoredPeer {
   readonly local: { readonly address: string | null; readonly port: number; readonly remotePort: number };
   /** Routes held from it (post-policy), and refused for an AS path loop (RFC 7854 4.8 types 8 and 4). */
   stats(): { readonly routes: number; readonly prePolicy: number | undefined; readonly loops: number };
+  readonly ibgp: boolean;
+  /** Whether its import policy (now) changes no attribute and no next hop: what it accepts is held as it came. */
+  importKeepsRoutes(): boolean;
 }
 
 export interface BmpContext {
@@ -316,13 +319,14 @@ function* dumpPages(stillUp: () => boolean, read: (o: RouteListing) => { updates
 }
 
 /** The NLRI blocks an UPDATE names (announced and withdrawn), per unicast family. */
-function nlriBlocks(m: UpdateMessage): { afi: AfiCode; words: Uint32Array }[] {
-  const out: { afi: AfiCode; words: Uint32Array }[] = [];
-  if (m.withdrawn.words.length > 0) out.push({ afi: Afi.IPV4, words: m.withdrawn.words });
-  if (m.nlri.words.length > 0) out.push({ afi: Afi.IPV4, words: m.nlri.words });
-  for (const mp of [m.mpReach?.nlri, m.mpUnreach?.withdrawn]) {
-    if (mp && mp.words.length > 0 && (mp.afi === Afi.IPV4 || mp.afi === Afi.IPV6)) out.push({ afi: mp.afi, words: mp.words });
-  }
+function nlriBlocks(m: UpdateMessage): { afi: AfiCode; words: Uint32Array; announced: boolean }[] {
+  const out: { afi: AfiCode; words: Uint32Array; announced: boolean }[] = [];
+  if (m.withdrawn.words.length > 0) out.push({ afi: Afi.IPV4, words: m.withdrawn.words, announced: false });
+  if (m.nlri.words.length > 0) out.push({ afi: Afi.IPV4, words: m.nlri.words, announced: true });
+  const reach = m.mpReach?.nlri;
+  if (reach && reach.words.length > 0 && (reach.afi === Afi.IPV4 || reach.afi === Afi.IPV6)) out.push({ afi: reach.afi, words: reach.words, announced: true });
+  const unreach = m.mpUnreach?.withdrawn;
+  if (unreach && unreach.words.length > 0 && (unreach.afi === Afi.IPV4 || unreach.afi === Afi.IPV6)) out.push({ afi: unreach.afi, words: unreach.words, announced: false });
   return out;
 }
 
@@ -434,11 +438,32 @@ export class BmpMonitor {
     const msgs: Buffer[] = [];
     const eor = endOfRib(m);
     if (eor !== undefined) msgs.push(endOfRibMonitoring(header, (eor >>> 8) as AfiCode, p.rx));
-    const ctx = wide(p.rx);
-    for (const { afi, words } of nlriBlocks(m)) {
-      for (const u of this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx)) msgs.push(encodeRouteMonitoringWith(head, u));
+    const blocks = nlriBlocks(m);
+    if (frame && eor === undefined && this.#heldAsReceived(p, m, blocks)) {
+      // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
+      msgs.push(encodeRouteMonitoringWith(head, frame));
+    } else {
+      const ctx = wide(p.rx);
+      for (const { afi, words } of blocks) {
+        for (const u of this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx)) msgs.push(encodeRouteMonitoringWith(head, u));
+      }
     }
     for (const s of post) s.send(msgs);
+  }
+
+  /**
+   * Whether an UPDATE is its own post-policy form: no attribute was discarded (RFC 7606), the
+   * import policy sets nothing, and every prefix it announces is held from the neighbor (none
+   * refused by policy or by the ingress checks); its withdrawals are withdrawals after policy too.
+   */
+  #heldAsReceived(p: BmpPeerInfo, m: UpdateMessage, blocks: readonly { afi: AfiCode; words: Uint32Array; announced: boolean }[]): boolean {
+    if ((m.errors?.length ?? 0) > 0 || !p.importKeepsRoutes()) return false;
+    // LOCAL_PREF from an eBGP neighbor is not kept (RFC 4271 5.1.5): the UPDATE shows one the RIB dropped.
+    if (!p.ibgp && m.attributes?.localPref !== undefined) return false;
+    for (const b of blocks) {
+      if (b.announced && !this.#ctx.query.acceptedAll(p.index, b.afi, b.words, p.rx.addPath.has(afiSafiKey(b.afi, Safi.UNICAST)))) return false;
+    }
+    return true;
   }
 
   /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */

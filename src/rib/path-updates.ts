@@ -100,6 +100,16 @@ export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number,
   return encodePathItems(afi, table, ctx, addPath, items, Uint32Array.from(gone));
 }
 
+/** Whether the neighbor has a path for every prefix in `words` (with ADD-PATH, of each identifier). */
+export function allFrom(afi: AfiCode, table: LocRib, peerIndex: number, words: Uint32Array, addPath: boolean): boolean {
+  const st = stride(afi);
+  for (let b = 0; b < words.length; b += st) {
+    const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+    if (node === 0 || !table.candidates(node).some((p) => p.peer.index === peerIndex && (!addPath || p.pathId === words[b]))) return false;
+  }
+  return true;
+}
+
 /**
  * Prefixes of the Loc-RIB whose best path changed, queued (and held, so a prefix that lost its
  * last path keeps its node until read) until `take` turns them into UPDATEs of the best paths
