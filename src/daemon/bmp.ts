@@ -299,7 +299,6 @@ class BmpStation {
       yield [endOfRibMonitoring(locRibHeader(c.localAs, c.routerId, c.wallNow()), afi, LOC_RIB_CONTEXT)];
     }
   }
-
 }
 
 /**

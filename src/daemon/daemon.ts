@@ -119,6 +119,7 @@ export class Daemon {
       config: () => this.config,
       restarting: () => this.restarting,
       endOfRib: (p) => this.#restart?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set()),
+      noEndOfRibExpected: (p) => this.#restart?.exempt(p.address),
       dynamicDown: (p, uptimeMs) => this.#dynamic.ended(p.address, uptimeMs),
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
@@ -266,6 +267,10 @@ export class Daemon {
     const kept = await bridge.fib.start();
     if (kept > 0 && c.retain) {
       const waiting = [...this.neighbors.values()].filter((p) => !p.dynamic && p.config.enabled !== false).map((p) => p.address);
+      // RFC 4724 4.1: our selection waits for every neighbor's End-of-RIB (or restartTime): no
+      // UPDATE or End-of-RIB of ours goes out, and the kernel keeps the routes it has, until then.
+      this.rib.outputHeld = true;
+      bridge.fib.pause();
       this.#restart = new RestartWait(this.#clock, waiting, c.restartTime ?? 120, (reason) => this.#endRestart(reason));
       this.#setOpens();
       this.#events.fibStarted?.(kept, true);
@@ -283,6 +288,9 @@ export class Daemon {
   #endRestart(reason: RestartEnd): void {
     this.#restart = undefined;
     this.#setOpens();
+    this.rib.outputHeld = false;
+    this.#scheduleFlush();
+    this.fibBridge?.fib.resume();
     // What the restart did not install again is removed once what is pending has gone out.
     const bridge = this.fibBridge;
     if (bridge) void bridge.fib.settled().then(() => this.#events.fibReconciled?.(bridge.fib.reconcile(), reason));

@@ -27,6 +27,11 @@ export interface PeerContext {
   restarting(): boolean;
   /** End-of-RIB for `afiSafi` from this peer (the restart waits for every peer's). */
   endOfRib(peer: Peer, afiSafi: number): void;
+  /**
+   * The session is up without the graceful restart capability, or with Restart State set: RFC 4724
+   * 4.1 has the restart wait for no End-of-RIB from it.
+   */
+  noEndOfRibExpected?(peer: Peer): void;
   /** A dynamic neighbor's session failed or ended after `uptimeMs`: its source may be damped. */
   dynamicDown(peer: Peer, uptimeMs: number): void;
   /** A dynamic neighbor's session is Idle: the neighbor goes (it exists for one session, as FRR's listen range). */
@@ -263,6 +268,7 @@ export class Peer {
     const n = this.config;
     this.negotiated = neg;
     this.endOfRib = undefined;
+    if (!neg.gracefulRestart || neg.gracefulRestart.restartState) ctx.noEndOfRibExpected?.(this);
     if (this.#stale) {
       // RFC 4724 4.2: back after a restart. Without the capability now, stale routes go at once;
       // otherwise they wait for its End-of-RIB, at most the stale-path time.

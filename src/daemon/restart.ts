@@ -1,7 +1,9 @@
 // RFC 4724, the restarting speaker: after a restart with our kernel routes kept (fib.retain), our
 // OPENs carry Restart State and each family's Forwarding State until every neighbor has sent
-// End-of-RIB for all its families, or the restart time runs out. Then the kept kernel routes that
-// were not learned again are removed (the daemon's `end`).
+// End-of-RIB for all its families (neighbors without the capability, or restarting themselves,
+// excepted: RFC 4724 4.1), or the restart time runs out. Meanwhile our selection is deferred: the
+// daemon sends nothing and leaves the kernel as it is. Then it sends, installs, and removes the
+// kept kernel routes that were not learned again (the daemon's `end`).
 
 import type { Clock, TimerHandle } from '../fsm/index.js';
 
@@ -27,6 +29,12 @@ export class RestartWait {
   endOfRib(address: string, negotiated: readonly number[], received: ReadonlySet<number>): void {
     if (!negotiated.every((k) => received.has(k))) return;
     this.#waiting.delete(address);
+    if (this.#waiting.size === 0) this.#finish('end-of-rib');
+  }
+
+  /** RFC 4724 4.1: a neighbor without the capability, or restarting itself, is not waited for. */
+  exempt(address: string): void {
+    if (!this.#waiting.delete(address)) return;
     if (this.#waiting.size === 0) this.#finish('end-of-rib');
   }
 

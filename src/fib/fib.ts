@@ -107,6 +107,7 @@ export class Fib {
   readonly #batchesInFlight = new Set<number>();
   #scheduled = false;
   #closed = false;
+  #paused = false;
   #errors = 0;
   #batches = 0;
   /** Routes of our protocol found at start, by prefix, until installed again or reconciled. */
@@ -169,6 +170,19 @@ export class Fib {
     });
   }
 
+  /**
+   * RFC 4724 4.1: while the restarting speaker defers its route selection, the kernel keeps what
+   * it has; changes are queued (coalesced per prefix) and written once resumed.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.pending > 0) this.#schedule();
+  }
+
   /** The prefix's desired state may have changed. */
   dirty(family: Family, id: number): void {
     if (this.#closed) return;
@@ -181,7 +195,7 @@ export class Fib {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#paused) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;

@@ -126,6 +126,12 @@ export class Rib {
   readonly #peers = new Map<number, PeerState>();
   /** Every peer seen, by index: stale paths outlive the session that brought them. */
   readonly #known = new Map<number, RibPeer>();
+  /**
+   * RFC 4724 4.1, the restarting speaker's selection deferral: while set, nothing goes to any peer
+   * (no UPDATE, no End-of-RIB); what changes is queued in the Adj-RIBs-Out as usual and sent by
+   * the first flush after it is cleared.
+   */
+  outputHeld = false;
   /** Where the peers' pre-policy Adj-RIB-Out changes go while a monitor watches them (RFC 8671). */
   #preSink: ((peerIndex: number, afi: AfiCode, messages: Buffer[]) => void) | undefined;
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
@@ -498,7 +504,7 @@ export class Rib {
    */
   flush(index: number): FlushResult {
     const s = this.#peers.get(index);
-    if (!s?.send) return 'done';
+    if (!s?.send || this.outputHeld) return 'done';
     const budget: FlushBudget = { chunks: FLUSH_CHUNKS_PER_TURN };
     let result: FlushResult = 'done';
     try {

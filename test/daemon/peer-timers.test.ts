@@ -178,6 +178,14 @@ t.test('restarting speaker: the wait ends when every neighbor sent End-of-RIB fo
   await Promise.resolve();
   t.same(none, ['end-of-rib'], 'nobody to wait for: over at once');
 
+  const exempted: string[] = [];
+  const x = new RestartWait(clock, ['a', 'b'], 120, (r) => exempted.push(r));
+  x.endOfRib('a', [0x101], new Set([0x101]));
+  x.exempt('c');
+  t.same(exempted, [], 'a neighbor not waited for changes nothing');
+  x.exempt('b');
+  t.same(exempted, ['end-of-rib'], 'RFC 4724 4.1: one without the capability (or restarting) is not waited for');
+
   const cancelled: string[] = [];
   new RestartWait(clock, ['a'], 120, (r) => cancelled.push(r)).cancel();
   clock.advance(200_000);

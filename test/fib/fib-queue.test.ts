@@ -163,3 +163,25 @@ t.test('shutdown: every installed route removed, scattered', async (t) => {
   const rising = order.filter((k, i) => i > 0 && k > order[i - 1]).length;
   t.ok(rising > 4_000 && rising < 16_000, `not in order (${rising} of 19,999 steps go up)`);
 });
+
+t.test('paused (RFC 4724 4.1 selection deferral): the kernel keeps what it has; changes go out once resumed, coalesced', async (t) => {
+  const { kernel, want, fib } = setup(0);
+  want.add(1);
+  fib.dirty(4, 1);
+  await fib.settled();
+  t.equal(kernel.table.size, 1);
+  fib.pause();
+  want.delete(1);
+  for (let i = 2; i < 5; i++) {
+    want.add(i);
+    fib.dirty(4, i);
+    fib.dirty(4, i);
+  }
+  fib.dirty(4, 1);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(kernel.table.size, 1, 'nothing written while paused');
+  t.equal(fib.pending, 4, 'four prefixes queued, each once');
+  fib.resume();
+  await fib.settled();
+  t.equal(kernel.table.size, 3, 'after resume: the three new routes in, the withdrawn one out');
+});

@@ -2,7 +2,8 @@
 // FRR ToRs gets ECMP routes through both (IPv4 and IPv6), single-path after one withdraws, none for
 // our own prefix or what the FIB filter denies, an IPv4 route through an IPv6 next hop (RFC 8950);
 // SIGTERM removes them; with `retain`, SIGTERM keeps them (peers keep ours: no NOTIFICATION),
-// the next start restarts gracefully (Restart State seen by FRR) and reconciles after End-of-RIB:
+// the next start restarts gracefully (Restart State seen by FRR), defers its selection while a ToR
+// has not sent End-of-RIB (nothing sent, the kernel untouched) and reconciles after End-of-RIB:
 // what was withdrawn meanwhile goes, the rest stays; leftovers of a killed run are removed at start.
 import t from 'tap';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
@@ -126,16 +127,28 @@ t.test('graceful restart with retained kernel routes, and leftovers of a killed 
   t.match(route('10.244.9.0/26'), /nexthop via/, 'retain: kernel routes kept across the stop');
   t.ok(await until(() => ourRouteAtA()?.stale === true, 5000), `no NOTIFICATION: tor1 keeps our route, stale (graceful restart helper): ${JSON.stringify(ourRouteAtA())}`);
   torB.vtysh('configure terminal', 'router bgp 64502', 'address-family ipv4 unicast', 'no network 10.244.11.0/26');
+  // tor2 cannot answer for a while: the restarted daemon must wait for it (RFC 4724 4.1).
+  torB.freeze();
 
   const second = new Nodebgpd(N, config(true), 8180);
   t.teardown(() => second.stop());
   const started = await second.waitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('graceful restart:'));
   t.ok((started.kept as number) >= 2, `restart found the kept routes: ${started.msg}`);
   t.ok(await until(() => torA.neighbor('10.97.1.1').gracefulRestartInfo?.remoteGrMode === 'Restart', 15000, 300) || /Restart/.test(JSON.stringify(torA.neighbor('10.97.1.1').gracefulRestartInfo ?? {})), `tor1 sees our Restart State: ${JSON.stringify(torA.neighbor('10.97.1.1').gracefulRestartInfo)}`);
+  // Selection deferral: tor1 is up with us and has sent its End-of-RIB, but tor2 has not: nothing
+  // of ours goes to tor1 (our route stays stale there, no End-of-RIB from us) and the kernel keeps
+  // what it had, the route withdrawn while we were down included.
+  t.ok(await until(() => torA.neighbor('10.97.1.1').bgpState === 'Established', 15000), 'tor1 is up with the restarted daemon');
+  await new Promise((r) => setTimeout(r, 3000));
+  t.equal(ourRouteAtA()?.stale, true, 'deferred: nothing of ours sent to tor1 while tor2 is awaited');
+  t.match(route('10.244.11.0/26'), /via/, 'deferred: the kernel is left as it was');
+  torB.thaw();
   const rec = await second.waitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('kernel routes reconciled'), 40000);
   t.equal(rec.reason, 'end-of-rib', 'reconciled once every neighbor sent End-of-RIB');
   t.ok(await until(() => route('10.244.11.0/26') === '', 5000), 'the route withdrawn while we were down is removed');
-  t.match(route('10.244.9.0/26'), /nexthop via 10\.97\.1\.2/, 'the others stay (replaced in place)');
+  // FRR sets Restart State in its OPENs for a restart time after it starts (tor2 started seconds
+  // ago), so we did not wait for its End-of-RIB (RFC 4724 4.1): its routes come just after.
+  t.ok(await until(() => /nexthop via 10\.97\.1\.2/.test(route('10.244.9.0/26')) && /nexthop via 10\.97\.2\.2/.test(route('10.244.9.0/26')), 10000), `the others stay, through both ToRs again (replaced in place): ${route('10.244.9.0/26')}`);
   t.ok(await until(() => ourRouteAtA() && !ourRouteAtA().stale, 10000), 'tor1 has our route fresh again');
 
   // Killed without a chance to clean up, and started without retain: leftovers go at start.
