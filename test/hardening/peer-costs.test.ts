@@ -11,6 +11,9 @@ import { ORIGIN, attr, update } from '../helpers/build.js';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { type RawConnection, dialFrom, freePort, until } from '../helpers/raw-peer.js';
 
+/** The summary by the API (curl: polled hundreds of times here, a CLI process each would take most of the test). */
+const summary = (d: Nodebgpd) => JSON.parse(d.curl('/v1/summary'));
+
 const ADDPATH = '127.0.0.2';
 const BYSTANDER = '127.0.0.3';
 const LOADER = '127.0.0.4';
@@ -84,7 +87,10 @@ policy:
   return { d, dial, bystander, worstGap };
 }
 
-const paths = (d: Nodebgpd) => d.cli('routes', '10.0.0.0/24').items[0]?.paths.length + (d.cli('routes', '10.0.0.0/24').items[0]?.pathsNotShown ?? 0);
+const paths = (d: Nodebgpd) => {
+  const item = JSON.parse(d.curl('/v1/routes/ipv4-unicast?prefix=10.0.0.0%2F24&limit=100')).items?.[0];
+  return item ? item.paths.length + (item.pathsNotShown ?? 0) : NaN;
+};
 
 t.test('10,000 ADD-PATH paths for one prefix: 64 kept, the rest refused and counted, no stall', async (t) => {
   const { d, dial, bystander, worstGap } = await start(t);
@@ -105,12 +111,12 @@ t.test('with the limit raised, 10,000 paths for one prefix are taken in under 3 
   const peer = await dial(ADDPATH, open(65001, 2, [{ type: 'add-path', entries: [{ afi: 1, safi: 1, sendReceive: 2 }] }]));
   const since = Date.now();
   peer.socket.write(Buffer.concat(addPathUpdates()));
-  t.ok(await until(() => d.cli('summary').pathCount['ipv4-unicast'] === 10000, 10000), 'all 10,000 paths held');
+  t.ok(await until(() => summary(d).pathCount['ipv4-unicast'] === 10000, 10000), 'all 10,000 paths held');
   t.ok(Date.now() - since < 3000, `in ${Date.now() - since} ms (O(n^2) took 15.5 s)`);
   await new Promise((r) => setTimeout(r, Math.max(0, since + 2500 - Date.now())));
   t.ok(worstGap(since) < NO_STALL_MS, `the bystander heard from us at most ${worstGap(since)} ms apart`);
   peer.socket.destroy();
-  t.ok(await until(() => d.cli('summary').pathCount['ipv4-unicast'] === 0, 5000), 'and they go with the session');
+  t.ok(await until(() => summary(d).pathCount['ipv4-unicast'] === 0, 5000), 'and they go with the session');
 });
 
 t.test('a peer with one route (sent nothing by our export policy) flapping beside a 200,000-route table costs its own route, not the table', async (t) => {
@@ -123,9 +129,9 @@ t.test('a peer with one route (sent nothing by our export policy) flapping besid
     for (let i = 0; i < 40; i++) {
       const f = await dial(FLAPPER, open(65005, 5));
       f.socket.write(update('', ORIGIN + attr(0x40, 2, '0201 0000fded') + attr(0x40, 3, '7f000005'), '180b0000'));
-      await until(() => d.cli('summary').ribCount['ipv4-unicast'] === table + 1, 5000);
+      await until(() => summary(d).ribCount['ipv4-unicast'] === table + 1, 5000);
       f.socket.destroy();
-      await until(() => d.cli('summary').ribCount['ipv4-unicast'] === table, 5000);
+      await until(() => summary(d).ribCount['ipv4-unicast'] === table, 5000);
     }
     return (cpuSeconds(pid) - cpu0) / 40;
   };
@@ -141,7 +147,7 @@ t.test('a peer with one route (sent nothing by our export policy) flapping besid
     load.push(update('', ORIGIN + attr(0x40, 2, '0201 0000fdec') + attr(0x40, 3, '7f000004') + attr(0xc0, 8, `fde9${octet(s >> 8)}${octet(s & 0xff)}`), nlri));
   }
   loader.socket.write(Buffer.concat(load));
-  t.ok(await until(() => d.cli('summary').ribCount['ipv4-unicast'] === 200_000, 60000), '200,000 routes loaded');
+  t.ok(await until(() => summary(d).ribCount['ipv4-unicast'] === 200_000, 60000), '200,000 routes loaded');
   const since = Date.now();
   const beside = await flaps(200_000);
   const added = beside - alone;
