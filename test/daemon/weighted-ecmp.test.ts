@@ -28,6 +28,11 @@ t.test('the community: both types read, ours written as FRR writes it', async (t
   t.equal(linkBandwidthOf([[0x00020000, 7], nonTransitive]), 25e6, 'the first link bandwidth of a list, another community before it');
   t.equal(linkBandwidthCommunity(4200000001, 1)[0] & 0xffff, 23456, 'a 4-octet AS: AS_TRANS');
   t.equal(linkBandwidthOf([[0x00020000, 7]]), undefined, 'none');
+  // Hostile values read as no bandwidth (0), so the set falls back to plain ECMP.
+  for (const [bits, name] of [[0x7fc00000, 'NaN'], [0x7f800000, 'infinity'], [0xbf800000, 'a negative bandwidth']] as const) {
+    t.equal(linkBandwidthOf([[0x00040000 | 65001, bits]]), 0, `${name}: 0`);
+  }
+  t.same(weights([linkBandwidthOf([[0x00040000 | 65001, 0x7fc00000]]), 12.5e6]), [1, 1], 'a NaN beside a real one: plain ECMP');
   t.equal(linkBandwidthOf(undefined), undefined);
   t.notOk(isLinkBandwidth([0x00030000, 0]), 'route-origin is not');
   t.same(extendedCommunityJson(c), { type: 'link-bandwidth', value: '64512:200000000', hex: '0004fc004bbebc20' }, 'shown in bits per second');
