@@ -16,25 +16,32 @@ export interface PathItem {
   readonly path: Path;
 }
 
-/** Encoded attribute lists by attribute set, context and (IPv4) next hop. */
+/** Encoded attribute lists by attribute set, context and NEXT_HOP (-1: none, the next hop goes in MP_REACH_NLRI). */
 const encoded = new WeakMap<AttrEntry, WeakMap<CodecContext, Map<number, Buffer>>>();
 
-function attributeBytes(entry: AttrEntry, ctx: CodecContext, afi: AfiCode, nextHop: number): Buffer {
+function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): Buffer {
   let byCtx = encoded.get(entry);
   if (!byCtx) encoded.set(entry, (byCtx = new WeakMap()));
   let byNh = byCtx.get(ctx);
   if (!byNh) byCtx.set(ctx, (byNh = new Map()));
   let b = byNh.get(nextHop);
   if (!b) {
-    // IPv4 unicast carries its next hop in NEXT_HOP; IPv6 in MP_REACH_NLRI (added per message).
     const { nextHop: _nh, ...rest } = entry.attrs;
-    b = encodePathAttributes(afi === Afi.IPV4 ? { ...rest, nextHop } : rest, ctx);
+    b = encodePathAttributes(nextHop >= 0 ? { ...rest, nextHop } : rest, ctx);
     byNh.set(nextHop, b);
   }
   return b;
 }
 
-const ipv4NextHop = (p: Path): number => (typeof p.nextHop === 'number' ? p.nextHop : p.nextHop.readUInt32BE(0));
+/**
+ * A path's next hop as it is sent: IPv4 unicast with an IPv4 next hop in NEXT_HOP (a number);
+ * otherwise octets for MP_REACH_NLRI (IPv6, and IPv4 through an IPv6 next hop, RFC 8950).
+ */
+function nextHopOf(afi: AfiCode, p: Path): number | Buffer {
+  const nh = p.nextHop;
+  if (afi === Afi.IPV4 && typeof nh !== 'number' && nh.length === 4) return nh.readUInt32BE(0);
+  return nh;
+}
 
 function block(afi: AfiCode, table: LocRib, list: readonly [RouteNode, number][], addPath: boolean) {
   const st = stride(afi);
@@ -60,16 +67,16 @@ export function encodePathItems(afi: AfiCode, table: LocRib, ctx: CodecContext, 
   for (const { node, id, path } of items) {
     let byNh = groups.get(path.entry);
     if (!byNh) groups.set(path.entry, (byNh = []));
-    const nh = afi === Afi.IPV4 ? ipv4NextHop(path) : path.nextHop;
+    const nh = nextHopOf(afi, path);
     let g = byNh.find((x) => (typeof nh === 'number' ? x.nextHop === nh : Buffer.isBuffer(x.nextHop) && x.nextHop.equals(nh)));
     if (!g) byNh.push((g = { nextHop: nh, list: [] }));
     g.list.push([node, id]);
   }
   for (const [entry, byNh] of groups) {
     for (const g of byNh) {
-      const v4 = typeof g.nextHop === 'number';
-      const bytes = attributeBytes(entry, ctx, afi, v4 ? (g.nextHop as number) : 0);
-      const mp = afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: v4 ? Buffer.alloc(16) : (g.nextHop as Buffer) };
+      const inField = afi === Afi.IPV4 && typeof g.nextHop === 'number';
+      const bytes = attributeBytes(entry, ctx, inField ? (g.nextHop as number) : -1);
+      const mp = inField ? undefined : { safi: Safi.UNICAST, nextHop: typeof g.nextHop === 'number' ? Buffer.alloc(16) : g.nextHop };
       out.push(...encodeAnnouncements(bytes, block(afi, table, g.list, addPath), ctx, mp));
     }
   }

@@ -1,0 +1,39 @@
+// Paths as a monitor shows them (path-updates.ts, BMP post-policy and Loc-RIB): grouped by
+// attribute set and next hop, an IPv4 next hop in NEXT_HOP, an IPv6 one (RFC 8950 for IPv4
+// prefixes) in MP_REACH_NLRI, withdrawals of what is gone, ADD-PATH identifiers when asked.
+import t from 'tap';
+import { LocRib, Path, encodePathItems, pathsFromUpdates } from '../../src/rib/index.js';
+import { type UpdateMessage, afiSafiKey, decodeMessage, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { peer, seq, table } from './helpers.js';
+
+const ctx = makeContext({ extendedMessage: true });
+const from = peer('192.0.2.1', 65001, 1);
+const v6nh = Buffer.from('20010db8000000000000000000000001', 'hex');
+
+t.test('IPv4 prefixes through an IPv4 and an IPv6 next hop; a withdrawal; one attribute set, two UPDATEs', async (t) => {
+  const rib = new LocRib(32, table, { changed: () => {} });
+  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
+  rib.announce(0x0a010000, 0, 0, 0, 24, new Path(from, 0, entry, v6nh, 0));
+  const n = (w: number) => rib.trie.get(w, 0, 0, 0, 24);
+  const items = [{ node: n(0x0a000000), id: 0, path: rib.best(n(0x0a000000))! }, { node: n(0x0a010000), id: 0, path: rib.best(n(0x0a010000))! }];
+  const msgs = encodePathItems(1, rib, ctx, false, items, nlriFrom(1, false, [[0, 24, 0x0a020000]]).words).map((m) => decodeMessage(m, ctx) as UpdateMessage);
+  t.equal(msgs.length, 3, 'a withdrawal, then one UPDATE per next hop');
+  t.equal(msgs[0].withdrawn.words[2], 0x0a020000, 'the withdrawal');
+  const v4 = msgs.find((m) => m.nlri.words.length > 0)!;
+  t.equal(v4.attributes!.nextHop, 0xc0000201, 'IPv4 next hop in NEXT_HOP');
+  const v6 = msgs.find((m) => m.mpReach)!;
+  t.same([v6.mpReach!.nlri!.afi, v6.mpReach!.nextHop.toString('hex'), v6.mpReach!.nlri!.words[2]], [1, v6nh.toString('hex'), 0x0a010000], 'RFC 8950: IPv4 prefix, IPv6 next hop in MP_REACH_NLRI');
+  t.equal(v6.attributes!.nextHop, undefined, 'and no NEXT_HOP');
+});
+
+t.test('a neighbor\'s paths for the prefixes of an UPDATE: with ADD-PATH by identifier, what it lacks withdrawn', async (t) => {
+  const rib = new LocRib(32, table, { changed: () => {} });
+  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 7, entry, 0xc0000201, 0));
+  const addPath = makeContext({ addPath: new Set([afiSafiKey(1, 1)]) });
+  const words = nlriFrom(1, true, [[7, 24, 0x0a000000], [8, 24, 0x0a000000]]).words;
+  const msgs = pathsFromUpdates(1, rib, 1, words, true, addPath).map((m) => decodeMessage(m, addPath) as UpdateMessage);
+  t.same(msgs.flatMap((m) => [...m.withdrawn.words]), [8, 24, 0x0a000000], 'identifier 8 is not held: withdrawn');
+  t.same(msgs.flatMap((m) => [...m.nlri.words]), [7, 24, 0x0a000000], 'identifier 7 announced');
+});
