@@ -102,6 +102,8 @@ function nextHopSource(best: Path, to: ExportPeer, keepNextHop: boolean): 'polic
   return !to.ibgp || best.peer.local || to.nextHopSelf || keepNextHop ? 'own' : 'path';
 }
 
+const nonTransitive = ([hi]: readonly [number, number]): boolean => ((hi >>> 24) & 0x40) !== 0;
+
 function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttributes {
   const from = best.peer;
   const a = forPropagation(best.entry.attrs);
@@ -114,6 +116,12 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
     const asPath = prepend(best.entry.asPath, to.localAs);
     const out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, asPath };
     if (med !== undefined && (from.local || from.ibgp)) out.med = med;
+    // RFC 4360 6: non-transitive extended communities (type bit 0x40) stay inside the AS.
+    if (rest.extendedCommunities?.some(nonTransitive)) {
+      const kept = rest.extendedCommunities.filter((c) => !nonTransitive(c));
+      if (kept.length > 0) out.extendedCommunities = kept;
+      else delete out.extendedCommunities;
+    }
     if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
     else delete out.nextHop;
     if (!to.tx.as4 && needsAs4(asPath)) out.as4Path = asPath.filter((s) => s.type === AsPathSegmentType.AS_SEQUENCE || s.type === AsPathSegmentType.AS_SET);

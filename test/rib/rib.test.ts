@@ -3,7 +3,7 @@
 import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import {
-  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, nlriCount, nlriFrom, makeContext,
+  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, makeContext,
 } from '../../src/wire/index.js';
 
 const ctx = makeContext();
@@ -372,4 +372,16 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
   rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
   t.same(rib.v4.candidates(rib.v4.trie.get(0x0a60000a, 0, 0, 0, 32)).map((p) => p.peer.index), [1, 2], 'a service /32 from two nodes: ECMP stays possible');
+});
+
+t.test('RFC 4360 6: non-transitive extended communities stay inside the AS; transitive ones go on', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65000)]);
+  const transitiveLb = linkBandwidthCommunity(65001, 1e6);
+  const nonTransitiveLb = linkBandwidthCommunity(65001, 1e6, false);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], extendedCommunities: [transitiveLb, nonTransitiveLb] });
+  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], med: 1, extendedCommunities: [nonTransitiveLb] });
+  rib.flushAll();
+  const ext = (peer: number) => updates(sent.get(peer)!).map((m) => m.attributes!.extendedCommunities ?? null);
+  t.same(ext(2), [[transitiveLb], null], 'eBGP: the non-transitive one removed (and the attribute when nothing is left)');
+  t.same(ext(3).sort((a, b) => (a?.length ?? 0) - (b?.length ?? 0)), [[nonTransitiveLb], [transitiveLb, nonTransitiveLb]], 'iBGP: both kept');
 });
