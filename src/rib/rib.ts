@@ -23,6 +23,9 @@ import { reflectionLoop } from './reflection.js';
 import { type PolicyContext, type PolicySet, type PrefixList, type RouteMap, PolicyCache, evaluatePrefixList, evaluateRouteMap, matchesRpki } from './policy/index.js';
 import { type RpkiState, type VrpTable, judgeOrigin, routeOriginAs } from './vrp-table.js';
 
+/** Distinct MP_REACH next hops remembered for sharing (a fabric has a handful). */
+const MAX_NEXT_HOPS = 4096;
+
 const NO_POLICIES: PolicySet = { prefixLists: new Map(), communityLists: new Map(), largeCommunityLists: new Map(), asPathLists: new Map(), routeMaps: new Map() };
 
 export interface RibOptions {
@@ -119,6 +122,8 @@ const AGGREGATE_PATH_ID = 1;
 
 export class Rib {
   readonly attrs = new AttrTable();
+  /** MP_REACH next hops by their octets: a table's paths share a few Buffers, not one per UPDATE. */
+  readonly #nextHops = new Map<string, Buffer>();
   readonly v4: LocRib;
   readonly v6: LocRib;
   readonly options: RibOptions;
@@ -568,7 +573,7 @@ export class Rib {
     const attrs = msg.attributes;
     const reach: { block: NlriBlock; nextHop: number | Buffer | undefined }[] = [];
     if (msg.nlri.words.length > 0) reach.push({ block: msg.nlri, nextHop: attrs?.nextHop });
-    if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: msg.mpReach.nextHop });
+    if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: this.#nextHop(msg.mpReach.nextHop) });
     if (reach.length === 0) return;
     // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
     const refusal = attrs ? this.#refusal(s, attrs) : undefined;
@@ -587,6 +592,17 @@ export class Rib {
       if (s.adjIn) this.#keepBlock(s, block, usable, nextHop);
       this.#importBlock(s, block, usable, nextHop, this.table(block.afi));
     }
+  }
+
+  /** The one Buffer for these next hop octets (bounded: a peer sending endless next hops only empties it). */
+  #nextHop(b: Buffer): Buffer {
+    const key = b.toString('latin1');
+    let kept = this.#nextHops.get(key);
+    if (!kept) {
+      if (this.#nextHops.size >= MAX_NEXT_HOPS) this.#nextHops.clear();
+      this.#nextHops.set(key, (kept = b));
+    }
+    return kept;
   }
 
   #keepBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer): void {

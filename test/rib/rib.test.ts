@@ -385,3 +385,16 @@ t.test('RFC 4360 6: non-transitive extended communities stay inside the AS; tran
   t.same(ext(2), [[transitiveLb], null], 'eBGP: the non-transitive one removed (and the attribute when nothing is left)');
   t.same(ext(3).sort((a, b) => (a?.length ?? 0) - (b?.length ?? 0)), [[nonTransitiveLb], [transitiveLb, nonTransitiveLb]], 'iBGP: both kept');
 });
+
+t.test('IPv6 paths from many UPDATEs with one next hop share one Buffer for it', async (t) => {
+  const { rib } = setup([exportPeer(1, '192.0.2.1', 65001)]);
+  const v6 = (n: number) => rib.applyUpdate(1, {
+    type: 'update', withdrawn: nlriFrom(1, false, []), nlri: nlriFrom(1, false, []),
+    attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }] } as never,
+    mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('20010db8000000000000000000000001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, n << 16]]) },
+  } as UpdateMessage);
+  for (let n = 1; n <= 3; n++) v6(n);
+  const hops = [1, 2, 3].map((n) => rib.v6.best(rib.v6.trie.get(0x20010db8, n << 16, 0, 0, 48))!.nextHop);
+  t.ok(hops.every((h) => h === hops[0]), 'one object for three UPDATEs');
+  t.equal((hops[0] as Buffer).toString('hex'), '20010db8000000000000000000000001');
+});
