@@ -67,7 +67,7 @@ const neighborFields: Record<string, Spec> = {
   enabled: bool,
   maxPrefix: either('{limit, warningThreshold, restartAfter, warningOnly}, or the same per address family',
     maxPrefixOne, obj({ 'ipv4-unicast': maxPrefixOne, 'ipv6-unicast': maxPrefixOne })),
-  gracefulRestart: either('true, false, or {restartTime, stalePathTime}', bool, obj({ restartTime: seconds(1, 4095), stalePathTime: seconds(1, 3600) })),
+  gracefulRestart: either('true, false, or {restartTime, stalePathTime, longLivedStaleTime}', bool, obj({ restartTime: seconds(1, 4095), stalePathTime: seconds(1, 3600), longLivedStaleTime: seconds(0, 16777215) })),
   gracefulShutdown: bool,
   softReconfigurationInbound: bool,
   addPath: obj({ receive: bool, send: either('"all" or a number of paths from 2 to 64', oneOf('all'), int(2, 64)), maxPathsPerPrefix: int(1, 65535) }),

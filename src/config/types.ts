@@ -51,7 +51,12 @@ export interface NeighborConfig {
    * restarting peer's routes (stale) for its restart time, then until its End-of-RIB or
    * `stalePathTime` (default 360 s). false turns it off.
    */
-  readonly gracefulRestart?: boolean | { readonly restartTime?: number; readonly stalePathTime?: number };
+  readonly gracefulRestart?: boolean | {
+    readonly restartTime?: number;
+    readonly stalePathTime?: number;
+    /** RFC 9494 (FRR `bgp long-lived-graceful-restart stale-time`): routes kept this long past the restart time, least preferred (0: off). */
+    readonly longLivedStaleTime?: number;
+  };
   /** RFC 8326: drain the neighbor by sending every route with GRACEFUL_SHUTDOWN before maintenance. */
   readonly gracefulShutdown?: boolean;
   /** Route-map names applied to what we accept from and send to this neighbor. */

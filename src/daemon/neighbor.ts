@@ -32,9 +32,9 @@ export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: numbe
     f === 'ipv4-unicast' ? { afi: Afi.IPV4, safi: Safi.UNICAST } : { afi: Afi.IPV6, safi: Safi.UNICAST });
 }
 
-export function gracefulRestartOf(n: NeighborConfig): { restartTime: number; stalePathTime: number } {
+export function gracefulRestartOf(n: NeighborConfig): { restartTime: number; stalePathTime: number; longLivedStaleTime: number } {
   const g = typeof n.gracefulRestart === 'object' ? n.gracefulRestart : {};
-  return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360 };
+  return { restartTime: g.restartTime ?? 120, stalePathTime: g.stalePathTime ?? 360, longLivedStaleTime: g.longLivedStaleTime ?? 0 };
 }
 
 /** The neighbor's BFD timing (microseconds) and strict flag, or undefined when BFD is off. */
@@ -82,7 +82,11 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       ...(n.extendedNextHop && isIPv6(n.address) ? { extendedNextHop: [{ afi: Afi.IPV4, safi: Safi.UNICAST, nextHopAfi: Afi.IPV6 }] } : {}),
       // With fib.retain our kernel routes survive a restart: the families are listed so that
       // helpers keep our routes (RFC 4724 4.2); without it they are not, and helpers drop ours.
-      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime, restarting, forwarding: restarting, families: c.fib?.retain ?? false } }),
+      // With long-lived graceful restart the families are listed as well (F bit clear without
+      // retain): FRR keeps a peer's routes through a restart, long-lived included, only for them.
+      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime, restarting, forwarding: restarting, families: (c.fib?.retain ?? false) || gracefulRestartOf(n).longLivedStaleTime > 0 } }),
+      // RFC 9494: helpers keep our routes (least preferred) this long past the restart time; we do theirs.
+      ...(n.gracefulRestart === false || !gracefulRestartOf(n).longLivedStaleTime ? {} : { longLivedStaleTime: gracefulRestartOf(n).longLivedStaleTime }),
       ...(addPathMode(n) ? { addPath: addressFamiliesOf(n).map((f) => ({ ...f, sendReceive: addPathMode(n) })) } : {}),
     },
   };

@@ -7,9 +7,9 @@ import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseIpv4, parseIpv6 } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
-import { type Clock, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
+import { type Clock, MAX_TIMEOUT_MS, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
 import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
-import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, endOfRib } from '../wire/index.js';
+import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, afiSafiKey, endOfRib } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
 import { type NeighborCounts, addressFamiliesOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
 import { TokenBucket } from './rate-limit.js';
@@ -296,6 +296,7 @@ export class Peer {
       nextHopSelf: n.nextHopSelf ?? false,
       tx: neg.tx,
       gracefulShutdown: n.gracefulShutdown ?? false,
+      longLived: neg.peerCapabilities.some((c) => c.type === 'long-lived-graceful-restart'),
       ...(n.addPath?.send !== undefined ? { addPathSend: n.addPath.send } : {}),
       groupKey: `${neg.ibgp ? 'i' : 'e'}|${localAs}|${localIpv4 === undefined ? '-' : 'v4'}|${neg.tx.as4 ? 4 : 2}|${n.nextHopSelf ? 's' : ''}|${n.routeReflectorClient ? 'c' : ''}|${n.gracefulShutdown ? 'g' : ''}`,
     };
@@ -360,10 +361,12 @@ export class Peer {
     // also a restart to help with (we always send N).
     const last = this.session.snapshot().lastNotificationReceived;
     const softNotification = reason === 'notification-received' && (peerGr?.notification ?? false) && !(last?.code === ErrorCode.CEASE && last.subcode === CeaseSubcode.HARD_RESET);
-    const graceful = peerGr && !this.dynamic && this.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
+    // RFC 9494 4.2: long-lived graceful restart alone (no GR capability) is a restart time of 0.
+    const longLived = (this.negotiated?.longLivedStaleTime?.size ?? 0) > 0;
+    const graceful = (peerGr || longLived) && !this.dynamic && this.config.gracefulRestart !== false && (softNotification || ['connection-lost', 'hold-timer-expired', 'send-hold-timer-expired'].includes(reason));
     if (graceful) {
       ctx.rib.peerDownGraceful(this.index);
-      this.#holdStale(peerGr.restartTime);
+      this.#holdStale(peerGr?.restartTime ?? 0);
     } else {
       this.#clearStale();
       ctx.rib.peerDown(this.index);
@@ -381,8 +384,42 @@ export class Peer {
     this.#clearStale();
     this.#stale = this.ctx.clock.setTimeout(() => {
       this.#stale = undefined;
-      this.#endStale();
+      if (!this.#longLivedStale()) this.#endStale();
     }, seconds * 1000);
+  }
+
+  /**
+   * RFC 9494 4.2: the restart time is over and the session is still down. Families with a
+   * long-lived stale time keep their paths that long, with LLGR_STALE (least preferred; NO_LLGR
+   * ones go); the others' paths go now. False when long-lived graceful restart does not apply.
+   */
+  #longLivedStale(): boolean {
+    const times = this.negotiated?.longLivedStaleTime;
+    if (this.up || !times || times.size === 0) return false;
+    let longest = 0;
+    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
+      const t = times.get(afiSafiKey(afi, Safi.UNICAST));
+      if (t) {
+        this.ctx.rib.longLivedStale(this.index, afi);
+        longest = Math.max(longest, t);
+      } else {
+        this.ctx.rib.purgeStale(this.index, afi);
+      }
+    }
+    this.ctx.events.notice?.(this.address, `restart time over without the session: its routes are kept ${longest} s more, long-lived stale (RFC 9494), least preferred`);
+    this.ctx.routesReleased();
+    this.ctx.scheduleFlush();
+    this.#longTimer(longest * 1000, () => {
+      this.#stale = undefined;
+      this.#endStale();
+    });
+    return true;
+  }
+
+  /** A stale timer of any length: a timer holds at most 2^31-1 ms (24.8 days), a long-lived stale time up to 2^24-1 s (194 days). */
+  #longTimer(ms: number, fn: () => void): void {
+    const step = Math.min(ms, MAX_TIMEOUT_MS);
+    this.#stale = this.ctx.clock.setTimeout(() => (ms > step ? this.#longTimer(ms - step, fn) : fn()), step);
   }
 
   #endStale(afi?: 1 | 2): void {

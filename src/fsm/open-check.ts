@@ -33,6 +33,8 @@ export interface OpenConfig {
    * our routes for them); `restarting` sets Restart State; `forwarding` the Forwarding State bits.
    */
   readonly gracefulRestart?: { readonly restartTime: number; readonly restarting?: boolean; readonly forwarding?: boolean; readonly families?: boolean };
+  /** RFC 9494: the long-lived stale time we ask helpers to keep our routes for, past the restart time (0: no capability). */
+  readonly longLivedStaleTime?: number;
   readonly extendedMessage: boolean;
   readonly extendedNextHop?: readonly { readonly afi: number; readonly safi: number; readonly nextHopAfi: number }[];
   readonly hostname?: string;
@@ -59,6 +61,11 @@ export interface NegotiatedSession {
   readonly routeRefresh: boolean;
   readonly enhancedRouteRefresh: boolean;
   readonly gracefulRestart?: PeerGracefulRestart;
+  /**
+   * RFC 9494, when both sides sent the capability: the peer's long-lived stale time per AFI/SAFI
+   * key, lowered to ours (what a helper keeps its routes for once the restart time is over).
+   */
+  readonly longLivedStaleTime?: ReadonlyMap<number, number>;
   readonly hostname?: string;
   /** Codec contexts for what we send and what we receive. */
   readonly tx: CodecContext;
@@ -82,6 +89,10 @@ export function buildOpen(cfg: OpenConfig): OpenMessage {
       restartTime: gr.restartTime,
       entries: gr.forwarding || gr.families ? cfg.afiSafis.map(({ afi, safi }) => ({ afi, safi, flags: gr.forwarding ? 0x80 : 0 })) : [],
     });
+  }
+  if (cfg.longLivedStaleTime) {
+    const staleTime = Math.min(cfg.longLivedStaleTime, 0xffffff);
+    caps.push({ type: 'long-lived-graceful-restart', entries: cfg.afiSafis.map(({ afi, safi }) => ({ afi, safi, flags: cfg.gracefulRestart?.forwarding ? 0x80 : 0, staleTime })) });
   }
   if (cfg.hostname) caps.push({ type: 'fqdn', hostname: cfg.hostname.slice(0, 64), domain: '' });
   return {
@@ -130,6 +141,7 @@ export function checkOpen(open: OpenMessage, ours: OpenMessage, cfg: OpenConfig)
   const theirKeys = theirMp.length > 0 ? theirMp.map((c) => afiSafiKey(c.afi, c.safi)) : [afiSafiKey(Afi.IPV4, Safi.UNICAST)];
   const afiSafis = cfg.afiSafis.map((a) => afiSafiKey(a.afi, a.safi)).filter((k) => theirKeys.includes(k));
   const gr = find(caps, 'graceful-restart');
+  const llgr = find(caps, 'long-lived-graceful-restart');
   const fqdn = find(caps, 'fqdn');
   const { tx, rx } = negotiateContexts(ours, open);
   return {
@@ -152,6 +164,7 @@ export function checkOpen(open: OpenMessage, ours: OpenMessage, cfg: OpenConfig)
         notification: (gr.flags & 0x4) !== 0 && cfg.gracefulRestart !== undefined,
         afiSafis: gr.entries.map((e) => ({ key: afiSafiKey(e.afi, e.safi), forwarding: (e.flags & 0x80) !== 0 })),
       },
+      ...(llgr && cfg.longLivedStaleTime ? { longLivedStaleTime: new Map(llgr.entries.filter((e) => e.staleTime > 0).map((e) => [afiSafiKey(e.afi, e.safi), Math.min(e.staleTime, cfg.longLivedStaleTime!)])) } : {}),
       hostname: fqdn?.hostname,
       tx,
       rx,

@@ -11,6 +11,8 @@ export class AttrEntry {
   refs = 0;
   /** RFC 4271 9.1.2.2 inputs, computed once per set. */
   readonly localPref: number;
+  /** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
+  readonly llgrStale: number;
   readonly asPathLen: number;
   readonly origin: number;
   readonly med: number;
@@ -30,6 +32,8 @@ export class AttrEntry {
     this.asPath = mergeAs4Path(attrs) ?? [];
     // RFC 8326 4: a route carrying GRACEFUL_SHUTDOWN is about to go; prefer anything else.
     this.localPref = attrs.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? 0 : (attrs.localPref ?? 100);
+    // RFC 9494 4.3: a route kept past its peer's restart time is least preferred.
+    this.llgrStale = attrs.communities?.includes(WellKnownCommunity.LLGR_STALE) ? 1 : 0;
     this.asPathLen = asPathLength(this.asPath);
     this.origin = attrs.origin ?? 2;
     // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).

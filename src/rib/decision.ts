@@ -1,5 +1,5 @@
 // The BGP decision process. RFC 4271 9.1.2.2 by elimination, in this order, with the tie-breakers
-// operators expect:
+// operators expect (before them all, RFC 9494 4.3: a path with LLGR_STALE is least preferred):
 //   1. highest weight (local to this router; FRR's weight)      7. eBGP over iBGP (9.1.2.2 d)
 //   2. highest LOCAL_PREF (9.1.2.1)                             8. IGP cost to the next hop: not
 //   3. locally originated                                          implemented (no IGP here)
@@ -17,7 +17,7 @@
 import type { Path } from './path.js';
 
 export const DECISION_STEPS = [
-  'weight', 'local-pref', 'locally-originated', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
+  'llgr-stale', 'weight', 'local-pref', 'locally-originated', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
   'router-id', 'cluster-list-length', 'peer-address', 'path-id',
 ] as const;
 export type DecisionStep = (typeof DECISION_STEPS)[number];
@@ -42,6 +42,7 @@ const ebgp = (p: Path) => (!p.peer.ibgp && !p.peer.local ? 1 : 0);
 /** Numeric key of step `i` for a path: lower is better. MED and peer address are handled apart. */
 function key(p: Path, step: DecisionStep): number {
   switch (step) {
+    case 'llgr-stale': return p.entry.llgrStale;
     case 'weight': return -p.weight;
     case 'local-pref': return -p.entry.localPref;
     case 'locally-originated': return -local(p);
@@ -112,7 +113,7 @@ export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
  * one worse on them never reaches the MED step, one better is the only survivor.
  */
 export function compareEarly(a: Path, b: Path): number {
-  return b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
+  return a.entry.llgrStale - b.entry.llgrStale || b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
 }
 
 function sameAsPath(a: Path, b: Path): boolean {
@@ -131,7 +132,7 @@ export function selectMultipath(best: Path | null, candidates: readonly Path[], 
   if (max <= 1 || candidates.length < 2) return [best];
   const equal = candidates.filter((p) => {
     if (p === best) return false;
-    if (p.weight !== best.weight || p.entry.localPref !== best.entry.localPref || local(p) !== local(best)) return false;
+    if (p.entry.llgrStale !== best.entry.llgrStale || p.weight !== best.weight || p.entry.localPref !== best.entry.localPref || local(p) !== local(best)) return false;
     if (p.entry.asPathLen !== best.entry.asPathLen || p.entry.origin !== best.entry.origin) return false;
     if (p.entry.med !== best.entry.med || ebgp(p) !== ebgp(best)) return false;
     return o.multipathRelax || sameAsPath(p, best);

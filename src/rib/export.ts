@@ -32,6 +32,8 @@ export interface ExportPeer extends RibPeer {
   readonly addPathSend?: 'all' | number;
   /** RFC 8326 draining: every route sent carries GRACEFUL_SHUTDOWN (and LOCAL_PREF 0 on iBGP). */
   readonly gracefulShutdown?: boolean;
+  /** The peer sent the long-lived graceful restart capability: LLGR_STALE routes may go to it (RFC 9494 4.5). */
+  readonly longLived?: boolean;
 }
 
 /**
@@ -65,6 +67,8 @@ function containsAs(path: AsPath, asn: number): boolean {
 export function mayExport(best: Path, to: ExportPeer): boolean {
   const from = best.peer;
   if (from.index === to.index) return false;
+  // RFC 9494 4.5: a route kept past its peer's restart time goes only to peers that know what that means.
+  if (best.entry.llgrStale && !to.longLived) return false;
   const c = best.entry.attrs.communities;
   if (c) {
     // RFC 1997: NO_ADVERTISE to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED not outside the AS.

@@ -12,7 +12,7 @@
 // many of its paths changed, so ADD-PATH's thousands of paths per prefix cost O(1) amortized each.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { Afi } from '../wire/index.js';
+import { Afi, WellKnownCommunity } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type DecisionOptions, DEFAULT_DECISION, compareEarly, selectBest, selectMultipath } from './decision.js';
 import { Path, type RibPeer, pathKey } from './path.js';
@@ -329,6 +329,32 @@ export class LocRib {
       n++;
     }
     return n;
+  }
+
+  /**
+   * RFC 9494 4.2: the peer's restart time is over and long-lived graceful restart keeps its stale
+   * paths: each gets the LLGR_STALE community (least preferred from now on, 4.3), and those with
+   * NO_LLGR go. Returns how many are kept.
+   */
+  longLivedStale(peer: RibPeer): number {
+    const stale: Path[] = [];
+    for (let p = this.#heads.get(peer.index) ?? null; p !== null; p = p.nextOfPeer) if (p.stale) stale.push(p);
+    let kept = 0;
+    this.batch(() => {
+      for (const p of stale) {
+        const c = p.entry.attrs.communities ?? [];
+        if (c.includes(WellKnownCommunity.NO_LLGR)) {
+          this.#removePath(p.node, this.trie.value(p.node)!, p);
+          continue;
+        }
+        kept++;
+        if (c.includes(WellKnownCommunity.LLGR_STALE)) continue;
+        const entry = this.attrs.acquire({ ...p.entry.attrs, communities: [...c, WellKnownCommunity.LLGR_STALE] });
+        const [w0, w1, w2, w3] = this.trie.key(p.node);
+        this.announce(w0, w1, w2, w3, this.trie.len(p.node), new Path(p.peer, p.pathId, entry, p.nextHop, p.weight, true, p.at));
+      }
+    });
+    return kept;
   }
 
   /** A path joins the table: counted and linked into its peer's list. */

@@ -492,6 +492,12 @@ export class Rib {
     return this.v4.markStale(s.peer) + this.v6.markStale(s.peer);
   }
 
+  /** RFC 9494: a peer's stale paths of a family become long-lived stale (see LocRib.longLivedStale). */
+  longLivedStale(index: number, afi: AfiCode): number {
+    const peer = this.#known.get(index);
+    return peer ? this.table(afi).longLivedStale(peer) : 0;
+  }
+
   /** Drops a peer's stale paths (End-of-RIB received, or its restart or stale time ran out). */
   purgeStale(index: number, afi?: AfiCode): number {
     const peer = this.#known.get(index);

@@ -71,6 +71,26 @@ t.test('graceful-restart helper: routes kept stale for the restart time, then dr
   t.notOk(peer.holdingStale);
 });
 
+t.test('long-lived graceful restart (RFC 9494) at its limits: a 194-day stale time on a clock whose timers hold 24.8 days', async (t) => {
+  const MAX = 0xffffff; // seconds: the 24-bit field's largest
+  const { clock, peer, connect, route } = await setup(t, { gracefulRestart: { restartTime: 60, longLivedStaleTime: MAX } });
+  const c = await connect([GR, { type: 'long-lived-graceful-restart', entries: [{ afi: 1, safi: 1, flags: 0x80, staleTime: MAX }] }]);
+  c.socket.write(announce(1));
+  t.ok(await until(() => route('10.1.0.0/24') !== undefined), 'the route in');
+  c.socket.destroy();
+  await until(() => !peer.up);
+  clock.advance(60_000);
+  const kept = route('10.1.0.0/24')?.paths[0];
+  t.ok(kept?.stale && kept.attrs.communities?.includes(0xffff0006), 'the restart time is over: kept, long-lived stale (LLGR_STALE)');
+  clock.advance(30 * 86_400_000);
+  t.ok(route('10.1.0.0/24'), '30 days on: still kept (past one timer\'s 24.8 days)');
+  clock.advance(MAX * 1000 - 30 * 86_400_000 - 1_000);
+  t.ok(route('10.1.0.0/24'), 'a second before the stale time ends: still kept');
+  clock.advance(1_000);
+  t.equal(route('10.1.0.0/24'), undefined, 'gone when it ends');
+  t.notOk(peer.holdingStale);
+});
+
 t.test('graceful-restart helper: the peer comes back; its End-of-RIB drops what it did not resend', async (t) => {
   const { clock, peer, connect, route } = await setup(t);
   let c = await connect([GR]);

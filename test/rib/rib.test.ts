@@ -398,3 +398,28 @@ t.test('IPv6 paths from many UPDATEs with one next hop share one Buffer for it',
   t.ok(hops.every((h) => h === hops[0]), 'one object for three UPDATEs');
   t.equal((hops[0] as Buffer).toString('hex'), '20010db8000000000000000000000001');
 });
+
+t.test('RFC 9494: long-lived stale paths get LLGR_STALE, are least preferred, go only to peers with the capability; NO_LLGR ones go', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003, { longLived: true }), exportPeer(4, '192.0.2.4', 65004)]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_LLGR] });
+  announce(4, [P1], { asPath: [{ type: 2, asns: [65004, 65010, 65020] }] });
+  rib.flushAll();
+  const node = rib.v4.trie.get(P1[0], 0, 0, 0, 24);
+  t.equal(rib.v4.best(node)!.peer.index, 1, 'the shorter path is best');
+  rib.peerDownGraceful(1);
+  for (const s of sent.values()) s.length = 0;
+  t.equal(rib.longLivedStale(1, 1), 1, 'one path kept long-lived');
+  rib.flushAll();
+  t.equal(rib.v4.best(node)!.peer.index, 4, 'the LLGR_STALE path is least preferred: the longer path wins');
+  const p1 = rib.v4.candidates(node).find((p) => p.peer.index === 1)!;
+  t.ok(p1.stale && p1.entry.attrs.communities?.includes(WellKnownCommunity.LLGR_STALE), 'stale, with LLGR_STALE');
+  const n2 = rib.v4.trie.get(P2[0], 0, 0, 0, 24);
+  t.ok(n2 === 0 || rib.v4.best(n2) === null, 'the NO_LLGR path is gone');
+  rib.peerDown(4);
+  for (const s of sent.values()) s.length = 0;
+  rib.flushAll();
+  const to = (peer: number) => updates(sent.get(peer)!).map((m) => (nlriCount(m.nlri) > 0 ? `+${m.attributes!.communities?.includes(WellKnownCommunity.LLGR_STALE) ? 'llgr' : ''}` : '-'));
+  t.same(to(3), ['+llgr'], 'with the only path long-lived stale: a peer with the capability gets it, marked');
+  t.same(to(2), ['-'], 'a peer without it gets a withdrawal (RFC 9494 4.5)');
+});
