@@ -77,6 +77,11 @@ export class Daemon {
   fibBridge: FibBridge | undefined;
   /** RFC 4724 restarting speaker: kernel routes kept from the last run, until every End-of-RIB. */
   #restart: RestartWait | undefined;
+  /**
+   * RFC 4724 4.1 selection deferral within it: ends at the End-of-RIB of every neighbor but those
+   * without the capability or restarting themselves (they wait for ours), or with the restart.
+   */
+  #deferral: RestartWait | undefined;
   /** RPKI caches (RFC 8210) and revalidation when their VRPs change. */
   readonly rpki: RpkiLink;
   /** BMP monitoring stations (RFC 7854). */
@@ -118,8 +123,11 @@ export class Daemon {
       routerId: this.#routerId,
       config: () => this.config,
       restarting: () => this.restarting,
-      endOfRib: (p) => this.#restart?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set()),
-      noEndOfRibExpected: (p) => this.#restart?.exempt(p.address),
+      endOfRib: (p) => {
+        this.#deferral?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set());
+        this.#restart?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set());
+      },
+      noEndOfRibExpected: (p) => this.#deferral?.exempt(p.address),
       dynamicDown: (p, uptimeMs) => this.#dynamic.ended(p.address, uptimeMs),
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
@@ -267,10 +275,12 @@ export class Daemon {
     const kept = await bridge.fib.start();
     if (kept > 0 && c.retain) {
       const waiting = [...this.neighbors.values()].filter((p) => !p.dynamic && p.config.enabled !== false).map((p) => p.address);
-      // RFC 4724 4.1: our selection waits for every neighbor's End-of-RIB (or restartTime): no
+      // RFC 4724 4.1: our selection waits for the neighbors' End-of-RIB (or restartTime): no
       // UPDATE or End-of-RIB of ours goes out, and the kernel keeps the routes it has, until then.
+      // The kept routes nothing installed again go only once every neighbor has sent End-of-RIB.
       this.rib.outputHeld = true;
       bridge.fib.pause();
+      this.#deferral = new RestartWait(this.#clock, waiting, c.restartTime ?? 120, () => this.#endDeferral());
       this.#restart = new RestartWait(this.#clock, waiting, c.restartTime ?? 120, (reason) => this.#endRestart(reason));
       this.#setOpens();
       this.#events.fibStarted?.(kept, true);
@@ -285,12 +295,19 @@ export class Daemon {
     for (const p of this.neighbors.values()) p.session.setOpen(sessionOptions(p.config, this.config, this.#routerId, this.#cache, this.restarting).open);
   }
 
-  #endRestart(reason: RestartEnd): void {
-    this.#restart = undefined;
-    this.#setOpens();
+  /** Our selection goes out to the peers and into the kernel. */
+  #endDeferral(): void {
+    this.#deferral?.cancel();
+    this.#deferral = undefined;
     this.rib.outputHeld = false;
     this.#scheduleFlush();
     this.fibBridge?.fib.resume();
+  }
+
+  #endRestart(reason: RestartEnd): void {
+    this.#restart = undefined;
+    this.#endDeferral();
+    this.#setOpens();
     // What the restart did not install again is removed once what is pending has gone out.
     const bridge = this.fibBridge;
     if (bridge) void bridge.fib.settled().then(() => this.#events.fibReconciled?.(bridge.fib.reconcile(), reason));
@@ -318,6 +335,7 @@ export class Daemon {
       p.clearTimers();
     }
     this.#restart?.cancel();
+    this.#deferral?.cancel();
     this.rpki.stop();
     this.bmp.monitor.stop(message);
     this.#updateLog?.stop();

@@ -1,9 +1,9 @@
-// RFC 4724, the restarting speaker: after a restart with our kernel routes kept (fib.retain), our
-// OPENs carry Restart State and each family's Forwarding State until every neighbor has sent
-// End-of-RIB for all its families (neighbors without the capability, or restarting themselves,
-// excepted: RFC 4724 4.1), or the restart time runs out. Meanwhile our selection is deferred: the
-// daemon sends nothing and leaves the kernel as it is. Then it sends, installs, and removes the
-// kept kernel routes that were not learned again (the daemon's `end`).
+// RFC 4724, the restarting speaker: a wait for the neighbors' End-of-RIB for all their families,
+// or the restart time. The daemon keeps two after a restart with kernel routes kept (fib.retain):
+// the selection deferral (RFC 4724 4.1: nothing sent, the kernel left as it is; neighbors without
+// the capability or restarting themselves are `exempt`, as they wait for our End-of-RIB), and the
+// restart itself (Restart State in our OPENs; at its end the kept kernel routes that were not
+// learned again are removed), which waits for every neighbor.
 
 import type { Clock, TimerHandle } from '../fsm/index.js';
 
