@@ -29,7 +29,7 @@ export interface PeerContext {
   endOfRib(peer: Peer, afiSafi: number): void;
   /**
    * The session is up without the graceful restart capability, or with Restart State set: RFC 4724
-   * 4.1 has the restart wait for no End-of-RIB from it.
+   * 4.1 has our selection deferral wait for no End-of-RIB from it (the kept kernel routes still do).
    */
   noEndOfRibExpected?(peer: Peer): void;
   /** A dynamic neighbor's session failed or ended after `uptimeMs`: its source may be damped. */
