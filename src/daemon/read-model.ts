@@ -147,6 +147,7 @@ export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
         addPath: { send: neg.tx.addPath.has(k), receive: neg.rx.addPath.has(k) },
         gracefulRestart: neg.gracefulRestart?.afiSafis.some((e) => e.key === k) ? { forwarding: neg.gracefulRestart.afiSafis.find((e) => e.key === k)!.forwarding } : null,
         extendedNextHop: k >>> 8 === Afi.IPV4 && (c.extendedNextHop ?? false) && neg.peerCapabilities.some((cap) => cap.type === 'extended-next-hop' && cap.entries.some((e) => e.afi === Afi.IPV4 && e.nextHopAfi === Afi.IPV6)),
+        longLivedStaleTime: neg.longLivedStaleTime?.get(k) ?? null,
       }])),
       hostname: neg.hostname ?? null,
       received: neg.peerCapabilities.map((cap) => cap.type),

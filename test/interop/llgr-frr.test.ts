@@ -57,7 +57,8 @@ t.test('LLGR with FRR: as helper and as the restarting speaker', async (t) => {
   await d.ready();
   const ours = (prefix: string) => d.cli('routes', prefix).items[0]?.paths?.[0];
   t.ok(await until(() => ours('10.244.30.0/26') && ours('10.244.31.0/26'), 30000), 'both routes from FRR');
-  t.match(JSON.stringify(d.cli('neighbors', '10.86.0.2')), /long-lived/i, 'FRR\'s long-lived graceful restart capability shown');
+  t.equal(d.cli('neighbors', '10.86.0.2').capabilities?.byFamily?.['ipv4-unicast']?.longLivedStaleTime, 6, 'negotiated: FRR\'s 8 s lowered to our 6 s');
+  t.match(d.cliRaw('neighbors', '10.86.0.2').stdout, /ipv4-unicast: advertised and received.*long-lived stale time 6 s/, 'as nodebgp neighbors prints it');
 
   // Helper: FRR dies. Its restart time (2 s), then long-lived stale for min(8, our 6) s.
   frr.stop();

@@ -109,7 +109,8 @@ export function neighborText(n: C.Neighbor): string {
     for (const [f, x] of Object.entries(c.byFamily ?? {})) {
       const addPath = x.addPath.send || x.addPath.receive ? `ADD-PATH ${[x.addPath.send ? 'send' : '', x.addPath.receive ? 'receive' : ''].filter(Boolean).join('/')}` : '';
       const gr = x.gracefulRestart ? `graceful restart${x.gracefulRestart.forwarding ? ' (forwarding kept)' : ''}` : '';
-      lines.push(`    Address family ${f}: advertised and received${[addPath, gr, x.extendedNextHop ? 'extended next hop' : ''].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+      const llgr = x.longLivedStaleTime ? `long-lived stale time ${x.longLivedStaleTime} s` : '';
+      lines.push(`    Address family ${f}: advertised and received${[addPath, gr, llgr, x.extendedNextHop ? 'extended next hop' : ''].filter(Boolean).map((t) => `, ${t}`).join('')}`);
     }
   }
   const types: [string, keyof C.Neighbor['messages']['sent']][] = [['Opens', 'open'], ['Notifications', 'notification'], ['Updates', 'update'], ['Keepalives', 'keepalive'], ['Route Refresh', 'route-refresh']];

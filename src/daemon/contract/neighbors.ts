@@ -73,6 +73,7 @@ const FamilyCapabilities = Closed({
   addPath: Closed({ send: Type.Boolean(), receive: Type.Boolean() }, { description: 'RFC 7911' }),
   gracefulRestart: Nullable(Closed({ forwarding: Type.Boolean() }), { description: 'RFC 4724, per family' }),
   extendedNextHop: Type.Boolean({ description: 'IPv4 routes over IPv6 next hops (RFC 8950)' }),
+  longLivedStaleTime: Nullable(Type.Integer({ minimum: 1 }), { description: 'RFC 9494, both sides: seconds its routes are kept past its restart time (its value, at most ours)' }),
 });
 
 export const Capabilities = Closed({
