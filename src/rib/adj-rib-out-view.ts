@@ -5,7 +5,8 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals } from '../wire/index.js';
-import { ipv6NextHopFor } from './adj-rib-out.js';
+import { ipv6NextHopFor, nlriBlockOf } from './adj-rib-out.js';
+import { localPathId } from './adj-rib-out-add-path.js';
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -25,28 +26,19 @@ export interface OutItem {
  */
 export function encodeOutItems(afi: AfiCode, rib: LocRib, peer: ExportPeer, addPath: boolean, items: readonly OutItem[], gone: readonly [RouteNode, number][]): Buffer[] {
   const out: Buffer[] = [];
-  const block = (list: readonly [RouteNode, number][]) => {
-    const st = afi === Afi.IPV4 ? 3 : 6;
-    const words = new Uint32Array(list.length * st);
-    list.forEach(([n, id], i) => {
-      const b = i * st;
-      words[b] = addPath ? id : 0;
-      words[b + 1] = rib.trie.len(n);
-      for (let k = 0; k < st - 2; k++) words[b + 2 + k] = rib.trie.word(n, k);
-    });
-    return { afi, addPath, words };
-  };
-  if (gone.length > 0) out.push(...encodeWithdrawals(block(gone), peer.tx));
-  const groups = new Map<string, { form: OutForm; nextHop: Buffer | undefined; list: [RouteNode, number][] }>();
+  const block = (nodes: readonly RouteNode[], ids: readonly number[]) => nlriBlockOf(afi, rib.trie, nodes, addPath ? ids : undefined);
+  if (gone.length > 0) out.push(...encodeWithdrawals(block(gone.map((x) => x[0]), gone.map((x) => x[1])), peer.tx));
+  const groups = new Map<string, { form: OutForm; nextHop: Buffer | undefined; nodes: RouteNode[]; ids: number[] }>();
   for (const x of items) {
     const key = `${x.form.id}|${x.nextHop?.toString('hex') ?? ''}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { form: x.form, nextHop: x.nextHop, list: [] }));
-    g.list.push([x.node, x.id]);
+    if (!g) groups.set(key, (g = { form: x.form, nextHop: x.nextHop, nodes: [], ids: [] }));
+    g.nodes.push(x.node);
+    g.ids.push(x.id);
   }
   for (const g of groups.values()) {
     const mp = afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop ?? Buffer.alloc(16) };
-    out.push(...encodeAnnouncements(bytesFor(g.form, peer), block(g.list), peer.tx, mp));
+    out.push(...encodeAnnouncements(bytesFor(g.form, peer), block(g.nodes, g.ids), peer.tx, mp));
   }
   return out;
 }
@@ -69,20 +61,18 @@ export class PrePolicyView {
   readonly #addPath: boolean;
   /** The paths of a prefix the peer may get, most preferred first (the best, or ADD-PATH's selection). */
   readonly #select: (node: RouteNode) => readonly Path[];
-  readonly #idOf: (p: Path) => number;
   readonly #sink: PreViewSink;
   /** Path identifiers announced per prefix (ADD-PATH); without ADD-PATH, one octet per node says whether it is. */
   readonly #held = new Map<RouteNode, readonly number[]>();
   #one = new Uint8Array(1024);
   #count = 0;
 
-  constructor(afi: AfiCode, rib: LocRib, table: AttrTable, addPath: boolean, select: (node: RouteNode) => readonly Path[], idOf: (p: Path) => number, sink: PreViewSink) {
+  constructor(afi: AfiCode, rib: LocRib, table: AttrTable, addPath: boolean, select: (node: RouteNode) => readonly Path[], sink: PreViewSink) {
     this.#afi = afi;
     this.#rib = rib;
     this.#table = table;
     this.#addPath = addPath;
     this.#select = select;
-    this.#idOf = idOf;
     this.#sink = sink;
   }
 
@@ -119,7 +109,7 @@ export class PrePolicyView {
       if (!mayExport(p, peer)) continue;
       const form = outForm(p, peer, this.#table);
       const nextHop = this.#afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, peer)) : undefined;
-      out.push({ node, id: this.#idOf(p), form, nextHop });
+      out.push({ node, id: this.#addPath ? localPathId(p) : 0, form, nextHop });
     }
     return out;
   }

@@ -5,6 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
+import { nlriBlockOf } from './adj-rib-out.js';
 import type { AttrEntry } from './attr-table.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
@@ -43,17 +44,12 @@ function nextHopOf(afi: AfiCode, p: Path): number | Buffer {
   return nh;
 }
 
-function block(afi: AfiCode, table: LocRib, list: readonly [RouteNode, number][], addPath: boolean) {
-  const st = stride(afi);
-  const words = new Uint32Array(list.length * st);
-  for (let i = 0; i < list.length; i++) {
-    const [n, id] = list[i];
-    const b = i * st;
-    words[b] = id;
-    words[b + 1] = table.trie.len(n);
-    for (let k = 0; k < st - 2; k++) words[b + 2 + k] = table.trie.word(n, k);
-  }
-  return { afi, addPath, words };
+/** The neighbor's path for the NLRI entry at `b` of `words` (with ADD-PATH, of its identifier). */
+function heldPath(table: LocRib, st: number, words: Uint32Array, b: number, peerIndex: number, addPath: boolean): { node: RouteNode; path: Path } | undefined {
+  const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+  if (node === 0) return undefined;
+  const path = table.candidates(node).find((p) => p.peer.index === peerIndex && (!addPath || p.pathId === words[b]));
+  return path && { node, path };
 }
 
 /**
@@ -63,21 +59,22 @@ function block(afi: AfiCode, table: LocRib, list: readonly [RouteNode, number][]
 export function encodePathItems(afi: AfiCode, table: LocRib, ctx: CodecContext, addPath: boolean, items: readonly PathItem[], gone?: Uint32Array): Buffer[] {
   const out: Buffer[] = [];
   if (gone && gone.length > 0) out.push(...encodeWithdrawals({ afi, addPath, words: gone }, ctx));
-  const groups = new Map<AttrEntry, { nextHop: number | Buffer; list: [RouteNode, number][] }[]>();
+  const groups = new Map<AttrEntry, { nextHop: number | Buffer; nodes: RouteNode[]; ids: number[] }[]>();
   for (const { node, id, path } of items) {
     let byNh = groups.get(path.entry);
     if (!byNh) groups.set(path.entry, (byNh = []));
     const nh = nextHopOf(afi, path);
     let g = byNh.find((x) => (typeof nh === 'number' ? x.nextHop === nh : Buffer.isBuffer(x.nextHop) && x.nextHop.equals(nh)));
-    if (!g) byNh.push((g = { nextHop: nh, list: [] }));
-    g.list.push([node, id]);
+    if (!g) byNh.push((g = { nextHop: nh, nodes: [], ids: [] }));
+    g.nodes.push(node);
+    g.ids.push(id);
   }
   for (const [entry, byNh] of groups) {
     for (const g of byNh) {
       const inField = afi === Afi.IPV4 && typeof g.nextHop === 'number';
       const bytes = attributeBytes(entry, ctx, inField ? (g.nextHop as number) : -1);
       const mp = inField ? undefined : { safi: Safi.UNICAST, nextHop: typeof g.nextHop === 'number' ? Buffer.alloc(16) : g.nextHop };
-      out.push(...encodeAnnouncements(bytes, block(afi, table, g.list, addPath), ctx, mp));
+      out.push(...encodeAnnouncements(bytes, nlriBlockOf(afi, table.trie, g.nodes, addPath ? g.ids : undefined), ctx, mp));
     }
   }
   return out;
@@ -93,16 +90,9 @@ export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number,
   const items: PathItem[] = [];
   const gone: number[] = [];
   for (let b = 0; b < words.length; b += st) {
-    const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
-    let found = false;
-    if (node !== 0) {
-      for (const p of table.candidates(node)) {
-        if (p.peer.index !== peerIndex || (addPath && p.pathId !== words[b])) continue;
-        items.push({ node, id: addPath ? words[b] : 0, path: p });
-        found = true;
-      }
-    }
-    if (!found) for (let k = 0; k < st; k++) gone.push(words[b + k]);
+    const held = heldPath(table, st, words, b, peerIndex, addPath);
+    if (held) items.push({ node: held.node, id: addPath ? words[b] : 0, path: held.path });
+    else for (let k = 0; k < st; k++) gone.push(words[b + k]);
   }
   return encodePathItems(afi, table, ctx, addPath, items, Uint32Array.from(gone));
 }
@@ -110,10 +100,7 @@ export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number,
 /** Whether the neighbor has a path for every prefix in `words` (with ADD-PATH, of each identifier). */
 export function allFrom(afi: AfiCode, table: LocRib, peerIndex: number, words: Uint32Array, addPath: boolean): boolean {
   const st = stride(afi);
-  for (let b = 0; b < words.length; b += st) {
-    const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
-    if (node === 0 || !table.candidates(node).some((p) => p.peer.index === peerIndex && (!addPath || p.pathId === words[b]))) return false;
-  }
+  for (let b = 0; b < words.length; b += st) if (!heldPath(table, st, words, b, peerIndex, addPath)) return false;
   return true;
 }
 
@@ -147,14 +134,14 @@ export class LocRibFeed {
     const nodes = this.#queued;
     this.#queued = new Set();
     const items: PathItem[] = [];
-    const gone: [RouteNode, number][] = [];
+    const gone: RouteNode[] = [];
     for (const n of nodes) {
       const best = this.#table.best(n);
       if (best) items.push({ node: n, id: 0, path: best });
-      else gone.push([n, 0]);
+      else gone.push(n);
     }
     try {
-      return encodePathItems(this.#afi, this.#table, ctx, false, items, block(this.#afi, this.#table, gone, false).words);
+      return encodePathItems(this.#afi, this.#table, ctx, false, items, nlriBlockOf(this.#afi, this.#table.trie, gone).words);
     } finally {
       for (const n of nodes) this.#table.unhold(n);
     }

@@ -157,24 +157,12 @@ export class RibQuery {
     const table = view.kind === 'received' ? this.#rib.adjRibIn(view.peerIndex, afi) : this.#rib.table(afi);
     if (!table) return undefined;
     const addPath = ctx.addPath.has(afiSafiKey(afi, Safi.UNICAST));
-    const items: PathItem[] = [];
-    let count = 0;
-    let last: Position | undefined;
-    for (const node of nodesOf(table, o)) {
-      const before = items.length;
-      if (view.kind === 'best') {
-        const best = table.best(node);
-        if (best) items.push({ node, id: 0, path: best });
-      } else {
-        for (const p of table.candidates(node)) if (p.peer.index === view.peerIndex) items.push({ node, id: addPath ? p.pathId : 0, path: p });
-      }
-      if (items.length === before) continue;
-      if (++count === limit) {
-        last = positionOf(table, node);
-        break;
-      }
-    }
-    return { updates: encodePathItems(afi, table, ctx, addPath, items), last };
+    const { picked, last } = pageOf(table, o, limit, (node): PathItem[] => {
+      if (view.kind !== 'best') return table.candidates(node).filter((p) => p.peer.index === view.peerIndex).map((path) => ({ node, id: addPath ? path.pathId : 0, path }));
+      const best = table.best(node);
+      return best ? [{ node, id: 0, path: best }] : [];
+    });
+    return { updates: encodePathItems(afi, table, ctx, addPath, picked), last };
   }
 
   /** Whether a neighbor's paths hold every prefix (and identifier) of an UPDATE's NLRI words: nothing of it was refused. */
@@ -258,19 +246,12 @@ export class RibQuery {
     const pre = out?.pre;
     if (!out || (view === 'pre-policy' && !pre)) return undefined;
     const table = this.#rib.table(afi);
-    const nodes: RouteNode[] = [];
-    let last: Position | undefined;
-    for (const node of nodesOf(table, o)) {
-      if (view === 'post-policy' ? !out.sent(node) : !table.best(node)) continue;
-      nodes.push(node);
-      if (nodes.length === limit) {
-        last = positionOf(table, node);
-        break;
-      }
+    if (pre && view === 'pre-policy') {
+      const { picked, last } = pageOf(table, o, limit, (node) => (table.best(node) ? [node] : []));
+      return { updates: pre.updates(picked, out.peer), last };
     }
-    if (pre && view === 'pre-policy') return { updates: pre.updates(nodes, out.peer), last };
-    const items = nodes.flatMap((n) => out.sentItems(n));
-    return { updates: encodeOutItems(afi, table, out.peer, out instanceof AddPathOut, items, []), last };
+    const { picked, last } = pageOf(table, o, limit, (node) => out.sentItems(node));
+    return { updates: encodeOutItems(afi, table, out.peer, out instanceof AddPathOut, picked, []), last };
   }
 
   /** Calls `fn` with UPDATEs of every change of a neighbor's pre-policy Adj-RIB-Out until the returned function is called. */
@@ -328,6 +309,22 @@ function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: Decision
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
     nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki,
   };
+}
+
+/**
+ * Up to `limit` prefixes of a listing that `pick` finds something in, and what it found; `last`
+ * is the last of them when the page is full (the next page starts after it), else undefined.
+ */
+function pageOf<T>(table: LocRib, o: RouteListing, limit: number, pick: (node: RouteNode) => readonly T[]): { picked: T[]; last: Position | undefined } {
+  const picked: T[] = [];
+  let count = 0;
+  for (const node of nodesOf(table, o)) {
+    const found = pick(node);
+    if (found.length === 0) continue;
+    picked.push(...found);
+    if (++count === limit) return { picked, last: positionOf(table, node) };
+  }
+  return { picked, last: undefined };
 }
 
 function positionOf(table: LocRib, node: RouteNode): Position {

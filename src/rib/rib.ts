@@ -8,7 +8,7 @@ import {
   Afi, type AfiCode, type AsPath, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
-import { AddPathOut, localPathId } from './adj-rib-out-add-path.js';
+import { AddPathOut } from './adj-rib-out-add-path.js';
 import { PrePolicyView } from './adj-rib-out-view.js';
 
 /** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
@@ -363,7 +363,7 @@ export class Rib {
 
   #watchPre(index: number, afi: AfiCode, o: PeerOutput, fill: boolean): void {
     const multi = o instanceof AddPathOut;
-    const view = new PrePolicyView(afi, this.table(afi), this.attrs, multi, (n) => o.preSelect(n), multi ? localPathId : () => 0, (m) => this.#preSink?.(index, afi, m));
+    const view = new PrePolicyView(afi, this.table(afi), this.attrs, multi, (n) => o.preSelect(n), (m) => this.#preSink?.(index, afi, m));
     if (fill) view.fill(o.peer);
     o.pre = view;
   }
