@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from '../fsm/index.js';
 import type { Position, RibQuery, RouteListing } from '../rib/index.js';
 import {
   Afi, type AfiCode, BmpStat, MessageType, Safi, TERM_ADMIN_CLOSE, afiSafiKey, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
-  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, type NotificationMessage,
+  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, endOfRibMessage, type NotificationMessage,
 } from '../wire/index.js';
 import {
   LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, wide,
@@ -421,33 +421,35 @@ export class BmpMonitor {
     return head;
   }
 
+  /**
+   * Route Monitoring of a neighbor's view for the stations that watch it: `updates` (BGP messages)
+   * framed behind the view's per-peer header. Nothing is built when no station watches.
+   */
+  #monitor(index: number, view: RibView, peer: () => (MonitoredPeer & { index: number }) | undefined, updates: () => readonly Buffer[]): void {
+    const watching = this.#stations.filter((s) => s.announced(index) && s.monitors(view));
+    if (watching.length === 0) return;
+    const p = peer();
+    if (!p) return;
+    const head = this.#head(p, view);
+    const msgs = updates().map((u) => encodeRouteMonitoringWith(head, u));
+    for (const s of watching) s.send(msgs);
+  }
+
   /** An UPDATE from a neighbor, after the RIB applied it: as received, and its routes after policy. */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
-    const watching = this.#stations.filter((s) => s.announced(p.index));
-    if (watching.length === 0) return;
-    const pre = watching.filter((s) => s.monitors('pre-policy'));
-    if (pre.length > 0 && frame) {
-      const msg = encodeRouteMonitoringWith(this.#head(p, 'pre-policy'), frame);
-      for (const s of pre) s.send([msg]);
-    }
-    const post = watching.filter((s) => s.monitors('post-policy'));
-    if (post.length === 0) return;
-    const header = peerHeader(p, 'post-policy', this.#ctx.wallNow());
-    const head = this.#head(p, 'post-policy');
-    const msgs: Buffer[] = [];
+    if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame]);
+    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame));
+  }
+
+  /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
+  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): Buffer[] {
     const eor = endOfRib(m);
-    if (eor !== undefined) msgs.push(endOfRibMonitoring(header, (eor >>> 8) as AfiCode, p.rx));
+    if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
     const blocks = nlriBlocks(m);
-    if (frame && eor === undefined && this.#heldAsReceived(p, m, blocks)) {
-      // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
-      msgs.push(encodeRouteMonitoringWith(head, frame));
-    } else {
-      const ctx = wide(p.rx);
-      for (const { afi, words } of blocks) {
-        for (const u of this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx)) msgs.push(encodeRouteMonitoringWith(head, u));
-      }
-    }
-    for (const s of post) s.send(msgs);
+    // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
+    if (frame && this.#heldAsReceived(p, m, blocks)) return [frame];
+    const ctx = wide(p.rx);
+    return blocks.flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
 
   /**
@@ -467,11 +469,7 @@ export class BmpMonitor {
 
   /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */
   sent(p: MonitoredPeer & { index: number }, messages: readonly Buffer[]): void {
-    const watching = this.#stations.filter((s) => s.announced(p.index) && s.monitors('rib-out-post-policy'));
-    if (watching.length === 0) return;
-    const head = this.#head(p, 'rib-out-post-policy');
-    const msgs = messages.filter((m) => m[18] === MessageType.UPDATE).map((m) => encodeRouteMonitoringWith(head, m));
-    for (const s of watching) s.send(msgs);
+    this.#monitor(p.index, 'rib-out-post-policy', () => p, () => messages.filter((m) => m[18] === MessageType.UPDATE));
   }
 
   /**
@@ -481,13 +479,7 @@ export class BmpMonitor {
    */
   #prePolicyOut(index: number, messages: Buffer[]): void {
     try {
-      const watching = this.#stations.filter((s) => s.announced(index) && s.monitors('rib-out-pre-policy'));
-      if (watching.length === 0) return;
-      const p = this.#ctx.peers().find((x) => x.index === index);
-      if (!p) return;
-      const head = this.#head(p, 'rib-out-pre-policy');
-      const msgs = messages.map((m) => encodeRouteMonitoringWith(head, m));
-      for (const s of watching) s.send(msgs);
+      this.#monitor(index, 'rib-out-pre-policy', () => this.#ctx.peers().find((x) => x.index === index), () => messages);
     } catch (e) {
       this.#ctx.log('warn', 'rib-out', `BMP Adj-RIB-Out monitoring failed: ${(e as Error).message}`);
     }
