@@ -3,6 +3,7 @@
 
 import type { CommunityList, PolicySet, PrefixList, RouteMap, RouteMapEntry, AsPathList } from '../rib/policy/types.js';
 import { asPathRegex } from '../rib/policy/lists.js';
+import { mbpsToOctets } from '../wire/index.js';
 import { ParseError, parseCommunity, parseIpv4, parseIpv6, parsePrefix } from './prefix.js';
 import type { PolicyConfig, RouteMapEntryConfig } from './types.js';
 
@@ -52,8 +53,7 @@ function routeMapEntry(path: string, e: RouteMapEntryConfig): RouteMapEntry {
   }
   if (s.weight !== undefined) set.weight = s.weight;
   if (s.origin) set.origin = s.origin;
-  // Mbps, as FRR's `set extcommunity bandwidth` takes it; the community holds octets per second.
-  if (s.linkBandwidth !== undefined) set.linkBandwidth = { octetsPerSecond: (s.linkBandwidth * 1e6) / 8, transitive: !s.linkBandwidthNonTransitive };
+  if (s.linkBandwidth !== undefined) set.linkBandwidth = { octetsPerSecond: mbpsToOctets(s.linkBandwidth), transitive: !s.linkBandwidthNonTransitive };
   return {
     seq: e.seq,
     action: e.action,

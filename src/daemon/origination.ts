@@ -5,7 +5,7 @@ import { isIPv6 } from 'node:net';
 import { parseCommunity, parseIpv4, parseIpv6, parsePrefix } from '../config/prefix.js';
 import type { DaemonConfig } from '../config/types.js';
 import type { AggregateSpec } from '../rib/index.js';
-import { Afi, type AfiCode, type PathAttributes, linkBandwidthCommunity } from '../wire/index.js';
+import { Afi, type AfiCode, type PathAttributes, linkBandwidthCommunity, mbpsToOctets } from '../wire/index.js';
 import { type AnnounceRequest, CommandError } from './commands.js';
 
 export interface Origination {
@@ -28,7 +28,7 @@ export function originationOf(r: AnnounceRequest, localAs: number): Origination 
     origin: 0 as const,
     asPath: [],
     ...(communities.length > 0 ? { communities } : {}),
-    ...(r.linkBandwidth !== undefined ? { extendedCommunities: [linkBandwidthCommunity(localAs, (r.linkBandwidth * 1e6) / 8)] } : {}),
+    ...(r.linkBandwidth !== undefined ? { extendedCommunities: [linkBandwidthCommunity(localAs, mbpsToOctets(r.linkBandwidth))] } : {}),
     ...(r.med !== undefined ? { med: r.med } : {}),
     ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
   };

@@ -3,7 +3,7 @@
 // Writer; the daemon decides what to dump and writes the file.
 // Must not import anything outside src/wire.
 
-import { Afi, type AfiCode, AttrType } from './constants.js';
+import { AS_TRANS, Afi, type AfiCode, AttrType } from './constants.js';
 import { makeContext } from './context.js';
 import { encodeAttributeList } from './attributes/encode.js';
 import type { PathAttributes } from './attributes/types.js';
@@ -33,7 +33,7 @@ export interface Bgp4mpSession {
 
 function bgp4mpHeader(w: Writer, s: Bgp4mpSession, as4: boolean): void {
   if (as4) w.u32(s.peerAs >>> 0).u32(s.localAs >>> 0);
-  else w.u16(s.peerAs > 0xffff ? 23456 : s.peerAs).u16(s.localAs > 0xffff ? 23456 : s.localAs);
+  else w.u16(s.peerAs > 0xffff ? AS_TRANS : s.peerAs).u16(s.localAs > 0xffff ? AS_TRANS : s.localAs);
   // Interface index 0: not kept. The address family is the peer address's.
   w.u16(0).u16(s.peerAddress.length === 16 ? Afi.IPV6 : Afi.IPV4).bytes(s.peerAddress).bytes(s.localAddress);
 }

@@ -2,10 +2,10 @@
 // what FRR sends unless told otherwise) or 0x40 (non-transitive), subtype 0x04; the two-octet AS
 // of the speaker that set it, then the bandwidth in octets per second as an IEEE 754 float.
 
+import { AS_TRANS } from '../constants.js';
 import type { ExtendedCommunity } from './types.js';
 
 const SUBTYPE = 0x04;
-const AS_TRANS = 23456;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -26,6 +26,9 @@ export function linkBandwidthOf(list: readonly ExtendedCommunity[] | undefined):
   }
   return undefined;
 }
+
+/** Mbps (FRR's unit for `set extcommunity bandwidth`) as the community's octets per second. */
+export const mbpsToOctets = (mbps: number): number => (mbps * 1e6) / 8;
 
 /** A link bandwidth community set by `asn` (AS_TRANS beyond two octets) for `octetsPerSecond`. */
 export function linkBandwidthCommunity(asn: number, octetsPerSecond: number, transitive = true): ExtendedCommunity {
