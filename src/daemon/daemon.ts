@@ -124,8 +124,7 @@ export class Daemon {
       config: () => this.config,
       restarting: () => this.restarting,
       endOfRib: (p) => {
-        this.#deferral?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set());
-        this.#restart?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set());
+        for (const w of [this.#deferral, this.#restart]) w?.endOfRib(p.address, p.negotiated?.afiSafis ?? [], p.endOfRib ?? new Set());
       },
       noEndOfRibExpected: (p) => this.#deferral?.exempt(p.address),
       dynamicDown: (p, uptimeMs) => this.#dynamic.ended(p.address, uptimeMs),

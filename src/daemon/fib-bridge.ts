@@ -108,7 +108,7 @@ export class FibBridge {
     if (filter && !this.#permitted(filter, f, choice.prefix, best)) return null;
     let nexthops: Nexthop[] = [];
     const seen: string[] = [];
-    const bandwidths: (number | undefined)[] = [];
+    const used: KernelPath[] = [];
     for (const p of choice.paths) {
       const nh = this.#nexthop(p);
       if (!nh) continue;
@@ -116,10 +116,10 @@ export class FibBridge {
       if (seen.includes(key) || this.#own.has(key)) continue;
       seen.push(key);
       nexthops.push(nh.nexthop);
-      bandwidths.push(linkBandwidthOf(p.attrs.extendedCommunities));
+      used.push(p);
     }
     if (nexthops.length === 0) return null;
-    if (nexthops.length > 1) nexthops = weighted(nexthops, bandwidths);
+    if (nexthops.length > 1) nexthops = weighted(nexthops, used.map((p) => linkBandwidthOf(p.attrs.extendedCommunities)));
     const o = this.fib.options;
     const p = kernelPrefix(f, choice.prefix);
     return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops };

@@ -53,6 +53,7 @@ export class UpdateLog implements PeerMonitor {
   /** Records dropped while the disk was behind, since the last report. */
   #dropped = 0;
   #stopped = false;
+  readonly #sessions = new WeakMap<Peer, { neg: object; s: Bgp4mpSession }>();
 
   constructor(options: UpdateLogOptions, clock: Clock, localAs: (p: Peer) => number, events: UpdateLogEvents = {}) {
     this.#o = options;
@@ -125,6 +126,15 @@ export class UpdateLog implements PeerMonitor {
     if (this.#o.maxSize !== undefined && f.octets >= this.#o.maxSize) this.#rotate();
   }
 
+  /** A session's facts for an UPDATE record, made once per session (the negotiated object is its identity). */
+  #established(p: Peer, neg: object): Bgp4mpSession {
+    const kept = this.#sessions.get(p);
+    if (kept?.neg === neg) return kept.s;
+    const s = this.#session(p);
+    this.#sessions.set(p, { neg, s });
+    return s;
+  }
+
   #session(p: Peer): Bgp4mpSession {
     const peerAddress = addressToOctets(p.address);
     const local = p.session.snapshot().connection?.localAddress;
@@ -140,6 +150,6 @@ export class UpdateLog implements PeerMonitor {
   update(p: Peer, _m: unknown, frame: Buffer | undefined): void {
     const neg = p.negotiated;
     if (!frame || !neg) return;
-    this.#write(encodeBgp4mpMessage(Math.floor(Date.now() / 1000), this.#session(p), neg.rx.as4, neg.rx.addPath.size > 0, frame));
+    this.#write(encodeBgp4mpMessage(Math.floor(Date.now() / 1000), this.#established(p, neg), neg.rx.as4, neg.rx.addPath.size > 0, frame));
   }
 }

@@ -58,6 +58,7 @@ export function bfdOf(n: NeighborConfig): { timing: BfdTiming; strict: boolean }
  * kept (our OPEN sets Restart State and each family's Forwarding State).
  */
 export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache, restarting = false): SessionOptions {
+  const gr = gracefulRestartOf(n);
   return {
     bfdStrict: bfdOf(n)?.strict ?? false,
     remoteAddress: n.address,
@@ -84,9 +85,9 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       // helpers keep our routes (RFC 4724 4.2); without it they are not, and helpers drop ours.
       // With long-lived graceful restart the families are listed as well (F bit clear without
       // retain): FRR keeps a peer's routes through a restart, long-lived included, only for them.
-      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gracefulRestartOf(n).restartTime, restarting, forwarding: restarting, families: (c.fib?.retain ?? false) || gracefulRestartOf(n).longLivedStaleTime > 0 } }),
+      ...(n.gracefulRestart === false ? {} : { gracefulRestart: { restartTime: gr.restartTime, restarting, forwarding: restarting, families: (c.fib?.retain ?? false) || gr.longLivedStaleTime > 0 } }),
       // RFC 9494: helpers keep our routes (least preferred) this long past the restart time; we do theirs.
-      ...(n.gracefulRestart === false || !gracefulRestartOf(n).longLivedStaleTime ? {} : { longLivedStaleTime: gracefulRestartOf(n).longLivedStaleTime }),
+      ...(n.gracefulRestart === false || !gr.longLivedStaleTime ? {} : { longLivedStaleTime: gr.longLivedStaleTime }),
       ...(addPathMode(n) ? { addPath: addressFamiliesOf(n).map((f) => ({ ...f, sendReceive: addPathMode(n) })) } : {}),
     },
   };
