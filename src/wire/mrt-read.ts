@@ -11,6 +11,7 @@ import { decodePathAttributes } from './attributes/decode.js';
 import { attributesJson, messageJson } from './json.js';
 import { decodeMessage } from './messages.js';
 import { Bgp4mp, MrtType, TableDumpV2 } from './mrt.js';
+import { Reader } from './reader.js';
 import { ipv4ToString, ipv6ToString } from './text.js';
 
 type Json = Record<string, unknown>;
@@ -19,39 +20,9 @@ export class MrtError extends Error {}
 
 const STATE_NAMES = ['', 'Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
 
-/** A bounded cursor over one record's body: reads past its end throw MrtError. */
-class Cursor {
-  constructor(readonly buf: Buffer, public pos: number, readonly end: number) {}
-  need(n: number): void {
-    if (this.pos + n > this.end) throw new MrtError(`record truncated: need ${n} octets at ${this.pos}, have ${this.end - this.pos}`);
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf[this.pos++];
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number): Buffer {
-    this.need(n);
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-}
-
 const address = (b: Buffer) => (b.length === 4 ? ipv4ToString(b.readUInt32BE(0)) : ipv6ToString(b));
 
-function prefix(c: Cursor, afi: number): string {
+function prefix(c: Reader, afi: number): string {
   const len = c.u8();
   const width = afi === Afi.IPV4 ? 32 : 128;
   if (len > width) throw new MrtError(`prefix length ${len} is longer than ${width}`);
@@ -105,7 +76,7 @@ const AS4 = makeContext({ as4: true });
 
 /** Reads every record of an MRT file; calls `out` with each as JSON, and throws MrtError at a record that cannot be read. */
 export function readMrt(file: Buffer, out: (record: Json) => void): void {
-  let peers: { address: string; asn: number }[] = [];
+  const peers: { address: string; asn: number }[] = [];
   for (let p = 0; p < file.length; ) {
     if (p + 12 > file.length) throw new MrtError(`header truncated at offset ${p}`);
     const time = file.readUInt32BE(p);
@@ -113,66 +84,82 @@ export function readMrt(file: Buffer, out: (record: Json) => void): void {
     const subtype = file.readUInt16BE(p + 6);
     const length = file.readUInt32BE(p + 8);
     if (p + 12 + length > file.length) throw new MrtError(`record at offset ${p} claims ${length} octets, the file holds ${file.length - p - 12}`);
-    const c = new Cursor(file, p + 12, p + 12 + length);
+    const c = new Reader(file, p + 12, p + 12 + length);
     const at = new Date(time * 1000).toISOString();
-    if (type === MrtType.TABLE_DUMP_V2 && subtype === TableDumpV2.PEER_INDEX_TABLE) {
-      const collectorId = ipv4ToString(c.u32());
-      const view = c.bytes(c.u16()).toString('utf8');
-      const count = c.u16();
-      peers = [];
-      for (let i = 0; i < count; i++) {
-        const t = c.u8();
-        const bgpId = ipv4ToString(c.u32());
-        const addr = address(c.bytes(t & 1 ? 16 : 4));
-        const asn = t & 2 ? c.u32() : c.u16();
-        peers.push({ address: addr, asn });
-        void bgpId;
-      }
-      out({ mrt: 'peer-index-table', time: at, collectorId, view, peers: peers.map((x, i) => ({ index: i, ...x })) });
-    } else if (type === MrtType.TABLE_DUMP_V2 && [TableDumpV2.RIB_IPV4_UNICAST, TableDumpV2.RIB_IPV6_UNICAST, TableDumpV2.RIB_IPV4_UNICAST_ADDPATH, TableDumpV2.RIB_IPV6_UNICAST_ADDPATH].includes(subtype as 2)) {
-      const addPath = subtype === TableDumpV2.RIB_IPV4_UNICAST_ADDPATH || subtype === TableDumpV2.RIB_IPV6_UNICAST_ADDPATH;
-      const afi = subtype === TableDumpV2.RIB_IPV4_UNICAST || subtype === TableDumpV2.RIB_IPV4_UNICAST_ADDPATH ? Afi.IPV4 : Afi.IPV6;
-      const sequence = c.u32();
-      const pfx = prefix(c, afi);
-      const count = c.u16();
-      const entries: Json[] = [];
-      for (let i = 0; i < count; i++) {
-        const index = c.u16();
-        const originated = new Date(c.u32() * 1000).toISOString();
-        const pathId = addPath ? c.u32() : undefined;
-        const attrs = c.bytes(c.u16());
-        const peer = peers[index];
-        if (!peer) throw new MrtError(`RIB entry names peer ${index}; the peer index table has ${peers.length}`);
-        entries.push({ peer: peer.address, peerAs: peer.asn, originated, ...(pathId !== undefined ? { pathId } : {}), attributes: ribAttributes(attrs) });
-      }
-      out({ mrt: 'rib', time: at, sequence, prefix: pfx, entries });
-    } else if (type === MrtType.BGP4MP && subtype !== Bgp4mp.STATE_CHANGE_AS4 && [Bgp4mp.MESSAGE, Bgp4mp.MESSAGE_AS4, Bgp4mp.MESSAGE_ADDPATH, Bgp4mp.MESSAGE_AS4_ADDPATH].includes(subtype as 1)) {
-      const as4 = subtype === Bgp4mp.MESSAGE_AS4 || subtype === Bgp4mp.MESSAGE_AS4_ADDPATH;
-      const session = bgp4mpSession(c, as4);
-      const message = c.bytes(c.end - c.pos);
-      // RFC 8050: the ADD-PATH subtypes say path identifiers are present, in both families.
-      const addPath = subtype === Bgp4mp.MESSAGE_ADDPATH || subtype === Bgp4mp.MESSAGE_AS4_ADDPATH;
-      const ctx = makeContext({ as4, extendedMessage: true, addPath: addPath ? new Set([0x101, 0x201]) : new Set() });
-      let decoded: Json;
-      try {
-        decoded = messageJson(decodeMessage(message, ctx)) as Json;
-      } catch (e) {
-        decoded = { error: (e as Error).message, hex: message.toString('hex') };
-      }
-      out({ mrt: 'bgp4mp', time: at, ...session, message: decoded });
-    } else if (type === MrtType.BGP4MP && (subtype === Bgp4mp.STATE_CHANGE_AS4 || subtype === 0)) {
-      const session = bgp4mpSession(c, subtype === Bgp4mp.STATE_CHANGE_AS4);
-      const from = c.u16();
-      const to = c.u16();
-      out({ mrt: 'state-change', time: at, ...session, from: STATE_NAMES[from] ?? from, to: STATE_NAMES[to] ?? to });
-    } else {
-      out({ mrt: 'unknown', time: at, type, subtype, length });
+    let record: Json;
+    try {
+      record = readRecord(c, type, subtype, at, length, peers);
+    } catch (e) {
+      // A read past the record's end: the bounded reader's (the codec's) error, as ours.
+      if (isBgpProtocolError(e)) throw new MrtError(`record at offset ${p} truncated: ${e.message}`);
+      throw e;
     }
+    out(record);
     p += 12 + length;
   }
 }
 
-function bgp4mpSession(c: Cursor, as4: boolean): Json {
+/** One record's body as JSON; a peer index table replaces `peers` for the records after it. */
+function readRecord(c: Reader, type: number, subtype: number, at: string, length: number, peers: { address: string; asn: number }[]): Json {
+  if (type === MrtType.TABLE_DUMP_V2 && subtype === TableDumpV2.PEER_INDEX_TABLE) {
+    const collectorId = ipv4ToString(c.u32());
+    const view = c.bytes(c.u16()).toString('utf8');
+    const count = c.u16();
+    const table: { address: string; asn: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = c.u8();
+      c.bytes(4); // the peer's BGP identifier: not shown
+      const addr = address(c.bytes(t & 1 ? 16 : 4));
+      const asn = t & 2 ? c.u32() : c.u16();
+      table.push({ address: addr, asn });
+    }
+    peers.splice(0, peers.length, ...table);
+    return { mrt: 'peer-index-table', time: at, collectorId, view, peers: table.map((x, i) => ({ index: i, ...x })) };
+  }
+  if (type === MrtType.TABLE_DUMP_V2 && [TableDumpV2.RIB_IPV4_UNICAST, TableDumpV2.RIB_IPV6_UNICAST, TableDumpV2.RIB_IPV4_UNICAST_ADDPATH, TableDumpV2.RIB_IPV6_UNICAST_ADDPATH].includes(subtype as 2)) {
+    const addPath = subtype === TableDumpV2.RIB_IPV4_UNICAST_ADDPATH || subtype === TableDumpV2.RIB_IPV6_UNICAST_ADDPATH;
+    const afi = subtype === TableDumpV2.RIB_IPV4_UNICAST || subtype === TableDumpV2.RIB_IPV4_UNICAST_ADDPATH ? Afi.IPV4 : Afi.IPV6;
+    const sequence = c.u32();
+    const pfx = prefix(c, afi);
+    const count = c.u16();
+    const entries: Json[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = c.u16();
+      const originated = new Date(c.u32() * 1000).toISOString();
+      const pathId = addPath ? c.u32() : undefined;
+      const attrs = c.bytes(c.u16());
+      const peer = peers[index];
+      if (!peer) throw new MrtError(`RIB entry names peer ${index}; the peer index table has ${peers.length}`);
+      entries.push({ peer: peer.address, peerAs: peer.asn, originated, ...(pathId !== undefined ? { pathId } : {}), attributes: ribAttributes(attrs) });
+    }
+    return { mrt: 'rib', time: at, sequence, prefix: pfx, entries };
+  }
+  if (type === MrtType.BGP4MP && subtype !== Bgp4mp.STATE_CHANGE_AS4 && [Bgp4mp.MESSAGE, Bgp4mp.MESSAGE_AS4, Bgp4mp.MESSAGE_ADDPATH, Bgp4mp.MESSAGE_AS4_ADDPATH].includes(subtype as 1)) {
+    const as4 = subtype === Bgp4mp.MESSAGE_AS4 || subtype === Bgp4mp.MESSAGE_AS4_ADDPATH;
+    const session = bgp4mpSession(c, as4);
+    const message = c.rest();
+    // RFC 8050: the ADD-PATH subtypes say path identifiers are present, in both families.
+    const addPath = subtype === Bgp4mp.MESSAGE_ADDPATH || subtype === Bgp4mp.MESSAGE_AS4_ADDPATH;
+    const ctx = makeContext({ as4, extendedMessage: true, addPath: addPath ? new Set([0x101, 0x201]) : new Set() });
+    let decoded: Json;
+    try {
+      decoded = messageJson(decodeMessage(message, ctx)) as Json;
+    } catch (e) {
+      decoded = { error: (e as Error).message, hex: message.toString('hex') };
+    }
+    return { mrt: 'bgp4mp', time: at, ...session, message: decoded };
+  }
+  if (type === MrtType.BGP4MP && (subtype === Bgp4mp.STATE_CHANGE_AS4 || subtype === 0)) {
+    const session = bgp4mpSession(c, subtype === Bgp4mp.STATE_CHANGE_AS4);
+    const from = c.u16();
+    const to = c.u16();
+    return { mrt: 'state-change', time: at, ...session, from: STATE_NAMES[from] ?? from, to: STATE_NAMES[to] ?? to };
+  }
+  return { mrt: 'unknown', time: at, type, subtype, length };
+}
+
+
+function bgp4mpSession(c: Reader, as4: boolean): Json {
   const peerAs = as4 ? c.u32() : c.u16();
   const localAs = as4 ? c.u32() : c.u16();
   c.u16(); // interface index
