@@ -262,9 +262,11 @@ class BmpStation {
         { type: BmpStat.ADJ_RIB_IN_ROUTES, value: st.prePolicy ?? st.routes, gauge: true },
         { type: BmpStat.LOC_RIB_ROUTES, value: st.routes, gauge: true },
       ];
-      const out = this.#ctx.query.outCounts(p.index);
-      if (this.monitors('rib-out-pre-policy') && out.pre !== undefined) stats.push({ type: BmpStat.ADJ_RIB_OUT_PRE_ROUTES, value: out.pre, gauge: true });
-      if (this.monitors('rib-out-post-policy')) stats.push({ type: BmpStat.ADJ_RIB_OUT_POST_ROUTES, value: out.post, gauge: true });
+      const pre = this.monitors('rib-out-pre-policy');
+      const post = this.monitors('rib-out-post-policy');
+      const out = pre || post ? this.#ctx.query.outCounts(p.index) : undefined;
+      if (pre && out?.pre !== undefined) stats.push({ type: BmpStat.ADJ_RIB_OUT_PRE_ROUTES, value: out.pre, gauge: true });
+      if (post && out) stats.push({ type: BmpStat.ADJ_RIB_OUT_POST_ROUTES, value: out.post, gauge: true });
       this.send([encodeStatistics(peerHeader(p, 'post-policy', now), stats)]);
     }
   }
