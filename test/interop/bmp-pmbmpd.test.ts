@@ -128,7 +128,10 @@ t.test('pmbmpd sees our neighbors, their routes before and after policy, our Loc
   const init = log().find((l) => l.bmp_msg_type === 'init');
   t.match(init, { bmp_init_info_sysdescr: /^nodebgp/, bmp_init_info_string: 'nodebgp' }, 'Initiation with sysDescr and sysName');
   const up = log().find((l) => l.bmp_msg_type === 'peer_up' && l.peer_ip === '10.94.0.1');
-  t.match(up, { peer_asn: 65010, bgp_id: '10.94.0.1', local_ip: '10.94.0.2', remote_port: 179 }, 'Peer Up for the ToR, with our end of the session');
+  // Either side may have dialed (connect-retry races): the ports are the session's, as FRR sees it.
+  const session = tor.neighbor('10.94.0.2');
+  t.match(up, { peer_asn: 65010, bgp_id: '10.94.0.1', local_ip: '10.94.0.2', local_port: session.portForeign, remote_port: session.portLocal }, `Peer Up for the ToR, with our end of the session (FRR: ${session.portLocal} -> ${session.portForeign})`);
+  t.ok([up?.local_port, up?.remote_port].includes(179), 'one end on port 179');
   t.match(log().find((l) => l.bmp_msg_type === 'peer_up' && l.peer_type === 3), { is_loc: 1, peer_asn: 64512, bgp_id: '10.94.0.2' }, 'Peer Up for our Loc-RIB (RFC 9069)');
 
   const all = ['10.60.0.0/24', '10.66.0.0/24', '10.70.0.0/24', '10.71.0.0/24', '10.72.0.0/24', '2001:db8:60::/48', '2001:db8:71::/48'];
