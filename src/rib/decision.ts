@@ -1,8 +1,9 @@
 // The BGP decision process. RFC 4271 9.1.2.2 by elimination, in this order, with the tie-breakers
-// operators expect (before them all, RFC 9494 4.3: a path with LLGR_STALE is least preferred):
+// operators expect (before them all, RFC 4271 9.1.2.1: a path whose next hop does not resolve is
+// excluded, and RFC 9494 4.3: a path with LLGR_STALE is least preferred):
 //   1. highest weight (local to this router; FRR's weight)      7. eBGP over iBGP (9.1.2.2 d)
-//   2. highest LOCAL_PREF (9.1.2.1)                             8. IGP cost to the next hop: not
-//   3. locally originated                                          implemented (no IGP here)
+//   2. highest LOCAL_PREF (9.1.2.1)                             8. lowest IGP cost to the next hop
+//   3. locally originated                                          (9.1.2.2 e; next-hop tracking's)
 //   4. shortest AS_PATH (AS_SET counts one, confederation        9. lowest BGP identifier, or
 //      segments none)                                              ORIGINATOR_ID when present (RFC 4456 9)
 //   5. lowest ORIGIN (9.1.2.2 b)                               10. shortest CLUSTER_LIST (RFC 4456 9)
@@ -17,8 +18,8 @@
 import type { Path } from './path.js';
 
 export const DECISION_STEPS = [
-  'llgr-stale', 'weight', 'local-pref', 'locally-originated', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
-  'router-id', 'cluster-list-length', 'peer-address', 'path-id',
+  'nexthop-unresolvable', 'llgr-stale', 'weight', 'local-pref', 'locally-originated', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
+  'igp-cost', 'router-id', 'cluster-list-length', 'peer-address', 'path-id',
 ] as const;
 export type DecisionStep = (typeof DECISION_STEPS)[number];
 
@@ -31,6 +32,12 @@ export interface DecisionOptions {
   readonly maxPathsIbgp: number;
   /** FRR's `bgp bestpath as-path multipath-relax`: equal AS_PATH length suffices, not equal paths. */
   readonly multipathRelax: boolean;
+  /**
+   * The IGP cost to a path's next hop (next-hop tracking), Infinity when it does not resolve:
+   * such a path sorts last, and a best path that does not resolve is no best (see LocRib.best).
+   * Absent: every next hop counts as resolved at cost 0.
+   */
+  readonly igpCost?: (p: Path) => number;
 }
 
 export const DEFAULT_DECISION: DecisionOptions = { alwaysCompareMed: false, maxPathsEbgp: 1, maxPathsIbgp: 1, multipathRelax: false };
@@ -39,9 +46,17 @@ const routerId = (p: Path) => (p.entry.attrs.originatorId ?? p.peer.bgpId) >>> 0
 const local = (p: Path) => (p.peer.local ? 1 : 0);
 const ebgp = (p: Path) => (!p.peer.ibgp && !p.peer.local ? 1 : 0);
 
+const unresolvable = (p: Path, o: DecisionOptions) => (o.igpCost !== undefined && o.igpCost(p) === Infinity ? 1 : 0);
+const igpCost = (p: Path, o: DecisionOptions) => {
+  const c = o.igpCost?.(p) ?? 0;
+  return c === Infinity ? 0 : c;
+};
+
 /** Numeric key of step `i` for a path: lower is better. MED and peer address are handled apart. */
-function key(p: Path, step: DecisionStep): number {
+function key(p: Path, step: DecisionStep, o: DecisionOptions): number {
   switch (step) {
+    case 'nexthop-unresolvable': return unresolvable(p, o);
+    case 'igp-cost': return igpCost(p, o);
     case 'llgr-stale': return p.entry.llgrStale;
     case 'weight': return -p.weight;
     case 'local-pref': return -p.entry.localPref;
@@ -57,7 +72,7 @@ function key(p: Path, step: DecisionStep): number {
   }
 }
 
-function keepMin(paths: Path[], step: DecisionStep): Path[] {
+function keepMin(paths: Path[], step: DecisionStep, o: DecisionOptions): Path[] {
   if (paths.length < 2) return paths;
   if (step === 'peer-address') {
     let best = paths[0].peer.addressOctets;
@@ -65,13 +80,13 @@ function keepMin(paths: Path[], step: DecisionStep): Path[] {
     return paths.filter((p) => p.peer.addressOctets.equals(best));
   }
   let min = Infinity;
-  for (const p of paths) min = Math.min(min, key(p, step));
-  return paths.filter((p) => key(p, step) === min);
+  for (const p of paths) min = Math.min(min, key(p, step, o));
+  return paths.filter((p) => key(p, step, o) === min);
 }
 
 function medStep(paths: Path[], o: DecisionOptions): Path[] {
   if (paths.length < 2) return paths;
-  if (o.alwaysCompareMed) return keepMin(paths, 'med');
+  if (o.alwaysCompareMed) return keepMin(paths, 'med', o);
   const minByAs = new Map<number, number>();
   for (const p of paths) minByAs.set(p.entry.neighborAs, Math.min(minByAs.get(p.entry.neighborAs) ?? Infinity, p.entry.med));
   return paths.filter((p) => p.entry.med === minByAs.get(p.entry.neighborAs));
@@ -83,7 +98,7 @@ export function selectBest(candidates: readonly Path[], o: DecisionOptions = DEF
   if (candidates.length === 1) return candidates[0];
   let left = candidates as Path[];
   for (const step of DECISION_STEPS) {
-    left = step === 'med' ? medStep(left, o) : keepMin(left, step);
+    left = step === 'med' ? medStep(left, o) : keepMin(left, step, o);
     if (left.length === 1) return left[0];
   }
   throw new Error(`decision process tie between ${left.length} paths from ${left.map((p) => `${p.peer.address}#${p.pathId}`).join(', ')}`);
@@ -98,8 +113,8 @@ export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
       if (c !== 0) return { winner: c < 0 ? a : b, step };
       continue;
     }
-    const ka = key(a, step);
-    const kb = key(b, step);
+    const ka = key(a, step, o);
+    const kb = key(b, step, o);
     if (ka !== kb) return { winner: ka < kb ? a : b, step };
   }
   if (a === b) return { winner: a, step: 'path-id' };
@@ -107,13 +122,13 @@ export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
 }
 
 /**
- * Compares two paths on the steps before MED (weight, LOCAL_PREF, locally originated, AS_PATH
- * length, ORIGIN): negative when `a` is better, positive when `b` is, 0 on a tie. These steps are
- * lexicographic, so against the best path a decisive answer settles a new or removed path in O(1):
- * one worse on them never reaches the MED step, one better is the only survivor.
+ * Compares two paths on the steps before MED (next hop resolvable, weight, LOCAL_PREF, locally
+ * originated, AS_PATH length, ORIGIN): negative when `a` is better, positive when `b` is, 0 on a
+ * tie. These steps are lexicographic, so against the best path a decisive answer settles a new or
+ * removed path in O(1): one worse on them never reaches the MED step, one better is the only survivor.
  */
-export function compareEarly(a: Path, b: Path): number {
-  return a.entry.llgrStale - b.entry.llgrStale || b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
+export function compareEarly(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECISION): number {
+  return (o.igpCost !== undefined ? unresolvable(a, o) - unresolvable(b, o) : 0) || a.entry.llgrStale - b.entry.llgrStale || b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
 }
 
 function sameAsPath(a: Path, b: Path): boolean {
@@ -122,7 +137,7 @@ function sameAsPath(a: Path, b: Path): boolean {
 }
 
 /**
- * The multipath set (best first): paths equal to the best down to the IGP-cost step, from the same
+ * The multipath set (best first): paths equal to the best down to the IGP-cost step (that included), from the same
  * kind of peer (eBGP or iBGP), with an identical AS_PATH, or with multipath-relax only an equally
  * long one; at most maximum-paths, ordered by router id, peer address and path id.
  */
@@ -135,6 +150,7 @@ export function selectMultipath(best: Path | null, candidates: readonly Path[], 
     if (p.entry.llgrStale !== best.entry.llgrStale || p.weight !== best.weight || p.entry.localPref !== best.entry.localPref || local(p) !== local(best)) return false;
     if (p.entry.asPathLen !== best.entry.asPathLen || p.entry.origin !== best.entry.origin) return false;
     if (p.entry.med !== best.entry.med || ebgp(p) !== ebgp(best)) return false;
+    if (o.igpCost !== undefined && (unresolvable(p, o) !== unresolvable(best, o) || igpCost(p, o) !== igpCost(best, o))) return false;
     return o.multipathRelax || sameAsPath(p, best);
   });
   equal.sort((a, b) => routerId(a) - routerId(b) || a.peer.addressOctets.compare(b.peer.addressOctets) || a.pathId - b.pathId);

@@ -18,3 +18,4 @@ export * from './kernel-view.js';
 export * from './policy/index.js';
 export * from './mrt.js';
 export * from './vrp-table.js';
+export * from './nexthop-tracker.js';

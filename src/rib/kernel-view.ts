@@ -6,6 +6,7 @@
 
 import { Afi, type AfiCode, type AsPath, type PathAttributes } from '../wire/index.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
+import type { Gateway, NexthopTracker } from './nexthop-tracker.js';
 import type { Path } from './path.js';
 import type { Position } from './query.js';
 import type { Rib } from './rib.js';
@@ -20,6 +21,8 @@ export interface KernelPath {
   readonly attrs: PathAttributes;
   readonly asPath: AsPath;
   readonly weight: number;
+  /** With next-hop tracking, a next hop not on a connected subnet: the gateways it resolves to. */
+  readonly gateways?: readonly Gateway[];
 }
 
 export interface KernelChoice {
@@ -28,9 +31,13 @@ export interface KernelChoice {
   readonly paths: readonly KernelPath[];
 }
 
-const kernelPath = (p: Path): KernelPath => ({
-  local: p.peer.local, peerIndex: p.peer.index, peerAddress: p.peer.address, nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight,
-});
+function kernelPath(p: Path, nexthops: NexthopTracker | undefined): KernelPath {
+  const r = nexthops?.resolutionOf(p);
+  return {
+    local: p.peer.local, peerIndex: p.peer.index, peerAddress: p.peer.address, nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight,
+    ...(r && !r.connected ? { gateways: r.gateways } : {}),
+  };
+}
 
 export class KernelView {
   readonly #rib: Rib;
@@ -47,7 +54,8 @@ export class KernelView {
     const table = this.#rib.table(afi);
     const best = table.best(id);
     if (!best) return null;
-    return { prefix: positionOf(table, id), paths: (table.multipath(id) ?? [best]).map(kernelPath) };
+    const nexthops = this.#rib.nexthops;
+    return { prefix: positionOf(table, id), paths: (table.multipath(id) ?? [best]).map((p) => kernelPath(p, nexthops)) };
   }
 
   /** The prefix of an id that is pinned (or still has paths). */

@@ -113,10 +113,22 @@ export class LocRib {
     return this.trie.value(node) !== null;
   }
 
-  /** The best path of a prefix, or null. */
+  /**
+   * The best path of a prefix, or null. With next-hop tracking, a path whose next hop does not
+   * resolve sorts last and is no best (RFC 4271 9.1.2.1): then no path of the prefix resolves.
+   */
   best(node: RouteNode): Path | null {
     const v = this.trie.value(node);
-    return v === null ? null : v instanceof RouteEntry ? v.best : v;
+    const best = v === null ? null : v instanceof RouteEntry ? v.best : v;
+    return best !== null && this.options.igpCost?.(best) === Infinity ? null : best;
+  }
+
+  /** The best path and multipath set as selected, whether or not their next hops resolve (next-hop resolution reads these). */
+  chosen(node: RouteNode): readonly Path[] {
+    const v = this.trie.value(node);
+    if (v === null) return [];
+    if (!(v instanceof RouteEntry)) return [v];
+    return v.multipath ?? (v.best ? [v.best] : []);
   }
 
   /** The candidate paths of a prefix. */
@@ -128,7 +140,7 @@ export class LocRib {
   /** The multipath set of a prefix when it has more than the best path, else null. */
   multipath(node: RouteNode): readonly Path[] | null {
     const v = this.trie.value(node);
-    return v instanceof RouteEntry ? v.multipath : null;
+    return v instanceof RouteEntry && v.multipath !== null && this.best(node) !== null ? v.multipath : null;
   }
 
   /** A peer (or the kernel) keeps the prefix: its node stays while it has no path. */
@@ -276,7 +288,7 @@ export class LocRib {
    */
   #settledAgainstBest(node: RouteNode, e: RouteEntry, path: Path, best: Path | null, added: boolean): boolean {
     if (!best || e.dirty || e.multipath !== null || this.#maxPaths(best) > 1) return false;
-    const c = compareEarly(path, best);
+    const c = compareEarly(path, best, this.options);
     if (c > 0) {
       if (this.everyChange) this.#sink.changed(node, best);
       return true;
@@ -455,7 +467,8 @@ export class LocRib {
     this.#batch.previous.push(previous);
   }
 
-  #reselect(node: RouteNode, e: RouteEntry, previous: Path | null): void {
+  /** `force`: reported even when the selection is the same (whether its next hops resolve changed). */
+  #reselect(node: RouteNode, e: RouteEntry, previous: Path | null, force = false): void {
     const prevMulti = e.multipath;
     const candidates = e.others ?? (e.best ? [e.best] : []);
     if (e.others && e.others.length === 1) {
@@ -476,7 +489,7 @@ export class LocRib {
     const multi = e.best && candidates.length > 1 ? selectMultipath(e.best, candidates, this.options) : [];
     e.multipath = multi.length > 1 ? multi : null;
     const multiChanged = (prevMulti?.length ?? 0) !== (e.multipath?.length ?? 0) || (prevMulti !== null && e.multipath !== null && prevMulti.some((p, k) => p !== e.multipath![k]));
-    if (previous !== e.best || multiChanged || this.everyChange) this.#sink.changed(node, previous);
+    if (previous !== e.best || multiChanged || this.everyChange || force) this.#sink.changed(node, previous);
     this.release(node);
   }
 
@@ -489,6 +502,29 @@ export class LocRib {
     if (!(v instanceof RouteEntry) || v.dirty || v.others !== null) return;
     if (v.best !== null) this.trie.set(node, v.best);
     else if (this.trie.aux(node) === 0) this.trie.clear(node);
+  }
+
+  /**
+   * Next-hop tracking: the next hops of the paths `affected` picks resolve differently now. Each
+   * prefix holding one is selected again (a lone path is reported: it may have become, or stopped
+   * being, the best). Costs the paths of the peers listed, not the table.
+   */
+  reconsider(peers: Iterable<number>, affected: (p: Path) => boolean): number {
+    const nodes = new Set<RouteNode>();
+    for (const index of [...peers]) {
+      for (let p = this.#heads.get(index) ?? null; p !== null; p = p.nextOfPeer) if (affected(p)) nodes.add(p.node);
+    }
+    for (const node of nodes) {
+      const v = this.trie.value(node);
+      if (v instanceof RouteEntry) this.#reselect(node, v, v.best, true);
+      else if (v !== null) this.#sink.changed(node, v);
+    }
+    return nodes.size;
+  }
+
+  /** Peers with paths in this table, by index. */
+  get peerIndexes(): Iterable<number> {
+    return this.#heads.keys();
   }
 
   /** Re-runs the decision on every prefix with several paths (after a change of decision options). */

@@ -11,6 +11,7 @@ import { LocRibFeed, type PathItem, allFrom, encodePathItems, pathsFromUpdates }
 import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
+import type { Resolution } from './nexthop-tracker.js';
 import type { Path } from './path.js';
 import type { Rib } from './rib.js';
 import type { RpkiState } from './vrp-table.js';
@@ -42,6 +43,8 @@ export interface PathRecord {
   readonly lostOn: DecisionStep | null;
   /** RFC 6811 origin validation state now; null without RPKI caches. */
   readonly rpki: RpkiState | null;
+  /** How its next hop resolves; null when next hops are not tracked. */
+  readonly nexthop: Resolution | null;
 }
 
 export interface RouteRecord {
@@ -100,7 +103,7 @@ export class RibQuery {
       changed: (afi: AfiCode, node: RouteNode) => {
         const table = this.#rib.table(afi);
         const best = table.best(node);
-        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null, null) : null, positionOf(table, node));
+        fn(afi, table.textOf(node), best ? pathRecord(best, true, true, null, null, null) : null, positionOf(table, node));
       },
     };
     this.#rib.addListener(listener);
@@ -276,7 +279,7 @@ export class RibQuery {
   *#plain(table: LocRib, o: RouteListing): Generator<RouteRecord> {
     for (const node of nodesOf(table, o)) {
       const judge = this.#judge(table, node);
-      const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null, judge(p)));
+      const paths = table.candidates(node).map((p) => pathRecord(p, false, false, null, judge(p), null));
       yield { prefix: table.textOf(node), at: positionOf(table, node), paths: o.only ? paths.filter(o.only) : paths };
     }
   }
@@ -288,7 +291,7 @@ export class RibQuery {
     const judge = this.#judge(table, node);
     for (const p of table.candidates(node)) {
       if (pick && !pick(p)) continue;
-      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null, judge(p));
+      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null, judge(p), this.#rib.nexthops?.resolutionOf(p) ?? null);
       if (!only || only(r)) paths.push(r);
     }
     return { prefix: table.textOf(node), at: positionOf(table, node), paths };
@@ -303,11 +306,11 @@ export class RibQuery {
   }
 }
 
-function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: DecisionStep | null, rpki: RpkiState | null): PathRecord {
+function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: DecisionStep | null, rpki: RpkiState | null, nexthop: Resolution | null): PathRecord {
   const local = p.peer.local;
   return {
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
-    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki,
+    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki, nexthop,
   };
 }
 

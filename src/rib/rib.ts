@@ -16,6 +16,7 @@ export type PeerOutput = AdjRibOut | AddPathOut;
 import { type AggregateSpec, aggregateAttributes, inside } from './aggregate.js';
 import { AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
+import type { NexthopTracker } from './nexthop-tracker.js';
 import type { ExportPeer } from './export.js';
 import { LocRib, type RouteNode } from './loc-rib.js';
 import { Path, type RibPeer, addressOctets } from './path.js';
@@ -179,6 +180,33 @@ export class Rib {
     for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
     for (const l of this.#listeners) l.changed?.(afi, node, previous);
     for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
+  }
+
+  /**
+   * Next-hop tracking: the tracker's cost is the decision's IGP cost of a path (Infinity: its next
+   * hop does not resolve, and it is excluded); undefined stops it. Applies to what is selected
+   * from now on.
+   */
+  trackNexthops(tracker: NexthopTracker | undefined): void {
+    this.#nexthops = tracker;
+    for (const t of [this.v4, this.v6]) {
+      const { igpCost: _, ...rest } = t.options;
+      t.options = tracker ? { ...rest, igpCost: tracker.cost } : rest;
+    }
+  }
+
+  #nexthops: NexthopTracker | undefined;
+
+  /** The next-hop tracker, when next hops are tracked. */
+  get nexthops(): NexthopTracker | undefined {
+    return this.#nexthops;
+  }
+
+  /** Next hops resolve differently: every prefix holding a path `affects` picks is selected again (sent at the next flush). Returns how many. */
+  renexthop(affects: (p: Path) => boolean): number {
+    let n = 0;
+    for (const t of [this.v4, this.v6]) n += t.reconsider(t.peerIndexes, affects);
+    return n;
   }
 
   /** This router and every peer seen (stale paths outlive their session), by index. */

@@ -10,8 +10,15 @@ const A2 = peer('192.0.2.3', 65001, 3);
 const I1 = peer('10.0.0.1', 65000, 11, { ibgp: true });
 const LOCAL = peer('0.0.0.0', 65000, 99, { local: true, index: 0 });
 
+// Next-hop tracking's costs for the paths that carry one (Infinity: the next hop does not resolve).
+const costs = new Map<unknown, number>();
+const tracked = (p: ReturnType<typeof path>, cost: number) => (costs.set(p, cost), p);
+const NHT: DecisionOptions = { ...DEFAULT_DECISION, igpCost: (p) => costs.get(p) ?? 0 };
+const I2 = peer('10.0.0.2', 65000, 12, { ibgp: true });
+
 type Case = [string, ReturnType<typeof path>, ReturnType<typeof path>, string, DecisionOptions?];
 const cases: Case[] = [
+  ['a next hop that resolves (RFC 4271 9.1.2.1)', path(B, {}), tracked(path(A, {}, { weight: 100 }), Infinity), 'nexthop-unresolvable', NHT],
   ['higher weight', path(B, {}, { weight: 100 }), path(A, {}), 'weight'],
   ['higher LOCAL_PREF', path(B, { localPref: 200 }), path(A, { localPref: 100 }), 'local-pref'],
   ['locally originated', path(LOCAL, { asPath: [] }), path(A, { asPath: [] }), 'locally-originated'],
@@ -23,6 +30,7 @@ const cases: Case[] = [
   ['a missing MED is the lowest', path(A2, {}), path(A, { med: 5 }), 'med'],
   ['MED across ASes only with always-compare-med', path(B, { med: 1 }), path(A, { med: 9 }), 'med', { ...DEFAULT_DECISION, alwaysCompareMed: true }],
   ['eBGP over iBGP', path(B, {}), path(I1, { asPath: [seq(65002)] }), 'ebgp-over-ibgp'],
+  ['lower IGP cost to the next hop', tracked(path(I2, {}), 5), tracked(path(I1, {}), 10), 'igp-cost', NHT],
   ['lower BGP identifier', path(A, {}), path(A2, {}), 'router-id'],
   ['ORIGINATOR_ID stands in for the identifier', path(I1, { originatorId: 5 }), path(peer('10.0.0.2', 65000, 4, { ibgp: true }), { originatorId: 6 }), 'router-id'],
   ['shorter CLUSTER_LIST', path(I1, { originatorId: 5, clusterList: [1] }), path(peer('10.0.0.2', 65000, 12, { ibgp: true }), { originatorId: 5, clusterList: [1, 2] }), 'cluster-list-length'],
@@ -78,4 +86,10 @@ t.test('multipath: maximum-paths and as-path multipath-relax', async (t) => {
   t.same(selectMultipath(best, [x, y, z], DEFAULT_DECISION), [x], 'maximum-paths 1: no multipath');
   const longer = path(peer('10.1.0.4', 65104, 4), { asPath: [seq(65104, 65000, 1)] });
   t.same(selectMultipath(best, [x, longer], { ...o, multipathRelax: true }), [x], 'a longer path is never equal');
+  const near = tracked(path(peer('10.1.0.5', 65101, 5), { asPath: [seq(65101, 65000)] }), 0);
+  const far = tracked(path(peer('10.1.0.6', 65101, 6), { asPath: [seq(65101, 65000)] }), 20);
+  const gone = tracked(path(peer('10.1.0.7', 65101, 7), { asPath: [seq(65101, 65000)] }), Infinity);
+  const withCosts = { ...o, igpCost: NHT.igpCost };
+  t.same(selectMultipath(near, [near, far, gone], withCosts), [near], 'with next-hop tracking: an unequal IGP cost or an unresolved next hop is not multipath');
+  t.same(selectMultipath(x, [x, z, far], { ...o, igpCost: (p) => (p === far ? 0 : costs.get(p) ?? 0) }), [x, z, far], 'equal costs are');
 });
