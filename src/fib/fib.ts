@@ -40,6 +40,8 @@ export interface FibEvents {
   routeRestored?(family: Family, dst: Buffer, len: number): void;
   /** An interface address was added or removed (own addresses and connected subnets change). */
   addressesChanged?(): void;
+  /** A route not ours was added, changed or removed in the kernel (next-hop tracking reads them). */
+  otherRoute?(route: KernelRoute, removed: boolean): void;
 }
 
 export interface FibStats {
@@ -149,16 +151,26 @@ export class Fib {
     });
   }
 
-  /** Reads the kernel's routes of our protocol and table: they are kept until reconcile(). */
-  async start(): Promise<number> {
-    for (const family of [AF_INET, AF_INET6]) {
-      const routes = await this.#dumpFamily(family);
-      for (const r of routes) {
-        if (r.protocol === this.options.protocol && r.table === this.options.table) this.#stale.set(prefixKey(r.family, r.dst, r.len), r);
-      }
+  /**
+   * Reads the kernel's routes of our protocol and table: they are kept until reconcile(). Every
+   * other route is handed to `others`.
+   */
+  async start(others?: (r: KernelRoute) => void): Promise<number> {
+    for (const r of await this.routes()) {
+      if (r.protocol === this.options.protocol && r.table === this.options.table) this.#stale.set(prefixKey(r.family, r.dst, r.len), r);
+      else others?.(r);
     }
     return this.#stale.size;
   }
+
+  /** Every route of the kernel, both families (one dump at a time). */
+  routes(): Promise<KernelRoute[]> {
+    const next = this.#dumps.then(async () => [...await this.#dumpFamily(AF_INET), ...await this.#dumpFamily(AF_INET6)]);
+    this.#dumps = next.catch(() => []);
+    return next;
+  }
+
+  #dumps: Promise<unknown> = Promise.resolve();
 
   #dumpFamily(family: number): Promise<KernelRoute[]> {
     return new Promise((resolve) => {
@@ -368,8 +380,13 @@ export class Fib {
       // nlmsg_type at 4, nlmsg_pid at 12: most notifications are our own changes, skipped unparsed.
       const type = datagram.readUInt16LE(o + 4);
       if (type === NlmsgType.RTM_NEWADDR || type === NlmsgType.RTM_DELADDR) this.#events.addressesChanged?.();
-      if (type === NlmsgType.RTM_DELROUTE && datagram.readUInt32LE(o + 12) !== this.#socket.portId) {
-        for (const m of parseMessages(datagram.subarray(o, o + len))) if (m.type === 'deleted') this.#removedByOther(m.route);
+      if ((type === NlmsgType.RTM_DELROUTE || type === NlmsgType.RTM_NEWROUTE) && datagram.readUInt32LE(o + 12) !== this.#socket.portId) {
+        for (const m of parseMessages(datagram.subarray(o, o + len))) {
+          if (m.type !== 'deleted' && m.type !== 'route') continue;
+          const ours = m.route.protocol === this.options.protocol && m.route.table === this.options.table;
+          if (!ours) this.#events.otherRoute?.(m.route, m.type === 'deleted');
+          else if (m.type === 'deleted') this.#removedByOther(m.route);
+        }
       }
       o += (len + 3) & ~3;
     }

@@ -28,6 +28,7 @@ const BPF_RET_K = 0x06;
 /** rtnetlink message types the route monitor reads (linux/rtnetlink.h). */
 const RTM_NEWADDR = 20;
 const RTM_DELADDR = 21;
+const RTM_NEWROUTE = 24;
 const RTM_DELROUTE = 25;
 
 interface Libc {
@@ -101,24 +102,26 @@ export function forceReceiveBuffer(fd: number, bytes: number): void {
 }
 
 /**
- * The route monitor's filter: address changes, and route removals not asked for by `ownPort`.
+ * The route monitor's filter: address changes, and route changes not asked for by `ownPort`
+ * (removals of ours to put back; others' routes for next-hop tracking).
  * Classic BPF loads are big-endian and the netlink header is host order (little-endian here),
  * so the constants are compared byte-swapped. A notification skb holds one message.
  */
 export function monitorFilterProgram(ownPort: number): Buffer {
   const swap16 = (v: number) => ((v & 0xff) << 8) | (v >> 8);
   const swap32 = (v: number) => Buffer.from(Uint32Array.of(v >>> 0).buffer).readUInt32BE(0);
-  const ACCEPT = 6;
-  const DROP = 7;
+  const ACCEPT = 7;
+  const DROP = 8;
   const insns: [number, number, number, number][] = [
     /* 0 */ [BPF_LD_H_ABS, 0, 0, 4], // nlmsg_type
     /* 1 */ [BPF_JEQ_K, ACCEPT - 2, 0, swap16(RTM_NEWADDR)],
     /* 2 */ [BPF_JEQ_K, ACCEPT - 3, 0, swap16(RTM_DELADDR)],
-    /* 3 */ [BPF_JEQ_K, 0, DROP - 4, swap16(RTM_DELROUTE)],
-    /* 4 */ [BPF_LD_W_ABS, 0, 0, 12], // nlmsg_pid: the port whose request caused it
-    /* 5 */ [BPF_JEQ_K, DROP - 6, 0, swap32(ownPort)],
-    /* 6 */ [BPF_RET_K, 0, 0, 0xffffffff],
-    /* 7 */ [BPF_RET_K, 0, 0, 0],
+    /* 3 */ [BPF_JEQ_K, 1, 0, swap16(RTM_NEWROUTE)],
+    /* 4 */ [BPF_JEQ_K, 0, DROP - 5, swap16(RTM_DELROUTE)],
+    /* 5 */ [BPF_LD_W_ABS, 0, 0, 12], // nlmsg_pid: the port whose request caused it
+    /* 6 */ [BPF_JEQ_K, DROP - 7, 0, swap32(ownPort)],
+    /* 7 */ [BPF_RET_K, 0, 0, 0xffffffff],
+    /* 8 */ [BPF_RET_K, 0, 0, 0],
   ];
   const b = Buffer.alloc(insns.length * 8);
   insns.forEach(([code, jt, jf, k], i) => {

@@ -46,8 +46,12 @@ export interface KernelRoute {
   readonly table: number;
   readonly protocol: number;
   readonly metric: number;
-  /** One: a plain route; several: ECMP (RTA_MULTIPATH). Empty for a deletion. */
+  /** One: a plain route; several: ECMP (RTA_MULTIPATH). Empty for a deletion, or a connected route. */
   readonly nexthops: readonly Nexthop[];
+  /** As read from the kernel: rtm_type (1 unicast; blackhole, unreachable and others forward nothing). */
+  readonly type?: number;
+  /** As read from the kernel: the interface of a route without a gateway (a connected route). */
+  readonly oif?: number;
 }
 
 const align = (n: number) => (n + 3) & ~3;
@@ -263,7 +267,7 @@ function parseRoute(b: Buffer): KernelRoute {
     }
   }
   if (single) nexthops.push({ gateway: single, ifindex: oif });
-  return { family, dst, len: b[1], table, protocol: b[5], metric, nexthops };
+  return { family, dst, len: b[1], table, protocol: b[5], metric, nexthops, type: b[7], oif };
 }
 
 function* attrs(b: Buffer, from: number): Generator<[number, Buffer]> {
