@@ -185,6 +185,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   app.get('/v1/bfd', { schema: { ...read('listBfdSessions', 'BFD sessions', "Every BFD session, like FRR's `show bfd peers`."), response: { 200: C.BfdSessions, ...errors } } }, async () => q.bfd());
   app.get('/v1/bmp', { schema: { ...read('getBmp', 'BMP collectors', "The BMP monitoring stations (RFC 7854) we send to, like FRR's `show bmp`."), response: { 200: C.BmpStatus, ...errors } } }, async () => q.bmp());
   app.get('/v1/rpki', { schema: { ...read('getRpki', 'RPKI caches', "The RTR caches (RFC 8210) and what each holds, like FRR's `show rpki cache-connection`."), response: { 200: C.RpkiStatus, ...errors } } }, async () => q.rpki());
+  app.get('/v1/nexthops', { schema: { ...read('listNexthops', 'Tracked next hops', "Every BGP next hop and how it resolves (through which route, to which gateways, at what IGP cost), like FRR's `show bgp nexthop`."), response: { 200: C.TrackedNexthops, ...errors } } }, async () => q.nexthops());
   app.get('/v1/rpki/validate', {
     schema: {
       ...read('validateOrigin', 'Judge a prefix and origin AS', "RFC 6811 origin validation of a prefix from an origin AS against the caches in use, with the covering VRPs, like FRR's `show rpki prefix`."),

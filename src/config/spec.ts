@@ -134,7 +134,7 @@ export const CONFIG_SPEC: Spec = obj({
   }, ['range', 'peerGroup'])),
   originate: list(obj({ prefix, communities: list(community), med: int(0, 4294967295), localPref: int(0, 4294967295), linkBandwidth: int(1, 25600) }, ['prefix'])),
   aggregates: list(obj({ prefix, summaryOnly: bool, asSet: bool }, ['prefix'])),
-  fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), protocol: int(5, 255), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095) }),
+  fib: obj({ enabled: bool, table: int(1, 4294967295), metric: int(0, 4294967295), protocol: int(5, 255), filter: routeMapName, retain: bool, restartTime: seconds(1, 4095), nexthopTracking: bool, resolveViaDefault: bool }),
   policy,
   api: obj({ address, port: int(0, 65535), token: secret(checkToken, 'a token of at least 16 characters') }),
   metrics: obj({ enabled: bool, address, port: int(0, 65535) }),

@@ -232,6 +232,16 @@ export interface FibConfig {
   readonly retain?: boolean;
   /** How long a restart waits for End-of-RIB before reconciling (default 120 s). */
   readonly restartTime?: number;
+  /**
+   * Next-hop tracking (default true; FRR's, always on there): a BGP next hop must resolve through
+   * a connected subnet, a kernel route or another BGP route (recursively) or its route is not
+   * used (RFC 4271 9.1.2.1); routes are installed with the gateways it resolves to, and the IGP
+   * cost step of the decision uses the resolving route's metric. An eBGP neighbor one hop away
+   * must give next hops on a connected subnet. Without the FIB nothing is tracked.
+   */
+  readonly nexthopTracking?: boolean;
+  /** A next hop may resolve through the default route (FRR's `ip nht resolve-via-default`; default false). */
+  readonly resolveViaDefault?: boolean;
 }
 
 /** FRR's aggregate-address: originated while a more specific route exists. */

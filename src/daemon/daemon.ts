@@ -12,11 +12,12 @@ import { BfdManager, type BfdManagerOptions, type BfdStateChange } from '../bfd/
 import { type Clock, type DownReason, Listener, type Session, SystemClock, neighborRouter } from '../fsm/index.js';
 import { Rib, RibQuery } from '../rib/index.js';
 import { Afi, AttributeCache, CeaseSubcode } from '../wire/index.js';
-import { RT_TABLE_MAIN, TableLock } from '../fib/index.js';
+import { type KernelRoute, RT_TABLE_MAIN, TableLock } from '../fib/index.js';
 import { type AnnounceRequest, CommandError, type ReloadResult, type SoftResetResult } from './commands.js';
 import { DynamicRanges, type RefusedReason, dynamicCounts } from './dynamic.js';
 import type { DaemonEvents } from './events.js';
 import { FibBridge } from './fib-bridge.js';
+import { NexthopTracking, connectedOnlyOf } from './nexthop-tracking.js';
 import { MemoryKeeper } from './memory.js';
 import { DumpSchedule, type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
@@ -75,6 +76,8 @@ export class Daemon {
   #tableLock: TableLock | undefined;
   /** Kernel routes, when installed (fib.enabled). */
   fibBridge: FibBridge | undefined;
+  /** Next-hop tracking, with the FIB (fib.nexthopTracking). */
+  nexthopTracking: NexthopTracking | undefined;
   /** RFC 4724 restarting speaker: kernel routes kept from the last run, until every End-of-RIB. */
   #restart: RestartWait | undefined;
   /**
@@ -262,7 +265,13 @@ export class Daemon {
   async #startFib(): Promise<void> {
     const c = this.config.fib ?? {};
     if (c.enabled === false) return;
+    const tracking = c.nexthopTracking === false ? undefined : new NexthopTracking({
+      rib: this.rib, clock: this.#clock, table: c.table ?? RT_TABLE_MAIN, resolveViaDefault: c.resolveViaDefault ?? false,
+      connectedOnly: connectedOnlyOf((index) => this.neighbors.byIndex(index)?.config), events: this.#events, flush: () => this.#scheduleFlush(),
+    });
+    this.nexthopTracking = tracking;
     const bridge = new FibBridge({
+      otherRoutes: tracking,
       config: c,
       clock: this.#clock,
       rib: this.rib,
@@ -271,7 +280,9 @@ export class Daemon {
       events: this.#events,
     });
     this.fibBridge = bridge;
-    const kept = await bridge.fib.start();
+    const others: KernelRoute[] = [];
+    const kept = await bridge.fib.start((r) => others.push(r));
+    tracking?.kernelRoutes(others);
     if (kept > 0 && c.retain) {
       const waiting = [...this.neighbors.values()].filter((p) => !p.dynamic && p.config.enabled !== false).map((p) => p.address);
       // RFC 4724 4.1: our selection waits for the neighbors' End-of-RIB (or restartTime): no
@@ -341,6 +352,8 @@ export class Daemon {
     this.#updateLog = undefined;
     this.#memory.stop();
     this.#dumps.stop();
+    this.nexthopTracking?.stop();
+    this.nexthopTracking = undefined;
     if (this.fibBridge) {
       if (!retain) await this.fibBridge.fib.withdrawAll();
       this.fibBridge.close();

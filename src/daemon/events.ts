@@ -46,6 +46,8 @@ export interface DaemonEvents {
   /** Kernel routes of an earlier run found at start, and the ones removed when reconciled. */
   fibStarted?(kept: number, restarting: boolean): void;
   fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
+  /** A tracked next hop resolves differently (`via` the route, or why it does not); `routes` prefixes were selected again. */
+  nexthopChanged?(nexthop: string, reachable: boolean, via: string, metric: number, routes: number): void;
   /** A timed RIB dump (mrt.ribInterval) was written, or could not be. */
   ribDumped?(dump: RibDump): void;
   ribDumpFailed?(message: string): void;

@@ -25,6 +25,13 @@ export interface FibBridgeOptions {
   readonly localAddressOfPeer: (peerIndex: number) => string | undefined;
   readonly events?: DaemonEvents;
   readonly clock: Clock;
+  /** Hears the kernel's routes not ours: each change, and all of them again after addresses change (next-hop tracking). */
+  readonly otherRoutes?: {
+    kernelRoute(r: KernelRoute, removed: boolean): void;
+    kernelRoutes(routes: readonly KernelRoute[]): void;
+    /** Whether routes silently gone matter (next hops resolved through gateway routes): worth a dump of the table. */
+    readonly wantsReread: boolean;
+  };
 }
 
 /** The kernel's reports as the daemon's events, prefixes as text. */
@@ -63,7 +70,7 @@ export class FibBridge {
     this.#o = o;
     const c = o.config;
     this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
-    const events = fibEvents(o.events ?? {});
+    const events: FibEvents = { ...fibEvents(o.events ?? {}), ...(o.otherRoutes ? { otherRoute: (r: KernelRoute, removed: boolean) => o.otherRoutes!.kernelRoute(r, removed) } : {}) };
     const socket = openRtnetlink({ writerThread: true });
     const monitor = openRouteMonitor(socket.portId);
     this.fib = new Fib(socket, {
@@ -76,7 +83,10 @@ export class FibBridge {
       // Addresses come and go in bursts (an interface up with several): look again once they settle.
       addressesChanged: () => {
         if (this.#addressTimer) o.clock.clearTimeout(this.#addressTimer);
-        this.#addressTimer = o.clock.setTimeout(() => this.refreshAll(), 500);
+        this.#addressTimer = o.clock.setTimeout(() => {
+          this.refreshAll();
+          void this.#rereadOtherRoutes();
+        }, 500);
       },
     }, monitor);
     for (const p of [...socket.problems, ...monitor.problems]) events.transportError?.(new Error(p));
@@ -87,6 +97,19 @@ export class FibBridge {
     if (this.#addressTimer) this.#o.clock.clearTimeout(this.#addressTimer);
     this.#addressTimer = undefined;
     this.fib.close();
+  }
+
+  /**
+   * The kernel's other routes again: an address removed takes the IPv4 routes through it with
+   * it, and the kernel tells no one (connected routes it does tell of). A dump reads our routes
+   * too, so only when some next hop resolves through a gateway route.
+   */
+  async #rereadOtherRoutes(): Promise<void> {
+    const others = this.#o.otherRoutes;
+    if (!others?.wantsReread) return;
+    const c = this.fib.options;
+    const routes = await this.fib.routes();
+    others.kernelRoutes(routes.filter((r) => r.protocol !== c.protocol || r.table !== c.table));
   }
 
   /** Everything again (a new filter, or our addresses changed). */
@@ -109,17 +132,22 @@ export class FibBridge {
     let nexthops: Nexthop[] = [];
     const seen: string[] = [];
     const used: KernelPath[] = [];
+    let resolved = false;
     for (const p of choice.paths) {
-      const nh = this.#nexthop(p);
-      if (!nh) continue;
-      const key = nh.key;
-      if (seen.includes(key) || this.#own.has(key)) continue;
-      seen.push(key);
-      nexthops.push(nh.nexthop);
-      used.push(p);
+      // A next hop resolved through another route: the kernel gets that route's gateways.
+      const hops = p.gateways ? p.gateways.map((g) => ({ nexthop: g.ifindex ? { gateway: g.address, ifindex: g.ifindex } : { gateway: g.address }, key: `${g.address.toString('hex')}%${g.ifindex}` })) : [this.#nexthop(p)];
+      resolved ||= p.gateways !== undefined;
+      for (const nh of hops) {
+        if (!nh) continue;
+        const key = nh.key;
+        if (seen.includes(key) || this.#own.has(key)) continue;
+        seen.push(key);
+        nexthops.push(nh.nexthop);
+        used.push(p);
+      }
     }
     if (nexthops.length === 0) return null;
-    if (nexthops.length > 1) nexthops = weighted(nexthops, used.map((p) => linkBandwidthOf(p.attrs.extendedCommunities)));
+    if (nexthops.length > 1 && !resolved) nexthops = weighted(nexthops, used.map((p) => linkBandwidthOf(p.attrs.extendedCommunities)));
     const o = this.fib.options;
     const p = kernelPrefix(f, choice.prefix);
     return { family: f === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops };

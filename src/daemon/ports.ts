@@ -19,6 +19,7 @@ export interface DaemonQueries {
   neighborRoutes(address: string, which: 'received' | 'accepted' | 'advertised', family: C.FamilyName, limit?: number, after?: string): C.NeighborRoutePage;
   bfd(): C.BfdSessions;
   rpki(): C.RpkiStatus;
+  nexthops(): C.TrackedNexthops;
   bmp(): C.BmpStatus;
   /** Throws QueryError without caches or for a bad prefix. */
   rpkiValidate(prefix: string, originAs: number): C.RpkiValidation;

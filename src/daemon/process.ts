@@ -10,7 +10,7 @@ import { type Clock, SystemClock, type TimerHandle } from '../fsm/index.js';
 import { LogLimiter } from './log-limiter.js';
 import type { CurrentLogLevel } from './contract/index.js';
 import type { DaemonCommands, DaemonQueries, LogLevel } from './ports.js';
-import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, rpkiStatus, rpkiValidate, summary } from './read-model.js';
+import { bfdSessions, neighborDetail, neighborRoutes, pathJson, routes, rpkiStatus, rpkiValidate, summary, trackedNexthops } from './read-model.js';
 import { daemonStats } from './stats.js';
 import { type LogFormat, makeLogger } from './logger.js';
 
@@ -224,6 +224,12 @@ export class DaemonProcess {
         this.logger.info({ removed, reason }, `kernel routes reconciled: ${removed} stale routes removed`);
         fan('fibReconciled')(removed, reason);
       },
+      nexthopChanged: (nexthop, reachable, via, metric, routes) => {
+        const fields = { nexthop, reachable, via, ...(reachable ? { metric } : {}), routes };
+        if (reachable) this.#limited(this.logger, 'info', `nexthop-${nexthop}`, fields, `next hop ${nexthop} resolves through ${via}, metric ${metric} (${routes} prefixes selected again)`);
+        else this.#limited(this.logger, 'warn', `nexthop-${nexthop}`, fields, `next hop ${nexthop} does not resolve: ${via} (${routes} prefixes selected again)`);
+        fan('nexthopChanged')(nexthop, reachable, via, metric, routes);
+      },
       ribDumped: (d) => {
         this.logger.info(d, 'RIB dumped (mrt.ribInterval)');
         fan('ribDumped')(d);
@@ -353,6 +359,7 @@ export class DaemonProcess {
     neighborRoutes: (address, which, family, limit, after) => neighborRoutes(this.daemon, this.daemon.neighbor(address), which, family, limit, after),
     bfd: () => bfdSessions(this.daemon),
     rpki: () => rpkiStatus(this.daemon),
+    nexthops: () => trackedNexthops(this.daemon),
     bmp: () => ({ collectors: this.daemon.bmp.monitor.status() }),
     rpkiValidate: (prefix, asn) => rpkiValidate(this.daemon, prefix, asn),
     routes: (q) => routes(this.daemon, q),

@@ -3,7 +3,7 @@
 // listings are paged: a full table is never built in one response.
 
 import { parsePrefix, parseIpv4, parseCommunity } from '../config/prefix.js';
-import { type PathRecord, type Position, type RouteRecord, judgeOrigin, prefixText } from '../rib/index.js';
+import { type PathRecord, type Gateway, type Position, type Resolution, type RouteRecord, judgeOrigin, prefixText } from '../rib/index.js';
 import {
   Afi, type AfiCode, type PathAttributes, asPathText, attributeName, attributesJson, communityToString, extendedCommunityJson, ipv4ToString, ipv6ToString,
   messageJson, type NotificationMessage, notificationName,
@@ -246,7 +246,11 @@ function routeJson<P>(r: RouteRecord, path: (p: PathRecord) => P): { prefix: str
 /** A Loc-RIB route: each path with the decision's outcome. */
 function rankedJson(d: Daemon, r: RouteRecord): C.Route {
   const wall = (ms: number) => d.wallTime(ms);
-  return routeJson(r, (p) => ({ ...pathJson(p, wall), best: p.best, multipath: p.multipath, lostOn: p.lostOn, rpki: p.rpki }));
+  return routeJson(r, (p) => ({ ...pathJson(p, wall), best: p.best, multipath: p.multipath, lostOn: p.lostOn, rpki: p.rpki, nexthop: nexthopJson(p.nexthop) }));
+}
+
+function nexthopJson(r: Resolution | null): C.RankedPath['nexthop'] {
+  return r && { accessible: r.reachable, metric: r.reachable ? r.metric : null, via: r.via };
 }
 
 /** A page holds at most this many octets of JSON (besides its count limit): large attribute sets cannot make one huge. */
@@ -360,6 +364,19 @@ function sentPathJson(a: PathAttributes): C.SentPath {
     largeCommunities: (a.largeCommunities ?? []).map(([g, l1, l2]) => `${g}:${l1}:${l2}`),
     extendedCommunities: (a.extendedCommunities ?? []).map(extendedCommunityJson),
     stale: false,
+  };
+}
+
+/** The tracked next hops and how each resolves, like FRR's `show bgp nexthop`. */
+export function trackedNexthops(d: Daemon): C.TrackedNexthops {
+  const t = d.nexthopTracking?.tracker;
+  const text = (g: Gateway) => `${g.address.length === 4 ? ipv4ToString(g.address.readUInt32BE(0)) : ipv6ToString(g.address)}${g.ifindex ? `%${g.ifindex}` : ''}`;
+  return {
+    tracking: t !== undefined,
+    nexthops: (t?.entries() ?? []).map((e) => ({
+      nexthop: e.nexthop, connectedOnly: e.connectedOnly, accessible: e.resolution.reachable, metric: e.resolution.reachable ? e.resolution.metric : null,
+      via: e.resolution.via, gateways: e.resolution.gateways.map(text),
+    })),
   };
 }
 

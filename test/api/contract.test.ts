@@ -117,6 +117,7 @@ t.test('every operation answers in the shape its OpenAPI schema declares', async
   t.ok(await until(() => proc.queries.bmp().collectors[0]?.up === true, 5000), 'the BMP collector is connected');
   const bmp = await check('GET', '/v1/bmp', '/v1/bmp', 200);
   t.match(bmp.collectors[0], { address: '127.0.0.1', port: bmpPort, up: true, resyncs: 0 });
+  t.same(await check('GET', '/v1/nexthops', '/v1/nexthops', 200), { tracking: false, nexthops: [] }, 'without the FIB next hops are not tracked');
 
   const routes = await check('GET', '/v1/routes/{family}', '/v1/routes/ipv4-unicast', 200);
   const path = routes.items.find((r: { prefix: string }) => r.prefix === '10.1.0.0/24').paths[0];

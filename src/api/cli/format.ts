@@ -54,7 +54,9 @@ export function routesText(page: C.PageOf<{ prefix: string; paths: ListedPath[] 
     r.paths.forEach((p, i) => {
       // FRR's RPKI validation codes in front: V valid, I invalid, N not found.
       const rpki = ranked(p) && p.rpki ? RPKI_CODE[p.rpki] : '';
-      const code = `${rpki}${p.stale ? 'S' : '*'}${ranked(p) && p.best ? '>' : ranked(p) && p.multipath ? '=' : ' '}`;
+      // FRR: no `*` (valid) for a path whose next hop is inaccessible.
+      const valid = ranked(p) && p.nexthop?.accessible === false ? ' ' : '*';
+      const code = `${rpki}${p.stale ? 'S' : valid}${ranked(p) && p.best ? '>' : ranked(p) && p.multipath ? '=' : ' '}`;
       const origin = p.origin === 'igp' ? 'i' : p.origin === 'egp' ? 'e' : '?';
       rows.push([code, i === 0 ? r.prefix : '', p.nextHop ?? '-', p.med ?? '', p.localPref ?? '', p.weight, `${p.asPath}${p.asPath ? ' ' : ''}${origin}`, p.from, ranked(p) && p.lostOn ? `lost on ${p.lostOn}` : p.communities.join(' ')]);
     });
@@ -149,8 +151,13 @@ export function routeDetailText(page: C.RoutePage, family: string): string {
   const multipath = r.paths.filter((p) => p.multipath).length > 1;
   for (const p of r.paths) {
     lines.push(`  ${p.asPath || 'Local'}${p.stale ? ' (stale)' : ''}`);
-    lines.push(`    ${p.nextHop} from ${p.from}${p.peerAs !== null ? ` (AS ${p.peerAs})` : ''}${p.pathId ? `, path id ${p.pathId}` : ''}`);
-    const state = [`Origin ${p.origin.toUpperCase()}`, p.med !== null ? `metric ${p.med}` : '', p.localPref !== null ? `localpref ${p.localPref}` : '', `weight ${p.weight}`, 'valid', p.best ? 'best' : '', multipath && p.multipath ? 'multipath' : ''].filter(Boolean).join(', ');
+    // As FRR prints it: "10.0.2.2 (metric 20) from ..." (a metric only when not 0) or "10.0.2.2 (inaccessible) from ...".
+    const nh = p.nexthop;
+    const reach = nh ? (!nh.accessible ? ' (inaccessible)' : nh.metric ? ` (metric ${nh.metric})` : '') : '';
+    lines.push(`    ${p.nextHop}${reach} from ${p.from}${p.peerAs !== null ? ` (AS ${p.peerAs})` : ''}${p.pathId ? `, path id ${p.pathId}` : ''}`);
+    // Where a next hop not on a connected subnet resolves, or why it does not.
+    if (nh && !/\((connected|local)\)$|^local$|^link-local/.test(nh.via)) lines.push(`      Next hop ${nh.accessible ? 'resolves through' : 'does not resolve:'} ${nh.via}`);
+    const state = [`Origin ${p.origin.toUpperCase()}`, p.med !== null ? `metric ${p.med}` : '', p.localPref !== null ? `localpref ${p.localPref}` : '', `weight ${p.weight}`, p.nexthop?.accessible === false ? '' : 'valid', p.best ? 'best' : '', multipath && p.multipath ? 'multipath' : ''].filter(Boolean).join(', ');
     lines.push(`      ${state}${p.lostOn ? `; not best: lost on ${p.lostOn}` : ''}`);
     if (p.rpki) lines.push(`      rpki validation-state: ${p.rpki === 'notfound' ? 'not found' : p.rpki}`);
     if (p.communities.length > 0) lines.push(`      Community: ${p.communities.join(' ')}`);
@@ -169,6 +176,14 @@ export function bmpText(b: C.BmpStatus): string {
   if (b.collectors.length === 0) return 'No BMP collectors configured';
   const rows = b.collectors.map((c) => [`${c.address}:${c.port}`, c.up ? (c.dumping ? 'up, dumping' : 'up') : 'down', c.messages, c.octets, c.resyncs, c.lastError ?? '']);
   return table(['Collector', 'State', 'Messages', 'Octets', 'Resyncs', 'Last error'], rows);
+}
+
+/** Like FRR's `show bgp nexthop`: each next hop, valid or not, through what, to which gateways. */
+export function nexthopsText(n: C.TrackedNexthops): string {
+  if (!n.tracking) return 'Next hops are not tracked (no FIB, or fib.nexthopTracking false)';
+  if (n.nexthops.length === 0) return 'No next hops tracked';
+  const rows = n.nexthops.map((x) => [x.nexthop, x.accessible ? 'valid' : 'invalid', x.metric ?? '-', x.via, x.gateways.join(' ') || (x.accessible ? 'connected' : '-'), x.connectedOnly ? 'yes' : 'no']);
+  return table(['Next hop', 'State', 'Metric', 'Via', 'Gateways', 'Connected only'], rows);
 }
 
 /** Like FRR's `show rpki cache-connection`, with what each cache holds. */

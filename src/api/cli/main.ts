@@ -8,7 +8,7 @@ import type * as C from '../../daemon/contract/index.js';
 import { CliError, call } from './client.js';
 import { runDecode } from './decode.js';
 import { VERSION } from '../version.js';
-import { bfdText, bmpText, neighborText, neighborsText, routeDetailText, routesText, rpkiText, rpkiValidationText, summaryText } from './format.js';
+import { bfdText, bmpText, neighborText, nexthopsText, neighborsText, routeDetailText, routesText, rpkiText, rpkiValidationText, summaryText } from './format.js';
 
 const program = new Command();
 program.name('nodebgp').description('nodebgp command line').showHelpAfterError()
@@ -60,6 +60,9 @@ program.command('bfd').description('BFD sessions (like show bfd peers brief)')
 
 program.command('bmp').description('BMP collectors and what was sent to them (like show bmp)')
   .action(run(async () => shown(await api<C.BmpStatus>('GET', '/v1/bmp'), bmpText)));
+
+program.command('nexthops').description('tracked next hops and how each resolves (like show bgp nexthop)')
+  .action(run(async () => shown(await api<C.TrackedNexthops>('GET', '/v1/nexthops'), nexthopsText)));
 
 program.command('rpki').argument('[prefix]', 'judge this prefix (with --origin-as) instead of listing the caches')
   .description('RPKI caches and what they hold (like show rpki cache-connection), or one prefix judged (like show rpki prefix)')

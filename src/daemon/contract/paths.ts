@@ -55,6 +55,11 @@ export const RankedPath = Closed({
   multipath: Type.Boolean({ description: 'in the ECMP set with the best path' }),
   lostOn: Nullable(Type.String({ description: 'the decision step (RFC 4271 9.1.2.2) this path lost on against the best' })),
   rpki: Nullable(Type.Enum(['valid', 'invalid', 'notfound'], { description: 'RFC 6811 origin validation state now; null without RPKI caches' })),
+  nexthop: Nullable(Closed({
+    accessible: Type.Boolean({ description: 'the next hop resolves (RFC 4271 9.1.2.1); a path whose next hop does not is never best' }),
+    metric: Nullable(Type.Integer({ description: 'IGP cost to the next hop: the resolving kernel route\'s metric, 0 when connected (decision step igp-cost)' })),
+    via: Type.String({ description: 'the route it resolves through, or why it does not' }),
+  }, { description: 'next-hop tracking\'s view of the next hop (FRR\'s `show bgp nexthop`); null when next hops are not tracked' })),
 });
 export type RankedPath = Static<typeof RankedPath>;
 
@@ -89,3 +94,20 @@ export type RoutePage = Static<typeof RoutePage>;
 export const NeighborRoutePage = Type.Union([page(ReceivedRoute), page(Route), page(AdvertisedRoute)]);
 export type NeighborRoutePage = Static<typeof NeighborRoutePage>;
 export type PageOf<T> = { items: T[]; next: string | null };
+
+/** A tracked next hop, like a line of FRR's `show bgp nexthop`. */
+export const TrackedNexthop = Closed({
+  nexthop: Type.String(),
+  connectedOnly: Type.Boolean({ description: 'from an eBGP neighbor one hop away: it must be on a connected subnet' }),
+  accessible: Type.Boolean(),
+  metric: Nullable(Type.Integer({ description: 'IGP cost: the resolving kernel route\'s metric, 0 when connected' })),
+  via: Type.String({ description: 'the route it resolves through, or why it does not' }),
+  gateways: Type.Array(Type.String(), { description: 'what the kernel forwards to for routes through it (none when connected: the next hop itself)' }),
+});
+export type TrackedNexthop = Static<typeof TrackedNexthop>;
+
+export const TrackedNexthops = Closed({
+  tracking: Type.Boolean({ description: 'next hops are tracked (fib.nexthopTracking, with the FIB)' }),
+  nexthops: Type.Array(TrackedNexthop),
+});
+export type TrackedNexthops = Static<typeof TrackedNexthops>;
