@@ -161,6 +161,46 @@ export function fabricChecks(lab) {
         lost,
       };
     }),
+    () => check('nodebgpd on node3 stopped past its restart time (3 s): the leaves keep its pod CIDR long-lived stale (RFC 9494, 10 s), node4\'s pods keep reaching it, then it goes', async () => {
+      const RESTART_MS = 3000;
+      const STALE_MS = 10000;
+      const atLeaf = () => (lab.frrJson('leaf1', `show bgp ipv4 unicast ${pod(3)} json`).paths ?? [])[0];
+      const inKernel = () => lab.inNs('node4', 'ip', ['route', 'show', pod(3)], { allowFail: true }).trim() !== '';
+      // Pings from a pod on node4 to one on node3 while node3's nodebgpd is down: about 11 s of them.
+      const stream = pingStream(lab, 'node4', podAddress(4), podAddress(3), 1200, 9);
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      await lab.stopNodebgpd('node3');
+      let staleAt;
+      let longLivedAt;
+      await until(() => {
+        const p = atLeaf();
+        const at = Date.now() - t0;
+        if (p?.stale && staleAt === undefined) staleAt = at;
+        if (/llgr-stale/i.test(JSON.stringify(p?.community ?? {}))) longLivedAt ??= at;
+        return longLivedAt !== undefined;
+      }, RESTART_MS + 5000, 100);
+      const leafDuring = lab.vtysh('leaf1', `show bgp ipv4 unicast ${pod(3)}`);
+      // node4 hears it from both leaves with LLGR_STALE (least preferred, but its only paths).
+      const node4Paths = () => lab.nodebgp('node4', 'routes', pod(3))?.items?.[0]?.paths ?? [];
+      const node4LongLived = await until(() => { const p = node4Paths(); return p.length === 2 && p.every((x) => x.communities.includes('llgr-stale')); }, 3000, 100);
+      const node4During = node4Paths();
+      const r = await stream;
+      let goneAt;
+      await until(() => (inKernel() ? undefined : (goneAt = Date.now() - t0)), RESTART_MS + STALE_MS + 8000, 100);
+      const leafGone = atLeaf() === undefined;
+      lab.startNodebgpd('node3');
+      const back = await waitConverged(lab, 60000);
+      const lost = r.transmitted - r.received;
+      const communities = node4During.map((p) => p.communities.join(' ')).join('; ');
+      return {
+        ok: lost === 0 && r.transmitted === 1200 && Boolean(node4LongLived) && longLivedAt >= RESTART_MS - 500 && longLivedAt <= RESTART_MS + 3000
+          && goneAt >= RESTART_MS + STALE_MS - 1000 && goneAt <= RESTART_MS + STALE_MS + 4000 && leafGone && Boolean(back),
+        saw: `SIGTERM at 0 ms; leaf1 marks node3's ${pod(3)} stale at ${staleAt} ms, long-lived stale (LLGR_STALE) at ${longLivedAt} ms (restart time ${RESTART_MS} ms)\n`
+          + `node4 holds it meanwhile from ${node4During.map((p) => p.from).join(' and ')}, communities: ${communities}\n${lost} of ${r.transmitted} pings node4 -> node3 lost (one every ${r.intervalMs.toFixed(1)} ms, ${Math.round(r.transmitted * r.intervalMs)} ms from 500 ms before the SIGTERM)\n${r.text}\n`
+          + `gone from node4's kernel at ${goneAt} ms (restart time + stale time: ${RESTART_MS + STALE_MS} ms); gone at leaf1: ${leafGone}; node3 started again, converged: ${Boolean(back)}\nleaf1 during the long-lived phase:\n${leafDuring}`,
+      };
+    }),
   ];
 }
 

@@ -17,6 +17,8 @@ export class Lab {
   inContainer(node: string, cmd: string, args: string[], opts?: { allowFail?: boolean; asRoot?: boolean }): string;
   /** SIGTERM to a node's nodebgpd, wait for it to exit, start it again on the same file (a rollout). */
   restartNodebgpd(node: string): Promise<void>;
+  stopNodebgpd(node: string): Promise<void>;
+  startNodebgpd(node: string): void;
   up(): void;
   down(): void;
   vtysh(node: string, ...commands: string[]): string;

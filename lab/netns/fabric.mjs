@@ -184,9 +184,19 @@ export class Lab {
    * to exit, start the container again on the same file. Resolves once the new process runs.
    */
   async restartNodebgpd(node) {
+    await this.stopNodebgpd(node);
+    this.startNodebgpd(node);
+  }
+
+  /** SIGTERM to a node's nodebgpd, as the kubelet sends it; resolves once it has exited. */
+  async stopNodebgpd(node) {
     const pid = Number(readFileSync(join(this.work, node, 'nodebgpd.pid'), 'utf8'));
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 500 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** A node's container started again on its file. */
+  startNodebgpd(node) {
     this.#startNodebgpd(node, this.topology.nodes[node].config);
   }
 

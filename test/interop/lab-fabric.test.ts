@@ -3,7 +3,8 @@
 // check of lab/netns/checks.mjs, each printing what it saw. The leaf-spine fabric: leaves learn
 // every pod CIDR, drop node2's default route, nodes install ECMP routes, BFD Up, a pod-to-pod ping
 // crosses the fabric, a cut link loses less than 1 s, a rolling restart of nodebgpd on a node loses
-// no ping at one per 9 ms. The route-reflector variant: session count,
+// no ping at one per 9 ms, a node down past its restart time keeps its routes long-lived stale
+// (RFC 9494) with no ping lost until its stale time ends them. The route-reflector variant: session count,
 // ORIGINATOR_ID/CLUSTER_LIST, kernel routes, ping.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
