@@ -123,9 +123,11 @@ export class AddPathOut {
   /** The paths of a prefix the peer may get before export policy, most preferred first (all, or the best N). */
   preSelect(node: RouteNode): readonly Path[] {
     if (!this.#rib.best(node) || this.#rib.suppress?.(node)) return [];
-    const paths = this.#rib.candidates(node);
-    if (this.#send === 'all') return paths;
     const o = this.#rib.options;
+    // A path whose next hop does not resolve is in no selection (RFC 4271 9.1.2.1), ADD-PATH's neither.
+    const cost = o.igpCost;
+    const paths = cost ? this.#rib.candidates(node).filter((p) => cost(p) !== Infinity) : this.#rib.candidates(node);
+    if (this.#send === 'all') return paths;
     return [...paths].sort((a, b) => (a === b ? 0 : comparePaths(a, b, o).winner === a ? -1 : 1)).slice(0, this.#send);
   }
 

@@ -5,7 +5,7 @@
 // neighbor's far next hop do not resolve. The driver re-resolves after kernel and Loc-RIB changes.
 import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
-import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, endOfRib, makeContext, nlriFrom, nlriToText } from '../../src/wire/index.js';
+import { type UpdateMessage, DEFAULT_CONTEXT, afiSafiKey, decodeMessage, endOfRib, makeContext, nlriFrom, nlriToText } from '../../src/wire/index.js';
 import type { KernelRoute } from '../../src/fib/index.js';
 import { NexthopTracking, connectedOnlyOf } from '../../src/daemon/nexthop-tracking.js';
 import { VirtualClock } from '../../src/fsm/clock.js';
@@ -14,11 +14,13 @@ const ctx = makeContext();
 const ip = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 const octets = (s: string) => Buffer.from(s.split('.').map(Number));
 
-function exportPeer(index: number, address: string, asn: number): ExportPeer {
+const addPathCtx = makeContext({ addPath: new Set([afiSafiKey(1, 1)]) });
+
+function exportPeer(index: number, address: string, asn: number, over: Partial<ExportPeer> = {}): ExportPeer {
   return {
     index, address, addressOctets: addressOctets(address), asn, bgpId: index, ibgp: asn === 65000, local: false, rrClient: false,
     localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: ip('10.1.0.2'), localIpv6: undefined,
-    nextHopSelf: false, tx: ctx, groupKey: `g${index}`,
+    nextHopSelf: false, tx: ctx, groupKey: `g${index}`, ...over,
   };
 }
 
@@ -30,16 +32,20 @@ function kernel(prefix: string, o: { via?: string; metric?: number; oif?: number
 const TOR = 1;
 const RR = 2;
 const RR2 = 3;
+const ADD_PATH = 4;
 
 function setup(resolveViaDefault = false) {
   const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
   const clock = new VirtualClock();
   const sent = new Map<number, UpdateMessage[]>();
-  const peers = [exportPeer(TOR, '10.1.0.1', 65001), exportPeer(RR, '10.0.0.1', 65000), exportPeer(RR2, '10.0.0.3', 65000)];
+  const peers = [
+    exportPeer(TOR, '10.1.0.1', 65001), exportPeer(RR, '10.0.0.1', 65000), exportPeer(RR2, '10.0.0.3', 65000),
+    exportPeer(ADD_PATH, '10.1.0.4', 65004, { tx: addPathCtx, addPathSend: 'all' }),
+  ];
   for (const p of peers) {
     sent.set(p.index, []);
     rib.peerUp(p, { allowasIn: 0, localIpv4: p.localIpv4 }, [0x101, 0x201], (msgs) => {
-      for (const m of msgs) sent.get(p.index)!.push(decodeMessage(m, DEFAULT_CONTEXT) as UpdateMessage);
+      for (const m of msgs) sent.get(p.index)!.push(decodeMessage(m, p.index === ADD_PATH ? addPathCtx : DEFAULT_CONTEXT) as UpdateMessage);
       return true;
     });
   }
@@ -77,7 +83,17 @@ function setup(resolveViaDefault = false) {
     }
     return last;
   };
-  return { rib, clock, tracking, announce, withdraw, route, best, toldTor, changes };
+  /** The paths (identifiers) an ADD-PATH neighbor was last told of for a prefix. */
+  const addPaths = (prefix: string) => {
+    const ids = new Set<number>();
+    for (const m of sent.get(ADD_PATH)!) {
+      if (endOfRib(m) !== undefined) continue;
+      for (const x of nlriToText(m.withdrawn) as { prefix: string; pathId: number }[]) if (x.prefix === prefix) ids.delete(x.pathId);
+      for (const x of nlriToText(m.nlri) as { prefix: string; pathId: number }[]) if (x.prefix === prefix) ids.add(x.pathId);
+    }
+    return ids.size;
+  };
+  return { rib, clock, tracking, announce, withdraw, route, best, toldTor, changes, addPaths };
 }
 
 t.test('an iBGP next hop resolves through the ToR\'s route, then a kernel route, and goes with them', async (t) => {
@@ -174,6 +190,17 @@ t.test('IGP cost decides between otherwise equal paths; a path that does not res
   s.tracking.kernelRoute(kernel('10.99.0.0/16', { via: '10.0.0.9' }), false);
   s.clock.advance(100);
   t.equal(s.best('10.244.4.0/24')?.peerAddress, '10.0.0.1', 'once it resolves, LOCAL_PREF decides again');
+});
+
+t.test('ADD-PATH sends no path whose next hop does not resolve', async (t) => {
+  const s = setup();
+  s.announce(RR, '10.244.8.0/24', '10.0.0.5');
+  s.announce(RR2, '10.244.8.0/24', '10.99.9.9');
+  t.equal(s.route('10.244.8.0/24')?.paths.length, 2, 'two paths in the Loc-RIB');
+  t.equal(s.addPaths('10.244.8.0/24'), 1, 'one sent with ADD-PATH all: the other\'s next hop does not resolve');
+  s.tracking.kernelRoute(kernel('10.99.0.0/16', { via: '10.0.0.9' }), false);
+  s.clock.advance(100);
+  t.equal(s.addPaths('10.244.8.0/24'), 2, 'it resolves: both are sent');
 });
 
 t.test('a Loc-RIB change covering a tracked next hop makes it resolve again; others do not', async (t) => {
