@@ -95,11 +95,21 @@ export class NexthopTracker {
   /** How a path's next hop resolves (cached). */
   resolutionOf(p: Path): Resolution {
     if (p.peer.local) return LOCAL;
-    const a = addressOf(p.nextHop);
+    const nh = p.nextHop;
+    const connectedOnly = this.#o.connectedOnly(p.peer);
+    // The decision reads this for every path it looks at: a cached IPv4 next hop costs one lookup.
+    if (typeof nh === 'number' && nh !== 0) {
+      const hit = this.#cache.get(connectedOnly ? -1 - (nh >>> 0) : nh >>> 0);
+      if (hit) return hit;
+    } else if (typeof nh !== 'number') {
+      const keys = this.#bufferKeys.get(nh);
+      const hit = keys && this.#cache.get(keys[connectedOnly ? 1 : 0]);
+      if (hit) return hit;
+    }
+    const a = addressOf(nh);
     if (a === 'link-local') return CONNECTED_LINK_LOCAL;
     if (a === 'none') return NO_NEXTHOP;
-    const connectedOnly = this.#o.connectedOnly(p.peer);
-    const key = keyOf(a, connectedOnly);
+    const key = typeof nh === 'number' ? keyOf(a, connectedOnly) : this.#bufferKey(nh, a, connectedOnly);
     const hit = this.#cache.get(key);
     if (hit) return hit;
     if (this.#cache.size >= MAX_TRACKED) {
@@ -116,6 +126,14 @@ export class NexthopTracker {
   }
 
   #recursive = 0;
+  /** Keys of next hop octets (paths share interned ones), without and with the connected check. */
+  #bufferKeys = new WeakMap<Buffer, [number | string, number | string]>();
+
+  #bufferKey(nh: Buffer, a: { afi: AfiCode; words: readonly number[] }, connectedOnly: boolean): number | string {
+    let keys = this.#bufferKeys.get(nh);
+    if (!keys) this.#bufferKeys.set(nh, (keys = [keyOf(a, false), keyOf(a, true)]));
+    return keys[connectedOnly ? 1 : 0];
+  }
 
   /** How many tracked next hops resolve through routes (not only connected subnets). */
   get recursive(): number {
