@@ -4,7 +4,7 @@
 // eBGP from its ToR (FRR). nodebgpd resolves the next hop through the ToR's route and installs the
 // pod CIDR via the ToR; a static route more specific than the ToR's takes over and gives it back;
 // the covering route withdrawn, the pod CIDR leaves the kernel and the ToR (RFC 4271 9.1.2.1),
-// and comes back with it. A route whose next hop only it covers is a loop and is not used.
+// and comes back with it; IPv6 likewise. A route whose next hop only it covers is a loop and is not used.
 import t from 'tap';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, inNs, uniquePrefix } from '../helpers/netns.js';
@@ -34,8 +34,15 @@ router bgp 65001
  no bgp network import-check
  neighbor 10.98.1.2 remote-as 64512
  neighbor 10.98.1.2 timers connect 1
+ neighbor fd98:1::2 remote-as 64512
+ neighbor fd98:1::2 timers connect 1
  address-family ipv4 unicast
   network 10.98.2.0/24
+  no neighbor fd98:1::2 activate
+ exit-address-family
+ address-family ipv6 unicast
+  network fd98:2::/64
+  neighbor fd98:1::2 activate
  exit-address-family
 `;
 
@@ -48,9 +55,21 @@ router bgp 64512
  neighbor 10.98.0.2 timers connect 1
  neighbor 10.98.0.3 remote-as 64512
  neighbor 10.98.0.3 timers connect 1
+ neighbor fd98::2 remote-as 64512
+ neighbor fd98::2 timers connect 1
+ neighbor fd98::3 remote-as 64512
+ neighbor fd98::3 timers connect 1
  address-family ipv4 unicast
   neighbor 10.98.0.2 route-reflector-client
   neighbor 10.98.0.3 route-reflector-client
+  no neighbor fd98::2 activate
+  no neighbor fd98::3 activate
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor fd98::2 activate
+  neighbor fd98::3 activate
+  neighbor fd98::2 route-reflector-client
+  neighbor fd98::3 route-reflector-client
  exit-address-family
 `;
 
@@ -62,11 +81,21 @@ router bgp 64512
  no bgp network import-check
  neighbor 10.98.0.1 remote-as 64512
  neighbor 10.98.0.1 timers connect 1
+ neighbor fd98::1 remote-as 64512
+ neighbor fd98::1 timers connect 1
  address-family ipv4 unicast
   network 10.244.2.0/24
   network 10.98.77.0/24
   neighbor 10.98.0.1 route-map OUT out
+  no neighbor fd98::1 activate
  exit-address-family
+ address-family ipv6 unicast
+  network fd44:2::/64
+  neighbor fd98::1 activate
+  neighbor fd98::1 route-map OUT6 out
+ exit-address-family
+route-map OUT6 permit 10
+ set ipv6 next-hop global fd98:2::2
 ip prefix-list LOOP seq 5 permit 10.98.77.0/24
 route-map OUT permit 10
  match ip address prefix-list LOOP
@@ -82,6 +111,8 @@ listen: { addresses: [0.0.0.0] }
 neighbors:
   - { address: 10.98.1.1, remoteAs: 65001, importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
   - { address: 10.98.0.1, remoteAs: 64512, importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
+  - { address: fd98:1::1, remoteAs: 65001, addressFamilies: [ipv6-unicast], importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
+  - { address: fd98::1, remoteAs: 64512, addressFamilies: [ipv6-unicast], importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
 policy:
   routeMaps:
     ALL: [{ seq: 10, action: permit }]
@@ -89,7 +120,7 @@ policy:
 
 /** The kernel's gateways for a prefix in a namespace (iproute2's JSON). */
 function gateways(ns: string, prefix: string): string[] {
-  const out = inNs(ns, 'ip', ['-j', 'route', 'show', prefix], { allowFail: true }).trim();
+  const out = inNs(ns, 'ip', [...(prefix.includes(':') ? ['-6'] : []), '-j', 'route', 'show', prefix], { allowFail: true }).trim();
   const r = (out ? JSON.parse(out) as { gateway?: string; nexthops?: { gateway: string }[] }[] : [])[0];
   if (!r) return [];
   return r.nexthops ? r.nexthops.map((n) => n.gateway) : r.gateway ? [r.gateway] : [];
@@ -116,6 +147,11 @@ t.test('next-hop tracking: iBGP across racks through a reflector, resolved throu
   t.match(nexthops, /10\.98\.2\.2\s+valid\s+0\s+10\.98\.2\.0\/24 \(bgp\)\s+10\.98\.1\.1/, `nodebgp nexthops lists it (like show bgp nexthop):\n${nexthops}`);
   t.ok(await until(torHasPod, 20000), 'the ToR has the pod CIDR from us');
 
+  // IPv6: node B's pod prefix with its rack address fd98:2::2, resolved through the ToR's fd98:2::/64.
+  const pod6 = 'fd44:2::/64';
+  t.ok(await until(() => gateways(N, pod6).join() === 'fd98:1::1', 30000), `IPv6: installed via the ToR's global address, not via fd98:2::2 (${JSON.stringify(gateways(N, pod6))})`);
+  t.match(d.cli('routes', pod6, '--family', 'ipv6-unicast').items[0].paths[0], { nextHop: 'fd98:2::2', best: true, nexthop: { accessible: true, via: 'fd98:2::/64 (bgp)' } }, 'resolving through the ToR\'s IPv6 route');
+
   // A static route more specific than the ToR's: the next hop resolves through it.
   inNs(N, 'ip', ['route', 'add', '10.98.2.0/25', 'via', '10.98.0.1', 'metric', '7']);
   t.ok(await until(() => gateways(N, pod).join() === '10.98.0.1', 20000), `a static route takes over (${JSON.stringify(gateways(N, pod))})`);
@@ -128,6 +164,8 @@ t.test('next-hop tracking: iBGP across racks through a reflector, resolved throu
   tor.vtysh('configure terminal', 'router bgp 65001', 'address-family ipv4 unicast', 'no network 10.98.2.0/24');
   t.ok(await until(() => gateways(N, pod).length === 0, 20000), 'the covering route gone: the pod CIDR leaves the kernel');
   t.ok(await until(() => !torHasPod(), 20000), 'and is withdrawn from the ToR');
+  tor.vtysh('configure terminal', 'router bgp 65001', 'address-family ipv6 unicast', 'no network fd98:2::/64');
+  t.ok(await until(() => gateways(N, pod6).length === 0, 20000), 'IPv6 likewise');
   const gone = d.cli('routes', pod).items[0].paths[0];
   t.match(gone, { best: false, nexthop: { accessible: false, via: 'no route' } }, 'kept in the Loc-RIB, not best, its next hop inaccessible');
   t.match(d.cliRaw('routes', pod).stdout, /10\.98\.2\.2 \(inaccessible\)/, 'the CLI says inaccessible, as FRR does');
