@@ -116,12 +116,16 @@ export class NexthopTracker {
       this.#cache = new Map();
       this.#targets.clear();
       this.#recursive = 0;
+      this.#sorted = { [Afi.IPV4]: undefined, [Afi.IPV6]: undefined };
     }
     const target = { ...a, connectedOnly };
     const r = this.#resolve(target, [], { steps: 0 });
     this.#cache.set(key, r);
     this.#targets.set(key, target);
-    if (!connectedOnly) this.#recursive++;
+    if (!connectedOnly) {
+      this.#recursive++;
+      this.#sorted[target.afi] = undefined;
+    }
     return r;
   }
 
@@ -147,14 +151,32 @@ export class NexthopTracker {
 
   /**
    * Whether a change of this route can change a resolution: it covers a tracked next hop that is
-   * resolved recursively (connected ones are the kernel's alone).
+   * resolved recursively (connected ones are the kernel's alone). A binary search over those next
+   * hops, kept sorted: every Loc-RIB change asks.
    */
   covers(afi: AfiCode, w: readonly number[], len: number): boolean {
-    for (const t of this.#targets.values()) {
-      if (t.afi !== afi || t.connectedOnly) continue;
-      if (inside(t.words, w, len)) return true;
+    const sorted = (this.#sorted[afi] ??= this.#sortedTargets(afi));
+    if (sorted.length === 0) return false;
+    // The first tracked address at or after the prefix's first address, and whether it is inside.
+    const first = w.map((x, i) => {
+      const bits = Math.max(0, Math.min(32, len - i * 32));
+      return bits === 0 ? 0 : (x & (0xffffffff << (32 - bits))) >>> 0;
+    });
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareWords(sorted[mid], first) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    return false;
+    return lo < sorted.length && inside(sorted[lo], w, len);
+  }
+
+  /** Recursively resolved next hops of a family, sorted (rebuilt after the set changes). */
+  #sorted: Record<AfiCode, (readonly number[])[] | undefined> = { [Afi.IPV4]: undefined, [Afi.IPV6]: undefined };
+
+  #sortedTargets(afi: AfiCode): (readonly number[])[] {
+    return [...this.#targets.values()].filter((t) => t.afi === afi && !t.connectedOnly).map((t) => t.words).sort(compareWords);
   }
 
   /**
@@ -275,6 +297,11 @@ function inside(a: readonly number[], w: readonly number[], len: number): boolea
     if (((a[i] ^ w[i]) & mask) !== 0) return false;
   }
   return true;
+}
+
+function compareWords(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] >>> 0) - (b[i] >>> 0);
+  return 0;
 }
 
 function sameResolution(a: Resolution, b: Resolution): boolean {

@@ -217,6 +217,14 @@ t.test('a Loc-RIB change covering a tracked next hop makes it resolve again; oth
   s.clock.advance(100);
   t.match(s.best('10.244.2.0/24')?.nexthop, { via: '10.2.0.0/24 (bgp)' }, 'a more specific one takes over');
   t.same(s.tracking.tracker.entries().map((e) => [e.nexthop, e.resolution.reachable]).sort(), [['10.1.0.1', true], ['10.2.0.2', true]], 'the tracked next hops');
+  s.announce(RR, '10.244.9.0/24', '10.5.0.9');
+  s.announce(RR, '10.244.10.0/24', '10.200.1.1');
+  const covers = (prefix: string) => {
+    const [a, len] = prefix.split('/');
+    return s.tracking.tracker.covers(1, [ip(a)], Number(len));
+  };
+  t.same(['10.2.0.0/16', '10.3.0.0/16', '10.5.0.0/24', '10.5.1.0/24', '0.0.0.0/0', '10.200.1.1/32', '10.200.1.2/32', '10.1.0.0/24'].map(covers),
+    [true, false, true, false, true, true, false, false], 'which routes cover a next hop resolved through routes (10.1.0.1, the ToR\'s, is connected-only)');
   s.tracking.stop();
   t.equal(s.rib.nexthops, undefined, 'stopped: nothing tracked');
 });
