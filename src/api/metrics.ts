@@ -129,6 +129,10 @@ export function createMetrics(proc: DaemonProcess): Metrics {
     const f = stats().fib;
     if (f) c.inc(f.restored);
   });
+  gauge('nodebgp_nexthops', 'Tracked BGP next hops by state: reachable (resolve through a route) or unreachable (their paths are not used); absent without next-hop tracking', ['state'], (g) => {
+    const n = stats().nexthops;
+    if (n) for (const [state, v] of Object.entries(n)) g.set({ state }, v);
+  });
   gauge('nodebgp_neighbors', 'Configured and dynamic neighbors', [], (g) => g.set(stats().neighbors.length));
   counter('nodebgp_connections_refused_total', 'Incoming BGP connections refused, by reason: unknown-source, dynamic-limit, dynamic-pending, dynamic-damped', ['reason'], (c) => {
     for (const [reason, v] of Object.entries(stats().refused)) c.inc({ reason }, v);

@@ -50,10 +50,20 @@ export interface DaemonStats {
   readonly attributeSets: number;
   readonly attributeCache: number;
   readonly fib: FibStats | null;
+  /** Tracked next hops that resolve and that do not; null when next hops are not tracked. */
+  readonly nexthops: { readonly reachable: number; readonly unreachable: number } | null;
   readonly refused: Record<RefusedReason, number>;
   /** RPKI caches as the API shows them. */
   readonly rpkiCaches: C.RpkiStatus['caches'];
   readonly bmpCollectors: C.BmpStatus['collectors'];
+}
+
+function nexthopCounts(d: Daemon): DaemonStats['nexthops'] {
+  const t = d.nexthopTracking?.tracker;
+  if (!t) return null;
+  const all = t.entries();
+  const reachable = all.filter((e) => e.resolution.reachable).length;
+  return { reachable, unreachable: all.length - reachable };
 }
 
 const FAMILY = { [Afi.IPV4]: 'ipv4-unicast', [Afi.IPV6]: 'ipv6-unicast' } as const;
@@ -104,6 +114,7 @@ export function daemonStats(d: Daemon): DaemonStats {
     attributeSets: d.rib.attrs.size,
     attributeCache: d.attributeCacheSize,
     fib: d.fibBridge?.fib.stats() ?? null,
+    nexthops: nexthopCounts(d),
     refused: { ...d.refused },
     rpkiCaches: rpkiStatus(d).caches,
     bmpCollectors: d.bmp.monitor.status(),

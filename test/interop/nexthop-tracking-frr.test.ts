@@ -5,6 +5,7 @@
 // pod CIDR via the ToR; a static route more specific than the ToR's takes over and gives it back;
 // the covering route withdrawn, the pod CIDR leaves the kernel and the ToR (RFC 4271 9.1.2.1),
 // and comes back with it; IPv6 likewise. A route whose next hop only it covers is a loop and is not used.
+import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
 import { bridge, createNamespace, destroyNamespace, inNs, uniquePrefix } from '../helpers/netns.js';
@@ -146,6 +147,9 @@ t.test('next-hop tracking: iBGP across racks through a reflector, resolved throu
   const nexthops = d.cliRaw('nexthops').stdout;
   t.match(nexthops, /10\.98\.2\.2\s+valid\s+0\s+10\.98\.2\.0\/24 \(bgp\)\s+10\.98\.1\.1/, `nodebgp nexthops lists it (like show bgp nexthop):\n${nexthops}`);
   t.ok(await until(torHasPod, 20000), 'the ToR has the pod CIDR from us');
+  const metrics = inNs(N, 'curl', ['-s', 'http://10.98.0.2:9179/metrics']);
+  t.match(metrics, /^nodebgp_nexthops\{state="reachable"\} [1-9]/m, 'the metrics count tracked next hops by state');
+  t.equal(spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' }).status, 0, 'promtool check metrics: exit 0');
 
   // IPv6: node B's pod prefix with its rack address fd98:2::2, resolved through the ToR's fd98:2::/64.
   const pod6 = 'fd44:2::/64';
