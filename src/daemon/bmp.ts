@@ -13,7 +13,7 @@
 
 import { type Socket, createConnection } from 'node:net';
 import type { Clock, TimerHandle } from '../fsm/index.js';
-import type { Position, RibQuery, RouteListing } from '../rib/index.js';
+import type { LocRibWatch, Position, RibQuery, RouteListing } from '../rib/index.js';
 import {
   Afi, type AfiCode, BmpStat, MessageType, Safi, TERM_ADMIN_CLOSE, afiSafiKey, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
   encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, endOfRibMessage, type NotificationMessage,
@@ -339,7 +339,7 @@ export class BmpMonitor {
   #statsInterval = 0;
   #unwatch: (() => void) | undefined;
   #unwatchPre: (() => void) | undefined;
-  #locRibWatch: ReturnType<RibQuery['watchLocRib']> | undefined;
+  #locRibWatch: LocRibWatch | undefined;
   /** Per-peer headers by view and neighbor, made again when the millisecond (their timestamp) or the session changes. */
   readonly #heads = new Map<RibView, Map<number, { peer: MonitoredPeer; ms: number; head: Buffer }>>();
 
@@ -437,19 +437,40 @@ export class BmpMonitor {
     for (const s of watching) s.send(msgs);
   }
 
-  /** An UPDATE from a neighbor, after the RIB applied it: as received, and its routes after policy. */
+  /**
+   * An UPDATE from a neighbor, after the RIB applied it: as received, its routes after policy,
+   * and (RFC 9069) the Loc-RIB's change when the UPDATE is that change itself.
+   */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
     if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame]);
-    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame));
+    let held: boolean | undefined;
+    const asReceived = () => (held ??= frame !== undefined && endOfRib(m) === undefined && this.#heldAsReceived(p, m, nlriBlocks(m)));
+    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame, asReceived));
+    if (frame) this.#locRibAsReceived(p, m, frame, asReceived);
+  }
+
+  /**
+   * The Loc-RIB's change as the UPDATE that made it, framed once instead of encoded again: when
+   * the UPDATE is its own post-policy form and every prefix it names now has the neighbor's path
+   * as best (or, withdrawn, none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's
+   * encoding); otherwise the prefixes wait for the next flush, as any change does.
+   */
+  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer, asReceived: () => boolean): void {
+    const w = this.#locRibWatch;
+    if (!w || !p.rx.as4 || p.rx.addPath.size > 0 || !this.#stations.some((s) => s.monitors('loc-rib'))) return;
+    if (!asReceived() || !w.asReceived(p.index, nlriBlocks(m))) return;
+    const c = this.#ctx;
+    const msg = encodeRouteMonitoringWith(encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow())), frame);
+    for (const s of this.#stations) if (s.monitors('loc-rib')) s.send([msg]);
   }
 
   /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
-  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): Buffer[] {
+  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined, asReceived: () => boolean): Buffer[] {
     const eor = endOfRib(m);
     if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
     const blocks = nlriBlocks(m);
     // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
-    if (frame && this.#heldAsReceived(p, m, blocks)) return [frame];
+    if (asReceived()) return [frame!];
     const ctx = wide(p.rx);
     return blocks.flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
@@ -488,7 +509,7 @@ export class BmpMonitor {
   }
 
   /** RFC 9069: our best paths that changed since the last flush, packed by attributes as UPDATEs are. */
-  #flushLocRib(w: ReturnType<RibQuery['watchLocRib']>): void {
+  #flushLocRib(w: LocRibWatch): void {
     if (this.#locRibWatch !== w) return; // stopped meanwhile
     try {
       const c = this.#ctx;

@@ -147,6 +147,29 @@ export class LocRibFeed {
     }
   }
 
+  /**
+   * Whether an UPDATE's prefixes (NLRI words, without ADD-PATH) stand in the Loc-RIB as it says:
+   * each it announces with `peerIndex`'s path as best, each it withdraws with no best.
+   */
+  asReceived(peerIndex: number, words: Uint32Array, announced: boolean): boolean {
+    const st = stride(this.#afi);
+    for (let b = 0; b < words.length; b += st) {
+      const node = this.#table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+      const best = node === 0 ? null : this.#table.best(node);
+      if (announced ? best?.peer.index !== peerIndex : best !== null) return false;
+    }
+    return true;
+  }
+
+  /** The prefixes of `words` were reported by the UPDATE that named them: no longer queued. */
+  reported(words: Uint32Array): void {
+    const st = stride(this.#afi);
+    for (let b = 0; b < words.length; b += st) {
+      const node = this.#table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+      if (node !== 0 && this.#queued.delete(node)) this.#table.unhold(node);
+    }
+  }
+
   /** Stops: what was held is let go. */
   drop(): void {
     for (const n of this.#queued) this.#table.unhold(n);

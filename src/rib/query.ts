@@ -47,6 +47,19 @@ export interface PathRecord {
   readonly nexthop: Resolution | null;
 }
 
+/** The Loc-RIB's changes as UPDATEs (RibQuery.watchLocRib). */
+export interface LocRibWatch {
+  /** Per family, UPDATEs of the best path now (or the withdrawal) of every prefix changed since the last take. */
+  take(ctx: CodecContext): { afi: AfiCode; messages: Buffer[] }[];
+  /**
+   * Whether an UPDATE just applied (its NLRI blocks, without ADD-PATH) is itself the Loc-RIB's
+   * change: every prefix it announces has the neighbor's path as best, every one it withdraws has
+   * none. Then its prefixes leave the queue: the UPDATE reports them.
+   */
+  asReceived(peerIndex: number, blocks: readonly { afi: AfiCode; words: Uint32Array; announced: boolean }[]): boolean;
+  stop(): void;
+}
+
 export interface RouteRecord {
   readonly prefix: string;
   /** The prefix as words and length (what encoders need, without parsing the text). */
@@ -115,7 +128,7 @@ export class RibQuery {
    * cheap) at the first change after each take(); take() returns, per family, UPDATEs of the best
    * path now (or the withdrawal) of every prefix that changed since.
    */
-  watchLocRib(changed: () => void): { take(ctx: CodecContext): { afi: AfiCode; messages: Buffer[] }[]; stop(): void } {
+  watchLocRib(changed: () => void): LocRibWatch {
     const feeds = [new LocRibFeed(1, this.#rib.table(1)), new LocRibFeed(2, this.#rib.table(2))] as const;
     let armed = false;
     const listener = {
@@ -135,6 +148,11 @@ export class RibQuery {
           if (f.pending > 0) out.push({ afi: (i + 1) as AfiCode, messages: f.take(ctx) });
         });
         return out;
+      },
+      asReceived: (peerIndex, blocks) => {
+        if (!blocks.every((b) => feeds[b.afi - 1].asReceived(peerIndex, b.words, b.announced))) return false;
+        for (const b of blocks) feeds[b.afi - 1].reported(b.words);
+        return true;
       },
       stop: () => {
         this.#rib.removeListener(listener);

@@ -68,7 +68,7 @@ asn: 64512
 routerId: 10.95.0.2
 listen: { addresses: [0.0.0.0] }
 bmp:
-  collectors: [{ address: 127.0.0.1, port: 1790, monitor: [rib-out-pre-policy, rib-out-post-policy] }]
+  collectors: [{ address: 127.0.0.1, port: 1790, monitor: [rib-out-pre-policy, rib-out-post-policy, loc-rib] }]
   statisticsInterval: 2
 originate:
   - { prefix: 10.80.0.0/24 }
@@ -148,6 +148,15 @@ t.test('pmbmpd sees a neighbor\'s Adj-RIB-Out before and after export policy, as
   t.same(toUpstream(1), [], 'toward the upstream, whose export policy denies everything: nothing after policy');
   t.same(toUpstream(0), ['10.60.0.0/24', '10.80.0.0/24', '10.81.0.0/24'], 'and before it, all but its own routes');
 
+  // The Loc-RIB (RFC 9069): the upstream's routes, sent as the UPDATEs that made them best (its
+  // sessions have no ADD-PATH and an import policy that sets nothing): as the upstream sent them.
+  const loc = (l: Line) => l.bmp_msg_type === 'route_monitor' && l.is_loc === 1 && (l.log_type ?? 'update') === 'update';
+  t.ok(await until(() => log().some((l) => loc(l) && l.ip_prefix === '2001:db8:90::/48'), 20000), 'the Loc-RIB has the upstream\'s IPv6 route');
+  const sentByUp = up.json('show bgp ipv4 unicast neighbors 10.95.0.2 advertised-routes json').advertisedRoutes?.['10.90.0.0/24'];
+  t.match(log().find((l) => loc(l) && l.ip_prefix === '10.90.0.0/24'), { as_path: '65030', bgp_nexthop: '10.95.0.3' }, `its IPv4 route, as the upstream sent it (FRR: ${JSON.stringify(sentByUp?.path ?? sentByUp?.aspath ?? '')})`);
+  t.match(log().find((l) => loc(l) && l.ip_prefix === '2001:db8:90::/48'), { afi: 2, as_path: '65030' }, 'and IPv6');
+  t.same(prefixes(log().filter(loc)), ['10.60.0.0/24', '10.80.0.0/24', '10.81.0.0/24', '10.90.0.0/24', '10.91.0.0/24', '2001:db8:90::/48'], 'our originations and the ToR\'s and upstream\'s routes');
+
   // Statistics: RFC 8671 6.2 types 14 and 15.
   t.ok(await until(() => log().some((l) => l.bmp_msg_type === 'stats' && l.counter_type === 15 && l.peer_ip === '10.95.0.1'), 10000), 'Adj-RIB-Out statistics on the timer');
   const stat = (type: number) => log().filter((l) => l.bmp_msg_type === 'stats' && l.counter_type === type && l.peer_ip === '10.95.0.1').at(-1)?.counter_value;
@@ -157,6 +166,7 @@ t.test('pmbmpd sees a neighbor\'s Adj-RIB-Out before and after export policy, as
   up.vtysh('configure terminal', 'router bgp 65030', 'address-family ipv4 unicast', 'no network 10.90.0.0/24');
   t.ok(await until(() => out(log(), 1, 'withdraw').some((l) => l.ip_prefix === '10.90.0.0/24'), 20000), 'withdrawn after policy');
   t.ok(await until(() => out(log(), 0, 'withdraw').some((l) => l.ip_prefix === '10.90.0.0/24'), 20000), 'and before');
+  t.ok(await until(() => log().some((l) => l.bmp_msg_type === 'route_monitor' && l.is_loc === 1 && l.log_type === 'withdraw' && l.ip_prefix === '10.90.0.0/24'), 20000), 'and from the Loc-RIB');
 
   // The export policy changes (reload): the post-policy view follows it, the pre-policy view does not move.
   d.writeConfig(config(['10.91.0.0/24', '10.81.0.0/24']));

@@ -2,7 +2,7 @@
 // attribute set and next hop, an IPv4 next hop in NEXT_HOP, an IPv6 one (RFC 8950 for IPv4
 // prefixes) in MP_REACH_NLRI, withdrawals of what is gone, ADD-PATH identifiers when asked.
 import t from 'tap';
-import { LocRib, Path, encodePathItems, pathsFromUpdates } from '../../src/rib/index.js';
+import { LocRib, LocRibFeed, Path, encodePathItems, pathsFromUpdates } from '../../src/rib/index.js';
 import { type UpdateMessage, afiSafiKey, decodeMessage, makeContext, nlriFrom } from '../../src/wire/index.js';
 import { peer, seq, table } from './helpers.js';
 
@@ -36,4 +36,28 @@ t.test('a neighbor\'s paths for the prefixes of an UPDATE: with ADD-PATH by iden
   const msgs = pathsFromUpdates(1, rib, 1, words, true, addPath).map((m) => decodeMessage(m, addPath) as UpdateMessage);
   t.same(msgs.flatMap((m) => [...m.withdrawn.words]), [8, 24, 0x0a000000], 'identifier 8 is not held: withdrawn');
   t.same(msgs.flatMap((m) => [...m.nlri.words]), [7, 24, 0x0a000000], 'identifier 7 announced');
+});
+
+t.test('the Loc-RIB feed: an UPDATE that is itself the change leaves nothing queued; one that is not, stays', async (t) => {
+  const feed: { f?: LocRibFeed } = {};
+  const rib = new LocRib(32, table, { changed: (node) => feed.f?.changed(node) });
+  feed.f = new LocRibFeed(1, rib);
+  const other = peer('192.0.2.2', 65002, 2);
+  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  const longer = table.acquire({ origin: 0, asPath: [seq(65002, 1, 2)], nextHop: 0xc0000202 });
+  rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
+  rib.announce(0x0a010000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
+  rib.announce(0x0a020000, 0, 0, 0, 24, new Path(other, 0, longer, 0xc0000202, 0));
+  t.equal(feed.f.pending, 3, 'three prefixes changed');
+  const ours = nlriFrom(1, false, [[0, 24, 0x0a000000], [0, 24, 0x0a010000]]).words;
+  t.ok(feed.f.asReceived(1, ours, true), 'neighbor 1\'s UPDATE of two prefixes: both have its path as best');
+  t.notOk(feed.f.asReceived(2, ours, true), 'not neighbor 2\'s');
+  t.notOk(feed.f.asReceived(1, ours, false), 'as withdrawals it is not: they have a best path');
+  t.notOk(feed.f.asReceived(1, nlriFrom(1, false, [[0, 24, 0x0a020000]]).words, true), 'a prefix whose best is another neighbor\'s');
+  t.ok(feed.f.asReceived(1, nlriFrom(1, false, [[0, 24, 0x0a090000]]).words, false), 'a prefix with no route at all: a withdrawal as it says');
+  feed.f.reported(ours);
+  t.equal(feed.f.pending, 1, 'the reported prefixes leave the queue');
+  const msgs = feed.f.take(ctx).map((m) => decodeMessage(m, ctx) as UpdateMessage);
+  t.same(msgs.flatMap((m) => [...m.nlri.words]), [0, 24, 0x0a020000], 'the rest is encoded as before');
+  t.equal(rib.trie.get(0x0a000000, 0, 0, 0, 24) !== 0, true, 'nothing held is leaked or freed early');
 });
