@@ -331,6 +331,15 @@ function nlriBlocks(m: UpdateMessage): { afi: AfiCode; words: Uint32Array; annou
   return out;
 }
 
+/**
+ * Whether the RIB holds an UPDATE's attributes as received: no attribute was discarded (RFC
+ * 7606), the import policy sets nothing, and no LOCAL_PREF from an eBGP neighbor was dropped
+ * (RFC 4271 5.1.5: the UPDATE shows one the RIB does not keep).
+ */
+function attributesAsReceived(p: BmpPeerInfo, m: UpdateMessage): boolean {
+  return (m.errors?.length ?? 0) === 0 && p.importKeepsRoutes() && (p.ibgp || m.attributes?.localPref === undefined);
+}
+
 /** Every configured collector, fed from the daemon's events. */
 export class BmpMonitor {
   readonly #ctx: BmpContext;
@@ -443,34 +452,33 @@ export class BmpMonitor {
    */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
     if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame]);
-    let held: boolean | undefined;
-    const asReceived = () => (held ??= frame !== undefined && endOfRib(m) === undefined && this.#heldAsReceived(p, m, nlriBlocks(m)));
-    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame, asReceived));
-    if (frame) this.#locRibAsReceived(p, m, frame, asReceived);
+    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame));
+    if (frame) this.#locRibAsReceived(p, m, frame);
   }
 
   /**
    * The Loc-RIB's change as the UPDATE that made it, framed once instead of encoded again: when
-   * the UPDATE is its own post-policy form and every prefix it names now has the neighbor's path
-   * as best (or, withdrawn, none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's
+   * the RIB holds its attributes as received and every prefix it names now has the neighbor's
+   * path as best (or, withdrawn, none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's
    * encoding); otherwise the prefixes wait for the next flush, as any change does.
    */
-  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer, asReceived: () => boolean): void {
+  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer): void {
     const w = this.#locRibWatch;
     if (!w || !p.rx.as4 || p.rx.addPath.size > 0 || !this.#stations.some((s) => s.monitors('loc-rib'))) return;
-    if (!asReceived() || !w.asReceived(p.index, nlriBlocks(m))) return;
+    // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
+    if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
     const c = this.#ctx;
     const msg = encodeRouteMonitoringWith(encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow())), frame);
     for (const s of this.#stations) if (s.monitors('loc-rib')) s.send([msg]);
   }
 
   /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
-  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined, asReceived: () => boolean): Buffer[] {
+  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): Buffer[] {
     const eor = endOfRib(m);
     if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
     const blocks = nlriBlocks(m);
     // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
-    if (asReceived()) return [frame!];
+    if (frame && this.#heldAsReceived(p, m, blocks)) return [frame];
     const ctx = wide(p.rx);
     return blocks.flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
@@ -481,9 +489,7 @@ export class BmpMonitor {
    * refused by policy or by the ingress checks); its withdrawals are withdrawals after policy too.
    */
   #heldAsReceived(p: BmpPeerInfo, m: UpdateMessage, blocks: readonly { afi: AfiCode; words: Uint32Array; announced: boolean }[]): boolean {
-    if ((m.errors?.length ?? 0) > 0 || !p.importKeepsRoutes()) return false;
-    // LOCAL_PREF from an eBGP neighbor is not kept (RFC 4271 5.1.5): the UPDATE shows one the RIB dropped.
-    if (!p.ibgp && m.attributes?.localPref !== undefined) return false;
+    if (!attributesAsReceived(p, m)) return false;
     for (const b of blocks) {
       if (b.announced && !this.#ctx.query.acceptedAll(p.index, b.afi, b.words, p.rx.addPath.has(afiSafiKey(b.afi, Safi.UNICAST)))) return false;
     }

@@ -107,12 +107,18 @@ export function allFrom(afi: AfiCode, table: LocRib, peerIndex: number, words: U
 /**
  * Prefixes of the Loc-RIB whose best path changed, queued (and held, so a prefix that lost its
  * last path keeps its node until read) until `take` turns them into UPDATEs of the best paths
- * and withdrawals.
+ * and withdrawals. An UPDATE that is itself the change takes its prefixes out of the queue
+ * (asReceived, reported); the changes since the last such question are the queue's tail.
  */
 export class LocRibFeed {
   readonly #table: LocRib;
   readonly #afi: AfiCode;
-  #queued = new Set<RouteNode>();
+  /** Queued nodes in order of change; a node reported meanwhile has its flag cleared and is skipped. */
+  #queue: RouteNode[] = [];
+  #queued = new Uint8Array(1024);
+  #count = 0;
+  /** Where the changes since the last question start in the queue. */
+  #mark = 0;
 
   constructor(afi: AfiCode, table: LocRib) {
     this.#afi = afi;
@@ -120,22 +126,32 @@ export class LocRibFeed {
   }
 
   get pending(): number {
-    return this.#queued.size;
+    return this.#count;
   }
 
   changed(node: RouteNode): void {
-    if (this.#queued.has(node)) return;
+    if (node >= this.#queued.length) {
+      const grown = new Uint8Array(Math.max(this.#queued.length * 2, node + 1024));
+      grown.set(this.#queued);
+      this.#queued = grown;
+    }
+    if (this.#queued[node]) return;
+    this.#queued[node] = 1;
     this.#table.hold(node);
-    this.#queued.add(node);
+    this.#queue.push(node);
+    this.#count++;
   }
 
   /** UPDATEs for every queued prefix (its best path now, or its withdrawal); the queue empties. */
   take(ctx: CodecContext): Buffer[] {
-    const nodes = this.#queued;
-    this.#queued = new Set();
+    const nodes = this.#queue.filter((n) => this.#queued[n] === 1);
+    this.#queue = [];
+    this.#mark = 0;
+    this.#count = 0;
     const items: PathItem[] = [];
     const gone: RouteNode[] = [];
     for (const n of nodes) {
+      this.#queued[n] = 0;
       const best = this.#table.best(n);
       if (best) items.push({ node: n, id: 0, path: best });
       else gone.push(n);
@@ -145,6 +161,45 @@ export class LocRibFeed {
     } finally {
       for (const n of nodes) this.#table.unhold(n);
     }
+  }
+
+  /**
+   * The quick answer for an UPDATE just applied (its blocks of this family, in order, without
+   * ADD-PATH): true when the changes since the last question are exactly its prefixes in its
+   * order, each announced one with `peerIndex`'s path as best and each withdrawn one with none
+   * (then dropTail). False says nothing: ask asReceived.
+   */
+  tailAsReceived(peerIndex: number, blocks: readonly { words: Uint32Array; announced: boolean }[]): boolean {
+    const st = stride(this.#afi);
+    const trie = this.#table.trie;
+    let i = this.#mark;
+    for (const { words, announced } of blocks) {
+      for (let b = 0; b < words.length; b += st, i++) {
+        const node = this.#queue[i];
+        if (node === undefined || trie.len(node) !== words[b + 1]) return false;
+        for (let k = 0; k < st - 2; k++) if (trie.word(node, k) >>> 0 !== words[b + 2 + k] >>> 0) return false;
+        const best = this.#table.best(node);
+        if (announced ? best?.peer.index !== peerIndex : best !== null) return false;
+      }
+    }
+    return i === this.#queue.length;
+  }
+
+  /** The changes since the last question are reported: they leave the queue. */
+  dropTail(): void {
+    for (let i = this.#mark; i < this.#queue.length; i++) {
+      const node = this.#queue[i];
+      if (this.#queued[node] !== 1) continue;
+      this.#queued[node] = 0;
+      this.#count--;
+      this.#table.unhold(node);
+    }
+    this.#queue.length = this.#mark;
+  }
+
+  /** Questions about later UPDATEs start from here. */
+  markAsked(): void {
+    this.#mark = this.#queue.length;
   }
 
   /**
@@ -166,13 +221,22 @@ export class LocRibFeed {
     const st = stride(this.#afi);
     for (let b = 0; b < words.length; b += st) {
       const node = this.#table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
-      if (node !== 0 && this.#queued.delete(node)) this.#table.unhold(node);
+      if (node === 0 || this.#queued[node] !== 1) continue;
+      this.#queued[node] = 0;
+      this.#count--;
+      this.#table.unhold(node);
     }
   }
 
   /** Stops: what was held is let go. */
   drop(): void {
-    for (const n of this.#queued) this.#table.unhold(n);
-    this.#queued = new Set();
+    for (const n of this.#queue) {
+      if (this.#queued[n] !== 1) continue;
+      this.#queued[n] = 0;
+      this.#table.unhold(n);
+    }
+    this.#queue = [];
+    this.#mark = 0;
+    this.#count = 0;
   }
 }

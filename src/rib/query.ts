@@ -150,9 +150,19 @@ export class RibQuery {
         return out;
       },
       asReceived: (peerIndex, blocks) => {
-        if (!blocks.every((b) => feeds[b.afi - 1].asReceived(peerIndex, b.words, b.announced))) return false;
-        for (const b of blocks) feeds[b.afi - 1].reported(b.words);
-        return true;
+        try {
+          // Most often the changes since the last UPDATE are this one's prefixes, in its order.
+          const mine = feeds.map((_, i) => blocks.filter((b) => b.afi === i + 1));
+          if (feeds.every((f, i) => mine[i].length === 0 || f.tailAsReceived(peerIndex, mine[i]))) {
+            feeds.forEach((f, i) => mine[i].length > 0 && f.dropTail());
+            return true;
+          }
+          if (!blocks.every((b) => feeds[b.afi - 1].asReceived(peerIndex, b.words, b.announced))) return false;
+          for (const b of blocks) feeds[b.afi - 1].reported(b.words);
+          return true;
+        } finally {
+          for (const f of feeds) f.markAsked();
+        }
       },
       stop: () => {
         this.#rib.removeListener(listener);

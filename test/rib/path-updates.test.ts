@@ -61,3 +61,34 @@ t.test('the Loc-RIB feed: an UPDATE that is itself the change leaves nothing que
   t.same(msgs.flatMap((m) => [...m.nlri.words]), [0, 24, 0x0a020000], 'the rest is encoded as before');
   t.equal(rib.trie.get(0x0a000000, 0, 0, 0, 24) !== 0, true, 'nothing held is leaked or freed early');
 });
+
+t.test('the Loc-RIB feed\'s quick answer: the changes since the last question, in the UPDATE\'s order', async (t) => {
+  const feed: { f?: LocRibFeed } = {};
+  const rib = new LocRib(32, table, { changed: (node) => feed.f?.changed(node) });
+  const f = (feed.f = new LocRibFeed(1, rib));
+  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  const announce = (w: number) => rib.announce(w, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
+  const block = (announced: boolean, ...ws: number[]) => ({ words: nlriFrom(1, false, ws.map((w) => [0, 24, w])).words, announced });
+  announce(0x0a000000);
+  announce(0x0a010000);
+  t.ok(f.tailAsReceived(1, [block(true, 0x0a000000, 0x0a010000)]), 'the two changes are the UPDATE\'s two prefixes');
+  t.notOk(f.tailAsReceived(1, [block(true, 0x0a010000, 0x0a000000)]), 'not in another order');
+  t.notOk(f.tailAsReceived(1, [block(true, 0x0a000000)]), 'nor one of them alone');
+  t.notOk(f.tailAsReceived(2, [block(true, 0x0a000000, 0x0a010000)]), 'nor another neighbor\'s');
+  f.dropTail();
+  f.markAsked();
+  t.equal(f.pending, 0, 'dropped: nothing left to encode');
+  announce(0x0a020000); // a change the next UPDATE did not make
+  f.markAsked();
+  announce(0x0a030000);
+  t.ok(f.tailAsReceived(1, [block(true, 0x0a030000)]), 'after the question, only later changes count');
+  f.dropTail();
+  f.markAsked();
+  t.equal(f.pending, 1, 'the earlier change stays queued');
+  rib.withdraw(0x0a000000, 0, 0, 0, 24, from, 0);
+  t.ok(f.tailAsReceived(1, [block(false, 0x0a000000)]), 'a withdrawal that left no best');
+  f.dropTail();
+  f.markAsked();
+  t.equal(rib.trie.get(0x0a000000, 0, 0, 0, 24), 0, 'its node is let go once dropped');
+  t.same(f.take(ctx).map((m) => [...(decodeMessage(m, ctx) as UpdateMessage).nlri.words]), [[0, 24, 0x0a020000]], 'take encodes what is left');
+});
