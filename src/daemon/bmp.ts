@@ -478,7 +478,7 @@ export class BmpMonitor {
     if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
     const blocks = nlriBlocks(m);
     // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
-    if (frame && this.#heldAsReceived(p, m, blocks)) return [frame];
+    if (frame && this.#heldAsReceived(p, m)) return [frame];
     const ctx = wide(p.rx);
     return blocks.flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
@@ -488,12 +488,8 @@ export class BmpMonitor {
    * import policy sets nothing, and every prefix it announces is held from the neighbor (none
    * refused by policy or by the ingress checks); its withdrawals are withdrawals after policy too.
    */
-  #heldAsReceived(p: BmpPeerInfo, m: UpdateMessage, blocks: readonly { afi: AfiCode; words: Uint32Array; announced: boolean }[]): boolean {
-    if (!attributesAsReceived(p, m)) return false;
-    for (const b of blocks) {
-      if (b.announced && !this.#ctx.query.acceptedAll(p.index, b.afi, b.words, p.rx.addPath.has(afiSafiKey(b.afi, Safi.UNICAST)))) return false;
-    }
-    return true;
+  #heldAsReceived(p: BmpPeerInfo, m: UpdateMessage): boolean {
+    return attributesAsReceived(p, m) && this.#ctx.query.lastUpdateWhole();
   }
 
   /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */

@@ -97,13 +97,6 @@ export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number,
   return encodePathItems(afi, table, ctx, addPath, items, Uint32Array.from(gone));
 }
 
-/** Whether the neighbor has a path for every prefix in `words` (with ADD-PATH, of each identifier). */
-export function allFrom(afi: AfiCode, table: LocRib, peerIndex: number, words: Uint32Array, addPath: boolean): boolean {
-  const st = stride(afi);
-  for (let b = 0; b < words.length; b += st) if (!heldPath(table, st, words, b, peerIndex, addPath)) return false;
-  return true;
-}
-
 /**
  * Prefixes of the Loc-RIB whose best path changed, queued (and held, so a prefix that lost its
  * last path keeps its node until read) until `take` turns them into UPDATEs of the best paths

@@ -7,7 +7,7 @@
 import { type AfiCode, type AsPath, type CodecContext, type PathAttributes, Safi, afiSafiKey, decodePathAttributes } from '../wire/index.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { encodeOutItems } from './adj-rib-out-view.js';
-import { LocRibFeed, type PathItem, allFrom, encodePathItems, pathsFromUpdates } from './path-updates.js';
+import { LocRibFeed, type PathItem, encodePathItems, pathsFromUpdates } from './path-updates.js';
 import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
@@ -196,9 +196,9 @@ export class RibQuery {
     return { updates: encodePathItems(afi, table, ctx, addPath, picked), last };
   }
 
-  /** Whether a neighbor's paths hold every prefix (and identifier) of an UPDATE's NLRI words: nothing of it was refused. */
-  acceptedAll(peerIndex: number, afi: AfiCode, words: Uint32Array, addPath: boolean): boolean {
-    return allFrom(afi, this.#rib.table(afi), peerIndex, words, addPath);
+  /** Whether the UPDATE the RIB applied last is held whole: none of its prefixes refused or denied (Rib.lastUpdateWhole). */
+  lastUpdateWhole(): boolean {
+    return this.#rib.lastUpdateWhole;
   }
 
   /** The route of exactly this prefix. */

@@ -591,10 +591,19 @@ export class Rib {
 
   // --- input ------------------------------------------------------------------------------------
 
+  /**
+   * Whether the last UPDATE applied went into the Loc-RIB whole: every prefix it announced is
+   * held from its peer (none refused by the ingress checks or denied by import policy). A monitor
+   * reads it right after applyUpdate (BMP post-policy frames such an UPDATE as received).
+   */
+  lastUpdateWhole = false;
+
   /** Applies one received UPDATE from an Established peer. */
   applyUpdate(index: number, msg: UpdateMessage): void {
+    this.lastUpdateWhole = false;
     const s = this.#peers.get(index);
     if (!s) return;
+    this.lastUpdateWhole = true;
     // One UPDATE is one batch: an entry many of its paths touch is reselected once.
     this.#stamp();
     this.v4.batch(() => this.v6.batch(() => this.#apply(s, msg)));
@@ -615,11 +624,13 @@ export class Rib {
     for (const { block, nextHop } of reach) {
       if (refusal) s.refused[refusal] += nlriCount(block);
       if (!usable || nextHop === undefined || this.#ownNextHop(s, nextHop)) {
+        this.lastUpdateWhole = false;
         this.#withdrawBlock(s, block);
         continue;
       }
       if (s.ingress.peerNextHop && !isPeerNextHop(nextHop, s.ingress.peerNextHop)) {
         s.refused['next-hop'] += nlriCount(block);
+        this.lastUpdateWhole = false;
         this.#withdrawBlock(s, block);
         continue;
       }
@@ -681,9 +692,14 @@ export class Rib {
   /** Import policy, then into `rib` (the Loc-RIB; re-import from the kept routes uses it too). */
   #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
     const map = s.ingress.importMap;
-    if (map === 'deny') return this.#withdrawMain(rib, s, block);
+    if (map === 'deny') {
+      this.lastUpdateWhole = false;
+      return this.#withdrawMain(rib, s, block);
+    }
+    const whole = block.words.length;
     if (s.ingress.exclusive) block = this.#unclaimed(s, block, rib);
     if (block.addPath && s.ingress.maxPathsPerPrefix !== undefined) block = this.#withinPathLimit(s, block, rib, s.ingress.maxPathsPerPrefix);
+    if (block.words.length !== whole) this.lastUpdateWhole = false;
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
@@ -770,6 +786,7 @@ export class Rib {
       const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
       const r = evaluateRouteMap(map, { afi: block.afi, words, length: w[b + 1], attrs, asPath, nextHop, peerAddress: s.peer.address, weight: 0 }, ctx);
       if (r.verdict === 'deny') {
+        this.lastUpdateWhole = false;
         rib.withdraw(words[0], words[1], words[2], words[3], w[b + 1], s.peer, w[b]);
         continue;
       }

@@ -81,6 +81,14 @@ t.test('loop prevention and allowas-in', async (t) => {
   t.equal(rib.v4.prefixes, 1, 'but not two');
   announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000101 });
   t.equal(rib.v4.prefixes, 1, 'a next hop that is our own address: ignored');
+  t.notOk(rib.lastUpdateWhole, 'that UPDATE is not held whole');
+  announce(9, [P2], { asPath: [{ type: 2, asns: [65009] }] });
+  t.ok(rib.lastUpdateWhole, 'one whose every prefix is held is (BMP frames it as its post-policy form)');
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65000] }] });
+  t.notOk(rib.lastUpdateWhole, 'a refused one is not');
+  rib.setPeerPolicy(9, 'deny', undefined, false);
+  announce(9, [P2], { asPath: [{ type: 2, asns: [65009] }] });
+  t.notOk(rib.lastUpdateWhole, 'nor one the import policy denies');
 });
 
 t.test('treat-as-withdraw removes the prefixes', async (t) => {
