@@ -432,6 +432,16 @@ export class BmpMonitor {
     return head;
   }
 
+  #locRibHeadCache: { ms: number; head: Buffer } | undefined;
+
+  /** The encoded per-peer header of our Loc-RIB now (RFC 9069), made once per millisecond. */
+  #locRibHead(): Buffer {
+    const c = this.#ctx;
+    const ms = c.wallNow();
+    if (this.#locRibHeadCache?.ms !== ms) this.#locRibHeadCache = { ms, head: encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, ms)) };
+    return this.#locRibHeadCache.head;
+  }
+
   /**
    * Route Monitoring of a neighbor's view for the stations that watch it: `updates` (BGP messages)
    * framed behind the view's per-peer header. Nothing is built when no station watches.
@@ -467,8 +477,7 @@ export class BmpMonitor {
     if (!w || !p.rx.as4 || p.rx.addPath.size > 0 || !this.#stations.some((s) => s.monitors('loc-rib'))) return;
     // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
     if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
-    const c = this.#ctx;
-    const msg = encodeRouteMonitoringWith(encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow())), frame);
+    const msg = encodeRouteMonitoringWith(this.#locRibHead(), frame);
     for (const s of this.#stations) if (s.monitors('loc-rib')) s.send([msg]);
   }
 
@@ -514,8 +523,7 @@ export class BmpMonitor {
   #flushLocRib(w: LocRibWatch): void {
     if (this.#locRibWatch !== w) return; // stopped meanwhile
     try {
-      const c = this.#ctx;
-      const head = encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, c.wallNow()));
+      const head = this.#locRibHead();
       const msgs: Buffer[] = [];
       for (const { messages } of w.take(LOC_RIB_CONTEXT)) for (const u of messages) msgs.push(encodeRouteMonitoringWith(head, u));
       for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
