@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { FibConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, openRouteMonitor, openRtnetlink } from '../fib/index.js';
-import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap } from '../rib/index.js';
+import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap, maskWord } from '../rib/index.js';
 import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString, linkBandwidthOf } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
 
@@ -221,10 +221,7 @@ function connectedSubnets(): { keys: Set<string>; lengths: Set<number> } {
       const len = Number(a.cidr.split('/')[1]);
       const raw = addressToOctets(a.address.split('%')[0]);
       const words: number[] = [];
-      for (let i = 0; i < raw.length; i += 4) {
-        const bits = Math.max(0, Math.min(32, len - i * 8));
-        words.push(bits === 0 ? 0 : (raw.readUInt32BE(i) & (0xffffffff << (32 - bits))) >>> 0);
-      }
+      for (let i = 0; i < raw.length; i += 4) words.push(maskWord(raw.readUInt32BE(i), len - i * 8));
       out.add(subnetKey(raw.length === 4 ? 4 : 6, words, len));
       lengths.add(len);
     }

@@ -3,7 +3,7 @@
 // the FIB's dump at start and its route notifications since.
 
 import { AF_INET, type KernelRoute } from '../fib/index.js';
-import type { Gateway, KernelCover, KernelRoutes } from '../rib/index.js';
+import { type Gateway, type KernelCover, type KernelRoutes, maskWord } from '../rib/index.js';
 import { Afi, type AfiCode, ipv4ToString, ipv6ToString } from '../wire/index.js';
 
 /** rtm_type of a route that forwards (linux/rtnetlink.h RTN_UNICAST). */
@@ -62,10 +62,7 @@ export class KernelRouteTable implements KernelRoutes {
 
 function masked(words: readonly number[], len: number, width: number): Buffer {
   const b = Buffer.alloc(width);
-  for (let i = 0; i < width / 4; i++) {
-    const bits = Math.max(0, Math.min(32, len - i * 32));
-    b.writeUInt32BE(bits === 0 ? 0 : ((words[i] ?? 0) & (0xffffffff << (32 - bits))) >>> 0, i * 4);
-  }
+  for (let i = 0; i < width / 4; i++) b.writeUInt32BE(maskWord(words[i] ?? 0, len - i * 32), i * 4);
   return b;
 }
 

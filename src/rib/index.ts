@@ -19,3 +19,4 @@ export * from './policy/index.js';
 export * from './mrt.js';
 export * from './vrp-table.js';
 export * from './nexthop-tracker.js';
+export * from './prefix-bits.js';

@@ -14,6 +14,7 @@
 import { Afi, type AfiCode, ipv4ToString, ipv6ToString } from '../wire/index.js';
 import type { LocRib } from './loc-rib.js';
 import type { Path, RibPeer } from './path.js';
+import { maskWord, samePrefixBits } from './prefix-bits.js';
 
 /** Where the kernel sends a packet: a gateway (4 or 16 octets) out of an interface (0: any). */
 export interface Gateway {
@@ -158,10 +159,7 @@ export class NexthopTracker {
     const sorted = (this.#sorted[afi] ??= this.#sortedTargets(afi));
     if (sorted.length === 0) return false;
     // The first tracked address at or after the prefix's first address, and whether it is inside.
-    const first = w.map((x, i) => {
-      const bits = Math.max(0, Math.min(32, len - i * 32));
-      return bits === 0 ? 0 : (x & (0xffffffff << (32 - bits))) >>> 0;
-    });
+    const first = w.map((x, i) => maskWord(x, len - i * 32));
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
@@ -169,7 +167,7 @@ export class NexthopTracker {
       if (compareWords(sorted[mid], first) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo < sorted.length && inside(sorted[lo], w, len);
+    return lo < sorted.length && samePrefixBits(sorted[lo], w, len);
   }
 
   /** Recursively resolved next hops of a family, sorted (rebuilt after the set changes). */
@@ -287,16 +285,6 @@ function textOf(t: Target): string {
   const b = Buffer.alloc(16);
   t.words.forEach((w, i) => b.writeUInt32BE(w >>> 0, i * 4));
   return ipv6ToString(b);
-}
-
-/** Whether the address `a` lies in the prefix `w`/`len` (32-bit words). */
-function inside(a: readonly number[], w: readonly number[], len: number): boolean {
-  for (let i = 0; i * 32 < len; i++) {
-    const bits = Math.min(32, len - i * 32);
-    const mask = bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits);
-    if (((a[i] ^ w[i]) & mask) !== 0) return false;
-  }
-  return true;
 }
 
 function compareWords(a: readonly number[], b: readonly number[]): number {

@@ -2,18 +2,9 @@
 // deny at the end. Pure. Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { type AsPath, asPathText, communityToString } from '../../wire/index.js';
+import { samePrefixBits } from '../prefix-bits.js';
 import type { AsPathList, CommunityList, LargeCommunityList, PrefixList, PrefixListEntry } from './types.js';
 
-function maskWord(w: number, bits: number): number {
-  if (bits >= 32) return w >>> 0;
-  if (bits <= 0) return 0;
-  return (w & (0xffffffff << (32 - bits))) >>> 0;
-}
-
-function samePrefixBits(a: readonly number[], b: readonly number[], bits: number): boolean {
-  for (let i = 0; i < 4; i++) if (maskWord(a[i], bits - 32 * i) !== maskWord(b[i], bits - 32 * i)) return false;
-  return true;
-}
 
 /** FRR prefix-list entry: inside the entry's prefix, and a length within [ge, le] (exact without either). */
 export function prefixEntryMatches(e: PrefixListEntry, afi: number, words: readonly number[], length: number): boolean {
