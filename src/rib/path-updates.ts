@@ -44,9 +44,14 @@ function nextHopOf(afi: AfiCode, p: Path): number | Buffer {
   return nh;
 }
 
+/** The node of the NLRI entry at `b` of `words` (stride `st`), or 0 when the table has no such prefix. */
+function nodeOfEntry(table: LocRib, st: number, words: Uint32Array, b: number): RouteNode {
+  return table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+}
+
 /** The neighbor's path for the NLRI entry at `b` of `words` (with ADD-PATH, of its identifier). */
 function heldPath(table: LocRib, st: number, words: Uint32Array, b: number, peerIndex: number, addPath: boolean): { node: RouteNode; path: Path } | undefined {
-  const node = table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+  const node = nodeOfEntry(table, st, words, b);
   if (node === 0) return undefined;
   const path = table.candidates(node).find((p) => p.peer.index === peerIndex && (!addPath || p.pathId === words[b]));
   return path && { node, path };
@@ -180,14 +185,16 @@ export class LocRibFeed {
 
   /** The changes since the last question are reported: they leave the queue. */
   dropTail(): void {
-    for (let i = this.#mark; i < this.#queue.length; i++) {
-      const node = this.#queue[i];
-      if (this.#queued[node] !== 1) continue;
-      this.#queued[node] = 0;
-      this.#count--;
-      this.#table.unhold(node);
-    }
+    for (let i = this.#mark; i < this.#queue.length; i++) this.#letGo(this.#queue[i]);
     this.#queue.length = this.#mark;
+  }
+
+  /** A queued node leaves the queue (its entry in the array is skipped from now on) and is let go. */
+  #letGo(node: RouteNode): void {
+    if (node === 0 || this.#queued[node] !== 1) return;
+    this.#queued[node] = 0;
+    this.#count--;
+    this.#table.unhold(node);
   }
 
   /** Questions about later UPDATEs start from here. */
@@ -202,7 +209,7 @@ export class LocRibFeed {
   asReceived(peerIndex: number, words: Uint32Array, announced: boolean): boolean {
     const st = stride(this.#afi);
     for (let b = 0; b < words.length; b += st) {
-      const node = this.#table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
+      const node = nodeOfEntry(this.#table, st, words, b);
       const best = node === 0 ? null : this.#table.best(node);
       if (announced ? best?.peer.index !== peerIndex : best !== null) return false;
     }
@@ -212,24 +219,13 @@ export class LocRibFeed {
   /** The prefixes of `words` were reported by the UPDATE that named them: no longer queued. */
   reported(words: Uint32Array): void {
     const st = stride(this.#afi);
-    for (let b = 0; b < words.length; b += st) {
-      const node = this.#table.trie.get(words[b + 2], st === 6 ? words[b + 3] : 0, st === 6 ? words[b + 4] : 0, st === 6 ? words[b + 5] : 0, words[b + 1]);
-      if (node === 0 || this.#queued[node] !== 1) continue;
-      this.#queued[node] = 0;
-      this.#count--;
-      this.#table.unhold(node);
-    }
+    for (let b = 0; b < words.length; b += st) this.#letGo(nodeOfEntry(this.#table, st, words, b));
   }
 
   /** Stops: what was held is let go. */
   drop(): void {
-    for (const n of this.#queue) {
-      if (this.#queued[n] !== 1) continue;
-      this.#queued[n] = 0;
-      this.#table.unhold(n);
-    }
+    for (const n of this.#queue) this.#letGo(n);
     this.#queue = [];
     this.#mark = 0;
-    this.#count = 0;
   }
 }
