@@ -58,14 +58,6 @@ export interface DaemonStats {
   readonly bmpCollectors: C.BmpStatus['collectors'];
 }
 
-function nexthopCounts(d: Daemon): DaemonStats['nexthops'] {
-  const t = d.nexthopTracking?.tracker;
-  if (!t) return null;
-  const all = t.entries();
-  const reachable = all.filter((e) => e.resolution.reachable).length;
-  return { reachable, unreachable: all.length - reachable };
-}
-
 const FAMILY = { [Afi.IPV4]: 'ipv4-unicast', [Afi.IPV6]: 'ipv6-unicast' } as const;
 
 export function daemonStats(d: Daemon): DaemonStats {
@@ -114,7 +106,7 @@ export function daemonStats(d: Daemon): DaemonStats {
     attributeSets: d.rib.attrs.size,
     attributeCache: d.attributeCacheSize,
     fib: d.fibBridge?.fib.stats() ?? null,
-    nexthops: nexthopCounts(d),
+    nexthops: d.nexthopTracking?.tracker.counts() ?? null,
     refused: { ...d.refused },
     rpkiCaches: rpkiStatus(d).caches,
     bmpCollectors: d.bmp.monitor.status(),

@@ -145,6 +145,13 @@ export class NexthopTracker {
     return this.#recursive;
   }
 
+  /** How many tracked next hops resolve and how many do not (metrics: no text per next hop). */
+  counts(): { reachable: number; unreachable: number } {
+    let reachable = 0;
+    for (const r of this.#cache.values()) if (r.reachable) reachable++;
+    return { reachable, unreachable: this.#cache.size - reachable };
+  }
+
   /** Next hops tracked now, with how each resolves. */
   entries(): { nexthop: string; connectedOnly: boolean; resolution: Resolution }[] {
     return [...this.#targets.entries()].map(([key, t]) => ({ nexthop: textOf(t), connectedOnly: t.connectedOnly, resolution: this.#cache.get(key)! }));
