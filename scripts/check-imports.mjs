@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Import-boundary check (DESIGN.md section 1): layers import one way,
-// api -> daemon -> {fsm, bfd, rpki, rib, fib} -> wire, and the pure layers stay free of I/O and of
+// api -> daemon -> {fsm, bfd, nd, rpki, rib, fib} -> wire, and the pure layers stay free of I/O and of
 // logging/metrics libraries; above the RIB nobody reads its storage (trie nodes, route entries),
 // only its read faces (src/rib/query.ts, kernel-view.ts); and the daemon's timers are on the
 // injected clock. Exits 1 listing every offender. Usage: check-imports.mjs [root]
@@ -15,12 +15,13 @@ const ALLOWED_LAYERS = {
   wire: ['wire'],
   fsm: ['fsm', 'wire'],
   bfd: ['bfd', 'wire'],
+  nd: ['nd', 'wire'],
   rpki: ['rpki', 'wire'],
   rib: ['rib', 'wire'],
   fib: ['fib', 'wire'],
   // config builds the RIB's policy data from text, so it may read rib's types.
   config: ['config', 'rib', 'wire'],
-  daemon: ['daemon', 'config', 'fsm', 'bfd', 'rpki', 'rib', 'fib', 'wire'],
+  daemon: ['daemon', 'config', 'fsm', 'bfd', 'nd', 'rpki', 'rib', 'fib', 'wire'],
   api: ['api', 'daemon', 'config', 'wire'],
 };
 /** Packages (and node: modules) a layer must not import; `*` means any at all. */
@@ -29,6 +30,7 @@ const FORBIDDEN_PACKAGES = {
   rib: ['node:net', 'node:dgram', 'pino', 'prom-client', 'fastify'],
   fsm: ['pino', 'prom-client', 'fastify'],
   bfd: ['pino', 'prom-client', 'fastify'],
+  nd: ['node:net', 'pino', 'prom-client', 'fastify'],
   rpki: ['pino', 'prom-client', 'fastify'],
   fib: ['pino', 'prom-client', 'fastify'],
 };
