@@ -28,6 +28,7 @@ function toJsonSchema(s: Spec): JsonSchema {
         type: 'object',
         properties: Object.fromEntries(Object.entries(s.fields).map(([k, f]) => [k, toJsonSchema(f)])),
         ...(s.required && s.required.length > 0 ? { required: [...s.required] } : {}),
+        ...(s.exactlyOne ? { oneOf: s.exactlyOne.map((k) => ({ required: [k] })) } : {}),
         additionalProperties: false,
       };
   }

@@ -132,7 +132,7 @@ export function parseConfig(text: string, source = 'config'): LoadedConfig {
   return resolve(raw as RawConfig, source, locate);
 }
 
-type RawNeighbor = NeighborTemplate & { address?: string; peerGroup?: string };
+type RawNeighbor = NeighborTemplate & { address?: string; interface?: string; peerGroup?: string };
 interface RawConfig extends Omit<DaemonConfig, 'neighbors' | 'routerId' | 'dynamicNeighbors'> {
   readonly routerId?: string;
   readonly peerGroups?: Record<string, NeighborTemplate>;
@@ -158,11 +158,14 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
   const neighbors: NeighborConfig[] = (raw.neighbors ?? []).map((n, i) => {
     // One text per address (RFC 5952): an IPv6 neighbor written FD00:88:0:0::2 still matches
     // the connections it makes, which the kernel reports as fd00:88::2.
-    const address = canonicalAddress(n.address!);
-    if (seen.has(address)) report(['neighbors', i, 'address'], `${address} is already neighbors[${seen.get(address)}]`);
+    // An unnumbered neighbor is named by its interface (the schema lets through one of the two).
+    const address = n.interface ?? canonicalAddress(n.address!);
+    if (seen.has(address)) report(['neighbors', i, n.interface ? 'interface' : 'address'], `${address} is already neighbors[${seen.get(address)}]`);
     seen.set(address, i);
+    if (n.interface !== undefined) for (const k of ['password', 'localAddress'] as const) if (n[k] !== undefined) report(['neighbors', i, k], `${k} is not supported on an interface neighbor (its address is learned from the link)`);
     if (n.peerGroup !== undefined && !groups[n.peerGroup]) report(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
     const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address, ...(n.localAddress ? { localAddress: canonicalAddress(n.localAddress) } : {}) } as NeighborConfig;
+    if (merged.interface !== undefined && merged.bfd) report(['neighbors', i, 'bfd'], 'BFD is not supported on an interface neighbor yet (its session runs without it; the link going down still ends it at once)');
     if (merged.remoteAs === undefined && (n.peerGroup === undefined || groups[n.peerGroup])) report(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
     return merged;
   });

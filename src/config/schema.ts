@@ -10,7 +10,7 @@ export type Spec =
   | { readonly kind: 'either'; readonly options: readonly Spec[]; readonly hint: string }
   | { readonly kind: 'array'; readonly of: Spec }
   | { readonly kind: 'map'; readonly of: Spec }
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Spec>>; readonly required?: readonly string[] };
+  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Spec>>; readonly required?: readonly string[]; readonly exactlyOne?: readonly string[] };
 
 export type KeyPath = readonly (string | number)[];
 
@@ -30,7 +30,8 @@ export const oneOf = (...values: (string | number)[]): Spec => ({ kind: 'enum', 
 export const either = (hint: string, ...options: Spec[]): Spec => ({ kind: 'either', options, hint });
 export const list = (of: Spec): Spec => ({ kind: 'array', of });
 export const map = (of: Spec): Spec => ({ kind: 'map', of });
-export const obj = (fields: Record<string, Spec>, required: string[] = []): Spec => ({ kind: 'object', fields, required });
+/** A map with these keys; `required` must be there, and of `exactlyOne` one and only one. */
+export const obj = (fields: Record<string, Spec>, required: string[] = [], exactlyOne?: string[]): Spec => ({ kind: 'object', fields, required, ...(exactlyOne ? { exactlyOne } : {}) });
 
 function describe(s: Spec): string {
   switch (s.kind) {
@@ -117,6 +118,10 @@ function check(s: Spec, v: unknown, path: KeyPath, out: SchemaProblem[]): void {
         } else if (item !== undefined) check(f, item, [...path, k], out);
       }
       for (const r of s.required ?? []) if (v[r] === undefined || v[r] === null) out.push({ path: [...path, r], message: `is required (${describe(s.fields[r])})` });
+      if (s.exactlyOne) {
+        const given = s.exactlyOne.filter((k) => v[k] !== undefined && v[k] !== null);
+        if (given.length !== 1) out.push({ path, message: given.length === 0 ? `needs one of ${s.exactlyOne.join(' or ')}` : `has ${given.join(' and ')}: give only one` });
+      }
       return;
     }
   }

@@ -26,6 +26,8 @@ const ASN = int(1, 4294967295);
 const ipv4 = str(parses(parseIpv4), 'an IPv4 address (like 10.0.0.1)');
 const address = str((s) => (isIP(s) ? undefined : `"${s}" is not an IP address (like 10.0.0.1 or 2001:db8::1)`), 'an IP address');
 const prefix = str(parses(parsePrefix), 'a prefix (like 10.244.1.0/26)');
+/** Linux's rule for interface names (dev_valid_name): 1 to 15 characters, no '/', ':' or spaces, not '.' or '..'. */
+const ifname = str((s) => (/^[^/:\s]{1,15}$/.test(s) && s !== '.' && s !== '..' ? undefined : `"${s}" is not an interface name (1 to 15 characters, no '/', ':' or spaces)`), 'an interface name (like eth1)');
 const community = str(parses(parseCommunity), 'a community (like 64512:100, or no-export)');
 const seconds = (min: number, max: number) => int(min, max);
 const routeMapName = str(undefined, 'a route-map name');
@@ -127,7 +129,8 @@ export const CONFIG_SPEC: Spec = obj({
   maximumPaths: obj({ ebgp: int(1, 64), ibgp: int(1, 64) }),
   ebgpRequiresPolicy: bool,
   peerGroups: map(obj(neighborFields)),
-  neighbors: list(obj({ address, peerGroup: str(), ...neighborFields }, ['address'])),
+  // An unnumbered neighbor (FRR's `neighbor eth1 interface`) is named by its interface.
+  neighbors: list(obj({ address, interface: ifname, peerGroup: str(), ...neighborFields }, [], ['address', 'interface'])),
   dynamicNeighbors: list(obj({
     range: either('a prefix (like 10.0.0.0/8), or "connected" (the subnets of our interfaces)', oneOf('connected'), prefix),
     peerGroup: str(), limit: int(1, 65535), maxPending: int(1, 65535),

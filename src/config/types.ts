@@ -15,7 +15,14 @@ export interface TimersConfig {
 export type AddressFamilyName = 'ipv4-unicast' | 'ipv6-unicast';
 
 export interface NeighborConfig {
+  /** The neighbor's address; for an interface neighbor, the interface's name (its name everywhere). */
   readonly address: string;
+  /**
+   * Unnumbered (FRR's `neighbor eth1 interface`): the neighbor is on this link, its IPv6
+   * link-local address learned from router advertisements (we send ours) or its connection; IPv4
+   * routes travel with IPv6 next hops (RFC 8950). Both families by default.
+   */
+  readonly interface?: string;
   /** A number, or 'internal' / 'external' (any AS of that kind). */
   readonly remoteAs: number | 'internal' | 'external';
   /** Our AS toward this neighbor when it differs from the global one (FRR's local-as). */
@@ -117,7 +124,7 @@ export interface BfdConfig {
 }
 
 /** Settings a neighbor inherits from its peer group (everything but the address). */
-export type NeighborTemplate = Omit<NeighborConfig, 'address'>;
+export type NeighborTemplate = Omit<NeighborConfig, 'address' | 'interface'>;
 
 /** Dynamic neighbors (FRR's bgp listen range): sources in `range` get a session from `template`. */
 export interface DynamicNeighborsConfig {

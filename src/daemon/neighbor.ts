@@ -2,7 +2,7 @@
 // and the counters a Peer (peer.ts) keeps for the life of the neighbor.
 
 import { isIPv6 } from 'node:net';
-import type { DaemonConfig, NeighborConfig } from '../config/types.js';
+import type { AddressFamilyName, DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
 import type { SessionOptions } from '../fsm/index.js';
 import type { RefusalReason } from '../rib/index.js';
@@ -27,8 +27,20 @@ export function emptyCounts(): NeighborCounts {
   return { unsendable: 0, refreshAnswered: 0, refreshDeferred: 0, refreshJoined: 0, malformed: 0, treatAsWithdraw: 0, attributeDiscard: 0, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } };
 }
 
+/** Whether the session runs over IPv6: an IPv6 neighbor, or an interface one (link-local). */
+export function overIpv6(n: NeighborConfig): boolean {
+  return n.interface !== undefined || isIPv6(n.address);
+}
+
+/** RFC 8950 offered: asked for, or by default on an interface neighbor (IPv4 has no address there; FRR does the same). */
+export function extendedNextHopOf(n: NeighborConfig): boolean {
+  return (n.extendedNextHop ?? n.interface !== undefined) && overIpv6(n);
+}
+
+/** The neighbor's families: as configured, else its session's family (both on an interface neighbor). */
 export function addressFamiliesOf(n: NeighborConfig): { afi: number; safi: number }[] {
-  return (n.addressFamilies ?? (isIPv6(n.address) ? ['ipv6-unicast'] : ['ipv4-unicast'])).map((f) =>
+  const byDefault: AddressFamilyName[] = n.interface !== undefined ? ['ipv4-unicast', 'ipv6-unicast'] : isIPv6(n.address) ? ['ipv6-unicast'] : ['ipv4-unicast'];
+  return (n.addressFamilies ?? byDefault).map((f) =>
     f === 'ipv4-unicast' ? { afi: Afi.IPV4, safi: Safi.UNICAST } : { afi: Afi.IPV6, safi: Safi.UNICAST });
 }
 
@@ -57,11 +69,11 @@ export function bfdOf(n: NeighborConfig): { timing: BfdTiming; strict: boolean }
  * The neighbor's session options. `restarting`: RFC 4724 restarting speaker with forwarding state
  * kept (our OPEN sets Restart State and each family's Forwarding State).
  */
-export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache, restarting = false): SessionOptions {
+export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: number, cache: AttributeCache, restarting = false, remoteAddress = n.address): SessionOptions {
   const gr = gracefulRestartOf(n);
   return {
     bfdStrict: bfdOf(n)?.strict ?? false,
-    remoteAddress: n.address,
+    remoteAddress,
     remotePort: n.port,
     localAddress: n.localAddress,
     passive: n.passive,
@@ -80,7 +92,7 @@ export function sessionOptions(n: NeighborConfig, c: DaemonConfig, routerId: num
       afiSafis: addressFamiliesOf(n),
       extendedMessage: true,
       // RFC 8950: IPv4 unicast with IPv6 next hops, offered on IPv6 sessions that ask for it.
-      ...(n.extendedNextHop && isIPv6(n.address) ? { extendedNextHop: [{ afi: Afi.IPV4, safi: Safi.UNICAST, nextHopAfi: Afi.IPV6 }] } : {}),
+      ...(extendedNextHopOf(n) ? { extendedNextHop: [{ afi: Afi.IPV4, safi: Safi.UNICAST, nextHopAfi: Afi.IPV6 }] } : {}),
       // With fib.retain our kernel routes survive a restart: the families are listed so that
       // helpers keep our routes (RFC 4724 4.2); without it they are not, and helpers drop ours.
       // With long-lived graceful restart the families are listed as well (F bit clear without

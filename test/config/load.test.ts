@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG_TEXT } from '../../src/config/default.js';
 import { diffConfig, isEmptyDiff } from '../../src/config/diff.js';
 import { buildPolicySet } from '../../src/config/policy.js';
+import { addressFamiliesOf, extendedNextHopOf } from '../../src/daemon/neighbor.js';
 import { reloadResult } from '../../src/daemon/reload.js';
 
 function problems(text: string) {
@@ -38,6 +39,15 @@ t.test('the embedded default loads: connected sources only, with its guards', as
 t.test('exclusivePrefixes names a prefix-list; dynamic ranges are prefixes or "connected"', async (t) => {
   t.match(problems(`${base}peerGroups:\n  n: { remoteAs: external, exclusivePrefixes: NOPE }\n`)[0], { key: 'peerGroups.n.exclusivePrefixes', message: /prefix-list "NOPE" is not defined/ });
   t.match(problems(`${base}peerGroups:\n  n: { remoteAs: external }\ndynamicNeighbors:\n  - { range: somewhere, peerGroup: n }\n`)[0], { key: 'dynamicNeighbors[0].range', message: /connected/ });
+});
+
+t.test('an interface neighbor (unnumbered) is named by its interface, both families, RFC 8950 on', async (t) => {
+  const c = parseConfig(`${base}peerGroups:\n  tors: { remoteAs: external }\nneighbors:\n  - { interface: eth1, peerGroup: tors }\n  - { interface: eth2, remoteAs: 65001, addressFamilies: [ipv6-unicast], extendedNextHop: false }\n`);
+  t.same(c.daemon.neighbors.map((n) => [n.address, n.interface, n.remoteAs]), [['eth1', 'eth1', 'external'], ['eth2', 'eth2', 65001]]);
+  t.same(addressFamiliesOf(c.daemon.neighbors[0]), [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }], 'IPv4 and IPv6 by default');
+  t.ok(extendedNextHopOf(c.daemon.neighbors[0]), 'IPv4 over IPv6 next hops by default');
+  t.same(addressFamiliesOf(c.daemon.neighbors[1]), [{ afi: 2, safi: 1 }], 'as configured');
+  t.notOk(extendedNextHopOf(c.daemon.neighbors[1]), 'turned off');
 });
 
 t.test('peer groups: neighbors inherit, and their own keys win', async (t) => {
@@ -80,6 +90,13 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['prefix-list duplicate seq', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 5, action: permit, prefix: 10.0.0.0/8 }\n      - { seq: 5, action: deny, prefix: 0.0.0.0/0 }\n`, 'policy.prefixLists.P[1].seq', 7, /seq 5 is already used by entry 0/],
   ['route-map duplicate seq', `${base}policy:\n  routeMaps:\n    M:\n      - { seq: 10, action: permit }\n      - { seq: 10, action: deny }\n`, 'policy.routeMaps.M[1].seq', 7, /seq 10 is already used by entry 0/],
   ['a problem in an entry out of seq order names that entry', `${base}policy:\n  prefixLists:\n    P:\n      - { seq: 20, action: permit, prefix: 10.0.0.0/8 }\n      - { seq: 10, action: permit, prefix: 10.1.1.1/8 }\n`, 'policy.prefixLists.P[1].prefix', 7, /host bits/],
+  ['a neighbor with neither address nor interface', `${base}neighbors:\n  - { remoteAs: 1 }\n`, 'neighbors[0]', 4, /needs one of address or interface/],
+  ['a neighbor with both address and interface', `${base}neighbors:\n  - { address: 10.0.0.2, interface: eth1, remoteAs: 1 }\n`, 'neighbors[0]', 4, /has address and interface: give only one/],
+  ['not an interface name', `${base}neighbors:\n  - { interface: "eth1/2", remoteAs: external }\n`, 'neighbors[0].interface', 4, /"eth1\/2" is not an interface name/],
+  ['an interface name past 15 characters', `${base}neighbors:\n  - { interface: averyveryverylongname, remoteAs: external }\n`, 'neighbors[0].interface', 4, /is not an interface name \(1 to 15 characters/],
+  ['the same interface twice', `${base}neighbors:\n  - { interface: eth1, remoteAs: external }\n  - { interface: eth1, remoteAs: 65001 }\n`, 'neighbors[1].interface', 5, /eth1 is already neighbors\[0\]/],
+  ['a password on an interface neighbor', `${base}neighbors:\n  - { interface: eth1, remoteAs: external, password: secret-one }\n`, 'neighbors[0].password', 4, /not supported on an interface neighbor/],
+  ['BFD on an interface neighbor', `${base}neighbors:\n  - { interface: eth1, remoteAs: external, bfd: true }\n`, 'neighbors[0].bfd', 4, /BFD is not supported on an interface neighbor yet/],
   ['BFD misspelt key', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { receiveIntervall: 100 } }\n`, 'neighbors[0].bfd.receiveIntervall', 4, /did you mean "receiveInterval"/],
 ];
 
