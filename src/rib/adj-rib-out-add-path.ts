@@ -10,7 +10,7 @@ import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfR
 import type { AttrEntry, AttrTable } from './attr-table.js';
 import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, deniesAll, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
-import { type ExportPeer, type OutForm, bytesFor } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor, inNextHopField } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { PolicyContext } from './policy/route-map.js';
@@ -137,7 +137,7 @@ export class AddPathOut {
     for (const p of this.preSelect(node)) {
       const form = exportForm(p, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
       if (!form) continue;
-      const nextHop = this.afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, this.peer)) : undefined;
+      const nextHop = inNextHopField(this.afi, this.peer) ? undefined : (form.mpNextHop ?? ipv6NextHopFor(p, this.peer));
       if (sendable(form, this.#rib.trie, node, this.afi, this.peer, nextHop, true, this.#events)) out.push({ id: localPathId(p), form, nextHop });
     }
     return out;
@@ -180,7 +180,7 @@ export class AddPathOut {
       const messages: Buffer[] = [];
       if (withdraw.length > 0) messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
       for (const g of announce.values()) {
-        const mp = this.afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
+        const mp = inNextHopField(this.afi, this.peer) ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
         for (const m of encodeAnnouncements(bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
         this.sentPrefixes += g.items.length;
       }

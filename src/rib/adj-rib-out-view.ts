@@ -8,7 +8,7 @@ import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals } from 
 import { ipv6NextHopFor, nlriBlockOf } from './adj-rib-out.js';
 import { localPathId } from './adj-rib-out-add-path.js';
 import type { AttrTable } from './attr-table.js';
-import { type ExportPeer, type OutForm, bytesFor, mayExport, outForm } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 
@@ -37,7 +37,7 @@ export function encodeOutItems(afi: AfiCode, rib: LocRib, peer: ExportPeer, addP
     g.ids.push(x.id);
   }
   for (const g of groups.values()) {
-    const mp = afi === Afi.IPV4 ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop ?? Buffer.alloc(16) };
+    const mp = inNextHopField(afi, peer) ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop ?? Buffer.alloc(16) };
     out.push(...encodeAnnouncements(bytesFor(g.form, peer), block(g.nodes, g.ids), peer.tx, mp));
   }
   return out;
@@ -108,7 +108,7 @@ export class PrePolicyView {
     for (const p of this.#select(node)) {
       if (!mayExport(p, peer)) continue;
       const form = outForm(p, peer, this.#table);
-      const nextHop = this.#afi === Afi.IPV6 ? (form.mpNextHop ?? ipv6NextHopFor(p, peer)) : undefined;
+      const nextHop = inNextHopField(this.#afi, peer) ? undefined : (form.mpNextHop ?? ipv6NextHopFor(p, peer));
       out.push({ node, id: this.#addPath ? localPathId(p) : 0, form, nextHop });
     }
     return out;

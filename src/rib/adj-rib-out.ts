@@ -8,7 +8,7 @@ import {
   Afi, type AfiCode, type NlriBlock, Safi, announcementRoom, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, maxMessageLength, nlriEntryLength, stride,
 } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
-import { type ExportPeer, type OutForm, bytesFor, mayExport, outForm } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
 import type { PrefixTrie } from './trie.js';
@@ -157,7 +157,7 @@ export class AdjRibOut {
     if (!best || this.#rib.suppress?.(node)) return undefined;
     const form = exportForm(best, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
     if (!form) return undefined;
-    const nextHop = this.afi === Afi.IPV4 ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best, this.peer));
+    const nextHop = inNextHopField(this.afi, this.peer) ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best, this.peer));
     return sendable(form, this.#rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
 
@@ -170,8 +170,9 @@ export class AdjRibOut {
   sentItems(node: RouteNode): OutItem[] {
     const form = this.#advertised[node];
     const best = this.#rib.best(node);
-    if (!form || (this.afi === Afi.IPV6 && !form.mpNextHop && !best)) return [];
-    return [{ node, id: 0, form, nextHop: this.afi === Afi.IPV4 ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best!, this.peer)) }];
+    const inField = inNextHopField(this.afi, this.peer);
+    if (!form || (!inField && !form.mpNextHop && !best)) return [];
+    return [{ node, id: 0, form, nextHop: inField ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best!, this.peer)) }];
   }
 
   /** The path the peer may get for a prefix before export policy: the best, unless an aggregate suppresses it. */
@@ -266,7 +267,7 @@ export class AdjRibOut {
 
   /** Generates UPDATEs until the queue is empty, `send` reports the transport full, or the budget is spent. */
   flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
-    const v4field = this.afi === Afi.IPV4;
+    const v4field = inNextHopField(this.afi, this.peer);
     while (this.#head < this.#queue.length) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;

@@ -4,7 +4,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, attributeValueOffset,
+  Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, attributeValueOffset,
   encodePathAttributes, forPropagation, needsAs4,
 } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
@@ -23,6 +23,11 @@ export interface ExportPeer extends RibPeer {
   /** Our address on this session, per family: the next hop we announce for ourselves. */
   readonly localIpv4: number | undefined;
   readonly localIpv6: Buffer | undefined;
+  /**
+   * RFC 8950: IPv4 routes go in MP_REACH_NLRI with an IPv6 next hop (negotiated on an IPv6 session
+   * where we have no IPv4 next hop to give: unnumbered); localIpv4 is then undefined.
+   */
+  readonly ipv4OverIpv6?: boolean;
   readonly nextHopSelf: boolean;
   readonly tx: CodecContext;
   readonly groupKey: string;
@@ -49,6 +54,11 @@ export interface OutForm {
   readonly selfNextHopAt?: number;
   /** An MP_REACH next hop an export route-map set (IPv6): part of what is sent, so part of the form. */
   readonly mpNextHop?: Buffer;
+}
+
+/** Whether `afi`'s routes to `peer` carry their next hop in NEXT_HOP (IPv4), not in MP_REACH_NLRI. */
+export function inNextHopField(afi: number, peer: ExportPeer): boolean {
+  return afi === Afi.IPV4 && !peer.ipv4OverIpv6;
 }
 
 function prepend(path: AsPath, asn: number): AsPath {
