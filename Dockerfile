@@ -3,7 +3,11 @@
 # on node (a non-root container user gets no others), within what the pod grants:
 #   NET_BIND_SERVICE  listen on TCP 179
 #   NET_ADMIN         TCP-MD5 keys and GTSM socket options; kernel routes (FIB)
-# BFD (UDP 3784, source ports 49152-65535) needs no capability; NET_RAW is not needed.
+#   NET_RAW           router advertisements (raw ICMPv6) of unnumbered (interface) neighbors only
+# They are permitted only (+p, no effective bit): nodebgpd makes effective what its configuration
+# needs (src/daemon/capabilities.ts), so NET_RAW is used only with interface neighbors, and the
+# image starts under any bounding set (with +ep the kernel refuses to exec it, EPERM, when the pod
+# grants fewer). BFD (UDP 3784, source ports 49152-65535) needs no capability.
 # iproute2 is here for the renderer (it reads the node's default routes: no capability) and for
 # containerlab's exec lines, which containerlab runs as root (exec user 0). A file capability on
 # `ip` would not help UID 1000: iproute2 drops its capabilities when run by a non-root user.
@@ -20,7 +24,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 libcap2-bin \
- && setcap cap_net_bind_service,cap_net_admin+ep "$(readlink -f "$(command -v node)")" \
+ && setcap cap_net_bind_service,cap_net_admin,cap_net_raw+p "$(readlink -f "$(command -v node)")" \
  && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # `ip route` shows our routes as "proto nodebgp" (protocol 201).
 COPY deploy/iproute2/nodebgp.conf /etc/iproute2/rt_protos.d/nodebgp.conf

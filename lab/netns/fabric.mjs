@@ -21,10 +21,11 @@ import { asContainer, dockerfileFacts, imageLayout, installImage } from './image
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
- * The capabilities a process of UID 1000 can have in the node's container. containerlab runs it
- * privileged, but a non-root process gets only what its file carries: node's two.
+ * The capability bounding set of the node's container: containerlab runs it privileged (all of
+ * them), and a non-root process gets only what its file carries, so node's (NET_BIND_SERVICE,
+ * NET_ADMIN, NET_RAW, permitted; nodebgpd makes effective those its configuration needs).
  */
-const CONTAINER_CAPS = ['NET_BIND_SERVICE', 'NET_ADMIN'];
+const containerCaps = (facts) => facts.caps.node.map((c) => c.replace(/^cap_/, '').toUpperCase());
 
 function sh(cmd, args, { allowFail = false } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -93,7 +94,7 @@ export class Lab {
    * capabilities above (`docker exec`), or `asRoot` as containerlab runs exec lines.
    */
   inContainer(node, cmd, args, { allowFail = false, asRoot = false } = {}) {
-    const c = asContainer(this.facts, CONTAINER_CAPS, this.image);
+    const c = asContainer(this.facts, containerCaps(this.facts), this.image);
     const prefix = asRoot ? [] : c.prefix;
     const r = spawnSync('ip', ['netns', 'exec', this.ns(node), ...prefix, cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: c.env, cwd: this.image.app });
     if (r.status !== 0 && !allowFail) throw new Error(`${node} (as ${asRoot ? 'root' : `UID ${this.facts.uid}`}): ${cmd} ${args.join(' ')}: ${r.stderr || r.stdout}`);
@@ -169,7 +170,7 @@ export class Lab {
     writeFileSync(file, readFileSync(config, 'utf8'));
     spawnSync('chmod', ['444', file]);
     const log = openSync(join(d, 'nodebgpd.log'), 'a');
-    const c = asContainer(this.facts, CONTAINER_CAPS, this.image);
+    const c = asContainer(this.facts, containerCaps(this.facts), this.image);
     const [entry, ...entryArgs] = this.facts.entrypoint;
     const argv = [entry === 'node' ? this.image.node : entry, ...entryArgs, '-c', file];
     const p = spawn('ip', ['netns', 'exec', this.ns(node), ...c.prefix, ...argv], { stdio: ['ignore', log, log], detached: true, env: c.env, cwd: this.image.app });

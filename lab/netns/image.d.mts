@@ -2,6 +2,8 @@ export interface ImageFacts {
   readonly uid: number;
   readonly gid: number;
   readonly caps: Record<string, string[]>;
+  /** Per tool: 'p' (permitted only; the process makes them effective) or 'ep'. */
+  readonly capFlags: Record<string, 'p' | 'ep'>;
   readonly entrypoint: string[];
 }
 export interface ImageLayout {

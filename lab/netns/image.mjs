@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The Dockerfile's facts: its USER (numeric, as runAsNonRoot needs) and the file capabilities it sets. */
+/** The Dockerfile's facts: its USER (numeric, as runAsNonRoot needs) and the file capabilities it sets (names, and +p or +ep). */
 export function dockerfileFacts(file = join(ROOT, 'Dockerfile')) {
   const text = readFileSync(file, 'utf8');
   const users = [...text.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
@@ -18,9 +18,13 @@ export function dockerfileFacts(file = join(ROOT, 'Dockerfile')) {
   if (!user || !/^\d+(:\d+)?$/.test(user)) throw new Error(`Dockerfile: USER ${user ?? '(none)'} is not numeric (the kubelet cannot check runAsNonRoot against a name)`);
   const [uid, gid = uid] = user.split(':').map(Number);
   const caps = {};
-  for (const m of text.matchAll(/setcap\s+(\S+)\+ep\s+"\$\(readlink -f "\$\(command -v (\w+)\)"\)"/g)) caps[m[2]] = m[1].split(',');
+  const capFlags = {};
+  for (const m of text.matchAll(/setcap\s+(\S+)\+(e?p)\s+"\$\(readlink -f "\$\(command -v (\w+)\)"\)"/g)) {
+    caps[m[3]] = m[1].split(',');
+    capFlags[m[3]] = m[2];
+  }
   const entry = /^ENTRYPOINT\s+(\[.*\])/m.exec(text);
-  return { uid, gid, caps, entrypoint: entry ? JSON.parse(entry[1]) : [] };
+  return { uid, gid, caps, capFlags, entrypoint: entry ? JSON.parse(entry[1]) : [] };
 }
 
 /**
@@ -41,7 +45,7 @@ export function installImage(dir, facts = dockerfileFacts()) {
     chmodSync(target, 0o755);
     const caps = facts.caps[name];
     if (caps) {
-      const r = spawnSync('setcap', [`${caps.map((c) => c.replace(/^cap_/, 'cap_')).join(',')}+ep`, target], { encoding: 'utf8' });
+      const r = spawnSync('setcap', [`${caps.join(',')}+${facts.capFlags[name]}`, target], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`setcap on ${target}: ${r.stderr}`);
     }
   }

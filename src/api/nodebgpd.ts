@@ -13,6 +13,7 @@ import { ConfigError, type LoadedConfig, loadConfigFile, parseConfig } from '../
 import { checkToken } from '../config/spec.js';
 import { DEFAULT_CONFIG_TEXT } from '../config/default.js';
 import { configJsonSchema } from '../config/json-schema.js';
+import { raiseCapabilities } from '../daemon/capabilities.js';
 import { DaemonProcess, FibLockError, ListenError } from '../daemon/process.js';
 import { buildApi } from './app.js';
 import { execWithHeapFlags } from './heap-flags.js';
@@ -85,7 +86,10 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Before anything starts a thread: threads copy the capabilities of the one that makes them.
+  const caps = raiseCapabilities(['NET_BIND_SERVICE', 'NET_ADMIN']);
   const proc = new DaemonProcess(loaded, { configPath: opts.config, envToken, apiLoopback: isLoopback(api.address), collectGarbage: fullCollection(), ...(opts.logFormat ? { logFormat: opts.logFormat } : {}) });
+  if (caps.unavailable.length > 0) proc.logger.info({ effective: caps.effective, unavailable: caps.unavailable }, `capabilities not permitted to this process: ${caps.unavailable.join(', ')} (binding below port 1024, TCP-MD5 and kernel routes may fail)`);
   const metrics = createMetrics(proc);
   // The token in force is the loaded file's (a reload changes it), else the environment's.
   const app = await buildApi(proc, { token: () => proc.loaded.api.token ?? envToken, metrics });

@@ -97,10 +97,11 @@ function apiServer(): ChildProcess {
 
 const capsOf = (pid: number) => Object.fromEntries(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(Uid|Gid|CapEff|CapPrm|CapInh|CapAmb|CapBnd):/.test(l)).map((l) => l.split(/:\s+/)));
 
-t.test('the DaemonSet pod, as it runs: render as UID 1000, then the entrypoint with two capabilities', async (t) => {
+t.test('the DaemonSet pod, as it runs: render as UID 1000 with no capability, then the entrypoint with two', async (t) => {
   const facts = dockerfileFacts();
   t.same([facts.uid, facts.gid], [1000, 1000], 'the image runs as 1000:1000 (numeric USER)');
-  t.same(facts.caps, { node: ['cap_net_bind_service', 'cap_net_admin'] }, 'file capabilities: node NET_BIND_SERVICE and NET_ADMIN, nothing else');
+  t.same(facts.caps, { node: ['cap_net_bind_service', 'cap_net_admin', 'cap_net_raw'] }, 'file capabilities: node NET_BIND_SERVICE, NET_ADMIN and NET_RAW (unnumbered neighbors), nothing else');
+  t.same(facts.capFlags, { node: 'p' }, 'permitted only: the daemon makes effective what it needs, and the image starts under any bounding set');
   const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'kubernetes', 'daemonset.yaml'), 'utf8')).map((d) => d.toJS());
   const ds = docs.find((d) => d?.kind === 'DaemonSet').spec.template.spec;
   t.same([ds.securityContext.runAsUser, ds.securityContext.runAsGroup, ds.securityContext.runAsNonRoot], [facts.uid, facts.gid, true], 'the pod runs as the image\'s numeric user');
@@ -109,7 +110,8 @@ t.test('the DaemonSet pod, as it runs: render as UID 1000, then the entrypoint w
   t.notMatch(JSON.stringify(init), /kubectl|bitnami/, 'no third-party kubectl image: the init step is the nodebgp image');
   t.equal(init.image, main.image, 'the same image for both');
   const bounding = (c: { securityContext: { capabilities: { drop: string[]; add?: string[] } } }) => (c.securityContext.capabilities.drop.includes('ALL') ? c.securityContext.capabilities.add ?? [] : ['(not dropped)']);
-  t.same(bounding(main), ['NET_BIND_SERVICE', 'NET_ADMIN'], 'the daemon gets NET_BIND_SERVICE and NET_ADMIN, nothing else (no NET_RAW)');
+  t.same(bounding(main), ['NET_BIND_SERVICE', 'NET_ADMIN'], 'the daemon gets NET_BIND_SERVICE and NET_ADMIN, nothing else (no NET_RAW: no interface neighbors here)');
+  t.same(bounding(init), [], 'the render step gets no capability at all');
   t.notMatch(JSON.stringify(ds), /password:\s*\S|"password":"[^"]/, 'no password literal in the manifest');
   t.equal(init.env.find((e: { name: string }) => e.name === 'BGP_PASSWORD')?.valueFrom?.secretKeyRef?.name, 'nodebgp-bgp', 'the password comes from a Secret');
   const base = docs.find((d) => d?.kind === 'ConfigMap').data['base.yaml'];
@@ -182,7 +184,8 @@ t.test('the DaemonSet pod, as it runs: render as UID 1000, then the entrypoint w
   t.ok(up, `four sessions Established (IPv4 and IPv6 to both ToRs, TCP-MD5): ${d.stderr()}`);
   const ids = capsOf(d.proc.pid!);
   t.match(ids.Uid, /^1000\s+1000/, 'the daemon runs as UID 1000');
-  t.equal(ids.CapEff, '0000000000001400', 'with exactly NET_BIND_SERVICE and NET_ADMIN effective');
+  t.equal(ids.CapEff, '0000000000001400', 'with exactly NET_BIND_SERVICE and NET_ADMIN effective (raised by nodebgpd itself)');
+  t.equal(ids.CapPrm, '0000000000001400', 'and permitted: NET_RAW is outside the pod\'s bounding set');
   t.equal(ids.CapAmb, '0000000000000000', 'none ambient');
   t.ok(await until(() => /10\.244\.7\.0\/24/.test(torA.vtysh('show bgp ipv4 unicast')) && /fd10:244:7::\/64/.test(torB.vtysh('show bgp ipv6 unicast')), 20000), 'the ToRs learn both pod CIDRs');
   const route = (pfx: string) => inNs(N, 'ip', [pfx.includes(':') ? '-6' : '-4', 'route', 'show', pfx]).trim();
