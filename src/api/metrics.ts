@@ -81,6 +81,13 @@ export function createMetrics(proc: DaemonProcess): Metrics {
   counter('nodebgp_peer_routes_refused_total', 'Prefixes from the peer refused by the ingress checks, by reason: first-as, next-hop, exclusive (another neighbor holds it), loop, path-limit', [...PEER, 'reason'], (c) => each((l, n) => {
     for (const [reason, v] of Object.entries(n.refused)) c.inc({ ...l, reason }, v);
   }));
+  // Unnumbered neighbors: the router advertisements on their links (RFC 4861).
+  const unnumbered = (fn: (l: Record<string, string>, u: NonNullable<DaemonStats['neighbors'][number]['unnumbered']>) => void) => each((l, n) => n.unnumbered && fn(l, n.unnumbered));
+  counter('nodebgp_peer_router_advertisements_total', 'Router advertisements on an unnumbered neighbor\'s link: sent, heard (valid, any source), invalid (refused, RFC 4861 6.1.2)', [...PEER, 'kind'], (c) => unnumbered((l, u) => {
+    for (const kind of ['sent', 'heard', 'invalid'] as const) c.inc({ ...l, kind }, u[kind]);
+  }));
+  counter('nodebgp_peer_router_advertisements_ignored_total', 'Valid router advertisements on an unnumbered neighbor\'s link from a source that is not the neighbor', PEER, (c) => unnumbered((l, u) => c.inc(l, u.others)));
+  counter('nodebgp_peer_address_changes_total', 'Times an unnumbered neighbor\'s link-local address changed', PEER, (c) => unnumbered((l, u) => c.inc(l, u.changes)));
   counter('nodebgp_routes_unsendable_total', 'Routes not sent to the peer because their UPDATE would exceed its maximum message size (RFC 8654 4)', PEER, (c) => each((l, n) => c.inc(l, n.counts.unsendable)));
 
   // --- BFD ------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | unde
   const c = p.session.snapshot().connection;
   const families = [Afi.IPV4, Afi.IPV6].filter((afi) => neg.afiSafis.some((k) => k >>> 8 === afi)) as AfiCode[];
   return {
-    index: p.index, address: p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx, families, opens, ibgp: neg.ibgp,
+    index: p.index, address: p.remoteAddress ?? p.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx, families, opens, ibgp: neg.ibgp,
     importKeepsRoutes: () => keepsRoutes(p.policy('import')),
     local: { address: c?.localAddress ?? null, port: c?.localPort ?? 0, remotePort: c?.remotePort ?? 0 },
     stats: () => stats(p),
@@ -90,7 +90,7 @@ export class BmpLink implements PeerMonitor {
     this.#infos.delete(peer);
     const neg = peer.negotiated;
     if (!this.monitor.active || !neg) return;
-    this.monitor.peerDown({ index: peer.index, address: peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, reason, notification);
+    this.monitor.peerDown({ index: peer.index, address: peer.remoteAddress ?? peer.address, asn: neg.peerAs, bgpId: neg.peerId, rx: neg.rx, tx: neg.tx }, reason, notification);
   }
 
   sent(peer: Peer, messages: readonly Buffer[]): void {

@@ -31,6 +31,7 @@ import { type RestartEnd, RestartWait } from './restart.js';
 import { ribSettings } from './rib-setup.js';
 import { RpkiLink, fibFilterMatchesRpki } from './rpki.js';
 import { BmpLink } from './bmp-link.js';
+import { Unnumbered, type UnnumberedOptions } from './unnumbered.js';
 
 export type { RefusedReason } from './dynamic.js';
 export type { DaemonEvents, SessionDownDetail } from './events.js';
@@ -47,6 +48,8 @@ export interface DaemonOptions {
    * table went away, so that the memory goes back to the system instead of waiting for V8.
    */
   readonly collectGarbage?: () => void;
+  /** Unnumbered neighbors' router advertisement socket and link reader; tests give their own. */
+  readonly unnumbered?: UnnumberedOptions['advertiser'];
 }
 
 export class Daemon {
@@ -91,6 +94,8 @@ export class Daemon {
   readonly bmp: BmpLink;
   /** MRT update log (mrt.updatesInterval), while configured and started. */
   #updateLog: UpdateLog | undefined;
+  /** Interface neighbors: their links' router advertisements and learned addresses. */
+  readonly unnumbered: Unnumbered;
 
   constructor(config: DaemonConfig, options: DaemonOptions = {}) {
     this.config = config;
@@ -142,10 +147,11 @@ export class Daemon {
       }
     }
     for (const n of config.neighbors) this.#addNeighbor(n, false);
+    this.unnumbered = new Unnumbered({ clock: this.#clock, events: this.#events, peers: () => this.neighbors.values(), started: () => this.#started, advertiser: options.unnumbered });
     this.#dynamic = new DynamicRanges(() => this.#clock.now());
     this.#dynamic.set(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};
-    const router = neighborRouter({ get: (address) => this.neighbors.get(address)?.session }, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
+    const router = neighborRouter({ get: (address) => this.neighbors.get(address)?.session ?? this.unnumbered.route(address) }, [{ prefix: '::', length: 0, session: (a) => this.#dynamicSession(a) }, { prefix: '0.0.0.0', length: 0, session: (a) => this.#dynamicSession(a) }]);
     this.listener = new Listener({ addresses: listen.addresses ?? ['0.0.0.0', '::'], port: listen.port ?? 179 }, router);
     this.listener.onRefused = (source, reason) => this.#refuse(source, reason as RefusedReason);
     for (const o of config.originate ?? []) this.announce(o);
@@ -238,6 +244,7 @@ export class Daemon {
     }
     this.#started = true;
     for (const p of this.neighbors.values()) this.#startNeighbor(p);
+    this.unnumbered.configure();
     this.#memory.started();
     this.#dumps.set(this.config.mrt?.ribInterval);
     this.rpki.start();
@@ -346,6 +353,7 @@ export class Daemon {
     }
     this.#restart?.cancel();
     this.#deferral?.cancel();
+    this.unnumbered.close();
     this.rpki.stop();
     this.bmp.monitor.stop(message);
     this.#updateLog?.stop();
@@ -402,13 +410,14 @@ export class Daemon {
     p.config = { ...p.config, enabled: true };
     if (this.#started) {
       syncBfd(this.bfd, p);
-      p.session.start();
+      p.startSession();
     }
   }
 
   /** Hard reset: Cease 6/4, then the session starts again. */
   resetNeighbor(address: string, message?: string): void {
-    this.neighbor(address).session.reset(message);
+    const p = this.neighbor(address);
+    if (p.remoteAddress !== undefined) p.session.reset(message);
   }
 
   /**
@@ -453,6 +462,7 @@ export class Daemon {
       const p = this.#addNeighbor(n, false);
       if (this.#started) this.#startNeighbor(p);
     }
+    if (this.#started) this.unnumbered.configure();
     if (d.dynamicChanged) this.#dynamic.set(next.dynamicNeighbors ?? []);
     if (d.aggregatesChanged) this.rib.setAggregates(aggregateSpecs(next.aggregates));
     if (d.rpkiChanged) this.rpki.configure(next, this.#started);
@@ -478,7 +488,7 @@ export class Daemon {
     p.config = n;
     if ((before.enabled ?? true) !== (n.enabled ?? true)) {
       if (n.enabled === false) p.session.stop('neighbor disabled by configuration');
-      else if (this.#started) p.session.start();
+      else if (this.#started) p.startSession();
     }
     if (this.#started) syncBfd(this.bfd, p);
     if (p.up) {
@@ -502,7 +512,7 @@ export class Daemon {
   #startNeighbor(p: Peer): void {
     if (p.config.password) this.listener.setPassword(p.address, p.config.password);
     syncBfd(this.bfd, p);
-    if (p.config.enabled !== false) p.session.start();
+    if (p.config.enabled !== false) p.startSession();
   }
 
   /** Stops and forgets a neighbor; its routes are withdrawn. */

@@ -48,6 +48,11 @@ export interface DaemonEvents {
   fibReconciled?(removed: number, reason: 'start' | 'end-of-rib' | 'timer'): void;
   /** A tracked next hop resolves differently (`via` the route, or why it does not); `routes` prefixes were selected again. */
   nexthopChanged?(nexthop: string, reachable: boolean, via: string, metric: number, routes: number): void;
+  /**
+   * An unnumbered neighbor's link: its address learned, changed or ignored, the interface up or
+   * down, an advertisement refused, router advertisements failing (`kind` names which).
+   */
+  linkNeighbor?(neighbor: string, level: 'info' | 'warn', kind: string, message: string): void;
   /** A timed RIB dump (mrt.ribInterval) was written, or could not be. */
   ribDumped?(dump: RibDump): void;
   ribDumpFailed?(message: string): void;

@@ -238,15 +238,21 @@ function ownAddresses(): Set<string> {
 /** The index of the interface that holds `address` (Linux sysfs), for link-local next hops. */
 export function ifindexOfAddress(address: string | undefined): number | undefined {
   if (address === undefined) return undefined;
+  // A link-local address with its zone (an unnumbered session) names the interface itself.
+  const zone = address.split('%')[1];
+  if (zone !== undefined) return /^\d+$/.test(zone) ? Number(zone) : sysfsIfindex(zone);
   for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (!list?.some((a) => a.address === address || (isIPv6(address) && a.address.split('%')[0] === address))) continue;
-    try {
-      return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
-    } catch {
-      return undefined;
-    }
+    if (list?.some((a) => a.address === address || (isIPv6(address) && a.address.split('%')[0] === address))) return sysfsIfindex(name);
   }
   return undefined;
+}
+
+function sysfsIfindex(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
 }
 
 /**

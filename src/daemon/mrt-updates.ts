@@ -136,7 +136,7 @@ export class UpdateLog implements PeerMonitor {
   }
 
   #session(p: Peer): Bgp4mpSession {
-    const peerAddress = addressToOctets(p.address);
+    const peerAddress = addressToOctets(p.remoteAddress ?? p.address);
     const local = p.session.snapshot().connection?.localAddress;
     const localAddress = local && isIPv6(local) === (peerAddress.length === 16) ? addressToOctets(local) : Buffer.alloc(peerAddress.length);
     const remoteAs = p.config.remoteAs;

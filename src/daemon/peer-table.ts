@@ -1,5 +1,6 @@
-// The neighbors: by address (a Map, as the read model and metrics walk it) and by RIB peer index;
-// indexes handed out once (never reused while the RIB may still hold a departed peer's stale paths).
+// The neighbors: by address or, unnumbered, interface name (a Map, as the read model and metrics
+// walk it) and by RIB peer index; indexes handed out once (never reused while the RIB may still
+// hold a departed peer's stale paths).
 
 import { canonicalAddress } from '../wire/index.js';
 import { CommandError } from './commands.js';

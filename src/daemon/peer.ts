@@ -9,9 +9,9 @@ import { parseIpv4, parseIpv6 } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { type Clock, MAX_TIMEOUT_MS, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
 import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
-import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, afiSafiKey, endOfRib } from '../wire/index.js';
+import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, addressToOctets, afiSafiKey, endOfRib } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
-import { type NeighborCounts, addressFamiliesOf, emptyCounts, gracefulRestartOf, sessionOptions } from './neighbor.js';
+import { type NeighborCounts, addressFamiliesOf, emptyCounts, extendedNextHopOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** What a peer needs from the daemon around it. */
@@ -105,6 +105,7 @@ export class Peer {
   /** RFC 2918 requests answered beyond the burst wait for this bucket; one deferred answer per AFI. */
   #refreshBucket: TokenBucket | undefined;
   readonly #refreshDeferred = new Map<number, TimerHandle>();
+  #learned: string | undefined;
 
   constructor(
     readonly ctx: PeerContext,
@@ -115,7 +116,7 @@ export class Peer {
   ) {
     const address = config.address;
     this.session = new Session(
-      sessionOptions(config, ctx.config(), ctx.routerId, ctx.cache, ctx.restarting()),
+      sessionOptions(config, ctx.config(), ctx.routerId, ctx.cache, ctx.restarting(), config.interface === undefined ? config.address : ''),
       {
         stateChange: (from, to) => {
           ctx.events.sessionState?.(address, from, to);
@@ -148,8 +149,25 @@ export class Peer {
     );
   }
 
+  /** The neighbor's name: its address, or its interface (unnumbered). */
   get address(): string {
     return this.config.address;
+  }
+
+  /** Where the session goes: the address, or the link-local address learned on the interface (with its zone). */
+  get remoteAddress(): string | undefined {
+    return this.config.interface === undefined ? this.config.address : this.#learned;
+  }
+
+  /** Starts the session, unless it has nowhere to go yet (an interface neighbor not yet heard). */
+  startSession(): void {
+    if (this.remoteAddress !== undefined) this.session.start();
+  }
+
+  /** An unnumbered neighbor's link-local address (`fe80::1%eth1`) was learned, changed or (undefined) lost. */
+  learn(address: string | undefined): void {
+    this.#learned = address;
+    this.session.setRemoteAddress(address ?? '');
   }
 
   /** The NOTIFICATION that ended a session: the last one, if it came with this failure. */
@@ -276,13 +294,19 @@ export class Peer {
       else this.#holdStale(gracefulRestartOf(n).stalePathTime);
     }
     const local = this.session.snapshot().connection?.localAddress ?? '';
-    const localIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : ctx.routerId;
-    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? parseIpv6(local) : sameInterfaceIpv6(local) ?? mappedIpv6(localIpv4);
+    const remote = this.remoteAddress ?? n.address;
+    // RFC 8950 both ways on an IPv6 session, and no IPv4 next hop of ours configured: IPv4 routes
+    // go with our IPv6 next hop (on an unnumbered link we have no IPv4 address to give).
+    const ipv4OverIpv6 = isIPv6(local) && !n.nextHopIpv4 && extendedNextHopOf(n)
+      && neg.peerCapabilities.some((c) => c.type === 'extended-next-hop' && c.entries.some((e) => e.afi === Afi.IPV4 && e.safi === Safi.UNICAST && e.nextHopAfi === Afi.IPV6));
+    const ourIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : ctx.routerId;
+    const localIpv4 = ipv4OverIpv6 ? undefined : ourIpv4;
+    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? ownIpv6NextHop(local) : sameInterfaceIpv6(local) ?? mappedIpv6(ourIpv4);
     const localAs = n.localAs ?? ctx.config().asn;
     const peer: ExportPeer = {
       index: this.index,
-      address: n.address,
-      addressOctets: addressOctets(n.address),
+      address: remote,
+      addressOctets: addressOctets(remote),
       asn: neg.peerAs,
       bgpId: neg.peerId,
       ibgp: neg.ibgp,
@@ -293,6 +317,7 @@ export class Peer {
       clusterId: ctx.rib.options.clusterId,
       localIpv4,
       localIpv6,
+      ...(ipv4OverIpv6 ? { ipv4OverIpv6 } : {}),
       nextHopSelf: n.nextHopSelf ?? false,
       tx: neg.tx,
       gracefulShutdown: n.gracefulShutdown ?? false,
@@ -310,7 +335,7 @@ export class Peer {
       ...(n.addPath?.receive ? { maxPathsPerPrefix: n.addPath.maxPathsPerPrefix ?? 64 } : {}),
       // FRR's default: enforce-first-as on eBGP.
       enforceFirstAs: !neg.ibgp && (n.enforceFirstAs ?? true),
-      ...(n.enforceNextHop ? { peerNextHop: isIPv6(n.address) ? { ipv4: undefined, ipv6: parseIpv6(n.address) } : { ipv4: parseIpv4(n.address), ipv6: undefined } } : {}),
+      ...(n.enforceNextHop ? { peerNextHop: isIPv6(remote) ? { ipv4: undefined, ipv6: addressToOctets(remote) } : { ipv4: parseIpv4(remote), ipv6: undefined } } : {}),
       // One group per peer group (a neighbor without one is a group of its own).
       ...(exclusive ? { exclusive: { list: exclusive, group: n.peerGroup ?? n.address } } : {}),
     };
@@ -511,7 +536,7 @@ export class Peer {
         if (cfg.restartAfter) {
           this.#restartAfter = this.ctx.clock.setTimeout(() => {
             this.#restartAfter = undefined;
-            this.session.start();
+            this.startSession();
           }, cfg.restartAfter * 1000);
         }
         return;
@@ -543,6 +568,19 @@ function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
     if (v6) return parseIpv6(v6.address);
   }
   return undefined;
+}
+
+/**
+ * Our IPv6 next hop on a session from `local`: that address; from a link-local one (unnumbered),
+ * RFC 2545 3's pair: a global address on the same interface (with none, the link-local address
+ * again, as FRR sends it) and the link-local address, so the neighbor reaches us on the link.
+ */
+function ownIpv6NextHop(local: string): Buffer {
+  const [text, zone] = local.split('%');
+  const own = addressToOctets(text);
+  if (own[0] !== 0xfe || (own[1] & 0xc0) !== 0x80) return own;
+  const global = zone === undefined ? undefined : networkInterfaces()[zone]?.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
+  return Buffer.concat([global ? addressToOctets(global.address) : own, own]);
 }
 
 function mappedIpv6(v4: number): Buffer {

@@ -230,6 +230,10 @@ export class DaemonProcess {
         else this.#limited(this.logger, 'warn', `nexthop-${nexthop}`, fields, `next hop ${nexthop} does not resolve: ${via} (${routes} prefixes selected again)`);
         fan('nexthopChanged')(nexthop, reachable, via, metric, routes);
       },
+      linkNeighbor: (n, level, kind, message) => {
+        this.#limited(this.#peer(n), level, key(n, `link|${kind}`), { interface: n, kind }, message);
+        fan('linkNeighbor')(n, level, kind, message);
+      },
       ribDumped: (d) => {
         this.logger.info(d, 'RIB dumped (mrt.ribInterval)');
         fan('ribDumped')(d);

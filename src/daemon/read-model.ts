@@ -10,7 +10,7 @@ import {
 } from '../wire/index.js';
 import type * as C from './contract/index.js';
 import type { Daemon, Peer } from './daemon.js';
-import { bfdOf } from './neighbor.js';
+import { bfdOf, extendedNextHopOf } from './neighbor.js';
 
 type FamilyName = C.FamilyName;
 const afiOf = (f: FamilyName): AfiCode => (f === 'ipv4-unicast' ? Afi.IPV4 : Afi.IPV6);
@@ -117,8 +117,10 @@ export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
   const neg = s.negotiated;
   const stats = d.rib.peerStats(n.index);
   const c = n.config;
+  const link = c.interface === undefined ? undefined : d.unnumbered.linkOf(c.interface);
   return {
     address: c.address,
+    unnumbered: link ? { interface: c.interface!, neighborAddress: link.learned ?? null, advertisements: link.advertisements, otherSources: link.others, addressChanges: link.changes } : null,
     description: c.description ?? null,
     peerGroup: c.peerGroup ?? null,
     dynamic: n.dynamic,
@@ -146,7 +148,7 @@ export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
       byFamily: Object.fromEntries(neg.afiSafis.map((k) => [k >>> 8 === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast', {
         addPath: { send: neg.tx.addPath.has(k), receive: neg.rx.addPath.has(k) },
         gracefulRestart: neg.gracefulRestart?.afiSafis.some((e) => e.key === k) ? { forwarding: neg.gracefulRestart.afiSafis.find((e) => e.key === k)!.forwarding } : null,
-        extendedNextHop: k >>> 8 === Afi.IPV4 && (c.extendedNextHop ?? false) && neg.peerCapabilities.some((cap) => cap.type === 'extended-next-hop' && cap.entries.some((e) => e.afi === Afi.IPV4 && e.nextHopAfi === Afi.IPV6)),
+        extendedNextHop: k >>> 8 === Afi.IPV4 && extendedNextHopOf(c) && neg.peerCapabilities.some((cap) => cap.type === 'extended-next-hop' && cap.entries.some((e) => e.afi === Afi.IPV4 && e.nextHopAfi === Afi.IPV6)),
         longLivedStaleTime: neg.longLivedStaleTime?.get(k) ?? null,
       }])),
       hostname: neg.hostname ?? null,

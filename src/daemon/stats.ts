@@ -32,6 +32,8 @@ export interface NeighborStats {
   readonly receivedPrePolicy: Partial<Record<FamilyName, number>>;
   readonly counts: NeighborCounts;
   readonly refused: Record<RefusalReason, number>;
+  /** An interface (unnumbered) neighbor's router advertisements and address changes; null otherwise. */
+  readonly unnumbered: { readonly sent: number; readonly heard: number; readonly invalid: number; readonly others: number; readonly changes: number } | null;
   readonly bfd: {
     readonly state: string;
     readonly upSeconds: number;
@@ -71,6 +73,7 @@ export function daemonStats(d: Daemon): DaemonStats {
       if (adjIn) receivedPrePolicy[FAMILY[afi]] = adjIn.prefixes;
     }
     const b = bfdDetail(d, n);
+    const link = n.config.interface === undefined ? undefined : d.unnumbered.linkOf(n.config.interface);
     neighbors.push({
       address,
       peerAs: String(s.negotiated?.peerAs ?? n.config.remoteAs),
@@ -88,6 +91,7 @@ export function daemonStats(d: Daemon): DaemonStats {
       receivedPrePolicy,
       counts: n.counts,
       refused: n.refusals(),
+      unnumbered: link ? { ...link.advertisements, others: link.others, changes: link.changes } : null,
       bfd: b && {
         state: b.state,
         upSeconds: b.upSince ? (Date.now() - Date.parse(b.upSince)) / 1000 : 0,

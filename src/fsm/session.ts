@@ -142,6 +142,14 @@ export class Session {
     this.#ourOpenBytes = encodeOpen(this.#ourOpen);
   }
 
+  /**
+   * Where the next connection goes (an unnumbered neighbor's link-local address, learned or
+   * changed); the connection in progress, if any, is left alone.
+   */
+  setRemoteAddress(remoteAddress: string): void {
+    this.options = { ...this.options, remoteAddress };
+  }
+
   get state(): StateName {
     return this.#state.name;
   }
@@ -639,6 +647,8 @@ const TIMER_EVENTS: Record<TimerName, FsmEvent> = {
 /** Opens the outgoing TCP connection with the neighbor's socket options set before the SYN. */
 function defaultConnect(s: Session): Socket {
   const o = s.options;
+  // An unnumbered neighbor not heard yet: nowhere to go (and an empty host would mean localhost).
+  if (!o.remoteAddress) throw Object.assign(new Error('no address to connect to yet'), { code: 'no-address' });
   const fd = createTcpSocket({ remoteAddress: o.remoteAddress, localAddress: o.localAddress, localPort: o.localPort, password: o.password, ...ttlOf(o) });
   const socket = new Socket({ fd, readable: true, writable: true });
   socket.connect(o.remotePort ?? 179, o.remoteAddress);

@@ -78,6 +78,8 @@ export const DOWN_REASONS = [
   'peer-deconfigured',
   'config-change',
   'internal-error',
+  /** An unnumbered neighbor's interface went down or away. */
+  'interface-down',
 ] as const;
 export type DownReason = (typeof DOWN_REASONS)[number];
 

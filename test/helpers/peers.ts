@@ -36,6 +36,8 @@ export interface FrrOptions {
   readonly bfdd?: string;
   /** bgpd modules to load (`-M`), like rpki (frr-rpki-rtrlib). */
   readonly modules?: readonly string[];
+  /** zebra beside bgpd without bfdd: unnumbered neighbors need it (it sends and hears the router advertisements). */
+  readonly zebra?: boolean;
 }
 
 export class Frr implements Daemon {
@@ -43,6 +45,7 @@ export class Frr implements Daemon {
   readonly ns: string;
   readonly config: string;
   readonly #bfdd: string | undefined;
+  readonly #zebra: boolean;
   readonly #modules: readonly string[];
 
   constructor(ns: string, config: string, options: FrrOptions = {}) {
@@ -50,8 +53,10 @@ export class Frr implements Daemon {
     this.config = config;
     this.#bfdd = options.bfdd;
     this.#modules = options.modules ?? [];
+    this.#zebra = this.#bfdd !== undefined || (options.zebra ?? false);
     this.dir = workdir('frr');
-    if (this.#bfdd !== undefined) this.#startZebraAndBfdd(this.#bfdd);
+    if (this.#zebra) this.#startZebra();
+    if (this.#bfdd !== undefined) this.#startBfdd(this.#bfdd);
     this.start();
   }
 
@@ -59,16 +64,19 @@ export class Frr implements Daemon {
     return ['-d', '-i', join(this.dir, `${name}.pid`), '--vty_socket', this.dir, '-z', join(this.dir, 'zserv'), '--log', `file:${join(this.dir, `${name}.log`)}`];
   }
 
-  #startZebraAndBfdd(bfddConfig: string): void {
-    writeFileSync(join(this.dir, 'bfdd.conf'), bfddConfig);
+  #startZebra(): void {
     inNs(this.ns, '/usr/lib/frr/zebra', [...this.#daemonArgs('zebra'), '-u', 'frr', '-g', 'frr', '-f', '/dev/null']);
     for (let i = 0; i < 50 && !existsSync(join(this.dir, 'zserv')); i++) spawnSync('sleep', ['0.05']);
+  }
+
+  #startBfdd(bfddConfig: string): void {
+    writeFileSync(join(this.dir, 'bfdd.conf'), bfddConfig);
     inNs(this.ns, '/usr/lib/frr/bfdd', [...this.#daemonArgs('bfdd'), '-u', 'frr', '-g', 'frr', '-f', join(this.dir, 'bfdd.conf'), '--bfdctl', join(this.dir, 'bfdd.sock')]);
   }
 
   start(): void {
     writeFileSync(join(this.dir, 'bgpd.conf'), this.config);
-    inNs(this.ns, '/usr/lib/frr/bgpd', [...this.#daemonArgs('bgpd'), ...(this.#bfdd === undefined ? ['-Z'] : []), ...this.#modules.flatMap((m) => ['-M', m]), '-S', '-f', join(this.dir, 'bgpd.conf')]);
+    inNs(this.ns, '/usr/lib/frr/bgpd', [...this.#daemonArgs('bgpd'), ...(this.#zebra ? [] : ['-Z']), ...this.#modules.flatMap((m) => ['-M', m]), '-S', '-f', join(this.dir, 'bgpd.conf')]);
   }
 
   get pid(): number | undefined {

@@ -95,6 +95,9 @@ export function neighborText(n: C.Neighbor): string {
   const lines: string[] = [];
   lines.push(`BGP neighbor is ${n.address}, remote AS ${n.remoteAs}, local AS ${n.localAs}, ${linkType(n)} link`);
   if (n.description) lines.push(` Description: ${n.description}`);
+  const u = n.unnumbered;
+  // FRR: "BGP neighbor on swp1: fe80::..., remote AS ...": the address learned on the link.
+  if (u) lines.push(` Interface ${u.interface}: neighbor ${u.neighborAddress ?? 'not heard yet'}; router advertisements sent ${u.advertisements.sent}, heard ${u.advertisements.heard}, refused ${u.advertisements.invalid}${u.otherSources ? `, ${u.otherSources} from other routers ignored` : ''}`);
   if (n.peerGroup) lines.push(` Member of peer-group ${n.peerGroup}${n.dynamic ? ' (dynamic neighbor)' : ''}`);
   lines.push(`  BGP version 4, remote router ID ${n.remoteRouterId ?? '0.0.0.0'}`);
   lines.push(`  BGP state = ${n.adminShutdown ? 'Idle (Admin)' : n.state}${n.state === 'Established' ? `, up for ${since(n.establishedAt)}` : ''}`);

@@ -88,8 +88,17 @@ export const Capabilities = Closed({
   received: Type.Array(Type.String(), { description: 'every capability the neighbor sent, by name' }),
 }, { description: 'as negotiated (null before OpenConfirm)' });
 
+const Unnumbered = Nullable(Closed({
+  interface: Type.String(),
+  neighborAddress: Nullable(Type.String({ description: 'its link-local address as learned (null: not heard yet)' })),
+  advertisements: Closed({ sent: Type.Integer(), heard: Type.Integer(), invalid: Type.Integer({ description: 'refused (RFC 4861 6.1.2)' }) }, { description: 'router advertisements on the link' }),
+  otherSources: Type.Integer({ description: 'advertisements from other link-local sources, ignored' }),
+  addressChanges: Type.Integer(),
+}), { description: 'an interface (unnumbered) neighbor\'s link; null for a neighbor with an address' });
+
 export const Neighbor = Closed({
-  address: Type.String(),
+  address: Type.String({ description: 'its address, or for an unnumbered neighbor its interface' }),
+  unnumbered: Unnumbered,
   description: Nullable(Type.String()),
   peerGroup: Nullable(Type.String()),
   dynamic: Type.Boolean(),
