@@ -19,8 +19,8 @@ async function check(name, fn) {
   }
 }
 
-/** Converged: every leaf has every pod CIDR and every node every other one, BFD Up everywhere. */
-export async function waitConverged(lab, ms = 90000) {
+/** Converged: every leaf has every pod CIDR and every node every other one, BFD Up everywhere (`bfd`). */
+export async function waitConverged(lab, ms = 90000, { bfd: withBfd = true } = {}) {
   return until(() => {
     for (const l of ['leaf1', 'leaf2']) {
       const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
@@ -30,6 +30,7 @@ export async function waitConverged(lab, ms = 90000) {
       for (const m of NODES) {
         if (m !== n && !/nexthop via .*\n.*nexthop via/.test(lab.inNs(`node${n}`, 'ip', ['route', 'show', pod(m)], { allowFail: true }))) return false;
       }
+      if (!withBfd) continue;
       const bfd = lab.nodebgp(`node${n}`, 'bfd');
       if (!bfd || bfd.sessions.length !== 2 || !bfd.sessions.every((s) => s.state === 'Up' && s.detectionTimeMs === 300)) return false;
     }
@@ -37,21 +38,85 @@ export async function waitConverged(lab, ms = 90000) {
   }, ms, 500);
 }
 
+/** Every leaf holds every pod CIDR with the node's own AS path as best. */
+function leavesLearnPods(lab) {
+  return () => check('every leaf learns every pod CIDR, best path AS 64512 (straight from the node)', () => {
+    let ok = true;
+    let saw = '';
+    for (const l of ['leaf1', 'leaf2']) {
+      const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
+      for (const n of NODES) {
+        const best = (routes[pod(n)] ?? []).find((p) => p.bestpath);
+        ok &&= best?.path === '64512';
+      }
+      saw += `${l}:\n${lab.vtysh(l, 'show bgp ipv4 unicast')}\n`;
+    }
+    return { ok, saw };
+  });
+}
+
+function podPing(lab) {
+  return () => check('a ping from a pod address on node1 to one on node4 crosses the fabric', async () => {
+    const r = await pingStream(lab, 'node1', podAddress(1), podAddress(4), 5, 200);
+    const trace = lab.inNs('node1', 'ip', ['route', 'get', podAddress(4), 'from', podAddress(1)], { allowFail: true });
+    return { ok: r.received === 5, saw: `${r.text}\n${trace}` };
+  });
+}
+
+/** Which of node1's links carries its pings to node4 (ECMP hashes a flow onto one): its transmit counter. */
+async function flowLink(lab) {
+  const tx = () => Object.fromEntries(JSON.parse(lab.inNs('node1', 'ip', ['-s', '-j', 'link', 'show'])).map((l) => [l.ifname, l.stats64.tx.packets]));
+  const before = tx();
+  await pingStream(lab, 'node1', podAddress(1), podAddress(4), 50, 10);
+  const after = tx();
+  return after.eth1 - before.eth1 >= after.eth2 - before.eth2 ? 'eth1' : 'eth2';
+}
+
+/** 500 pings node1 -> node4, one per 10 ms, 1.5 s under way; with where node1's log stood before them. */
+async function streamUnderway(lab) {
+  const logMark = lab.log('node1').length;
+  const stream = pingStream(lab, 'node1', podAddress(1), podAddress(4), 500, 10);
+  await new Promise((r) => setTimeout(r, 1500));
+  return { logMark, stream };
+}
+
+/** A rolling restart of node1's nodebgpd with pods pinging across the fabric: none lost. `leaves`: its neighbors' names. */
+function rollingRestart(lab, leaves) {
+  return () => check('a rolling restart of nodebgpd on node1 (SIGTERM, start again) while pods ping across the fabric every 10 ms', async () => {
+    const logMark = lab.log('node1').length;
+    // ping's timer runs in steps: 9 ms asked is 9 ms given (10 ms asked would be 16).
+    const stream = pingStream(lab, 'node1', podAddress(1), podAddress(4), 2000, 9);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    await lab.restartNodebgpd('node1');
+    const stoppedMs = Date.now() - t0;
+    // Back: both sessions Established again, the stale routes replaced (End-of-RIB from both leaves).
+    const back = await until(() => {
+      const peers = lab.nodebgp('node1', 'summary')?.peers ?? {};
+      return leaves.every((a) => peers[a]?.state === 'Established') && /kernel routes reconciled/.test(lab.log('node1').slice(logMark));
+    }, 30000, 200);
+    const backMs = Date.now() - t0;
+    const r = await stream;
+    const lost = r.transmitted - r.received;
+    const lines = lab.log('node1').slice(logMark).split('\n').filter((l) => /graceful|session down|Established|kernel/.test(l)).map((l) => {
+      try {
+        return JSON.parse(l).msg;
+      } catch {
+        return l;
+      }
+    });
+    const leaf = lab.vtysh('leaf1', `show bgp ipv4 unicast ${pod(1)}`);
+    return {
+      ok: Boolean(back) && lost === 0 && r.transmitted === 2000 && r.intervalMs <= 10,
+      saw: `nodebgpd stopped and started again in ${stoppedMs} ms; sessions back and stale routes settled ${backMs} ms after the SIGTERM: ${Boolean(back)}\n${lost} of ${r.transmitted} pings lost (one every ${r.intervalMs.toFixed(1)} ms)\n${r.text}\nnode1's log:\n  ${lines.join('\n  ')}\nleaf1 now:\n${leaf}`,
+      lost,
+    };
+  });
+}
+
 export function fabricChecks(lab) {
   return [
-    () => check('every leaf learns every pod CIDR, best path AS 64512 (straight from the node)', () => {
-      let ok = true;
-      let saw = '';
-      for (const l of ['leaf1', 'leaf2']) {
-        const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
-        for (const n of NODES) {
-          const best = (routes[pod(n)] ?? []).find((p) => p.bestpath);
-          ok &&= best?.path === '64512';
-        }
-        saw += `${l}:\n${lab.vtysh(l, 'show bgp ipv4 unicast')}\n`;
-      }
-      return { ok, saw };
-    }),
+    leavesLearnPods(lab),
     () => check('the default route node2 announces by mistake is dropped at both leaves (K8S-PODS)', () => {
       const advertised = lab.nodebgp('node2', 'neighbors', leafAddress(2, 1), '--routes', 'advertised');
       const sent = (advertised?.items ?? []).some((r) => r.prefix === '0.0.0.0/0');
@@ -96,21 +161,10 @@ export function fabricChecks(lab) {
       }
       return { ok, saw };
     }),
-    () => check('a ping from a pod address on node1 to one on node4 crosses the fabric', async () => {
-      const r = await pingStream(lab, 'node1', podAddress(1), podAddress(4), 5, 200);
-      const trace = lab.inNs('node1', 'ip', ['route', 'get', podAddress(4), 'from', podAddress(1)], { allowFail: true });
-      return { ok: r.received === 5, saw: `${r.text}\n${trace}` };
-    }),
+    podPing(lab),
     () => check('cutting the node1-leaf link the ping stream uses: BFD detects it, less than 1 s lost', async () => {
-      // Which of node1's links carries the flow (ECMP hashes it onto one): its transmit counter.
-      const tx = () => Object.fromEntries(JSON.parse(lab.inNs('node1', 'ip', ['-s', '-j', 'link', 'show'])).map((l) => [l.ifname, l.stats64.tx.packets]));
-      const before = tx();
-      await pingStream(lab, 'node1', podAddress(1), podAddress(4), 50, 10);
-      const after = tx();
-      const iface = after.eth1 - before.eth1 >= after.eth2 - before.eth2 ? 'eth1' : 'eth2';
-      const logMark = lab.log('node1').length;
-      const stream = pingStream(lab, 'node1', podAddress(1), podAddress(4), 500, 10);
-      await new Promise((r) => setTimeout(r, 1500));
+      const iface = await flowLink(lab);
+      const { logMark, stream } = await streamUnderway(lab);
       const cutAt = Date.now();
       lab.inNs('node1', 'nft', [`table inet linkcut { chain i { type filter hook input priority 0; iifname "${iface}" drop; }; chain o { type filter hook output priority 0; oifname "${iface}" drop; }; }`]);
       const cutDone = Date.now();
@@ -131,36 +185,7 @@ export function fabricChecks(lab) {
         detectedMs,
       };
     }),
-    () => check('a rolling restart of nodebgpd on node1 (SIGTERM, start again) while pods ping across the fabric every 10 ms', async () => {
-      const logMark = lab.log('node1').length;
-      // ping's timer runs in steps: 9 ms asked is 9 ms given (10 ms asked would be 16).
-      const stream = pingStream(lab, 'node1', podAddress(1), podAddress(4), 2000, 9);
-      await new Promise((r) => setTimeout(r, 1000));
-      const t0 = Date.now();
-      await lab.restartNodebgpd('node1');
-      const stoppedMs = Date.now() - t0;
-      // Back: both sessions Established again, the stale routes replaced (End-of-RIB from both leaves).
-      const back = await until(() => {
-        const peers = lab.nodebgp('node1', 'summary')?.peers ?? {};
-        return [leafAddress(1, 1), leafAddress(1, 2)].every((a) => peers[a]?.state === 'Established') && /kernel routes reconciled/.test(lab.log('node1').slice(logMark));
-      }, 30000, 200);
-      const backMs = Date.now() - t0;
-      const r = await stream;
-      const lost = r.transmitted - r.received;
-      const lines = lab.log('node1').slice(logMark).split('\n').filter((l) => /graceful|session down|Established|kernel/.test(l)).map((l) => {
-        try {
-          return JSON.parse(l).msg;
-        } catch {
-          return l;
-        }
-      });
-      const leaf = lab.vtysh('leaf1', `show bgp ipv4 unicast ${pod(1)}`);
-      return {
-        ok: Boolean(back) && lost === 0 && r.transmitted === 2000 && r.intervalMs <= 10,
-        saw: `nodebgpd stopped and started again in ${stoppedMs} ms; sessions back and stale routes settled ${backMs} ms after the SIGTERM: ${Boolean(back)}\n${lost} of ${r.transmitted} pings lost (one every ${r.intervalMs.toFixed(1)} ms)\n${r.text}\nnode1's log:\n  ${lines.join('\n  ')}\nleaf1 now:\n${leaf}`,
-        lost,
-      };
-    }),
+    rollingRestart(lab, [leafAddress(1, 1), leafAddress(1, 2)]),
     () => check('nodebgpd on node3 stopped past its restart time (3 s): the leaves keep its pod CIDR long-lived stale (RFC 9494, 10 s), node4\'s pods keep reaching it, then it goes', async () => {
       const RESTART_MS = 3000;
       const STALE_MS = 10000;
@@ -204,6 +229,69 @@ export function fabricChecks(lab) {
   ];
 }
 
+/** The unnumbered fabric: node n's eth1/eth2 face leaf1/leaf2's eth(n+2). */
+export function unnumberedChecks(lab) {
+  const leafOf = (iface) => (iface === 'eth1' ? 'leaf1' : 'leaf2');
+  return [
+    () => check('no IPv4 address on any fabric link; every session Established on IPv6 link-local addresses', () => {
+      let ok = true;
+      let saw = '';
+      for (const n of Object.keys(lab.topology.nodes)) {
+        const v4 = JSON.parse(lab.inNs(n, 'ip', ['-4', '-j', 'addr', 'show'])).filter((l) => l.ifname !== 'lo' && l.addr_info.length > 0);
+        ok &&= v4.length === 0;
+        if (v4.length > 0) saw += `${n}: IPv4 on ${v4.map((l) => l.ifname).join(', ')}\n`;
+      }
+      for (const [r, count] of [['spine1', 2], ['spine2', 2], ['leaf1', 6], ['leaf2', 6]]) {
+        const peers = Object.entries(lab.frrJson(r, 'show bgp ipv4 unicast summary json').peers ?? {});
+        const up = peers.filter(([, p]) => p.state === 'Established');
+        ok &&= up.length === count;
+        saw += `${r}: ${up.length} of ${peers.length} Established (${peers.map(([name]) => name).join(' ')})\n`;
+      }
+      for (const n of NODES) {
+        const links = ['eth1', 'eth2'].map((i) => lab.nodebgp(`node${n}`, 'neighbors', i));
+        ok &&= links.every((x) => x?.state === 'Established' && /^fe80::/.test(x.unnumbered?.neighborAddress ?? ''));
+        saw += `node${n}: ${links.map((x) => `${x?.address} ${x?.state} ${x?.unnumbered?.neighborAddress}`).join('; ')}\n`;
+      }
+      return { ok, saw };
+    }),
+    leavesLearnPods(lab),
+    () => check('each node installs the other pod CIDRs via inet6 link-local next hops, ECMP through both leaves', () => {
+      let ok = true;
+      let saw = '';
+      for (const n of NODES) {
+        const leafLl = Object.fromEntries(['eth1', 'eth2'].map((i) => [i, lab.nodebgp(`node${n}`, 'neighbors', i)?.unnumbered?.neighborAddress]));
+        const table = lab.inNs(`node${n}`, 'ip', ['route', 'show', 'proto', '201']);
+        saw += `node${n}:\n${table}`;
+        for (const m of NODES) {
+          if (m === n) continue;
+          const r = lab.inNs(`node${n}`, 'ip', ['route', 'show', pod(m)]);
+          ok &&= ['eth1', 'eth2'].every((i) => r.includes(`nexthop via inet6 ${leafLl[i]} dev ${i}`));
+        }
+      }
+      return { ok, saw };
+    }),
+    podPing(lab),
+    () => check('a leaf takes its link to node1 down (node1 loses carrier): the session ends at once, traffic keeps the other leaf, less than 1 s lost', async () => {
+      const iface = await flowLink(lab);
+      const { logMark, stream } = await streamUnderway(lab);
+      const cutAt = Date.now();
+      lab.inNs(leafOf(iface), 'ip', ['link', 'set', 'eth3', 'down']);
+      const r = await stream;
+      const downLine = lab.log('node1').slice(logMark).split('\n').find((l) => l.includes('"reason":"interface-down"'));
+      const downAt = downLine ? Date.parse(JSON.parse(downLine).time) : NaN;
+      const lostMs = Math.round((r.transmitted - r.received) * r.intervalMs);
+      const routeAfter = lab.inNs('node1', 'ip', ['route', 'show', pod(4)]);
+      lab.inNs(leafOf(iface), 'ip', ['link', 'set', 'eth3', 'up']);
+      const back = await until(() => lab.nodebgp('node1', 'neighbors', iface)?.state === 'Established', 30000, 200) && await waitConverged(lab, 60000, { bfd: false });
+      return {
+        ok: lostMs < 1000 && downAt - cutAt < 1000 && !routeAfter.includes(`dev ${iface}`) && Boolean(back),
+        saw: `${leafOf(iface)} took eth3 down (node1's ${iface}, the link the flow used); node1's session on ${iface} down ${downAt - cutAt} ms after; ${r.transmitted - r.received} of ${r.transmitted} pings lost, one every ${r.intervalMs.toFixed(1)} ms: ${lostMs} ms without traffic\n${r.text}\nnode1 route while down: ${routeAfter}link up again: session and ECMP back: ${Boolean(back)}`,
+      };
+    }),
+    rollingRestart(lab, ['eth1', 'eth2']),
+  ];
+}
+
 const RR = [1, 2, 3];
 const CLIENTS = [4, 5, 6];
 
@@ -244,10 +332,11 @@ export function reflectorChecks(lab) {
 }
 
 export async function runChecks(lab, name) {
-  if (name === 'fabric') {
-    await waitConverged(lab);
+  if (name === 'fabric' || name === 'fabric-unnumbered') {
+    const unnumbered = name === 'fabric-unnumbered';
+    await waitConverged(lab, 90000, { bfd: !unnumbered });
     const out = [];
-    for (const c of fabricChecks(lab)) out.push(await c());
+    for (const c of unnumbered ? unnumberedChecks(lab) : fabricChecks(lab)) out.push(await c());
     return out;
   }
   await until(() => [...RR, ...CLIENTS].every((n) => (lab.nodebgp(`node${n}`, 'routes')?.items ?? []).length >= 6 && Object.values(lab.nodebgp(`node${n}`, 'summary')?.peers ?? {}).every((p) => p.state === 'Established')), 60000, 500);

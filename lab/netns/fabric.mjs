@@ -8,7 +8,7 @@
 // its files carry and no others; the exec lines as root, since containerlab runs them as user 0;
 // the node file "bind-mounted" (copied) read-only.
 // Run as root from the repository root, after `npm run build`:
-//   node lab/netns/fabric.mjs up fabric        # or fabric-rr; prints where everything runs
+//   node lab/netns/fabric.mjs up fabric        # or fabric-rr, fabric-unnumbered; prints where everything runs
 //   node lab/netns/fabric.mjs check fabric     # the checks of test/interop/lab-fabric.test.ts
 //   node lab/netns/fabric.mjs down fabric
 // Everything lives in namespaces named <prefix><node> and files under /tmp/nodebgp-lab-<prefix>.
@@ -248,7 +248,7 @@ export class Lab {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [cmd = 'up', name = 'fabric'] = process.argv.slice(2);
-  const prefix = process.env.LAB_PREFIX ?? (name === 'fabric' ? 'lf' : 'lr');
+  const prefix = process.env.LAB_PREFIX ?? { fabric: 'lf', 'fabric-rr': 'lr', 'fabric-unnumbered': 'lu' }[name] ?? 'lx';
   const lab = new Lab(loadTopology(name), prefix);
   if (cmd === 'down') {
     lab.down();
@@ -265,7 +265,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}\n${r.saw.replace(/^/gm, '     ')}`);
     process.exitCode = failed.length > 0 ? 1 : 0;
   } else {
-    console.error('usage: fabric.mjs up|check|down [fabric|fabric-rr]');
+    console.error('usage: fabric.mjs up|check|down [fabric|fabric-rr|fabric-unnumbered]');
     process.exitCode = 2;
   }
 }
