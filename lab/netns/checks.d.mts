@@ -5,7 +5,7 @@ export interface CheckResult {
   readonly ok: boolean;
   readonly saw: string;
 }
-export function waitConverged(lab: Lab, ms?: number, options?: { bfd?: boolean }): Promise<boolean | undefined>;
+export function waitConverged(lab: Lab, ms?: number): Promise<boolean | undefined>;
 export function fabricChecks(lab: Lab): (() => Promise<CheckResult>)[];
 export function unnumberedChecks(lab: Lab): (() => Promise<CheckResult>)[];
 export function reflectorChecks(lab: Lab): (() => Promise<CheckResult>)[];

@@ -19,8 +19,8 @@ async function check(name, fn) {
   }
 }
 
-/** Converged: every leaf has every pod CIDR and every node every other one, BFD Up everywhere (`bfd`). */
-export async function waitConverged(lab, ms = 90000, { bfd: withBfd = true } = {}) {
+/** Converged: every leaf has every pod CIDR and every node every other one, BFD Up everywhere. */
+export async function waitConverged(lab, ms = 90000) {
   return until(() => {
     for (const l of ['leaf1', 'leaf2']) {
       const routes = lab.frrJson(l, 'show bgp ipv4 unicast json').routes ?? {};
@@ -30,7 +30,6 @@ export async function waitConverged(lab, ms = 90000, { bfd: withBfd = true } = {
       for (const m of NODES) {
         if (m !== n && !/nexthop via .*\n.*nexthop via/.test(lab.inNs(`node${n}`, 'ip', ['route', 'show', pod(m)], { allowFail: true }))) return false;
       }
-      if (!withBfd) continue;
       const bfd = lab.nodebgp(`node${n}`, 'bfd');
       if (!bfd || bfd.sessions.length !== 2 || !bfd.sessions.every((s) => s.state === 'Up' && s.detectionTimeMs === 300)) return false;
     }
@@ -60,6 +59,53 @@ function podPing(lab) {
     const r = await pingStream(lab, 'node1', podAddress(1), podAddress(4), 5, 200);
     const trace = lab.inNs('node1', 'ip', ['route', 'get', podAddress(4), 'from', podAddress(1)], { allowFail: true });
     return { ok: r.received === 5, saw: `${r.text}\n${trace}` };
+  });
+}
+
+/** BFD Up on all eight node-leaf sessions at 100 ms x 3, at both ends. */
+function bfdUp(lab) {
+  return () => check('BFD is Up on every node-leaf session at 100 ms x 3, on both ends', () => {
+    let ok = true;
+    let saw = '';
+    for (const n of NODES) {
+      const s = lab.nodebgp(`node${n}`, 'bfd')?.sessions ?? [];
+      ok &&= s.length === 2 && s.every((x) => x.state === 'Up' && x.transmitIntervalMs === 100 && x.detectionTimeMs === 300);
+      saw += `node${n}: ${s.map((x) => `${x.peer} ${x.state} tx ${x.transmitIntervalMs} ms detect ${x.detectionTimeMs} ms`).join('; ')}\n`;
+    }
+    for (const l of ['leaf1', 'leaf2']) {
+      const peers = lab.frrJson(l, 'show bfd peers json');
+      const up = Array.isArray(peers) ? peers.filter((p) => p.status === 'up').length : 0;
+      ok &&= up === 4;
+      saw += `${l}: ${up} BFD peers up\n`;
+    }
+    return { ok, saw };
+  });
+}
+
+/** The link node1's pings use cut silently (nftables drops both ways): BFD notices, under 1 s lost. */
+function bfdCut(lab) {
+  return () => check('cutting the node1-leaf link the ping stream uses: BFD detects it, less than 1 s lost', async () => {
+    const iface = await flowLink(lab);
+    const { logMark, stream } = await streamUnderway(lab);
+    const cutAt = Date.now();
+    lab.inNs('node1', 'nft', [`table inet linkcut { chain i { type filter hook input priority 0; iifname "${iface}" drop; }; chain o { type filter hook output priority 0; oifname "${iface}" drop; }; }`]);
+    const cutDone = Date.now();
+    const r = await stream;
+    const bfdLine = lab.log('node1').slice(logMark).split('\n').find((l) => l.includes('"to":"Down"'));
+    const downAt = bfdLine ? Date.parse(JSON.parse(bfdLine).bfd.at) : NaN;
+    // Reported from the cut command; checked from when the rule was surely in place.
+    const detectedMs = downAt - cutAt;
+    const late = downAt - cutDone;
+    const lostMs = Math.round((r.transmitted - r.received) * r.intervalMs);
+    const routeAfter = lab.inNs('node1', 'ip', ['route', 'show', pod(4)]);
+    lab.inNs('node1', 'nft', ['delete', 'table', 'inet', 'linkcut']);
+    const back = await waitConverged(lab, 60000);
+    return {
+      ok: lostMs < 1000 && late <= 350 && back,
+      saw: `cut ${iface} (the link the flow used); BFD Down ${detectedMs} ms after the cut; ${r.transmitted - r.received} of ${r.transmitted} pings lost, one every ${r.intervalMs.toFixed(1)} ms: ${lostMs} ms without traffic\n${r.text}\nnode1 route while cut: ${routeAfter}link restored: BFD Up and ECMP back: ${Boolean(back)}`,
+      lostMs,
+      detectedMs,
+    };
   });
 }
 
@@ -145,46 +191,9 @@ export function fabricChecks(lab) {
       }
       return { ok, saw };
     }),
-    () => check('BFD is Up on every node-leaf session at 100 ms x 3, on both ends', () => {
-      let ok = true;
-      let saw = '';
-      for (const n of NODES) {
-        const s = lab.nodebgp(`node${n}`, 'bfd')?.sessions ?? [];
-        ok &&= s.length === 2 && s.every((x) => x.state === 'Up' && x.transmitIntervalMs === 100 && x.detectionTimeMs === 300);
-        saw += `node${n}: ${s.map((x) => `${x.peer} ${x.state} tx ${x.transmitIntervalMs} ms detect ${x.detectionTimeMs} ms`).join('; ')}\n`;
-      }
-      for (const l of ['leaf1', 'leaf2']) {
-        const peers = lab.frrJson(l, 'show bfd peers json');
-        const up = Array.isArray(peers) ? peers.filter((p) => p.status === 'up').length : 0;
-        ok &&= up === 4;
-        saw += `${l}: ${up} BFD peers up\n`;
-      }
-      return { ok, saw };
-    }),
+    bfdUp(lab),
     podPing(lab),
-    () => check('cutting the node1-leaf link the ping stream uses: BFD detects it, less than 1 s lost', async () => {
-      const iface = await flowLink(lab);
-      const { logMark, stream } = await streamUnderway(lab);
-      const cutAt = Date.now();
-      lab.inNs('node1', 'nft', [`table inet linkcut { chain i { type filter hook input priority 0; iifname "${iface}" drop; }; chain o { type filter hook output priority 0; oifname "${iface}" drop; }; }`]);
-      const cutDone = Date.now();
-      const r = await stream;
-      const bfdLine = lab.log('node1').slice(logMark).split('\n').find((l) => l.includes('"to":"Down"'));
-      const downAt = bfdLine ? Date.parse(JSON.parse(bfdLine).bfd.at) : NaN;
-      // Reported from the cut command; checked from when the rule was surely in place.
-      const detectedMs = downAt - cutAt;
-      const late = downAt - cutDone;
-      const lostMs = Math.round((r.transmitted - r.received) * r.intervalMs);
-      const routeAfter = lab.inNs('node1', 'ip', ['route', 'show', pod(4)]);
-      lab.inNs('node1', 'nft', ['delete', 'table', 'inet', 'linkcut']);
-      const back = await waitConverged(lab, 60000);
-      return {
-        ok: lostMs < 1000 && late <= 350 && back,
-        saw: `cut ${iface} (the link the flow used); BFD Down ${detectedMs} ms after the cut; ${r.transmitted - r.received} of ${r.transmitted} pings lost, one every ${r.intervalMs.toFixed(1)} ms: ${lostMs} ms without traffic\n${r.text}\nnode1 route while cut: ${routeAfter}link restored: BFD Up and ECMP back: ${Boolean(back)}`,
-        lostMs,
-        detectedMs,
-      };
-    }),
+    bfdCut(lab),
     rollingRestart(lab, [leafAddress(1, 1), leafAddress(1, 2)]),
     () => check('nodebgpd on node3 stopped past its restart time (3 s): the leaves keep its pod CIDR long-lived stale (RFC 9494, 10 s), node4\'s pods keep reaching it, then it goes', async () => {
       const RESTART_MS = 3000;
@@ -255,6 +264,7 @@ export function unnumberedChecks(lab) {
       return { ok, saw };
     }),
     leavesLearnPods(lab),
+    bfdUp(lab),
     () => check('each node installs the other pod CIDRs via inet6 link-local next hops, ECMP through both leaves', () => {
       let ok = true;
       let saw = '';
@@ -271,6 +281,7 @@ export function unnumberedChecks(lab) {
       return { ok, saw };
     }),
     podPing(lab),
+    bfdCut(lab),
     () => check('a leaf takes its link to node1 down (node1 loses carrier): the session ends at once, traffic keeps the other leaf, less than 1 s lost', async () => {
       const iface = await flowLink(lab);
       const { logMark, stream } = await streamUnderway(lab);
@@ -282,7 +293,7 @@ export function unnumberedChecks(lab) {
       const lostMs = Math.round((r.transmitted - r.received) * r.intervalMs);
       const routeAfter = lab.inNs('node1', 'ip', ['route', 'show', pod(4)]);
       lab.inNs(leafOf(iface), 'ip', ['link', 'set', 'eth3', 'up']);
-      const back = await until(() => lab.nodebgp('node1', 'neighbors', iface)?.state === 'Established', 30000, 200) && await waitConverged(lab, 60000, { bfd: false });
+      const back = await until(() => lab.nodebgp('node1', 'neighbors', iface)?.state === 'Established', 30000, 200) && await waitConverged(lab, 60000);
       return {
         ok: lostMs < 1000 && downAt - cutAt < 1000 && !routeAfter.includes(`dev ${iface}`) && Boolean(back),
         saw: `${leafOf(iface)} took eth3 down (node1's ${iface}, the link the flow used); node1's session on ${iface} down ${downAt - cutAt} ms after; ${r.transmitted - r.received} of ${r.transmitted} pings lost, one every ${r.intervalMs.toFixed(1)} ms: ${lostMs} ms without traffic\n${r.text}\nnode1 route while down: ${routeAfter}link up again: session and ECMP back: ${Boolean(back)}`,
@@ -333,10 +344,9 @@ export function reflectorChecks(lab) {
 
 export async function runChecks(lab, name) {
   if (name === 'fabric' || name === 'fabric-unnumbered') {
-    const unnumbered = name === 'fabric-unnumbered';
-    await waitConverged(lab, 90000, { bfd: !unnumbered });
+    await waitConverged(lab);
     const out = [];
-    for (const c of unnumbered ? unnumberedChecks(lab) : fabricChecks(lab)) out.push(await c());
+    for (const c of name === 'fabric-unnumbered' ? unnumberedChecks(lab) : fabricChecks(lab)) out.push(await c());
     return out;
   }
   await until(() => [...RR, ...CLIENTS].every((n) => (lab.nodebgp(`node${n}`, 'routes')?.items ?? []).length >= 6 && Object.values(lab.nodebgp(`node${n}`, 'summary')?.peers ?? {}).every((p) => p.state === 'Established')), 60000, 500);

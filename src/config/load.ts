@@ -165,7 +165,6 @@ function resolve(raw: RawConfig, source: string, locate: (path: KeyPath) => Pick
     if (n.interface !== undefined) for (const k of ['password', 'localAddress'] as const) if (n[k] !== undefined) report(['neighbors', i, k], `${k} is not supported on an interface neighbor (its address is learned from the link)`);
     if (n.peerGroup !== undefined && !groups[n.peerGroup]) report(['neighbors', i, 'peerGroup'], `peer group "${n.peerGroup}" is not defined (defined: ${groupNames()})`);
     const merged = { ...(n.peerGroup ? groups[n.peerGroup] : {}), ...n, address, ...(n.localAddress ? { localAddress: canonicalAddress(n.localAddress) } : {}) } as NeighborConfig;
-    if (merged.interface !== undefined && merged.bfd) report(['neighbors', i, 'bfd'], 'BFD is not supported on an interface neighbor yet (its session runs without it; the link going down still ends it at once)');
     if (merged.remoteAs === undefined && (n.peerGroup === undefined || groups[n.peerGroup])) report(['neighbors', i], 'remoteAs is required (a number, "internal" or "external"), here or in its peer group');
     return merged;
   });

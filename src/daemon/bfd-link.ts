@@ -9,12 +9,14 @@ import type { Peer } from './peer.js';
  * Starts, changes (by a Poll Sequence, without a flap) or stops the neighbor's BFD session to
  * match its configuration. It runs whatever the BGP state (strict mode needs it before BGP), but
  * not for a neighbor that is administratively down: that one's session goes (the peer is told
- * AdminDown first), as FRR deregisters it on `neighbor shutdown`.
+ * AdminDown first), as FRR deregisters it on `neighbor shutdown`. An unnumbered neighbor's runs to
+ * its link-local address once learned (again when it changes), keyed by the interface.
  */
 export function syncBfd(bfd: BfdManager, p: Peer): void {
   const b = bfdOf(p.config);
-  if (!b || p.config.enabled === false) return bfd.remove(p.address);
-  bfd.add(p.address, { peer: p.address, local: p.config.localAddress, timing: b.timing });
+  const peer = p.remoteAddress;
+  if (!b || p.config.enabled === false || peer === undefined) return bfd.remove(p.address);
+  bfd.add(p.address, { peer, local: p.config.localAddress, timing: b.timing });
 }
 
 /**

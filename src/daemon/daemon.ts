@@ -147,7 +147,10 @@ export class Daemon {
       }
     }
     for (const n of config.neighbors) this.#addNeighbor(n, false);
-    this.unnumbered = new Unnumbered({ clock: this.#clock, events: this.#events, peers: () => this.neighbors.values(), started: () => this.#started, advertiser: options.unnumbered });
+    this.unnumbered = new Unnumbered({
+      clock: this.#clock, events: this.#events, peers: () => this.neighbors.values(), started: () => this.#started, advertiser: options.unnumbered,
+      learned: (p) => this.#started && syncBfd(this.bfd, p),
+    });
     this.#dynamic = new DynamicRanges(() => this.#clock.now());
     this.#dynamic.set(config.dynamicNeighbors ?? []);
     const listen = config.listen ?? {};

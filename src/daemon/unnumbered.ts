@@ -21,6 +21,8 @@ export interface UnnumberedOptions {
   readonly peers: () => Iterable<Peer>;
   /** Whether sessions may start (the daemon has started). */
   readonly started: () => boolean;
+  /** A neighbor's address was learned, changed or forgotten (its BFD session follows). */
+  readonly learned: (p: Peer) => void;
   /** The advertiser's socket and link reader, for tests. */
   readonly advertiser?: Pick<AdvertiserOptions, 'socket' | 'readLink'>;
 }
@@ -69,7 +71,7 @@ export class Unnumbered {
     for (const p of this.#o.peers()) {
       const learned = p.config.interface === undefined ? undefined : this.#links.get(p.config.interface)?.address;
       if (learned === undefined || p.remoteAddress !== undefined) continue;
-      p.learn(`${learned}%${p.config.interface}`);
+      this.#learn(p, `${learned}%${p.config.interface}`);
       if (this.#o.started() && p.config.enabled !== false && p.session.state === 'Idle') p.startSession();
     }
   }
@@ -100,7 +102,7 @@ export class Unnumbered {
     if (before !== address) {
       if (before === undefined) this.#say(ifname, 'info', 'learned', `neighbor ${address} learned from its connection`);
       else this.#say(ifname, 'warn', 'changed', `neighbor's address changed from ${before} to ${address} (its connection)`);
-      p.learn(`${address}%${ifname}`);
+      this.#learn(p, `${address}%${ifname}`);
     }
     if (p.config.enabled !== false && p.session.state === 'Idle') p.startSession();
     return p.session;
@@ -135,7 +137,7 @@ export class Unnumbered {
     else this.#say(ifname, 'warn', 'changed', `neighbor's address changed from ${before} to ${source} (${before} silent)`);
     // It may not know us yet: it hears from us within a second rather than a full interval.
     this.#advertiser.advertiseSoon(ifname);
-    p.learn(`${source}%${ifname}`);
+    this.#learn(p, `${source}%${ifname}`);
     if (!this.#o.started() || p.config.enabled === false) return;
     // A session still trying the old address starts over toward the new one.
     if (p.session.state === 'Idle') p.startSession();
@@ -154,7 +156,12 @@ export class Unnumbered {
     // Idle, waiting to start again after a failure: that restart has nowhere to go now.
     else p.session.close();
     this.#links.get(ifname)?.forget();
-    p.learn(undefined);
+    this.#learn(p, undefined);
+  }
+
+  #learn(p: Peer, address: string | undefined): void {
+    p.learn(address);
+    this.#o.learned(p);
   }
 
   #say(ifname: string, level: 'info' | 'warn', kind: string, message: string): void {

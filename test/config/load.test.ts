@@ -96,7 +96,6 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['an interface name past 15 characters', `${base}neighbors:\n  - { interface: averyveryverylongname, remoteAs: external }\n`, 'neighbors[0].interface', 4, /is not an interface name \(1 to 15 characters/],
   ['the same interface twice', `${base}neighbors:\n  - { interface: eth1, remoteAs: external }\n  - { interface: eth1, remoteAs: 65001 }\n`, 'neighbors[1].interface', 5, /eth1 is already neighbors\[0\]/],
   ['a password on an interface neighbor', `${base}neighbors:\n  - { interface: eth1, remoteAs: external, password: secret-one }\n`, 'neighbors[0].password', 4, /not supported on an interface neighbor/],
-  ['BFD on an interface neighbor', `${base}neighbors:\n  - { interface: eth1, remoteAs: external, bfd: true }\n`, 'neighbors[0].bfd', 4, /BFD is not supported on an interface neighbor yet/],
   ['BFD misspelt key', `${base}neighbors:\n  - { address: 10.0.0.2, remoteAs: 1, bfd: { receiveIntervall: 100 } }\n`, 'neighbors[0].bfd.receiveIntervall', 4, /did you mean "receiveInterval"/],
 ];
 

@@ -3,7 +3,8 @@
 // kernel's link-local ones. Each side learns the other from router advertisements: FRR dials us on
 // the first link, we dial FRR (passive there) on the second. IPv4 and IPv6 routes both ways, IPv4
 // over IPv6 next hops (RFC 8950) installed `via inet6 fe80::... dev`, ECMP over both links, a ping
-// between loopbacks across links without IPv4. Then what a link does to us: going down and up,
+// between loopbacks across links without IPv4, BFD (100 ms x 3) on the first link to the learned
+// address. Then what a link does to us: going down and up,
 // FRR's link-local address changing, the interface deleted and made again, and a router
 // advertisement flood from made-up sources and with a hop limit below 255, each with its log line,
 // the other session untouched.
@@ -40,6 +41,15 @@ t.teardown(() => {
   for (const ns of [L, N]) destroyNamespace(ns);
 });
 
+const bfdd = `bfd
+ profile fast
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+ !
+!
+`;
+
 const leafConfig = `frr defaults datacenter
 hostname leaf
 router bgp 65001
@@ -48,6 +58,8 @@ router bgp 65001
  no bgp network import-check
  neighbor l1 interface remote-as external
  neighbor l1 timers connect 1
+ neighbor l1 bfd
+ neighbor l1 bfd profile fast
  neighbor l2 interface remote-as external
  neighbor l2 timers connect 1
  neighbor l2 passive
@@ -67,7 +79,7 @@ routerId: 10.12.0.1
 listen: { addresses: ["::"] }
 maximumPaths: { ebgp: 2 }
 neighbors:
-  - { interface: n1, remoteAs: external, importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
+  - { interface: n1, remoteAs: external, importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 }, bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 } }
   - { interface: n2, remoteAs: external, importPolicy: ALL, exportPolicy: ALL, timers: { connectRetryTime: 1 } }
 originate:
   - prefix: 10.12.0.0/24
@@ -94,7 +106,7 @@ function linkLocal(ns: string, ifname: string): string {
 }
 
 t.test('unnumbered eBGP with FRR: addresses learned from router advertisements, both families, ECMP, RFC 8950 in the kernel', async (t) => {
-  const leaf = new Frr(L, leafConfig, { zebra: true });
+  const leaf = new Frr(L, leafConfig, { bfdd });
   const d = new Nodebgpd(N, nodeConfig);
   t.teardown(() => {
     d.stop();
@@ -128,6 +140,12 @@ t.test('unnumbered eBGP with FRR: addresses learned from router advertisements, 
   t.match(inNs(N, 'ip', ['route', 'show', '10.11.0.0/24']), /via inet6 fe80::/, 'installed as via inet6');
   t.ok(await until(() => kernelHops(N, 'fd11::/64').length === 2, 15000), 'IPv6 ECMP too');
   t.same(kernelHops(N, 'fd11::/64'), [`${l1} n1`, `${l2} n2`].sort());
+  const bfdUp = () => d.cli('neighbors', 'n1').bfd;
+  t.ok(await until(() => bfdUp()?.state === 'Up', 15000), `BFD Up on n1 at 100 ms x 3 to ${l1}: ${JSON.stringify(bfdUp())}`);
+  t.equal(bfdUp().detectionTimeMs, 300);
+  const frrBfd = () => (leaf.json('show bfd peers json') as any[]).find?.((x: any) => x.interface === 'l1');
+  t.ok(await until(() => frrBfd()?.status === 'up', 10000), `FRR's bfdd: the session on l1 up with ${frrBfd()?.peer}`);
+  t.equal(frrBfd()?.peer, m1, 'to our link-local address');
   const ping = spawnSync('ip', ['netns', 'exec', N, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-I', '10.12.0.1', '10.11.0.1'], { encoding: 'utf8' });
   t.equal(ping.status, 0, `IPv4 ping between loopbacks over links without IPv4: ${ping.stdout.split('\n').filter((x) => x.includes('packets')).join('')}`);
 
@@ -153,6 +171,7 @@ t.test('unnumbered eBGP with FRR: addresses learned from router advertisements, 
     const changed = await d.waitLog((l) => l.kind === 'changed' && l.neighbor === 'n1', 5000, mark);
     t.match(changed.msg, /changed from fe80::\S+ to fe80::99/, `log: ${changed.msg}`);
     t.ok(await until(() => kernelHops(N, '10.11.0.0/24').includes('fe80::99 n1'), 15000), `routes via the new address: ${kernelHops(N, '10.11.0.0/24').join(', ')}`);
+    t.ok(await until(() => d.cli('bfd').sessions.find((x: any) => x.peer === 'n1')?.state === 'Up' && frrBfd()?.status === 'up', 15000), 'BFD Up again, to the new address');
   });
 
   t.test('the interface deleted: its session ends, nothing else moves; made again, the session returns', async (t) => {
