@@ -16,4 +16,4 @@ export interface ImageLayout {
 export function dockerfileFacts(file?: string): ImageFacts;
 export function installImage(dir: string, facts?: ImageFacts): ImageLayout;
 export function imageLayout(dir: string): ImageLayout;
-export function asContainer(facts: ImageFacts, bounding: string[], image: Pick<ImageLayout, 'dir' | 'bin'>): { prefix: string[]; env: Record<string, string> };
+export function asContainer(facts: ImageFacts, bounding: string[], image: Pick<ImageLayout, 'dir' | 'bin'>, env?: Record<string, string>): { prefix: string[]; env: Record<string, string> };

@@ -60,12 +60,16 @@ export function imageLayout(dir) {
 /**
  * The command prefix that runs a process as the container does: the image's user, the pod's
  * capability bounding set (e.g. ['NET_BIND_SERVICE', 'NET_ADMIN'], or [] for drop ALL), no
- * inherited or ambient capabilities, PATH with the image's tools first.
+ * inherited or ambient capabilities, and only the container's environment: PATH with the image's
+ * tools first, HOME, and `env` (the pod's variables). Nothing of the caller's environment passes
+ * (a test runner's NODE_OPTIONS would reach a node that gains no capability).
  */
-export function asContainer(facts, bounding, image) {
+export function asContainer(facts, bounding, image, env = {}) {
   const caps = bounding.map((c) => `+${c.toLowerCase()}`).join(',');
+  const base = { PATH: `${image.bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, HOME: image.dir };
+  const vars = Object.entries({ ...base, ...env }).map(([k, v]) => `${k}=${v}`);
   return {
-    prefix: ['setpriv', `--reuid=${facts.uid}`, `--regid=${facts.gid}`, '--clear-groups', `--bounding-set=-all${caps ? `,${caps}` : ''}`, '--inh-caps=-all', '--ambient-caps=-all'],
-    env: { PATH: `${image.bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, HOME: image.dir },
+    prefix: ['setpriv', `--reuid=${facts.uid}`, `--regid=${facts.gid}`, '--clear-groups', `--bounding-set=-all${caps ? `,${caps}` : ''}`, '--inh-caps=-all', '--ambient-caps=-all', 'env', '-i', ...vars],
+    env: base,
   };
 }

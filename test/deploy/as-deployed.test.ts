@@ -136,8 +136,8 @@ t.test('the DaemonSet pod, as it runs: render as UID 1000 with no capability, th
   const mount = (s: string) => s.replace('/etc/nodebgp/', `${work}/etc-nodebgp/`).replace('/config/', `${work}/config/`);
   const env = { NODE_NAME: 'worker-7', NODE_IPS: '10.98.0.10,fd98::10', NODE_IP: '10.98.0.10', BGP_PASSWORD: PASSWORD };
   const run = (bound: string[], argv: string[], extraEnv: Record<string, string>) => {
-    const c = asContainer(facts, bound, image);
-    return spawnSync('ip', ['netns', 'exec', N, ...c.prefix, ...argv], { encoding: 'utf8', cwd: image.app, env: { ...c.env, ...extraEnv } });
+    const c = asContainer(facts, bound, image, extraEnv);
+    return spawnSync('ip', ['netns', 'exec', N, ...c.prefix, ...argv], { encoding: 'utf8', cwd: image.app, env: c.env });
   };
   await until(() => inNs(N, 'curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', 'https://127.0.0.1:6443/'], { allowFail: true }) === '401', 10000);
   const [cmd, ...args] = [...init.command, ...init.args].map(mount);
