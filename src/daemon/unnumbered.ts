@@ -17,7 +17,7 @@ import type { Peer } from './peer.js';
 export interface UnnumberedOptions {
   readonly clock: Clock;
   readonly events: DaemonEvents;
-  /** Every neighbor (the interface ones are picked out). */
+  /** Every neighbor (configure() picks out the interface ones). */
   readonly peers: () => Iterable<Peer>;
   /** Whether sessions may start (the daemon has started). */
   readonly started: () => boolean;
@@ -41,6 +41,8 @@ function openRawSocket(): RawIcmpv6Socket {
 export class Unnumbered {
   readonly #o: UnnumberedOptions;
   readonly #links = new Map<string, LinkNeighbor>();
+  /** The interface neighbors by interface, as of the last configure(). */
+  #byInterface = new Map<string, Peer>();
   readonly #advertiser: RouterAdvertiser;
 
   constructor(o: UnnumberedOptions) {
@@ -62,16 +64,16 @@ export class Unnumbered {
 
   /** Follows the configured interface neighbors (at start and after a reload). */
   configure(): void {
-    const names = new Set<string>();
-    for (const p of this.#o.peers()) if (p.config.interface !== undefined) names.add(p.config.interface);
-    for (const name of this.#links.keys()) if (!names.has(name)) this.#links.delete(name);
-    for (const name of names) if (!this.#links.has(name)) this.#links.set(name, new LinkNeighbor());
-    this.#advertiser.watch(names);
+    this.#byInterface = new Map();
+    for (const p of this.#o.peers()) if (p.config.interface !== undefined) this.#byInterface.set(p.config.interface, p);
+    for (const name of this.#links.keys()) if (!this.#byInterface.has(name)) this.#links.delete(name);
+    for (const name of this.#byInterface.keys()) if (!this.#links.has(name)) this.#links.set(name, new LinkNeighbor());
+    this.#advertiser.watch(this.#byInterface.keys());
     // A neighbor made anew by a reload goes to the address already heard on its link.
-    for (const p of this.#o.peers()) {
-      const learned = p.config.interface === undefined ? undefined : this.#links.get(p.config.interface)?.address;
+    for (const [ifname, p] of this.#byInterface) {
+      const learned = this.#links.get(ifname)?.address;
       if (learned === undefined || p.remoteAddress !== undefined) continue;
-      this.#learn(p, `${learned}%${p.config.interface}`);
+      this.#learn(p, `${learned}%${ifname}`);
       if (this.#o.started() && p.config.enabled !== false && p.session.state === 'Idle') p.startSession();
     }
   }
@@ -113,8 +115,7 @@ export class Unnumbered {
   }
 
   #peerOn(ifname: string): Peer | undefined {
-    for (const p of this.#o.peers()) if (p.config.interface === ifname) return p;
-    return undefined;
+    return this.#byInterface.get(ifname);
   }
 
   /** Established on the learned address: nothing else on the link moves it. */
