@@ -431,3 +431,27 @@ t.test('RFC 9494: long-lived stale paths get LLGR_STALE, are least preferred, go
   t.same(to(3), ['+llgr'], 'with the only path long-lived stale: a peer with the capability gets it, marked');
   t.same(to(2), ['-'], 'a peer without it gets a withdrawal (RFC 9494 4.5)');
 });
+
+t.test('RFC 8950 toward a peer that negotiated it: IPv4 routes in MP_REACH_NLRI with our IPv6 next hop, no NEXT_HOP', async (t) => {
+  // An unnumbered session: our link-local address twice (no global one on the link), as RFC 2545 pairs them.
+  const ll = Buffer.from('fe800000000000000000000000000002', 'hex');
+  const pair = Buffer.concat([ll, ll]);
+  const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, 'fe80::1', 65002, { localIpv4: undefined, localIpv6: pair, ipv4OverIpv6: true }), exportPeer(3, '192.0.2.3', 65003)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  rib.flushAll();
+  const toUnnumbered = updates(sent.get(2)!);
+  t.equal(toUnnumbered.length, 1, 'one UPDATE');
+  const m = toUnnumbered[0];
+  t.equal(m.attributes?.nextHop, undefined, 'no NEXT_HOP attribute (RFC 4760: the NLRI are all in MP_REACH_NLRI)');
+  t.equal(nlriCount(m.nlri), 0, 'nothing in the IPv4 NLRI field');
+  t.same([m.mpReach?.afi, m.mpReach?.safi, m.mpReach?.nextHop.toString('hex')], [1, 1, pair.toString('hex')], 'MP_REACH_NLRI AFI 1 SAFI 1, our global and link-local next hop');
+  t.equal(nlriCount(m.mpReach!.nlri!), 2, 'both prefixes');
+  t.same(m.attributes?.asPath, [{ type: 2, asns: [65000, 65001] }], 'eBGP transforms as usual');
+  const classic = updates(sent.get(3)!)[0];
+  t.equal(classic.mpReach, undefined, 'a peer without it gets the classic form');
+  t.equal(classic.attributes?.nextHop, 0x0a000001 + 3 * 256, 'with NEXT_HOP its own address of ours');
+  withdraw(1, [P1]);
+  rib.flushAll();
+  const gone = updates(sent.get(2)!).at(-1)!;
+  t.equal(nlriCount(gone.withdrawn), 1, 'a withdrawal goes in the Withdrawn Routes field (either form is allowed for IPv4 unicast)');
+});
