@@ -45,7 +45,7 @@ const page = {
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   after: Type.Optional(Type.String({ description: 'the last prefix of the previous page (its `next`)' })),
 };
-const address = C.Closed({ address: Type.String({ description: 'neighbor address' }) });
+const address = C.Closed({ address: Type.String({ description: 'neighbor address, or an unnumbered neighbor\'s interface' }) });
 
 function translate(e: unknown): ApiError {
   if (e instanceof ApiError) return e;

@@ -130,7 +130,7 @@ program.command('withdraw').argument('<prefix>').description('withdraw an origin
 
 program.command('neighbor').description('change a neighbor, or every neighbor with \'*\': shutdown | enable | reset | soft-reset')
   .addArgument(new Command().createArgument('<action>').choices(['shutdown', 'enable', 'reset', 'soft-reset']))
-  .argument('<address>', 'a neighbor address, or * for all')
+  .argument('<address>', 'a neighbor address (an unnumbered neighbor: its interface), or * for all')
   .option('--message <text>', 'shutdown/reset message sent to the peer (RFC 9003)')
   .option('--direction <dir>', 'soft-reset: in | out | both', 'both')
   .action(run(async (action: string, address: string, o: { message?: string; direction: string }) => {
