@@ -55,6 +55,7 @@ export class Unnumbered {
         heard: (ifname, source) => this.#heard(ifname, source),
         link: (ifname, up, present) => this.#link(ifname, up, present),
         invalid: (ifname, reason) => this.#say(ifname, 'warn', 'invalid', `router advertisement refused: ${reason}`),
+        unsent: (ifname, message) => this.#say(ifname, 'warn', 'unsent', `our router advertisement on ${ifname} not sent: ${message}`),
         failed: (message) => {
           for (const ifname of this.#links.keys()) this.#say(ifname, 'warn', 'failed', `router advertisements stopped: ${message}; the neighbor can still connect to us if it knows our address`);
         },
@@ -82,8 +83,8 @@ export class Unnumbered {
   linkOf(ifname: string): { learned: string | undefined; advertisements: { sent: number; heard: number; invalid: number }; others: number; changes: number } | undefined {
     const l = this.#links.get(ifname);
     if (!l) return undefined;
-    const c = this.#advertiser.counts(ifname) ?? { sent: 0, heard: 0, invalid: 0 };
-    return { learned: l.address, advertisements: { ...c }, others: l.counts.others, changes: l.counts.changes };
+    const c = this.#advertiser.counts(ifname);
+    return { learned: l.address, advertisements: { sent: c?.sent ?? 0, heard: c?.heard ?? 0, invalid: c?.invalid ?? 0 }, others: l.counts.others, changes: l.counts.changes };
   }
 
   /**

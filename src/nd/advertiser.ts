@@ -26,6 +26,7 @@ const INITIAL_COUNT = 3;
 const ADVERTISE_MS = 10_000;
 /** RFC 4861 10 MIN_DELAY_BETWEEN_RAS is 3 s; an answer to a newly heard neighbor waits at least this. */
 const MIN_GAP_MS = 1_000;
+const EADDRNOTAVAIL = 99;
 
 /** IFF_UP: administratively up (sysfs `flags` holds no IFF_RUNNING; `carrier` tells that). */
 const IFF_UP = 0x1;
@@ -67,6 +68,8 @@ export interface AdvertiserEvents {
   invalid(ifname: string, reason: string): void;
   /** The socket could not be opened or failed: advertisements stop (sessions can still come from the neighbor). */
   failed(message: string): void;
+  /** An advertisement on `ifname` could not be sent (no link-local address there, say); the next is tried as usual. */
+  unsent(ifname: string, message: string): void;
 }
 
 interface SocketLike {
@@ -85,6 +88,8 @@ export interface AdvertiserOptions {
 
 export interface LinkCounts {
   sent: number;
+  /** Advertisements the kernel refused to send. */
+  unsent: number;
   heard: number;
   invalid: number;
 }
@@ -114,7 +119,7 @@ export class RouterAdvertiser {
   watch(ifnames: Iterable<string>): void {
     const want = new Set(ifnames);
     for (const name of this.#links.keys()) if (!want.has(name)) this.#links.delete(name);
-    for (const name of want) if (!this.#links.has(name)) this.#links.set(name, { link: undefined, nextAt: 0, initialLeft: INITIAL_COUNT, lastSentAt: -Infinity, counts: { sent: 0, heard: 0, invalid: 0 } });
+    for (const name of want) if (!this.#links.has(name)) this.#links.set(name, { link: undefined, nextAt: 0, initialLeft: INITIAL_COUNT, lastSentAt: -Infinity, counts: { sent: 0, unsent: 0, heard: 0, invalid: 0 } });
     if (this.#links.size > 0 && this.#timer === undefined) this.#tick();
     if (this.#links.size === 0) this.close();
   }
@@ -145,7 +150,7 @@ export class RouterAdvertiser {
     if (!s) return;
     try {
       this.#read(s);
-      for (const [, w] of this.#links) if (w.link?.up && now >= w.nextAt) this.#send(s, w, now);
+      for (const [name, w] of this.#links) if (w.link?.up && now >= w.nextAt) this.#send(s, name, w, now);
     } catch (e) {
       this.#fail(e instanceof Error ? e.message : String(e));
     }
@@ -214,13 +219,16 @@ export class RouterAdvertiser {
     this.#o.events.heard(name, source);
   }
 
-  #send(s: SocketLike, w: Watched, now: number): void {
+  #send(s: SocketLike, name: string, w: Watched, now: number): void {
     try {
       s.sendAllNodes(w.link!.ifindex, encodeRouterAdvert(w.link!.mac));
       w.counts.sent++;
     } catch (e) {
-      // The interface went away between the check and the send: the next tick sees it.
       if (!(e instanceof RawSocketError)) throw e;
+      // EADDRNOTAVAIL: the link has no link-local address to send from (addr_gen_mode none, or
+      // still tentative); the interface gone meanwhile is the next tick's to see.
+      w.counts.unsent++;
+      this.#o.events.unsent(name, e.errno === EADDRNOTAVAIL ? `${e.message} (no usable link-local address on ${name})` : e.message);
     }
     w.lastSentAt = now;
     w.nextAt = now + (w.initialLeft-- > 0 ? INITIAL_MS : ADVERTISE_MS);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { VirtualClock } from '../../src/fsm/index.js';
-import { type LinkInfo, RouterAdvertiser } from '../../src/nd/index.js';
+import { type LinkInfo, RawSocketError, RouterAdvertiser } from '../../src/nd/index.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 const frr = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'nd', 'frr-router-advert.json'), 'utf8'));
@@ -44,6 +44,7 @@ function rig(links: Record<string, LinkInfo | undefined>) {
       link: (ifname, up, present) => events.push(`link ${ifname} ${up ? 'up' : 'down'}${present ? '' : ' gone'}`),
       invalid: (ifname, reason) => events.push(`invalid ${ifname} ${reason}`),
       failed: (message) => events.push(`failed ${message}`),
+      unsent: (ifname, message) => events.push(`unsent ${ifname} ${message}`),
     },
   });
   return { clock, queue, sent, events, a, reads: () => reads };
@@ -82,7 +83,7 @@ t.test('valid advertisements are reported; refused ones are counted with why', a
     'invalid eth1 source is not link-local (from 2001:db8::1)',
     'invalid eth1 router advertisement of 2 octets (at least 16) (from fe80::4)',
   ], 'an advertisement on an interface not watched is not ours to judge');
-  t.same(r.a.counts('eth1'), { sent: 1, heard: 1, invalid: 3 });
+  t.same(r.a.counts('eth1'), { sent: 1, unsent: 0, heard: 1, invalid: 3 });
   r.a.close();
 });
 
@@ -126,7 +127,7 @@ t.test('a socket that cannot be opened (no CAP_NET_RAW): one report, no retry st
       opens++;
       throw new Error('raw ICMPv6 socket: errno 1 (EPERM: router advertisements need CAP_NET_RAW)');
     },
-    events: { heard: () => {}, link: () => {}, invalid: () => {}, failed: (m) => events.push(m) },
+    events: { heard: () => {}, link: () => {}, invalid: () => {}, failed: (m) => events.push(m), unsent: () => {} },
   });
   a.watch(['eth1']);
   clock.advance(60_000);
@@ -141,4 +142,30 @@ t.test('nothing watched: no ticks', async (t) => {
   r.a.watch([]);
   t.equal(r.clock.pending, 0);
   t.ok(r.events.includes('closed'));
+});
+
+t.test('an advertisement the kernel will not send (no link-local address): said and counted, the next tried as usual', async (t) => {
+  const clock = new VirtualClock();
+  const events: string[] = [];
+  let tries = 0;
+  const a = new RouterAdvertiser({
+    clock,
+    readLink: () => up(2),
+    socket: () => ({
+      receive: () => undefined,
+      sendAllNodes: () => {
+        tries++;
+        throw new RawSocketError('sendto ff02::1 on interface 2: errno 99', 99);
+      },
+      close: () => undefined,
+    }),
+    events: { heard: () => {}, link: () => {}, invalid: () => {}, failed: (m) => events.push(`failed ${m}`), unsent: (i, m) => events.push(`unsent ${i} ${m}`) },
+  });
+  a.watch(['eth1']);
+  clock.advance(3500);
+  t.equal(tries, 4, 'on schedule all the same');
+  t.same(a.counts('eth1'), { sent: 0, unsent: 4, heard: 0, invalid: 0 });
+  t.equal(events[0], 'unsent eth1 sendto ff02::1 on interface 2: errno 99 (no usable link-local address on eth1)');
+  t.notOk(events.some((e) => e.startsWith('failed')), 'the socket is kept');
+  a.close();
 });
