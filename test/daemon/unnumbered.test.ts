@@ -12,6 +12,9 @@ const FRR_RA = Buffer.from('86007fb64000001e00000000000000000101ae0bb847f8d5', '
 const CONTROL = Buffer.from('24000000000000002900000032000000ff020000000000000000000000000001090000000000000014000000000000002900000034000000ff00000000000000', 'hex');
 const ll = (last: string) => Buffer.from(`fe80000000000000000000000000${last}`, 'hex');
 
+const NEIGHBOR = { address: 'eth9', interface: 'eth9', remoteAs: 'external' as const, timers: { connectRetryTime: 1, idleHoldTime: 0, idleHoldMaxTime: 0 } };
+const CONFIG = { asn: 65000, routerId: '10.0.0.1', listen: { addresses: ['127.0.0.1'], port: 0 }, ebgpRequiresPolicy: false, fib: { enabled: false }, neighbors: [NEIGHBOR] };
+
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const clock = new VirtualClock();
   const link: { info: LinkInfo | undefined } = { info: { ifindex: 9, up: true, mac: Buffer.from('02aabbccddee', 'hex') } };
@@ -19,10 +22,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const sent: number[] = [];
   const lines: string[] = [];
   const events: DaemonEvents = { linkNeighbor: (n, _level, kind, message) => lines.push(`${n} ${kind}: ${message}`) };
-  const daemon = new Daemon({
-    asn: 65000, routerId: '10.0.0.1', listen: { addresses: ['127.0.0.1'], port: 0 }, ebgpRequiresPolicy: false, fib: { enabled: false },
-    neighbors: [{ address: 'eth9', interface: 'eth9', remoteAs: 'external', timers: { connectRetryTime: 1, idleHoldTime: 0, idleHoldMaxTime: 0 } }],
-  }, {
+  const daemon = new Daemon(CONFIG, {
     clock, events,
     unnumbered: {
       readLink: (name) => (name === 'eth9' ? link.info : undefined),
@@ -107,4 +107,20 @@ t.test('the link going down, then away: the session stops, the address is forgot
   clock.advance(200);
   t.equal(peer.remoteAddress, 'fe80::3%eth9', 'heard again');
   t.not(peer.session.state, 'Idle', 'the session started again');
+});
+
+t.test('reloads: a neighbor made anew goes to the address already heard; one removed stops being advertised for', async (t) => {
+  const { clock, daemon, queue, sent } = await setup(t);
+  queue.push(ll('0001'));
+  clock.advance(200);
+  // A changed setting that needs a new session (remoteAs): a new Peer, the link's address kept.
+  await daemon.reload({ ...CONFIG, neighbors: [{ ...NEIGHBOR, remoteAs: 65001 }] });
+  const again = daemon.neighbor('eth9');
+  t.equal(again.remoteAddress, 'fe80::1%eth9', 'the new neighbor has the address at once');
+  t.not(again.session.state, 'Idle', 'and its session started');
+  await daemon.reload({ ...CONFIG, neighbors: [] });
+  const before = sent.length;
+  clock.advance(30_000);
+  t.equal(sent.length, before, 'no interface neighbor left: nothing advertised');
+  t.same(daemon.unnumbered.linkOf('eth9'), undefined, 'nor followed');
 });
