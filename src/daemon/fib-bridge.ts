@@ -11,7 +11,7 @@ import type { FibConfig } from '../config/types.js';
 import type { Clock, TimerHandle } from '../fsm/index.js';
 import { AF_INET, AF_INET6, type Family, Fib, type FibEvents, type KernelRoute, type Nexthop, RT_TABLE_MAIN, openRouteMonitor, openRtnetlink } from '../fib/index.js';
 import { type KernelPath, KernelView, type Position, type Rib, type RouteMap, evaluateRouteMap, maskWord } from '../rib/index.js';
-import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString, linkBandwidthOf } from '../wire/index.js';
+import { Afi, type AfiCode, addressToOctets, ipv4ToString, ipv6ToString, isLinkLocalIpv6, linkBandwidthOf } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
 
 /** Our routes' protocol number in the kernel ("proto nodebgp" with the iproute2 name file we ship). */
@@ -168,7 +168,7 @@ export class FibBridge {
     if (typeof nh === 'number') return nh === 0 ? undefined : this.#ipv4Nexthop(nh >>> 0);
     if (nh.length === 4) return nh.readUInt32BE(0) === 0 ? undefined : this.#ipv4Nexthop(nh.readUInt32BE(0));
     const global = nh.subarray(0, 16);
-    if (!global.every((x) => x === 0) && !(global[0] === 0xfe && (global[1] & 0xc0) === 0x80)) return { nexthop: { gateway: Buffer.from(global) }, key: global.toString('hex') };
+    if (!global.every((x) => x === 0) && !isLinkLocalIpv6(global)) return { nexthop: { gateway: Buffer.from(global) }, key: global.toString('hex') };
     const linkLocal = nh.length >= 32 ? nh.subarray(16, 32) : global;
     const ifindex = this.#ifindexOf(p.peerIndex);
     return ifindex ? { nexthop: { gateway: Buffer.from(linkLocal), ifindex }, key: `${linkLocal.toString('hex')}%${ifindex}` } : undefined;

@@ -7,9 +7,10 @@
 // Which address the neighbor has is src/nd/link-neighbor.ts's rule; sockets and ticks are
 // src/nd/advertiser.ts's.
 
+import { isIP } from 'node:net';
 import type { Clock, Session } from '../fsm/index.js';
 import { type AdvertiserOptions, LinkNeighbor, RawIcmpv6Socket, RawSocketError, RouterAdvertiser } from '../nd/index.js';
-import { CeaseSubcode } from '../wire/index.js';
+import { CeaseSubcode, addressToOctets, isLinkLocalIpv6 } from '../wire/index.js';
 import { raiseCapabilities } from './capabilities.js';
 import type { DaemonEvents } from './events.js';
 import type { Peer } from './peer.js';
@@ -93,7 +94,7 @@ export class Unnumbered {
    */
   route(remote: string): Session | undefined {
     const [address, ifname] = remote.split('%');
-    if (ifname === undefined || !address.toLowerCase().startsWith('fe80:')) return undefined;
+    if (ifname === undefined || !isIP(address) || !isLinkLocalIpv6(addressToOctets(address))) return undefined;
     const p = this.#peerOn(ifname);
     const link = this.#links.get(ifname);
     if (!p || !link || !this.#o.started()) return undefined;

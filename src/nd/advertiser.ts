@@ -7,7 +7,7 @@
 // Must not import anything outside src/nd and src/wire.
 
 import { readFileSync } from 'node:fs';
-import { ipv6ToString } from '../wire/index.js';
+import { ipv6ToString, isLinkLocalIpv6 } from '../wire/index.js';
 import { type RawPacket, RawIcmpv6Socket, RawSocketError } from './raw-socket.js';
 import { ND_HOP_LIMIT, NdError, decodeRouterAdvert, encodeRouterAdvert, parseArrival } from './router-advert.js';
 
@@ -208,7 +208,7 @@ export class RouterAdvertiser {
     };
     // RFC 4861 6.1.2: hop limit 255 (sent on this link) and a link-local source.
     if (arrival.hopLimit !== ND_HOP_LIMIT) return refuse(`hop limit ${arrival.hopLimit ?? 'unknown'}, not ${ND_HOP_LIMIT}`);
-    if (p.source[0] !== 0xfe || (p.source[1] & 0xc0) !== 0x80) return refuse('source is not link-local');
+    if (!isLinkLocalIpv6(p.source)) return refuse('source is not link-local');
     try {
       decodeRouterAdvert(p.data);
     } catch (e) {

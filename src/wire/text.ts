@@ -64,6 +64,11 @@ export function nlriToText(block: NlriBlock): string[] | PrefixText[] {
   return Array.from({ length: n }, (_, i) => ({ prefix: prefixToString(block, i), pathId: block.words[i * st] }));
 }
 
+/** Whether 16 octets at `offset` are an IPv6 link-local address (fe80::/10, RFC 4291 2.5.6). */
+export function isLinkLocalIpv6(b: Uint8Array, offset = 0): boolean {
+  return b[offset] === 0xfe && (b[offset + 1] & 0xc0) === 0x80;
+}
+
 /** A next hop field of 4, 16 or 32 octets as one or two addresses. */
 export function nextHopToText(nh: Buffer): string[] {
   if (nh.length === 4) return [ipv4ToString(nh.readUInt32BE(0))];
