@@ -4,7 +4,7 @@
 import { isIPv6 } from 'node:net';
 import type { AddressFamilyName, DaemonConfig, NeighborConfig } from '../config/types.js';
 import type { BfdTiming } from '../bfd/index.js';
-import type { SessionOptions } from '../fsm/index.js';
+import type { NegotiatedSession, SessionOptions } from '../fsm/index.js';
 import type { RefusalReason } from '../rib/index.js';
 import { Afi, type AttributeCache, Safi } from '../wire/index.js';
 
@@ -35,6 +35,11 @@ export function overIpv6(n: NeighborConfig): boolean {
 /** RFC 8950 offered: asked for, or by default on an interface neighbor (IPv4 has no address there; FRR does the same). */
 export function extendedNextHopOf(n: NeighborConfig): boolean {
   return (n.extendedNextHop ?? n.interface !== undefined) && overIpv6(n);
+}
+
+/** RFC 8950 in force on a session: we offered IPv4 unicast with IPv6 next hops and the neighbor did too. */
+export function extendedNextHopNegotiated(n: NeighborConfig, neg: NegotiatedSession): boolean {
+  return extendedNextHopOf(n) && neg.peerCapabilities.some((c) => c.type === 'extended-next-hop' && c.entries.some((e) => e.afi === Afi.IPV4 && e.safi === Safi.UNICAST && e.nextHopAfi === Afi.IPV6));
 }
 
 /** The neighbor's families: as configured, else its session's family (both on an interface neighbor). */

@@ -3,15 +3,15 @@
 // on the injected clock. The daemon composes peers; a peer talks to the rest through PeerContext.
 
 import { isIPv6 } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseIpv4, parseIpv6 } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { type Clock, MAX_TIMEOUT_MS, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
 import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
-import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, addressToOctets, afiSafiKey, endOfRib } from '../wire/index.js';
+import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, addressToOctets, afiSafiKey, endOfRib, isLinkLocalIpv6 } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
-import { type NeighborCounts, addressFamiliesOf, emptyCounts, extendedNextHopOf, gracefulRestartOf, sessionOptions } from './neighbor.js';
+import { type NeighborCounts, addressFamiliesOf, emptyCounts, extendedNextHopNegotiated, gracefulRestartOf, sessionOptions } from './neighbor.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** What a peer needs from the daemon around it. */
@@ -297,8 +297,7 @@ export class Peer {
     const remote = this.remoteAddress ?? n.address;
     // RFC 8950 both ways on an IPv6 session, and no IPv4 next hop of ours configured: IPv4 routes
     // go with our IPv6 next hop (on an unnumbered link we have no IPv4 address to give).
-    const ipv4OverIpv6 = isIPv6(local) && !n.nextHopIpv4 && extendedNextHopOf(n)
-      && neg.peerCapabilities.some((c) => c.type === 'extended-next-hop' && c.entries.some((e) => e.afi === Afi.IPV4 && e.safi === Safi.UNICAST && e.nextHopAfi === Afi.IPV6));
+    const ipv4OverIpv6 = isIPv6(local) && !n.nextHopIpv4 && extendedNextHopNegotiated(n, neg);
     const ourIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : ctx.routerId;
     const localIpv4 = ipv4OverIpv6 ? undefined : ourIpv4;
     const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? ownIpv6NextHop(local) : sameInterfaceIpv6(local) ?? mappedIpv6(ourIpv4);
@@ -557,6 +556,12 @@ export class Peer {
   }
 }
 
+/** An interface's global IPv6 address (not link-local), if it has one. */
+function globalIpv6Of(addrs: readonly NetworkInterfaceInfo[] | undefined): Buffer | undefined {
+  const v6 = addrs?.find((a) => a.family === 'IPv6' && !isLinkLocalIpv6(addressToOctets(a.address)));
+  return v6 ? addressToOctets(v6.address) : undefined;
+}
+
 /**
  * The global IPv6 address on the interface that holds `ipv4`: the next hop we announce for IPv6
  * prefixes over an IPv4 session (as FRR does), so the peer can reach it on the link.
@@ -564,8 +569,8 @@ export class Peer {
 function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
   for (const addrs of Object.values(networkInterfaces())) {
     if (!addrs?.some((a) => a.family === 'IPv4' && a.address === ipv4)) continue;
-    const v6 = addrs.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
-    if (v6) return parseIpv6(v6.address);
+    const v6 = globalIpv6Of(addrs);
+    if (v6) return v6;
   }
   return undefined;
 }
@@ -578,9 +583,9 @@ function sameInterfaceIpv6(ipv4: string): Buffer | undefined {
 function ownIpv6NextHop(local: string): Buffer {
   const [text, zone] = local.split('%');
   const own = addressToOctets(text);
-  if (own[0] !== 0xfe || (own[1] & 0xc0) !== 0x80) return own;
-  const global = zone === undefined ? undefined : networkInterfaces()[zone]?.find((a) => a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80'));
-  return Buffer.concat([global ? addressToOctets(global.address) : own, own]);
+  if (!isLinkLocalIpv6(own)) return own;
+  const global = zone === undefined ? undefined : globalIpv6Of(networkInterfaces()[zone]);
+  return Buffer.concat([global ?? own, own]);
 }
 
 function mappedIpv6(v4: number): Buffer {

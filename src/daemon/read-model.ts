@@ -10,7 +10,7 @@ import {
 } from '../wire/index.js';
 import type * as C from './contract/index.js';
 import type { Daemon, Peer } from './daemon.js';
-import { bfdOf, extendedNextHopOf } from './neighbor.js';
+import { bfdOf, extendedNextHopNegotiated } from './neighbor.js';
 
 type FamilyName = C.FamilyName;
 const afiOf = (f: FamilyName): AfiCode => (f === 'ipv4-unicast' ? Afi.IPV4 : Afi.IPV6);
@@ -148,7 +148,7 @@ export function neighborDetail(d: Daemon, n: Peer): C.Neighbor {
       byFamily: Object.fromEntries(neg.afiSafis.map((k) => [k >>> 8 === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast', {
         addPath: { send: neg.tx.addPath.has(k), receive: neg.rx.addPath.has(k) },
         gracefulRestart: neg.gracefulRestart?.afiSafis.some((e) => e.key === k) ? { forwarding: neg.gracefulRestart.afiSafis.find((e) => e.key === k)!.forwarding } : null,
-        extendedNextHop: k >>> 8 === Afi.IPV4 && extendedNextHopOf(c) && neg.peerCapabilities.some((cap) => cap.type === 'extended-next-hop' && cap.entries.some((e) => e.afi === Afi.IPV4 && e.nextHopAfi === Afi.IPV6)),
+        extendedNextHop: k >>> 8 === Afi.IPV4 && extendedNextHopNegotiated(c, neg),
         longLivedStaleTime: neg.longLivedStaleTime?.get(k) ?? null,
       }])),
       hostname: neg.hostname ?? null,
