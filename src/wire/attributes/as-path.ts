@@ -22,16 +22,17 @@ export function decodeAsPath(r: Reader, as4: boolean): AsPath {
     // Bounds were checked above for the whole segment: read the octets directly.
     const b = r.buf;
     let p = r.pos;
-    const asns: number[] = [];
+    // Exact-size arrays: pushing into [] reserves 17 slots, 150 octets per set in a full table.
+    const asns = new Array<number>(count);
     if (as4) {
-      for (let i = 0; i < count; i++, p += 4) asns.push(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
+      for (let i = 0; i < count; i++, p += 4) asns[i] = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
     } else {
-      for (let i = 0; i < count; i++, p += 2) asns.push((b[p] << 8) | b[p + 1]);
+      for (let i = 0; i < count; i++, p += 2) asns[i] = (b[p] << 8) | b[p + 1];
     }
     r.pos = p;
     segments.push({ type: type as AsPathSegmentTypeCode, asns });
   }
-  return segments;
+  return segments.length === 1 ? [segments[0]] : segments.slice();
 }
 
 /** Writes segments; runs longer than 255 ASNs are split into several segments of the same type. */

@@ -172,8 +172,8 @@ const EXTENDED_COMMUNITIES: AttributeDescriptor = {
   type: AttrType.EXTENDED_COMMUNITIES, name: 'EXTENDED_COMMUNITIES', flags: OPTIONAL_TRANSITIVE, onError: 'treat-as-withdraw',
   decode(r, _ctx, out) {
     multipleOf(r, 8, 'EXTENDED_COMMUNITIES');
-    const list: ExtendedCommunity[] = [];
-    while (r.remaining > 0) list.push([r.u32(), r.u32()]);
+    const list = new Array<ExtendedCommunity>(r.remaining / 8);
+    for (let i = 0; i < list.length; i++) list[i] = [r.u32(), r.u32()];
     out.extendedCommunities = list;
   },
   has: (a) => a.extendedCommunities !== undefined,
@@ -206,8 +206,8 @@ const LARGE_COMMUNITIES: AttributeDescriptor = {
   type: AttrType.LARGE_COMMUNITIES, name: 'LARGE_COMMUNITIES', flags: OPTIONAL_TRANSITIVE, onError: 'treat-as-withdraw',
   decode(r, _ctx, out) {
     multipleOf(r, 12, 'LARGE_COMMUNITIES');
-    const list: LargeCommunity[] = [];
-    while (r.remaining > 0) list.push([r.u32(), r.u32(), r.u32()]);
+    const list = new Array<LargeCommunity>(r.remaining / 12);
+    for (let i = 0; i < list.length; i++) list[i] = [r.u32(), r.u32(), r.u32()];
     out.largeCommunities = list;
   },
   has: (a) => a.largeCommunities !== undefined,
