@@ -2,10 +2,11 @@
 // Adj-RIBs-In of all peers, as BIRD keeps them), the best path and the multipath set. Applying an
 // announcement or withdrawal records the entries whose selection changed; Adj-RIB-Out and the
 // FIB consume that list.
-// Storage: a prefix with one path (most of a table) keeps that Path itself as its trie value; an
-// entry object exists only for a prefix with several candidates, or none while a peer or the
-// kernel still holds it. How many hold a prefix is a column of the trie. Callers read through
-// best(), candidates(), multipath() and never see the entry.
+// Storage: paths are rows of a PathStore (columns, no object per path); a prefix with one path
+// (most of a table) keeps that path's number as its trie value; an entry object exists only for a
+// prefix with several candidates, or none while a peer or the kernel still holds it. How many hold
+// a prefix is a column of the trie. Callers read through best(), candidates(), multipath(), which
+// make Path objects on demand, and never see the store or the entry.
 // Costs an attacker can choose are bounded: a peer's paths are linked per peer (going down, a
 // stale mark or a purge costs that peer's paths, not the table); an entry with many paths finds
 // one by (peer, path id) in a map; inside a batch (one UPDATE) an entry is reselected once however
@@ -16,6 +17,7 @@ import { Afi, WellKnownCommunity } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type DecisionOptions, DEFAULT_DECISION, compareEarly, selectBest, selectMultipath } from './decision.js';
 import { Path, type RibPeer, pathKey } from './path.js';
+import { type PathRef, PathStore } from './path-store.js';
 import { prefixText } from './prefix-text.js';
 import { type NodeId, PrefixTrie } from './trie.js';
 
@@ -24,53 +26,39 @@ const INDEX_FROM = 8;
 
 /** A prefix with several candidate paths, or with none while it is held. */
 class RouteEntry {
-  /** The best path (null while the entry has no path, or a batch has yet to reselect). */
-  best: Path | null;
+  /** The best path (0 while the entry has no path, or a batch has yet to reselect). */
+  best: PathRef;
   /** Every candidate path, when there are two or more. */
-  others: Path[] | null = null;
+  others: PathRef[] | null = null;
   /** The multipath set when it has more than the best path. */
-  multipath: readonly Path[] | null = null;
+  multipath: readonly PathRef[] | null = null;
   /** (peer, path id) -> path, once `others` is long. */
-  byKey: Map<number, Path> | null = null;
+  byKey: Map<number, PathRef> | null = null;
   /** Changed inside the current batch: reselected when the batch ends. */
   dirty = false;
 
-  constructor(best: Path | null) {
+  constructor(best: PathRef) {
     this.best = best;
   }
 
-  /** The candidate paths (a new array when there is one). */
-  get paths(): readonly Path[] {
+  /** The candidate paths. */
+  get paths(): readonly PathRef[] {
     return this.others ?? (this.best ? [this.best] : []);
-  }
-
-  /** The path of (peer, path id), if the entry has it. */
-  find(peerIndex: number, pathId: number): Path | undefined {
-    if (!this.others) return this.best && this.best.peer.index === peerIndex && this.best.pathId === pathId ? this.best : undefined;
-    if (this.byKey) return this.byKey.get(pathKey(peerIndex, pathId));
-    return this.others.find((p) => p.peer.index === peerIndex && p.pathId === pathId);
   }
 }
 
 /** What a trie node holds: its only path, or an entry. */
-type Slot = Path | RouteEntry;
+type Slot = PathRef | RouteEntry;
 
 /** The value of a prefix whose last path went while something still holds it (never changed). */
-const EMPTY: RouteEntry = Object.freeze(new RouteEntry(null)) as RouteEntry;
-
-/** The path of (peer, path id) a prefix's value holds, if any. */
-function findIn(v: Slot | null, peerIndex: number, pathId: number): Path | undefined {
-  if (v === null) return undefined;
-  if (v instanceof RouteEntry) return v.find(peerIndex, pathId);
-  return v.peer.index === peerIndex && v.pathId === pathId ? v : undefined;
-}
+const EMPTY: RouteEntry = Object.freeze(new RouteEntry(0)) as RouteEntry;
 
 /** A prefix of the Loc-RIB: a node of its trie. */
 export type RouteNode = NodeId;
 
 export interface ChangeSink {
-  /** The best path (or multipath set) of `node` changed; `previous` was the best before. */
-  changed(node: RouteNode, previous: Path | null): void;
+  /** The best path (or multipath set) of `node` changed, or with everyChange any of its paths. */
+  changed(node: RouteNode): void;
 }
 
 export class LocRib {
@@ -85,14 +73,18 @@ export class LocRib {
   /** Prefixes no peer is sent (contributors to a summary-only aggregate); set by the Rib. */
   suppress: ((node: RouteNode) => boolean) | undefined;
   readonly #sink: ChangeSink;
-  #paths = 0;
+  readonly #store = new PathStore();
   #prefixes = 0;
   /** Paths held per peer index: what max-prefix and pfxRcd count. */
   readonly #byPeer = new Map<number, number>();
-  /** The first path of each peer's list (see Path.prevOfPeer / nextOfPeer). */
-  readonly #heads = new Map<number, Path>();
-  /** Entries changed in the batch under way (batch()), with the best each had before it. */
-  #batch: { nodes: RouteNode[]; previous: (Path | null)[] } | undefined;
+  /** The first path of each peer's list (the store links a peer's paths). */
+  readonly #heads = new Map<number, PathRef>();
+  /**
+   * Entries changed in the batch under way (batch()), with the best each had before it; and the
+   * paths removed in it, kept in the store until it ends so that no number is reused while a
+   * previous best may still be compared with it.
+   */
+  #batch: { nodes: RouteNode[]; previous: PathRef[]; removed: PathRef[] } | undefined;
 
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
     this.trie = new PrefixTrie(width);
@@ -118,29 +110,41 @@ export class LocRib {
    * resolve sorts last and is no best (RFC 4271 9.1.2.1): then no path of the prefix resolves.
    */
   best(node: RouteNode): Path | null {
-    const v = this.trie.value(node);
-    const best = v === null ? null : v instanceof RouteEntry ? v.best : v;
-    return best !== null && this.options.igpCost?.(best) === Infinity ? null : best;
+    const ref = this.#bestRef(node);
+    if (ref === 0) return null;
+    const best = this.#store.view(ref);
+    return this.options.igpCost?.(best) === Infinity ? null : best;
   }
 
   /** The best path and multipath set as selected, whether or not their next hops resolve (next-hop resolution reads these). */
   chosen(node: RouteNode): readonly Path[] {
     const v = this.trie.value(node);
     if (v === null) return [];
-    if (!(v instanceof RouteEntry)) return [v];
-    return v.multipath ?? (v.best ? [v.best] : []);
+    if (typeof v === 'number') return [this.#store.view(v)];
+    return this.#views(v.multipath ?? (v.best ? [v.best] : []));
   }
 
   /** The candidate paths of a prefix. */
   candidates(node: RouteNode): readonly Path[] {
     const v = this.trie.value(node);
-    return v === null ? [] : v instanceof RouteEntry ? v.paths : [v];
+    return v === null ? [] : typeof v === 'number' ? [this.#store.view(v)] : this.#views(v.paths);
   }
 
   /** The multipath set of a prefix when it has more than the best path, else null. */
   multipath(node: RouteNode): readonly Path[] | null {
     const v = this.trie.value(node);
-    return v instanceof RouteEntry && v.multipath !== null && this.best(node) !== null ? v.multipath : null;
+    return v instanceof RouteEntry && v.multipath !== null && this.best(node) !== null ? this.#views(v.multipath) : null;
+  }
+
+  #bestRef(node: RouteNode): PathRef {
+    const v = this.trie.value(node);
+    return v === null ? 0 : typeof v === 'number' ? v : v.best;
+  }
+
+  #views(refs: readonly PathRef[]): Path[] {
+    const out = new Array<Path>(refs.length);
+    for (let i = 0; i < refs.length; i++) out[i] = this.#store.view(refs[i]);
+    return out;
   }
 
   /** A peer (or the kernel) keeps the prefix: its node stays while it has no path. */
@@ -167,7 +171,12 @@ export class LocRib {
   }
 
   get paths(): number {
-    return this.#paths;
+    return this.#store.size - (this.#batch?.removed.length ?? 0);
+  }
+
+  /** Octets of the columns holding the paths and the prefixes (attribute sets not counted). */
+  get bytes(): number {
+    return this.#store.bytes + this.trie.bytes;
   }
 
   /**
@@ -176,7 +185,7 @@ export class LocRib {
    */
   batch<T>(fn: () => T): T {
     if (this.#batch) return fn();
-    const b = { nodes: [] as RouteNode[], previous: [] as (Path | null)[] };
+    const b = { nodes: [] as RouteNode[], previous: [] as PathRef[], removed: [] as PathRef[] };
     this.#batch = b;
     try {
       return fn();
@@ -189,95 +198,114 @@ export class LocRib {
         e.dirty = false;
         this.#reselect(node, e, b.previous[i]);
       }
+      for (const ref of b.removed) this.#store.remove(ref);
     }
   }
 
   /** How many paths `peerIndex` has for this prefix (ADD-PATH limits). */
   pathsOfPeerAt(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number): number {
+    const v = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
+    if (v === null) return 0;
     let n = 0;
-    for (const p of this.candidates(this.trie.get(w0, w1, w2, w3, len))) if (p.peer.index === peerIndex) n++;
+    for (const ref of typeof v === 'number' ? [v] : v.paths) if (this.#store.peerIndex(ref) === peerIndex) n++;
     return n;
   }
 
   /** Whether the prefix has the path of (peer, path id). */
   has(w0: number, w1: number, w2: number, w3: number, len: number, peerIndex: number, pathId: number): boolean {
-    return findIn(this.trie.value(this.trie.get(w0, w1, w2, w3, len)), peerIndex, pathId) !== undefined;
+    return this.#find(this.trie.value(this.trie.get(w0, w1, w2, w3, len)), peerIndex, pathId) !== 0;
+  }
+
+  /** Whether a stored path is the one of (peer, path id). */
+  #is(ref: PathRef, peerIndex: number, pathId: number): boolean {
+    return ref !== 0 && this.#store.pathId(ref) === pathId && this.#store.peerIndex(ref) === peerIndex;
+  }
+
+  /** The path of (peer, path id) a prefix's value holds, or 0. */
+  #find(v: Slot | null, peerIndex: number, pathId: number): PathRef {
+    if (v === null) return 0;
+    if (typeof v === 'number') return this.#is(v, peerIndex, pathId) ? v : 0;
+    if (!v.others) return this.#is(v.best, peerIndex, pathId) ? v.best : 0;
+    if (v.byKey) return v.byKey.get(pathKey(peerIndex, pathId)) ?? 0;
+    for (const ref of v.others) if (this.#is(ref, peerIndex, pathId)) return ref;
+    return 0;
   }
 
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
   announce(w0: number, w1: number, w2: number, w3: number, len: number, path: Path): void {
     const node = this.trie.ensure(w0, w1, w2, w3, len);
     const v = this.trie.value(node);
+    const ref = this.#store.add(path);
+    const peerIndex = path.peer.index;
     if (v === null || v === EMPTY) {
       // The prefix's first path: stored alone.
-      this.trie.set(node, path);
-      this.#added(node, path);
+      this.trie.set(node, ref);
+      this.#added(node, ref);
       this.#prefixes++;
-      this.#sink.changed(node, null);
+      this.#sink.changed(node);
       return;
     }
-    if (!(v instanceof RouteEntry)) {
-      if (v.peer.index === path.peer.index && v.pathId === path.pathId) {
+    if (typeof v === 'number') {
+      if (this.#is(v, peerIndex, path.pathId)) {
         // The same path again (an implicit withdrawal and re-announcement): replace it.
         this.#gone(v);
-        this.trie.set(node, path);
-        this.#link(node, path);
-        this.#sink.changed(node, v);
+        this.trie.set(node, ref);
+        this.#link(node, ref);
+        this.#sink.changed(node);
         return;
       }
     }
     // A second path: the prefix needs an entry (an entry may also be one a batch left with one
     // path or none, not yet settled).
-    const e = v instanceof RouteEntry ? v : new RouteEntry(v);
+    const e = typeof v === 'number' ? new RouteEntry(v) : v;
     if (e !== v) this.trie.set(node, e);
     const previous = e.best;
     if (!e.others) {
-      if (previous && previous.peer.index === path.peer.index && previous.pathId === path.pathId) {
+      if (this.#is(previous, peerIndex, path.pathId)) {
         this.#gone(previous);
-        e.best = path;
-        this.#link(node, path);
-        this.#sink.changed(node, previous);
+        e.best = ref;
+        this.#link(node, ref);
+        this.#sink.changed(node);
         this.release(node);
         return;
       }
       if (!previous) {
-        e.best = path;
-        this.#added(node, path);
+        e.best = ref;
+        this.#added(node, ref);
         this.#prefixes++;
-        this.#sink.changed(node, null);
+        this.#sink.changed(node);
         this.release(node);
         return;
       }
-      e.others = [previous, path];
-      previous.slot = 0;
-      path.slot = 1;
-      this.#added(node, path);
+      e.others = [previous, ref];
+      this.#store.setSlot(previous, 0);
+      this.#store.setSlot(ref, 1);
+      this.#added(node, ref);
       this.#changedPaths(node, e, previous);
       return;
     }
-    const old = e.find(path.peer.index, path.pathId);
+    const old = this.#find(e, peerIndex, path.pathId);
     if (old) {
-      path.slot = old.slot;
-      e.others[old.slot] = path;
+      this.#store.setSlot(ref, this.#store.slot(old));
+      e.others[this.#store.slot(old)] = ref;
       // A multipath member other than the best replaced (a new next hop, new attributes): the
       // selection may come out the same, but what the kernel holds for the prefix changed.
       const member = e.best !== old && e.multipath?.includes(old) === true;
-      if (e.best === old) e.best = path;
-      if (e.multipath?.includes(old)) e.multipath = e.multipath.map((p) => (p === old ? path : p));
+      if (e.best === old) e.best = ref;
+      if (e.multipath?.includes(old)) e.multipath = e.multipath.map((p) => (p === old ? ref : p));
       this.#gone(old);
-      this.#link(node, path);
-      e.byKey?.set(pathKey(path.peer.index, path.pathId), path);
+      this.#link(node, ref);
+      e.byKey?.set(pathKey(peerIndex, path.pathId), ref);
       this.#changedPaths(node, e, previous);
-      if (member) this.#sink.changed(node, previous);
+      if (member) this.#sink.changed(node);
       return;
-    } else {
-      path.slot = e.others.length;
-      e.others.push(path);
-      this.#added(node, path);
-      if (e.byKey) e.byKey.set(pathKey(path.peer.index, path.pathId), path);
-      else if (e.others.length > INDEX_FROM) e.byKey = new Map(e.others.map((p) => [pathKey(p.peer.index, p.pathId), p]));
-      if (this.#settledAgainstBest(node, e, path, previous, true)) return;
     }
+    this.#store.setSlot(ref, e.others.length);
+    e.others.push(ref);
+    this.#added(node, ref);
+    if (e.byKey) e.byKey.set(pathKey(peerIndex, path.pathId), ref);
+    else if (e.others.length > INDEX_FROM) e.byKey = new Map(e.others.map((p) => [pathKey(this.#store.peerIndex(p), this.#store.pathId(p)), p]));
+    if (this.#settledAgainstBest(node, e, ref, previous, true)) return;
     this.#changedPaths(node, e, previous);
   }
 
@@ -286,41 +314,43 @@ export class LocRib {
    * reselection pending): decisively worse on the early steps changes nothing; an added path
    * decisively better is the new best. True when settled (and reported).
    */
-  #settledAgainstBest(node: RouteNode, e: RouteEntry, path: Path, best: Path | null, added: boolean): boolean {
+  #settledAgainstBest(node: RouteNode, e: RouteEntry, ref: PathRef, best: PathRef, added: boolean): boolean {
     if (!best || e.dirty || e.multipath !== null || this.#maxPaths(best) > 1) return false;
-    const c = compareEarly(path, best, this.options);
+    const c = compareEarly(this.#store.view(ref), this.#store.view(best), this.options);
     if (c > 0) {
-      if (this.everyChange) this.#sink.changed(node, best);
+      if (this.everyChange) this.#sink.changed(node);
       return true;
     }
     if (c < 0 && added) {
-      e.best = path;
-      this.#sink.changed(node, best);
+      e.best = ref;
+      this.#sink.changed(node);
       return true;
     }
     return false;
   }
 
-  #maxPaths(best: Path): number {
-    return !best.peer.ibgp && !best.peer.local ? this.options.maxPathsEbgp : this.options.maxPathsIbgp;
+  #maxPaths(best: PathRef): number {
+    const peer = this.#store.peer(best);
+    return !peer.ibgp && !peer.local ? this.options.maxPathsEbgp : this.options.maxPathsIbgp;
   }
 
   /** Removes the path of (peer, pathId) for a prefix, if present. */
   withdraw(w0: number, w1: number, w2: number, w3: number, len: number, peer: RibPeer, pathId: number): void {
     const node = this.trie.get(w0, w1, w2, w3, len);
     const v = this.trie.value(node);
-    const path = findIn(v, peer.index, pathId);
-    if (path) this.#removePath(node, v!, path);
+    const ref = this.#find(v, peer.index, pathId);
+    if (ref) this.#removePath(node, v!, ref);
   }
 
   /** Removes every path learned from `peer` (or only its stale ones); returns how many. Costs the peer's paths, not the table. */
   withdrawPeer(peer: RibPeer, onlyStale = false): number {
     let n = 0;
     this.batch(() => {
-      for (let p = this.#heads.get(peer.index) ?? null; p !== null; ) {
-        const next = p.nextOfPeer;
-        if (!onlyStale || p.stale) {
-          this.#removePath(p.node, this.trie.value(p.node)!, p);
+      for (let p = this.#heads.get(peer.index) ?? 0; p !== 0; ) {
+        const next = this.#store.nextOfPeer(p);
+        if (!onlyStale || this.#store.stale(p)) {
+          const node = this.#store.node(p);
+          this.#removePath(node, this.trie.value(node)!, p);
           n++;
         }
         p = next;
@@ -335,9 +365,9 @@ export class LocRib {
    */
   markStale(peer: RibPeer): number {
     let n = 0;
-    for (let p = this.#heads.get(peer.index) ?? null; p !== null; p = p.nextOfPeer) {
-      if (p.stale) continue;
-      p.stale = true;
+    for (let p = this.#heads.get(peer.index) ?? 0; p !== 0; p = this.#store.nextOfPeer(p)) {
+      if (this.#store.stale(p)) continue;
+      this.#store.setStale(p);
       n++;
     }
     return n;
@@ -349,90 +379,115 @@ export class LocRib {
    * NO_LLGR go. Returns how many are kept.
    */
   longLivedStale(peer: RibPeer): number {
-    const stale: Path[] = [];
-    for (let p = this.#heads.get(peer.index) ?? null; p !== null; p = p.nextOfPeer) if (p.stale) stale.push(p);
+    const stale: PathRef[] = [];
+    for (let p = this.#heads.get(peer.index) ?? 0; p !== 0; p = this.#store.nextOfPeer(p)) if (this.#store.stale(p)) stale.push(p);
     let kept = 0;
     this.batch(() => {
-      for (const p of stale) {
-        const c = p.entry.attrs.communities ?? [];
+      // Inside the batch no removed path's number is reused: the list stays valid.
+      for (const ref of stale) {
+        const node = this.#store.node(ref);
+        const c = this.#store.entry(ref).attrs.communities ?? [];
         if (c.includes(WellKnownCommunity.NO_LLGR)) {
-          this.#removePath(p.node, this.trie.value(p.node)!, p);
+          this.#removePath(node, this.trie.value(node)!, ref);
           continue;
         }
         kept++;
         if (c.includes(WellKnownCommunity.LLGR_STALE)) continue;
+        const p = this.#store.view(ref);
         const entry = this.attrs.acquire({ ...p.entry.attrs, communities: [...c, WellKnownCommunity.LLGR_STALE] });
-        const [w0, w1, w2, w3] = this.trie.key(p.node);
-        this.announce(w0, w1, w2, w3, this.trie.len(p.node), new Path(p.peer, p.pathId, entry, p.nextHop, p.weight, true, p.at));
+        const [w0, w1, w2, w3] = this.trie.key(node);
+        this.announce(w0, w1, w2, w3, this.trie.len(node), new Path(p.peer, p.pathId, entry, p.nextHop, p.weight, true, p.at));
       }
     });
     return kept;
   }
 
   /** A path joins the table: counted and linked into its peer's list. */
-  #added(node: RouteNode, path: Path): void {
-    this.#paths++;
-    this.#byPeer.set(path.peer.index, (this.#byPeer.get(path.peer.index) ?? 0) + 1);
-    this.#link(node, path);
+  #added(node: RouteNode, ref: PathRef): void {
+    const index = this.#store.peerIndex(ref);
+    this.#byPeer.set(index, (this.#byPeer.get(index) ?? 0) + 1);
+    this.#link(node, ref);
   }
 
-  #link(node: RouteNode, path: Path): void {
-    path.node = node;
-    const head = this.#heads.get(path.peer.index);
-    path.prevOfPeer = null;
-    path.nextOfPeer = head ?? null;
-    if (head) head.prevOfPeer = path;
-    this.#heads.set(path.peer.index, path);
+  #link(node: RouteNode, ref: PathRef): void {
+    const s = this.#store;
+    s.setNode(ref, node);
+    const index = s.peerIndex(ref);
+    const head = this.#heads.get(index) ?? 0;
+    s.setPrevOfPeer(ref, 0);
+    s.setNextOfPeer(ref, head);
+    if (head) s.setPrevOfPeer(head, ref);
+    this.#heads.set(index, ref);
   }
 
-  #unlink(path: Path): void {
-    const { prevOfPeer: prev, nextOfPeer: next } = path;
-    if (prev) prev.nextOfPeer = next;
-    else if (next) this.#heads.set(path.peer.index, next);
-    else this.#heads.delete(path.peer.index);
-    if (next) next.prevOfPeer = prev;
-    path.node = 0;
-    path.prevOfPeer = path.nextOfPeer = null;
+  #unlink(ref: PathRef): void {
+    const s = this.#store;
+    const prev = s.prevOfPeer(ref);
+    const next = s.nextOfPeer(ref);
+    if (prev) s.setNextOfPeer(prev, next);
+    else if (next) this.#heads.set(s.peerIndex(ref), next);
+    else this.#heads.delete(s.peerIndex(ref));
+    if (next) s.setPrevOfPeer(next, prev);
+    s.setNode(ref, 0);
+    s.setPrevOfPeer(ref, 0);
+    s.setNextOfPeer(ref, 0);
   }
 
-  /** A replaced path leaves the table (its replacement takes its place and its count). */
-  #gone(path: Path): void {
-    this.#unlink(path);
-    this.attrs.release(path.entry);
+  /** A path leaves the table: unlinked, its attribute set released, its row freed (at the batch's end inside one). */
+  #gone(ref: PathRef): void {
+    this.#unlink(ref);
+    this.attrs.release(this.#store.entry(ref));
+    this.#free(ref);
   }
 
-  /** Removes one path of a prefix. */
-  #removePath(node: RouteNode, v: Slot, path: Path): void {
-    this.#gone(path);
-    this.#paths--;
-    const left = (this.#byPeer.get(path.peer.index) ?? 1) - 1;
-    if (left === 0) this.#byPeer.delete(path.peer.index);
-    else this.#byPeer.set(path.peer.index, left);
-    if (!(v instanceof RouteEntry)) {
+  #free(ref: PathRef): void {
+    if (this.#batch) this.#batch.removed.push(ref);
+    else this.#store.remove(ref);
+  }
+
+  /** Removes one path of a prefix (its row stays readable until the removal is settled). */
+  #removePath(node: RouteNode, v: Slot, ref: PathRef): void {
+    const index = this.#store.peerIndex(ref);
+    this.#unlink(ref);
+    this.attrs.release(this.#store.entry(ref));
+    try {
+      this.#settleRemoval(node, v, ref, index);
+    } finally {
+      this.#free(ref);
+    }
+  }
+
+  #settleRemoval(node: RouteNode, v: Slot, ref: PathRef, index: number): void {
+    const slot = this.#store.slot(ref);
+    const key = pathKey(index, this.#store.pathId(ref));
+    const left = (this.#byPeer.get(index) ?? 1) - 1;
+    if (left === 0) this.#byPeer.delete(index);
+    else this.#byPeer.set(index, left);
+    if (typeof v === 'number') {
       // Its only path: the node stays (empty) while a peer or the kernel holds it.
       this.trie.set(node, EMPTY);
       this.#prefixes--;
-      this.#sink.changed(node, path);
+      this.#sink.changed(node);
       this.release(node);
       return;
     }
     const e = v;
     const previous = e.best;
     if (!e.others) {
-      e.best = null;
+      e.best = 0;
       this.#prefixes--;
-      this.#sink.changed(node, path);
+      this.#sink.changed(node);
       this.release(node);
       return;
     }
     const moved = e.others[e.others.length - 1];
-    e.others[path.slot] = moved;
-    moved.slot = path.slot;
+    e.others[slot] = moved;
+    this.#store.setSlot(moved, slot);
     e.others.pop();
-    e.byKey?.delete(pathKey(path.peer.index, path.pathId));
-    if (e.others.length > 1 && path !== previous && this.#settledAgainstBest(node, e, path, previous, false)) return;
-    if (e.best === path) e.best = null;
-    if (e.multipath?.includes(path)) e.multipath = e.multipath.filter((p) => p !== path);
+    e.byKey?.delete(key);
+    if (e.others.length > 1 && ref !== previous && this.#settledAgainstBest(node, e, ref, previous, false)) return;
+    if (e.best === ref) e.best = 0;
+    if (e.multipath?.includes(ref)) e.multipath = e.multipath.filter((p) => p !== ref);
     if (e.others.length === 1 && !e.dirty) {
       // One path left: it is the best, and the array goes.
       const only = e.others[0];
@@ -441,7 +496,7 @@ export class LocRib {
       e.byKey = null;
       e.best = only;
       e.multipath = null;
-      if (previous !== only || hadMulti || this.everyChange) this.#sink.changed(node, previous);
+      if (previous !== only || hadMulti || this.everyChange) this.#sink.changed(node);
       this.release(node);
       return;
     }
@@ -451,7 +506,7 @@ export class LocRib {
       e.multipath = null;
       this.#prefixes--;
       if (e.dirty) return; // the batch reports it
-      this.#sink.changed(node, previous);
+      this.#sink.changed(node);
       this.release(node);
       return;
     }
@@ -459,7 +514,7 @@ export class LocRib {
   }
 
   /** The candidates of an entry changed: reselect now, or once at the end of the batch. */
-  #changedPaths(node: RouteNode, e: RouteEntry, previous: Path | null): void {
+  #changedPaths(node: RouteNode, e: RouteEntry, previous: PathRef): void {
     if (!this.#batch) return this.#reselect(node, e, previous);
     if (e.dirty) return;
     e.dirty = true;
@@ -468,28 +523,31 @@ export class LocRib {
   }
 
   /** `force`: reported even when the selection is the same (whether its next hops resolve changed). */
-  #reselect(node: RouteNode, e: RouteEntry, previous: Path | null, force = false): void {
+  #reselect(node: RouteNode, e: RouteEntry, previous: PathRef, force = false): void {
     const prevMulti = e.multipath;
-    const candidates = e.others ?? (e.best ? [e.best] : []);
+    const candidates = e.paths;
+    let views: Path[] = [];
     if (e.others && e.others.length === 1) {
       // A batch left one path: back to the single-path form.
       e.best = e.others[0];
       e.others = null;
       e.byKey = null;
     } else {
-      e.best = selectBest(candidates, this.options);
+      views = this.#views(candidates);
+      const best = selectBest(views, this.options);
+      e.best = best ? candidates[views.indexOf(best)] : 0;
     }
-    if (e.best === null && e.others === null && previous !== null && candidates.length === 0) {
+    if (e.best === 0 && e.others === null && previous !== 0 && candidates.length === 0) {
       // A batch removed every path.
       e.multipath = null;
-      this.#sink.changed(node, previous);
+      this.#sink.changed(node);
       this.release(node);
       return;
     }
-    const multi = e.best && candidates.length > 1 ? selectMultipath(e.best, candidates, this.options) : [];
+    const multi = e.best && candidates.length > 1 ? selectMultipath(views[candidates.indexOf(e.best)], views, this.options).map((p) => candidates[views.indexOf(p)]) : [];
     e.multipath = multi.length > 1 ? multi : null;
     const multiChanged = (prevMulti?.length ?? 0) !== (e.multipath?.length ?? 0) || (prevMulti !== null && e.multipath !== null && prevMulti.some((p, k) => p !== e.multipath![k]));
-    if (previous !== e.best || multiChanged || this.everyChange || force) this.#sink.changed(node, previous);
+    if (previous !== e.best || multiChanged || this.everyChange || force) this.#sink.changed(node);
     this.release(node);
   }
 
@@ -500,7 +558,7 @@ export class LocRib {
   release(node: RouteNode): void {
     const v = this.trie.value(node);
     if (!(v instanceof RouteEntry) || v.dirty || v.others !== null) return;
-    if (v.best !== null) this.trie.set(node, v.best);
+    if (v.best !== 0) this.trie.set(node, v.best);
     else if (this.trie.aux(node) === 0) this.trie.clear(node);
   }
 
@@ -512,12 +570,12 @@ export class LocRib {
   reconsider(peers: Iterable<number>, affected: (p: Path) => boolean): number {
     const nodes = new Set<RouteNode>();
     for (const index of [...peers]) {
-      for (let p = this.#heads.get(index) ?? null; p !== null; p = p.nextOfPeer) if (affected(p)) nodes.add(p.node);
+      for (let p = this.#heads.get(index) ?? 0; p !== 0; p = this.#store.nextOfPeer(p)) if (affected(this.#store.view(p))) nodes.add(this.#store.node(p));
     }
     for (const node of nodes) {
       const v = this.trie.value(node);
       if (v instanceof RouteEntry) this.#reselect(node, v, v.best, true);
-      else if (v !== null) this.#sink.changed(node, v);
+      else if (v !== null) this.#sink.changed(node);
     }
     return nodes.size;
   }

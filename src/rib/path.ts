@@ -1,4 +1,4 @@
-// Peers as the RIB sees them, and paths: immutable (peer, path id, interned attributes, next hop).
+// Peers as the RIB sees them, and paths: (peer, path id, interned attributes, next hop).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { addressToOctets } from '../wire/index.js';
@@ -17,6 +17,7 @@ export interface RibPeer {
   readonly rrClient: boolean;
 }
 
+/** A path as readers see it: a snapshot made by the Loc-RIB's store (src/rib/path-store.ts). */
 export class Path {
   readonly peer: RibPeer;
   /** RFC 7911 path identifier as received (0 without ADD-PATH). */
@@ -26,22 +27,9 @@ export class Path {
   readonly nextHop: number | Buffer;
   /** Policy weight (local to this router, FRR's `set weight`). */
   readonly weight: number;
-  /**
-   * RFC 4724 / RFC 7313: kept from a restarting (or refreshing) peer until it sends it again or
-   * its time runs out. The one mutable fact of a path: marking a peer's paths costs no copies.
-   */
-  stale: boolean;
-  /**
-   * The Loc-RIB's per-peer index: the trie node that holds this path (0 while in none), and the
-   * peer's previous and next path in that table, so a peer going down or a stale mark costs the
-   * peer's own paths only.
-   */
-  node = 0;
-  prevOfPeer: Path | null = null;
-  nextOfPeer: Path | null = null;
-  /** Its position in the entry's candidate array (when there is one), for O(1) removal. */
-  slot = 0;
-  /** When it was received or originated: whole seconds on the RIB's clock (a small integer, no heap number per path). */
+  /** RFC 4724 / RFC 7313: kept from a restarting (or refreshing) peer until it sends it again or its time runs out. */
+  readonly stale: boolean;
+  /** When it was received or originated: whole seconds on the RIB's clock. */
   readonly at: number;
 
   constructor(peer: RibPeer, pathId: number, entry: AttrEntry, nextHop: number | Buffer, weight = 0, stale = false, at = 0) {
@@ -53,6 +41,11 @@ export class Path {
     this.stale = stale;
     this.at = at;
   }
+}
+
+/** Whether two paths of one prefix are the same path: the same (peer, path id). */
+export function samePath(a: Path, b: Path): boolean {
+  return a.peer.index === b.peer.index && a.pathId === b.pathId;
 }
 
 /** The key of (peer, path id) in one number (peer index below 2^16, path id below 2^32). */

@@ -12,7 +12,7 @@ import { type DecisionStep, comparePaths } from './decision.js';
 import { bytesFor } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Resolution } from './nexthop-tracker.js';
-import type { Path } from './path.js';
+import { type Path, samePath } from './path.js';
 import type { Rib } from './rib.js';
 import type { RpkiState } from './vrp-table.js';
 
@@ -319,7 +319,9 @@ export class RibQuery {
     const judge = this.#judge(table, node);
     for (const p of table.candidates(node)) {
       if (pick && !pick(p)) continue;
-      const r = pathRecord(p, p === best, multi.includes(p), best && p !== best ? comparePaths(best, p, table.options).step : null, judge(p), this.#rib.nexthops?.resolutionOf(p) ?? null);
+      // The Loc-RIB makes a Path per read: the same path read twice is two objects.
+      const isBest = best !== null && samePath(p, best);
+      const r = pathRecord(p, isBest, multi.some((m) => samePath(m, p)), best && !isBest ? comparePaths(best, p, table.options).step : null, judge(p), this.#rib.nexthops?.resolutionOf(p) ?? null);
       if (!only || only(r)) paths.push(r);
     }
     return { prefix: table.textOf(node), at: positionOf(table, node), paths };

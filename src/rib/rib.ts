@@ -79,7 +79,7 @@ export type RefusalReason = 'first-as' | 'next-hop' | 'exclusive' | 'loop' | 'pa
 
 export interface RibListener {
   /** The selection for a prefix changed (FIB, events). */
-  changed?(afi: AfiCode, node: RouteNode, previous: Path | null): void;
+  changed?(afi: AfiCode, node: RouteNode): void;
 }
 
 interface PeerState {
@@ -151,7 +151,7 @@ export class Rib {
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
     this.policy = { policies: this.options.policies, cache: new PolicyCache(), localAs: this.options.localAs };
-    const sink = (afi: AfiCode) => ({ changed: (node: RouteNode, previous: Path | null) => this.#changed(afi, node, previous) });
+    const sink = (afi: AfiCode) => ({ changed: (node: RouteNode) => this.#changed(afi, node) });
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
     this.local = { index: LOCAL_PEER_INDEX, address: '0.0.0.0', addressOctets: addressOctets('0.0.0.0'), asn: this.options.localAs, bgpId: this.options.routerId, ibgp: false, local: true, rrClient: false };
@@ -176,9 +176,9 @@ export class Rib {
     return afi === Afi.IPV4 ? this.v4 : this.v6;
   }
 
-  #changed(afi: AfiCode, node: RouteNode, previous: Path | null): void {
+  #changed(afi: AfiCode, node: RouteNode): void {
     for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
-    for (const l of this.#listeners) l.changed?.(afi, node, previous);
+    for (const l of this.#listeners) l.changed?.(afi, node);
     for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
   }
 

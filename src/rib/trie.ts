@@ -7,6 +7,8 @@
 // size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { resized } from './columns.js';
+
 /** A trie node: an index into the columns; 0 is no node. */
 export type NodeId = number;
 
@@ -100,23 +102,17 @@ export class PrefixTrie<V> {
   }
 
   #allocate(capacity: number): void {
-    const copy = <T extends Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
-      const a = make(capacity);
-      a.set(old.subarray(0, Math.min(old.length, capacity)));
-      return a;
-    };
-    const i32 = (n: number) => new Int32Array(n);
-    this.#w0 = copy(this.#w0, i32);
+    this.#w0 = resized(this.#w0, capacity);
     if (this.width === 128) {
-      this.#w1 = copy(this.#w1, i32);
-      this.#w2 = copy(this.#w2, i32);
-      this.#w3 = copy(this.#w3, i32);
+      this.#w1 = resized(this.#w1, capacity);
+      this.#w2 = resized(this.#w2, capacity);
+      this.#w3 = resized(this.#w3, capacity);
     }
-    this.#len = copy(this.#len, (n) => new Uint8Array(n));
-    this.#left = copy(this.#left, i32);
-    this.#right = copy(this.#right, i32);
-    this.#parent = copy(this.#parent, i32);
-    this.#aux = copy(this.#aux, i32);
+    this.#len = resized(this.#len, capacity);
+    this.#left = resized(this.#left, capacity);
+    this.#right = resized(this.#right, capacity);
+    this.#parent = resized(this.#parent, capacity);
+    this.#aux = resized(this.#aux, capacity);
     this.#capacity = capacity;
   }
 

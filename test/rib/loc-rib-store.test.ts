@@ -3,11 +3,14 @@
 // while something holds it and goes with the last holder; batches reselect once at their end.
 import t from 'tap';
 import fc from 'fast-check';
-import { DEFAULT_DECISION, LocRib, type Path, selectBest } from '../../src/rib/index.js';
+import { DEFAULT_DECISION, LocRib, type Path, samePath, selectBest } from '../../src/rib/index.js';
 import { path, peer, seq, table } from './helpers.js';
 
 const PEERS = [peer('10.0.0.1', 65001, 1), peer('10.0.0.2', 65002, 2), peer('10.0.0.3', 65001, 3)];
 const PREFIXES = [[0x0a000000, 8], [0x0a010000, 16], [0x0a010100, 24], [0x0b000000, 24]] as const;
+
+/** The Loc-RIB reads out a new Path each time: the same path is the same (peer, path id) with the same attributes. */
+const same = (a: Path | null | undefined, b: Path | null | undefined) => (a == null || b == null ? a == b : samePath(a, b) && a.entry === b.entry && a.nextHop === b.nextHop);
 
 type Op =
   | { op: 'announce'; pfx: number; peer: number; pathId: number; med: number }
@@ -65,13 +68,13 @@ t.test('random announcements, withdrawals, holds and batches agree with a model'
           const n = nodeOf(i);
           const want = [...model[i].values()];
           const got = rib.candidates(n);
-          if (got.length !== want.length || !want.every((p) => got.includes(p))) return false;
-          if (rib.best(n) !== (want.length > 0 ? selectBest(want, DEFAULT_DECISION) : null)) return false;
+          if (got.length !== want.length || !want.every((p) => got.some((g) => same(g, p)))) return false;
+          if (!same(rib.best(n), want.length > 0 ? selectBest(want, DEFAULT_DECISION) : null)) return false;
           const shouldBe = want.length > 0 || holds[i] > 0;
           if (rib.present(n) !== shouldBe) return false;
           if (shouldBe) present++;
-          // Most prefixes cost no entry: one path and no multipath set is the Path alone.
-          if (want.length === 1 && rib.trie.value(n) !== want[0]) return false;
+          // Most prefixes cost no entry: one path and no multipath set is that path's row alone.
+          if (want.length === 1 && typeof rib.trie.value(n) !== 'number') return false;
         }
         if (rib.trie.size !== present) return false;
         if (rib.paths !== model.reduce((a, m) => a + m.size, 0)) return false;
@@ -118,7 +121,7 @@ t.test('a multipath member other than the best, replaced, is a change (the kerne
     if (batched) rib.batch(() => rib.announce(0x0a000000, 0, 0, 0, 24, replacement));
     else rib.announce(0x0a000000, 0, 0, 0, 24, replacement);
     t.ok(changed.includes(node), `reported${batched ? ' (in a batch)' : ''}`);
-    t.equal(rib.best(node), best, 'the best is the same');
-    t.ok(rib.multipath(node)?.includes(replacement), 'the set holds the new path');
+    t.ok(same(rib.best(node), best), 'the best is the same');
+    t.ok(rib.multipath(node)?.some((p) => same(p, replacement)), 'the set holds the new path');
   }
 });

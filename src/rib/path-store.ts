@@ -1,0 +1,236 @@
+// The paths of one Loc-RIB as columns of typed arrays: a path is a small integer (0 is none)
+// indexing its peer, path id, attribute set, next hop, weight, receive time and flags, and the
+// Loc-RIB's own bookkeeping (the trie node holding it, its neighbours in its peer's list, its slot
+// among a prefix's candidates). No object per path: a million paths cost the garbage collector
+// nothing to trace. Readers get a Path, made on demand, a snapshot of the columns.
+// Shared things are interned with reference counts: peers (a small table; a restarting peer's
+// stale paths keep the session object they came with), next hops given as octets (IPv6, or IPv4
+// through MP_REACH_NLRI), held once per distinct address. Attribute sets are the AttrTable's.
+// Ids of removed paths are reused; the columns grow in chunks (capacity doubles) and go back to
+// their first size when the store empties.
+// Must not import fsm, api, daemon, node:net or metrics libraries.
+
+import type { AttrEntry } from './attr-table.js';
+import { resized } from './columns.js';
+import { Path, type RibPeer } from './path.js';
+
+/** A path of the store: an index into the columns; 0 is none. */
+export type PathRef = number;
+
+const FIRST_CAPACITY = 1024;
+
+/** Flag bits. */
+const STALE = 1;
+/** The next-hop column holds an interned octets id, not an IPv4 address. */
+const NH_OCTETS = 2;
+
+/** Things shared by many paths, each held once with a count of its users. */
+class Interned<T> {
+  readonly #ids = new Map<unknown, number>();
+  readonly #items: (T | undefined)[] = [undefined];
+  readonly #keys: unknown[] = [undefined];
+  readonly #refs: number[] = [0];
+  readonly #free: number[] = [];
+
+  acquire(key: unknown, item: T): number {
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = this.#free.pop() ?? this.#items.length;
+      this.#items[id] = item;
+      this.#keys[id] = key;
+      this.#refs[id] = 0;
+      this.#ids.set(key, id);
+    }
+    this.#refs[id]++;
+    return id;
+  }
+
+  release(id: number): void {
+    if (--this.#refs[id] > 0) return;
+    this.#ids.delete(this.#keys[id]);
+    this.#items[id] = this.#keys[id] = undefined;
+    this.#free.push(id);
+  }
+
+  /** One more user of an id already held. */
+  addRef(id: number): void {
+    this.#refs[id]++;
+  }
+
+  /** The item of an id (undefined once its last user went). */
+  get(id: number): T | undefined {
+    return this.#items[id];
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+}
+
+export class PathStore {
+  #capacity = 0;
+  #nextRef = 1;
+  #freeRefs: number[] = [];
+  #count = 0;
+  #peer = new Uint32Array(0);
+  #pathId = new Uint32Array(0);
+  #nextHop = new Uint32Array(0);
+  #weight = new Int32Array(0);
+  #at = new Uint32Array(0);
+  #flags = new Uint8Array(0);
+  /** The Loc-RIB's: the trie node holding the path, its peer's previous and next path, its slot among the candidates. */
+  #node = new Int32Array(0);
+  #prev = new Int32Array(0);
+  #next = new Int32Array(0);
+  #slot = new Int32Array(0);
+  /** The attribute set of each path (a pointer per path: the sets are objects of their own). */
+  #entry: (AttrEntry | undefined)[] = [];
+  readonly #peers = new Interned<RibPeer>();
+  readonly #octets = new Interned<Buffer>();
+  /** The octets last interned, and their id: the paths of one UPDATE share one next hop object. */
+  #lastOctets: Buffer | undefined;
+  #lastOctetsId = 0;
+
+  constructor() {
+    this.#allocate(FIRST_CAPACITY);
+  }
+
+  /** Paths held. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Octets the columns take (the attribute sets and interned next hops not counted). */
+  get bytes(): number {
+    return this.#capacity * (4 * 9 + 1 + 8);
+  }
+
+  /** Stores a path; the store takes over the caller's reference of path.entry. */
+  add(path: Path): PathRef {
+    let ref = this.#freeRefs.pop();
+    if (ref === undefined) {
+      ref = this.#nextRef++;
+      if (ref >= this.#capacity) this.#allocate(this.#capacity * 2);
+    }
+    this.#count++;
+    this.#peer[ref] = this.#peers.acquire(path.peer, path.peer);
+    this.#pathId[ref] = path.pathId;
+    const nh = path.nextHop;
+    let flags = path.stale ? STALE : 0;
+    if (typeof nh === 'number') this.#nextHop[ref] = nh;
+    else {
+      if (nh === this.#lastOctets && this.#octets.get(this.#lastOctetsId)?.equals(nh)) this.#octets.addRef(this.#lastOctetsId);
+      else {
+        this.#lastOctetsId = this.#octets.acquire(nh.toString('latin1'), nh);
+        this.#lastOctets = nh;
+      }
+      this.#nextHop[ref] = this.#lastOctetsId;
+      flags |= NH_OCTETS;
+    }
+    this.#flags[ref] = flags;
+    this.#weight[ref] = path.weight;
+    this.#at[ref] = path.at;
+    this.#entry[ref] = path.entry;
+    this.#node[ref] = this.#prev[ref] = this.#next[ref] = this.#slot[ref] = 0;
+    return ref;
+  }
+
+  /** Forgets a path (its attribute set's reference is the caller's to release: see entry()). */
+  remove(ref: PathRef): void {
+    this.#peers.release(this.#peer[ref]);
+    if (this.#flags[ref] & NH_OCTETS) this.#octets.release(this.#nextHop[ref]);
+    this.#entry[ref] = undefined;
+    this.#count--;
+    this.#freeRefs.push(ref);
+    if (this.#count === 0) {
+      // Empty again: refs start over and the columns return to their first size.
+      this.#freeRefs = [];
+      this.#entry = [];
+      this.#nextRef = 1;
+      this.#capacity = 0;
+      this.#allocate(FIRST_CAPACITY);
+    }
+  }
+
+  /** The path as an object (a snapshot: later changes of the store do not show in it). */
+  view(ref: PathRef): Path {
+    const f = this.#flags[ref];
+    const nh = f & NH_OCTETS ? this.#octets.get(this.#nextHop[ref])! : this.#nextHop[ref];
+    return new Path(this.#peers.get(this.#peer[ref])!, this.#pathId[ref], this.#entry[ref]!, nh, this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
+  }
+
+  peer(ref: PathRef): RibPeer {
+    return this.#peers.get(this.#peer[ref])!;
+  }
+
+  peerIndex(ref: PathRef): number {
+    return this.#peers.get(this.#peer[ref])!.index;
+  }
+
+  pathId(ref: PathRef): number {
+    return this.#pathId[ref];
+  }
+
+  entry(ref: PathRef): AttrEntry {
+    return this.#entry[ref]!;
+  }
+
+  stale(ref: PathRef): boolean {
+    return (this.#flags[ref] & STALE) !== 0;
+  }
+
+  setStale(ref: PathRef): void {
+    this.#flags[ref] |= STALE;
+  }
+
+  node(ref: PathRef): number {
+    return this.#node[ref];
+  }
+
+  setNode(ref: PathRef, node: number): void {
+    this.#node[ref] = node;
+  }
+
+  prevOfPeer(ref: PathRef): PathRef {
+    return this.#prev[ref];
+  }
+
+  nextOfPeer(ref: PathRef): PathRef {
+    return this.#next[ref];
+  }
+
+  setPrevOfPeer(ref: PathRef, to: PathRef): void {
+    this.#prev[ref] = to;
+  }
+
+  setNextOfPeer(ref: PathRef, to: PathRef): void {
+    this.#next[ref] = to;
+  }
+
+  slot(ref: PathRef): number {
+    return this.#slot[ref];
+  }
+
+  setSlot(ref: PathRef, slot: number): void {
+    this.#slot[ref] = slot;
+  }
+
+  /** Distinct next-hop octets held (interned). */
+  get nextHopOctets(): number {
+    return this.#octets.size;
+  }
+
+  #allocate(capacity: number): void {
+    this.#peer = resized(this.#peer, capacity);
+    this.#pathId = resized(this.#pathId, capacity);
+    this.#nextHop = resized(this.#nextHop, capacity);
+    this.#weight = resized(this.#weight, capacity);
+    this.#at = resized(this.#at, capacity);
+    this.#flags = resized(this.#flags, capacity);
+    this.#node = resized(this.#node, capacity);
+    this.#prev = resized(this.#prev, capacity);
+    this.#next = resized(this.#next, capacity);
+    this.#slot = resized(this.#slot, capacity);
+    this.#capacity = capacity;
+  }
+}
