@@ -9,7 +9,7 @@ import { parseIpv4, parseIpv6 } from '../config/prefix.js';
 import type { DaemonConfig, NeighborConfig } from '../config/types.js';
 import { type Clock, MAX_TIMEOUT_MS, type NegotiatedSession, Session, type StateName, type TimerHandle } from '../fsm/index.js';
 import { type ExportPeer, type RefusalReason, type Rib, type RouteMap, addressOctets, effectiveAction } from '../rib/index.js';
-import { Afi, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, addressToOctets, afiSafiKey, endOfRib, isLinkLocalIpv6 } from '../wire/index.js';
+import { Afi, type AfiCode, type AttributeCache, CeaseSubcode, ErrorCode, type NotificationMessage, RouteRefreshSubtype, Safi, type UpdateMessage, addressToOctets, afiSafiKey, endOfRib, isLinkLocalIpv6 } from '../wire/index.js';
 import type { DaemonEvents } from './events.js';
 import { type NeighborCounts, addressFamiliesOf, emptyCounts, extendedNextHopNegotiated, gracefulRestartOf, sessionOptions } from './neighbor.js';
 import { TokenBucket } from './rate-limit.js';
@@ -198,7 +198,16 @@ export class Peer {
       ctx.endOfRib(this, eor);
     }
     if (m.errors) this.#updateErrors(m);
-    ctx.rib.applyUpdate(this.index, m);
+    try {
+      ctx.rib.applyUpdate(this.index, m);
+    } catch (e) {
+      // The RIB's columns could not grow (an allocation failed): this neighbor's routes are
+      // refused as max-prefix refuses them; no other session or route is touched.
+      if (!(e instanceof RangeError)) throw e;
+      this.#ribFull(m, e);
+      ctx.scheduleFlush();
+      return;
+    }
     ctx.monitor.update(this, m, frame);
     ctx.routesReleased();
     this.checkMaxPrefix();
@@ -527,17 +536,7 @@ export class Peer {
       const warnAt = Math.floor((cfg.limit * (cfg.warningThreshold ?? 75)) / 100);
       if (count > cfg.limit && !cfg.warningOnly) {
         this.ctx.events.maxPrefix?.(this.address, name, count, cfg.limit, 'teardown');
-        const data = Buffer.alloc(7);
-        data.writeUInt16BE(afi, 0);
-        data[2] = Safi.UNICAST;
-        data.writeUInt32BE(cfg.limit >>> 0, 3);
-        this.session.stopFor(CeaseSubcode.MAX_PREFIXES_REACHED, 'max-prefix', data);
-        if (cfg.restartAfter) {
-          this.#restartAfter = this.ctx.clock.setTimeout(() => {
-            this.#restartAfter = undefined;
-            this.startSession();
-          }, cfg.restartAfter * 1000);
-        }
+        this.#maxPrefixStop(afi, cfg.limit, cfg.restartAfter);
         return;
       }
       if (count >= warnAt && !this.warned.has(afi)) {
@@ -545,6 +544,39 @@ export class Peer {
         this.ctx.events.maxPrefix?.(this.address, name, count, cfg.limit, 'warning');
       }
     }
+  }
+
+  /**
+   * RFC 4486 Cease 6/1 with AFI, SAFI and `bound` as data; the session stays down, or starts again
+   * after `restartAfter` seconds.
+   */
+  #maxPrefixStop(afi: AfiCode, bound: number, restartAfter: number | undefined): void {
+    const data = Buffer.alloc(7);
+    data.writeUInt16BE(afi, 0);
+    data[2] = Safi.UNICAST;
+    data.writeUInt32BE(bound >>> 0, 3);
+    this.session.stopFor(CeaseSubcode.MAX_PREFIXES_REACHED, 'max-prefix', data);
+    if (restartAfter) {
+      this.#restartAfter = this.ctx.clock.setTimeout(() => {
+        this.#restartAfter = undefined;
+        this.startSession();
+      }, restartAfter * 1000);
+    }
+  }
+
+  /**
+   * The RIB could not hold this neighbor's routes (an allocation failed while its UPDATE was
+   * applied): ended as max-prefix ends a session, with the count held as the bound, and started
+   * again after the max-prefix restart time when one is configured (else by a reset).
+   */
+  #ribFull(m: UpdateMessage, e: Error): void {
+    const afi = m.mpReach?.afi === Afi.IPV6 ? Afi.IPV6 : Afi.IPV4;
+    const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
+    const count = this.ctx.rib.received(this.index, afi);
+    this.ctx.events.ribFull?.(this.address, name, count, e.message);
+    const mp = this.config.maxPrefix;
+    const cfg = mp && ('limit' in mp ? mp : mp[name]);
+    this.#maxPrefixStop(afi, count, cfg?.restartAfter);
   }
 
   /** Refusals of the current session and the earlier ones (metrics). */

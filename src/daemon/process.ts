@@ -179,6 +179,10 @@ export class DaemonProcess {
         }
         fan('routeUnsendable')(n, prefix, octets, max);
       },
+      ribFull: (n, afi, count, message) => {
+        this.#peer(n).error({ afi, count, error: message }, `the RIB could not grow to hold this neighbor's routes (${message}); its session ends with Cease 6/1 as max-prefix would, holding ${count} prefixes (${afi}); \`nodebgp neighbor ${n} reset\` or maxPrefix.restartAfter brings it back`);
+        fan('ribFull')(n, afi, count, message);
+      },
       outputFailed: (n, message) => {
         this.#peer(n).error({ error: message }, `generating UPDATEs for this neighbor failed; its session is reset: ${message}`);
         fan('outputFailed')(n, message);

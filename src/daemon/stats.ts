@@ -49,6 +49,8 @@ export interface DaemonStats {
   readonly neighbors: readonly NeighborStats[];
   readonly prefixes: Record<FamilyName, number>;
   readonly paths: Record<FamilyName, number>;
+  /** Octets of each Loc-RIB's columns (prefixes and paths). */
+  readonly ribBytes: Record<FamilyName, number>;
   readonly attributeSets: number;
   readonly attributeCache: number;
   readonly fib: FibStats | null;
@@ -107,6 +109,7 @@ export function daemonStats(d: Daemon): DaemonStats {
     neighbors,
     prefixes: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
     paths: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
+    ribBytes: { 'ipv4-unicast': d.rib.v4.bytes, 'ipv6-unicast': d.rib.v6.bytes },
     attributeSets: d.rib.attrs.size,
     attributeCache: d.attributeCacheSize,
     fib: d.fibBridge?.fib.stats() ?? null,

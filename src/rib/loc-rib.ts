@@ -233,9 +233,19 @@ export class LocRib {
 
   /** Adds or replaces the path of (peer, pathId) for a prefix. Takes over one reference of path.entry. */
   announce(w0: number, w1: number, w2: number, w3: number, len: number, path: Path): void {
-    const node = this.trie.ensure(w0, w1, w2, w3, len);
+    let ref: PathRef = 0;
+    let node: RouteNode;
+    try {
+      ref = this.#store.add(path);
+      node = this.trie.ensure(w0, w1, w2, w3, len);
+    } catch (e) {
+      // The columns could not grow (RangeError: an allocation failed): nothing changed; the
+      // caller ends the session that sent the path (see Peer).
+      if (ref) this.#store.remove(ref);
+      this.attrs.release(path.entry);
+      throw e;
+    }
     const v = this.trie.value(node);
-    const ref = this.#store.add(path);
     const peerIndex = path.peer.index;
     if (v === null || v === EMPTY) {
       // The prefix's first path: stored alone.

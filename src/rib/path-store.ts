@@ -109,8 +109,9 @@ export class PathStore {
   add(path: Path): PathRef {
     let ref = this.#freeRefs.pop();
     if (ref === undefined) {
+      // Grown first: an allocation that fails leaves the store as it was.
+      if (this.#nextRef >= this.#capacity) this.#allocate(this.#capacity * 2);
       ref = this.#nextRef++;
-      if (ref >= this.#capacity) this.#allocate(this.#capacity * 2);
     }
     this.#count++;
     this.#peer[ref] = this.#peers.acquire(path.peer, path.peer);
@@ -221,16 +222,27 @@ export class PathStore {
   }
 
   #allocate(capacity: number): void {
-    this.#peer = resized(this.#peer, capacity);
-    this.#pathId = resized(this.#pathId, capacity);
-    this.#nextHop = resized(this.#nextHop, capacity);
-    this.#weight = resized(this.#weight, capacity);
-    this.#at = resized(this.#at, capacity);
-    this.#flags = resized(this.#flags, capacity);
-    this.#node = resized(this.#node, capacity);
-    this.#prev = resized(this.#prev, capacity);
-    this.#next = resized(this.#next, capacity);
-    this.#slot = resized(this.#slot, capacity);
+    // Every column made before any is replaced: an allocation that fails changes nothing.
+    const peer = resized(this.#peer, capacity);
+    const pathId = resized(this.#pathId, capacity);
+    const nextHop = resized(this.#nextHop, capacity);
+    const weight = resized(this.#weight, capacity);
+    const at = resized(this.#at, capacity);
+    const flags = resized(this.#flags, capacity);
+    const node = resized(this.#node, capacity);
+    const prev = resized(this.#prev, capacity);
+    const next = resized(this.#next, capacity);
+    const slot = resized(this.#slot, capacity);
+    this.#peer = peer;
+    this.#pathId = pathId;
+    this.#nextHop = nextHop;
+    this.#weight = weight;
+    this.#at = at;
+    this.#flags = flags;
+    this.#node = node;
+    this.#prev = prev;
+    this.#next = next;
+    this.#slot = slot;
     this.#capacity = capacity;
   }
 }

@@ -160,6 +160,32 @@ t.test('max-prefix: Cease 6/1 with AFI, SAFI and the limit; the session starts a
   t.ok(await until(() => peer.session.state === 'Active'), 'then waiting for the peer again (passive)');
 });
 
+t.test('the RIB cannot grow for a neighbor\'s routes (an allocation fails): Cease 6/1 as max-prefix, the rest carries on', async (t) => {
+  const { clock, daemon, peer, connect, route } = await setup(t);
+  daemon.announce({ prefix: '192.0.2.0/24' });
+  const c = await connect();
+  c.socket.write(announce(1));
+  await until(() => route('10.1.0.0/24') !== undefined);
+  // What the store throws when a column cannot be allocated (V8: RangeError).
+  const apply = daemon.rib.applyUpdate.bind(daemon.rib);
+  daemon.rib.applyUpdate = () => {
+    throw new RangeError('Array buffer allocation failed');
+  };
+  t.teardown(() => (daemon.rib.applyUpdate = apply));
+  c.socket.write(announce(2, 3));
+  t.ok(await until(() => c.of('notification').length > 0), 'a NOTIFICATION');
+  const n = c.of('notification')[0];
+  t.same([n.code, n.subcode, n.data.toString('hex')], [6, 1, '00010100000001'], 'Cease / Maximum Number of Prefixes Reached, AFI 1 SAFI 1, the 1 prefix held as the bound (RFC 4486)');
+  await until(() => peer.session.state === 'Idle');
+  t.equal(route('10.1.0.0/24'), undefined, 'its routes withdrawn');
+  t.ok(route('192.0.2.0/24'), 'our own route kept');
+  t.equal(peer.session.snapshot().lastDownReason, 'max-prefix');
+  daemon.rib.applyUpdate = apply;
+  clock.advance(600_000);
+  await settle();
+  t.equal(peer.session.state, 'Idle', 'no restart time configured: down until reset');
+});
+
 t.test('ROUTE-REFRESH: three answered at once, then one per 10 s; requests meanwhile join the wait', async (t) => {
   const { clock, daemon, peer, connect } = await setup(t);
   daemon.announce({ prefix: '192.0.2.0/24' });
