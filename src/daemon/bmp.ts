@@ -91,8 +91,12 @@ class BmpStation {
   readonly #announced = new Set<number>();
   #dump: Iterator<Buffer[]> | undefined;
   #counts = { messages: 0, octets: 0, resyncs: 0 };
-  /** Writes of one turn of the event loop go to the kernel together (one system call, not one per message). */
-  #corked = false;
+  /**
+   * Messages of this turn of the event loop, written as one buffer when it ends: one write (and
+   * one system call) per turn, not one per message (a full table is 200k UPDATEs).
+   */
+  #pending: Buffer[] = [];
+  #pendingOctets = 0;
   #lastError: string | null = null;
 
   constructor(collector: BmpCollector, ctx: BmpContext) {
@@ -126,6 +130,7 @@ class BmpStation {
     this.#stopped = true;
     if (this.#retry) this.#ctx.clock.clearTimeout(this.#retry);
     const s = this.#socket;
+    this.#flushPending();
     if (s && this.#up) s.end(encodeTermination(TERM_ADMIN_CLOSE, text));
     else s?.destroy();
     this.#socket = undefined;
@@ -155,6 +160,8 @@ class BmpStation {
   #lost(why: string): void {
     const wasUp = this.#up;
     this.#socket = undefined;
+    this.#pending = [];
+    this.#pendingOctets = 0;
     if (this.#retry) this.#ctx.clock.clearTimeout(this.#retry);
     this.#up = false;
     this.#dump = undefined;
@@ -191,7 +198,7 @@ class BmpStation {
     const max = this.#ctx.maxQueued ?? MAX_QUEUED;
     let size = 0;
     for (const m of messages) size += m.length;
-    if (s.writableLength + size > max) {
+    if (this.#queued(s) + size > max) {
       this.#counts.resyncs++;
       this.#ctx.log('warn', this.name, `BMP collector more than ${max} octets behind: connection dropped, a whole dump follows the next one`);
       // Down at once: nothing more is queued toward it (its 'close' comes later and is ignored).
@@ -203,27 +210,38 @@ class BmpStation {
     this.#write(messages);
   }
 
+  /** Octets written to the socket and not yet taken by the kernel, and those of this turn. */
+  #queued(s: Socket): number {
+    return s.writableLength + this.#pendingOctets;
+  }
+
   #write(messages: readonly Buffer[]): void {
-    const s = this.#socket!;
-    if (!this.#corked) {
-      this.#corked = true;
-      s.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        s.uncork();
-      });
-    }
+    if (this.#pending.length === 0) process.nextTick(() => this.#flushPending());
     for (const m of messages) {
-      s.write(m);
+      this.#pending.push(m);
+      this.#pendingOctets += m.length;
       this.#counts.messages++;
       this.#counts.octets += m.length;
     }
   }
 
+  #flushPending(): void {
+    const pending = this.#pending;
+    const octets = this.#pendingOctets;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    this.#pendingOctets = 0;
+    // A connection lost meanwhile takes nothing: the next one starts with a whole dump.
+    const s = this.#socket;
+    if (!s || !this.#up) return;
+    // Taken at once: no 'drain' will come, so an initial dump under way goes on from here.
+    if (s.write(pending.length === 1 ? pending[0] : Buffer.concat(pending, octets)) && this.#dump) this.#pump();
+  }
+
   #pump(): void {
     const s = this.#socket;
     try {
-      while (this.#dump && s && this.#up && s.writableLength < DUMP_LOW_WATER) {
+      while (this.#dump && s && this.#up && this.#queued(s) < DUMP_LOW_WATER) {
         const next = this.#dump.next();
         if (next.done) this.#dump = undefined;
         else this.#write(next.value);
