@@ -92,7 +92,7 @@ export class AddPathOut {
   start(trailer: Buffer | null = endOfRibMessage(this.afi, Safi.UNICAST, this.peer.tx)): void {
     if (this.pre || !deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (this.#rib.best(n)) this.enqueue(n);
+        if (this.#rib.hasBest(n)) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -102,7 +102,7 @@ export class AddPathOut {
   /** As in AdjRibOut: reconsider every prefix after an export-policy change. */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (this.#rib.best(n) || this.#advertised.has(n)) this.enqueue(n);
+      if (this.#rib.hasBest(n) || this.#advertised.has(n)) this.enqueue(n);
     });
   }
 
@@ -122,7 +122,7 @@ export class AddPathOut {
 
   /** The paths of a prefix the peer may get before export policy, most preferred first (all, or the best N). */
   preSelect(node: RouteNode): readonly Path[] {
-    if (!this.#rib.best(node) || this.#rib.suppress?.(node)) return [];
+    if (!this.#rib.hasBest(node) || this.#rib.suppress?.(node)) return [];
     const o = this.#rib.options;
     // A path whose next hop does not resolve is in no selection (RFC 4271 9.1.2.1), ADD-PATH's neither.
     const cost = o.igpCost;

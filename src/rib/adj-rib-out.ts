@@ -219,7 +219,7 @@ export class AdjRibOut {
     // A watched pre-policy view sees every prefix, whatever export policy sends.
     if (this.pre || !deniesAll(this.peer.exportMap)) {
       this.#rib.trie.forEach((n) => {
-        if (this.#rib.best(n)) this.enqueue(n);
+        if (this.#rib.hasBest(n)) this.enqueue(n);
       });
     }
     this.#trailer = trailer ?? undefined;
@@ -232,7 +232,7 @@ export class AdjRibOut {
    */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (this.#rib.best(n) || this.#advertised[n]) this.enqueue(n);
+      if (this.#rib.hasBest(n) || this.#advertised[n]) this.enqueue(n);
     });
   }
 

@@ -116,6 +116,19 @@ export class LocRib {
     return this.options.igpCost?.(best) === Infinity ? null : best;
   }
 
+  /** Whether the prefix has a best path (as best() would answer, without making the Path when nothing needs it). */
+  hasBest(node: RouteNode): boolean {
+    return this.bestPeerIndex(node) >= 0;
+  }
+
+  /** The peer index of the prefix's best path, or -1 when it has none (as best() would answer). */
+  bestPeerIndex(node: RouteNode): number {
+    const ref = this.#bestRef(node);
+    if (ref === 0) return -1;
+    if (this.options.igpCost !== undefined) return this.best(node)?.peer.index ?? -1;
+    return this.#store.peerIndex(ref);
+  }
+
   /** The best path and multipath set as selected, whether or not their next hops resolve (next-hop resolution reads these). */
   chosen(node: RouteNode): readonly Path[] {
     const v = this.trie.value(node);

@@ -176,8 +176,8 @@ export class LocRibFeed {
         const node = this.#queue[i];
         if (node === undefined || trie.len(node) !== words[b + 1]) return false;
         for (let k = 0; k < st - 2; k++) if (trie.word(node, k) >>> 0 !== words[b + 2 + k] >>> 0) return false;
-        const best = this.#table.best(node);
-        if (announced ? best?.peer.index !== peerIndex : best !== null) return false;
+        const best = this.#table.bestPeerIndex(node);
+        if (announced ? best !== peerIndex : best !== -1) return false;
       }
     }
     return i === this.#queue.length;
@@ -210,8 +210,8 @@ export class LocRibFeed {
     const st = stride(this.#afi);
     for (let b = 0; b < words.length; b += st) {
       const node = nodeOfEntry(this.#table, st, words, b);
-      const best = node === 0 ? null : this.#table.best(node);
-      if (announced ? best?.peer.index !== peerIndex : best !== null) return false;
+      const best = node === 0 ? -1 : this.#table.bestPeerIndex(node);
+      if (announced ? best !== peerIndex : best !== -1) return false;
     }
     return true;
   }

@@ -278,7 +278,7 @@ export class RibQuery {
     if (!out || (view === 'pre-policy' && !pre)) return undefined;
     const table = this.#rib.table(afi);
     if (pre && view === 'pre-policy') {
-      const { picked, last } = pageOf(table, o, limit, (node) => (table.best(node) ? [node] : []));
+      const { picked, last } = pageOf(table, o, limit, (node) => (table.hasBest(node) ? [node] : []));
       return { updates: pre.updates(picked, out.peer), last };
     }
     const { picked, last } = pageOf(table, o, limit, (node) => out.sentItems(node));

@@ -69,7 +69,9 @@ t.test('random announcements, withdrawals, holds and batches agree with a model'
           const want = [...model[i].values()];
           const got = rib.candidates(n);
           if (got.length !== want.length || !want.every((p) => got.some((g) => same(g, p)))) return false;
-          if (!same(rib.best(n), want.length > 0 ? selectBest(want, DEFAULT_DECISION) : null)) return false;
+          const best = want.length > 0 ? selectBest(want, DEFAULT_DECISION) : null;
+          if (!same(rib.best(n), best)) return false;
+          if (rib.hasBest(n) !== (best !== null) || rib.bestPeerIndex(n) !== (best?.peer.index ?? -1)) return false;
           const shouldBe = want.length > 0 || holds[i] > 0;
           if (rib.present(n) !== shouldBe) return false;
           if (shouldBe) present++;
