@@ -172,12 +172,22 @@ export class Rib {
     if (i >= 0) this.#listeners.splice(i, 1);
   }
 
+  /** Every peer's output per family, as the peer map has them (rebuilt when a peer comes or goes). */
+  #outputs: { v4: PeerOutput[]; v6: PeerOutput[] } = { v4: [], v6: [] };
+
+  #indexOutputs(): void {
+    const of = (afi: AfiCode) => [...this.#peers.values()].flatMap((s) => s.out.get(afi) ?? []);
+    this.#outputs = { v4: of(Afi.IPV4), v6: of(Afi.IPV6) };
+  }
+
   table(afi: AfiCode): LocRib {
     return afi === Afi.IPV4 ? this.v4 : this.v6;
   }
 
   #changed(afi: AfiCode, node: RouteNode): void {
-    for (const s of this.#peers.values()) s.out.get(afi)?.enqueue(node);
+    // Once per changed prefix (a full table: a million times): an array, not the peer map.
+    const outs = afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6;
+    for (let i = 0; i < outs.length; i++) outs[i].enqueue(node);
     for (const l of this.#listeners) l.changed?.(afi, node);
     for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
   }
@@ -285,6 +295,7 @@ export class Rib {
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
     this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } });
+    this.#indexOutputs();
     this.#known.set(peer.index, peer);
     if (this.#preSink) for (const [afi, o] of out) this.#watchPre(peer.index, afi, o, false);
     for (const o of out.values()) o.start();
@@ -299,6 +310,7 @@ export class Rib {
       return;
     }
     this.#peers.delete(index);
+    this.#indexOutputs();
     for (const o of s.out.values()) o.reset();
     this.#dropAdjIn(s);
     this.v4.withdrawPeer(s.peer);
@@ -515,6 +527,7 @@ export class Rib {
     const s = this.#peers.get(index);
     if (!s) return 0;
     this.#peers.delete(index);
+    this.#indexOutputs();
     for (const o of s.out.values()) o.reset();
     this.#dropAdjIn(s);
     return this.v4.markStale(s.peer) + this.v6.markStale(s.peer);
