@@ -163,8 +163,14 @@ t.test('GTSM (RFC 5082) with FRR ttl-security', async (t) => {
   const frr = new Frr(F, frrConfig(` neighbor ${ME4} ttl-security hops 1`));
   t.teardown(() => frr.stop());
   const plain = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010)] });
-  await new Promise((r) => setTimeout(r, 6000));
-  t.notOk(plain.events.some((e) => e.event === 'state' && e.to === 'Established'), 'without GTSM (TTL 1) FRR drops our packets');
+  // FRR sets the minimum TTL on a connection it accepts only once accepted: an OPEN of ours that
+  // arrives first may get through (and its OPEN and KEEPALIVE bring our side to Established), but
+  // from then on our packets are dropped, so FRR never gets to Established. Watched for 6 s.
+  const frrStates = new Set<string>();
+  for (const end = Date.now() + 6000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    frrStates.add(frr.json('show bgp summary json').ipv4Unicast?.peers?.[ME4]?.state ?? 'none');
+  }
+  t.notOk(frrStates.has('Established'), `without GTSM (TTL 1) FRR drops our packets: never Established there (${[...frrStates].join(', ')})`);
   await plain.stop();
   const gtsm = new SpeakerHost(A, { peers: [peer(FRR4, 65000, 65010, { ttlSecurityHops: 1 })] });
   await gtsm.state(FRR4, 'Established', 20000);
