@@ -456,10 +456,15 @@ export class LocRib {
     s.setNextOfPeer(ref, 0);
   }
 
-  /** A path leaves the table: unlinked, its attribute set released, its row freed (at the batch's end inside one). */
-  #gone(ref: PathRef): void {
+  /** A path leaves the table: unlinked from its peer's list, its attribute set released; its row stays readable until freed. */
+  #leave(ref: PathRef): void {
     this.#unlink(ref);
     this.attrs.release(this.#store.entry(ref));
+  }
+
+  /** A replaced path leaves the table and its row is freed (at the batch's end inside one). */
+  #gone(ref: PathRef): void {
+    this.#leave(ref);
     this.#free(ref);
   }
 
@@ -471,8 +476,7 @@ export class LocRib {
   /** Removes one path of a prefix (its row stays readable until the removal is settled). */
   #removePath(node: RouteNode, v: Slot, ref: PathRef): void {
     const index = this.#store.peerIndex(ref);
-    this.#unlink(ref);
-    this.attrs.release(this.#store.entry(ref));
+    this.#leave(ref);
     try {
       this.#settleRemoval(node, v, ref, index);
     } finally {
