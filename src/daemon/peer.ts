@@ -526,11 +526,10 @@ export class Peer {
    * Cease 6/1 with AFI, SAFI and the limit as data, and a restart after `restartAfter` seconds.
    */
   checkMaxPrefix(): void {
-    const mp = this.config.maxPrefix;
-    if (!mp || !this.up) return;
+    if (!this.config.maxPrefix || !this.up) return;
     for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
       const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
-      const cfg = 'limit' in mp ? mp : mp[name];
+      const cfg = this.#maxPrefixFor(name);
       if (!cfg) continue;
       const count = this.ctx.rib.received(this.index, afi);
       const warnAt = Math.floor((cfg.limit * (cfg.warningThreshold ?? 75)) / 100);
@@ -544,6 +543,12 @@ export class Peer {
         this.ctx.events.maxPrefix?.(this.address, name, count, cfg.limit, 'warning');
       }
     }
+  }
+
+  /** The max-prefix settings of a family (one setting for both, or one per family). */
+  #maxPrefixFor(name: 'ipv4-unicast' | 'ipv6-unicast') {
+    const mp = this.config.maxPrefix;
+    return mp && ('limit' in mp ? mp : mp[name]);
   }
 
   /**
@@ -574,9 +579,7 @@ export class Peer {
     const name = afi === Afi.IPV4 ? 'ipv4-unicast' : 'ipv6-unicast';
     const count = this.ctx.rib.received(this.index, afi);
     this.ctx.events.ribFull?.(this.address, name, count, e.message);
-    const mp = this.config.maxPrefix;
-    const cfg = mp && ('limit' in mp ? mp : mp[name]);
-    this.#maxPrefixStop(afi, count, cfg?.restartAfter);
+    this.#maxPrefixStop(afi, count, this.#maxPrefixFor(name)?.restartAfter);
   }
 
   /** Refusals of the current session and the earlier ones (metrics). */
