@@ -11,6 +11,7 @@ import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
+import { resized } from './columns.js';
 import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
@@ -121,7 +122,8 @@ export class AdjRibOut {
   readonly afi: AfiCode;
   readonly #rib: LocRib;
   readonly #table: AttrTable;
-  #advertised: (OutForm | undefined)[] = [];
+  /** Per prefix (trie node), the slot of the form sent (table.sent), 0 for none. */
+  #advertised = new Uint32Array(1024);
   #queued = new Uint8Array(1024);
   #queue: RouteNode[] = [];
   #head = 0;
@@ -163,12 +165,12 @@ export class AdjRibOut {
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
-    return this.#advertised[node];
+    return node < this.#advertised.length ? this.#table.sent.form(this.#advertised[node]) : undefined;
   }
 
   /** What the peer holds of a prefix, as sent (a monitor's initial dump). */
   sentItems(node: RouteNode): OutItem[] {
-    const form = this.#advertised[node];
+    const form = this.sent(node);
     const best = this.#rib.best(node);
     const inField = inNextHopField(this.afi, this.peer);
     if (!form || (!inField && !form.mpNextHop && !best)) return [];
@@ -197,9 +199,9 @@ export class AdjRibOut {
 
   #grow(id: number): void {
     if (id < this.#queued.length) return;
-    const grown = new Uint8Array(Math.max(id + 1, this.#queued.length * 2));
-    grown.set(this.#queued);
-    this.#queued = grown;
+    const capacity = Math.max(id + 1, this.#queued.length * 2);
+    this.#queued = resized(this.#queued, capacity);
+    this.#advertised = resized(this.#advertised, capacity);
   }
 
   // A node is held by this peer while it is advertised to it or queued for it (LocRib.hold; the
@@ -245,15 +247,17 @@ export class AdjRibOut {
     }
     this.#queue = [];
     this.#head = 0;
-    // Release what was advertised: one pass over the table, unless nothing was (a peer our
+    // Release what was advertised: one pass over the column, unless nothing was (a peer our
     // export policy sends nothing costs nothing when it goes).
     const advertised = this.#advertised;
-    this.#advertised = [];
+    this.#advertised = new Uint32Array(this.#queued.length);
     if (this.#count > 0) {
       const held: RouteNode[] = [];
-      this.#rib.trie.forEach((n) => {
-        if (advertised[n]) held.push(n);
-      });
+      for (let n = 0; n < advertised.length; n++) {
+        if (advertised[n] === 0) continue;
+        this.#table.sent.drop(advertised[n]);
+        held.push(n);
+      }
       for (const n of held) this.#unhold(n);
     }
     this.#count = 0;
@@ -268,6 +272,7 @@ export class AdjRibOut {
   /** Generates UPDATEs until the queue is empty, `send` reports the transport full, or the budget is spent. */
   flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
     const v4field = inNextHopField(this.afi, this.peer);
+    const sent = this.#table.sent;
     while (this.#head < this.#queue.length) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
@@ -281,8 +286,8 @@ export class AdjRibOut {
         this.#queued[node] = 0;
         const form = this.#formFor(node);
         const before = this.#advertised[node];
-        if (form === before) {
-          if (!before) this.#unhold(node); // was held by the queue only
+        if (form === undefined ? before === 0 : sent.holds(before, form)) {
+          if (before === 0) this.#unhold(node); // was held by the queue only
           continue;
         }
         if (form) {
@@ -299,17 +304,24 @@ export class AdjRibOut {
       if (withdraw.length > 0) {
         messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
         for (const n of withdraw) {
-          if (this.#advertised[n]) this.#count--;
-          this.#advertised[n] = undefined;
+          const before = this.#advertised[n];
+          if (before !== 0) {
+            this.#count--;
+            sent.drop(before);
+          }
+          this.#advertised[n] = 0;
           this.#unhold(n);
         }
       }
       for (const [form, nodes] of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
+        const slot = sent.hold(form, nodes.length);
         for (const n of nodes) {
-          if (!this.#advertised[n]) this.#count++;
-          this.#advertised[n] = form;
+          const before = this.#advertised[n];
+          if (before === 0) this.#count++;
+          else sent.drop(before);
+          this.#advertised[n] = slot;
         }
         this.sentPrefixes += nodes.length;
       }
@@ -323,7 +335,7 @@ export class AdjRibOut {
     this.#resending = false;
     // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
     if (this.#count === 0 && this.#advertised.length > 4096) {
-      this.#advertised = [];
+      this.#advertised = new Uint32Array(1024);
       this.#queued = new Uint8Array(1024);
     }
     if (this.#trailer) {

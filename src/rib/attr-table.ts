@@ -3,6 +3,8 @@
 // the decision process reads, and what each outbound group made of it (attributes and octets).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import type { OutForm } from './export.js';
+import { SentForms } from './sent-forms.js';
 import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
 
 export class AttrEntry {
@@ -23,8 +25,8 @@ export class AttrEntry {
   readonly asPath: AsPath;
   /** Outbound forms per export group key (encoded octets), made on first use: the first in place. */
   outKey: number | string | undefined;
-  outForm: { readonly id: number; readonly bytes: Buffer } | undefined;
-  outMore: Map<number | string, { readonly id: number; readonly bytes: Buffer }> | undefined;
+  outForm: OutForm | undefined;
+  outMore: Map<number | string, OutForm> | undefined;
 
   constructor(id: number, attrs: PathAttributes) {
     this.id = id;
@@ -53,6 +55,8 @@ function firstAs(path: AsPath): number {
 
 export class AttrTable {
   readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
+  /** The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). */
+  readonly sent = new SentForms<OutForm>();
   #nextId = 1;
 
   get size(): number {

@@ -48,6 +48,8 @@ export interface ExportPeer extends RibPeer {
  */
 export interface OutForm {
   readonly id: number;
+  /** Where the peers holding it as sent find it (sent-forms.ts); 0 before the first. */
+  slot: number;
   /** The octets, with the NEXT_HOP of the peer that made the form when `selfNextHopAt` is set. */
   readonly bytes: Buffer;
   /** Where the 4 octets of NEXT_HOP are in `bytes` when they are the receiving peer's own address. */
@@ -187,7 +189,7 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
     const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
     const own = to.localIpv4 !== undefined && nextHopSource(best, to, keepNextHop) === 'own';
     const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
-    f = { id: table.nextOutId(), bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
+    f = { id: table.nextOutId(), slot: 0, bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
       entry.outForm = f;

@@ -455,3 +455,33 @@ t.test('RFC 8950 toward a peer that negotiated it: IPv4 routes in MP_REACH_NLRI 
   const gone = updates(sent.get(2)!).at(-1)!;
   t.equal(nlriCount(gone.withdrawn), 1, 'a withdrawal goes in the Withdrawn Routes field (either form is allowed for IPv4 unicast)');
 });
+
+t.test('a form back in use after its slot went to another is sent again (the Adj-RIB-Out keeps slots, not forms)', async (t) => {
+  // Peer 3 is sent nothing (RFC 8212 deny): the only forms held are peer 1's and peer 2's.
+  const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003, { exportMap: 'deny' })]);
+  // One attribute object, as the decode cache shares one per set: one entry, one cached form.
+  const A = { origin: 0, nextHop: 0xc0000201, asPath: [{ type: 2, asns: [65001, 10] }] } as const;
+  const announceA = (prefix: number[]) =>
+    rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: A as never, nlri: nlriFrom(1, false, [[0, prefix[1], prefix[0]]]) });
+  const carries = (m: UpdateMessage, [addr, len]: number[]) => m.nlri.words.some((w, i) => i % 3 === 2 && w === addr && m.nlri.words[i - 1] === len);
+  const lastTo2 = (prefix: number[]) => updates(sent.get(2)!).filter((m) => carries(m, prefix)).at(-1);
+  const asA = [{ type: 2, asns: [65000, 65001, 10] }];
+  announceA(P1);
+  rib.flushAll();
+  // Peer 3's shorter path wins: peer 2 holds its form now; A's form (still cached: peer 1's path
+  // keeps its set) has no holder, so its slot is free.
+  announce(3, [P1], { asPath: [{ type: 2, asns: [65003] }] });
+  rib.flushAll();
+  // Another form takes that slot, for P2.
+  announce(1, [P2], { asPath: [{ type: 2, asns: [65001, 20] }] });
+  rib.flushAll();
+  // P2 changes to A's set: A's form, whose old slot number is what peer 2 holds for P2.
+  announceA(P2);
+  rib.flushAll();
+  t.same(lastTo2(P2)?.attributes?.asPath, asA, 'the change reached the peer');
+  withdraw(3, [P1]);
+  rib.flushAll();
+  t.same(lastTo2(P1)?.attributes?.asPath, asA, 'P1 back on A: sent again');
+  const shown = [...new RibQuery(rib).advertised(2, 1)!].map((r) => [r.prefix, r.attrs?.asPath]);
+  t.same(shown, [['10.1.0.0/24', asA], ['10.2.0.0/24', asA]], 'the API shows both as sent with A');
+});
