@@ -15,12 +15,12 @@ function exportPeer(index: number, address: string, asn: number, over: Partial<E
   };
 }
 
-function setup(peers: ExportPeer[], accept: (i: number) => boolean = () => true) {
+function setup(peers: ExportPeer[], accept: (i: number) => boolean = () => true, families = [0x101]) {
   const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
   const sent = new Map<number, UpdateMessage[]>();
   for (const p of peers) {
     sent.set(p.index, []);
-    rib.peerUp(p, { allowasIn: p.index === 9 ? 1 : 0, localIpv4: p.localIpv4 }, [0x101], (msgs) => {
+    rib.peerUp(p, { allowasIn: p.index === 9 ? 1 : 0, localIpv4: p.localIpv4 }, families, (msgs) => {
       for (const m of msgs) sent.get(p.index)!.push(decodeMessage(m, DEFAULT_CONTEXT) as UpdateMessage);
       return accept(p.index);
     });
@@ -484,4 +484,23 @@ t.test('a form back in use after its slot went to another is sent again (the Adj
   t.same(lastTo2(P1)?.attributes?.asPath, asA, 'P1 back on A: sent again');
   const shown = [...new RibQuery(rib).advertised(2, 1)!].map((r) => [r.prefix, r.attrs?.asPath]);
   t.same(shown, [['10.1.0.0/24', asA], ['10.2.0.0/24', asA]], 'the API shows both as sent with A');
+});
+
+t.test('prefixes in a row from one peer with one attribute set but two IPv6 next hops: each reflected with its own', async (t) => {
+  // Two route-reflector clients (iBGP, no next-hop-self): a learned IPv6 next hop is kept.
+  const client = { rrClient: true, localIpv6: Buffer.from('20010db8000000000000000000000fff', 'hex') };
+  const { rib, sent } = setup([exportPeer(1, '192.0.2.1', 65000, client), exportPeer(2, '192.0.2.2', 65000, client)], () => true, [0x101, 0x201]);
+  const attributes = { origin: 0, asPath: [], localPref: 100 } as never;
+  const hop = (h: string) => Buffer.from(`20010db80000000000000000000000${h}`, 'hex');
+  // One UPDATE per next hop (MP_REACH carries one); one attribute object, as the decode cache shares it.
+  const v6 = (nextHop: Buffer, ns: number[]) => rib.applyUpdate(1, {
+    type: 'update', withdrawn: nlriFrom(1, false, []), nlri: nlriFrom(1, false, []), attributes,
+    mpReach: { afi: 2, safi: 1, nextHop, nlri: nlriFrom(2, false, ns.map((n) => [0, 48, 0x20010db8, n << 16])) },
+  } as UpdateMessage);
+  v6(hop('01'), [1, 2]);
+  v6(hop('02'), [3, 4]);
+  v6(hop('01'), [5]);
+  rib.flushAll();
+  const got = updates(sent.get(2)!).map((m) => [m.mpReach!.nextHop.toString('hex').slice(-2), nlriCount(m.mpReach!.nlri)]);
+  t.same(got.sort(), [['01', 3], ['02', 2]], 'prefixes grouped by next hop, each with its own');
 });
