@@ -113,6 +113,9 @@ export function sendable(form: OutForm, trie: PrefixTrie<unknown>, node: RouteNo
   return false;
 }
 
+/** The per-node columns' first size (a multiple of 32). */
+const FIRST_NODES = 1024;
+
 /** How many changed prefixes are turned into UPDATEs per step. */
 const CHUNK = 4096;
 
@@ -122,11 +125,19 @@ export class AdjRibOut {
   readonly afi: AfiCode;
   readonly #rib: LocRib;
   readonly #table: AttrTable;
-  /** Per prefix (trie node), the slot of the form sent (table.sent), 0 for none. */
-  #advertised = new Uint32Array(1024);
-  #queued = new Uint8Array(1024);
-  #queue: RouteNode[] = [];
-  #head = 0;
+  /**
+   * Per prefix (trie node), the slot of the form sent (table.sent), 0 for none: two octets while
+   * slots fit (a reflector's thousands of clients each hold a column of the whole table), else four.
+   */
+  #advertised: Uint16Array | Uint32Array = new Uint16Array(FIRST_NODES);
+  /**
+   * Per prefix, one bit: queued to be reconsidered. The queue is this set, taken in node order
+   * (no array of a whole table per peer: a reflector's clients each queue it when they come up).
+   */
+  #queued = new Uint32Array(FIRST_NODES / 32);
+  #pending = 0;
+  /** No queued bit below this word. */
+  #scanFrom = 0;
   #count = 0;
   /**
    * Sent once what start() queued has drained: End-of-RIB after the initial transfer (RFC 4724 2),
@@ -194,14 +205,45 @@ export class AdjRibOut {
   }
 
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#pending;
   }
 
+  /** Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity. */
   #grow(id: number): void {
-    if (id < this.#queued.length) return;
-    const capacity = Math.max(id + 1, this.#queued.length * 2);
-    this.#queued = resized(this.#queued, capacity);
+    const length = this.#advertised.length;
+    if (id < length) return;
+    const capacity = Math.max(id + 1, Math.min(length * 2, this.#rib.trie.capacity));
+    this.#queued = resized(this.#queued, Math.ceil(capacity / 32));
     this.#advertised = resized(this.#advertised, capacity);
+  }
+
+  /** Slots past 16 bits (more forms held than that): the column widens to four octets a prefix. */
+  #widen(slot: number): void {
+    if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
+      const wide = new Uint32Array(this.#advertised.length);
+      wide.set(this.#advertised);
+      this.#advertised = wide;
+    }
+  }
+
+  /** Up to `max` queued nodes, lowest first, taken off the queue. */
+  #take(max: number): RouteNode[] {
+    const out: RouteNode[] = [];
+    const q = this.#queued;
+    let w = this.#scanFrom;
+    for (; w < q.length && out.length < max; w++) {
+      let bits = q[w] | 0;
+      while (bits !== 0 && out.length < max) {
+        const low = bits & -bits;
+        out.push((w << 5) | (31 - Math.clz32(low)));
+        bits ^= low;
+      }
+      q[w] = bits;
+      if (bits !== 0) break; // `max` reached inside this word
+    }
+    this.#scanFrom = w;
+    this.#pending -= out.length;
+    return out;
   }
 
   // A node is held by this peer while it is advertised to it or queued for it (LocRib.hold; the
@@ -210,10 +252,13 @@ export class AdjRibOut {
   /** The best path of `node` changed (or the peer just came up): reconsider it. */
   enqueue(node: RouteNode): void {
     this.#grow(node);
-    if (this.#queued[node]) return;
-    this.#queued[node] = 1;
+    const w = node >>> 5;
+    const bit = 1 << (node & 31);
+    if (this.#queued[w] & bit) return;
+    this.#queued[w] |= bit;
+    this.#pending++;
+    if (w < this.#scanFrom) this.#scanFrom = w;
     if (!this.#advertised[node]) this.#rib.hold(node);
-    this.#queue.push(node);
   }
 
   /** The session came up: queue the whole table (unless export policy sends nothing), End-of-RIB after it. */
@@ -240,17 +285,12 @@ export class AdjRibOut {
 
   /** The session went down: forget what was advertised and queued, release what we held. */
   reset(): void {
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const n = this.#queue[i];
-      this.#queued[n] = 0;
-      if (!this.#advertised[n]) this.#unhold(n);
-    }
-    this.#queue = [];
-    this.#head = 0;
+    for (const n of this.#take(Infinity)) if (!this.#advertised[n]) this.#unhold(n);
+    this.#scanFrom = 0;
     // Release what was advertised: one pass over the column, unless nothing was (a peer our
     // export policy sends nothing costs nothing when it goes).
     const advertised = this.#advertised;
-    this.#advertised = new Uint32Array(this.#queued.length);
+    this.#advertised = new Uint16Array(advertised.length);
     if (this.#count > 0) {
       const held: RouteNode[] = [];
       for (let n = 0; n < advertised.length; n++) {
@@ -273,17 +313,15 @@ export class AdjRibOut {
   flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
     const v4field = inNextHopField(this.afi, this.peer);
     const sent = this.#table.sent;
-    while (this.#head < this.#queue.length) {
+    while (this.#pending > 0) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
-      const end = Math.min(this.#queue.length, this.#head + CHUNK);
+      const chunk = this.#take(CHUNK);
       // Before anything is released: a released node may be freed and reused.
-      if (this.pre) this.pre.changed(this.#queue.slice(this.#head, end), this.peer);
+      if (this.pre) this.pre.changed(chunk, this.peer);
       const announce = new Map<OutForm, RouteNode[]>();
       const withdraw: RouteNode[] = [];
-      for (let i = this.#head; i < end; i++) {
-        const node = this.#queue[i];
-        this.#queued[node] = 0;
+      for (const node of chunk) {
         const form = this.#formFor(node);
         const before = this.#advertised[node];
         if (form === undefined ? before === 0 : sent.holds(before, form)) {
@@ -298,7 +336,6 @@ export class AdjRibOut {
           withdraw.push(node);
         }
       }
-      this.#head = end;
       // One write per chunk: the transport takes the whole batch at once.
       const messages: Buffer[] = [];
       if (withdraw.length > 0) {
@@ -317,6 +354,7 @@ export class AdjRibOut {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         const slot = sent.hold(form, nodes.length);
+        this.#widen(slot);
         for (const n of nodes) {
           const before = this.#advertised[n];
           if (before === 0) this.#count++;
@@ -326,17 +364,14 @@ export class AdjRibOut {
         this.sentPrefixes += nodes.length;
       }
       const ok = messages.length === 0 || send(messages);
-      if (this.#head === this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-      }
       if (!ok) return 'blocked';
     }
     this.#resending = false;
     // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
     if (this.#count === 0 && this.#advertised.length > 4096) {
-      this.#advertised = new Uint32Array(1024);
-      this.#queued = new Uint8Array(1024);
+      this.#advertised = new Uint16Array(FIRST_NODES);
+      this.#queued = new Uint32Array(FIRST_NODES / 32);
+      this.#scanFrom = 0;
     }
     if (this.#trailer) {
       const t = this.#trailer;

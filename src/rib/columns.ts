@@ -2,7 +2,7 @@
 // copied to a new capacity, keeping the rows that fit.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-export type Column = Int32Array | Uint32Array | Uint8Array | Float64Array;
+export type Column = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
 
 /** The column at a new capacity: its first rows kept, new rows zero. */
 export function resized<T extends Column>(old: T, capacity: number): T {

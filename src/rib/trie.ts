@@ -64,6 +64,11 @@ export class PrefixTrie<V> {
     return this.#nextId;
   }
 
+  /** Node ids the columns have room for (ids stay below it). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;

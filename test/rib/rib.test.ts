@@ -501,6 +501,35 @@ t.test('prefixes in a row from one peer with one attribute set but two IPv6 next
   v6(hop('02'), [3, 4]);
   v6(hop('01'), [5]);
   rib.flushAll();
-  const got = updates(sent.get(2)!).map((m) => [m.mpReach!.nextHop.toString('hex').slice(-2), nlriCount(m.mpReach!.nlri)]);
+  const got = updates(sent.get(2)!).map((m) => [m.mpReach!.nextHop.toString('hex').slice(-2), nlriCount(m.mpReach!.nlri!)]);
   t.same(got.sort(), [['01', 3], ['02', 2]], 'prefixes grouped by next hop, each with its own');
+});
+
+t.test('more forms held than 16 bits number: the Adj-RIB-Out widens its column and keeps every one', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  const N = 70_000;
+  for (let i = 0; i < N; i++) announce(1, [[(0x0b000000 + (i << 8)) | 0, 24]], { asPath: [{ type: 2, asns: [65001, 100_000 + i] }] });
+  while (rib.flushAll()); // a budget of chunks per call
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], N);
+  const sent = [...new RibQuery(rib).advertised(2, 1)!];
+  t.equal(sent.length, N);
+  const wrong = sent.filter((r, i) => r.attrs?.asPath?.[0].asns[2] !== 100_000 + i);
+  t.same(wrong.slice(0, 3), [], 'each prefix shows the set it was sent with (slots past 65,535 included)');
+});
+
+t.test('a change behind where an unfinished flush has got to is sent too (the queue is a set of bits taken lowest first)', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  const N = 40_000;
+  const prefix = (i: number) => [(0x0c000000 + (i << 8)) | 0, 24];
+  for (let i = 0; i < N; i += 100) announce(1, Array.from({ length: 100 }, (_, k) => prefix(i + k)), { asPath: [{ type: 2, asns: [65001, 7] }] });
+  t.equal(rib.flushAll(), true, 'one call sends a budget of chunks, not the whole table');
+  const first = rib.peerStats(2)!.advertised['ipv4-unicast'];
+  t.ok(first > 0 && first < N, `part sent (${first})`);
+  // The first prefix (among the lowest nodes) changes; the rest of the table is still queued above it.
+  announce(1, [prefix(0)], { asPath: [{ type: 2, asns: [65001, 8] }] });
+  while (rib.flushAll());
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], N, 'every prefix sent');
+  const last = updates(sent.get(2)!).filter((m) => m.nlri.words[2] === prefix(0)[0]).at(-1);
+  t.same(last?.attributes?.asPath, [{ type: 2, asns: [65000, 65001, 8] }], 'and the change behind it');
+  t.equal(rib.adjRibOut(2, 1)!.pending, 0, 'nothing left queued');
 });
