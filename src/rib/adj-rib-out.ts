@@ -164,15 +164,36 @@ export class AdjRibOut {
     this.#events = events;
   }
 
-  /** The outbound form of a node's best path for this peer, or undefined when nothing is sent. */
-  #formFor(node: RouteNode): OutForm | undefined {
-    const best = this.#rib.best(node);
-    if (!best || this.#rib.suppress?.(node)) return undefined;
-    const form = exportForm(best, this.#rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
-    if (!form) return undefined;
-    const nextHop = inNextHopField(this.afi, this.peer) ? undefined : (form.mpNextHop ?? ipv6NextHopFor(best, this.peer));
-    return sendable(form, this.#rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
+  /**
+   * The outbound form of a node's best path for this peer, or undefined when nothing is sent.
+   * Without export policy, what a path becomes depends only on its source (sameSource): prefixes
+   * of one UPDATE come in a row, so the last answer is reused (`#lastRow`, forgotten per chunk as
+   * rows may be reused between flushes).
+   */
+  #formFor(node: RouteNode, plain: boolean): OutForm | undefined {
+    const rib = this.#rib;
+    const row = plain ? rib.bestRow(node) : 0;
+    let form: OutForm | undefined;
+    let nextHop: Buffer | undefined;
+    if (row !== 0 && this.#lastRow !== 0 && rib.sameSource(row, this.#lastRow)) {
+      if (rib.suppress?.(node)) return undefined;
+      form = this.#lastForm;
+      nextHop = this.#lastNextHop;
+    } else {
+      const best = rib.best(node);
+      if (!best || rib.suppress?.(node)) return undefined;
+      form = exportForm(best, rib.trie, node, this.afi, this.peer, this.#table, this.#policy, this.#derived);
+      nextHop = form && !inNextHopField(this.afi, this.peer) ? (form.mpNextHop ?? ipv6NextHopFor(best, this.peer)) : undefined;
+      this.#lastRow = row;
+      this.#lastForm = form;
+      this.#lastNextHop = nextHop;
+    }
+    return form && sendable(form, rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
+
+  #lastRow = 0;
+  #lastForm: OutForm | undefined;
+  #lastNextHop: Buffer | undefined;
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
@@ -313,16 +334,18 @@ export class AdjRibOut {
   flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
     const v4field = inNextHopField(this.afi, this.peer);
     const sent = this.#table.sent;
+    const plain = this.peer.exportMap === undefined;
     while (this.#pending > 0) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
       const chunk = this.#take(CHUNK);
       // Before anything is released: a released node may be freed and reused.
       if (this.pre) this.pre.changed(chunk, this.peer);
+      this.#lastRow = 0;
       const announce = new Map<OutForm, RouteNode[]>();
       const withdraw: RouteNode[] = [];
       for (const node of chunk) {
-        const form = this.#formFor(node);
+        const form = this.#formFor(node, plain);
         const before = this.#advertised[node];
         if (form === undefined ? before === 0 : sent.holds(before, form)) {
           if (before === 0) this.#unhold(node); // was held by the queue only

@@ -116,6 +116,19 @@ export class LocRib {
     return this.options.igpCost?.(best) === Infinity ? null : best;
   }
 
+  /**
+   * The row of a prefix's best path (0: none) without making a Path, for readers comparing
+   * sources (sameSource); 0 also with next-hop tracking, where best() decides.
+   */
+  bestRow(node: RouteNode): PathRef {
+    return this.options.igpCost === undefined ? this.#bestRef(node) : 0;
+  }
+
+  /** Whether two rows (bestRow) came from the same session with the same attributes and next hop. */
+  sameSource(a: PathRef, b: PathRef): boolean {
+    return this.#store.sameSource(a, b);
+  }
+
   /** Whether the prefix has a best path (as best() would answer, without making the Path when nothing needs it). */
   hasBest(node: RouteNode): boolean {
     return this.bestPeerIndex(node) >= 0;

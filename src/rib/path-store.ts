@@ -160,6 +160,15 @@ export class PathStore {
     return new Path(this.#peers.get(this.#peer[ref])!, this.#pathId[ref], this.#entry[ref]!, nh, this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
   }
 
+  /**
+   * Whether two rows came the same way: same peer (session), attribute set and next hop. What a
+   * peer is sent of a path depends on nothing else (without export policy), so a reader of many
+   * prefixes can reuse what it made of the last one.
+   */
+  sameSource(a: PathRef, b: PathRef): boolean {
+    return this.#entry[a] === this.#entry[b] && this.#peer[a] === this.#peer[b] && this.#nextHop[a] === this.#nextHop[b] && (this.#flags[a] & NH_OCTETS) === (this.#flags[b] & NH_OCTETS);
+  }
+
   peer(ref: PathRef): RibPeer {
     return this.#peers.get(this.#peer[ref])!;
   }

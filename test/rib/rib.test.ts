@@ -533,3 +533,16 @@ t.test('a change behind where an unfinished flush has got to is sent too (the qu
   t.same(last?.attributes?.asPath, [{ type: 2, asns: [65000, 65001, 8] }], 'and the change behind it');
   t.equal(rib.adjRibOut(2, 1)!.pending, 0, 'nothing left queued');
 });
+
+t.test('two clients with one attribute object, prefixes in a row: each reflected with its own ORIGINATOR_ID', async (t) => {
+  const client = { rrClient: true };
+  const { rib, sent } = setup([exportPeer(1, '192.0.2.1', 65000, client), exportPeer(2, '192.0.2.2', 65000, client), exportPeer(3, '192.0.2.3', 65000, client)]);
+  const attributes = { origin: 0, asPath: [], localPref: 100, nextHop: 0xc0000201 } as never;
+  // Node ids in a row: 10.5.0.0/24 .. 10.5.3.0/24, the first two from client 1, the others from client 2.
+  const from = (peer: number, ns: number[]) => rib.applyUpdate(peer, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes, nlri: nlriFrom(1, false, ns.map((n) => [0, 24, (0x0a050000 + (n << 8)) | 0])) });
+  from(1, [0, 1]);
+  from(2, [2, 3]);
+  rib.flushAll();
+  const got = updates(sent.get(3)!).map((m) => [m.attributes!.originatorId, nlriCount(m.nlri)]);
+  t.same(got.sort(), [[1, 2], [2, 2]], 'two UPDATEs, one per originator');
+});
