@@ -85,10 +85,16 @@ export class AttrTable {
 
   readonly #groups = new Map<string, number>();
 
+  #lastGroup: { key: string; id: number } | undefined;
+
   /** A small number for an export group key (peers with the same outbound treatment). */
   groupId(key: string): number {
+    // Asked once per prefix per peer: the same key string as last time costs no lookup.
+    const last = this.#lastGroup;
+    if (last !== undefined && last.key === key) return last.id;
     let id = this.#groups.get(key);
     if (id === undefined) this.#groups.set(key, (id = this.#groups.size + 1));
+    this.#lastGroup = { key, id };
     return id;
   }
 

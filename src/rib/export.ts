@@ -174,7 +174,8 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   // key avoids building a string per prefix in the common case.
   const kind = (from.local ? 1 : 0) | (from.ibgp ? 2 : 0) | (from.rrClient ? 4 : 0) | (keepNextHop ? 8 : 0);
   let key: number | string = table.groupId(to.groupKey) * 16 + kind;
-  if (to.ibgp && from.ibgp && !from.local) key = `${key}|${from.bgpId}`;
+  // Reflected: the originator's id in the low 32 bits (exact while the key stays below 2^53).
+  if (to.ibgp && from.ibgp && !from.local) key = key < 2 ** 21 ? key * 2 ** 32 + (from.bgpId >>> 0) : `${key}|${from.bgpId}`;
   // An MP_REACH next hop that is not ours is part of what is sent: one set a route-map chose, or
   // a learned one kept toward iBGP (ipv6NextHopFor). Paths with the same attributes but different
   // next hops (two reflector clients' routes) must not share a form: they would share one UPDATE,
