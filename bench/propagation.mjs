@@ -8,9 +8,10 @@
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr,gobgp npm run bench:propagation
 // DUT `nodebgp-bmp` is nodebgpd with a BMP collector attached that reads and discards, in the DUT's
 // namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
-// pre-policy,post-policy,loc-rib).
+// pre-policy,post-policy,loc-rib). MEMORY=1 prints where nodebgpd's memory is once converged (its
+// own metrics, then the heap after a full collection).
 import { spawn } from 'node:child_process';
-import { configs, listening, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
+import { configs, listening, nodebgpMemory, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -41,6 +42,7 @@ async function once(dut, n) {
       const first = await sender.wait((e) => e.event === 'first-byte', 60000);
       const done = await receiver.wait((e) => e.event === 'done', TIMEOUT_S * 1000);
       const after = usage(proc.pid);
+      if (process.env.MEMORY && dut.startsWith('nodebgp')) console.error(`  ${dut} N=${n} converged: ${nodebgpMemory(NS.d)}`);
       // A collector that fell more than the bound behind is dropped and dumped to again: say so.
       const resyncs = bmp ? nodebgpMetric(NS.d, 'nodebgp_bmp_resyncs_total') : 0;
       return { seconds: (done.at - first.at) / 1000, cpu: after.cpu - before.cpu, rssMb: after.rssMb, resyncs };

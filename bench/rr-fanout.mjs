@@ -4,12 +4,13 @@
 // route, and the reflector's listen-queue overflows (TcpExtListenOverflows in its namespace),
 // with nodebgp and BIRD (and optionally FRR, GoBGP) as the reflector.
 //   CLIENTS=200 RUNS=3 DUTS=nodebgp,bird npm run bench:rr
+// MEMORY=1 prints where nodebgpd's memory is once converged (its own metrics).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
-import { bgpListening, configs, startDut, usage } from './lib/dut.mjs';
+import { bgpListening, configs, nodebgpMemory, startDut, usage } from './lib/dut.mjs';
 import { inNs } from './lib/line.mjs';
 import { eachRun, median } from './lib/runs.mjs';
 
@@ -42,7 +43,9 @@ async function once(dut) {
         }
       });
     });
-    return { seconds: result.seconds, established, overflows: listenOverflows(D), ...usage(proc.pid) };
+    const used = usage(proc.pid);
+    if (process.env.MEMORY && dut === 'nodebgp') console.error(`  converged: ${nodebgpMemory(D)}`);
+    return { seconds: result.seconds, established, overflows: listenOverflows(D), ...used };
   } finally {
     clients.stdin.end();
     clients.kill('SIGKILL');

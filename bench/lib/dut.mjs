@@ -159,6 +159,22 @@ export function nodebgpMetric(ns, name, labels = '') {
   return line ? Number(line.split(' ').at(-1)) : NaN;
 }
 
+/**
+ * Where nodebgpd's memory is, from its own metrics (MB): RSS, the V8 heap in use, the young
+ * generation's committed pages, memory outside the heap and the RIB's columns; then the heap after
+ * a full collection it runs on request. One line, for a bench run with MEMORY=1.
+ */
+export function nodebgpMemory(ns) {
+  const text = nodebgpApi(ns, '/metrics');
+  const mb = (name, labels) => {
+    const l = text.split('\n').find((x) => x.startsWith(labels ? `${name}{${labels}}` : `${name} `));
+    return l ? (Number(l.split(' ').at(-1)) / 2 ** 20).toFixed(0) : '?';
+  };
+  const rib = ['ipv4-unicast', 'ipv6-unicast'].map((f) => Number(mb('nodebgp_rib_bytes', `afi_safi="${f}"`))).filter((v) => !Number.isNaN(v)).reduce((a, v) => a + v, 0);
+  const after = nodebgpHeapAfterGc(ns);
+  return `RSS ${mb('process_resident_memory_bytes')} MB: heap in use ${mb('nodejs_heap_size_used_bytes')} MB (young generation's pages ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')} MB), outside the heap ${mb('nodejs_external_memory_bytes')} MB (RIB columns ${rib} MB); after a full collection: heap ${after.heapUsedMb.toFixed(0)} MB, RSS ${after.rssMb.toFixed(0)} MB`;
+}
+
 const TICKS = 100; // USER_HZ
 
 /** CPU seconds (user + system, all threads) and peak RSS (MB) of a process. */
