@@ -120,6 +120,9 @@ export function createMetrics(proc: DaemonProcess): Metrics {
   gauge('nodebgp_rib_bytes', 'Octets of the Loc-RIB\'s columns: prefixes and paths, as allocated (they grow in chunks); attribute sets not counted', ['afi_safi'], (g) => {
     for (const f of FAMILIES) g.set({ afi_safi: f }, stats().ribBytes[f]);
   });
+  gauge('nodebgp_adj_rib_out_bytes', 'Octets of every neighbor\'s Adj-RIB-Out columns (the form sent and a queued bit per prefix), as allocated; ADD-PATH outputs not counted', ['afi_safi'], (g) => {
+    for (const f of FAMILIES) g.set({ afi_safi: f }, stats().adjRibOutBytes[f]);
+  });
   gauge('nodebgp_attribute_sets', 'Distinct path attribute sets held by the RIB', [], (g) => g.set(stats().attributeSets));
   gauge('nodebgp_attribute_cache_entries', 'Decoded attribute sets in the decode cache', [], (g) => g.set(stats().attributeCache));
   gauge('nodebgp_fib_routes', 'Routes installed in the kernel', ['afi_safi'], (g) => {

@@ -51,6 +51,8 @@ export interface DaemonStats {
   readonly paths: Record<FamilyName, number>;
   /** Octets of each Loc-RIB's columns (prefixes and paths). */
   readonly ribBytes: Record<FamilyName, number>;
+  /** Every peer's Adj-RIB-Out columns, by family. */
+  readonly adjRibOutBytes: Record<FamilyName, number>;
   readonly attributeSets: number;
   readonly attributeCache: number;
   readonly fib: FibStats | null;
@@ -110,6 +112,7 @@ export function daemonStats(d: Daemon): DaemonStats {
     prefixes: { 'ipv4-unicast': d.rib.v4.prefixes, 'ipv6-unicast': d.rib.v6.prefixes },
     paths: { 'ipv4-unicast': d.rib.v4.paths, 'ipv6-unicast': d.rib.v6.paths },
     ribBytes: { 'ipv4-unicast': d.rib.v4.bytes, 'ipv6-unicast': d.rib.v6.bytes },
+    adjRibOutBytes: { 'ipv4-unicast': d.rib.outBytes(Afi.IPV4), 'ipv6-unicast': d.rib.outBytes(Afi.IPV6) },
     attributeSets: d.rib.attrs.size,
     attributeCache: d.attributeCacheSize,
     fib: d.fibBridge?.fib.stats() ?? null,

@@ -229,6 +229,11 @@ export class AdjRibOut {
     return this.#pending;
   }
 
+  /** Octets of the per-prefix columns (sent slots, queued bits), as allocated. */
+  get bytes(): number {
+    return this.#advertised.byteLength + this.#queued.byteLength;
+  }
+
   /** Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity. */
   #grow(id: number): void {
     const length = this.#advertised.length;

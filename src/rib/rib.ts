@@ -180,6 +180,13 @@ export class Rib {
     this.#outputs = { v4: of(Afi.IPV4), v6: of(Afi.IPV6) };
   }
 
+  /** Octets of every peer's Adj-RIB-Out columns for a family (ADD-PATH outputs, kept in maps, not counted). */
+  outBytes(afi: AfiCode): number {
+    let n = 0;
+    for (const o of afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6) if (o instanceof AdjRibOut) n += o.bytes;
+    return n;
+  }
+
   table(afi: AfiCode): LocRib {
     return afi === Afi.IPV4 ? this.v4 : this.v6;
   }

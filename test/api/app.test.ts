@@ -183,6 +183,7 @@ t.test('metrics and the OpenAPI document', async (t) => {
   t.match(m, /nodebgp_rib_prefixes\{afi_safi="ipv4-unicast"\} 250/);
   // The first chunk of the trie (1024 nodes, 29 octets each) and of the path store (1024 rows, 45 octets).
   t.match(m, /nodebgp_rib_bytes\{afi_safi="ipv4-unicast"\} 75776/);
+  t.match(m, /nodebgp_adj_rib_out_bytes\{afi_safi="ipv4-unicast"\} \d+/);
   t.match(m, /process_resident_memory_bytes/);
   const doc = (await app.inject('/openapi.json')).json();
   t.ok(doc.paths['/v1/summary'] && doc.paths['/v1/routes/{family}'] && doc.paths['/v1/neighbors/{address}/shutdown'], 'routes documented');

@@ -107,6 +107,8 @@ t.test('promtool has nothing to say; Prometheus scrapes the metrics listener; Pr
   t.same([accepted['10.95.0.2'], accepted['10.95.0.3']], ['2', '1'], 'PromQL: prefixes accepted per ToR');
   t.equal(query('sum(nodebgp_rib_prefixes)')[0]?.value[1], '3', 'PromQL: three prefixes in the Loc-RIB');
   t.ok(Number(query('nodebgp_rib_bytes{afi_safi="ipv4-unicast"}')[0]?.value[1]) > 0, 'PromQL: the IPv4 Loc-RIB\'s columns in octets');
+  // Two ToRs Established: two Adj-RIB-Outs at their first size (1,024 two-octet slots and 1,024 bits each).
+  t.equal(query('nodebgp_adj_rib_out_bytes{afi_safi="ipv4-unicast"}')[0]?.value[1], String(2 * (2048 + 128)), 'PromQL: the ToRs\' Adj-RIB-Out columns in octets');
   t.equal(query('count(nodebgp_peer_up == 0 and nodebgp_peer_admin_shutdown == 0)')[0]?.value[1], '1', 'the session-down alert expression finds the absent neighbor');
 });
 
