@@ -143,7 +143,8 @@ export async function listening(ns, port, timeoutMs = 30000) {
 
 /** nodebgpd's admin API inside a namespace (metrics, BFD state): the text of a GET. */
 export function nodebgpApi(ns, path) {
-  return spawnSync('ip', ['netns', 'exec', ns, 'curl', '-s', `http://127.0.0.1:8179${path}`], { encoding: 'utf8' }).stdout;
+  // A reflector's /metrics (series per neighbor) passes spawnSync's default 1 MB.
+  return spawnSync('ip', ['netns', 'exec', ns, 'curl', '-s', `http://127.0.0.1:8179${path}`], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).stdout;
 }
 
 /** nodebgpd's heap after a full collection it runs on request (POST /v1/memory/compact), in MB. */
@@ -170,9 +171,9 @@ export function nodebgpMemory(ns) {
     const l = text.split('\n').find((x) => x.startsWith(labels ? `${name}{${labels}}` : `${name} `));
     return l ? (Number(l.split(' ').at(-1)) / 2 ** 20).toFixed(0) : '?';
   };
-  const rib = ['ipv4-unicast', 'ipv6-unicast'].map((f) => Number(mb('nodebgp_rib_bytes', `afi_safi="${f}"`))).filter((v) => !Number.isNaN(v)).reduce((a, v) => a + v, 0);
+  const sum = (name) => ['ipv4-unicast', 'ipv6-unicast'].map((f) => Number(mb(name, `afi_safi="${f}"`))).filter((v) => !Number.isNaN(v)).reduce((a, v) => a + v, 0);
   const after = nodebgpHeapAfterGc(ns);
-  return `RSS ${mb('process_resident_memory_bytes')} MB: heap in use ${mb('nodejs_heap_size_used_bytes')} MB (young generation's pages ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')} MB), outside the heap ${mb('nodejs_external_memory_bytes')} MB (RIB columns ${rib} MB); after a full collection: heap ${after.heapUsedMb.toFixed(0)} MB, RSS ${after.rssMb.toFixed(0)} MB`;
+  return `RSS ${mb('process_resident_memory_bytes')} MB: heap in use ${mb('nodejs_heap_size_used_bytes')} MB (young generation's pages ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')} MB), outside the heap ${mb('nodejs_external_memory_bytes')} MB (RIB columns ${sum('nodebgp_rib_bytes')} MB, Adj-RIB-Out columns ${sum('nodebgp_adj_rib_out_bytes')} MB); after a full collection: heap ${after.heapUsedMb.toFixed(0)} MB, RSS ${after.rssMb.toFixed(0)} MB`;
 }
 
 const TICKS = 100; // USER_HZ
