@@ -68,8 +68,3 @@ export class SentForms<F extends Slotted> {
     if (this.#holders.length > INITIAL) this.#holders = new Float64Array(INITIAL);
   }
 }
-
-/** A per-prefix column of slots at least `size` long (doubling). */
-export function slotsFor(column: Uint32Array, size: number): Uint32Array {
-  return size <= column.length ? column : resized(column, Math.max(size, column.length * 2));
-}
