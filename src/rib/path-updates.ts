@@ -162,16 +162,17 @@ export class LocRibFeed {
   }
 
   /**
-   * The quick answer for an UPDATE just applied (its blocks of this family, in order, without
-   * ADD-PATH): true when the changes since the last question are exactly its prefixes in its
+   * The quick answer for an UPDATE just applied (its blocks in order, other families' skipped,
+   * without ADD-PATH): true when the changes since the last question are exactly its prefixes in its
    * order, each announced one with `peerIndex`'s path as best and each withdrawn one with none
    * (then dropTail). False says nothing: ask asReceived.
    */
-  tailAsReceived(peerIndex: number, blocks: readonly { words: Uint32Array; announced: boolean }[]): boolean {
+  tailAsReceived(peerIndex: number, blocks: readonly { afi: AfiCode; words: Uint32Array; announced: boolean }[]): boolean {
     const st = stride(this.#afi);
     const trie = this.#table.trie;
     let i = this.#mark;
-    for (const { words, announced } of blocks) {
+    for (const { afi, words, announced } of blocks) {
+      if (afi !== this.#afi) continue;
       for (let b = 0; b < words.length; b += st, i++) {
         const node = this.#queue[i];
         if (node === undefined || trie.len(node) !== words[b + 1]) return false;

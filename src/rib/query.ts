@@ -91,6 +91,12 @@ function source(p: Path): PathRecord['source'] {
 /** What a monitor's dump reads: the Loc-RIB's best paths, or a neighbor's paths after (accepted) or before (received) import policy. */
 export type DumpView = { readonly kind: 'best' } | { readonly kind: 'accepted' | 'received'; readonly peerIndex: number };
 
+/** Whether an UPDATE's NLRI blocks name prefixes of `afi`. */
+function namesFamily(blocks: readonly { afi: AfiCode }[], afi: AfiCode): boolean {
+  for (const b of blocks) if (b.afi === afi) return true;
+  return false;
+}
+
 export class RibQuery {
   readonly #rib: Rib;
 
@@ -152,9 +158,13 @@ export class RibQuery {
       asReceived: (peerIndex, blocks) => {
         try {
           // Most often the changes since the last UPDATE are this one's prefixes, in its order.
-          const mine = feeds.map((_, i) => blocks.filter((b) => b.afi === i + 1));
-          if (feeds.every((f, i) => mine[i].length === 0 || f.tailAsReceived(peerIndex, mine[i]))) {
-            feeds.forEach((f, i) => mine[i].length > 0 && f.dropTail());
+          // (This runs per UPDATE while a collector watches the Loc-RIB: no allocation.)
+          const [v4, v6] = feeds;
+          const has4 = namesFamily(blocks, 1);
+          const has6 = namesFamily(blocks, 2);
+          if ((!has4 || v4.tailAsReceived(peerIndex, blocks)) && (!has6 || v6.tailAsReceived(peerIndex, blocks))) {
+            if (has4) v4.dropTail();
+            if (has6) v6.dropTail();
             return true;
           }
           if (!blocks.every((b) => feeds[b.afi - 1].asReceived(peerIndex, b.words, b.announced))) return false;

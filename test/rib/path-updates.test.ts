@@ -68,13 +68,15 @@ t.test('the Loc-RIB feed\'s quick answer: the changes since the last question, i
   const f = (feed.f = new LocRibFeed(1, rib));
   const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
   const announce = (w: number) => rib.announce(w, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
-  const block = (announced: boolean, ...ws: number[]) => ({ words: nlriFrom(1, false, ws.map((w) => [0, 24, w])).words, announced });
+  const block = (announced: boolean, ...ws: number[]) => ({ afi: 1 as const, words: nlriFrom(1, false, ws.map((w) => [0, 24, w])).words, announced });
+  const v6 = { afi: 2 as const, words: nlriFrom(2, false, [[0, 64, 0x20010db8, 0]]).words, announced: true };
   announce(0x0a000000);
   announce(0x0a010000);
   t.ok(f.tailAsReceived(1, [block(true, 0x0a000000, 0x0a010000)]), 'the two changes are the UPDATE\'s two prefixes');
   t.notOk(f.tailAsReceived(1, [block(true, 0x0a010000, 0x0a000000)]), 'not in another order');
   t.notOk(f.tailAsReceived(1, [block(true, 0x0a000000)]), 'nor one of them alone');
   t.notOk(f.tailAsReceived(2, [block(true, 0x0a000000, 0x0a010000)]), 'nor another neighbor\'s');
+  t.ok(f.tailAsReceived(1, [v6, block(true, 0x0a000000, 0x0a010000)]), 'another family\'s block is not this feed\'s to check');
   f.dropTail();
   f.markAsked();
   t.equal(f.pending, 0, 'dropped: nothing left to encode');
