@@ -24,8 +24,13 @@ export interface BmpLinkContext {
  * at most a weight (local to us, not a route attribute). 'deny' lets nothing in.
  */
 function keepsRoutes(map: RouteMap | 'deny' | undefined): boolean {
-  return map === undefined || map === 'deny' || map.entries.every((e) => Object.keys(e.set).every((k) => k === 'weight'));
+  if (map === undefined || map === 'deny') return true;
+  // Asked per UPDATE; a route-map object does not change (a reload makes a new one).
+  let keeps = keeping.get(map);
+  if (keeps === undefined) keeping.set(map, (keeps = map.entries.every((e) => Object.keys(e.set).every((k) => k === 'weight'))));
+  return keeps;
 }
+const keeping = new WeakMap<RouteMap, boolean>();
 
 /** A neighbor as BMP needs it, or undefined while it is not Established with both OPENs known. */
 function infoOf(p: Peer, stats: BmpLinkContext['peerStats']): BmpPeerInfo | undefined {

@@ -362,6 +362,8 @@ function attributesAsReceived(p: BmpPeerInfo, m: UpdateMessage): boolean {
 export class BmpMonitor {
   readonly #ctx: BmpContext;
   #stations: BmpStation[] = [];
+  /** The stations by the view they watch (asked per UPDATE: kept, not filtered each time). */
+  #watching = new Map<BmpView, BmpStation[]>();
   #statsTimer: TimerHandle | undefined;
   #statsInterval = 0;
   #unwatch: (() => void) | undefined;
@@ -386,6 +388,8 @@ export class BmpMonitor {
   configure(collectors: readonly BmpCollector[], statisticsInterval: number, start: boolean): void {
     this.stop('configuration changed');
     this.#stations = collectors.map((c) => new BmpStation(c, this.#ctx));
+    const views = new Set(collectors.flatMap((c) => c.monitor));
+    this.#watching = new Map([...views].map((v) => [v, this.#stations.filter((s) => s.monitors(v))]));
     this.#statsInterval = statisticsInterval;
     if (start) this.start();
   }
@@ -393,13 +397,13 @@ export class BmpMonitor {
   start(): void {
     if (this.#stations.length === 0) return;
     for (const s of this.#stations) s.start();
-    if (this.#stations.some((s) => s.monitors('loc-rib'))) {
+    if (this.#watchers('loc-rib').length > 0) {
       // Changes are read once the current step is done (the last best per prefix).
       const w = this.#ctx.query.watchLocRib(() => setImmediate(() => this.#flushLocRib(w)));
       this.#locRibWatch = w;
       this.#unwatch = () => w.stop();
     }
-    if (this.#stations.some((s) => s.monitors('rib-out-pre-policy'))) {
+    if (this.#watchers('rib-out-pre-policy').length > 0) {
       this.#unwatchPre = this.#ctx.query.watchPrePolicyOut((index, _afi, msgs) => this.#prePolicyOut(index, msgs));
     }
     this.#armStats();
@@ -438,6 +442,10 @@ export class BmpMonitor {
     for (const s of this.#stations) s.peerDown(p.index, msg);
   }
 
+  #watchers(view: BmpView): readonly BmpStation[] {
+    return this.#watching.get(view) ?? [];
+  }
+
   /** The encoded per-peer header of a neighbor's view now: made once per millisecond, not per UPDATE. */
   #head(p: MonitoredPeer & { index: number }, view: RibView): Buffer {
     const ms = this.#ctx.wallNow();
@@ -465,7 +473,9 @@ export class BmpMonitor {
    * framed behind the view's per-peer header. Nothing is built when no station watches.
    */
   #monitor(index: number, view: RibView, peer: () => (MonitoredPeer & { index: number }) | undefined, updates: () => readonly Buffer[]): void {
-    const watching = this.#stations.filter((s) => s.announced(index) && s.monitors(view));
+    const stations = this.#watchers(view);
+    if (stations.length === 0) return;
+    const watching = stations.length === 1 ? (stations[0].announced(index) ? stations : []) : stations.filter((s) => s.announced(index));
     if (watching.length === 0) return;
     const p = peer();
     if (!p) return;
@@ -492,11 +502,11 @@ export class BmpMonitor {
    */
   #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer): void {
     const w = this.#locRibWatch;
-    if (!w || !p.rx.as4 || p.rx.addPath.size > 0 || !this.#stations.some((s) => s.monitors('loc-rib'))) return;
+    if (!w || !p.rx.as4 || p.rx.addPath.size > 0) return;
     // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
     if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
-    const msg = encodeRouteMonitoringWith(this.#locRibHead(), frame);
-    for (const s of this.#stations) if (s.monitors('loc-rib')) s.send([msg]);
+    const msgs = [encodeRouteMonitoringWith(this.#locRibHead(), frame)];
+    for (const s of this.#watchers('loc-rib')) s.send(msgs);
   }
 
   /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
@@ -544,7 +554,7 @@ export class BmpMonitor {
       const head = this.#locRibHead();
       const msgs: Buffer[] = [];
       for (const { messages } of w.take(LOC_RIB_CONTEXT)) for (const u of messages) msgs.push(encodeRouteMonitoringWith(head, u));
-      for (const s of this.#stations) if (s.monitors('loc-rib')) s.send(msgs);
+      for (const s of this.#watchers('loc-rib')) s.send(msgs);
     } catch (e) {
       // Outside any session's step: a failure here must not end the process, nor BGP.
       this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);
