@@ -16,11 +16,12 @@ import type { Clock, TimerHandle } from '../fsm/index.js';
 import type { LocRibWatch, Position, RibQuery, RouteListing } from '../rib/index.js';
 import {
   Afi, type AfiCode, BmpStat, MessageType, Safi, TERM_ADMIN_CLOSE, afiSafiKey, type UpdateMessage, encodeInitiation, encodePeerUp, encodePerPeerHeader,
-  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, endOfRibMessage, type NotificationMessage,
+  encodeRouteMonitoringWith, encodeStatistics, encodeTermination, endOfRib, endOfRibMessage, type NotificationMessage, routeMonitoringLength,
 } from '../wire/index.js';
 import {
   LOC_RIB_CONTEXT, type MonitoredPeer, type RibView, endOfRibMonitoring, locRibHeader, locRibOpen, peerDownMessage, peerHeader, wide,
 } from './bmp-feed.js';
+import { TurnOutput } from './bmp-out.js';
 
 export type BmpView = RibView | 'loc-rib';
 
@@ -92,11 +93,10 @@ class BmpStation {
   #dump: Iterator<Buffer[]> | undefined;
   #counts = { messages: 0, octets: 0, resyncs: 0 };
   /**
-   * Messages of this turn of the event loop, written as one buffer when it ends: one write (and
-   * one system call) per turn, not one per message (a full table is 200k UPDATEs).
+   * Messages of this turn of the event loop, written together when it ends: one system call per
+   * turn, not one per message (a full table is 200k UPDATEs).
    */
-  #pending: Buffer[] = [];
-  #pendingOctets = 0;
+  readonly #pending = new TurnOutput();
   #lastError: string | null = null;
 
   constructor(collector: BmpCollector, ctx: BmpContext) {
@@ -160,8 +160,7 @@ class BmpStation {
   #lost(why: string): void {
     const wasUp = this.#up;
     this.#socket = undefined;
-    this.#pending = [];
-    this.#pendingOctets = 0;
+    this.#pending.clear();
     if (this.#retry) this.#ctx.clock.clearTimeout(this.#retry);
     this.#up = false;
     this.#dump = undefined;
@@ -193,11 +192,27 @@ class BmpStation {
 
   /** Writes live messages; past MAX_QUEUED the connection is dropped and resynchronised later. */
   send(messages: readonly Buffer[]): void {
-    const s = this.#socket;
-    if (!s || !this.#up || messages.length === 0) return;
-    const max = this.#ctx.maxQueued ?? MAX_QUEUED;
     let size = 0;
     for (const m of messages) size += m.length;
+    if (messages.length > 0 && this.#room(size)) this.#write(messages);
+  }
+
+  /** Route Monitoring of `updates` behind `perPeerHeader`, framed straight into this turn's output (as send). */
+  sendRouteMonitoring(perPeerHeader: Buffer, updates: readonly Buffer[]): void {
+    let size = 0;
+    for (const u of updates) size += routeMonitoringLength(perPeerHeader, u);
+    if (updates.length === 0 || !this.#room(size)) return;
+    this.#flushAfterTurn();
+    for (const u of updates) this.#pending.appendRouteMonitoring(perPeerHeader, u);
+    this.#counts.messages += updates.length;
+    this.#counts.octets += size;
+  }
+
+  /** Whether `size` more octets may be queued: false when down, or when over MAX_QUEUED (then dropped). */
+  #room(size: number): boolean {
+    const s = this.#socket;
+    if (!s || !this.#up) return false;
+    const max = this.#ctx.maxQueued ?? MAX_QUEUED;
     if (this.#queued(s) + size > max) {
       this.#counts.resyncs++;
       this.#ctx.log('warn', this.name, `BMP collector more than ${max} octets behind: connection dropped, a whole dump follows the next one`);
@@ -205,37 +220,42 @@ class BmpStation {
       this.#socket = undefined;
       s.destroy();
       this.#lost('collector too slow: dropped to resynchronise');
-      return;
+      return false;
     }
-    this.#write(messages);
+    return true;
   }
 
   /** Octets written to the socket and not yet taken by the kernel, and those of this turn. */
   #queued(s: Socket): number {
-    return s.writableLength + this.#pendingOctets;
+    return s.writableLength + this.#pending.octets;
+  }
+
+  /** The first message of a turn arranges for the turn's write. */
+  #flushAfterTurn(): void {
+    if (this.#pending.octets === 0) process.nextTick(() => this.#flushPending());
   }
 
   #write(messages: readonly Buffer[]): void {
-    if (this.#pending.length === 0) process.nextTick(() => this.#flushPending());
+    this.#flushAfterTurn();
     for (const m of messages) {
-      this.#pending.push(m);
-      this.#pendingOctets += m.length;
+      this.#pending.append(m);
       this.#counts.messages++;
       this.#counts.octets += m.length;
     }
   }
 
   #flushPending(): void {
-    const pending = this.#pending;
-    const octets = this.#pendingOctets;
-    if (pending.length === 0) return;
-    this.#pending = [];
-    this.#pendingOctets = 0;
+    const chunks = this.#pending.take();
     // A connection lost meanwhile takes nothing: the next one starts with a whole dump.
     const s = this.#socket;
-    if (!s || !this.#up) return;
+    if (chunks.length === 0 || !s || !this.#up) return;
+    // One system call for the turn (writev when it filled several chunks).
+    s.cork();
+    let taken = true;
+    for (const c of chunks) taken = s.write(c);
+    s.uncork();
     // Taken at once: no 'drain' will come, so an initial dump under way goes on from here.
-    if (s.write(pending.length === 1 ? pending[0] : Buffer.concat(pending, octets)) && this.#dump) this.#pump();
+    if (taken && this.#dump) this.#pump();
   }
 
   #pump(): void {
@@ -480,8 +500,8 @@ export class BmpMonitor {
     const p = peer();
     if (!p) return;
     const head = this.#head(p, view);
-    const msgs = updates().map((u) => encodeRouteMonitoringWith(head, u));
-    for (const s of watching) s.send(msgs);
+    const msgs = updates();
+    for (const s of watching) s.sendRouteMonitoring(head, msgs);
   }
 
   /**
@@ -505,8 +525,9 @@ export class BmpMonitor {
     if (!w || !p.rx.as4 || p.rx.addPath.size > 0) return;
     // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
     if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
-    const msgs = [encodeRouteMonitoringWith(this.#locRibHead(), frame)];
-    for (const s of this.#watchers('loc-rib')) s.send(msgs);
+    const msgs = [frame];
+    const head = this.#locRibHead();
+    for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
   }
 
   /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
@@ -552,9 +573,8 @@ export class BmpMonitor {
     if (this.#locRibWatch !== w) return; // stopped meanwhile
     try {
       const head = this.#locRibHead();
-      const msgs: Buffer[] = [];
-      for (const { messages } of w.take(LOC_RIB_CONTEXT)) for (const u of messages) msgs.push(encodeRouteMonitoringWith(head, u));
-      for (const s of this.#watchers('loc-rib')) s.send(msgs);
+      const msgs = w.take(LOC_RIB_CONTEXT).flatMap(({ messages }) => messages);
+      for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
     } catch (e) {
       // Outside any session's step: a failure here must not end the process, nor BGP.
       this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);

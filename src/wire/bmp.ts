@@ -155,14 +155,27 @@ export function encodeRouteMonitoring(p: BmpPeer, update: Buffer): Buffer {
 
 /** Route Monitoring behind a per-peer header encoded once for many messages (one allocation: this runs per UPDATE). */
 export function encodeRouteMonitoringWith(perPeerHeader: Buffer, update: Buffer): Buffer {
-  const length = 6 + perPeerHeader.length + update.length;
-  const b = Buffer.allocUnsafe(length);
-  b[0] = BMP_VERSION;
-  b.writeUInt32BE(length, 1);
-  b[5] = BmpType.ROUTE_MONITORING;
-  perPeerHeader.copy(b, 6);
-  update.copy(b, 6 + perPeerHeader.length);
+  const b = Buffer.allocUnsafe(routeMonitoringLength(perPeerHeader, update));
+  writeRouteMonitoring(b, 0, perPeerHeader, update);
   return b;
+}
+
+/** The octets of a Route Monitoring message of `update` behind `perPeerHeader`. */
+export function routeMonitoringLength(perPeerHeader: Buffer, update: Buffer): number {
+  return 6 + perPeerHeader.length + update.length;
+}
+
+/** Writes that message into `b` at `offset` (room for routeMonitoringLength octets); returns where it ends. */
+export function writeRouteMonitoring(b: Buffer, offset: number, perPeerHeader: Buffer, update: Buffer): number {
+  const length = routeMonitoringLength(perPeerHeader, update);
+  if (offset + length > b.length) throw new RangeError(`Route Monitoring of ${length} octets does not fit at ${offset} of ${b.length}`);
+  b[offset] = BMP_VERSION;
+  b.writeUInt32BE(length, offset + 1);
+  b[offset + 5] = BmpType.ROUTE_MONITORING;
+  // TypedArray set, not Buffer copy: the same octets without copy()'s argument handling (this runs per UPDATE per view).
+  b.set(perPeerHeader, offset + 6);
+  b.set(update, offset + 6 + perPeerHeader.length);
+  return offset + length;
 }
 
 /** RFC 7854 4.8: Statistics Report: 32-bit counters and 64-bit gauges by type. */
