@@ -466,9 +466,8 @@ export class BmpMonitor {
     return this.#watching.get(view) ?? [];
   }
 
-  /** The encoded per-peer header of a neighbor's view now: made once per millisecond, not per UPDATE. */
-  #head(p: MonitoredPeer & { index: number }, view: RibView): Buffer {
-    const ms = this.#ctx.wallNow();
+  /** The encoded per-peer header of a neighbor's view at `ms`: made once per millisecond, not per UPDATE. */
+  #head(p: MonitoredPeer & { index: number }, view: RibView, ms: number): Buffer {
     let byPeer = this.#heads.get(view);
     if (!byPeer) this.#heads.set(view, (byPeer = new Map()));
     const c = byPeer.get(p.index);
@@ -480,10 +479,9 @@ export class BmpMonitor {
 
   #locRibHeadCache: { ms: number; head: Buffer } | undefined;
 
-  /** The encoded per-peer header of our Loc-RIB now (RFC 9069), made once per millisecond. */
-  #locRibHead(): Buffer {
+  /** The encoded per-peer header of our Loc-RIB at `ms` (RFC 9069), made once per millisecond. */
+  #locRibHead(ms = this.#ctx.wallNow()): Buffer {
     const c = this.#ctx;
-    const ms = c.wallNow();
     if (this.#locRibHeadCache?.ms !== ms) this.#locRibHeadCache = { ms, head: encodePerPeerHeader(locRibHeader(c.localAs, c.routerId, ms)) };
     return this.#locRibHeadCache.head;
   }
@@ -492,14 +490,14 @@ export class BmpMonitor {
    * Route Monitoring of a neighbor's view for the stations that watch it: `updates` (BGP messages)
    * framed behind the view's per-peer header. Nothing is built when no station watches.
    */
-  #monitor(index: number, view: RibView, peer: () => (MonitoredPeer & { index: number }) | undefined, updates: () => readonly Buffer[]): void {
+  #monitor(index: number, view: RibView, peer: () => (MonitoredPeer & { index: number }) | undefined, updates: () => readonly Buffer[], ms = this.#ctx.wallNow()): void {
     const stations = this.#watchers(view);
     if (stations.length === 0) return;
     const watching = stations.length === 1 ? (stations[0].announced(index) ? stations : []) : stations.filter((s) => s.announced(index));
     if (watching.length === 0) return;
     const p = peer();
     if (!p) return;
-    const head = this.#head(p, view);
+    const head = this.#head(p, view, ms);
     const msgs = updates();
     for (const s of watching) s.sendRouteMonitoring(head, msgs);
   }
@@ -509,9 +507,11 @@ export class BmpMonitor {
    * and (RFC 9069) the Loc-RIB's change when the UPDATE is that change itself.
    */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
-    if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame]);
-    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame));
-    if (frame) this.#locRibAsReceived(p, m, frame);
+    // One timestamp for the UPDATE in every view (RFC 7854 4.2: when its routes were received).
+    const ms = this.#ctx.wallNow();
+    if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame], ms);
+    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame), ms);
+    if (frame) this.#locRibAsReceived(p, m, frame, ms);
   }
 
   /**
@@ -520,13 +520,13 @@ export class BmpMonitor {
    * path as best (or, withdrawn, none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's
    * encoding); otherwise the prefixes wait for the next flush, as any change does.
    */
-  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer): void {
+  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer, ms: number): void {
     const w = this.#locRibWatch;
     if (!w || !p.rx.as4 || p.rx.addPath.size > 0) return;
     // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
     if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
     const msgs = [frame];
-    const head = this.#locRibHead();
+    const head = this.#locRibHead(ms);
     for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
   }
 
