@@ -172,12 +172,22 @@ export class Rib {
     if (i >= 0) this.#listeners.splice(i, 1);
   }
 
-  /** Every peer's output per family, as the peer map has them (rebuilt when a peer comes or goes). */
-  #outputs: { v4: PeerOutput[]; v6: PeerOutput[] } = { v4: [], v6: [] };
+  /**
+   * Every peer's output per family, in the order peers came up. Kept as peers come and go, not
+   * rebuilt: 2,000 reflector clients coming up at once would cost 2,000 rebuilds of 2,000.
+   */
+  readonly #outputs: { v4: PeerOutput[]; v6: PeerOutput[] } = { v4: [], v6: [] };
 
-  #indexOutputs(): void {
-    const of = (afi: AfiCode) => [...this.#peers.values()].flatMap((s) => s.out.get(afi) ?? []);
-    this.#outputs = { v4: of(Afi.IPV4), v6: of(Afi.IPV6) };
+  #addOutputs(s: PeerState): void {
+    for (const [afi, o] of s.out) (afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6).push(o);
+  }
+
+  #removeOutputs(s: PeerState): void {
+    for (const [afi, o] of s.out) {
+      const list = afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6;
+      const i = list.indexOf(o);
+      if (i >= 0) list.splice(i, 1);
+    }
   }
 
   /** Octets of every peer's Adj-RIB-Out columns for a family (ADD-PATH outputs, kept in maps, not counted). */
@@ -301,8 +311,11 @@ export class Rib {
       out.set(afi, multi ? new AddPathOut(peer, afi, this.table(afi), this.attrs, this.policy, peer.addPathSend!, events) : new AdjRibOut(peer, afi, this.table(afi), this.attrs, this.policy, events));
     }
     const adjIn = ingress.keepAdjRibIn ? { [Afi.IPV4]: new LocRib(32, this.attrs, NO_CHANGES), [Afi.IPV6]: new LocRib(128, this.attrs, NO_CHANGES) } : undefined;
-    this.#peers.set(peer.index, { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } });
-    this.#indexOutputs();
+    const before = this.#peers.get(peer.index);
+    if (before) this.#removeOutputs(before);
+    const state: PeerState = { peer, ingress, out, adjIn, send, refused: { 'first-as': 0, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 } };
+    this.#peers.set(peer.index, state);
+    this.#addOutputs(state);
     this.#known.set(peer.index, peer);
     if (this.#preSink) for (const [afi, o] of out) this.#watchPre(peer.index, afi, o, false);
     for (const o of out.values()) o.start();
@@ -317,7 +330,7 @@ export class Rib {
       return;
     }
     this.#peers.delete(index);
-    this.#indexOutputs();
+    this.#removeOutputs(s);
     for (const o of s.out.values()) o.reset();
     this.#dropAdjIn(s);
     this.v4.withdrawPeer(s.peer);
@@ -534,7 +547,7 @@ export class Rib {
     const s = this.#peers.get(index);
     if (!s) return 0;
     this.#peers.delete(index);
-    this.#indexOutputs();
+    this.#removeOutputs(s);
     for (const o of s.out.values()) o.reset();
     this.#dropAdjIn(s);
     return this.v4.markStale(s.peer) + this.v6.markStale(s.peer);

@@ -546,3 +546,22 @@ t.test('two clients with one attribute object, prefixes in a row: each reflected
   const got = updates(sent.get(3)!).map((m) => [m.attributes!.originatorId, nlriCount(m.nlri)]);
   t.same(got.sort(), [[1, 2], [2, 2]], 'two UPDATEs, one per originator');
 });
+
+t.test('a peer that comes up again (no down between) has one output; down, none', async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  const one = rib.outBytes(1);
+  t.ok(one > 0, 'two peers\' columns counted');
+  const again: UpdateMessage[] = [];
+  rib.peerUp(exportPeer(2, '192.0.2.2', 65002), { allowasIn: 0, localIpv4: undefined }, [0x101], (msgs) => {
+    for (const m of msgs) again.push(decodeMessage(m, DEFAULT_CONTEXT) as UpdateMessage);
+    return true;
+  });
+  t.equal(rib.outBytes(1), one, 'the earlier output of peer 2 is gone, not kept beside the new one');
+  announce(1, [[0x0a010000, 24]], { asPath: [{ type: 2, asns: [65001] }] });
+  rib.flushAll();
+  t.equal(updates(again).filter((m) => nlriCount(m.nlri) > 0).length, 1, 'the change reaches the new session');
+  t.equal(updates(sent.get(2)!).filter((m) => nlriCount(m.nlri) > 0).length, 0, 'and nothing the old one');
+  rib.peerDown(1);
+  rib.peerDown(2);
+  t.equal(rib.outBytes(1), 0, 'both down: no output left');
+});
