@@ -309,7 +309,10 @@ export class Peer {
     const ipv4OverIpv6 = isIPv6(local) && !n.nextHopIpv4 && extendedNextHopNegotiated(n, neg);
     const ourIpv4 = n.nextHopIpv4 ? parseIpv4(n.nextHopIpv4) : local && !isIPv6(local) ? parseIpv4(local) : ctx.routerId;
     const localIpv4 = ipv4OverIpv6 ? undefined : ourIpv4;
-    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? ownIpv6NextHop(local) : sameInterfaceIpv6(local) ?? mappedIpv6(ourIpv4);
+    // Over IPv4, an IPv6 next hop is wanted only with IPv6 routes to send: the interface lookup
+    // (getifaddrs, an object per address) is not paid by every IPv4-only session coming up.
+    const sendsIpv6 = neg.afiSafis.includes(afiSafiKey(Afi.IPV6, Safi.UNICAST));
+    const localIpv6 = n.nextHopIpv6 ? parseIpv6(n.nextHopIpv6) : local && isIPv6(local) ? ownIpv6NextHop(local) : sendsIpv6 ? (sameInterfaceIpv6(local) ?? mappedIpv6(ourIpv4)) : undefined;
     const localAs = n.localAs ?? ctx.config().asn;
     const peer: ExportPeer = {
       index: this.index,
