@@ -73,6 +73,11 @@ export class AddPathOut {
     return this.#queued.size;
   }
 
+  /** Nothing to send and nothing to finish: a flush now would do nothing. */
+  get idle(): boolean {
+    return this.#queued.size === 0 && this.#trailer === undefined && !this.#resending;
+  }
+
   /** The first path's form sent for a prefix (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
     return this.#advertised.get(node)?.[0]?.form;

@@ -229,6 +229,11 @@ export class AdjRibOut {
     return this.#pending;
   }
 
+  /** Nothing to send and nothing to finish: a flush now would do nothing. */
+  get idle(): boolean {
+    return this.#pending === 0 && this.#trailer === undefined && !this.#resending;
+  }
+
   /** Octets of the per-prefix columns (sent slots, queued bits), as allocated. */
   get bytes(): number {
     return this.#advertised.byteLength + this.#queued.byteLength;

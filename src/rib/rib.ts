@@ -94,6 +94,11 @@ interface PeerState {
 
 const NO_CHANGES = { changed: () => {} };
 
+function idle(s: PeerState): boolean {
+  for (const o of s.out.values()) if (!o.idle) return false;
+  return true;
+}
+
 /** Whether a received next hop is the peer's own address (an IPv6 one as global or link-local). */
 function isPeerNextHop(nh: number | Buffer, peer: { readonly ipv4: number | undefined; readonly ipv6: Buffer | undefined }): boolean {
   if (typeof nh === 'number') return peer.ipv4 !== undefined && nh >>> 0 === peer.ipv4 >>> 0;
@@ -603,7 +608,11 @@ export class Rib {
   flushAll(): boolean {
     if (this.#aggregates.length > 0) this.#updateAggregates();
     let more = false;
-    for (const index of this.#peers.keys()) more = this.flush(index) === 'more' || more;
+    for (const [index, s] of this.#peers) {
+      // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
+      if (!s.send || idle(s)) continue;
+      more = this.flush(index) === 'more' || more;
+    }
     return more;
   }
 
