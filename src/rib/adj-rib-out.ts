@@ -113,6 +113,9 @@ export function sendable(form: OutForm, trie: PrefixTrie<unknown>, node: RouteNo
   return false;
 }
 
+/** The longest NLRI entry without ADD-PATH: an IPv6 /128 (RFC 4760 5). */
+const LONGEST_ENTRY = nlriEntryLength(128, false);
+
 /** The per-node columns' first size (a multiple of 32). */
 const FIRST_NODES = 1024;
 
@@ -187,13 +190,18 @@ export class AdjRibOut {
       this.#lastRow = row;
       this.#lastForm = form;
       this.#lastNextHop = nextHop;
+      this.#lastRoom = form ? announcementRoom(form.bytes.length, this.afi, this.peer.tx, nextHop ? { nextHop } : undefined) : 0;
     }
-    return form && sendable(form, rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
+    if (!form) return undefined;
+    // Behind most attribute sets any prefix fits: only near the size limit is each one asked.
+    return this.#lastRoom >= LONGEST_ENTRY || sendable(form, rib.trie, node, this.afi, this.peer, nextHop, false, this.#events) ? form : undefined;
   }
 
   #lastRow = 0;
   #lastForm: OutForm | undefined;
   #lastNextHop: Buffer | undefined;
+  /** Octets left for NLRI in an UPDATE of the last form. */
+  #lastRoom = 0;
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
@@ -352,7 +360,12 @@ export class AdjRibOut {
       // Before anything is released: a released node may be freed and reused.
       if (this.pre) this.pre.changed(chunk, this.peer);
       this.#lastRow = 0;
-      const announce = new Map<OutForm, RouteNode[]>();
+      // Prefixes by the form they get, in the order forms first appear; prefixes of one form
+      // mostly come in a row, so the last form's list is at hand without a lookup.
+      const announce: { form: OutForm; nodes: RouteNode[] }[] = [];
+      const byForm = new Map<OutForm, RouteNode[]>();
+      let lastForm: OutForm | undefined;
+      let lastNodes: RouteNode[] = [];
       const withdraw: RouteNode[] = [];
       for (const node of chunk) {
         const form = this.#formFor(node, plain);
@@ -362,9 +375,16 @@ export class AdjRibOut {
           continue;
         }
         if (form) {
-          let list = announce.get(form);
-          if (!list) announce.set(form, (list = []));
-          list.push(node);
+          if (form !== lastForm) {
+            lastForm = form;
+            let list = byForm.get(form);
+            if (!list) {
+              byForm.set(form, (list = []));
+              announce.push({ form, nodes: list });
+            }
+            lastNodes = list;
+          }
+          lastNodes.push(node);
         } else {
           withdraw.push(node);
         }
@@ -384,7 +404,7 @@ export class AdjRibOut {
         }
       }
       const extended = this.peer.tx.extendedMessage;
-      for (const [form, nodes] of announce) {
+      for (const { form, nodes } of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         const attrs = bytesFor(form, this.peer);
         let encoded = this.#table.encoded.find(form, nodes, attrs, extended, mp?.nextHop);
