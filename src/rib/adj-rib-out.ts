@@ -407,7 +407,7 @@ export class AdjRibOut {
       for (const { form, nodes } of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         const attrs = bytesFor(form, this.peer);
-        let encoded = this.#table.encoded.find(form, nodes, attrs, extended, mp?.nextHop);
+        let encoded = this.#table.encoded.find(this, form, nodes, attrs, extended, mp?.nextHop);
         if (!encoded) {
           encoded = encodeAnnouncements(attrs, this.#block(nodes), this.peer.tx, mp);
           this.#table.encoded.keep(form, nodes, attrs, extended, mp?.nextHop, encoded);
