@@ -403,16 +403,9 @@ export class AdjRibOut {
           this.#unhold(n);
         }
       }
-      const extended = this.peer.tx.extendedMessage;
       for (const { form, nodes } of announce) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
-        const attrs = bytesFor(form, this.peer);
-        let encoded = this.#table.encoded.find(this, form, nodes, attrs, extended, mp?.nextHop);
-        if (!encoded) {
-          encoded = encodeAnnouncements(attrs, this.#block(nodes), this.peer.tx, mp);
-          this.#table.encoded.keep(form, nodes, attrs, extended, mp?.nextHop, encoded);
-        }
-        for (const m of encoded) messages.push(m);
+        for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         const slot = sent.hold(form, nodes.length);
         this.#widen(slot);
         for (const n of nodes) {

@@ -4,7 +4,6 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { OutForm } from './export.js';
-import { EncodedPass } from './encoded-pass.js';
 import { SentForms } from './sent-forms.js';
 import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
 
@@ -58,8 +57,6 @@ export class AttrTable {
   readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
   /** The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). */
   readonly sent = new SentForms<OutForm>();
-  /** UPDATEs encoded in the current output pass, by form (peers of one export group share them). */
-  readonly encoded = new EncodedPass<OutForm>();
   #nextId = 1;
 
   get size(): number {

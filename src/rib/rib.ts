@@ -580,15 +580,6 @@ export class Rib {
    * output stops and `outputFailed` tells the daemon to end its session.
    */
   flush(index: number): FlushResult {
-    this.attrs.encoded.begin();
-    try {
-      return this.#flushPeer(index);
-    } finally {
-      this.attrs.encoded.end();
-    }
-  }
-
-  #flushPeer(index: number): FlushResult {
     const s = this.#peers.get(index);
     if (!s?.send || this.outputHeld) return 'done';
     const budget: FlushBudget = { chunks: FLUSH_CHUNKS_PER_TURN };
@@ -617,16 +608,10 @@ export class Rib {
   flushAll(): boolean {
     if (this.#aggregates.length > 0) this.#updateAggregates();
     let more = false;
-    // One pass: peers of an export group that get the same prefixes get the UPDATEs encoded once.
-    this.attrs.encoded.begin();
-    try {
-      for (const [index, s] of this.#peers) {
-        // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
-        if (!s.send || idle(s)) continue;
-        more = this.#flushPeer(index) === 'more' || more;
-      }
-    } finally {
-      this.attrs.encoded.end();
+    for (const [index, s] of this.#peers) {
+      // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
+      if (!s.send || idle(s)) continue;
+      more = this.flush(index) === 'more' || more;
     }
     return more;
   }

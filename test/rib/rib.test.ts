@@ -565,32 +565,3 @@ t.test('a peer that comes up again (no down between) has one output; down, none'
   rib.peerDown(2);
   t.equal(rib.outBytes(1), 0, 'both down: no output left');
 });
-
-t.test('reflector clients of one export group get one encoding of the same UPDATE; a client with its own next hop its own', async (t) => {
-  const client = (over: Partial<ExportPeer> = {}) => ({ rrClient: true, groupKey: 'clients', ...over });
-  const raw = new Map<number, Buffer[]>();
-  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
-  const nhs = client({ nextHopSelf: true, groupKey: 'clients-nhs' });
-  for (const p of [exportPeer(1, '192.0.2.1', 65000, client()), exportPeer(2, '192.0.2.2', 65000, client()), exportPeer(3, '192.0.2.3', 65000, client()),
-    exportPeer(4, '192.0.2.4', 65000, client()), exportPeer(5, '192.0.2.5', 65000, nhs), exportPeer(6, '192.0.2.6', 65000, nhs)]) {
-    raw.set(p.index, []);
-    rib.peerUp(p, { allowasIn: 0, localIpv4: p.localIpv4 }, [0x101], (msgs) => {
-      raw.get(p.index)!.push(...msgs);
-      return true;
-    });
-  }
-  rib.flushAll();
-  for (const list of raw.values()) list.length = 0; // End-of-RIB
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [], localPref: 100, nextHop: 0xc0000201 } as never, nlri: nlriFrom(1, false, [[0, 26, 0x0a000040], [0, 26, 0x0a000080]]) });
-  rib.flushAll();
-  const [two, three, four, five, six] = [2, 3, 4, 5, 6].map((i) => raw.get(i)!);
-  t.equal(two.length, 1, 'one UPDATE to client 2');
-  t.same(three[0], two[0], 'the same octets to client 3 (the first output of a pass keeps nothing: it may be alone)');
-  t.equal(four[0], three[0], 'client 4 gets the very buffer client 3 got (encoded once from the second output on)');
-  t.equal(raw.get(1)!.length, 0, 'nothing back to the client it came from');
-  const nextHop = (b: Buffer) => (decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage).attributes?.nextHop;
-  t.equal(nextHop(two[0]), 0xc0000201, 'the client\'s next hop kept');
-  t.not(five[0], four[0], 'next-hop-self clients get another encoding');
-  t.equal(nextHop(five[0]), 0x0a000001 + 5 * 256, 'with client 5\'s own address of ours');
-  t.equal(nextHop(six[0]), 0x0a000001 + 6 * 256, 'and client 6\'s its own: equal forms, different octets, not shared');
-});
