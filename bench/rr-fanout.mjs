@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
 import { bgpListening, configs, nodebgpMemory, startDut, usage } from './lib/dut.mjs';
 import { inNs } from './lib/line.mjs';
-import { eachRun, median } from './lib/runs.mjs';
+import { eachRun, median, stopDut } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = Number(process.env.CLIENTS ?? 200);
@@ -49,8 +49,7 @@ async function once(dut) {
   } finally {
     clients.stdin.end();
     clients.kill('SIGKILL');
-    proc.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 300));
+    await stopDut(proc);
   }
 }
 

@@ -115,7 +115,9 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   }[name];
   // The DUT's own output stays in its directory (output.log), for when a run fails.
   const out = openSync(join(dir, 'output.log'), 'w');
-  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...env } });
+  // PROFILE=<dir>: nodebgpd (only it, not the bench's own peers) writes a CPU profile there at exit.
+  const profile = name === 'nodebgp' && process.env.PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE}` } : {};
+  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...profile, ...env } });
   closeSync(out);
   // Gone once the DUT stops as asked; kept (with output.log) when it failed on its own.
   proc.once('exit', (code, signal) => {

@@ -21,9 +21,20 @@ export async function eachRun(runs, duts, once, describe, label = '') {
   return results;
 }
 
-/** Ends a DUT started by startDut: SIGTERM, a moment to exit cleanly, then SIGKILL. */
-export async function stopDut(proc, graceMs = 1500) {
+/**
+ * Ends a DUT started by startDut: SIGTERM, then SIGKILL unless it exited within `graceMs` (with
+ * PROFILE set, long enough for nodebgpd to shut down and write its CPU profile).
+ */
+export async function stopDut(proc, graceMs = process.env.PROFILE ? 60000 : 1500) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  const within = async (ms) => {
+    let timer;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  };
   proc.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, graceMs));
+  await within(graceMs);
   proc.kill('SIGKILL');
+  await within(2000); // gone before the next run reuses its namespace and port
 }
