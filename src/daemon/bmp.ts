@@ -162,55 +162,78 @@ export class BmpMonitor {
     if (!p) return;
     const head = this.#head(p, view, ms);
     const msgs = updates();
-    for (const s of watching) s.sendRouteMonitoring(head, msgs);
+    for (const s of watching) s.sendRouteMonitoring([head], msgs);
   }
 
   /**
    * An UPDATE from a neighbor, after the RIB applied it: as received, its routes after policy,
-   * and (RFC 9069) the Loc-RIB's change when the UPDATE is that change itself.
+   * and (RFC 9069) the Loc-RIB's change when the UPDATE is that change itself. Each station gets
+   * the views it watches in that order; the views the UPDATE itself stands for are framed behind
+   * their per-peer headers together (one room check, no message encoded again).
    */
   update(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): void {
     // One timestamp for the UPDATE in every view (RFC 7854 4.2: when its routes were received).
     const ms = this.#ctx.wallNow();
-    if (frame) this.#monitor(p.index, 'pre-policy', () => p, () => [frame], ms);
-    this.#monitor(p.index, 'post-policy', () => p, () => this.#postPolicy(p, m, frame), ms);
-    if (frame) this.#locRibAsReceived(p, m, frame, ms);
-  }
-
-  /**
-   * The Loc-RIB's change as the UPDATE that made it, framed once instead of encoded again: when
-   * the RIB holds its attributes as received and every prefix it names now has the neighbor's
-   * path as best (or, withdrawn, none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's
-   * encoding); otherwise the prefixes wait for the next flush, as any change does.
-   */
-  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer, ms: number): void {
-    const w = this.#locRibWatch;
-    if (!w || !p.rx.as4 || p.rx.addPath.size > 0) return;
-    // Every prefix with the neighbor's path as best says it was held: only the attributes are left to check.
-    if (endOfRib(m) !== undefined || !attributesAsReceived(p, m) || !w.asReceived(p.index, nlriBlocks(m))) return;
-    const msgs = [frame];
-    const head = this.#locRibHead(ms);
-    for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
-  }
-
-  /** An UPDATE's post-policy form: the UPDATE itself when it is one, else its prefixes as the RIB holds them. */
-  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, frame: Buffer | undefined): Buffer[] {
     const eor = endOfRib(m);
-    if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
-    const blocks = nlriBlocks(m);
-    // What the neighbor sent is what it holds after policy: the UPDATE itself says it.
-    if (frame && this.#heldAsReceived(p, m)) return [frame];
-    const ctx = wide(p.rx);
-    return blocks.flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
+    const blocks = eor === undefined ? nlriBlocks(m) : undefined;
+    // The RIB holds the UPDATE's attributes as they came: it can stand for the views after policy.
+    const kept = frame !== undefined && blocks !== undefined && attributesAsReceived(p, m);
+    // Its own post-policy form when, besides, every prefix it announces is held (none refused by
+    // policy or the ingress checks); its withdrawals are withdrawals after policy too.
+    const postWhole = kept && this.#ctx.query.lastUpdateWhole();
+    // Asked whether a station watches or not: the prefixes it reports leave the Loc-RIB feed.
+    const locRib = kept && this.#locRibAsReceived(p, blocks);
+    const heads = this.#rxHeads(p, ms);
+    let post: Buffer[] | undefined;
+    for (const s of this.#stations) {
+      const views = this.#views;
+      views.length = 0;
+      const seen = s.announced(p.index);
+      if (seen && frame && s.monitors('pre-policy')) views.push((heads.pre ??= encodePerPeerHeader(peerHeader(p, 'pre-policy', ms))));
+      if (seen && s.monitors('post-policy')) {
+        const head = (heads.post ??= encodePerPeerHeader(peerHeader(p, 'post-policy', ms)));
+        if (postWhole) views.push(head);
+        else {
+          // Encoded again from the RIB (once for every station): what came before goes first.
+          if (frame && views.length > 0) s.sendRouteMonitoring(views, [frame]);
+          views.length = 0;
+          post ??= this.#postPolicy(p, eor, blocks);
+          s.sendRouteMonitoring([head], post);
+        }
+      }
+      if (locRib && s.monitors('loc-rib')) views.push(this.#locRibHead(ms));
+      if (frame && views.length > 0) s.sendRouteMonitoring(views, [frame]);
+    }
   }
 
+  /** Per-peer headers of the views of one UPDATE. */
+  readonly #views: Buffer[] = [];
+
+  /** A neighbor's pre- and post-policy per-peer headers at `ms`, each made when first asked (once per millisecond, not per UPDATE). */
+  #rxHeads(p: BmpPeerInfo, ms: number): { pre?: Buffer; post?: Buffer } {
+    let c = this.#rxHeadCache.get(p.index);
+    if (c?.peer !== p || c.ms !== ms) this.#rxHeadCache.set(p.index, (c = { peer: p, ms }));
+    return c;
+  }
+
+  readonly #rxHeadCache = new Map<number, { peer: BmpPeerInfo; ms: number; pre?: Buffer; post?: Buffer }>();
+
   /**
-   * Whether an UPDATE is its own post-policy form: no attribute was discarded (RFC 7606), the
-   * import policy sets nothing, and every prefix it announces is held from the neighbor (none
-   * refused by policy or by the ingress checks); its withdrawals are withdrawals after policy too.
+   * Whether the Loc-RIB's change is the UPDATE that made it (then it is framed once instead of
+   * encoded again): every prefix it names now has the neighbor's path as best (or, withdrawn,
+   * none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's encoding); otherwise the
+   * prefixes wait for the next flush, as any change does.
    */
-  #heldAsReceived(p: BmpPeerInfo, m: UpdateMessage): boolean {
-    return attributesAsReceived(p, m) && this.#ctx.query.lastUpdateWhole();
+  #locRibAsReceived(p: BmpPeerInfo, blocks: ReturnType<typeof nlriBlocks>): boolean {
+    const w = this.#locRibWatch;
+    return w !== undefined && p.rx.as4 && p.rx.addPath.size === 0 && w.asReceived(p.index, blocks);
+  }
+
+  /** An UPDATE's post-policy form when it is not the UPDATE itself: its End-of-RIB, or its prefixes as the RIB holds them. */
+  #postPolicy(p: BmpPeerInfo, eor: number | undefined, blocks: ReturnType<typeof nlriBlocks> | undefined): Buffer[] {
+    if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
+    const ctx = wide(p.rx);
+    return (blocks ?? []).flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
 
   /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */
@@ -237,7 +260,7 @@ export class BmpMonitor {
     try {
       const head = this.#locRibHead();
       const msgs = w.take(LOC_RIB_CONTEXT).flatMap(({ messages }) => messages);
-      for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
+      for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring([head], msgs);
     } catch (e) {
       // Outside any session's step: a failure here must not end the process, nor BGP.
       this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);
