@@ -11,7 +11,7 @@ import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
-import { resized } from './columns.js';
+import { resized, retire } from './columns.js';
 import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
@@ -252,8 +252,10 @@ export class AdjRibOut {
     const length = this.#advertised.length;
     if (id < length) return;
     const capacity = Math.max(id + 1, Math.min(length * 2, this.#rib.trie.capacity));
+    const old = [this.#queued, this.#advertised];
     this.#queued = resized(this.#queued, Math.ceil(capacity / 32));
     this.#advertised = resized(this.#advertised, capacity);
+    retire(...old);
   }
 
   /** Slots past 16 bits (more forms held than that): the column widens to four octets a prefix. */
@@ -261,6 +263,7 @@ export class AdjRibOut {
     if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
       const wide = new Uint32Array(this.#advertised.length);
       wide.set(this.#advertised);
+      retire(this.#advertised);
       this.#advertised = wide;
     }
   }
@@ -339,6 +342,7 @@ export class AdjRibOut {
       }
       for (const n of held) this.#unhold(n);
     }
+    retire(advertised);
     this.#count = 0;
     this.#trailer = undefined;
     this.#resending = false;
@@ -422,6 +426,7 @@ export class AdjRibOut {
     this.#resending = false;
     // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
     if (this.#count === 0 && this.#advertised.length > 4096) {
+      retire(this.#advertised, this.#queued);
       this.#advertised = new Uint16Array(FIRST_NODES);
       this.#queued = new Uint32Array(FIRST_NODES / 32);
       this.#scanFrom = 0;

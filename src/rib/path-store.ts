@@ -11,7 +11,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry } from './attr-table.js';
-import { resized } from './columns.js';
+import { resized, retire } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -242,6 +242,7 @@ export class PathStore {
     const prev = resized(this.#prev, capacity);
     const next = resized(this.#next, capacity);
     const slot = resized(this.#slot, capacity);
+    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#slot];
     this.#peer = peer;
     this.#pathId = pathId;
     this.#nextHop = nextHop;
@@ -253,5 +254,6 @@ export class PathStore {
     this.#next = next;
     this.#slot = slot;
     this.#capacity = capacity;
+    retire(...old);
   }
 }

@@ -7,7 +7,7 @@
 // size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { resized } from './columns.js';
+import { type Column, resized, retire } from './columns.js';
 
 /** A trie node: an index into the columns; 0 is no node. */
 export type NodeId = number;
@@ -107,6 +107,7 @@ export class PrefixTrie<V> {
   }
 
   #allocate(capacity: number): void {
+    const old = this.#columns();
     this.#w0 = resized(this.#w0, capacity);
     if (this.width === 128) {
       this.#w1 = resized(this.#w1, capacity);
@@ -119,6 +120,11 @@ export class PrefixTrie<V> {
     this.#parent = resized(this.#parent, capacity);
     this.#aux = resized(this.#aux, capacity);
     this.#capacity = capacity;
+    retire(...old);
+  }
+
+  #columns(): Column[] {
+    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#parent, this.#aux];
   }
 
   #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
@@ -151,6 +157,7 @@ export class PrefixTrie<V> {
       this.#values = [];
       this.#nextId = 1;
       this.#capacity = 0;
+      retire(...this.#columns());
       this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = this.#aux = new Int32Array(0);
       this.#len = new Uint8Array(0);
       this.#allocate(FIRST_CAPACITY);
