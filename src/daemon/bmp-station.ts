@@ -250,7 +250,13 @@ export class BmpStation {
     // One system call for the turn (writev when it filled several chunks).
     s.cork();
     let taken = true;
-    for (const c of chunks) taken = s.write(c);
+    const out = this.#pending;
+    // Once written, a chunk may be filled again; after an error the socket is gone and so is the chunk.
+    for (const c of chunks) {
+      taken = s.write(c, (e) => {
+        if (!e) out.written(c);
+      });
+    }
     s.uncork();
     // Taken at once: no 'drain' will come, so an initial dump under way goes on from here.
     if (taken && this.#dump) this.#pump();
