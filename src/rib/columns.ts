@@ -24,3 +24,10 @@ export function retire(...columns: Column[]): void {
     if (b instanceof ArrayBuffer && c.byteLength > 0 && c.byteOffset === 0 && c.byteLength === b.byteLength && !b.detached) b.transfer(0);
   }
 }
+
+/** A column replaced alone by a larger copy: the copy, the old one retired. */
+export function regrown<T extends Column>(old: T, capacity: number): T {
+  const grown = resized(old, capacity);
+  retire(old);
+  return grown;
+}

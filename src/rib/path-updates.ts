@@ -6,6 +6,7 @@
 
 import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
 import { nlriBlockOf } from './adj-rib-out.js';
+import { regrown } from './columns.js';
 import type { AttrEntry } from './attr-table.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
@@ -18,6 +19,9 @@ export interface PathItem {
 }
 
 /** Encoded attribute lists by attribute set, context and NEXT_HOP (-1: none, the next hop goes in MP_REACH_NLRI). */
+/** Entries the Loc-RIB feed's queue starts with (it grows by doubling). */
+const FIRST_QUEUE = 1024;
+
 const encoded = new WeakMap<AttrEntry, WeakMap<CodecContext, Map<number, Buffer>>>();
 
 function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): Buffer {
@@ -111,8 +115,13 @@ export function pathsFromUpdates(afi: AfiCode, table: LocRib, peerIndex: number,
 export class LocRibFeed {
   readonly #table: LocRib;
   readonly #afi: AfiCode;
-  /** Queued nodes in order of change; a node reported meanwhile has its flag cleared and is skipped. */
-  #queue: RouteNode[] = [];
+  /**
+   * Queued nodes in order of change (the first #length); a node reported meanwhile has its flag
+   * cleared and is skipped. A typed array with its own length: cut back after every UPDATE that
+   * reports itself, a plain array would give back its storage and allocate it again.
+   */
+  #queue = new Int32Array(FIRST_QUEUE);
+  #length = 0;
   #queued = new Uint8Array(1024);
   #count = 0;
   /** Where the changes since the last question start in the queue. */
@@ -128,23 +137,20 @@ export class LocRibFeed {
   }
 
   changed(node: RouteNode): void {
-    if (node >= this.#queued.length) {
-      const grown = new Uint8Array(Math.max(this.#queued.length * 2, node + 1024));
-      grown.set(this.#queued);
-      this.#queued = grown;
-    }
+    if (node >= this.#queued.length) this.#queued = regrown(this.#queued, Math.max(this.#queued.length * 2, node + 1024));
     if (this.#queued[node]) return;
     this.#queued[node] = 1;
     this.#table.hold(node);
-    this.#queue.push(node);
+    if (this.#length === this.#queue.length) this.#queue = regrown(this.#queue, this.#queue.length * 2);
+    this.#queue[this.#length++] = node;
     this.#count++;
   }
 
   /** UPDATEs for every queued prefix (its best path now, or its withdrawal); the queue empties. */
   take(ctx: CodecContext): Buffer[] {
-    const nodes = this.#queue.filter((n) => this.#queued[n] === 1);
-    this.#queue = [];
-    this.#mark = 0;
+    const nodes: RouteNode[] = [];
+    for (let i = 0; i < this.#length; i++) if (this.#queued[this.#queue[i]] === 1) nodes.push(this.#queue[i]);
+    this.#emptied();
     this.#count = 0;
     const items: PathItem[] = [];
     const gone: RouteNode[] = [];
@@ -174,20 +180,21 @@ export class LocRibFeed {
     for (const { afi, words, announced } of blocks) {
       if (afi !== this.#afi) continue;
       for (let b = 0; b < words.length; b += st, i++) {
+        if (i >= this.#length) return false;
         const node = this.#queue[i];
-        if (node === undefined || trie.len(node) !== words[b + 1]) return false;
+        if (trie.len(node) !== words[b + 1]) return false;
         for (let k = 0; k < st - 2; k++) if (trie.word(node, k) >>> 0 !== words[b + 2 + k] >>> 0) return false;
         const best = this.#table.bestPeerIndex(node);
         if (announced ? best !== peerIndex : best !== -1) return false;
       }
     }
-    return i === this.#queue.length;
+    return i === this.#length;
   }
 
   /** The changes since the last question are reported: they leave the queue. */
   dropTail(): void {
-    for (let i = this.#mark; i < this.#queue.length; i++) this.#letGo(this.#queue[i]);
-    this.#queue.length = this.#mark;
+    for (let i = this.#mark; i < this.#length; i++) this.#letGo(this.#queue[i]);
+    this.#length = this.#mark;
   }
 
   /** A queued node leaves the queue (its entry in the array is skipped from now on) and is let go. */
@@ -200,7 +207,7 @@ export class LocRibFeed {
 
   /** Questions about later UPDATEs start from here. */
   markAsked(): void {
-    this.#mark = this.#queue.length;
+    this.#mark = this.#length;
   }
 
   /**
@@ -223,10 +230,16 @@ export class LocRibFeed {
     for (let b = 0; b < words.length; b += st) this.#letGo(nodeOfEntry(this.#table, st, words, b));
   }
 
+  /** The queue is empty; after a burst (a table came or went) its column returns to its first size. */
+  #emptied(): void {
+    this.#length = 0;
+    this.#mark = 0;
+    if (this.#queue.length > FIRST_QUEUE * 64) this.#queue = new Int32Array(FIRST_QUEUE);
+  }
+
   /** Stops: what was held is let go. */
   drop(): void {
-    for (const n of this.#queue) this.#letGo(n);
-    this.#queue = [];
-    this.#mark = 0;
+    for (let i = 0; i < this.#length; i++) this.#letGo(this.#queue[i]);
+    this.#emptied();
   }
 }

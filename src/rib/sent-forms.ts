@@ -5,7 +5,7 @@
 // for another form. Forms themselves stay cached in their attribute entries (export.ts).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { resized, retire } from './columns.js';
+import { regrown } from './columns.js';
 
 /** What the registry needs of a form: the slot it was last given (0: never). */
 export interface Slotted {
@@ -34,11 +34,7 @@ export class SentForms<F extends Slotted> {
       s = this.#free.pop() ?? this.#forms.length;
       if (s === this.#forms.length) this.#forms.push(form);
       else this.#forms[s] = form;
-      if (s >= this.#holders.length) {
-        const old = this.#holders;
-        this.#holders = resized(old, old.length * 2);
-        retire(old);
-      }
+      if (s >= this.#holders.length) this.#holders = regrown(this.#holders, this.#holders.length * 2);
       this.#holders[s] = 0;
       form.slot = s;
       this.#live++;
