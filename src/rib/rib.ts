@@ -1,18 +1,15 @@
 // The RIB of one router: the Loc-RIBs of IPv4 and IPv6 unicast, the attribute table, the peers
-// and their Adj-RIBs-Out. It applies received UPDATEs (after the RFC 4271 9.1.2 / RFC 4456 8
-// ingress checks) and local originations, and hands every change to the peers' Adj-RIBs-Out and
-// to its listeners (the FIB, events).
+// and their Adj-RIBs-Out. It applies received UPDATEs (after the ingress checks of ingress.ts)
+// and local originations, and hands every change to the peers' Adj-RIBs-Out and to its
+// listeners (the FIB, events).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, type AsPath, AsPathSegmentType, AttrType, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
+  Afi, type AfiCode, type AsPath, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { PrePolicyView } from './adj-rib-out-view.js';
-
-/** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
-export type PeerOutput = AdjRibOut | AddPathOut;
 import { type AggregateSpec, aggregateAttributes, inside } from './aggregate.js';
 import { AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
@@ -20,9 +17,12 @@ import type { NexthopTracker } from './nexthop-tracker.js';
 import type { ExportPeer } from './export.js';
 import { LocRib, type RouteNode } from './loc-rib.js';
 import { Path, type RibPeer, addressOctets } from './path.js';
-import { reflectionLoop } from './reflection.js';
-import { type PolicyContext, type PolicySet, type PrefixList, type RouteMap, PolicyCache, evaluatePrefixList, evaluateRouteMap, matchesRpki } from './policy/index.js';
+import { type PeerIngress, type RefusalReason, effectiveAction, ingressAttrs, isPeerNextHop, ownNextHop, refusal, unclaimed, withinPathLimit } from './ingress.js';
+import { type PolicyContext, type PolicySet, type RouteMap, PolicyCache, evaluateRouteMap, matchesRpki } from './policy/index.js';
 import { type RpkiState, type VrpTable, judgeOrigin, routeOriginAs } from './vrp-table.js';
+
+/** A peer's Adj-RIB-Out for one AFI: one path per prefix, or several with ADD-PATH send. */
+export type PeerOutput = AdjRibOut | AddPathOut;
 
 /** Distinct MP_REACH next hops remembered for sharing (a fabric has a handful). */
 const MAX_NEXT_HOPS = 4096;
@@ -52,35 +52,13 @@ export interface RibEvents extends OutputEvents {
 /** Routes a peer announced before import policy (soft-reconfiguration inbound), one table per AFI. */
 type AdjRibIn = Record<AfiCode, LocRib>;
 
-export interface PeerIngress {
-  /** RFC 4271 9.1.2 loop check: how many times our AS may appear (allowas-in). */
-  readonly allowasIn: number;
-  /** Our own addresses on the session: a route with one of them as next hop is ignored. */
-  readonly localIpv4: number | undefined;
-  /** Import route-map; 'deny' accepts nothing (RFC 8212 for eBGP without policy). */
-  readonly importMap?: RouteMap | 'deny';
-  /** Keep the pre-policy routes (soft-reconfiguration inbound). */
-  readonly keepAdjRibIn?: boolean;
-  /** RFC 7911: at most this many paths per prefix from the peer; a new path identifier beyond it is refused. */
-  readonly maxPathsPerPrefix?: number;
-  /** RFC 4271 6.3 for eBGP: the peer's AS must be first in AS_PATH, else treat-as-withdraw (RFC 7606 7.2). */
-  readonly enforceFirstAs?: boolean;
-  /** Only routes whose next hop is the peer's own address (IPv4, and IPv6 global or link-local). */
-  readonly peerNextHop?: { readonly ipv4: number | undefined; readonly ipv6: Buffer | undefined };
-  /**
-   * Prefixes the list permits are first come, first served within `group`: a route for one held
-   * (or covered) by another peer of the group is refused.
-   */
-  readonly exclusive?: { readonly list: PrefixList; readonly group: string };
-}
-
-/** Why the RIB refused a peer's routes after they were decoded (counted per peer). */
-export type RefusalReason = 'first-as' | 'next-hop' | 'exclusive' | 'loop' | 'path-limit';
-
 export interface RibListener {
   /** The selection for a prefix changed (FIB, events). */
   changed?(afi: AfiCode, node: RouteNode): void;
 }
+
+export type { PeerIngress, RefusalReason } from './ingress.js';
+export { effectiveAction } from './ingress.js';
 
 interface PeerState {
   peer: ExportPeer;
@@ -99,28 +77,8 @@ function idle(s: PeerState): boolean {
   return true;
 }
 
-/** Whether a received next hop is the peer's own address (an IPv6 one as global or link-local). */
-function isPeerNextHop(nh: number | Buffer, peer: { readonly ipv4: number | undefined; readonly ipv6: Buffer | undefined }): boolean {
-  if (typeof nh === 'number') return peer.ipv4 !== undefined && nh >>> 0 === peer.ipv4 >>> 0;
-  if (nh.length === 4) return peer.ipv4 !== undefined && nh.readUInt32BE(0) === peer.ipv4 >>> 0;
-  if (!peer.ipv6) return false;
-  return nh.subarray(0, 16).equals(peer.ipv6) || (nh.length >= 32 && nh.subarray(16, 32).equals(peer.ipv6));
-}
-
 /** UPDATE-generating chunks (4096 prefixes each) per peer per turn of the event loop. */
 const FLUSH_CHUNKS_PER_TURN = 8;
-
-/**
- * The RFC 7606 action for an UPDATE from this kind of peer. RFC 7606 7.5: a malformed LOCAL_PREF
- * from an external peer is discarded (eBGP ignores LOCAL_PREF anyway, RFC 4271 5.1.5), not a reason
- * to withdraw; from an internal peer it is treat-as-withdraw, as the decoder reports it.
- */
-export function effectiveAction(msg: UpdateMessage, ibgp: boolean): UpdateMessage['action'] {
-  if (ibgp || msg.action !== 'treat-as-withdraw') return msg.action;
-  const withdrawing = (msg.errors ?? []).filter((e) => e.action === 'treat-as-withdraw');
-  const onlyLocalPref = withdrawing.length > 0 && withdrawing.every((e) => e.attrType === AttrType.LOCAL_PREF);
-  return onlyLocalPref ? 'attribute-discard' : 'treat-as-withdraw';
-}
 
 export const LOCAL_PEER_INDEX = 0;
 /** Aggregates are local paths with their own path id, so that they never replace an origination of the same prefix. */
@@ -661,11 +619,11 @@ export class Rib {
     if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: this.#nextHop(msg.mpReach.nextHop) });
     if (reach.length === 0) return;
     // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
-    const refusal = attrs ? this.#refusal(s, attrs) : undefined;
-    const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && refusal === undefined ? this.#ingressAttrs(peer, attrs) : null;
+    const refused = attrs ? refusal(s, attrs, this.options) : undefined;
+    const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && refused === undefined ? ingressAttrs(peer, attrs) : null;
     for (const { block, nextHop } of reach) {
-      if (refusal) s.refused[refusal] += nlriCount(block);
-      if (!usable || nextHop === undefined || this.#ownNextHop(s, nextHop)) {
+      if (refused) s.refused[refused] += nlriCount(block);
+      if (!usable || nextHop === undefined || ownNextHop(s.ingress, nextHop)) {
         this.lastUpdateWhole = false;
         this.#withdrawBlock(s, block);
         continue;
@@ -703,34 +661,6 @@ export class Rib {
     }
   }
 
-  /** Why the routes of an UPDATE with these attributes are refused, or undefined when they may go on. */
-  #refusal(s: PeerState, attrs: PathAttributes): RefusalReason | undefined {
-    const o = this.options;
-    if (s.peer.ibgp) return reflectionLoop(attrs, o.routerId, o.clusterId) ? 'loop' : undefined;
-    const path = mergeAs4Path(attrs) ?? [];
-    // RFC 4271 6.3: an external peer's own AS comes first (RFC 7606 7.2: treat-as-withdraw).
-    if (s.ingress.enforceFirstAs) {
-      const first = path[0];
-      if (!first || first.type !== AsPathSegmentType.AS_SEQUENCE || first.asns[0] !== s.peer.asn) return 'first-as';
-    }
-    // RFC 4271 9.1.2: our own AS in the path is a loop (allowas-in permits N occurrences).
-    let seen = 0;
-    for (const seg of path) for (const a of seg.asns) if (a === o.localAs) seen++;
-    return seen <= s.ingress.allowasIn ? undefined : 'loop';
-  }
-
-  /** RFC 4271 5.1.5: LOCAL_PREF from an external peer is ignored. */
-  #ingressAttrs(peer: RibPeer, attrs: PathAttributes): PathAttributes {
-    if (peer.ibgp || attrs.localPref === undefined) return attrs;
-    const { localPref: _ignored, ...rest } = attrs;
-    return rest;
-  }
-
-  #ownNextHop(s: PeerState, nh: number | Buffer): boolean {
-    if (typeof nh === 'number') return nh === 0 || (s.ingress.localIpv4 !== undefined && nh === s.ingress.localIpv4);
-    return false;
-  }
-
   /** Import policy, then into `rib` (the Loc-RIB; re-import from the kept routes uses it too). */
   #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
     const map = s.ingress.importMap;
@@ -739,8 +669,8 @@ export class Rib {
       return this.#withdrawMain(rib, s, block);
     }
     const whole = block.words.length;
-    if (s.ingress.exclusive) block = this.#unclaimed(s, block, rib);
-    if (block.addPath && s.ingress.maxPathsPerPrefix !== undefined) block = this.#withinPathLimit(s, block, rib, s.ingress.maxPathsPerPrefix);
+    if (s.ingress.exclusive) block = unclaimed(s, block, rib, (words, len) => this.#claimedByOther(s, rib, words, len));
+    if (block.addPath && s.ingress.maxPathsPerPrefix !== undefined) block = withinPathLimit(s, block, rib, s.ingress.maxPathsPerPrefix);
     if (block.words.length !== whole) this.lastUpdateWhole = false;
     const st = stride(block.afi);
     const w = block.words;
@@ -753,57 +683,6 @@ export class Rib {
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
-  }
-
-  /**
-   * The prefixes of `block` no other peer of the exclusivity group holds (nor a prefix covering
-   * them): first come, first served. The others are refused (withdrawn, should this peer have
-   * held them) and counted.
-   */
-  #unclaimed(s: PeerState, block: NlriBlock, rib: LocRib): NlriBlock {
-    const ex = s.ingress.exclusive!;
-    const st = stride(block.afi);
-    const w = block.words;
-    const keep: number[] = [];
-    for (let b = 0; b < w.length; b += st) {
-      const words = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
-      const len = w[b + 1];
-      if (evaluatePrefixList(ex.list, block.afi, words, len) === 'permit' && this.#claimedByOther(s, rib, words, len)) {
-        s.refused.exclusive++;
-        rib.withdraw(words[0], words[1], words[2], words[3], len, s.peer, w[b]);
-        continue;
-      }
-      for (let k = 0; k < st; k++) keep.push(w[b + k]);
-    }
-    return keep.length === w.length ? block : { ...block, words: Uint32Array.from(keep) };
-  }
-
-  /**
-   * RFC 7911: the peer's paths for a prefix beyond `limit` are refused (a path identifier it
-   * already has may change); without a bound, one peer could make a prefix's decision as long
-   * as it likes.
-   */
-  #withinPathLimit(s: PeerState, block: NlriBlock, rib: LocRib, limit: number): NlriBlock {
-    const st = stride(block.afi);
-    const w = block.words;
-    const keep: number[] = [];
-    // Paths this block adds per prefix, on top of those held (one UPDATE may carry many).
-    const adding = new Map<string, number>();
-    for (let b = 0; b < w.length; b += st) {
-      const [w0, w1, w2, w3] = st === 3 ? [w[b + 2], 0, 0, 0] : [w[b + 2], w[b + 3], w[b + 4], w[b + 5]];
-      const len = w[b + 1];
-      if (!rib.has(w0, w1, w2, w3, len, s.peer.index, w[b])) {
-        const key = `${w0}|${w1}|${w2}|${w3}|${len}`;
-        const held = adding.get(key) ?? rib.pathsOfPeerAt(w0, w1, w2, w3, len, s.peer.index);
-        if (held >= limit) {
-          s.refused['path-limit']++;
-          continue;
-        }
-        adding.set(key, held + 1);
-      }
-      for (let k = 0; k < st; k++) keep.push(w[b + k]);
-    }
-    return keep.length === w.length ? block : { ...block, words: Uint32Array.from(keep) };
   }
 
   /** Whether another peer of `s`'s exclusivity group holds this prefix or one covering it. */
