@@ -1,14 +1,16 @@
 // V8 heap flags nodebgpd runs with, set by the binary itself: users start `nodebgpd`, not node
 // with flags, and NODE_OPTIONS is ignored when node runs with file capabilities (as in the image).
 // A full table arrives as a burst of short-lived objects (decoded messages, NLRI arrays, output
-// chunks); a larger young generation lets more of them die there instead of being copied into the
-// old generation. Measured with bench/propagation.mjs (1M prefixes over 200k sets, the binary,
-// alternating runs): medians 4.74 s with a 64 MB maximum, 5.13 s without; the maximum alone,
-// 5.50 s. 32 MB is as fast as 64 (three pairs, 2026-12-02: 5.81 / 5.75 s, 6.96 CPU s each) and
-// commits 64 MB of young-generation pages instead of 128 (peak RSS 532-596 MB against 613-636).
-// The price is idle memory: 119 MB RSS instead of 102 MB (README, "Propagation").
+// chunks); a young generation larger than V8's default lets more of them die there instead of
+// being copied into the old generation. Measured with bench/propagation.mjs (1M prefixes over 200k
+// sets, the binary, alternating runs): 64 MB semi-spaces 4.74 s, none set 5.13 s (2026-11);
+// 32 MB as fast as 64 with 64 MB fewer pages (2026-12-02); 16 MB again no slower than 32 (two
+// series of five pairs: medians 3.81 / 4.27 s and 4.74 / 4.75 s) with a lower peak RSS (477 / 506
+// and 462 / 513 MB; at 100k 168-182 / 204-217 MB), and a reflector's 2,000 clients converge in the
+// same time (10.3-12.9 s both, two pairs).
+// The pages are committed as used: idle RSS is the same either way.
 
-export const HEAP_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=16'] as const;
+export const HEAP_FLAGS = ['--max-semi-space-size=16', '--min-semi-space-size=16'] as const;
 
 /**
  * Replaces this process (same pid: systemd and the kubelet see no new process) with node running
