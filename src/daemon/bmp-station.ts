@@ -206,6 +206,22 @@ export class BmpStation {
     this.#counts.octets += size;
   }
 
+  /**
+   * One UPDATE in the views it stands for (RFC 7854 pre- and post-policy, RFC 9069 Loc-RIB),
+   * each given by its per-peer header, in that order; as sendRouteMonitoring, without an array
+   * per UPDATE (this runs per UPDATE of a full table).
+   */
+  sendViews(pre: Buffer | undefined, post: Buffer | undefined, locRib: Buffer | undefined, update: Buffer): void {
+    const size = (pre ? routeMonitoringLength(pre, update) : 0) + (post ? routeMonitoringLength(post, update) : 0) + (locRib ? routeMonitoringLength(locRib, update) : 0);
+    if (size === 0 || !this.#room(size)) return;
+    this.#flushAfterTurn();
+    if (pre) this.#pending.appendRouteMonitoring(pre, update);
+    if (post) this.#pending.appendRouteMonitoring(post, update);
+    if (locRib) this.#pending.appendRouteMonitoring(locRib, update);
+    this.#counts.messages += (pre ? 1 : 0) + (post ? 1 : 0) + (locRib ? 1 : 0);
+    this.#counts.octets += size;
+  }
+
   /** Whether `size` more octets may be queued: false when down, or when over MAX_QUEUED (then dropped). */
   #room(size: number): boolean {
     const s = this.#socket;

@@ -186,28 +186,18 @@ export class BmpMonitor {
     const heads = this.#rxHeads(p, ms);
     let post: Buffer[] | undefined;
     for (const s of this.#stations) {
-      const views = this.#views;
-      views.length = 0;
       const seen = s.announced(p.index);
-      if (seen && frame && s.monitors('pre-policy')) views.push((heads.pre ??= encodePerPeerHeader(peerHeader(p, 'pre-policy', ms))));
-      if (seen && s.monitors('post-policy')) {
-        const head = (heads.post ??= encodePerPeerHeader(peerHeader(p, 'post-policy', ms)));
-        if (postWhole) views.push(head);
-        else {
-          // Encoded again from the RIB (once for every station): what came before goes first.
-          if (frame && views.length > 0) s.sendRouteMonitoring(views, [frame]);
-          views.length = 0;
-          post ??= this.#postPolicy(p, eor, blocks);
-          s.sendRouteMonitoring([head], post);
-        }
-      }
-      if (locRib && s.monitors('loc-rib')) views.push(this.#locRibHead(ms));
-      if (frame && views.length > 0) s.sendRouteMonitoring(views, [frame]);
+      const pre = seen && frame && s.monitors('pre-policy') ? (heads.pre ??= encodePerPeerHeader(peerHeader(p, 'pre-policy', ms))) : undefined;
+      const postHead = seen && s.monitors('post-policy') ? (heads.post ??= encodePerPeerHeader(peerHeader(p, 'post-policy', ms))) : undefined;
+      const loc = locRib && s.monitors('loc-rib') ? this.#locRibHead(ms) : undefined;
+      if (postHead && !postWhole) {
+        // Post-policy encoded again from the RIB (once for every station), in its place between the others.
+        if (frame) s.sendViews(pre, undefined, undefined, frame);
+        s.sendRouteMonitoring([postHead], (post ??= this.#postPolicy(p, eor, blocks)));
+        if (frame) s.sendViews(undefined, undefined, loc, frame);
+      } else if (frame) s.sendViews(pre, postHead, loc, frame);
     }
   }
-
-  /** Per-peer headers of the views of one UPDATE. */
-  readonly #views: Buffer[] = [];
 
   /** A neighbor's pre- and post-policy per-peer headers at `ms`, each made when first asked (once per millisecond, not per UPDATE). */
   #rxHeads(p: BmpPeerInfo, ms: number): { pre?: Buffer; post?: Buffer } {
