@@ -10,7 +10,8 @@ import {
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { PrePolicyView } from './adj-rib-out-view.js';
-import { type AggregateSpec, aggregateAttributes, inside } from './aggregate.js';
+import type { AggregateSpec } from './aggregate.js';
+import { Aggregation } from './aggregation.js';
 import { AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
 import type { NexthopTracker } from './nexthop-tracker.js';
@@ -106,8 +107,7 @@ export class Rib {
   /** The policy set and the outputs shared between routes with the same attributes (replaced together on reload). */
   readonly policy: { policies: PolicySet; cache: PolicyCache; localAs: number; rpki?: PolicyContext['rpki'] };
   readonly #listeners: RibListener[] = [];
-  /** Aggregates with the attributes last originated (undefined: not originated) and whether a contributor changed. */
-  #aggregates: { spec: AggregateSpec; key: string | undefined; dirty: boolean }[] = [];
+  readonly #aggregation: Aggregation;
   /** The time new paths are stamped with (Path.at), read once per UPDATE: seconds on the clock. */
   #at = 0;
 
@@ -118,6 +118,19 @@ export class Rib {
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
     this.local = { index: LOCAL_PEER_INDEX, address: '0.0.0.0', addressOctets: addressOctets('0.0.0.0'), asn: this.options.localAs, bgpId: this.options.routerId, ibgp: false, local: true, rrClient: false };
+    this.#aggregation = new Aggregation({
+      localAs: this.options.localAs,
+      routerId: this.options.routerId,
+      table: (afi) => this.table(afi),
+      announce: (spec, attrs) => {
+        const w = spec.words;
+        this.table(spec.afi).announce(w[0], w[1], w[2], w[3], spec.len, new Path(this.local, AGGREGATE_PATH_ID, this.attrs.acquire(attrs), 0, 0, false, this.#stamp()));
+      },
+      withdraw: (spec) => {
+        const w = spec.words;
+        this.table(spec.afi).withdraw(w[0], w[1], w[2], w[3], spec.len, this.local, AGGREGATE_PATH_ID);
+      },
+    });
   }
 
   /** Reads the clock for the paths about to arrive; returns the stamp. */
@@ -169,7 +182,7 @@ export class Rib {
     const outs = afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6;
     for (let i = 0; i < outs.length; i++) outs[i].enqueue(node);
     for (const l of this.#listeners) l.changed?.(afi, node);
-    for (const a of this.#aggregates) if (!a.dirty && a.spec.afi === afi && inside(this.table(afi).trie, node, a.spec)) a.dirty = true;
+    if (this.#aggregation.any) this.#aggregation.changed(afi, node);
   }
 
   /**
@@ -211,52 +224,13 @@ export class Rib {
    * formed at the next flush, and every peer reconsiders its prefixes (suppression may differ).
    */
   setAggregates(specs: readonly AggregateSpec[]): void {
-    for (const a of this.#aggregates) if (a.key !== undefined) this.#withdrawAggregate(a);
-    this.#aggregates = specs.map((spec) => ({ spec, key: undefined, dirty: true }));
-    for (const afi of [Afi.IPV4, Afi.IPV6] as const) {
-      const summary = specs.filter((s) => s.afi === afi && s.summaryOnly);
-      const trie = this.table(afi).trie;
-      this.table(afi).suppress = summary.length > 0 ? (node) => summary.some((s) => inside(trie, node, s)) : undefined;
-    }
+    this.#aggregation.configure(specs);
     for (const s of this.#peers.values()) for (const o of s.out.values()) o.requeue();
-  }
-
-  /** Forms, changes or withdraws the aggregates whose contributors changed (nested ones in turn). */
-  #updateAggregates(): void {
-    for (let round = 0; round < 8 && this.#aggregates.some((a) => a.dirty); round++) {
-      for (const a of this.#aggregates) {
-        if (!a.dirty) continue;
-        a.dirty = false;
-        const { spec } = a;
-        const contributors: Path[] = [];
-        const table = this.table(spec.afi);
-        for (const node of table.trie.covered(spec.words[0], spec.words[1], spec.words[2], spec.words[3], spec.len)) {
-          const best = table.best(node);
-          if (best && inside(table.trie, node, spec)) contributors.push(best);
-        }
-        if (contributors.length === 0) {
-          if (a.key !== undefined) this.#withdrawAggregate(a);
-          continue;
-        }
-        const attrs = aggregateAttributes(contributors, spec, this.options.localAs, this.options.routerId);
-        const key = JSON.stringify(attrs);
-        if (key === a.key) continue;
-        a.key = key;
-        const w = spec.words;
-        this.table(spec.afi).announce(w[0], w[1], w[2], w[3], spec.len, new Path(this.local, AGGREGATE_PATH_ID, this.attrs.acquire(attrs), 0, 0, false, this.#stamp()));
-      }
-    }
-  }
-
-  #withdrawAggregate(a: { spec: AggregateSpec; key: string | undefined }): void {
-    const w = a.spec.words;
-    a.key = undefined;
-    this.table(a.spec.afi).withdraw(w[0], w[1], w[2], w[3], a.spec.len, this.local, AGGREGATE_PATH_ID);
   }
 
   /** The configured aggregates and whether each is originated now (for tests and diagnostics). */
   get aggregates(): readonly { spec: AggregateSpec; active: boolean }[] {
-    return this.#aggregates.map((a) => ({ spec: a.spec, active: a.key !== undefined }));
+    return this.#aggregation.list;
   }
 
   // --- peers ------------------------------------------------------------------------------------
@@ -564,7 +538,7 @@ export class Rib {
 
   /** Flushes every peer (after a batch of changes); true when some peer has more for the next turn. */
   flushAll(): boolean {
-    if (this.#aggregates.length > 0) this.#updateAggregates();
+    if (this.#aggregation.any) this.#aggregation.update();
     let more = false;
     for (const [index, s] of this.#peers) {
       // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
