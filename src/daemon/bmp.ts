@@ -1,15 +1,10 @@
-// BMP (RFC 7854) toward monitoring stations: one connection per configured collector, made by us
-// and made again with backoff; Initiation, a Peer Up per Established neighbor and for our Loc-RIB
-// (RFC 9069), an initial dump paced by the socket, then live Route Monitoring (pre-policy: the
-// UPDATEs as received; post-policy: the neighbor's routes after import policy; Loc-RIB: our best
-// paths; RFC 8671 Adj-RIB-Out: what a neighbor would get without its export policy, and the
-// UPDATEs as sent to it), Peer Down, Statistics Reports on a timer, Termination at shutdown.
-//
-// A collector never slows BGP: live messages are written only while the collector's unsent octets
-// stay under MAX_QUEUED; past that the connection is dropped (counted), and the next one starts
-// with a whole dump again (drop and resync). The initial dump is produced a page at a time, only
-// while the socket keeps up, each page from the RIB as it is then (a seek from the last prefix).
-// BMP is one-way (RFC 7854 3.2): data from a collector is logged and the connection dropped.
+// BMP (RFC 7854) toward monitoring stations (bmp-station.ts, one per configured collector): what
+// each is sent, from the daemon's events. A Peer Up per Established neighbor and for our Loc-RIB
+// (RFC 9069), live Route Monitoring (pre-policy: the UPDATEs as received; post-policy: the
+// neighbor's routes after import policy; Loc-RIB: our best paths; RFC 8671 Adj-RIB-Out: what a
+// neighbor would get without its export policy, and the UPDATEs as sent to it), Peer Down,
+// Statistics Reports on a timer. An UPDATE the RIB holds as it came is framed, not encoded again,
+// in every view it stands for.
 
 import type { TimerHandle } from '../fsm/index.js';
 import type { LocRibWatch } from '../rib/index.js';

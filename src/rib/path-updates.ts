@@ -18,10 +18,10 @@ export interface PathItem {
   readonly path: Path;
 }
 
-/** Encoded attribute lists by attribute set, context and NEXT_HOP (-1: none, the next hop goes in MP_REACH_NLRI). */
 /** Entries the Loc-RIB feed's queue starts with (it grows by doubling). */
 const FIRST_QUEUE = 1024;
 
+/** Encoded attribute lists by attribute set, context and NEXT_HOP (-1: none, the next hop goes in MP_REACH_NLRI). */
 const encoded = new WeakMap<AttrEntry, WeakMap<CodecContext, Map<number, Buffer>>>();
 
 function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): Buffer {
