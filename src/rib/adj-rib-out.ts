@@ -261,10 +261,9 @@ export class AdjRibOut {
   /** Slots past 16 bits (more forms held than that): the column widens to four octets a prefix. */
   #widen(slot: number): void {
     if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
-      const wide = new Uint32Array(this.#advertised.length);
-      wide.set(this.#advertised);
-      retire(this.#advertised);
-      this.#advertised = wide;
+      const narrow = this.#advertised;
+      this.#advertised = new Uint32Array(narrow);
+      retire(narrow);
     }
   }
 
@@ -364,9 +363,8 @@ export class AdjRibOut {
       // Before anything is released: a released node may be freed and reused.
       if (this.pre) this.pre.changed(chunk, this.peer);
       this.#lastRow = 0;
-      // Prefixes by the form they get, in the order forms first appear; prefixes of one form
-      // mostly come in a row, so the last form's list is at hand without a lookup.
-      const announce: { form: OutForm; nodes: RouteNode[] }[] = [];
+      // Prefixes by the form they get, in the order forms first appear (a Map keeps it); prefixes
+      // of one form mostly come in a row, so the last form's list is at hand without a lookup.
       const byForm = new Map<OutForm, RouteNode[]>();
       let lastForm: OutForm | undefined;
       let lastNodes: RouteNode[] = [];
@@ -382,10 +380,7 @@ export class AdjRibOut {
           if (form !== lastForm) {
             lastForm = form;
             let list = byForm.get(form);
-            if (!list) {
-              byForm.set(form, (list = []));
-              announce.push({ form, nodes: list });
-            }
+            if (!list) byForm.set(form, (list = []));
             lastNodes = list;
           }
           lastNodes.push(node);
@@ -407,7 +402,7 @@ export class AdjRibOut {
           this.#unhold(n);
         }
       }
-      for (const { form, nodes } of announce) {
+      for (const [form, nodes] of byForm) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
         for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         const slot = sent.hold(form, nodes.length);
