@@ -6,8 +6,9 @@
 // sets, the binary, alternating runs): 64 MB semi-spaces 4.74 s, none set 5.13 s (2026-11);
 // 32 MB as fast as 64 with 64 MB fewer pages (2026-12-02); 16 MB again no slower than 32 (two
 // series of five pairs: medians 3.81 / 4.27 s and 4.74 / 4.75 s) with a lower peak RSS (477 / 506
-// and 462 / 513 MB; at 100k 168-182 / 204-217 MB), and a reflector's 2,000 clients converge in the
-// same time (10.3-12.9 s both, two pairs).
+// and 462 / 513 MB; at 100k 168-182 / 204-217 MB). A reflector's 2,000 clients pay for it: five
+// pairs, converged in a median 12.95 s against 11.46 s (16 slower in four), with 277-299 MB peak
+// RSS against 294-340 (three pairs). Memory is the reflector's binding target (issue 17), so 16.
 // The pages are committed as used: idle RSS is the same either way.
 
 export const HEAP_FLAGS = ['--max-semi-space-size=16', '--min-semi-space-size=16'] as const;
