@@ -191,18 +191,14 @@ export class BmpStation {
     if (messages.length > 0 && this.#room(size)) this.#write(messages);
   }
 
-  /**
-   * Route Monitoring of each of `updates` behind each of `heads` (per-peer headers, in order: one
-   * UPDATE in several views, or several UPDATEs in one), framed straight into this turn's output
-   * (as send: past MAX_QUEUED nothing is written and the connection is dropped).
-   */
-  sendRouteMonitoring(heads: readonly Buffer[], updates: readonly Buffer[]): void {
+  /** Route Monitoring of `updates` behind `perPeerHeader`, framed straight into this turn's output (as send). */
+  sendRouteMonitoring(perPeerHeader: Buffer, updates: readonly Buffer[]): void {
     let size = 0;
-    for (const h of heads) for (const u of updates) size += routeMonitoringLength(h, u);
+    for (const u of updates) size += routeMonitoringLength(perPeerHeader, u);
     if (size === 0 || !this.#room(size)) return;
     this.#flushAfterTurn();
-    for (const h of heads) for (const u of updates) this.#pending.appendRouteMonitoring(h, u);
-    this.#counts.messages += heads.length * updates.length;
+    for (const u of updates) this.#pending.appendRouteMonitoring(perPeerHeader, u);
+    this.#counts.messages += updates.length;
     this.#counts.octets += size;
   }
 

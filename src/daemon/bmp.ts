@@ -15,6 +15,13 @@ import { type BmpCollector, type BmpContext, type BmpPeerInfo, BmpStation, type 
 export type { BmpCollector, BmpContext, BmpPeerInfo, BmpStationStatus, BmpView } from './bmp-station.js';
 export { MAX_QUEUED } from './bmp-station.js';
 
+/** A neighbor's encoded per-peer headers, by view, for one millisecond of one session. */
+interface PeerHeads {
+  readonly peer: MonitoredPeer & { index: number };
+  readonly ms: number;
+  readonly byView: Partial<Record<RibView, Buffer>>;
+}
+
 /** The NLRI blocks an UPDATE names (announced and withdrawn), per unicast family. */
 function nlriBlocks(m: UpdateMessage): { afi: AfiCode; words: Uint32Array; announced: boolean }[] {
   const out: { afi: AfiCode; words: Uint32Array; announced: boolean }[] = [];
@@ -47,8 +54,8 @@ export class BmpMonitor {
   #unwatch: (() => void) | undefined;
   #unwatchPre: (() => void) | undefined;
   #locRibWatch: LocRibWatch | undefined;
-  /** Per-peer headers by view and neighbor, made again when the millisecond (their timestamp) or the session changes. */
-  readonly #heads = new Map<RibView, Map<number, { peer: MonitoredPeer; ms: number; head: Buffer }>>();
+  /** Per-peer headers by neighbor and view, made again when the millisecond (their timestamp) or the session changes. */
+  readonly #heads = new Map<number, PeerHeads>();
 
   constructor(ctx: BmpContext) {
     this.#ctx = ctx;
@@ -124,15 +131,16 @@ export class BmpMonitor {
     return this.#watching.get(view) ?? [];
   }
 
-  /** The encoded per-peer header of a neighbor's view at `ms`: made once per millisecond, not per UPDATE. */
-  #head(p: MonitoredPeer & { index: number }, view: RibView, ms: number): Buffer {
-    let byPeer = this.#heads.get(view);
-    if (!byPeer) this.#heads.set(view, (byPeer = new Map()));
-    const c = byPeer.get(p.index);
-    if (c && c.ms === ms && c.peer === p) return c.head;
-    const head = encodePerPeerHeader(peerHeader(p, view, ms));
-    byPeer.set(p.index, { peer: p, ms, head });
-    return head;
+  /** A neighbor's per-peer headers at `ms` (looked up once per UPDATE for all its views). */
+  #headsAt(p: MonitoredPeer & { index: number }, ms: number): PeerHeads {
+    let c = this.#heads.get(p.index);
+    if (c?.peer !== p || c.ms !== ms) this.#heads.set(p.index, (c = { peer: p, ms, byView: {} }));
+    return c;
+  }
+
+  /** The encoded per-peer header of one of those views: made once per millisecond, not per UPDATE. */
+  #head(c: PeerHeads, view: RibView): Buffer {
+    return (c.byView[view] ??= encodePerPeerHeader(peerHeader(c.peer, view, c.ms)));
   }
 
   #locRibHeadCache: { ms: number; head: Buffer } | undefined;
@@ -155,9 +163,9 @@ export class BmpMonitor {
     if (watching.length === 0) return;
     const p = peer();
     if (!p) return;
-    const head = this.#head(p, view, ms);
+    const head = this.#head(this.#headsAt(p, ms), view);
     const msgs = updates();
-    for (const s of watching) s.sendRouteMonitoring([head], msgs);
+    for (const s of watching) s.sendRouteMonitoring(head, msgs);
   }
 
   /**
@@ -170,38 +178,28 @@ export class BmpMonitor {
     // One timestamp for the UPDATE in every view (RFC 7854 4.2: when its routes were received).
     const ms = this.#ctx.wallNow();
     const eor = endOfRib(m);
-    const blocks = eor === undefined ? nlriBlocks(m) : undefined;
     // The RIB holds the UPDATE's attributes as they came: it can stand for the views after policy.
-    const kept = frame !== undefined && blocks !== undefined && attributesAsReceived(p, m);
+    const kept = frame !== undefined && eor === undefined && attributesAsReceived(p, m);
     // Its own post-policy form when, besides, every prefix it announces is held (none refused by
     // policy or the ingress checks); its withdrawals are withdrawals after policy too.
     const postWhole = kept && this.#ctx.query.lastUpdateWhole();
     // Asked whether a station watches or not: the prefixes it reports leave the Loc-RIB feed.
-    const locRib = kept && this.#locRibAsReceived(p, blocks);
-    const heads = this.#rxHeads(p, ms);
+    const locRib = kept && this.#locRibAsReceived(p, m);
+    const heads = this.#headsAt(p, ms);
     let post: Buffer[] | undefined;
     for (const s of this.#stations) {
       const seen = s.announced(p.index);
-      const pre = seen && frame && s.monitors('pre-policy') ? (heads.pre ??= encodePerPeerHeader(peerHeader(p, 'pre-policy', ms))) : undefined;
-      const postHead = seen && s.monitors('post-policy') ? (heads.post ??= encodePerPeerHeader(peerHeader(p, 'post-policy', ms))) : undefined;
+      const pre = seen && frame && s.monitors('pre-policy') ? this.#head(heads, 'pre-policy') : undefined;
+      const postHead = seen && s.monitors('post-policy') ? this.#head(heads, 'post-policy') : undefined;
       const loc = locRib && s.monitors('loc-rib') ? this.#locRibHead(ms) : undefined;
       if (postHead && !postWhole) {
         // Post-policy encoded again from the RIB (once for every station), in its place between the others.
         if (frame) s.sendViews(pre, undefined, undefined, frame);
-        s.sendRouteMonitoring([postHead], (post ??= this.#postPolicy(p, eor, blocks)));
+        s.sendRouteMonitoring(postHead, (post ??= this.#postPolicy(p, m, eor)));
         if (frame) s.sendViews(undefined, undefined, loc, frame);
       } else if (frame) s.sendViews(pre, postHead, loc, frame);
     }
   }
-
-  /** A neighbor's pre- and post-policy per-peer headers at `ms`, each made when first asked (once per millisecond, not per UPDATE). */
-  #rxHeads(p: BmpPeerInfo, ms: number): { pre?: Buffer; post?: Buffer } {
-    let c = this.#rxHeadCache.get(p.index);
-    if (c?.peer !== p || c.ms !== ms) this.#rxHeadCache.set(p.index, (c = { peer: p, ms }));
-    return c;
-  }
-
-  readonly #rxHeadCache = new Map<number, { peer: BmpPeerInfo; ms: number; pre?: Buffer; post?: Buffer }>();
 
   /**
    * Whether the Loc-RIB's change is the UPDATE that made it (then it is framed once instead of
@@ -209,16 +207,16 @@ export class BmpMonitor {
    * none). Without ADD-PATH and with 4-octet AS numbers (the Loc-RIB's encoding); otherwise the
    * prefixes wait for the next flush, as any change does.
    */
-  #locRibAsReceived(p: BmpPeerInfo, blocks: ReturnType<typeof nlriBlocks>): boolean {
+  #locRibAsReceived(p: BmpPeerInfo, m: UpdateMessage): boolean {
     const w = this.#locRibWatch;
-    return w !== undefined && p.rx.as4 && p.rx.addPath.size === 0 && w.asReceived(p.index, blocks);
+    return w !== undefined && p.rx.as4 && p.rx.addPath.size === 0 && w.asReceived(p.index, nlriBlocks(m));
   }
 
   /** An UPDATE's post-policy form when it is not the UPDATE itself: its End-of-RIB, or its prefixes as the RIB holds them. */
-  #postPolicy(p: BmpPeerInfo, eor: number | undefined, blocks: ReturnType<typeof nlriBlocks> | undefined): Buffer[] {
+  #postPolicy(p: BmpPeerInfo, m: UpdateMessage, eor: number | undefined): Buffer[] {
     if (eor !== undefined) return [endOfRibMessage((eor >>> 8) as AfiCode, Safi.UNICAST, p.rx)];
     const ctx = wide(p.rx);
-    return (blocks ?? []).flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
+    return nlriBlocks(m).flatMap(({ afi, words }) => this.#ctx.query.postPolicyUpdates(p.index, afi, words, ctx));
   }
 
   /** RFC 8671 post-policy Adj-RIB-Out: the UPDATEs (End-of-RIB included) as written to the neighbor. */
@@ -245,7 +243,7 @@ export class BmpMonitor {
     try {
       const head = this.#locRibHead();
       const msgs = w.take(LOC_RIB_CONTEXT).flatMap(({ messages }) => messages);
-      for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring([head], msgs);
+      for (const s of this.#watchers('loc-rib')) s.sendRouteMonitoring(head, msgs);
     } catch (e) {
       // Outside any session's step: a failure here must not end the process, nor BGP.
       this.#ctx.log('warn', 'loc-rib', `BMP Loc-RIB monitoring failed: ${(e as Error).message}`);
