@@ -11,6 +11,7 @@ export * from './adj-rib-out-add-path.js';
 export * from './adj-rib-out-view.js';
 export * from './path-updates.js';
 export * from './rib.js';
+export { type PeerIngress, type RefusalReason, effectiveAction } from './ingress.js';
 export * from './aggregate.js';
 export * from './prefix-text.js';
 export * from './query.js';

@@ -6,7 +6,7 @@
 
 import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
 import { nlriBlockOf } from './adj-rib-out.js';
-import { regrown } from './columns.js';
+import { regrown, retire } from './columns.js';
 import type { AttrEntry } from './attr-table.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
@@ -234,7 +234,10 @@ export class LocRibFeed {
   #emptied(): void {
     this.#length = 0;
     this.#mark = 0;
-    if (this.#queue.length > FIRST_QUEUE * 64) this.#queue = new Int32Array(FIRST_QUEUE);
+    if (this.#queue.length > FIRST_QUEUE * 64) {
+      retire(this.#queue);
+      this.#queue = new Int32Array(FIRST_QUEUE);
+    }
   }
 
   /** Stops: what was held is let go. */

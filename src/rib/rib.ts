@@ -58,9 +58,6 @@ export interface RibListener {
   changed?(afi: AfiCode, node: RouteNode): void;
 }
 
-export type { PeerIngress, RefusalReason } from './ingress.js';
-export { effectiveAction } from './ingress.js';
-
 interface PeerState {
   peer: ExportPeer;
   ingress: PeerIngress;
