@@ -7,6 +7,7 @@ import { type Server, createServer } from 'node:net';
 import { SystemClock } from '../../src/fsm/index.js';
 import { Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import { BmpMonitor, type BmpPeerInfo } from '../../src/daemon/bmp.js';
+import { until } from '../helpers/raw-peer.js';
 import { BmpType, type UpdateMessage, decodeMessage, encodeUpdate, endOfRib, makeContext, nlriFrom } from '../../src/wire/index.js';
 
 const ctx = makeContext({ as4: true });
@@ -39,11 +40,6 @@ async function collector() {
   return { server, port: (server.address() as { port: number }).port, got, eors: () => eors };
 }
 
-const until = async (fn: () => boolean, ms = 8000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (fn()) return true;
-  return fn();
-};
-
 async function setup(t: { teardown(fn: () => unknown): void }, importMap?: 'deny') {
   const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
   const exportPeer = {
@@ -64,7 +60,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, importMap?: 'deny
   });
   // The initial dump's End-of-RIBs: the neighbor's IPv4 after policy (before it, routes are not
   // kept here), and the Loc-RIB's two families.
-  await until(() => c.eors() === 3);
+  await until(() => c.eors() === 3, 8000);
   const update = (): { m: UpdateMessage; frame: Buffer } => {
     const sent: UpdateMessage = {
       type: 'update', withdrawn: nlriFrom(1, false, []), nlri: nlriFrom(1, false, [[0, 24, 0x0a010000], [0, 24, 0x0a020000]]),
@@ -82,7 +78,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, importMap?: 'deny
 t.test('an UPDATE held as it came: three views, in order, each carrying its own octets', async (t) => {
   const { c, update } = await setup(t);
   const { frame } = update();
-  t.ok(await until(() => c.got.length >= 3), 'three Route Monitoring messages');
+  t.ok(await until(() => c.got.length >= 3, 8000), 'three Route Monitoring messages');
   t.same(c.got.map((g) => [g.peerType, g.flags & FLAG_POST_POLICY]), [[0, 0], [0, FLAG_POST_POLICY], [PEER_TYPE_LOC_RIB, 0]], 'pre-policy, post-policy, Loc-RIB');
   t.ok(c.got.every((g) => g.pdu.equals(frame)), 'each the UPDATE as received');
 });
@@ -90,7 +86,7 @@ t.test('an UPDATE held as it came: three views, in order, each carrying its own 
 t.test('an UPDATE import policy refused: post-policy encoded again (the withdrawal), between the others', async (t) => {
   const { c, update } = await setup(t, 'deny');
   const { frame } = update();
-  t.ok(await until(() => c.got.length >= 2), 'two Route Monitoring messages');
+  t.ok(await until(() => c.got.length >= 2, 8000), 'two Route Monitoring messages');
   await new Promise((r) => setTimeout(r, 100));
   t.same(c.got.map((g) => [g.peerType, g.flags & FLAG_POST_POLICY]), [[0, 0], [0, FLAG_POST_POLICY]], 'pre-policy, then post-policy; the Loc-RIB did not change');
   t.ok(c.got[0].pdu.equals(frame), 'pre-policy: the UPDATE as received');
