@@ -54,7 +54,7 @@ async function once(dut) {
 }
 
 if (K > 250 * 250) throw new Error('at most 62,500 clients (10.92.1.1 to 10.92.250.250)');
-const results = await eachRun(RUNS, DUTS, once, (r) => `all ${K} Established in ${r.established.toFixed(2)} s; ${r.seconds.toFixed(3)} s until all hold all ${4 * K} routes; ${r.overflows} listen-queue overflows; ${r.cpu.toFixed(1)} CPU s`);
+const results = await eachRun(RUNS, DUTS, once, (r) => `all ${K} Established in ${r.established.toFixed(2)} s; ${r.seconds.toFixed(3)} s until all hold all ${4 * K} routes; ${r.overflows} listen-queue overflows; ${r.cpu.toFixed(1)} CPU s; ${r.rssMb?.toFixed(0)} MB peak RSS`);
 const base = median(results.bird?.map((r) => r.seconds) ?? [NaN]);
 console.log(`\nRoute-reflector fan-out: ${K} clients x 4 /26, medians of ${RUNS} runs`);
 console.log('| reflector | all Established | all clients converged | ratio to BIRD | listen-queue overflows | CPU | peak RSS |');
