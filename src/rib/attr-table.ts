@@ -11,6 +11,8 @@ export class AttrEntry {
   readonly id: number;
   readonly attrs: PathAttributes;
   refs = 0;
+  /** Its index among the table's entries while held (AttrTable.entryAt), so path rows keep a number, not a pointer; 0 for none. */
+  slot = 0;
   /** RFC 4271 9.1.2.2 inputs, computed once per set. */
   readonly localPref: number;
   /** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
@@ -55,6 +57,9 @@ function firstAs(path: AsPath): number {
 
 export class AttrTable {
   readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
+  /** The entries held, by slot (0 unused); slots of released entries are reused. */
+  readonly #bySlot: (AttrEntry | undefined)[] = [undefined];
+  readonly #freeSlots: number[] = [];
   /** The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). */
   readonly sent = new SentForms<OutForm>();
   #nextId = 1;
@@ -74,13 +79,24 @@ export class AttrTable {
     if (!e) {
       e = new AttrEntry(this.#nextId++, attrs);
       this.#byAttrs.set(attrs, e);
+      e.slot = this.#freeSlots.pop() ?? this.#bySlot.length;
+      this.#bySlot[e.slot] = e;
     }
     e.refs++;
     return e;
   }
 
   release(e: AttrEntry): void {
-    if (--e.refs === 0) this.#byAttrs.delete(e.attrs);
+    if (--e.refs > 0) return;
+    this.#byAttrs.delete(e.attrs);
+    this.#bySlot[e.slot] = undefined;
+    this.#freeSlots.push(e.slot);
+    e.slot = 0;
+  }
+
+  /** The entry held in `slot` (a path row's number for its attribute set). */
+  entryAt(slot: number): AttrEntry {
+    return this.#bySlot[slot]!;
   }
 
   readonly #groups = new Map<string, number>();

@@ -73,7 +73,7 @@ export class LocRib {
   /** Prefixes no peer is sent (contributors to a summary-only aggregate); set by the Rib. */
   suppress: ((node: RouteNode) => boolean) | undefined;
   readonly #sink: ChangeSink;
-  readonly #store = new PathStore();
+  readonly #store: PathStore;
   #prefixes = 0;
   /** Paths held per peer index: what max-prefix and pfxRcd count. */
   readonly #byPeer = new Map<number, number>();
@@ -89,6 +89,7 @@ export class LocRib {
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
     this.trie = new PrefixTrie(width);
     this.attrs = attrs;
+    this.#store = new PathStore(attrs);
     this.#sink = sink;
     this.options = options;
   }
@@ -267,8 +268,9 @@ export class LocRib {
     } catch (e) {
       // The columns could not grow (RangeError: an allocation failed): nothing changed; the
       // caller ends the session that sent the path (see Peer).
+      // The store releases the set with the row; without a row the reference is still ours.
       if (ref) this.#store.remove(ref);
-      this.attrs.release(path.entry);
+      else this.attrs.release(path.entry);
       throw e;
     }
     const v = this.trie.value(node);
@@ -469,10 +471,9 @@ export class LocRib {
     s.setNextOfPeer(ref, 0);
   }
 
-  /** A path leaves the table: unlinked from its peer's list, its attribute set released; its row stays readable until freed. */
+  /** A path leaves the table: unlinked from its peer's list; its row (and attribute set) stays readable until freed. */
   #leave(ref: PathRef): void {
     this.#unlink(ref);
-    this.attrs.release(this.#store.entry(ref));
   }
 
   /** A replaced path leaves the table and its row is freed (at the batch's end inside one). */

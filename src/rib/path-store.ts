@@ -5,12 +5,13 @@
 // nothing to trace. Readers get a Path, made on demand, a snapshot of the columns.
 // Shared things are interned with reference counts: peers (a small table; a restarting peer's
 // stale paths keep the session object they came with), next hops given as octets (IPv6, or IPv4
-// through MP_REACH_NLRI), held once per distinct address. Attribute sets are the AttrTable's.
+// through MP_REACH_NLRI), held once per distinct address. Attribute sets are the AttrTable's: a
+// row holds its set's slot there (a number, not a pointer the collector would trace).
 // Ids of removed paths are reused; the columns grow in chunks (capacity doubles) and go back to
 // their first size when the store empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import type { AttrEntry } from './attr-table.js';
+import type { AttrEntry, AttrTable } from './attr-table.js';
 import { resized, retire } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
@@ -83,15 +84,17 @@ export class PathStore {
   #prev = new Int32Array(0);
   #next = new Int32Array(0);
   #slot = new Int32Array(0);
-  /** The attribute set of each path (a pointer per path: the sets are objects of their own). */
-  #entry: (AttrEntry | undefined)[] = [];
+  /** The attribute set of each path: its slot in the AttrTable. */
+  #entry = new Uint32Array(0);
+  readonly #attrs: AttrTable;
   readonly #peers = new Interned<RibPeer>();
   readonly #octets = new Interned<Buffer>();
   /** The octets last interned, and their id: the paths of one UPDATE share one next hop object. */
   #lastOctets: Buffer | undefined;
   #lastOctetsId = 0;
 
-  constructor() {
+  constructor(attrs: AttrTable) {
+    this.#attrs = attrs;
     this.#allocate(FIRST_CAPACITY);
   }
 
@@ -102,7 +105,7 @@ export class PathStore {
 
   /** Octets the columns take (the attribute sets and interned next hops not counted). */
   get bytes(): number {
-    return this.#capacity * (4 * 9 + 1 + 8);
+    return this.#capacity * (4 * 10 + 1);
   }
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
@@ -131,22 +134,22 @@ export class PathStore {
     this.#flags[ref] = flags;
     this.#weight[ref] = path.weight;
     this.#at[ref] = path.at;
-    this.#entry[ref] = path.entry;
+    this.#entry[ref] = path.entry.slot;
     this.#node[ref] = this.#prev[ref] = this.#next[ref] = this.#slot[ref] = 0;
     return ref;
   }
 
-  /** Forgets a path (its attribute set's reference is the caller's to release: see entry()). */
+  /** Forgets a path and releases its attribute set (the reference add() took over). */
   remove(ref: PathRef): void {
+    this.#attrs.release(this.#attrs.entryAt(this.#entry[ref]));
     this.#peers.release(this.#peer[ref]);
     if (this.#flags[ref] & NH_OCTETS) this.#octets.release(this.#nextHop[ref]);
-    this.#entry[ref] = undefined;
+    this.#entry[ref] = 0;
     this.#count--;
     this.#freeRefs.push(ref);
     if (this.#count === 0) {
       // Empty again: refs start over and the columns return to their first size.
       this.#freeRefs = [];
-      this.#entry = [];
       this.#nextRef = 1;
       this.#capacity = 0;
       this.#allocate(FIRST_CAPACITY);
@@ -157,7 +160,7 @@ export class PathStore {
   view(ref: PathRef): Path {
     const f = this.#flags[ref];
     const nh = f & NH_OCTETS ? this.#octets.get(this.#nextHop[ref])! : this.#nextHop[ref];
-    return new Path(this.#peers.get(this.#peer[ref])!, this.#pathId[ref], this.#entry[ref]!, nh, this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
+    return new Path(this.#peers.get(this.#peer[ref])!, this.#pathId[ref], this.#attrs.entryAt(this.#entry[ref]), nh, this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
   }
 
   /**
@@ -182,7 +185,7 @@ export class PathStore {
   }
 
   entry(ref: PathRef): AttrEntry {
-    return this.#entry[ref]!;
+    return this.#attrs.entryAt(this.#entry[ref]);
   }
 
   stale(ref: PathRef): boolean {
@@ -242,7 +245,8 @@ export class PathStore {
     const prev = resized(this.#prev, capacity);
     const next = resized(this.#next, capacity);
     const slot = resized(this.#slot, capacity);
-    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#slot];
+    const entry = resized(this.#entry, capacity);
+    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#slot, this.#entry];
     this.#peer = peer;
     this.#pathId = pathId;
     this.#nextHop = nextHop;
@@ -253,6 +257,7 @@ export class PathStore {
     this.#prev = prev;
     this.#next = next;
     this.#slot = slot;
+    this.#entry = entry;
     this.#capacity = capacity;
     retire(...old);
   }

@@ -66,8 +66,9 @@ t.test('the Loc-RIB feed\'s quick answer: the changes since the last question, i
   const feed: { f?: LocRibFeed } = {};
   const rib = new LocRib(32, table, { changed: (node) => feed.f?.changed(node) });
   const f = (feed.f = new LocRibFeed(1, rib));
-  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
-  const announce = (w: number) => rib.announce(w, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
+  const attrs = { origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 } as const;
+  // Each path takes over one reference of its set, as the RIB's own announcements do.
+  const announce = (w: number) => rib.announce(w, 0, 0, 0, 24, new Path(from, 0, table.acquire(attrs), 0xc0000201, 0));
   const block = (announced: boolean, ...ws: number[]) => ({ afi: 1 as const, words: nlriFrom(1, false, ws.map((w) => [0, 24, w])).words, announced });
   const v6 = { afi: 2 as const, words: nlriFrom(2, false, [[0, 64, 0x20010db8, 0]]).words, announced: true };
   announce(0x0a000000);
