@@ -1,7 +1,7 @@
 // The decode cache: lookups by octets, a sweep that runs a slice at a time while the cache keeps
 // answering, and a new key when a probe sequence grows past its bound.
 import t from 'tap';
-import { AttributeCache, type CachedAttributes, type PathAttributes } from '../../src/wire/index.js';
+import { AttributeCache, type AttributeError, type PathAttributes } from '../../src/wire/index.js';
 
 const keyOf = (i: number) => {
   const b = Buffer.alloc(8);
@@ -10,16 +10,16 @@ const keyOf = (i: number) => {
   return b;
 };
 const whole = (b: Buffer) => Int32Array.of(0, b.length);
-const valueOf = (i: number): CachedAttributes => ({ attrs: { origin: 0, asPath: [], med: i } as unknown as PathAttributes, errors: [] });
-const medOf = (v: CachedAttributes | undefined) => (v?.attrs as { med?: number } | null | undefined)?.med;
+const valueOf = (i: number) => ({ origin: 0, asPath: [], med: i }) as unknown as PathAttributes;
+const medOf = (v: PathAttributes | null | undefined) => v?.med;
 
-function put(cache: AttributeCache, i: number): CachedAttributes {
+function put(cache: AttributeCache, i: number, errors: readonly AttributeError[] = []): PathAttributes {
   const k = keyOf(i);
   const v = valueOf(i);
-  cache.store(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length, v, 0);
+  cache.store(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length, v, errors, 0);
   return v;
 }
-function get(cache: AttributeCache, i: number): CachedAttributes | undefined {
+function get(cache: AttributeCache, i: number): PathAttributes | null | undefined {
   const k = keyOf(i);
   return cache.lookup(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length);
 }
@@ -44,10 +44,28 @@ t.test('a stored set is found by its octets and only by them', async (t) => {
   t.equal(cache.lookup(cache.hash(k, whole(k), 1, 1), k, whole(k), 1, k.length), undefined, 'the same octets with another tweak miss');
 });
 
+t.test('a set found with the errors it decoded with; a clean one with none', async (t) => {
+  const cache = new AttributeCache();
+  const error = { code: 3, subcode: 1, action: 'treat-as-withdraw', message: 'x' } as unknown as AttributeError;
+  const flawed = put(cache, 1, [error]);
+  put(cache, 2);
+  const k = keyOf(3);
+  cache.store(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length, null, [error], 0);
+  t.equal(get(cache, 1), flawed, 'the set itself');
+  t.same(cache.foundErrors, [error], 'with its errors');
+  t.equal(medOf(get(cache, 2)), 2);
+  t.same(cache.foundErrors, [], 'a clean set: none');
+  t.equal(get(cache, 3), null, 'a set that decoded to none is found as none');
+  t.same(cache.foundErrors, [error]);
+  cache.sweep((a) => a === flawed);
+  t.equal(get(cache, 1), flawed, 'a sweep keeps a flawed set it is asked to keep');
+  t.equal(get(cache, 2), undefined, 'and drops the rest');
+});
+
 t.test('a sweep in slices keeps answering and drops what is not kept', async (t) => {
   const cache = new AttributeCache();
   const values = Array.from({ length: 10_000 }, (_, i) => put(cache, i));
-  const kept = new Set(values.filter((_, i) => i % 4 === 0).map((v) => v.attrs));
+  const kept = new Set(values.filter((_, i) => i % 4 === 0));
   cache.beginSweep((a) => kept.has(a!));
   t.ok(cache.sweeping, 'under way');
   let steps = 0;
@@ -85,7 +103,7 @@ t.test('a probe sequence past the bound makes the cache take a new key and lose 
 t.test('a new key during a sweep keeps what the sweep would keep', async (t) => {
   const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
   const values = Array.from({ length: 600 }, (_, i) => put(cache, 1_000_000 + i));
-  const index = new Map(values.map((v, i) => [v.attrs, i]));
+  const index = new Map<PathAttributes | null, number>(values.map((v, i) => [v, i]));
   cache.beginSweep((a) => (index.get(a) ?? 0) % 2 === 0);
   cache.sweepStep(100);
   const colliding = collidingKeys(cache);

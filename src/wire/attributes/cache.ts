@@ -12,9 +12,28 @@
 
 import type { AttributeError, PathAttributes } from './types.js';
 
-export interface CachedAttributes {
-  readonly attrs: PathAttributes | null;
-  readonly errors: readonly AttributeError[];
+const NO_ERRORS: readonly AttributeError[] = Object.freeze([]);
+
+/** A stored set that decoded with errors (or to none): the only kind kept with a wrapper. */
+class Flawed {
+  constructor(
+    readonly attrs: PathAttributes | null,
+    readonly errors: readonly AttributeError[],
+  ) {}
+}
+
+/**
+ * What an entry holds: the decoded set itself when it decoded cleanly (nearly always; a wrapper
+ * per set would be 40 octets each, 8 MB for a full table's 200k sets), else a Flawed.
+ */
+type Stored = PathAttributes | Flawed;
+
+function stored(attrs: PathAttributes | null, errors: readonly AttributeError[]): Stored {
+  return attrs !== null && errors.length === 0 ? attrs : new Flawed(attrs, errors);
+}
+
+function attrsOf(v: Stored): PathAttributes | null {
+  return v instanceof Flawed ? v.attrs : v;
 }
 
 const INITIAL_ENTRIES = 1024;
@@ -97,7 +116,7 @@ class Table {
   tweak: Uint32Array;
   keyOffset: Uint32Array;
   keyLength: Uint32Array;
-  values: CachedAttributes[] = [];
+  values: Stored[] = [];
   arena: Buffer;
   arenaUsed = 0;
   count = 0;
@@ -111,7 +130,7 @@ class Table {
     this.arena = Buffer.allocUnsafe(arenaBytes);
   }
 
-  find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): CachedAttributes | undefined {
+  find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): Stored | undefined {
     const mask = this.slots.length - 1;
     for (let i = hash & mask, probes = 0; probes < MAX_PROBE; i = (i + 1) & mask, probes++) {
       const slot = this.slots[i];
@@ -136,7 +155,7 @@ class Table {
   }
 
   /** Appends an entry; the key is the concatenation of `ranges` of `buf`. Its slot is placed by place(). */
-  append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: CachedAttributes): number {
+  append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: Stored): number {
     if ((this.count + 1) * 2 > this.slots.length) this.#grow();
     if (this.arenaUsed + keyLength > this.arena.length) {
       const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + keyLength));
@@ -207,6 +226,8 @@ export class AttributeCache {
   readonly #range = new Int32Array(2);
   hits = 0;
   misses = 0;
+  /** The errors of the set the last lookup found (none for nearly every set). */
+  foundErrors: readonly AttributeError[] = NO_ERRORS;
   /** Times the table took a new key after a probe sequence grew past the bound. */
   rekeys = 0;
   /** The longest probe sequence an insertion needed (diagnostics). */
@@ -241,20 +262,29 @@ export class AttributeCache {
   }
 
   /**
-   * The entry whose key equals the concatenation of `ranges` ([start, end) pairs) of `buf`. During
-   * a sweep the old table answers too: a value found there is right even if the sweep dropped it.
+   * The set whose key equals the concatenation of `ranges` ([start, end) pairs) of `buf` (null: it
+   * decoded to none), or undefined when none is stored; its errors are then `foundErrors`. During a
+   * sweep the old table answers too: a value found there is right even if the sweep dropped it.
    */
-  lookup(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): CachedAttributes | undefined {
+  lookup(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): PathAttributes | null | undefined {
     const found = this.#table.find(hash, buf, ranges, count, keyLength) ?? this.#sweeping?.find(hash, buf, ranges, count, keyLength);
-    if (found) this.hits++;
-    else this.misses++;
+    if (found === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    if (found instanceof Flawed) {
+      this.foundErrors = found.errors;
+      return found.attrs;
+    }
+    this.foundErrors = NO_ERRORS;
     return found;
   }
 
-  /** Stores a decoded set under its key (after a lookup missed with the same hash). */
-  store(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number, value: CachedAttributes, tweak: number): void {
+  /** Stores a decoded set and its errors under its key (after a lookup missed with the same hash). */
+  store(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number, attrs: PathAttributes | null, errors: readonly AttributeError[], tweak: number): void {
     if (this.size >= this.#max) this.clear();
-    const e = this.#table.append(hash, tweak, buf, ranges, count, keyLength, value);
+    const e = this.#table.append(hash, tweak, buf, ranges, count, keyLength, stored(attrs, errors));
     this.#place(e);
   }
 
@@ -279,7 +309,7 @@ export class AttributeCache {
     const old = this.#sweeping;
     if (old) {
       this.#sweeping = null;
-      for (let e = this.#sweepNext; e < old.count; e++) if (this.#keep(old.values[e].attrs)) this.#moveFrom(old, e);
+      for (let e = this.#sweepNext; e < old.count; e++) if (this.#keep(attrsOf(old.values[e]))) this.#moveFrom(old, e);
     }
     for (;;) {
       const key = randomKey();
@@ -319,7 +349,7 @@ export class AttributeCache {
     const end = Math.min(old.count, this.#sweepNext + budget);
     for (let e = this.#sweepNext; e < end; e++) {
       this.#sweepNext = e + 1;
-      if (!this.#keep(old.values[e].attrs)) continue;
+      if (!this.#keep(attrsOf(old.values[e]))) continue;
       this.#place(this.#moveFrom(old, e));
       if (!this.#sweeping) return true; // a new key took the rest of the sweep with it
     }

@@ -138,14 +138,14 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     const tweak = ctx.as4 ? 1 : 0;
     const hash = cache && !truncated ? cache.hash(buf, keyRanges, keyCount, tweak) : 0;
     const cached = cache && !truncated ? cache.lookup(hash, buf, keyRanges, keyCount, keyLength) : undefined;
-    if (cached) {
-      attrs = cached.attrs;
-      if (cached.errors.length > 0) (errors ??= []).push(...cached.errors);
+    if (cached !== undefined) {
+      attrs = cached;
+      if (cache!.foundErrors.length > 0) (errors ??= []).push(...cache!.foundErrors);
     } else {
       const own: AttributeError[] = [];
       attrs = decodeEntries(buf, n, ctx, own);
       if (own.length > 0) (errors ??= []).push(...own);
-      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, { attrs, errors: own.length > 0 ? own : NO_ERRORS }, tweak);
+      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, attrs, own.length > 0 ? own : NO_ERRORS, tweak);
     }
   }
 
