@@ -46,8 +46,16 @@ export class PrefixTrie<V> {
   #parent = new Int32Array(0);
   /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
   #aux = new Int32Array(0);
-  /** null on glue nodes that only join two branches (and on free ids). */
-  #values: (V | null)[] = [];
+  /**
+   * Each node's value as a number: 0 none (glue nodes that only join two branches, free ids); k > 0
+   * the small non-negative integer k - 1 itself (the Loc-RIB's one-path prefixes: a path row);
+   * k < 0 the object at -k - 1 in #objects. A column, not an array of pointers: a full table's
+   * two million nodes are 8 MB outside the heap instead of 16 MB the collector traces.
+   */
+  #value = new Int32Array(0);
+  /** Values that are not small integers, in slots reused through #freeObjects. */
+  #objects: (V | undefined)[] = [];
+  #freeObjects: number[] = [];
 
   constructor(width: 32 | 128) {
     this.width = width;
@@ -72,12 +80,14 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 4 * 4 + 8);
+    return this.#capacity * (words * 4 + 1 + 5 * 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
   value(n: NodeId): V | null {
-    return n === 0 ? null : (this.#values[n] ?? null);
+    const k = this.#value[n];
+    if (k > 0) return (k - 1) as V;
+    return k === 0 ? null : this.#objects[-k - 1]!;
   }
 
   /** The prefix length of a node. */
@@ -119,12 +129,13 @@ export class PrefixTrie<V> {
     this.#right = resized(this.#right, capacity);
     this.#parent = resized(this.#parent, capacity);
     this.#aux = resized(this.#aux, capacity);
+    this.#value = resized(this.#value, capacity);
     this.#capacity = capacity;
     retire(...old);
   }
 
   #columns(): Column[] {
-    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#parent, this.#aux];
+    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#parent, this.#aux, this.#value];
   }
 
   #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
@@ -140,25 +151,24 @@ export class PrefixTrie<V> {
       this.#w3[id] = maskWord(w3, len - 96);
     }
     this.#len[id] = len;
-    this.#left[id] = this.#right[id] = this.#parent[id] = this.#aux[id] = 0;
-    // Ids come in order, so this appends or overwrites: the array stays dense.
-    this.#values[id] = null;
+    this.#left[id] = this.#right[id] = this.#parent[id] = this.#aux[id] = this.#value[id] = 0;
     return id;
   }
 
   #free(n: NodeId): void {
-    this.#values[n] = null;
+    this.#dropValue(n);
     this.#left[n] = this.#right[n] = this.#parent[n] = 0;
     this.#freeIds.push(n);
     // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
     // the columns return to their first size.
     if (this.#root === 0) {
       this.#freeIds = [];
-      this.#values = [];
+      this.#objects = [];
+      this.#freeObjects = [];
       this.#nextId = 1;
       this.#capacity = 0;
       retire(...this.#columns());
-      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = this.#aux = new Int32Array(0);
+      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = this.#aux = this.#value = new Int32Array(0);
       this.#len = new Uint8Array(0);
       this.#allocate(FIRST_CAPACITY);
     }
@@ -192,7 +202,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) < l) return 0;
-      if (l === len) return this.#values[n] == null ? 0 : n;
+      if (l === len) return this.#value[n] === 0 ? 0 : n;
       n = this.#child(n, w0, w1, w2, w3);
     }
     return 0;
@@ -255,19 +265,36 @@ export class PrefixTrie<V> {
 
   /** Sets a node's value (counting it) after ensure(). */
   set(n: NodeId, value: V): void {
-    if (this.#values[n] == null) this.#size++;
-    this.#values[n] = value;
+    if (this.#value[n] === 0) this.#size++;
+    else this.#dropValue(n);
+    if (typeof value === 'number' && value >= 0 && value < 0x7fffffff && Number.isInteger(value)) {
+      this.#value[n] = value + 1;
+      return;
+    }
+    const slot = this.#freeObjects.pop() ?? this.#objects.length;
+    this.#objects[slot] = value;
+    this.#value[n] = -slot - 1;
   }
 
   /** Clears a node's value and removes the node (and a glue parent left with one child). */
   clear(n: NodeId): void {
-    if (this.#values[n] != null) this.#size--;
-    this.#values[n] = null;
+    if (this.#value[n] !== 0) this.#size--;
+    this.#dropValue(n);
     this.#prune(n);
   }
 
+  /** Forgets a node's value (its object's slot, if it had one, is free again); the count is the caller's. */
+  #dropValue(n: NodeId): void {
+    const k = this.#value[n];
+    if (k < 0) {
+      this.#objects[-k - 1] = undefined;
+      this.#freeObjects.push(-k - 1);
+    }
+    this.#value[n] = 0;
+  }
+
   #prune(n: NodeId): void {
-    while (n !== 0 && this.#values[n] == null) {
+    while (n !== 0 && this.#value[n] === 0) {
       const left = this.#left[n];
       const right = this.#right[n];
       if (left !== 0 && right !== 0) return;
@@ -301,7 +328,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) break;
-      if (this.#values[n] != null) best = n;
+      if (this.#value[n] !== 0) best = n;
       if (l === len) break;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -314,7 +341,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return;
-      if (this.#values[n] != null) yield n;
+      if (this.#value[n] !== 0) yield n;
       if (l === len) return;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -330,7 +357,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return 0;
-      if (this.#values[n] != null) return n;
+      if (this.#value[n] !== 0) return n;
       if (l === len) return 0;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -411,7 +438,7 @@ export class PrefixTrie<V> {
       // Children first, as in #walk.
       push(this.#right[x]);
       push(this.#left[x]);
-      if (this.#values[x] != null) yield x;
+      if (this.#value[x] !== 0) yield x;
     }
   }
 
@@ -427,7 +454,7 @@ export class PrefixTrie<V> {
       // Children first: the caller may remove n (and its one child would move up, unvisited).
       if (this.#right[n] !== 0) stack.push(this.#right[n]);
       if (this.#left[n] !== 0) stack.push(this.#left[n]);
-      if (this.#values[n] != null) yield n;
+      if (this.#value[n] !== 0) yield n;
     }
   }
 
@@ -440,7 +467,7 @@ export class PrefixTrie<V> {
       // Children first: fn may remove n (and its one child would move up, unvisited).
       if (this.#right[n] !== 0) stack.push(this.#right[n]);
       if (this.#left[n] !== 0) stack.push(this.#left[n]);
-      if (this.#values[n] != null) fn(n);
+      if (this.#value[n] !== 0) fn(n);
     }
   }
 }

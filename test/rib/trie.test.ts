@@ -162,3 +162,30 @@ t.test('the columns grow in chunks and return to their first size when the trie 
   t.equal(trie.bytes, first, 'back to the first size');
   t.equal(trie.idLimit, 1, 'ids start over');
 });
+
+t.test('values: small integers in the column, anything else beside it; each read back as set', async (t) => {
+  const trie = new PrefixTrie<unknown>(32);
+  const at = (w: number) => trie.ensure(w, 0, 0, 0, 24);
+  const values: unknown[] = [0, 1, 0x7ffffffe, 0x7fffffff, -1, 1.5, 2 ** 32, 'host', { route: 1 }, [7]];
+  const nodes = values.map((v, i) => {
+    const n = at(0x0a000000 + i * 256);
+    trie.set(n, v);
+    return n;
+  });
+  t.equal(trie.size, values.length);
+  t.ok(nodes.every((n, i) => trie.value(n) === values[i]), 'every value as it was set, 0 and the largest column value included');
+  const obj = { route: 2 };
+  trie.set(nodes[0], obj);
+  trie.set(nodes[8], 5);
+  t.equal(trie.value(nodes[0]), obj, 'a number replaced by an object');
+  t.equal(trie.value(nodes[8]), 5, 'an object replaced by a number');
+  t.equal(trie.size, values.length, 'replacing counts nothing');
+  trie.clear(nodes[9]);
+  t.equal(trie.value(nodes[9]), null, 'cleared');
+  t.equal(trie.size, values.length - 1);
+  const again = at(0x0b000000);
+  trie.set(again, 'again');
+  t.equal(trie.value(again), 'again', 'a freed object slot serves another node');
+  t.equal(trie.value(nodes[7]), 'host', 'and the others keep theirs');
+  t.equal(trie.value(0), null, 'node 0 is none');
+});
