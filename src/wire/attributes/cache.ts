@@ -12,7 +12,8 @@
 
 import type { AttributeError, PathAttributes } from './types.js';
 
-const NO_ERRORS: readonly AttributeError[] = Object.freeze([]);
+/** The errors of a set that has none (shared: never changed). */
+export const NO_ERRORS: readonly AttributeError[] = Object.freeze([]);
 
 /** A stored set that decoded with errors (or to none): the only kind kept with a wrapper. */
 class Flawed {

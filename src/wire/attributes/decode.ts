@@ -6,7 +6,7 @@ import { AttrFlag, AttrType, ErrorCode, UpdateSubcode } from '../constants.js';
 import type { CodecContext } from '../context.js';
 import { BgpProtocolError, isBgpProtocolError } from '../error.js';
 import { Reader } from '../reader.js';
-import type { AttributeCache } from './cache.js';
+import { type AttributeCache, NO_ERRORS } from './cache.js';
 import { DESCRIPTOR_BY_TYPE, type MutablePathAttributes, attributeName } from './descriptors.js';
 import { decodeMpReach, decodeMpUnreach } from './mp.js';
 import type { AttributeError, MpReach, MpUnreach, PathAttributes, RawAttribute } from './types.js';
@@ -44,7 +44,6 @@ let keyRanges = new Int32Array(64 * 2);
 // Duplicate detection: seen[type] === stamp means "already in this UPDATE" (no per-call clearing).
 const seen = new Uint32Array(256);
 let stamp = 0;
-const NO_ERRORS: readonly AttributeError[] = Object.freeze([]);
 const valueReader = new Reader(Buffer.alloc(0));
 
 function sessionReset(subcode: number, data: Buffer, reason: string): BgpProtocolError {
@@ -138,14 +137,14 @@ export function decodePathAttributes(buf: Buffer, start: number, end: number, ct
     const tweak = ctx.as4 ? 1 : 0;
     const hash = cache && !truncated ? cache.hash(buf, keyRanges, keyCount, tweak) : 0;
     const cached = cache && !truncated ? cache.lookup(hash, buf, keyRanges, keyCount, keyLength) : undefined;
-    if (cached !== undefined) {
+    if (cache && cached !== undefined) {
       attrs = cached;
-      if (cache!.foundErrors.length > 0) (errors ??= []).push(...cache!.foundErrors);
+      if (cache.foundErrors.length > 0) (errors ??= []).push(...cache.foundErrors);
     } else {
       const own: AttributeError[] = [];
       attrs = decodeEntries(buf, n, ctx, own);
       if (own.length > 0) (errors ??= []).push(...own);
-      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, attrs, own.length > 0 ? own : NO_ERRORS, tweak);
+      if (cache && !truncated) cache.store(hash, buf, keyRanges, keyCount, keyLength, attrs, own, tweak);
     }
   }
 
