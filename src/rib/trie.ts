@@ -155,8 +155,8 @@ export class PrefixTrie<V> {
     return id;
   }
 
+  /** Frees a node that holds no value (only #prune frees, and only such nodes). */
   #free(n: NodeId): void {
-    this.#dropValue(n);
     this.#left[n] = this.#right[n] = this.#parent[n] = 0;
     this.#freeIds.push(n);
     // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
