@@ -35,6 +35,13 @@ const FORBIDDEN_PACKAGES = {
   fib: ['pino', 'prom-client', 'fastify'],
 };
 
+/**
+ * Packages src may use for their types only (`import type`): TypeBox's runtime is 374 modules
+ * (2.8 MB of the idle daemon's memory) for a few plain objects, which src/daemon/contract/schema.ts
+ * builds itself.
+ */
+const TYPE_ONLY_PACKAGES = ['typebox', '@fastify/type-provider-typebox'];
+
 function* files(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -60,6 +67,7 @@ for (const file of files(src)) {
     } else {
       const banned = FORBIDDEN_PACKAGES[layer] ?? [];
       const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (TYPE_ONLY_PACKAGES.includes(pkg) && !/^\s*;?\s*(import|export)\s+type\s/.test(m[0])) problems.push(`${where}: ${pkg} only with \`import type\` (its runtime is not loaded; see TYPE_ONLY_PACKAGES)`);
       if (banned.includes('*') || banned.includes(pkg)) problems.push(`${where}: ${layer} may not import packages${banned.includes('*') ? ' (it is pure)' : ` like ${pkg}`}`);
     }
   }

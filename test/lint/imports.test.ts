@@ -23,3 +23,15 @@ t.test('a wire module importing the RIB or a package fails the check', async (t)
   t.match(r.stderr, /imports 'pino': wire may not import packages/);
   t.notMatch(r.stderr, /src\/rib\/rib\.ts/, 'rib -> wire is allowed');
 });
+
+t.test('TypeBox is imported for its types only', async (t) => {
+  const dir = t.testdir({ src: { daemon: { contract: {} } } });
+  writeFileSync(join(dir, 'src', 'daemon', 'contract', 'ok.ts'), "import type { Static, TSchema } from 'typebox';\nimport type TypeBox from 'typebox';\n");
+  writeFileSync(join(dir, 'src', 'daemon', 'contract', 'loads.ts'), "import Type, { type Static } from 'typebox';\n");
+  writeFileSync(join(dir, 'src', 'daemon', 'contract', 'dynamic.ts'), "const Type = await import('typebox');\n");
+  const r = spawnSync(process.execPath, [script, dir], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /loads\.ts: imports 'typebox': typebox only with `import type`/);
+  t.match(r.stderr, /dynamic\.ts: imports 'typebox': typebox only with `import type`/);
+  t.notMatch(r.stderr, /ok\.ts/, 'type-only imports are fine');
+});

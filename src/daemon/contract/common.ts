@@ -1,7 +1,8 @@
-// Building blocks of the API contract (TypeBox: each schema is JSON Schema and a TypeScript type):
-// closed objects, nullable values as JSON Schema type arrays (OpenAPI 3.1).
+// Building blocks of the API contract (TypeBox's types: each schema is JSON Schema and a TypeScript
+// type; built by schema.ts): closed objects, nullable values as JSON Schema type arrays (OpenAPI 3.1).
 
-import Type, { type Static, type TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+import { Type } from './schema.js';
 
 export { Type, type Static };
 
