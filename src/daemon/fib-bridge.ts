@@ -71,7 +71,7 @@ export class FibBridge {
     const c = o.config;
     this.#view = new KernelView(o.rib, (afi, id) => this.fib.dirty(familyOf(afi), id));
     const events: FibEvents = { ...fibEvents(o.events ?? {}), ...(o.otherRoutes ? { otherRoute: (r: KernelRoute, removed: boolean) => o.otherRoutes!.kernelRoute(r, removed) } : {}) };
-    const socket = openRtnetlink({ writerThread: true });
+    const socket = openRtnetlink({ writerThread: o.clock });
     const monitor = openRouteMonitor(socket.portId);
     this.fib = new Fib(socket, {
       route: (f, id) => this.#route(f, id),

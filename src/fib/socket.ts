@@ -1,15 +1,16 @@
 // The rtnetlink socket: the `netlink` package's raw socket (libuv-polled, prebuilt N-API), loaded
 // on first use. A send of a batch is one sendmsg; rtnetlink applies it inside that call, so the
-// time a batch takes is the kernel's work: the request socket sends from a writer thread
-// (send-worker.ts) so that this work runs beside the event loop. Replies (errors,
-// acknowledgements, dumps) arrive as 'message' events. Must not import rib, api, daemon, pino or
-// prom-client.
+// time a batch takes is the kernel's work: the request socket sends bulk from a writer thread
+// (send-worker.ts, started and ended by writer.ts) so that this work runs beside the event loop.
+// Replies (errors, acknowledgements, dumps) arrive as 'message' events. Must not import rib, api,
+// daemon, pino or prom-client.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { attachMonitorFilter, forceReceiveBuffer, netlinkFd, setNoEnobufs } from './netlink-options.js';
+import { attachMonitorFilter, forceReceiveBuffer, netlinkFd, sendDatagram, setNoEnobufs } from './netlink-options.js';
+import { OnDemandWriter, type Timers, type WriterThread } from './writer.js';
 
 export interface NetlinkTransport {
   /** The socket's netlink port id: notifications caused by our own requests carry it. */
@@ -46,48 +47,32 @@ function rawSocket(): RawSocket {
   return new RawNetlinkSocket(NETLINK_ROUTE, {});
 }
 
-/** Sends datagrams on `fd` from a thread of its own, in order; `close` once the last has gone out. */
-interface Writer {
-  send(m: Buffer): void;
-  close(then: () => void): void;
-}
-
 /** The writer script beside this module: compiled JavaScript, or the TypeScript source under a loader. */
 function writerUrl(): URL {
   const js = new URL('./send-worker.js', import.meta.url);
   return existsSync(fileURLToPath(js)) ? js : new URL('./send-worker.ts', import.meta.url);
 }
 
-/** A writer thread on `fd`; should it end unasked, `direct` sends from then on (and `onError` is told). */
-function writerThread(fd: number, direct: (m: Buffer) => void, onError: (e: Error) => void): Writer {
+/** A writer thread on `fd` (send-worker.ts); `exited` when it ends, asked or not. */
+function startThread(fd: number, onError: (e: Error) => void, exited: () => void): WriterThread {
   const w = new Worker(writerUrl(), { workerData: { fd }, name: 'nodebgp-netlink' });
   w.unref();
-  let alive = true;
-  let closing = false;
-  w.on('message', (m: { errno: number }) => onError(new Error(`netlink send failed (errno ${m.errno})`)));
+  w.on('message', (m: { errno: number }) => onError(sendError(m.errno)));
   w.on('error', (e) => onError(new Error(`netlink writer thread failed: ${e.message}`)));
-  w.on('exit', () => {
-    alive = false;
-    if (!closing) onError(new Error('netlink writer thread ended; sending from the event loop'));
-  });
+  w.on('exit', exited);
   return {
     // A batch that owns its memory moves to the thread instead of being copied.
-    send: (m) => {
-      if (!alive) return direct(m);
+    post: (m) => {
       if (m.byteOffset === 0 && m.buffer.byteLength === m.length) w.postMessage(m, [m.buffer as ArrayBuffer]);
       else w.postMessage(m);
     },
-    // The socket closes after the thread has sent what was posted (its descriptor must not be reused under it).
-    close: (then) => {
-      closing = true;
-      if (!alive) return then();
-      w.once('exit', then);
-      w.postMessage('close');
-    },
+    end: () => w.postMessage('close'),
   };
 }
 
-function transport(s: RawSocket, problems: string[], writerFd?: number): NetlinkTransport {
+const sendError = (errno: number) => new Error(`netlink send failed (errno ${errno})`);
+
+function transport<H>(s: RawSocket, problems: string[], writer?: { fd: number; timers: Timers<H> }): NetlinkTransport {
   let onError: (e: Error) => void = () => undefined;
   // The package calls these from native code: an exception escaping one of them is a C++
   // exception there, and the process aborts ("terminate called ... Napi::Error"). None may escape.
@@ -99,17 +84,25 @@ function transport(s: RawSocket, problems: string[], writerFd?: number): Netlink
     }
   };
   s.on('error', contained((e: Error) => onError(e)));
-  const direct = (m: Buffer) => s.send(m, {}, contained((e?: Error) => e && onError(e)));
-  const writer = writerFd === undefined ? undefined : writerThread(writerFd, direct, (e) => onError(e));
+  const queued = (m: Buffer) => s.send(m, {}, contained((e?: Error) => e && onError(e)));
+  const report = (e: Error) => onError(e);
+  // With the descriptor, short datagrams go out synchronously (in order with the thread's); a
+  // failure is told after the caller's send has returned, as the thread's and the package's are.
+  const sync = (fd: number) => (m: Buffer) => {
+    const errno = sendDatagram(fd, m);
+    if (errno !== 0) queueMicrotask(() => report(sendError(errno)));
+  };
+  const onDemand = writer && new OnDemandWriter((exited) => startThread(writer.fd, report, exited), sync(writer.fd), writer.timers, report);
   return {
     portId: s.address().port,
     problems,
-    send: writer ? (m) => writer.send(m) : direct,
+    send: onDemand ? (m) => onDemand.send(m) : queued,
     onMessage: (fn) => s.on('message', contained(fn)),
     onError: (fn) => {
       onError = fn;
     },
-    close: writer ? () => writer.close(() => s.close()) : () => s.close(),
+    // The socket closes after the thread has sent what was posted (its descriptor must not be reused under it).
+    close: onDemand ? () => onDemand.close(() => s.close()) : () => s.close(),
   };
 }
 
@@ -156,10 +149,11 @@ export function openRouteMonitor(ownPort: number): NetlinkTransport {
 
 /**
  * Opens a NETLINK_ROUTE socket in the current network namespace for requests. `writerThread`:
- * sent from a thread of its own (without a descriptor to give it, from the event loop, listed
- * in `problems`).
+ * bulk datagrams are sent from a thread of its own, started and ended on these timers
+ * (writer.ts; without a descriptor to give it, everything goes from the event loop, listed in
+ * `problems`).
  */
-export function openRtnetlink(options: { writerThread?: boolean } = {}): NetlinkTransport {
+export function openRtnetlink<H>(options: { writerThread?: Timers<H> } = {}): NetlinkTransport {
   const s = rawSocket();
   try {
     s.setSendBufferSize(4 * 1024 * 1024);
@@ -171,5 +165,6 @@ export function openRtnetlink(options: { writerThread?: boolean } = {}): Netlink
     receiveBuffer: (fd) => forceReceiveBuffer(fd, RECEIVE_BUFFER),
   });
   // Without a descriptor (listed in problems already) the requests go from the event loop.
-  return transport(s, problems, options.writerThread ? fd : undefined);
+  const timers = options.writerThread;
+  return transport(s, problems, timers && fd !== undefined ? { fd, timers } : undefined);
 }
