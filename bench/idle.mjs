@@ -1,0 +1,68 @@
+// Idle memory (npm run bench:idle): each daemon started alone in a namespace of its own, with
+// nothing to talk to, and its resident memory read SETTLE seconds later (VmRSS, and how much of
+// it is anonymous, from /proc). nodebgp is the shipped binary: `nodebgp` with a config file
+// holding its embedded default (`nodebgpd --print-default-config`, so the config file is loaded as
+// a DaemonSet's rendered one is), `nodebgp-default` with no file at all (the README's first
+// command). BIRD runs the same job: dynamic eBGP neighbors from connected subnets, pod CIDRs
+// accepted, nothing exported, routes into the kernel. Medians of RUNS runs, ratios to BIRD.
+//   RUNS=3 DUTS=nodebgp,nodebgp-default,bird npm run bench:idle
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listening, startDut } from './lib/dut.mjs';
+import { ownedNamespaces } from './lib/line.mjs';
+import { eachRun, median, stopDut } from './lib/runs.mjs';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const DUTS = (process.env.DUTS ?? 'nodebgp,nodebgp-default,bird').split(',');
+const SETTLE_S = Number(process.env.SETTLE ?? 20);
+const NS = `bi${process.pid % 10000}`;
+const spaces = ownedNamespaces([NS]);
+const nodebgpd = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'api', 'nodebgpd.js');
+
+const BIRD = `router id 10.93.0.1;
+protocol device {}
+protocol kernel { ipv4 { export all; }; }
+protocol bgp nodes {
+  local as 64512;
+  neighbor range 10.93.0.0/24 external;
+  dynamic name "node";
+  passive on;
+  ttl security on;
+  ipv4 { import where net ~ [ 10.244.0.0/16{24,24} ]; export none; import limit 64 action disable; };
+}
+`;
+
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
+}
+
+async function once(dut) {
+  spaces.create();
+  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'add', 'n0', 'type', 'dummy']);
+  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', '10.93.0.1/24', 'dev', 'n0']);
+  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'n0', 'up']);
+  const proc = dut === 'nodebgp-default'
+    ? spawn('ip', ['netns', 'exec', NS, process.execPath, nodebgpd], { stdio: 'ignore' })
+    : startDut(dut, NS, dut === 'bird' ? BIRD : spawnSync(process.execPath, [nodebgpd, '--print-default-config'], { encoding: 'utf8' }).stdout);
+  try {
+    await listening(NS, 179);
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    return memory(proc.pid);
+  } finally {
+    await stopDut(proc);
+    spaces.remove();
+  }
+}
+
+const results = await eachRun(RUNS, DUTS, once, (r) => `${r.rssMb.toFixed(1)} MB RSS (${r.anonMb.toFixed(1)} anonymous, ${r.fileMb.toFixed(1)} from files)`);
+const base = median(results.bird?.map((r) => r.rssMb) ?? [NaN]);
+console.log(`\nIdle, ${SETTLE_S} s after start, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
+console.log('| daemon | RSS | anonymous | from files | ratio to BIRD (RSS) |\n| --- | --- | --- | --- | --- |');
+for (const dut of DUTS) {
+  const m = (f) => median(results[dut].map(f));
+  console.log(`| ${dut} | ${m((r) => r.rssMb).toFixed(1)} MB | ${m((r) => r.anonMb).toFixed(1)} MB | ${m((r) => r.fileMb).toFixed(1)} MB | ${(m((r) => r.rssMb) / base).toFixed(1)} |`);
+}
