@@ -7,8 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from 'typebox';
-import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Ajv, type ValidateFunction } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
 import type { Metrics } from './metrics.js';
 import { ConfigError } from '../config/load.js';
 import { ParseError } from '../config/prefix.js';
@@ -65,6 +65,23 @@ function translate(e: unknown): ApiError {
   return new ApiError('internal-error', (e as Error)?.message ?? 'internal error');
 }
 
+/**
+ * A route's validator, compiled when the route is first asked (Ajv's code for every route at start
+ * is memory an idle daemon keeps for routes it may never serve); answers as Ajv's does, with
+ * `errors` on the function, which is where Fastify reads them.
+ */
+function lazyValidator(ajv: Ajv, schema: object): ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null } {
+  let compiled: ValidateFunction | undefined;
+  const validate = (data: unknown): boolean => {
+    compiled ??= ajv.compile(schema);
+    const ok = compiled(data);
+    validate.errors = compiled.errors;
+    return ok;
+  };
+  validate.errors = undefined as FastifySchemaValidationError[] | null | undefined;
+  return validate;
+}
+
 export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // Requests are not logged (the daemon's own log carries what changed); errors go to its logger.
@@ -89,7 +106,7 @@ export async function buildApi(proc: DaemonProcess, options: ApiOptions = {}): P
   // Unknown fields are errors (not silently dropped); bodies are not type-coerced, query strings are.
   const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
   const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => lazyValidator(httpPart === 'body' ? strict : lenient, schema));
   await app.register(fastifySwagger, {
     openapi: {
       // 3.1: its schemas are JSON Schema 2020-12, so nullable values are type arrays as the contract writes them.

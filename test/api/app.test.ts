@@ -95,6 +95,11 @@ t.test('routes: pages of at most `limit`, continued with `after`; filters', asyn
   const v6 = (await app.inject('/v1/routes/ipv6-unicast?community=64512:100')).json();
   t.same(v6.items.map((i: { prefix: string }) => i.prefix), ['2001:db8:1::/48'], 'community filter');
   t.equal((await app.inject('/v1/routes/ipv4-unicast?limit=5000')).json().error.code, 'invalid-request', 'a page larger than 1000 is refused');
+  // Validators compile on a route's first request: each answer is its own request's.
+  const refusal = (await app.inject('/v1/routes/ipv4-unicast?limit=5000')).json().error.message;
+  t.match(refusal, /limit must be <= 1000/);
+  t.equal((await app.inject('/v1/routes/ipv4-unicast?limit=2')).statusCode, 200, 'a valid request after a refused one');
+  t.match((await app.inject('/v1/routes/ipv4-unicast?limit=0')).json().error.message, /limit must be >= 1/, 'and another refusal names its own problem');
 });
 
 t.test('writes need the token; bad input is 4xx with a stable code and changes nothing', async (t) => {
