@@ -68,7 +68,8 @@ function translate(e: unknown): ApiError {
 /**
  * A route's validator, compiled when the route is first asked (Ajv's code for every route at start
  * is memory an idle daemon keeps for routes it may never serve); answers as Ajv's does, with
- * `errors` on the function, which is where Fastify reads them.
+ * `errors` on the function, which is where Fastify reads them. A schema Ajv could not compile would
+ * fail its route's requests instead of the start: test/api/contract.test.ts calls every operation.
  */
 function lazyValidator(ajv: Ajv, schema: object): ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null } {
   let compiled: ValidateFunction | undefined;
