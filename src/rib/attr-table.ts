@@ -3,6 +3,7 @@
 // the decision process reads, and what each outbound group made of it (attributes and octets).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { OctetChunks } from './octet-chunks.js';
 import type { OutForm } from './export.js';
 import { SentForms } from './sent-forms.js';
 import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
@@ -62,6 +63,8 @@ export class AttrTable {
   readonly #freeSlots: number[] = [];
   /** The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). */
   readonly sent = new SentForms<OutForm>();
+  /** Where the forms' octets are kept (outside Node's shared buffer pool). */
+  readonly formOctets = new OctetChunks();
   #nextId = 1;
 
   get size(): number {

@@ -187,7 +187,7 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);
   if (!f) {
-    const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
+    const bytes = table.formOctets.keep(encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx));
     const own = to.localIpv4 !== undefined && nextHopSource(best, to, keepNextHop) === 'own';
     const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
     f = { id: table.nextOutId(), slot: 0, bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };

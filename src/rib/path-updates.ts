@@ -4,6 +4,7 @@
 // the Adj-RIB-Out does; the Loc-RIB feed queues changed prefixes and reads them in a batch.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { OctetChunks } from './octet-chunks.js';
 import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
 import { nlriBlockOf } from './adj-rib-out.js';
 import { regrown, retire } from './columns.js';
@@ -23,6 +24,8 @@ const FIRST_QUEUE = 1024;
 
 /** Encoded attribute lists by attribute set, context and NEXT_HOP (-1: none, the next hop goes in MP_REACH_NLRI). */
 const encoded = new WeakMap<AttrEntry, WeakMap<CodecContext, Map<number, Buffer>>>();
+/** Their octets, kept as long as the set (outside Node's shared buffer pool). */
+const kept = new OctetChunks();
 
 function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): Buffer {
   let byCtx = encoded.get(entry);
@@ -32,7 +35,7 @@ function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): B
   let b = byNh.get(nextHop);
   if (!b) {
     const { nextHop: _nh, ...rest } = entry.attrs;
-    b = encodePathAttributes(nextHop >= 0 ? { ...rest, nextHop } : rest, ctx);
+    b = kept.keep(encodePathAttributes(nextHop >= 0 ? { ...rest, nextHop } : rest, ctx));
     byNh.set(nextHop, b);
   }
   return b;

@@ -1,0 +1,33 @@
+// Kept octet strings: copies, packed together in chunks of their own (never in Node's shared
+// buffer pool, where one kept slice holds a whole slab of others' garbage); long ones alone.
+import t from 'tap';
+import { CHUNK_OCTETS, OctetChunks } from '../../src/rib/octet-chunks.js';
+
+t.test('short strings are copies packed in one chunk, outside the shared pool', async (t) => {
+  const k = new OctetChunks();
+  const src = Buffer.from('400101004002060201000000fd', 'hex');
+  const a = k.keep(src);
+  const b = k.keep(Buffer.from([1, 2, 3]));
+  t.same([...a], [...src]);
+  t.same([...b], [1, 2, 3]);
+  src[0] = 0xff;
+  t.equal(a[0], 0x40, 'a copy: the source may change after');
+  t.equal(a.buffer, b.buffer, 'one chunk');
+  t.equal(b.byteOffset, a.byteOffset + a.length, 'back to back');
+  t.equal(a.buffer.byteLength, CHUNK_OCTETS);
+  t.not(a.buffer, Buffer.from([9]).buffer, 'not a slab of the pool');
+  t.not(a.buffer, Buffer.allocUnsafe(16).buffer);
+});
+
+t.test('a full chunk is followed by a new one; long strings get memory of their own', async (t) => {
+  const k = new OctetChunks();
+  const piece = Buffer.alloc(1000, 7);
+  const kept = Array.from({ length: 17 }, () => k.keep(piece));
+  t.equal(kept[15].buffer, kept[0].buffer, 'sixteen fit in a chunk');
+  t.not(kept[16].buffer, kept[0].buffer, 'the seventeenth starts the next');
+  t.ok(kept.every((c) => c.length === 1000 && c.every((x) => x === 7)));
+  const long = k.keep(Buffer.alloc(CHUNK_OCTETS / 8, 1));
+  t.equal(long.buffer.byteLength, CHUNK_OCTETS / 8, 'its own memory, exactly');
+  t.not(long.buffer, kept[16].buffer);
+  t.equal(k.keep(Buffer.alloc(0)).length, 0, 'an empty string');
+});
