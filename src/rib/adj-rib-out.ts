@@ -105,7 +105,7 @@ export interface OutputEvents {
  * next hop); when not, `events` hears of it.
  */
 export function sendable(form: OutForm, trie: PrefixTrie<unknown>, node: RouteNode, afi: AfiCode, peer: ExportPeer, nextHop: Buffer | undefined, addPath: boolean, events: OutputEvents | undefined): boolean {
-  const room = announcementRoom(form.bytes.length, afi, peer.tx, nextHop ? { nextHop } : undefined);
+  const room = announcementRoom(form.length, afi, peer.tx, nextHop ? { nextHop } : undefined);
   const entry = nlriEntryLength(trie.len(node), addPath);
   if (entry <= room) return true;
   const max = maxMessageLength(peer.tx);
@@ -190,7 +190,7 @@ export class AdjRibOut {
       this.#lastRow = row;
       this.#lastForm = form;
       this.#lastNextHop = nextHop;
-      this.#lastRoom = form ? announcementRoom(form.bytes.length, this.afi, this.peer.tx, nextHop ? { nextHop } : undefined) : 0;
+      this.#lastRoom = form ? announcementRoom(form.length, this.afi, this.peer.tx, nextHop ? { nextHop } : undefined) : 0;
     }
     if (!form) return undefined;
     // Behind most attribute sets any prefix fits: only near the size limit is each one asked.

@@ -50,9 +50,15 @@ export interface OutForm {
   readonly id: number;
   /** Where the peers holding it as sent find it (sent-forms.ts); 0 before the first. */
   slot: number;
-  /** The octets, with the NEXT_HOP of the peer that made the form when `selfNextHopAt` is set. */
-  readonly bytes: Buffer;
-  /** Where the 4 octets of NEXT_HOP are in `bytes` when they are the receiving peer's own address. */
+  /**
+   * The octets are `length` from `at` in `chunk` (octet-chunks.ts), with the NEXT_HOP of the peer
+   * that made the form when `selfNextHopAt` is set. Not a Buffer of their own: a view is 104
+   * octets of heap, and a full table has a form per attribute set (bytesFor makes one when sent).
+   */
+  readonly chunk: Buffer;
+  readonly at: number;
+  readonly length: number;
+  /** Where the 4 octets of NEXT_HOP are in the octets when they are the receiving peer's own address. */
   readonly selfNextHopAt?: number;
   /** An MP_REACH next hop an export route-map set (IPv6): part of what is sent, so part of the form. */
   readonly mpNextHop?: Buffer;
@@ -154,10 +160,11 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
 
 /** The octets of a form as `to` gets them: its own address as NEXT_HOP where the form has ours. */
 export function bytesFor(form: OutForm, to: ExportPeer): Buffer {
-  if (form.selfNextHopAt === undefined) return form.bytes;
+  const bytes = form.chunk.subarray(form.at, form.at + form.length);
+  if (form.selfNextHopAt === undefined) return bytes;
   const own = to.localIpv4! >>> 0;
-  if (form.bytes.readUInt32BE(form.selfNextHopAt) === own) return form.bytes;
-  const b = Buffer.from(form.bytes);
+  if (bytes.readUInt32BE(form.selfNextHopAt) === own) return bytes;
+  const b = Buffer.from(bytes);
   b.writeUInt32BE(own, form.selfNextHopAt);
   return b;
 }
@@ -187,10 +194,12 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);
   if (!f) {
-    const bytes = table.formOctets.keep(encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx));
+    const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
     const own = to.localIpv4 !== undefined && nextHopSource(best, to, keepNextHop) === 'own';
     const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
-    f = { id: table.nextOutId(), slot: 0, bytes, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
+    const octets = table.formOctets;
+    const chunk = octets.keep(bytes);
+    f = { id: table.nextOutId(), slot: 0, chunk, at: octets.keptAt, length: bytes.length, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
       entry.outForm = f;

@@ -15,22 +15,36 @@ const OWN_FROM = CHUNK_OCTETS / 8;
 export class OctetChunks {
   #chunk: Buffer | undefined;
   #used = 0;
+  /** Where the last `keep` put its copy in the chunk it returned. */
+  keptAt = 0;
 
-  /** A copy of `octets` sharing memory only with other kept copies. */
+  /**
+   * Copies `octets` into memory shared only with other kept copies; returns that memory, the copy
+   * at `keptAt` (callers that keep many hold the chunk and the offset, not a view: a view is 104
+   * octets of heap).
+   */
   keep(octets: Uint8Array): Buffer {
     const n = octets.length;
     if (n >= OWN_FROM) {
       const own = Buffer.allocUnsafeSlow(n);
       own.set(octets);
+      this.keptAt = 0;
       return own;
     }
     if (this.#chunk === undefined || this.#used + n > CHUNK_OCTETS) {
       this.#chunk = Buffer.allocUnsafeSlow(CHUNK_OCTETS);
       this.#used = 0;
     }
-    const copy = this.#chunk.subarray(this.#used, this.#used + n);
-    copy.set(octets);
+    const chunk = this.#chunk;
+    chunk.set(octets, this.#used);
+    this.keptAt = this.#used;
     this.#used += n;
-    return copy;
+    return chunk;
+  }
+
+  /** A kept copy of `octets` as a view of its own. */
+  copy(octets: Uint8Array): Buffer {
+    const chunk = this.keep(octets);
+    return chunk.subarray(this.keptAt, this.keptAt + octets.length);
   }
 }

@@ -35,7 +35,7 @@ function attributeBytes(entry: AttrEntry, ctx: CodecContext, nextHop: number): B
   let b = byNh.get(nextHop);
   if (!b) {
     const { nextHop: _nh, ...rest } = entry.attrs;
-    b = kept.keep(encodePathAttributes(nextHop >= 0 ? { ...rest, nextHop } : rest, ctx));
+    b = kept.copy(encodePathAttributes(nextHop >= 0 ? { ...rest, nextHop } : rest, ctx));
     byNh.set(nextHop, b);
   }
   return b;
