@@ -113,3 +113,34 @@ t.test('a new key during a sweep keeps what the sweep would keep', async (t) => 
   t.ok(values.every((_, i) => (i % 2 === 0 ? medOf(get(cache, 1_000_000 + i)) === 1_000_000 + i : get(cache, 1_000_000 + i) === undefined)), 'kept sets found, dropped ones gone');
   t.ok(colliding.every((i) => medOf(get(cache, i)) === i), 'the colliding sets are found');
 });
+
+t.test('keys across several chunks (none spans two) are found, also after a sweep and a new key; a key longer than a chunk is not stored', async (t) => {
+  const cache = new AttributeCache();
+  // Keys of 1,000 octets (an AS path of ~250 ASNs): 3,000 of them fill the first chunk as it grows and two more.
+  const longKey = (i: number) => {
+    const b = Buffer.alloc(1000, i & 0xff);
+    b.writeUInt32BE(i, 0);
+    return b;
+  };
+  const putLong = (i: number) => {
+    const k = longKey(i);
+    cache.store(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length, valueOf(i), [], 0);
+  };
+  const getLong = (i: number) => {
+    const k = longKey(i);
+    return medOf(cache.lookup(cache.hash(k, whole(k), 1, 0), k, whole(k), 1, k.length));
+  };
+  for (let i = 0; i < 3000; i++) putLong(i);
+  t.equal(cache.keyBytes, 3_000_000);
+  t.ok([0, 1048, 1049, 2097, 2098, 2999].every((i) => getLong(i) === i), 'keys at chunk ends and starts');
+  t.equal(getLong(3000), undefined);
+  cache.sweep((a) => (a?.med ?? 0) % 2 === 0);
+  t.equal(cache.size, 1500);
+  t.equal(cache.keyBytes, 1_500_000, 'only the kept keys moved');
+  let found = 0;
+  for (let i = 0; i < 3000; i++) if (getLong(i) === (i % 2 === 0 ? i : undefined)) found++;
+  t.equal(found, 3000, 'the kept ones found, the dropped ones not');
+  const huge = Buffer.alloc((1 << 20) + 1);
+  cache.store(cache.hash(huge, whole(huge), 1, 0), huge, whole(huge), 1, huge.length, valueOf(7), [], 0);
+  t.equal(cache.size, 1500, 'not stored');
+});

@@ -1,6 +1,6 @@
 // A cache of decoded attribute sets keyed by their wire octets, so that the UPDATEs sharing one
 // attribute set decode it once and share one immutable object (interning).
-// Open addressing over typed arrays with the keys packed in one arena: no object or Buffer per
+// Open addressing over typed arrays with the keys packed in chunks: no object or Buffer per
 // entry, so a full table costs the garbage collector almost nothing.
 // Hostile input: the keys come from peers, so the hash is keyed with a per-process random key
 // (HalfSipHash-1-3) and probe sequences are bounded: nobody can choose colliding sets without the
@@ -38,6 +38,18 @@ function attrsOf(v: Stored): PathAttributes | null {
 }
 
 const INITIAL_ENTRIES = 1024;
+
+/**
+ * Keys are packed in chunks of CHUNK octets (the first starts small and grows to one by doubling):
+ * no key spans two, so a key's offset names its chunk and its place in it. A full table's keys
+ * are not copied as they grow, and not held in a doubled arena (16 MB for about 9 MB of keys at
+ * 1M prefixes); a chunk wastes at most one key's length at its end.
+ */
+const CHUNK_BITS = 20;
+const CHUNK = 1 << CHUNK_BITS;
+const IN_CHUNK = CHUNK - 1;
+/** The longest key stored: an attribute list of the longest message (RFC 8654: 65,535 octets) fits. */
+const MAX_KEY = CHUNK;
 /**
  * Longest probe sequence allowed; a longer one means a bad key (or an attack): take a new one.
  * At the load factor kept (at most 1/2) a random key's longest cluster in a table of millions is
@@ -109,7 +121,7 @@ export interface AttributeCacheOptions {
   readonly key?: readonly [number, number];
 }
 
-/** One open-addressing table: entries in typed arrays, keys packed in one arena. */
+/** One open-addressing table: entries in typed arrays, keys packed in chunks. */
 class Table {
   slots: Int32Array; // entry index + 1; 0 is empty
   hash: Uint32Array;
@@ -118,17 +130,29 @@ class Table {
   keyOffset: Uint32Array;
   keyLength: Uint32Array;
   values: Stored[] = [];
-  arena: Buffer;
-  arenaUsed = 0;
+  readonly chunks: Buffer[];
+  /** Octets used in the last chunk. */
+  #tail = 0;
+  /** Octets of all keys. */
+  keyOctets = 0;
   count = 0;
 
-  constructor(entries = INITIAL_ENTRIES, arenaBytes = 64 * 1024) {
+  constructor(entries = INITIAL_ENTRIES, firstChunk = 64 * 1024) {
     this.slots = new Int32Array(entries * 2);
     this.hash = new Uint32Array(entries);
     this.tweak = new Uint32Array(entries);
     this.keyOffset = new Uint32Array(entries);
     this.keyLength = new Uint32Array(entries);
-    this.arena = Buffer.allocUnsafe(arenaBytes);
+    this.chunks = [Buffer.allocUnsafe(firstChunk)];
+  }
+
+  /** The chunk holding entry e's key, which starts at keyStart(e) in it. */
+  keyChunk(e: number): Buffer {
+    return this.chunks[this.keyOffset[e] >>> CHUNK_BITS];
+  }
+
+  keyStart(e: number): number {
+    return this.keyOffset[e] & IN_CHUNK;
   }
 
   find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): Stored | undefined {
@@ -139,8 +163,8 @@ class Table {
       const e = slot - 1;
       if (this.hash[e] !== hash || this.keyLength[e] !== keyLength) continue;
       // A plain loop: keys are tens of octets, where Buffer#compare's call overhead dominates.
-      const arena = this.arena;
-      let off = this.keyOffset[e];
+      const arena = this.keyChunk(e);
+      let off = this.keyStart(e);
       let same = true;
       for (let r = 0; r < count && same; r++) {
         for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++, off++) {
@@ -158,21 +182,31 @@ class Table {
   /** Appends an entry; the key is the concatenation of `ranges` of `buf`. Its slot is placed by place(). */
   append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: Stored): number {
     if ((this.count + 1) * 2 > this.slots.length) this.#grow();
-    if (this.arenaUsed + keyLength > this.arena.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + keyLength));
-      this.arena.copy(next, 0, 0, this.arenaUsed);
-      this.arena = next;
+    let last = this.chunks.length - 1;
+    let arena = this.chunks[last];
+    if (this.#tail + keyLength > arena.length) {
+      if (arena.length < CHUNK) {
+        // Only the first chunk is short: it doubles until it is a whole chunk.
+        const next = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(arena.length * 2, this.#tail + keyLength)));
+        arena.copy(next, 0, 0, this.#tail);
+        this.chunks[last] = arena = next;
+      }
+      if (this.#tail + keyLength > arena.length) {
+        this.chunks.push((arena = Buffer.allocUnsafe(CHUNK)));
+        last++;
+        this.#tail = 0;
+      }
     }
     const e = this.count++;
-    this.keyOffset[e] = this.arenaUsed;
+    this.keyOffset[e] = last * CHUNK + this.#tail;
     this.keyLength[e] = keyLength;
     this.values[e] = value;
-    const arena = this.arena;
-    let off = this.arenaUsed;
+    let off = this.#tail;
     for (let r = 0; r < count; r++) {
       for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++) arena[off++] = buf[k];
     }
-    this.arenaUsed = off;
+    this.#tail = off;
+    this.keyOctets += keyLength;
     this.hash[e] = hash;
     this.tweak[e] = tweak;
     return e;
@@ -247,9 +281,9 @@ export class AttributeCache {
     return this.#table.count + (this.#sweeping ? this.#sweeping.count - this.#sweepNext : 0);
   }
 
-  /** Octets of keys held (the arenas in use). */
+  /** Octets of keys held (in the tables in use). */
   get keyBytes(): number {
-    return this.#table.arenaUsed + (this.#sweeping?.arenaUsed ?? 0);
+    return this.#table.keyOctets + (this.#sweeping?.keyOctets ?? 0);
   }
 
   /** Whether a sweep is under way (sweepStep has more to do). */
@@ -284,6 +318,7 @@ export class AttributeCache {
 
   /** Stores a decoded set and its errors under its key (after a lookup missed with the same hash). */
   store(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number, attrs: PathAttributes | null, errors: readonly AttributeError[], tweak: number): void {
+    if (keyLength > MAX_KEY) return;
     if (this.size >= this.#max) this.clear();
     const e = this.#table.append(hash, tweak, buf, ranges, count, keyLength, stored(attrs, errors));
     this.#place(e);
@@ -298,9 +333,9 @@ export class AttributeCache {
   /** Entry `e` of `from` appended to the current table (not yet placed); its index there. */
   #moveFrom(from: Table, e: number): number {
     const range = this.#range;
-    range[0] = from.keyOffset[e];
-    range[1] = from.keyOffset[e] + from.keyLength[e];
-    return this.#table.append(from.hash[e], from.tweak[e], from.arena, range, 1, from.keyLength[e], from.values[e]);
+    range[0] = from.keyStart(e);
+    range[1] = range[0] + from.keyLength[e];
+    return this.#table.append(from.hash[e], from.tweak[e], from.keyChunk(e), range, 1, from.keyLength[e], from.values[e]);
   }
 
   /** A new random key, every entry rehashed (a probe sequence grew past the bound). */
@@ -319,9 +354,9 @@ export class AttributeCache {
       const t = this.#table;
       const range = this.#range;
       for (let e = 0; e < t.count; e++) {
-        range[0] = t.keyOffset[e];
-        range[1] = t.keyOffset[e] + t.keyLength[e];
-        t.hash[e] = keyedHash(this.#k0, this.#k1, t.arena, range, 1, t.tweak[e]);
+        range[0] = t.keyStart(e);
+        range[1] = range[0] + t.keyLength[e];
+        t.hash[e] = keyedHash(this.#k0, this.#k1, t.keyChunk(e), range, 1, t.tweak[e]);
       }
       // With a fresh key a sequence this long is practically impossible; if it happens, key again.
       if (t.replaceAll()) return;
