@@ -8,9 +8,11 @@
 //   load:      the first sender's first UPDATE to the receiver holding all N from the last sender;
 //   peer down: the kill to the receiver holding all N from the sender before it;
 //   peak RSS and CPU seconds of the DUT over the whole run.
+// MEMORY=1 prints where nodebgpd's memory is once loaded (its own metrics, then the heap after a
+// full collection).
 // nodebgp, BIRD 2, FRR bgpd and GoBGP run with equivalent configuration (bench/lib/dut.mjs).
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:upstreams
-import { bgpListening, configs, startDut, usage } from './lib/dut.mjs';
+import { bgpListening, configs, nodebgpMemory, startDut, usage } from './lib/dut.mjs';
 import { link, ownedNamespaces, peer } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
@@ -58,6 +60,7 @@ async function once(dut, n) {
       await watcher.wait((e) => e.event === 'all-from' && e.asn === upstreamAs(k), TIMEOUT_S * 1000);
     }
     const loaded = watcher.events.find((e) => e.event === 'all-from' && e.asn === upstreamAs(UPSTREAMS - 1));
+    if (process.env.MEMORY && dut === 'nodebgp') console.error(`  nodebgp N=${n} loaded: ${nodebgpMemory(NS.d)}`);
     const cut = performance.timeOrigin + performance.now();
     senders[UPSTREAMS - 1].kill();
     const fallback = await watcher.wait((e) => e.event === 'all-from' && e.asn === upstreamAs(UPSTREAMS - 2) && e.at > cut, TIMEOUT_S * 1000);
