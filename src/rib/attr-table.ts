@@ -3,10 +3,9 @@
 // the decision process reads, and what each outbound group made of it (attributes and octets).
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { OctetChunks } from './octet-chunks.js';
 import type { OutForm } from './export.js';
 import { SentForms } from './sent-forms.js';
-import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType } from '../wire/index.js';
+import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
 
 export class AttrEntry {
   readonly id: number;

@@ -4,8 +4,7 @@
 // the Adj-RIB-Out does; the Loc-RIB feed queues changed prefixes and reads them in a batch.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { OctetChunks } from './octet-chunks.js';
-import { Afi, type AfiCode, type CodecContext, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
+import { Afi, type AfiCode, type CodecContext, OctetChunks, Safi, encodeAnnouncements, encodePathAttributes, encodeWithdrawals, stride } from '../wire/index.js';
 import { nlriBlockOf } from './adj-rib-out.js';
 import { regrown, retire } from './columns.js';
 import type { AttrEntry } from './attr-table.js';

@@ -25,3 +25,4 @@ export * from './mrt.js';
 export * from './rtr.js';
 export * from './bmp.js';
 export * from './mrt-read.js';
+export * from './octet-chunks.js';

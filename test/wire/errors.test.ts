@@ -1,7 +1,7 @@
 // Malformed input maps to the NOTIFICATION RFC 4271 section 6 prescribes, or to the RFC 7606
 // outcome (attribute-discard, treat-as-withdraw) with the session kept.
 import t from 'tap';
-import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, shutdownCommunication, type NotificationMessage } from '../../src/wire/index.js';
+import { type UpdateMessage, CHUNK_OCTETS, DEFAULT_CONTEXT, decodeMessage, shutdownCommunication, type NotificationMessage } from '../../src/wire/index.js';
 import { AS_PATH, MANDATORY, NEXT_HOP, NLRI, ORIGIN, attr, msg, update } from '../helpers/build.js';
 import { throwsProtocolError } from '../helpers/errors.js';
 
@@ -74,6 +74,9 @@ t.test('clean UPDATEs carry no errors', async (t) => {
   t.equal(decodeUpdate(update('180a0000', '', '')).errors, undefined, 'a pure withdrawal needs no attributes');
   const u = decodeUpdate(update('', MANDATORY + attr(0xc0, 99, 'abcd') + attr(0x80, 100, '01'), NLRI));
   t.same(u.attributes?.unknown?.map((a) => [a.type, a.flags, a.value.toString('hex')]), [[99, 0xc0, 'abcd'], [100, 0x80, '01']], 'unknown optional attributes are kept as received');
+  const [a, b] = u.attributes!.unknown!;
+  t.equal(a.value.buffer.byteLength, CHUNK_OCTETS, 'kept in a chunk of kept octets, not a slab of the shared pool');
+  t.equal(b.value.buffer, a.value.buffer);
 });
 
 t.test('OPEN errors', async (t) => {

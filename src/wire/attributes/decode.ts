@@ -9,6 +9,7 @@ import { Reader } from '../reader.js';
 import { type AttributeCache, NO_ERRORS } from './cache.js';
 import { DESCRIPTOR_BY_TYPE, type MutablePathAttributes, attributeName } from './descriptors.js';
 import { decodeMpReach, decodeMpUnreach } from './mp.js';
+import { OctetChunks } from '../octet-chunks.js';
 import type { AttributeError, MpReach, MpUnreach, PathAttributes, RawAttribute } from './types.js';
 
 /** How a received attribute list differs from the encoder's canonical form, so it re-encodes exactly. */
@@ -45,6 +46,11 @@ let keyRanges = new Int32Array(64 * 2);
 const seen = new Uint32Array(256);
 let stamp = 0;
 const valueReader = new Reader(Buffer.alloc(0));
+/**
+ * Unknown attributes' values, kept as long as their set: in chunks of their own, not as slices
+ * of Node's shared buffer pool (a kept slice holds its whole 64 KB slab).
+ */
+const unknownValues = new OctetChunks();
 
 function sessionReset(subcode: number, data: Buffer, reason: string): BgpProtocolError {
   return new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, subcode, Buffer.from(data), reason);
@@ -185,7 +191,7 @@ function decodeEntries(buf: Buffer, n: number, ctx: CodecContext, errors: Attrib
       if ((flags & AttrFlag.OPTIONAL) === 0) {
         throw sessionReset(UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, buf.subarray(walk[o + 2], ve), `unrecognized well-known attribute ${type}`);
       }
-      (unknown ??= []).push({ flags: flags & ~AttrFlag.EXTENDED_LENGTH, type, value: Buffer.from(buf.subarray(vs, ve)) });
+      (unknown ??= []).push({ flags: flags & ~AttrFlag.EXTENDED_LENGTH, type, value: unknownValues.copy(buf.subarray(vs, ve)) });
       continue;
     }
     // RFC 7606 3(c): Optional/Transitive bits in conflict make the attribute malformed.

@@ -1,10 +1,10 @@
-// Long-lived short octet strings (the attribute lists of outbound forms, kept as long as their
-// attribute set) packed in chunks of their own. Node hands out short buffers (Buffer.from,
-// allocUnsafe) as slices of a pool slab shared with every short-lived allocation, and one slice
-// kept keeps its whole slab: a full table's 200k forms held 770 slabs of 64 KB, 50 MB for about
-// 18 MB of octets (a heap snapshot of the binary at 1M, 2026-12-02). A chunk here holds kept
-// octets only, and goes back when the last of them is collected.
-// Must not import fsm, api, daemon, node:net or metrics libraries.
+// Long-lived short octet strings (the attribute lists of outbound forms, unknown attributes'
+// values: kept as long as their attribute set) packed in chunks of their own. Node hands out
+// short buffers (Buffer.from, allocUnsafe) as slices of a pool slab shared with every short-lived
+// allocation, and one slice kept keeps its whole slab: a full table's 200k forms held 770 slabs
+// of 64 KB, 50 MB for about 18 MB of octets (a heap snapshot of the binary at 1M, 2026-12-02). A
+// chunk here holds kept octets only, and goes back when the last of them is collected.
+// Must not import anything outside src/wire.
 
 /** Octets per chunk: small enough that a few live strings keep little under churn. */
 export const CHUNK_OCTETS = 16 * 1024;

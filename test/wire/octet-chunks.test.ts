@@ -1,7 +1,7 @@
 // Kept octet strings: copies, packed together in chunks of their own (never in Node's shared
 // buffer pool, where one kept slice holds a whole slab of others' garbage); long ones alone.
 import t from 'tap';
-import { CHUNK_OCTETS, OctetChunks } from '../../src/rib/octet-chunks.js';
+import { CHUNK_OCTETS, OctetChunks } from '../../src/wire/octet-chunks.js';
 
 t.test('short strings are copies packed in one chunk, outside the shared pool', async (t) => {
   const k = new OctetChunks();
