@@ -51,8 +51,8 @@ export interface OutForm {
   /** Where the peers holding it as sent find it (sent-forms.ts); 0 before the first. */
   slot: number;
   /**
-   * The octets are `length` from `at` in `chunk` (wire/octet-chunks.ts), with the NEXT_HOP of the peer
-   * that made the form when `selfNextHopAt` is set. Not a Buffer of their own: a view is 104
+   * The octets are `length` from `at` in `chunk` (wire/octet-chunks.ts), with the NEXT_HOP of the
+   * peer that made the form when `selfNextHopAt` is set. Not a Buffer of their own: a view is 104
    * octets of heap, and a full table has a form per attribute set (bytesFor makes one when sent).
    */
   readonly chunk: Buffer;
