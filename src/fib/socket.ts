@@ -90,11 +90,10 @@ function transport<H>(s: RawSocket, problems: string[], writer?: { fd: number; t
   const report = (e: Error) => onError(e);
   // With the descriptor, short datagrams go out synchronously (in order with the thread's); a
   // failure is told after the caller's send has returned, as the thread's and the package's are.
-  const sync = (fd: number) => (m: Buffer) => {
-    const errno = sendDatagram(fd, m);
+  const onDemand = writer && new OnDemandWriter((exited) => startThread(writer.fd, report, exited), (m) => {
+    const errno = sendDatagram(writer.fd, m);
     if (errno !== 0) queueMicrotask(() => report(sendError(errno)));
-  };
-  const onDemand = writer && new OnDemandWriter((exited) => startThread(writer.fd, report, exited), sync(writer.fd), writer.timers, report);
+  }, writer.timers, report);
   return {
     portId: s.address().port,
     problems,
