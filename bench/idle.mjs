@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listening, startDut } from './lib/dut.mjs';
-import { ownedNamespaces } from './lib/line.mjs';
+import { inNs, ownedNamespaces } from './lib/line.mjs';
 import { eachRun, median, stopDut } from './lib/runs.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -42,9 +42,11 @@ function memory(pid) {
 
 async function once(dut) {
   spaces.create();
-  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'add', 'n0', 'type', 'dummy']);
-  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', '10.93.0.1/24', 'dev', 'n0']);
-  spawnSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'n0', 'up']);
+  // A connected subnet for the dynamic neighbors' range (a veth pair: no dummy module here).
+  inNs(NS, 'ip', 'link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
+  inNs(NS, 'ip', 'addr', 'add', '10.93.0.1/24', 'dev', 'n0');
+  inNs(NS, 'ip', 'link', 'set', 'n1', 'up');
+  inNs(NS, 'ip', 'link', 'set', 'n0', 'up');
   const proc = dut === 'nodebgp-default'
     ? spawn('ip', ['netns', 'exec', NS, process.execPath, nodebgpd], { stdio: 'ignore' })
     : startDut(dut, NS, dut === 'bird' ? BIRD : spawnSync(process.execPath, [nodebgpd, '--print-default-config'], { encoding: 'utf8' }).stdout);
