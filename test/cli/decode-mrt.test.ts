@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Afi, encodeBgp4mpMessage, encodeBgp4mpStateChange, encodePeerIndexTable, encodeRibRecord } from '../../src/wire/index.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { shipped } from '../helpers/shipped-env.js';
 import { MANDATORY, NLRI, update } from '../helpers/build.js';
 
 const cli = join(ROOT, 'dist', 'api', 'cli', 'main.js');
@@ -15,7 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'nodebgp-decode-mrt-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 function decode(file: string) {
-  const r = spawnSync(process.execPath, [cli, 'decode', '--mrt', file], { encoding: 'utf8' });
+  const [cmd, ...args] = shipped([process.execPath, cli, 'decode', '--mrt', file]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { status: r.status, records: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
 }
 /** An AS path as bgpdump writes it: sequences spaced, sets in braces. */

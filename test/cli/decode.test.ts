@@ -4,13 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, loadFixtures } from '../helpers/fixtures.js';
+import { shipped } from '../helpers/shipped-env.js';
 import { MANDATORY, NLRI, attr, msg, update } from '../helpers/build.js';
 
 // The built binary, as users run it (`npm test` builds before tap runs).
 const cli = join(ROOT, 'dist', 'api', 'cli', 'main.js');
 
 function run(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [cli, 'decode', ...args], { input, encoding: 'utf8' });
+  const [cmd, ...argv] = shipped([process.execPath, cli, 'decode', ...args]);
+  const r = spawnSync(cmd, argv, { input, encoding: 'utf8' });
   return { status: r.status, lines: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)), stderr: r.stderr };
 }
 

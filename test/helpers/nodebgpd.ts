@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './fixtures.js';
 import { inNs, run } from './netns.js';
+import { shipped } from './shipped-env.js';
 import { tempDir } from './tmp.js';
 
 export type LogLine = Record<string, unknown> & { msg: string };
@@ -23,12 +24,13 @@ export class Nodebgpd {
    * namespace (hardening tests on loopback, with fib disabled and ports of their own).
    */
   constructor(readonly ns: string | null, config: string | undefined, readonly apiPort = 8179) {
-    const args = [join(ROOT, 'dist', 'api', 'nodebgpd.js')];
+    const args = [process.execPath, join(ROOT, 'dist', 'api', 'nodebgpd.js')];
     if (config !== undefined) {
       writeFileSync(this.configFile, config);
       args.push('-c', this.configFile);
     }
-    this.#proc = ns === null ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = shipped(args);
+    this.#proc = ns === null ? spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.#proc.stdout! }).on('line', (l) => {
       try {
         this.log.push(JSON.parse(l));
@@ -56,7 +58,8 @@ export class Nodebgpd {
 
   /** The `nodebgp` CLI in the namespace; JSON output parsed (throws with its stderr on failure). */
   cli(...args: string[]): any {
-    return JSON.parse(this.#here(process.execPath, [join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, '--json', ...args]));
+    const argv = shipped([process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, '--json', ...args]);
+    return JSON.parse(this.#here(argv[0], argv.slice(1)));
   }
 
   #here(cmd: string, args: string[], opts: { allowFail?: boolean } = {}): string {
@@ -65,7 +68,7 @@ export class Nodebgpd {
 
   /** The CLI's exit status and output (human form), also for commands expected to fail. */
   cliRaw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const cli = [process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, ...args];
+    const cli = shipped([process.execPath, join(ROOT, 'dist', 'api', 'cli', 'main.js'), '--api', `http://127.0.0.1:${this.apiPort}`, ...args]);
     const r = this.ns === null ? spawnSync(cli[0], cli.slice(1), { encoding: 'utf8' }) : spawnSync('ip', ['netns', 'exec', this.ns, ...cli], { encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
@@ -98,3 +101,4 @@ export class Nodebgpd {
     if (this.#proc.exitCode === null) this.#proc.kill('SIGKILL');
   }
 }
+
