@@ -6,8 +6,8 @@
 import t from 'tap';
 import { ipv4ToString } from '../../src/wire/index.js';
 import { ORIGIN, AS_PATH, NEXT_HOP, update } from '../helpers/build.js';
-import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { dialFrom, freePort, until } from '../helpers/raw-peer.js';
+import { onLoopback } from '../helpers/nodebgpd.js';
+import { dialFrom, until } from '../helpers/raw-peer.js';
 
 const ATTACKER = '127.0.0.2';
 const BYSTANDER = '127.0.0.3';
@@ -62,21 +62,12 @@ t.test('16,384 attribute sets colliding under the old hash: bounded time, the by
   const bytes = messages.reduce((a, m) => a + m.length, 0);
   t.ok(bytes > 1.7e6, `${(bytes / 1e6).toFixed(2)} MB on the wire`);
 
-  const port = await freePort();
-  const apiPort = await freePort();
-  const d = new Nodebgpd(null, `
-asn: 65000
-routerId: 10.0.0.1
-listen: { addresses: [127.0.0.1], port: ${port} }
-api: { address: 127.0.0.1, port: ${apiPort} }
-fib: { enabled: false }
+  const { d, port } = await onLoopback(t, `
 ebgpRequiresPolicy: false
 neighbors:
   - { address: ${ATTACKER}, remoteAs: 65001, passive: true }
   - { address: ${BYSTANDER}, remoteAs: 65003, passive: true, holdTime: 3 }
-`, apiPort);
-  t.teardown(() => d.stop());
-  await d.ready();
+`);
   for (const n of [ATTACKER, BYSTANDER]) await until(() => d.cli('neighbors', n).state === 'Active', 10000);
 
   const open = (asn: number, id: number, hold: number) => ({ type: 'open' as const, version: 4, myAs: asn, holdTime: hold, bgpId: id, params: [[{ type: 'multiprotocol' as const, afi: 1, safi: 1 }, { type: 'four-octet-as' as const, asn }]] });

@@ -7,8 +7,8 @@
 import { connect } from 'node:net';
 import t from 'tap';
 import { ORIGIN, NEXT_HOP, NLRI, attr, msg, update } from '../helpers/build.js';
-import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { dialFrom, freePort, until } from '../helpers/raw-peer.js';
+import { onLoopback } from '../helpers/nodebgpd.js';
+import { dialFrom, until } from '../helpers/raw-peer.js';
 
 const PEER = '127.0.0.2';
 
@@ -29,14 +29,7 @@ function hit(port: number, from: string, bytes?: Buffer): Promise<void> {
 }
 
 t.test('malformed OPENs from 2,000 dynamic sources, 200 unknown sources, 100 treat-as-withdraw UPDATEs', async (t) => {
-  const port = await freePort();
-  const apiPort = await freePort();
-  const d = new Nodebgpd(null, `
-asn: 65000
-routerId: 10.0.0.1
-listen: { addresses: [127.0.0.1], port: ${port} }
-api: { address: 127.0.0.1, port: ${apiPort} }
-fib: { enabled: false }
+  const { d, port } = await onLoopback(t, `
 ebgpRequiresPolicy: false
 peerGroups:
   nodes: { remoteAs: external, passive: true }
@@ -44,9 +37,7 @@ dynamicNeighbors:
   - { range: 127.1.0.0/16, peerGroup: nodes, limit: 100 }
 neighbors:
   - { address: ${PEER}, remoteAs: 65001, passive: true }
-`, apiPort);
-  t.teardown(() => d.stop());
-  await d.ready();
+`);
   const before = d.log.length;
 
   const badOpen = msg(1, '05 fde9 005a 00000002 00'); // version 5

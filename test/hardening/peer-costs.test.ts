@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { type OpenMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom } from '../../src/wire/index.js';
 import { ORIGIN, attr, update } from '../helpers/build.js';
-import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { type RawConnection, dialFrom, freePort, until } from '../helpers/raw-peer.js';
+import { type Nodebgpd, onLoopback } from '../helpers/nodebgpd.js';
+import { type RawConnection, dialFrom, until } from '../helpers/raw-peer.js';
 
 /** The summary by the API (curl: polled hundreds of times here, a CLI process each would take most of the test). */
 const summary = (d: Nodebgpd) => JSON.parse(d.curl('/v1/summary'));
@@ -46,14 +46,7 @@ function addPathUpdates(): Buffer[] {
 }
 
 async function start(t: { teardown(fn: () => unknown): void }, maxPaths?: number) {
-  const port = await freePort();
-  const apiPort = await freePort();
-  const d = new Nodebgpd(null, `
-asn: 65000
-routerId: 10.0.0.1
-listen: { addresses: [127.0.0.1], port: ${port} }
-api: { address: 127.0.0.1, port: ${apiPort} }
-fib: { enabled: false }
+  const { d, port } = await onLoopback(t, `
 ebgpRequiresPolicy: false
 neighbors:
   - { address: ${ADDPATH}, remoteAs: 65001, passive: true, addPath: { receive: true${maxPaths ? `, maxPathsPerPrefix: ${maxPaths}` : ''} } }
@@ -63,9 +56,7 @@ neighbors:
 policy:
   routeMaps:
     NOTHING: [{ seq: 10, action: deny }]
-`, apiPort);
-  t.teardown(() => d.stop());
-  await d.ready();
+`);
   const dial = async (from: string, o: OpenMessage) => {
     await until(() => d.cli('neighbors', from).state === 'Active', 10000);
     const c = await dialFrom(port, from);

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { RouteRefreshSubtype, encodeRouteRefresh } from '../../src/wire/index.js';
 import { AS_PATH, NEXT_HOP, ORIGIN, attr, update } from '../helpers/build.js';
-import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { dialFrom, freePort, until } from '../helpers/raw-peer.js';
+import { onLoopback } from '../helpers/nodebgpd.js';
+import { dialFrom, until } from '../helpers/raw-peer.js';
 
 const LOADER = '127.0.0.2';
 const ASKER = '127.0.0.3';
@@ -20,21 +20,12 @@ const cpuSeconds = (pid: number) => {
 };
 
 t.test('494 ROUTE-REFRESH requests and a trickle after them: a few framed answers, little CPU', async (t) => {
-  const port = await freePort();
-  const apiPort = await freePort();
-  const d = new Nodebgpd(null, `
-asn: 65000
-routerId: 10.0.0.1
-listen: { addresses: [127.0.0.1], port: ${port} }
-api: { address: 127.0.0.1, port: ${apiPort} }
-fib: { enabled: false }
+  const { d, port } = await onLoopback(t, `
 ebgpRequiresPolicy: false
 neighbors:
   - { address: ${LOADER}, remoteAs: 65001, passive: true }
   - { address: ${ASKER}, remoteAs: 65003, passive: true }
-`, apiPort);
-  t.teardown(() => d.stop());
-  await d.ready();
+`);
   for (const n of [LOADER, ASKER]) await until(() => d.cli('neighbors', n).state === 'Active', 10000);
   const open = (asn: number, id: number) => ({
     type: 'open' as const, version: 4, myAs: asn, holdTime: 90, bgpId: id,

@@ -6,8 +6,8 @@
 import t from 'tap';
 import { type BgpMessage, type OpenMessage, ipv4ToString } from '../../src/wire/index.js';
 import { ORIGIN, attr, update } from '../helpers/build.js';
-import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { type RawConnection, dialFrom, freePort, until } from '../helpers/raw-peer.js';
+import { onLoopback } from '../helpers/nodebgpd.js';
+import { type RawConnection, dialFrom, until } from '../helpers/raw-peer.js';
 
 const SENDER = '127.0.0.2';
 const EBGP = '127.0.0.3';
@@ -69,14 +69,7 @@ const withdrawn = (c: RawConnection) => new Set(c.of('update').flatMap((u) => {
 const isKeepalive = (m: BgpMessage) => m.type === 'keepalive';
 
 t.test('a route too large for a peer is not sent to it, is withdrawn where it was, and the daemon carries on', async (t) => {
-  const port = await freePort();
-  const apiPort = await freePort();
-  const d = new Nodebgpd(null, `
-asn: 65000
-routerId: 10.0.0.1
-listen: { addresses: [127.0.0.1], port: ${port} }
-api: { address: 127.0.0.1, port: ${apiPort} }
-fib: { enabled: false }
+  const { d, port } = await onLoopback(t, `
 ebgpRequiresPolicy: false
 neighbors:
   - { address: ${SENDER}, remoteAs: 65001, passive: true }
@@ -84,9 +77,7 @@ neighbors:
   - { address: ${CLIENT}, remoteAs: 65000, passive: true, routeReflectorClient: true }
   - { address: ${RR_SENDER}, remoteAs: 65000, passive: true, routeReflectorClient: true }
   - { address: ${AS2}, remoteAs: 65006, passive: true }
-`, apiPort);
-  t.teardown(() => d.stop());
-  await d.ready();
+`);
 
   const establish = async (from: string, asn: number, id: number, extended: boolean, as4 = true) => {
     t.ok(await until(() => d.cli('neighbors', from).state === 'Active', 10000), `${from} waits for a connection`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './fixtures.js';
 import { inNs, run } from './netns.js';
+import { freePort } from './raw-peer.js';
 import { shipped } from './shipped-env.js';
 import { tempDir } from './tmp.js';
 
@@ -102,3 +103,20 @@ export class Nodebgpd {
   }
 }
 
+/**
+ * The binary on loopback for hardening tests: ports of its own, no kernel routes, AS 65000;
+ * `rest` is the rest of its configuration. Resolves once it is ready; stopped at `t`'s teardown.
+ */
+export async function onLoopback(t: { teardown(fn: () => unknown): void }, rest: string): Promise<{ d: Nodebgpd; port: number; apiPort: number }> {
+  const port = await freePort();
+  const apiPort = await freePort();
+  const d = new Nodebgpd(null, `asn: 65000
+routerId: 10.0.0.1
+listen: { addresses: [127.0.0.1], port: ${port} }
+api: { address: 127.0.0.1, port: ${apiPort} }
+fib: { enabled: false }
+${rest}`, apiPort);
+  t.teardown(() => d.stop());
+  await d.ready();
+  return { d, port, apiPort };
+}
