@@ -119,6 +119,8 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   const profile = name === 'nodebgp' && process.env.PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE}` } : {};
   const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...profile, ...env } });
   closeSync(out);
+  // Its directory: config, output.log, BIRD's control socket (bird.ctl), FRR's vty sockets.
+  proc.dir = dir;
   // Gone once the DUT stops as asked; kept (with output.log) when it failed on its own.
   proc.once('exit', (code, signal) => {
     if (signal !== null || code === 0) rmSync(dir, { recursive: true, force: true });
