@@ -176,8 +176,11 @@ export function nodebgpMemory(ns) {
     return l ? (Number(l.split(' ').at(-1)) / 2 ** 20).toFixed(0) : '?';
   };
   const sum = (name) => ['ipv4-unicast', 'ipv6-unicast'].map((f) => Number(mb(name, `afi_safi="${f}"`))).filter((v) => !Number.isNaN(v)).reduce((a, v) => a + v, 0);
+  const pid = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').find((p) => p && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('nodebgpd.js'));
+  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+  const statusMb = (key) => (Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024).toFixed(0);
   const after = nodebgpHeapAfterGc(ns);
-  return `RSS ${mb('process_resident_memory_bytes')} MB: heap in use ${mb('nodejs_heap_size_used_bytes')} MB (young generation's pages ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')} MB), outside the heap ${mb('nodejs_external_memory_bytes')} MB (RIB columns ${sum('nodebgp_rib_bytes')} MB, Adj-RIB-Out columns ${sum('nodebgp_adj_rib_out_bytes')} MB); after a full collection: heap ${after.heapUsedMb.toFixed(0)} MB, RSS ${after.rssMb.toFixed(0)} MB`;
+  return `RSS ${mb('process_resident_memory_bytes')} MB (anonymous ${statusMb('RssAnon')}, from files ${statusMb('RssFile')}): heap committed ${mb('nodejs_heap_size_total_bytes')} MB, in use ${mb('nodejs_heap_size_used_bytes')} MB (young generation's pages ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')} MB), outside the heap ${mb('nodejs_external_memory_bytes')} MB (RIB columns ${sum('nodebgp_rib_bytes')} MB, Adj-RIB-Out columns ${sum('nodebgp_adj_rib_out_bytes')} MB); after a full collection: heap ${after.heapUsedMb.toFixed(0)} MB, RSS ${after.rssMb.toFixed(0)} MB`;
 }
 
 const TICKS = 100; // USER_HZ
