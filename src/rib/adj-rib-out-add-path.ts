@@ -10,7 +10,7 @@ import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfR
 import type { AttrEntry, AttrTable } from './attr-table.js';
 import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, deniesAll, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
-import { type ExportPeer, type OutForm, bytesFor, inNextHopField } from './export.js';
+import { type ExportPeer, type OutForm, bytesFor, inNextHopField, sameForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import type { Path } from './path.js';
 import type { PolicyContext } from './policy/route-map.js';
@@ -169,7 +169,7 @@ export class AddPathOut {
         for (const b of before) if (!now.some((x) => x.id === b.id)) withdraw.push([node, b.id]);
         for (const x of now) {
           const old = before.find((b) => b.id === x.id);
-          if (old && old.form === x.form && (old.nextHop === x.nextHop || (old.nextHop && x.nextHop && old.nextHop.equals(x.nextHop)))) continue;
+          if (old && sameForm(old.form, x.form) && (old.nextHop === x.nextHop || (old.nextHop && x.nextHop && old.nextHop.equals(x.nextHop)))) continue;
           const key = `${x.form.id}|${x.nextHop?.toString('hex') ?? ''}`;
           let g = announce.get(key);
           if (!g) announce.set(key, (g = { form: x.form, nextHop: x.nextHop, items: [] }));

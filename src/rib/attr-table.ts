@@ -55,13 +55,35 @@ function firstAs(path: AsPath): number {
   return 0;
 }
 
+/** A form leaves its entry's cache (the entry may hold it in place, or in its map). */
+function forget(form: OutForm): void {
+  const e = form.entry;
+  if (e.outForm === form) {
+    e.outForm = e.outKey = undefined;
+    return;
+  }
+  const more = e.outMore;
+  if (more === undefined) return;
+  for (const [key, f] of more) {
+    if (f !== form) continue;
+    more.delete(key);
+    if (more.size === 0) e.outMore = undefined;
+    return;
+  }
+}
+
 export class AttrTable {
   readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
   /** The entries held, by slot (0 unused); slots of released entries are reused. */
   readonly #bySlot: (AttrEntry | undefined)[] = [undefined];
   readonly #freeSlots: number[] = [];
-  /** The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). */
-  readonly sent = new SentForms<OutForm>();
+  /**
+   * The outbound forms peers hold as sent (their Adj-RIB-Outs keep slots). One no peer holds is
+   * dropped from its entry: its set was replaced everywhere it went (four upstreams replacing each
+   * other's paths left three forms in four cached for nothing) or its peers went; sending it again
+   * encodes it again.
+   */
+  readonly sent = new SentForms<OutForm>(forget);
   /** Where the forms' octets are kept (outside Node's shared buffer pool). */
   readonly formOctets = new OctetChunks();
   #nextId = 1;

@@ -7,7 +7,7 @@ import {
   Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, attributeValueOffset,
   encodePathAttributes, forPropagation, needsAs4,
 } from '../wire/index.js';
-import type { AttrTable } from './attr-table.js';
+import type { AttrEntry, AttrTable } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
 import { reflect, reflects } from './reflection.js';
 import type { RouteMap } from './policy/types.js';
@@ -48,6 +48,8 @@ export interface ExportPeer extends RibPeer {
  */
 export interface OutForm {
   readonly id: number;
+  /** The attribute entry caching it: a form no peer holds any more leaves that cache (AttrTable). */
+  readonly entry: AttrEntry;
   /** Where the peers holding it as sent find it (sent-forms.ts); 0 before the first. */
   slot: number;
   /**
@@ -62,6 +64,17 @@ export interface OutForm {
   readonly selfNextHopAt?: number;
   /** An MP_REACH next hop an export route-map set (IPv6): part of what is sent, so part of the form. */
   readonly mpNextHop?: Buffer;
+}
+
+/**
+ * Whether two forms send the same thing: the same object, or equal octets (a form no peer held
+ * was dropped from its cache, and made again when next asked for).
+ */
+export function sameForm(a: OutForm, b: OutForm): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length || a.selfNextHopAt !== b.selfNextHopAt) return false;
+  if (a.mpNextHop !== b.mpNextHop && (a.mpNextHop === undefined || b.mpNextHop === undefined || !a.mpNextHop.equals(b.mpNextHop))) return false;
+  return a.chunk.compare(b.chunk, b.at, b.at + b.length, a.at, a.at + a.length) === 0;
 }
 
 /** Whether `afi`'s routes to `peer` carry their next hop in NEXT_HOP (IPv4), not in MP_REACH_NLRI. */
@@ -199,7 +212,7 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
     const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
     const octets = table.formOctets;
     const chunk = octets.keep(bytes);
-    f = { id: table.nextOutId(), slot: 0, chunk, at: octets.keptAt, length: bytes.length, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
+    f = { id: table.nextOutId(), entry, slot: 0, chunk, at: octets.keptAt, length: bytes.length, ...(selfNextHopAt !== undefined ? { selfNextHopAt } : {}), ...(mpNextHop ? { mpNextHop } : {}) };
     if (entry.outForm === undefined) {
       entry.outKey = key;
       entry.outForm = f;

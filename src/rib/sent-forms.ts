@@ -2,7 +2,8 @@
 // prefix in a typed column instead of a pointer per prefix per peer (a pointer array of a whole
 // table is scanned by every collection, and each store of a new form into it is a write barrier).
 // A form has a slot while at least one (peer, prefix) holds it; its last holder frees the slot
-// for another form. Forms themselves stay cached in their attribute entries (export.ts).
+// for another form, and the owner hears of it (`unheld`): a form nobody holds is dropped from its
+// attribute entry's cache (export.ts), since the set it was made for is no longer sent anywhere.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { regrown } from './columns.js';
@@ -21,6 +22,12 @@ export class SentForms<F extends Slotted> {
   #holders = new Float64Array(INITIAL);
   #free: number[] = [];
   #live = 0;
+  readonly #unheld: ((form: F) => void) | undefined;
+
+  /** `unheld`: told of a form whose last holder went. */
+  constructor(unheld?: (form: F) => void) {
+    this.#unheld = unheld;
+  }
 
   /** Slots in use (forms some peer holds). */
   get size(): number {
@@ -46,9 +53,11 @@ export class SentForms<F extends Slotted> {
   /** One holder of the form in `slot` fewer; the slot is free once nobody holds it. */
   drop(slot: number): void {
     if (--this.#holders[slot] > 0) return;
+    const form = this.#forms[slot]!;
     this.#forms[slot] = undefined;
     this.#free.push(slot);
     if (--this.#live === 0) this.#reset();
+    this.#unheld?.(form);
   }
 
   /** The form in a slot (undefined for 0). */

@@ -2,6 +2,7 @@
 // packing and batching, End-of-RIB, and a peer that cannot take more output.
 import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
+import { sameForm } from '../../src/rib/export.js';
 import {
   type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, makeContext,
 } from '../../src/wire/index.js';
@@ -69,6 +70,34 @@ t.test('peers of one export group share one encoded form; each gets its own addr
   t.ok(entry.outForm && entry.outMore === undefined, 'one form for the three peers');
   const advertised = [...new RibQuery(rib).advertised(3, 1)!];
   t.equal(advertised[0].attrs!.nextHop, 0x0a000301, 'what the API shows as sent to peer 3 carries its next hop');
+});
+
+t.test('a form no peer holds leaves its attribute entry, and is made again alike when the set is sent again', async (t) => {
+  // Two upstreams and a receiver, each its own export group: the second upstream's better path
+  // replaces the first's everywhere it went.
+  const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003)]);
+  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65010, 65020] }], communities: [0xfde90064] });
+  rib.flushAll();
+  const node = rib.v4.trie.get(P1[0], 0, 0, 0, 24);
+  const first = rib.v4.best(node)!.entry;
+  t.ok(first.outForm && first.outMore?.size === 1, "a form for each of the other two peers' groups");
+  const formBefore = first.outForm!;
+  const sentBefore = updates(sent.get(3)!).at(-1)!.attributes;
+  announce(2, [P1], { asPath: [{ type: 2, asns: [65002, 65010] }] });
+  rib.flushAll();
+  t.not(rib.v4.best(node)!.entry, first, 'the second upstream has the best path');
+  t.equal(first.outForm, undefined, 'its first form left the entry');
+  t.equal(first.outMore, undefined, 'and the other one too');
+  t.equal(first.refs, 1, 'the set itself stays: its path is still a candidate');
+  withdraw(2, [P1]);
+  rib.flushAll();
+  t.same(updates(sent.get(3)!).at(-1)!.attributes, sentBefore, 'the receiver gets the first path again, encoded alike');
+  t.ok(first.outForm, 'a form made again');
+  t.not(first.outForm, formBefore, 'a new object');
+  t.ok(sameForm(first.outForm!, formBefore), 'that sends the same thing (an ADD-PATH peer holding the old one sends nothing again)');
+  const second = [...first.outMore!.values()][0];
+  t.notOk(sameForm(first.outForm!, second), "another group's form differs (the NEXT_HOP of the peer it was made for)");
+  t.equal(rib.peerStats(3)!.advertised['ipv4-unicast'], 1);
 });
 
 t.test('loop prevention and allowas-in', async (t) => {

@@ -63,3 +63,20 @@ t.test('holder counts above 2^32 (thousands of peers by a million prefixes)', as
   for (let i = 0; i < 5; i++) s.drop(slot);
   t.ok(s.holds(slot, a), 'still held by 2^32');
 });
+
+t.test('the owner hears of a form once its last holder goes, and only then', async (t) => {
+  const unheld: string[] = [];
+  const s = new SentForms<ReturnType<typeof form>>((f) => unheld.push(f.name));
+  const a = form('a');
+  const b = form('b');
+  const sa = s.hold(a, 2);
+  const sb = s.hold(b);
+  s.drop(sa);
+  t.same(unheld, [], 'a still has a holder');
+  s.drop(sa);
+  t.same(unheld, ['a']);
+  s.drop(sb);
+  t.same(unheld, ['a', 'b'], 'the last form too (the registry starts over after it)');
+  s.hold(a);
+  t.same(unheld, ['a', 'b'], 'held again: nothing heard');
+});
