@@ -6,7 +6,9 @@
 // (most of a table) keeps that path's number as its trie value; an entry object exists only for a
 // prefix with several candidates, or none while a peer or the kernel still holds it. How many hold
 // a prefix is a column of the trie. Callers read through best(), candidates(), multipath(), which
-// make Path objects on demand, and never see the store or the entry.
+// make Path objects on demand, and never see the store or the entry. An entry's candidates are
+// linked in a ring through the store's columns, not held in an array: four upstreams' 1M prefixes
+// had an array of four each, 80 octets of heap a prefix.
 // Costs an attacker can choose are bounded: a peer's paths are linked per peer (going down, a
 // stale mark or a purge costs that peer's paths, not the table); an entry with many paths finds
 // one by (peer, path id) in a map; inside a batch (one UPDATE) an entry is reselected once however
@@ -28,11 +30,16 @@ const INDEX_FROM = 8;
 class RouteEntry {
   /** The best path (0 while the entry has no path, or a batch has yet to reselect). */
   best: PathRef;
-  /** Every candidate path, when there are two or more. */
-  others: PathRef[] | null = null;
+  /**
+   * The first of every candidate path when they are listed (two or more; fewer only while a
+   * batch is under way), else 0. The list is a ring in the store (beforeInPrefix, afterInPrefix).
+   */
+  head: PathRef = 0;
+  /** Candidates in the list (0 without one). */
+  count = 0;
   /** The multipath set when it has more than the best path. */
   multipath: readonly PathRef[] | null = null;
-  /** (peer, path id) -> path, once `others` is long. */
+  /** (peer, path id) -> path, once the list is long. */
   byKey: Map<number, PathRef> | null = null;
   /** Changed inside the current batch: reselected when the batch ends. */
   dirty = false;
@@ -40,29 +47,6 @@ class RouteEntry {
   constructor(best: PathRef) {
     this.best = best;
   }
-
-  /** The candidate paths. */
-  get paths(): readonly PathRef[] {
-    return this.others ?? (this.best ? [this.best] : []);
-  }
-}
-
-/**
- * `list` with `ref` at its end: while short, a new array of exactly that length (push would reserve
- * 16 slots more: 128 octets a prefix with four paths, 128 MB of heap for a table of 1M prefixes
- * from four upstreams); past INDEX_FROM (ADD-PATH's many paths), pushed, so that adding stays O(1)
- * amortized.
- */
-function appended(list: PathRef[], ref: PathRef): PathRef[] {
-  if (list.length >= INDEX_FROM) {
-    list.push(ref);
-    return list;
-  }
-  const n = list.length;
-  const exact = new Array<PathRef>(n + 1);
-  for (let i = 0; i < n; i++) exact[i] = list[i];
-  exact[n] = ref;
-  return exact;
 }
 
 /** What a trie node holds: its only path, or an entry. */
@@ -172,7 +156,7 @@ export class LocRib {
   /** The candidate paths of a prefix. */
   candidates(node: RouteNode): readonly Path[] {
     const v = this.trie.value(node);
-    return v === null ? [] : typeof v === 'number' ? [this.#store.view(v)] : this.#views(v.paths);
+    return v === null ? [] : typeof v === 'number' ? [this.#store.view(v)] : this.#views(this.#paths(v));
   }
 
   /** The multipath set of a prefix when it has more than the best path, else null. */
@@ -252,7 +236,7 @@ export class LocRib {
     const v = this.trie.value(this.trie.get(w0, w1, w2, w3, len));
     if (v === null) return 0;
     let n = 0;
-    for (const ref of typeof v === 'number' ? [v] : v.paths) if (this.#store.peerIndex(ref) === peerIndex) n++;
+    for (const ref of typeof v === 'number' ? [v] : this.#paths(v)) if (this.#store.peerIndex(ref) === peerIndex) n++;
     return n;
   }
 
@@ -270,9 +254,10 @@ export class LocRib {
   #find(v: Slot | null, peerIndex: number, pathId: number): PathRef {
     if (v === null) return 0;
     if (typeof v === 'number') return this.#is(v, peerIndex, pathId) ? v : 0;
-    if (!v.others) return this.#is(v.best, peerIndex, pathId) ? v.best : 0;
+    if (v.head === 0) return this.#is(v.best, peerIndex, pathId) ? v.best : 0;
     if (v.byKey) return v.byKey.get(pathKey(peerIndex, pathId)) ?? 0;
-    for (const ref of v.others) if (this.#is(ref, peerIndex, pathId)) return ref;
+    let ref = v.head;
+    for (let i = 0; i < v.count; i++, ref = this.#store.afterInPrefix(ref)) if (this.#is(ref, peerIndex, pathId)) return ref;
     return 0;
   }
 
@@ -316,7 +301,7 @@ export class LocRib {
     const e = typeof v === 'number' ? new RouteEntry(v) : v;
     if (e !== v) this.trie.set(node, e);
     const previous = e.best;
-    if (!e.others) {
+    if (e.head === 0) {
       if (this.#is(previous, peerIndex, path.pathId)) {
         this.#gone(previous);
         e.best = ref;
@@ -333,17 +318,14 @@ export class LocRib {
         this.release(node);
         return;
       }
-      e.others = [previous, ref];
-      this.#store.setSlot(previous, 0);
-      this.#store.setSlot(ref, 1);
+      this.#listStart(e, previous, ref);
       this.#added(node, ref);
       this.#changedPaths(node, e, previous);
       return;
     }
     const old = this.#find(e, peerIndex, path.pathId);
     if (old) {
-      this.#store.setSlot(ref, this.#store.slot(old));
-      e.others[this.#store.slot(old)] = ref;
+      this.#listReplace(e, old, ref);
       // A multipath member other than the best replaced (a new next hop, new attributes): the
       // selection may come out the same, but what the kernel holds for the prefix changed.
       const member = e.best !== old && e.multipath?.includes(old) === true;
@@ -356,11 +338,10 @@ export class LocRib {
       if (member) this.#sink.changed(node);
       return;
     }
-    this.#store.setSlot(ref, e.others.length);
-    e.others = appended(e.others, ref);
+    this.#listAppend(e, ref);
     this.#added(node, ref);
     if (e.byKey) e.byKey.set(pathKey(peerIndex, path.pathId), ref);
-    else if (e.others.length > INDEX_FROM) e.byKey = new Map(e.others.map((p) => [pathKey(this.#store.peerIndex(p), this.#store.pathId(p)), p]));
+    else if (e.count > INDEX_FROM) e.byKey = new Map(this.#listed(e).map((p) => [pathKey(this.#store.peerIndex(p), this.#store.pathId(p)), p]));
     if (this.#settledAgainstBest(node, e, ref, previous, true)) return;
     this.#changedPaths(node, e, previous);
   }
@@ -458,6 +439,75 @@ export class LocRib {
     return kept;
   }
 
+  // --- an entry's list of candidates: a ring through the store's columns -------------------------
+
+  /** The candidates of an entry, listed or not. */
+  #paths(e: RouteEntry): readonly PathRef[] {
+    return e.head !== 0 ? this.#listed(e) : e.best ? [e.best] : [];
+  }
+
+  /** The listed candidates, first to last. */
+  #listed(e: RouteEntry): PathRef[] {
+    const out = new Array<PathRef>(e.count);
+    let ref = e.head;
+    for (let i = 0; i < e.count; i++, ref = this.#store.afterInPrefix(ref)) out[i] = ref;
+    return out;
+  }
+
+  /** The list starts with two candidates. */
+  #listStart(e: RouteEntry, first: PathRef, second: PathRef): void {
+    this.#store.setInPrefix(first, second, second);
+    this.#store.setInPrefix(second, first, first);
+    e.head = first;
+    e.count = 2;
+  }
+
+  /** `ref` joins the end of the list. */
+  #listAppend(e: RouteEntry, ref: PathRef): void {
+    const s = this.#store;
+    const last = s.beforeInPrefix(e.head);
+    s.setInPrefix(ref, last, e.head);
+    s.setAfterInPrefix(last, ref);
+    s.setBeforeInPrefix(e.head, ref);
+    e.count++;
+  }
+
+  /** `ref` takes the place of `old` in the list. */
+  #listReplace(e: RouteEntry, old: PathRef, ref: PathRef): void {
+    const s = this.#store;
+    const before = s.beforeInPrefix(old);
+    const after = s.afterInPrefix(old);
+    if (before === old) s.setInPrefix(ref, ref, ref);
+    else {
+      s.setInPrefix(ref, before, after);
+      s.setAfterInPrefix(before, ref);
+      s.setBeforeInPrefix(after, ref);
+    }
+    if (e.head === old) e.head = ref;
+  }
+
+  /** `ref` leaves the list (which ends with its last candidate). */
+  #listRemove(e: RouteEntry, ref: PathRef): void {
+    const s = this.#store;
+    const before = s.beforeInPrefix(ref);
+    const after = s.afterInPrefix(ref);
+    s.setInPrefix(ref, 0, 0);
+    if (--e.count === 0) {
+      e.head = 0;
+      return;
+    }
+    s.setAfterInPrefix(before, after);
+    s.setBeforeInPrefix(after, before);
+    if (e.head === ref) e.head = after;
+  }
+
+  /** The list ends; its last candidate stays as the entry's only path. */
+  #listEnd(e: RouteEntry): void {
+    if (e.head !== 0) this.#store.setInPrefix(e.head, 0, 0);
+    e.head = 0;
+    e.count = 0;
+  }
+
   /** A path joins the table: counted and linked into its peer's list. */
   #added(node: RouteNode, ref: PathRef): void {
     const index = this.#store.peerIndex(ref);
@@ -517,7 +567,6 @@ export class LocRib {
   }
 
   #settleRemoval(node: RouteNode, v: Slot, ref: PathRef, index: number): void {
-    const slot = this.#store.slot(ref);
     const key = pathKey(index, this.#store.pathId(ref));
     const left = (this.#byPeer.get(index) ?? 1) - 1;
     if (left === 0) this.#byPeer.delete(index);
@@ -532,26 +581,23 @@ export class LocRib {
     }
     const e = v;
     const previous = e.best;
-    if (!e.others) {
+    if (e.head === 0) {
       e.best = 0;
       this.#prefixes--;
       this.#sink.changed(node);
       this.release(node);
       return;
     }
-    const moved = e.others[e.others.length - 1];
-    e.others[slot] = moved;
-    this.#store.setSlot(moved, slot);
-    e.others.pop();
+    this.#listRemove(e, ref);
     e.byKey?.delete(key);
-    if (e.others.length > 1 && ref !== previous && this.#settledAgainstBest(node, e, ref, previous, false)) return;
+    if (e.count > 1 && ref !== previous && this.#settledAgainstBest(node, e, ref, previous, false)) return;
     if (e.best === ref) e.best = 0;
     if (e.multipath?.includes(ref)) e.multipath = e.multipath.filter((p) => p !== ref);
-    if (e.others.length === 1 && !e.dirty) {
-      // One path left: it is the best, and the array goes.
-      const only = e.others[0];
+    if (e.count === 1 && !e.dirty) {
+      // One path left: it is the best, and the list goes.
+      const only = e.head;
       const hadMulti = e.multipath !== null;
-      e.others = null;
+      this.#listEnd(e);
       e.byKey = null;
       e.best = only;
       e.multipath = null;
@@ -559,8 +605,7 @@ export class LocRib {
       this.release(node);
       return;
     }
-    if (e.others.length === 0) {
-      e.others = null;
+    if (e.count === 0) {
       e.byKey = null;
       e.multipath = null;
       this.#prefixes--;
@@ -584,19 +629,19 @@ export class LocRib {
   /** `force`: reported even when the selection is the same (whether its next hops resolve changed). */
   #reselect(node: RouteNode, e: RouteEntry, previous: PathRef, force = false): void {
     const prevMulti = e.multipath;
-    const candidates = e.paths;
+    const candidates = this.#paths(e);
     let views: Path[] = [];
-    if (e.others && e.others.length === 1) {
+    if (e.count === 1) {
       // A batch left one path: back to the single-path form.
-      e.best = e.others[0];
-      e.others = null;
+      e.best = e.head;
+      this.#listEnd(e);
       e.byKey = null;
     } else {
       views = this.#views(candidates);
       const best = selectBest(views, this.options);
       e.best = best ? candidates[views.indexOf(best)] : 0;
     }
-    if (e.best === 0 && e.others === null && previous !== 0 && candidates.length === 0) {
+    if (e.best === 0 && e.head === 0 && previous !== 0 && candidates.length === 0) {
       // A batch removed every path.
       e.multipath = null;
       this.#sink.changed(node);
@@ -616,7 +661,7 @@ export class LocRib {
    */
   release(node: RouteNode): void {
     const v = this.trie.value(node);
-    if (!(v instanceof RouteEntry) || v.dirty || v.others !== null) return;
+    if (!(v instanceof RouteEntry) || v.dirty || v.head !== 0) return;
     if (v.best !== 0) this.trie.set(node, v.best);
     else if (this.trie.aux(node) === 0) this.trie.clear(node);
   }

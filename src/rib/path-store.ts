@@ -1,7 +1,7 @@
 // The paths of one Loc-RIB as columns of typed arrays: a path is a small integer (0 is none)
 // indexing its peer, path id, attribute set, next hop, weight, receive time and flags, and the
-// Loc-RIB's own bookkeeping (the trie node holding it, its neighbours in its peer's list, its slot
-// among a prefix's candidates). No object per path: a million paths cost the garbage collector
+// Loc-RIB's own bookkeeping (the trie node holding it, its neighbours in its peer's list and in
+// its prefix's list of candidates). No object per path: a million paths cost the garbage collector
 // nothing to trace. Readers get a Path, made on demand, a snapshot of the columns.
 // Shared things are interned with reference counts: peers (a small table; a restarting peer's
 // stale paths keep the session object they came with), next hops given as octets (IPv6, or IPv4
@@ -79,11 +79,15 @@ export class PathStore {
   #weight = new Int32Array(0);
   #at = new Uint32Array(0);
   #flags = new Uint8Array(0);
-  /** The Loc-RIB's: the trie node holding the path, its peer's previous and next path, its slot among the candidates. */
+  /**
+   * The Loc-RIB's: the trie node holding the path, its peer's previous and next path, and the
+   * candidates of its prefix before and after it (a ring, while the prefix has a list).
+   */
   #node = new Int32Array(0);
   #prev = new Int32Array(0);
   #next = new Int32Array(0);
-  #slot = new Int32Array(0);
+  #before = new Int32Array(0);
+  #after = new Int32Array(0);
   /** The attribute set of each path: its slot in the AttrTable. */
   #entry = new Uint32Array(0);
   readonly #attrs: AttrTable;
@@ -105,7 +109,7 @@ export class PathStore {
 
   /** Octets the columns take (the attribute sets and interned next hops not counted). */
   get bytes(): number {
-    return this.#capacity * (4 * 10 + 1);
+    return this.#capacity * (4 * 11 + 1);
   }
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
@@ -135,7 +139,7 @@ export class PathStore {
     this.#weight[ref] = path.weight;
     this.#at[ref] = path.at;
     this.#entry[ref] = path.entry.slot;
-    this.#node[ref] = this.#prev[ref] = this.#next[ref] = this.#slot[ref] = 0;
+    this.#node[ref] = this.#prev[ref] = this.#next[ref] = this.#before[ref] = this.#after[ref] = 0;
     return ref;
   }
 
@@ -220,12 +224,28 @@ export class PathStore {
     this.#next[ref] = to;
   }
 
-  slot(ref: PathRef): number {
-    return this.#slot[ref];
+  /** The candidate before this one in its prefix's ring. */
+  beforeInPrefix(ref: PathRef): PathRef {
+    return this.#before[ref];
   }
 
-  setSlot(ref: PathRef, slot: number): void {
-    this.#slot[ref] = slot;
+  /** The candidate after this one in its prefix's ring. */
+  afterInPrefix(ref: PathRef): PathRef {
+    return this.#after[ref];
+  }
+
+  /** Links `ref` between two candidates of its prefix (itself twice: alone in the ring; 0: none). */
+  setInPrefix(ref: PathRef, before: PathRef, after: PathRef): void {
+    this.#before[ref] = before;
+    this.#after[ref] = after;
+  }
+
+  setAfterInPrefix(ref: PathRef, after: PathRef): void {
+    this.#after[ref] = after;
+  }
+
+  setBeforeInPrefix(ref: PathRef, before: PathRef): void {
+    this.#before[ref] = before;
   }
 
   /** Distinct next-hop octets held (interned). */
@@ -244,9 +264,10 @@ export class PathStore {
     const node = resized(this.#node, capacity);
     const prev = resized(this.#prev, capacity);
     const next = resized(this.#next, capacity);
-    const slot = resized(this.#slot, capacity);
+    const before = resized(this.#before, capacity);
+    const after = resized(this.#after, capacity);
     const entry = resized(this.#entry, capacity);
-    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#slot, this.#entry];
+    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#before, this.#after, this.#entry];
     this.#peer = peer;
     this.#pathId = pathId;
     this.#nextHop = nextHop;
@@ -256,7 +277,8 @@ export class PathStore {
     this.#node = node;
     this.#prev = prev;
     this.#next = next;
-    this.#slot = slot;
+    this.#before = before;
+    this.#after = after;
     this.#entry = entry;
     this.#capacity = capacity;
     retire(...old);
