@@ -39,7 +39,7 @@ export function exportForm(path: Path, trie: PrefixTrie<unknown>, node: RouteNod
   let entry = path.entry;
   if (r.attrs !== path.entry.attrs) {
     entry = derived.get(r.attrs)!;
-    if (!entry) derived.set(r.attrs, (entry = new AttrEntry(table.nextOutId(), r.attrs)));
+    if (!entry) derived.set(r.attrs, (entry = new AttrEntry(r.attrs)));
   }
   return outForm(new Path(path.peer, path.pathId, entry, r.nextHop, r.weight), peer, table, setsNextHop);
 }

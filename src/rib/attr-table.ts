@@ -8,44 +8,68 @@ import { SentForms } from './sent-forms.js';
 import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
 
 export class AttrEntry {
-  readonly id: number;
   readonly attrs: PathAttributes;
   refs = 0;
   /** Its index among the table's entries while held (AttrTable.entryAt), so path rows keep a number, not a pointer; 0 for none. */
   slot = 0;
   /** RFC 4271 9.1.2.2 inputs, computed once per set. */
   readonly localPref: number;
-  /** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
-  readonly llgrStale: number;
   readonly asPathLen: number;
-  readonly origin: number;
   readonly med: number;
   /** The neighbor AS for MED comparison: the first AS of the path (0 when empty). */
   readonly neighborAs: number;
-  readonly clusterListLen: number;
-  /** The AS path after the RFC 6793 merge (what loops and policy look at). */
-  readonly asPath: AsPath;
+  /**
+   * ORIGIN (2 bits), LLGR_STALE (1 bit) and the CLUSTER_LIST length, in one number: every field of
+   * an entry is 8 octets (Node's V8 has no pointer compression), and a table holds one entry per
+   * attribute set (800k with four upstreams).
+   */
+  readonly #packed: number;
   /** Outbound forms per export group key (encoded octets), made on first use: the first in place. */
   outKey: number | string | undefined;
   outForm: OutForm | undefined;
   outMore: Map<number | string, OutForm> | undefined;
 
-  constructor(id: number, attrs: PathAttributes) {
-    this.id = id;
+  constructor(attrs: PathAttributes) {
     this.attrs = attrs;
-    this.asPath = mergeAs4Path(attrs) ?? [];
+    const asPath = this.asPath;
     // RFC 8326 4: a route carrying GRACEFUL_SHUTDOWN is about to go; prefer anything else.
     this.localPref = attrs.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? 0 : (attrs.localPref ?? 100);
     // RFC 9494 4.3: a route kept past its peer's restart time is least preferred.
-    this.llgrStale = attrs.communities?.includes(WellKnownCommunity.LLGR_STALE) ? 1 : 0;
-    this.asPathLen = asPathLength(this.asPath);
-    this.origin = attrs.origin ?? 2;
+    const llgrStale = attrs.communities?.includes(WellKnownCommunity.LLGR_STALE) ? 1 : 0;
+    this.asPathLen = asPathLength(asPath);
     // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).
     this.med = attrs.med ?? 0;
-    this.neighborAs = firstAs(this.asPath);
-    this.clusterListLen = attrs.clusterList?.length ?? 0;
+    this.neighborAs = firstAs(asPath);
+    this.#packed = ((attrs.origin ?? 2) & 3) | (llgrStale << 2) | ((attrs.clusterList?.length ?? 0) * 8);
+  }
+
+  get origin(): number {
+    return this.#packed & 3;
+  }
+
+  /** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
+  get llgrStale(): number {
+    return (this.#packed >> 2) & 1;
+  }
+
+  get clusterListLen(): number {
+    return Math.floor(this.#packed / 8);
+  }
+
+  /** The AS path after the RFC 6793 merge (what loops and policy look at). */
+  get asPath(): AsPath {
+    const a = this.attrs;
+    if (a.as4Path === undefined) return a.asPath ?? NO_PATH;
+    let merged = mergedPaths.get(a);
+    if (merged === undefined) mergedPaths.set(a, (merged = mergeAs4Path(a) ?? NO_PATH));
+    return merged;
   }
 }
+
+const NO_PATH: AsPath = Object.freeze([]);
+
+/** Merged AS paths of sets from 2-octet speakers with AS4_PATH (rare), so each is made once. */
+const mergedPaths = new WeakMap<PathAttributes, AsPath>();
 
 function firstAs(path: AsPath): number {
   for (const s of path) {
@@ -101,7 +125,7 @@ export class AttrTable {
   acquire(attrs: PathAttributes): AttrEntry {
     let e = this.#byAttrs.get(attrs);
     if (!e) {
-      e = new AttrEntry(this.#nextId++, attrs);
+      e = new AttrEntry(attrs);
       this.#byAttrs.set(attrs, e);
       e.slot = this.#freeSlots.pop() ?? this.#bySlot.length;
       this.#bySlot[e.slot] = e;
@@ -138,7 +162,7 @@ export class AttrTable {
     return id;
   }
 
-  /** A fresh id for outbound forms (distinct from entry ids only in meaning; shared counter). */
+  /** A fresh id for an outbound form (what views group UPDATEs by). */
   nextOutId(): number {
     return this.#nextId++;
   }
