@@ -24,6 +24,10 @@ export function clientsTopology(tag, k) {
     const mac = JSON.parse(sh('ip', ['-n', C, '-j', 'link', 'show', 'eth0']))[0].address;
     const neigh = Array.from({ length: k }, (_, i) => `neigh replace ${clientAddress(i)} lladdr ${mac} dev eth0 nud permanent`).join('\n');
     sh('ip', ['-n', D, '-batch', '-'], neigh);
+    // More clients than the kernel's default cap on a listen queue (net.core.somaxconn 4096, per
+    // namespace) dialing at once overflow it whatever a daemon asks for: raised in the DUT's
+    // namespace, for every DUT alike, as an operator of a reflector that size would (README).
+    inNs(D, 'sysctl', '-q', '-w', `net.core.somaxconn=${Math.max(4096, 2 * k)}`);
   }
   return { C, D, setup, teardown: owned.remove };
 }

@@ -50,8 +50,12 @@ export function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
-/** Connections the kernel queues before they are accepted. */
-const LISTEN_BACKLOG = 4096;
+/**
+ * Connections the kernel queues before they are accepted: as many as it allows (it caps the number
+ * at net.core.somaxconn, 4096 by default), so that an operator who raises that for more clients
+ * dialing at once needs nothing else.
+ */
+const LISTEN_BACKLOG = 65535;
 
 export class Listener {
   readonly #servers: Server[] = [];
@@ -79,8 +83,7 @@ export class Listener {
           reject(new ListenError(`cannot listen on [${address}]:${this.#options.port}: ${e.code ?? 'error'} (${hint})`));
         });
         // A fabric's nodes dial at once after a reflector restarts: 511 (Node's default) pending
-        // connections overflowed 3,700 times with 2,000 clients. The kernel caps it at
-        // net.core.somaxconn (4096 by default).
+        // connections overflowed 3,700 times with 2,000 clients.
         server.listen({ host: address, port: this.#options.port, ipv6Only: isIPv6(address), backlog: LISTEN_BACKLOG }, () => resolve());
       });
       this.#servers.push(server);
