@@ -247,11 +247,17 @@ export class AdjRibOut {
     return this.#advertised.byteLength + this.#queued.byteLength;
   }
 
-  /** Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity. */
+  /**
+   * Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity,
+   * nor more than an eighth (at least 4,096) past the ids the trie has used. A column is taken
+   * from memory freed before and zeroed whole, so room never used is resident all the same:
+   * 5,000 reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
+   */
   #grow(id: number): void {
     const length = this.#advertised.length;
     if (id < length) return;
-    const capacity = Math.max(id + 1, Math.min(length * 2, this.#rib.trie.capacity));
+    const used = this.#rib.trie.idLimit;
+    const capacity = Math.max(id + 1, Math.min(length * 2, this.#rib.trie.capacity, used + Math.max(4096, used >> 3)));
     const old = [this.#queued, this.#advertised];
     this.#queued = resized(this.#queued, Math.ceil(capacity / 32));
     this.#advertised = resized(this.#advertised, capacity);
