@@ -576,6 +576,20 @@ t.test('two clients with one attribute object, prefixes in a row: each reflected
   t.same(got.sort(), [[1, 2], [2, 2]], 'two UPDATEs, one per originator');
 });
 
+t.test("an Adj-RIB-Out's columns stay near the nodes in use, not doubled to the trie's capacity", async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  // 40,000 /24s in a row: about 80,000 nodes with their glue, in a trie with room for 131,072.
+  for (let s = 0; s < 40; s++) announce(1, Array.from({ length: 1000 }, (_, i) => [(0x0a000000 + ((s * 1000 + i) << 8)) | 0, 24]), { asPath: [{ type: 2, asns: [65001, s] }] });
+  while (rib.flushAll()); // a turn's budget at a time
+  const used = rib.v4.trie.idLimit;
+  t.ok(rib.v4.trie.capacity >= 2 * 65536 && used > 65536, `${used} node ids in use, room for ${rib.v4.trie.capacity}`);
+  const most = used + Math.max(4096, used >> 3);
+  const perPeer = most * 2 + Math.ceil(most / 32) * 4;
+  // The receiver's columns; the sender's, with nothing advertised, went back to their first size.
+  t.ok(rib.outBytes(1) <= perPeer + 4096, `the columns: ${rib.outBytes(1)} octets, at most ${perPeer + 4096}`);
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 40000);
+});
+
 t.test('a peer that comes up again (no down between) has one output; down, none', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   const one = rib.outBytes(1);
