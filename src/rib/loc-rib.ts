@@ -268,6 +268,9 @@ export class LocRib {
     try {
       ref = this.#store.add(path);
       node = this.trie.ensure(w0, w1, w2, w3, len);
+      // A prefix that has a value may get a list of candidates: the columns for it are made here,
+      // where a failed allocation still changes nothing.
+      if (this.trie.value(node) !== null) this.#store.ensureLinks();
     } catch (e) {
       // The columns could not grow (RangeError: an allocation failed): nothing changed; the
       // caller ends the session that sent the path (see Peer).

@@ -81,7 +81,9 @@ export class PathStore {
   #flags = new Uint8Array(0);
   /**
    * The Loc-RIB's: the trie node holding the path, its peer's previous and next path, and the
-   * candidates of its prefix before and after it (a ring, while the prefix has a list).
+   * candidates of its prefix before and after it (a ring, while the prefix has a list). Those two
+   * are made when a prefix first gets a second path (ensureLinks): a table of one path a prefix
+   * (a full table from one upstream) never needs them.
    */
   #node = new Int32Array(0);
   #prev = new Int32Array(0);
@@ -109,7 +111,7 @@ export class PathStore {
 
   /** Octets the columns take (the attribute sets and interned next hops not counted). */
   get bytes(): number {
-    return this.#capacity * (4 * 11 + 1);
+    return this.#capacity * (4 * 9 + 1) + this.#before.byteLength + this.#after.byteLength;
   }
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
@@ -139,7 +141,8 @@ export class PathStore {
     this.#weight[ref] = path.weight;
     this.#at[ref] = path.at;
     this.#entry[ref] = path.entry.slot;
-    this.#node[ref] = this.#prev[ref] = this.#next[ref] = this.#before[ref] = this.#after[ref] = 0;
+    this.#node[ref] = this.#prev[ref] = this.#next[ref] = 0;
+    if (this.#before.length !== 0) this.#before[ref] = this.#after[ref] = 0;
     return ref;
   }
 
@@ -157,7 +160,18 @@ export class PathStore {
       this.#nextRef = 1;
       this.#capacity = 0;
       this.#allocate(FIRST_CAPACITY);
+      retire(this.#before, this.#after);
+      this.#before = new Int32Array(0);
+      this.#after = new Int32Array(0);
     }
+  }
+
+  /** The columns linking a prefix's candidates, made if not yet (before a prefix gets a second path). */
+  ensureLinks(): void {
+    if (this.#before.length !== 0) return;
+    const before = new Int32Array(this.#capacity);
+    this.#after = new Int32Array(this.#capacity);
+    this.#before = before;
   }
 
   /** The path as an object (a snapshot: later changes of the store do not show in it). */
@@ -264,8 +278,9 @@ export class PathStore {
     const node = resized(this.#node, capacity);
     const prev = resized(this.#prev, capacity);
     const next = resized(this.#next, capacity);
-    const before = resized(this.#before, capacity);
-    const after = resized(this.#after, capacity);
+    const linked = this.#before.length !== 0;
+    const before = linked ? resized(this.#before, capacity) : this.#before;
+    const after = linked ? resized(this.#after, capacity) : this.#after;
     const entry = resized(this.#entry, capacity);
     const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#before, this.#after, this.#entry];
     this.#peer = peer;

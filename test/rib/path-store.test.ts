@@ -67,6 +67,23 @@ t.test('rows are reused, grow past the first chunk, and the columns shrink back 
   t.equal(s.add(new Path(A, 0, held(), 1)), 1, 'rows start over');
 });
 
+t.test('the columns linking a prefix\'s candidates are made only once some prefix gets a list, and go when the store empties', async (t) => {
+  const s = new PathStore(table);
+  const refs: number[] = [];
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, i, held(), i)));
+  const single = s.bytes;
+  s.ensureLinks();
+  t.equal(s.bytes, single * (45 / 37), 'two columns of four octets a row more (37 -> 45 a row)');
+  s.setInPrefix(refs[0], refs[1], refs[1]);
+  s.setInPrefix(refs[1], refs[0], refs[0]);
+  t.equal(s.afterInPrefix(refs[0]), refs[1]);
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 3000 + i, held(), i)));
+  t.equal(s.beforeInPrefix(refs[1]), refs[0], 'links kept across growth');
+  t.equal(s.afterInPrefix(refs[5000]), 0, 'a new row is linked to nothing');
+  for (const r of refs) s.remove(r);
+  t.equal(s.bytes, new PathStore(table).bytes, 'empty: the first size, without the links');
+});
+
 t.test('a row names its attribute set by the table\'s slot: slots of released sets are reused, rows read their own', async (t) => {
   const s = new PathStore(table);
   const one = table.acquire({ origin: 0, asPath: [], nextHop: 11 });
