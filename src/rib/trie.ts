@@ -1,6 +1,6 @@
 // A path-compressed binary radix trie over IPv4 (32-bit) or IPv6 (128-bit) prefixes, keys as four
 // 32-bit words (IPv4 uses the first), stored as columns of typed arrays: a node is a small integer
-// (0 is none) indexing its key words, length, children, parent and value. No object per node: a
+// (0 is none) indexing its key words, length, children and value. No object per node: a
 // million prefixes (and about as many glue nodes) cost the garbage collector nothing to trace, and
 // per-peer state (Adj-RIB-Out) lives in typed arrays indexed by the same numbers. Ids of removed
 // nodes are reused. Nodes grow in chunks (capacity doubles) and the columns go back to their first
@@ -43,7 +43,6 @@ export class PrefixTrie<V> {
   #len = new Uint8Array(0);
   #left = new Int32Array(0);
   #right = new Int32Array(0);
-  #parent = new Int32Array(0);
   /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
   #aux = new Int32Array(0);
   /**
@@ -59,6 +58,7 @@ export class PrefixTrie<V> {
 
   constructor(width: 32 | 128) {
     this.width = width;
+    this.#path = new Int32Array(width + 2);
     this.#allocate(FIRST_CAPACITY);
   }
 
@@ -80,7 +80,7 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 5 * 4);
+    return this.#capacity * (words * 4 + 1 + 4 * 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
@@ -127,7 +127,6 @@ export class PrefixTrie<V> {
     this.#len = resized(this.#len, capacity);
     this.#left = resized(this.#left, capacity);
     this.#right = resized(this.#right, capacity);
-    this.#parent = resized(this.#parent, capacity);
     this.#aux = resized(this.#aux, capacity);
     this.#value = resized(this.#value, capacity);
     this.#capacity = capacity;
@@ -135,7 +134,7 @@ export class PrefixTrie<V> {
   }
 
   #columns(): Column[] {
-    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#parent, this.#aux, this.#value];
+    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value];
   }
 
   #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
@@ -151,13 +150,13 @@ export class PrefixTrie<V> {
       this.#w3[id] = maskWord(w3, len - 96);
     }
     this.#len[id] = len;
-    this.#left[id] = this.#right[id] = this.#parent[id] = this.#aux[id] = this.#value[id] = 0;
+    this.#left[id] = this.#right[id] = this.#aux[id] = this.#value[id] = 0;
     return id;
   }
 
   /** Frees a node that holds no value (only #prune frees, and only such nodes). */
   #free(n: NodeId): void {
-    this.#left[n] = this.#right[n] = this.#parent[n] = 0;
+    this.#left[n] = this.#right[n] = 0;
     this.#freeIds.push(n);
     // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
     // the columns return to their first size.
@@ -168,7 +167,7 @@ export class PrefixTrie<V> {
       this.#nextId = 1;
       this.#capacity = 0;
       retire(...this.#columns());
-      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#parent = this.#aux = this.#value = new Int32Array(0);
+      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#aux = this.#value = new Int32Array(0);
       this.#len = new Uint8Array(0);
       this.#allocate(FIRST_CAPACITY);
     }
@@ -253,14 +252,12 @@ export class PrefixTrie<V> {
   #attach(parent: NodeId, child: NodeId): void {
     if (this.#bitOf(child, this.#len[parent])) this.#right[parent] = child;
     else this.#left[parent] = child;
-    this.#parent[child] = parent;
   }
 
   #replace(parent: NodeId, old: NodeId, node: NodeId): void {
     if (parent === 0) this.#root = node;
     else if (this.#left[parent] === old) this.#left[parent] = node;
     else this.#right[parent] = node;
-    this.#parent[node] = parent;
   }
 
   /** Sets a node's value (counting it) after ensure(). */
@@ -294,20 +291,39 @@ export class PrefixTrie<V> {
   }
 
   #prune(n: NodeId): void {
+    let depth = this.#ancestors(n);
+    const up = this.#path;
     while (n !== 0 && this.#value[n] === 0) {
       const left = this.#left[n];
       const right = this.#right[n];
       if (left !== 0 && right !== 0) return;
-      const parent = this.#parent[n];
+      const parent = depth > 0 ? up[--depth] : 0;
       const child = left !== 0 ? left : right;
       if (parent === 0) this.#root = child;
       else if (this.#left[parent] === n) this.#left[parent] = child;
       else this.#right[parent] = child;
-      if (child !== 0) this.#parent[child] = parent;
       this.#free(n);
       n = parent;
     }
   }
+
+  /**
+   * The nodes above n, root first, into #path; returns how many. Found from n's key (each
+   * ancestor's next bit of it leads down to n): no parent column, four octets a node less (8 MB
+   * at a full table's two million nodes), for a walk of at most the key's length when a prefix goes.
+   */
+  #ancestors(n: NodeId): number {
+    const w0 = this.#w0[n];
+    const w1 = this.width === 32 ? 0 : this.#w1[n];
+    const w2 = this.width === 32 ? 0 : this.#w2[n];
+    const w3 = this.width === 32 ? 0 : this.#w3[n];
+    let depth = 0;
+    for (let m = this.#root; m !== 0 && m !== n; m = this.#child(m, w0, w1, w2, w3)) this.#path[depth++] = m;
+    return depth;
+  }
+
+  /** Room for the nodes above one (at most one a bit of the key, and the root). */
+  readonly #path: Int32Array;
 
   /** Whether node n lies inside (w, len): equally or more specific. */
   #inside(n: NodeId, w: readonly [number, number, number, number], len: number): boolean {
