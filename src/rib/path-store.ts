@@ -74,6 +74,10 @@ export class PathStore {
   #freeRefs: number[] = [];
   #count = 0;
   #peer = new Uint32Array(0);
+  /**
+   * Path ids (RFC 7911) and weights: each column is made with its first non-zero value, as most
+   * tables have neither (ADD-PATH off, no weight set); empty, every row reads 0.
+   */
   #pathId = new Uint32Array(0);
   #nextHop = new Uint32Array(0);
   #weight = new Int32Array(0);
@@ -111,11 +115,13 @@ export class PathStore {
 
   /** Octets the columns take (the attribute sets and interned next hops not counted). */
   get bytes(): number {
-    return this.#capacity * (4 * 9 + 1) + this.#before.byteLength + this.#after.byteLength;
+    return this.#capacity * (4 * 7 + 1) + this.#pathId.byteLength + this.#weight.byteLength + this.#before.byteLength + this.#after.byteLength;
   }
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
   add(path: Path): PathRef {
+    if (path.pathId !== 0 && this.#pathId.length === 0) this.#pathId = new Uint32Array(this.#capacity);
+    if (path.weight !== 0 && this.#weight.length === 0) this.#weight = new Int32Array(this.#capacity);
     let ref = this.#freeRefs.pop();
     if (ref === undefined) {
       // Grown first: an allocation that fails leaves the store as it was.
@@ -124,7 +130,7 @@ export class PathStore {
     }
     this.#count++;
     this.#peer[ref] = this.#peers.acquire(path.peer, path.peer);
-    this.#pathId[ref] = path.pathId;
+    if (this.#pathId.length !== 0) this.#pathId[ref] = path.pathId;
     const nh = path.nextHop;
     let flags = path.stale ? STALE : 0;
     if (typeof nh === 'number') this.#nextHop[ref] = nh;
@@ -138,7 +144,7 @@ export class PathStore {
       flags |= NH_OCTETS;
     }
     this.#flags[ref] = flags;
-    this.#weight[ref] = path.weight;
+    if (this.#weight.length !== 0) this.#weight[ref] = path.weight;
     this.#at[ref] = path.at;
     this.#entry[ref] = path.entry.slot;
     this.#node[ref] = this.#prev[ref] = this.#next[ref] = 0;
@@ -160,9 +166,11 @@ export class PathStore {
       this.#nextRef = 1;
       this.#capacity = 0;
       this.#allocate(FIRST_CAPACITY);
-      retire(this.#before, this.#after);
+      retire(this.#before, this.#after, this.#pathId, this.#weight);
       this.#before = new Int32Array(0);
       this.#after = new Int32Array(0);
+      this.#pathId = new Uint32Array(0);
+      this.#weight = new Int32Array(0);
     }
   }
 
@@ -178,7 +186,7 @@ export class PathStore {
   view(ref: PathRef): Path {
     const f = this.#flags[ref];
     const nh = f & NH_OCTETS ? this.#octets.get(this.#nextHop[ref])! : this.#nextHop[ref];
-    return new Path(this.#peers.get(this.#peer[ref])!, this.#pathId[ref], this.#attrs.entryAt(this.#entry[ref]), nh, this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
+    return new Path(this.#peers.get(this.#peer[ref])!, this.pathId(ref), this.#attrs.entryAt(this.#entry[ref]), nh, this.#weight.length === 0 ? 0 : this.#weight[ref], (f & STALE) !== 0, this.#at[ref]);
   }
 
   /**
@@ -199,7 +207,7 @@ export class PathStore {
   }
 
   pathId(ref: PathRef): number {
-    return this.#pathId[ref];
+    return this.#pathId.length === 0 ? 0 : this.#pathId[ref];
   }
 
   entry(ref: PathRef): AttrEntry {
@@ -270,9 +278,9 @@ export class PathStore {
   #allocate(capacity: number): void {
     // Every column made before any is replaced: an allocation that fails changes nothing.
     const peer = resized(this.#peer, capacity);
-    const pathId = resized(this.#pathId, capacity);
+    const pathId = this.#pathId.length !== 0 ? resized(this.#pathId, capacity) : this.#pathId;
     const nextHop = resized(this.#nextHop, capacity);
-    const weight = resized(this.#weight, capacity);
+    const weight = this.#weight.length !== 0 ? resized(this.#weight, capacity) : this.#weight;
     const at = resized(this.#at, capacity);
     const flags = resized(this.#flags, capacity);
     const node = resized(this.#node, capacity);

@@ -70,18 +70,42 @@ t.test('rows are reused, grow past the first chunk, and the columns shrink back 
 t.test('the columns linking a prefix\'s candidates are made only once some prefix gets a list, and go when the store empties', async (t) => {
   const s = new PathStore(table);
   const refs: number[] = [];
-  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, i, held(), i)));
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
   const single = s.bytes;
   s.ensureLinks();
-  t.equal(s.bytes, single * (45 / 37), 'two columns of four octets a row more (37 -> 45 a row)');
+  t.equal(s.bytes, single * (37 / 29), 'two columns of four octets a row more (29 -> 37 a row)');
   s.setInPrefix(refs[0], refs[1], refs[1]);
   s.setInPrefix(refs[1], refs[0], refs[0]);
   t.equal(s.afterInPrefix(refs[0]), refs[1]);
-  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 3000 + i, held(), i)));
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
   t.equal(s.beforeInPrefix(refs[1]), refs[0], 'links kept across growth');
   t.equal(s.afterInPrefix(refs[5000]), 0, 'a new row is linked to nothing');
   for (const r of refs) s.remove(r);
   t.equal(s.bytes, new PathStore(table).bytes, 'empty: the first size, without the links');
+});
+
+t.test('path ids and weights take a column each only once some path has one', async (t) => {
+  const s = new PathStore(table);
+  const refs: number[] = [];
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
+  const plain = s.bytes;
+  refs.push(s.add(new Path(A, 0, held(), 1, 300)));
+  t.equal(s.bytes, plain * (33 / 29), 'a weight: one column of four octets a row more');
+  refs.push(s.add(new Path(A, 7, held(), 1)));
+  t.equal(s.bytes, plain * (37 / 29), 'a path id: another');
+  t.equal(s.view(refs[3000]).weight, 300);
+  t.equal(s.view(refs[3001]).pathId, 7);
+  t.equal(s.pathId(refs[3001]), 7);
+  t.equal(s.view(refs[5]).weight, 0, 'rows from before read 0');
+  t.equal(s.view(refs[5]).pathId, 0);
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, i + 1, held(), i, -i)));
+  t.equal(s.view(refs.at(-1)!).weight, -2999, 'kept across growth');
+  t.equal(s.pathId(refs.at(-1)!), 3000);
+  s.remove(refs[3001]);
+  t.equal(s.view(s.add(new Path(A, 0, held(), 1))).pathId, 0, 'a reused row reads its own id, not the last one');
+  for (const r of refs) if (r !== refs[3001]) s.remove(r);
+  s.remove(refs[3001]);
+  t.equal(s.bytes, new PathStore(table).bytes, 'empty: the first size, without either column');
 });
 
 t.test('a row names its attribute set by the table\'s slot: slots of released sets are reused, rows read their own', async (t) => {
