@@ -13,6 +13,11 @@ export function resized<T extends Column>(old: T, capacity: number): T {
   return grown;
 }
 
+/** A column made only when first needed (empty until then) at a new capacity: still empty if never made. */
+export function resizedIfMade<T extends Column>(old: T, capacity: number): T {
+  return old.length === 0 ? old : resized(old, capacity);
+}
+
 /**
  * Returns the memory of columns no longer used at once (their buffers detached: reading one after
  * sees length 0). Call after every replacement is made, so a failed allocation changes nothing.

@@ -12,7 +12,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { resized, retire } from './columns.js';
+import { resized, resizedIfMade, retire } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -278,17 +278,16 @@ export class PathStore {
   #allocate(capacity: number): void {
     // Every column made before any is replaced: an allocation that fails changes nothing.
     const peer = resized(this.#peer, capacity);
-    const pathId = this.#pathId.length !== 0 ? resized(this.#pathId, capacity) : this.#pathId;
+    const pathId = resizedIfMade(this.#pathId, capacity);
     const nextHop = resized(this.#nextHop, capacity);
-    const weight = this.#weight.length !== 0 ? resized(this.#weight, capacity) : this.#weight;
+    const weight = resizedIfMade(this.#weight, capacity);
     const at = resized(this.#at, capacity);
     const flags = resized(this.#flags, capacity);
     const node = resized(this.#node, capacity);
     const prev = resized(this.#prev, capacity);
     const next = resized(this.#next, capacity);
-    const linked = this.#before.length !== 0;
-    const before = linked ? resized(this.#before, capacity) : this.#before;
-    const after = linked ? resized(this.#after, capacity) : this.#after;
+    const before = resizedIfMade(this.#before, capacity);
+    const after = resizedIfMade(this.#after, capacity);
     const entry = resized(this.#entry, capacity);
     const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#before, this.#after, this.#entry];
     this.#peer = peer;

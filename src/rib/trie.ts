@@ -291,12 +291,14 @@ export class PrefixTrie<V> {
   }
 
   #prune(n: NodeId): void {
-    let depth = this.#ancestors(n);
+    // The walk for the ancestors only once a node is to go (a prefix with two children stays).
+    let depth = -1;
     const up = this.#path;
     while (n !== 0 && this.#value[n] === 0) {
       const left = this.#left[n];
       const right = this.#right[n];
       if (left !== 0 && right !== 0) return;
+      if (depth < 0) depth = this.#ancestors(n);
       const parent = depth > 0 ? up[--depth] : 0;
       const child = left !== 0 ? left : right;
       if (parent === 0) this.#root = child;
