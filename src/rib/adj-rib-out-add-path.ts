@@ -6,7 +6,7 @@
 // received path identifier), stable while the path exists.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { Afi, type AfiCode, Safi, encodeAnnouncements, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
+import { Afi, type AfiCode, Safi, encodeWithdrawals, endOfRibMessage } from '../wire/index.js';
 import type { AttrEntry, AttrTable } from './attr-table.js';
 import { type FlushBudget, type FlushResult, type OutputEvents, type Sender, deniesAll, exportForm, ipv6NextHopFor, nlriBlockOf, sendable } from './adj-rib-out.js';
 import { comparePaths } from './decision.js';
@@ -186,7 +186,7 @@ export class AddPathOut {
       if (withdraw.length > 0) messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
       for (const g of announce.values()) {
         const mp = inNextHopField(this.afi, this.peer) ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
-        for (const m of encodeAnnouncements(bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
+        for (const m of this.#table.updates.encode(g.form, bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
         this.sentPrefixes += g.items.length;
       }
       for (const n of release) this.#unhold(n);

@@ -5,7 +5,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, type NlriBlock, Safi, announcementRoom, encodeAnnouncements, encodeWithdrawals, endOfRibMessage, maxMessageLength, nlriEntryLength, stride,
+  Afi, type AfiCode, type NlriBlock, Safi, announcementRoom, encodeWithdrawals, endOfRibMessage, maxMessageLength, nlriEntryLength, stride,
 } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
@@ -410,7 +410,7 @@ export class AdjRibOut {
       }
       for (const [form, nodes] of byForm) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
-        for (const m of encodeAnnouncements(bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
+        for (const m of this.#table.updates.encode(form, bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         const slot = sent.hold(form, nodes.length);
         this.#widen(slot);
         for (const n of nodes) {

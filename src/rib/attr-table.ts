@@ -6,6 +6,7 @@
 import type { OutForm } from './export.js';
 import { SentForms } from './sent-forms.js';
 import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
+import { UpdateMemo } from './update-memo.js';
 
 export class AttrEntry {
   readonly attrs: PathAttributes;
@@ -110,6 +111,8 @@ export class AttrTable {
   readonly sent = new SentForms<OutForm>(forget);
   /** Where the forms' octets are kept (outside Node's shared buffer pool). */
   readonly formOctets = new OctetChunks();
+  /** The UPDATEs last encoded for forms: peers sent the same prefixes behind one get the same octets. */
+  readonly updates = new UpdateMemo();
   #nextId = 1;
 
   get size(): number {

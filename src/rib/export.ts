@@ -11,6 +11,7 @@ import type { AttrEntry, AttrTable } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
 import { reflect, reflects } from './reflection.js';
 import type { RouteMap } from './policy/types.js';
+import type { Memoized } from './update-memo.js';
 
 /**
  * An outgoing peer as export sees it. Peers with equal `groupKey` get identical attributes but for
@@ -46,7 +47,7 @@ export interface ExportPeer extends RibPeer {
  * One form serves every peer of an export group, so a set costs one encoding per group, not per
  * peer (as FRR's update groups adjust the next hop per peer when they send).
  */
-export interface OutForm {
+export interface OutForm extends Memoized {
   readonly id: number;
   /** The attribute entry caching it: a form no peer holds any more leaves that cache (AttrTable). */
   readonly entry: AttrEntry;
