@@ -186,7 +186,7 @@ export class AddPathOut {
       if (withdraw.length > 0) messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
       for (const g of announce.values()) {
         const mp = inNextHopField(this.afi, this.peer) ? undefined : { safi: Safi.UNICAST, nextHop: g.nextHop! };
-        for (const m of this.#table.updates.encode(g.form, bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
+        for (const m of this.#table.updates.encode(g.form, this.peer.index, bytesFor(g.form, this.peer), this.#block(g.items), this.peer.tx, mp)) messages.push(m);
         this.sentPrefixes += g.items.length;
       }
       for (const n of release) this.#unhold(n);

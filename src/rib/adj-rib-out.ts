@@ -410,7 +410,7 @@ export class AdjRibOut {
       }
       for (const [form, nodes] of byForm) {
         const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
-        for (const m of this.#table.updates.encode(form, bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
+        for (const m of this.#table.updates.encode(form, this.peer.index, bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
         const slot = sent.hold(form, nodes.length);
         this.#widen(slot);
         for (const n of nodes) {

@@ -1,7 +1,8 @@
 // UPDATEs encoded once for every peer sent the same prefixes behind the same form: on random
-// calls (fast-check) the memo's answer is always what encoding afresh gives; it is the same
-// octets only for the same inputs; what it keeps stays within its bounds and outside Node's
-// shared buffer pool; a reflector's clients of one group are sent one encoding.
+// calls (fast-check) the memo's answer is always what encoding afresh gives, and the same octets
+// only for the same inputs; a form is kept once a second peer asks for it, never one with each
+// receiver's own next hop; what it keeps stays within its bounds and outside Node's shared buffer
+// pool; a reflector's clients of one group are sent one encoding.
 import t from 'tap';
 import fc from 'fast-check';
 import { type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
@@ -30,7 +31,7 @@ const mps: (MpNextHop | undefined)[] = [undefined, { safi: 1, nextHop: hop(1) },
 
 t.test('on random calls the answer is always what encoding afresh gives, and kept octets are reused only for the same inputs', async (t) => {
   fc.assert(fc.property(fc.array(fc.record({
-    form: fc.nat(2), attrs: fc.constantFrom(attrsA, attrsA2, attrsB), block: fc.nat(blocks.length - 1), ext: fc.boolean(), mp: fc.nat(mps.length - 1),
+    form: fc.nat(2), reader: fc.nat(2), attrs: fc.constantFrom(attrsA, attrsA2, attrsB), block: fc.nat(blocks.length - 1), ext: fc.boolean(), mp: fc.nat(mps.length - 1),
   }), { maxLength: 40 }), (calls) => {
     const memo = new UpdateMemo();
     const forms: Memoized[] = [{}, {}, {}];
@@ -40,13 +41,16 @@ t.test('on random calls the answer is always what encoding afresh gives, and kep
       // IPv6 prefixes travel in MP_REACH_NLRI: always with a next hop.
       const mp = nlri.afi === Afi.IPV6 ? (mps[c.mp] ?? mps[1]) : mps[c.mp];
       const ctx = c.ext ? extended : standard;
-      const out = memo.encode(forms[c.form], c.attrs, nlri, ctx, mp);
+      const kept = forms[c.form].encoded?.messages;
+      const out = memo.encode(forms[c.form], c.reader, c.attrs, nlri, ctx, mp);
       const fresh = encodeAnnouncements(c.attrs, nlri, ctx, mp);
       if (!Buffer.concat(out).equals(Buffer.concat(fresh))) return false;
-      // Equal inputs by content (equal octets, words, next hops): the same kept messages again.
+      // Equal inputs by content (equal octets, words, next hops) to a kept encoding: the same
+      // messages again; other inputs: never them.
       const key = [c.attrs.toString('hex'), nlri.afi, nlri.addPath, [...nlri.words].join(','), c.ext, mp?.safi, mp?.nextHop.toString('hex')].join('|');
       const before = last.get(forms[c.form]);
-      if (before && (before.key === key) !== (before.out === out)) return false;
+      if (before && kept === before.out && (before.key === key) !== (before.out === out)) return false;
+      if (before && before.key !== key && before.out === out) return false;
       last.set(forms[c.form], { key, out });
     }
     return true;
@@ -56,7 +60,7 @@ t.test('on random calls the answer is always what encoding afresh gives, and kep
 t.test('kept encodings: at most MEMO_FORMS forms and MEMO_OCTETS octets, oldest first out, none longer than a message, none in the shared pool', async (t) => {
   const memo = new UpdateMemo();
   const forms: Memoized[] = Array.from({ length: MEMO_FORMS + 1 }, () => ({}));
-  for (const f of forms) memo.encode(f, attrsA, blocks[0], standard);
+  for (const f of forms) for (const reader of [1, 2]) memo.encode(f, reader, attrsA, blocks[0], standard);
   t.equal(memo.size, MEMO_FORMS);
   t.equal(forms[0].encoded, undefined, 'the oldest went');
   t.ok(forms[1].encoded && forms[MEMO_FORMS].encoded, 'the rest kept');
@@ -66,7 +70,7 @@ t.test('kept encodings: at most MEMO_FORMS forms and MEMO_OCTETS octets, oldest 
   const big = v4(...Array.from({ length: 1000 }, (_, i) => [0x0b000000 + i * 256, 24]));
   const many = new UpdateMemo();
   const bigForms: Memoized[] = Array.from({ length: 600 }, () => ({}));
-  for (const f of bigForms) many.encode(f, attrsA, big, standard);
+  for (const f of bigForms) for (const reader of [1, 2]) many.encode(f, reader, attrsA, big, standard);
   t.ok(many.octets <= MEMO_OCTETS, `${many.octets} octets kept`);
   t.ok(many.size < 600 && many.size > 400, `${many.size} forms kept`);
   t.equal(bigForms[0].encoded, undefined);
@@ -74,9 +78,25 @@ t.test('kept encodings: at most MEMO_FORMS forms and MEMO_OCTETS octets, oldest 
 
   const huge = v4(...Array.from({ length: 1100 }, (_, i) => [0x0c000000 + i * 256, 24]));
   const f: Memoized = {};
-  const out = memo.encode(f, attrsA, huge, standard);
+  memo.encode(f, 1, attrsA, huge, standard);
+  const out = memo.encode(f, 2, attrsA, huge, standard);
   t.equal(out.length, 2, 'two messages');
   t.equal(f.encoded, undefined, 'not kept');
+});
+
+t.test('a form is kept once a second peer asks for it; one with each receiver\'s own next hop never', async (t) => {
+  const memo = new UpdateMemo();
+  const f: Memoized = {};
+  const first = memo.encode(f, 1, attrsA, blocks[0], standard);
+  t.not(memo.encode(f, 1, attrsA, blocks[0], standard), first, 'asked again by the same peer: encoded again');
+  t.equal(f.encoded, undefined, 'nothing kept for one peer');
+  const second = memo.encode(f, 2, attrsA, blocks[0], standard);
+  t.ok(f.encoded, 'kept once another peer asks');
+  t.equal(memo.encode(f, 3, attrsA, blocks[0], standard), second, 'the third gets the same messages');
+  t.equal(memo.encode(f, 1, attrsA, blocks[0], standard), second, 'and so does the first now');
+  const own: Memoized = { selfNextHopAt: 12 };
+  for (const reader of [1, 2, 3]) memo.encode(own, reader, attrsA, blocks[0], standard);
+  t.equal(own.encoded, undefined, 'a form with the receiver\'s own next hop is never kept');
 });
 
 t.test("a reflector's clients of one export group are sent one encoding of another client's routes", async (t) => {
@@ -100,7 +120,7 @@ t.test("a reflector's clients of one export group are sent one encoding of anoth
   rib.flushAll();
   const [two, three, four] = [2, 3, 4].map((i) => sent.get(i)!);
   t.equal(two.length, 1);
-  t.equal(three[0], two[0], 'the same octets, encoded once');
-  t.equal(four[0], two[0]);
+  t.same(three[0], two[0], 'the same octets');
+  t.equal(four[0], three[0], 'kept once the second client asked, and sent again as they are');
   t.same(sent.get(1), [], 'not back to the client it came from');
 });
