@@ -35,6 +35,10 @@ export function kernelConfigs(args) {
 export function configs({ routerId, neighbors }) {
   // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link
   const anyBfd = neighbors.some((n) => n.bfd);
+  // FRR: reflector clients join one peer group, activated and made a client once, as an operator
+  // configures thousands of them (and a client is never defined before it is activated).
+  const inClientGroup = (n) => n.rrClient && !n.passive && !n.bfd;
+  const clientAsns = [...new Set(neighbors.filter(inClientGroup).map((n) => n.asn))];
   return {
     // nodebgpd's configuration file (JSON is YAML too), as a user writes it.
     nodebgp: JSON.stringify({
@@ -57,10 +61,13 @@ router bgp 65000
  bgp router-id ${routerId}
  no bgp ebgp-requires-policy
  no bgp default ipv4-unicast
-${neighbors.map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.passive ? `\n neighbor ${n.address} passive` : ''}${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
+${neighbors.filter((n) => !inClientGroup(n)).map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.passive ? `\n neighbor ${n.address} passive` : ''}${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
+${clientAsns.map((asn) => ` neighbor CLIENTS${asn} peer-group\n neighbor CLIENTS${asn} remote-as ${asn}\n neighbor CLIENTS${asn} timers connect 1`).join('\n')}
  address-family ipv4 unicast
-${neighbors.map((n) => `  neighbor ${n.address} activate${n.rrClient ? `\n  neighbor ${n.address} route-reflector-client` : ''}`).join('\n')}
+${neighbors.filter((n) => !inClientGroup(n)).map((n) => `  neighbor ${n.address} activate${n.rrClient ? `\n  neighbor ${n.address} route-reflector-client` : ''}`).join('\n')}
+${clientAsns.map((asn) => `  neighbor CLIENTS${asn} activate\n  neighbor CLIENTS${asn} route-reflector-client`).join('\n')}
  exit-address-family
+${neighbors.filter(inClientGroup).map((n) => ` neighbor ${n.address} peer-group CLIENTS${n.asn}`).join('\n')}
 `,
     gobgp: `[global.config]
   as = 65000
@@ -134,6 +141,20 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
  */
 export async function bgpListening(ns, timeoutMs = 30000) {
   await listening(ns, 179, timeoutMs);
+}
+
+/**
+ * Resolves once the DUT holds `count` neighbors: FRR listens before it has read its file (2,000
+ * neighbors: about 0.8 s later), nodebgpd and BIRD only after. GoBGP is not asked.
+ */
+export async function neighborsConfigured(name, ns, proc, count, timeoutMs = 60000) {
+  if (name !== 'frr') return;
+  const deadline = Date.now() + timeoutMs;
+  const total = () => Number(/Total number of neighbors (\d+)/.exec(spawnSync('ip', ['netns', 'exec', ns, 'vtysh', '--vty_socket', proc.dir, '-c', 'show bgp summary'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }).stdout)?.[1] ?? 0);
+  while (total() < count) {
+    if (Date.now() > deadline) throw new Error(`FRR holds fewer than ${count} neighbors after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Resolves once something listens on a TCP port in the namespace. */
