@@ -32,7 +32,8 @@ async function freePort() {
 }
 
 const port = await freePort();
-const apiPort = await freePort();
+let apiPort = await freePort();
+while (apiPort === port) apiPort = await freePort(); // the kernel may offer a just-closed port again
 const dir = mkdtempSync(join(tmpdir(), 'nodebgp-hostile-'));
 const file = join(dir, 'nodebgpd.yaml');
 writeFileSync(file, `asn: 65000

@@ -85,13 +85,23 @@ export async function until(pred: () => boolean, ms = 3000): Promise<boolean> {
   return true;
 }
 
-/** A TCP port free on loopback now (for a daemon started as a separate process). */
+/** Ports this process has handed out: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port free on loopback now (for a daemon started as a separate process), never one this
+ * process had before: two calls in a row could otherwise get the same port for BGP and the API.
+ */
 export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  for (;;) {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /**
