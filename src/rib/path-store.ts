@@ -12,7 +12,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { resized, resizedIfMade, retire } from './columns.js';
+import { type Column, emptied, reserved, resized, resizedIfMade, retireReplaced } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -73,29 +73,29 @@ export class PathStore {
   #nextRef = 1;
   #freeRefs: number[] = [];
   #count = 0;
-  #peer = new Uint32Array(0);
+  #peer = reserved(Uint32Array, 0);
   /**
    * Path ids (RFC 7911) and weights: each column is made with its first non-zero value, as most
    * tables have neither (ADD-PATH off, no weight set); empty, every row reads 0.
    */
-  #pathId = new Uint32Array(0);
-  #nextHop = new Uint32Array(0);
-  #weight = new Int32Array(0);
-  #at = new Uint32Array(0);
-  #flags = new Uint8Array(0);
+  #pathId = reserved(Uint32Array, 0);
+  #nextHop = reserved(Uint32Array, 0);
+  #weight = reserved(Int32Array, 0);
+  #at = reserved(Uint32Array, 0);
+  #flags = reserved(Uint8Array, 0);
   /**
    * The Loc-RIB's: the trie node holding the path, its peer's previous and next path, and the
    * candidates of its prefix before and after it (a ring, while the prefix has a list). Those two
    * are made when a prefix first gets a second path (ensureLinks): a table of one path a prefix
    * (a full table from one upstream) never needs them.
    */
-  #node = new Int32Array(0);
-  #prev = new Int32Array(0);
-  #next = new Int32Array(0);
-  #before = new Int32Array(0);
-  #after = new Int32Array(0);
+  #node = reserved(Int32Array, 0);
+  #prev = reserved(Int32Array, 0);
+  #next = reserved(Int32Array, 0);
+  #before = reserved(Int32Array, 0);
+  #after = reserved(Int32Array, 0);
   /** The attribute set of each path: its slot in the AttrTable. */
-  #entry = new Uint32Array(0);
+  #entry = reserved(Uint32Array, 0);
   readonly #attrs: AttrTable;
   readonly #peers = new Interned<RibPeer>();
   readonly #octets = new Interned<Buffer>();
@@ -120,8 +120,8 @@ export class PathStore {
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
   add(path: Path): PathRef {
-    if (path.pathId !== 0 && this.#pathId.length === 0) this.#pathId = new Uint32Array(this.#capacity);
-    if (path.weight !== 0 && this.#weight.length === 0) this.#weight = new Int32Array(this.#capacity);
+    if (path.pathId !== 0 && this.#pathId.length === 0) this.#pathId = resized(this.#pathId, this.#capacity);
+    if (path.weight !== 0 && this.#weight.length === 0) this.#weight = resized(this.#weight, this.#capacity);
     let ref = this.#freeRefs.pop();
     if (ref === undefined) {
       // Grown first: an allocation that fails leaves the store as it was.
@@ -164,21 +164,15 @@ export class PathStore {
       // Empty again: refs start over and the columns return to their first size.
       this.#freeRefs = [];
       this.#nextRef = 1;
-      this.#capacity = 0;
-      this.#allocate(FIRST_CAPACITY);
-      retire(this.#before, this.#after, this.#pathId, this.#weight);
-      this.#before = new Int32Array(0);
-      this.#after = new Int32Array(0);
-      this.#pathId = new Uint32Array(0);
-      this.#weight = new Int32Array(0);
+      this.#allocate(FIRST_CAPACITY, emptied, (c) => emptied(c, 0));
     }
   }
 
   /** The columns linking a prefix's candidates, made if not yet (before a prefix gets a second path). */
   ensureLinks(): void {
     if (this.#before.length !== 0) return;
-    const before = new Int32Array(this.#capacity);
-    this.#after = new Int32Array(this.#capacity);
+    const before = resized(this.#before, this.#capacity);
+    this.#after = resized(this.#after, this.#capacity);
     this.#before = before;
   }
 
@@ -275,21 +269,17 @@ export class PathStore {
     return this.#octets.size;
   }
 
-  #allocate(capacity: number): void {
-    // Every column made before any is replaced: an allocation that fails changes nothing.
-    const peer = resized(this.#peer, capacity);
-    const pathId = resizedIfMade(this.#pathId, capacity);
-    const nextHop = resized(this.#nextHop, capacity);
-    const weight = resizedIfMade(this.#weight, capacity);
-    const at = resized(this.#at, capacity);
-    const flags = resized(this.#flags, capacity);
-    const node = resized(this.#node, capacity);
-    const prev = resized(this.#prev, capacity);
-    const next = resized(this.#next, capacity);
-    const before = resizedIfMade(this.#before, capacity);
-    const after = resizedIfMade(this.#after, capacity);
-    const entry = resized(this.#entry, capacity);
-    const old = [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#before, this.#after, this.#entry];
+  /**
+   * The columns at a new capacity, each made by `how` (grown, or emptied when the store empties),
+   * those made on demand by `optional`. Every column is made before any is replaced: an allocation
+   * that fails changes nothing.
+   */
+  #allocate(capacity: number, how: <T extends Column>(c: T, capacity: number) => T = resized, optional: <T extends Column>(c: T, capacity: number) => T = resizedIfMade): void {
+    const old = this.#columns();
+    const [peer, pathId, nextHop, weight, at, flags, node, prev, next, before, after, entry] = [
+      how(this.#peer, capacity), optional(this.#pathId, capacity), how(this.#nextHop, capacity), optional(this.#weight, capacity), how(this.#at, capacity), how(this.#flags, capacity),
+      how(this.#node, capacity), how(this.#prev, capacity), how(this.#next, capacity), optional(this.#before, capacity), optional(this.#after, capacity), how(this.#entry, capacity),
+    ] as const;
     this.#peer = peer;
     this.#pathId = pathId;
     this.#nextHop = nextHop;
@@ -303,6 +293,10 @@ export class PathStore {
     this.#after = after;
     this.#entry = entry;
     this.#capacity = capacity;
-    retire(...old);
+    retireReplaced(old, this.#columns());
+  }
+
+  #columns(): Column[] {
+    return [this.#peer, this.#pathId, this.#nextHop, this.#weight, this.#at, this.#flags, this.#node, this.#prev, this.#next, this.#before, this.#after, this.#entry];
   }
 }

@@ -7,7 +7,7 @@
 // size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type Column, resized, retire } from './columns.js';
+import { type Column, emptied, reserved, resized, retireReplaced } from './columns.js';
 
 /** A trie node: an index into the columns; 0 is no node. */
 export type NodeId = number;
@@ -36,22 +36,22 @@ export class PrefixTrie<V> {
   #freeIds: number[] = [];
   #capacity = 0;
   // Key words masked to the node's length (IPv4 tries keep only the first column).
-  #w0 = new Int32Array(0);
-  #w1 = new Int32Array(0);
-  #w2 = new Int32Array(0);
-  #w3 = new Int32Array(0);
-  #len = new Uint8Array(0);
-  #left = new Int32Array(0);
-  #right = new Int32Array(0);
+  #w0 = reserved(Int32Array, 0);
+  #w1 = reserved(Int32Array, 0);
+  #w2 = reserved(Int32Array, 0);
+  #w3 = reserved(Int32Array, 0);
+  #len = reserved(Uint8Array, 0);
+  #left = reserved(Int32Array, 0);
+  #right = reserved(Int32Array, 0);
   /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
-  #aux = new Int32Array(0);
+  #aux = reserved(Int32Array, 0);
   /**
    * Each node's value as a number: 0 none (glue nodes that only join two branches, free ids); k > 0
    * the small non-negative integer k - 1 itself (the Loc-RIB's one-path prefixes: a path row);
    * k < 0 the object at -k - 1 in #objects. A column, not an array of pointers: a full table's
    * two million nodes are 8 MB outside the heap instead of 16 MB the collector traces.
    */
-  #value = new Int32Array(0);
+  #value = reserved(Int32Array, 0);
   /** Values that are not small integers, in slots reused through #freeObjects. */
   #objects: (V | undefined)[] = [];
   #freeObjects: number[] = [];
@@ -116,21 +116,22 @@ export class PrefixTrie<V> {
     return [this.word(n, 0), this.word(n, 1), this.word(n, 2), this.word(n, 3)];
   }
 
-  #allocate(capacity: number): void {
+  /** The columns at a new capacity, each made by `how` (grown, or emptied when the trie empties). */
+  #allocate(capacity: number, how: <T extends Column>(c: T, capacity: number) => T = resized): void {
     const old = this.#columns();
-    this.#w0 = resized(this.#w0, capacity);
+    this.#w0 = how(this.#w0, capacity);
     if (this.width === 128) {
-      this.#w1 = resized(this.#w1, capacity);
-      this.#w2 = resized(this.#w2, capacity);
-      this.#w3 = resized(this.#w3, capacity);
+      this.#w1 = how(this.#w1, capacity);
+      this.#w2 = how(this.#w2, capacity);
+      this.#w3 = how(this.#w3, capacity);
     }
-    this.#len = resized(this.#len, capacity);
-    this.#left = resized(this.#left, capacity);
-    this.#right = resized(this.#right, capacity);
-    this.#aux = resized(this.#aux, capacity);
-    this.#value = resized(this.#value, capacity);
+    this.#len = how(this.#len, capacity);
+    this.#left = how(this.#left, capacity);
+    this.#right = how(this.#right, capacity);
+    this.#aux = how(this.#aux, capacity);
+    this.#value = how(this.#value, capacity);
     this.#capacity = capacity;
-    retire(...old);
+    retireReplaced(old, this.#columns());
   }
 
   #columns(): Column[] {
@@ -165,11 +166,7 @@ export class PrefixTrie<V> {
       this.#objects = [];
       this.#freeObjects = [];
       this.#nextId = 1;
-      this.#capacity = 0;
-      retire(...this.#columns());
-      this.#w0 = this.#w1 = this.#w2 = this.#w3 = this.#left = this.#right = this.#aux = this.#value = new Int32Array(0);
-      this.#len = new Uint8Array(0);
-      this.#allocate(FIRST_CAPACITY);
+      this.#allocate(FIRST_CAPACITY, emptied);
     }
   }
 
