@@ -11,7 +11,7 @@ import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
-import { resized, retire } from './columns.js';
+import { emptied, reserved, resized, retire, retireReplaced } from './columns.js';
 import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
@@ -132,12 +132,12 @@ export class AdjRibOut {
    * Per prefix (trie node), the slot of the form sent (table.sent), 0 for none: two octets while
    * slots fit (a reflector's thousands of clients each hold a column of the whole table), else four.
    */
-  #advertised: Uint16Array | Uint32Array = new Uint16Array(FIRST_NODES);
+  #advertised: Uint16Array | Uint32Array = reserved(Uint16Array, FIRST_NODES);
   /**
    * Per prefix, one bit: queued to be reconsidered. The queue is this set, taken in node order
    * (no array of a whole table per peer: a reflector's clients each queue it when they come up).
    */
-  #queued = new Uint32Array(FIRST_NODES / 32);
+  #queued = reserved(Uint32Array, FIRST_NODES / 32);
   #pending = 0;
   /** No queued bit below this word. */
   #scanFrom = 0;
@@ -249,9 +249,10 @@ export class AdjRibOut {
 
   /**
    * Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity,
-   * nor more than an eighth (at least 4,096) past the ids the trie has used. A column is taken
-   * from memory freed before and zeroed whole, so room never used is resident all the same:
-   * 5,000 reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
+   * nor more than an eighth (at least 4,096) past the ids the trie has used. The columns grow in
+   * place (columns.ts); a copy, past their room, is taken from memory freed before and zeroed
+   * whole, so room never used would be resident all the same: 5,000 reflector clients each held
+   * 64K slots for 40K nodes (doubling), 240 MB more.
    */
   #grow(id: number): void {
     const length = this.#advertised.length;
@@ -261,14 +262,16 @@ export class AdjRibOut {
     const old = [this.#queued, this.#advertised];
     this.#queued = resized(this.#queued, Math.ceil(capacity / 32));
     this.#advertised = resized(this.#advertised, capacity);
-    retire(...old);
+    retireReplaced(old, [this.#queued, this.#advertised]);
   }
 
   /** Slots past 16 bits (more forms held than that): the column widens to four octets a prefix. */
   #widen(slot: number): void {
     if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
       const narrow = this.#advertised;
-      this.#advertised = new Uint32Array(narrow);
+      const wide = reserved(Uint32Array, narrow.length);
+      wide.set(narrow);
+      this.#advertised = wide;
       retire(narrow);
     }
   }
@@ -337,7 +340,7 @@ export class AdjRibOut {
     // Release what was advertised: one pass over the column, unless nothing was (a peer our
     // export policy sends nothing costs nothing when it goes).
     const advertised = this.#advertised;
-    this.#advertised = new Uint16Array(advertised.length);
+    this.#advertised = reserved(Uint16Array, advertised.length);
     if (this.#count > 0) {
       const held: RouteNode[] = [];
       for (let n = 0; n < advertised.length; n++) {
@@ -427,9 +430,8 @@ export class AdjRibOut {
     this.#resending = false;
     // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
     if (this.#count === 0 && this.#advertised.length > 4096) {
-      retire(this.#advertised, this.#queued);
-      this.#advertised = new Uint16Array(FIRST_NODES);
-      this.#queued = new Uint32Array(FIRST_NODES / 32);
+      this.#advertised = emptied(this.#advertised, FIRST_NODES);
+      this.#queued = emptied(this.#queued, FIRST_NODES / 32);
       this.#scanFrom = 0;
     }
     if (this.#trailer) {
