@@ -19,6 +19,7 @@ import { Afi, WellKnownCommunity } from '../wire/index.js';
 import type { AttrTable } from './attr-table.js';
 import { type DecisionOptions, DEFAULT_DECISION, compareEarly, selectBest, selectMultipath } from './decision.js';
 import { Path, type RibPeer, pathKey } from './path.js';
+import { IntList } from './columns.js';
 import { type PathRef, PathStore } from './path-store.js';
 import { prefixText } from './prefix-text.js';
 import { type NodeId, PrefixTrie } from './trie.js';
@@ -86,10 +87,12 @@ export class LocRib {
    * paths removed in it, kept in the store until it ends so that no number is reused while a
    * previous best may still be compared with it.
    */
-  #batch: { nodes: RouteNode[]; previous: PathRef[]; removed: PathRef[] } | undefined;
+  #batch: { nodes: RouteNode[]; previous: PathRef[] } | undefined;
+  /** The rows removed inside the batch running (a whole table when a peer goes). */
+  readonly #removed = new IntList();
 
   constructor(width: 32 | 128, attrs: AttrTable, sink: ChangeSink, options: DecisionOptions = DEFAULT_DECISION) {
-    this.trie = new PrefixTrie(width);
+    this.trie = new PrefixTrie<Slot>(width, EMPTY);
     this.attrs = attrs;
     this.#store = new PathStore(attrs);
     this.#sink = sink;
@@ -200,7 +203,7 @@ export class LocRib {
   }
 
   get paths(): number {
-    return this.#store.size - (this.#batch?.removed.length ?? 0);
+    return this.#store.size - this.#removed.length;
   }
 
   /** Octets of the columns holding the paths and the prefixes (attribute sets not counted). */
@@ -214,7 +217,7 @@ export class LocRib {
    */
   batch<T>(fn: () => T): T {
     if (this.#batch) return fn();
-    const b = { nodes: [] as RouteNode[], previous: [] as PathRef[], removed: [] as PathRef[] };
+    const b = { nodes: [] as RouteNode[], previous: [] as PathRef[] };
     this.#batch = b;
     try {
       return fn();
@@ -227,7 +230,9 @@ export class LocRib {
         e.dirty = false;
         this.#reselect(node, e, b.previous[i]);
       }
-      for (const ref of b.removed) this.#store.remove(ref);
+      const removed = this.#removed;
+      for (let i = 0; i < removed.length; i++) this.#store.remove(removed.at(i));
+      removed.clear();
     }
   }
 
@@ -554,7 +559,7 @@ export class LocRib {
   }
 
   #free(ref: PathRef): void {
-    if (this.#batch) this.#batch.removed.push(ref);
+    if (this.#batch) this.#removed.push(ref);
     else this.#store.remove(ref);
   }
 

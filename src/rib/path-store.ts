@@ -71,7 +71,8 @@ class Interned<T> {
 export class PathStore {
   #capacity = 0;
   #nextRef = 1;
-  #freeRefs: number[] = [];
+  /** Free rows, a list chained through their #next column (a removed row is in no peer's list). */
+  #freeHead: PathRef = 0;
   #count = 0;
   #peer = reserved(Uint32Array, 0);
   /**
@@ -122,8 +123,9 @@ export class PathStore {
   add(path: Path): PathRef {
     if (path.pathId !== 0 && this.#pathId.length === 0) this.#pathId = resized(this.#pathId, this.#capacity);
     if (path.weight !== 0 && this.#weight.length === 0) this.#weight = resized(this.#weight, this.#capacity);
-    let ref = this.#freeRefs.pop();
-    if (ref === undefined) {
+    let ref = this.#freeHead;
+    if (ref !== 0) this.#freeHead = this.#next[ref];
+    else {
       // Grown first: an allocation that fails leaves the store as it was.
       if (this.#nextRef >= this.#capacity) this.#allocate(this.#capacity * 2);
       ref = this.#nextRef++;
@@ -159,10 +161,11 @@ export class PathStore {
     if (this.#flags[ref] & NH_OCTETS) this.#octets.release(this.#nextHop[ref]);
     this.#entry[ref] = 0;
     this.#count--;
-    this.#freeRefs.push(ref);
+    this.#next[ref] = this.#freeHead;
+    this.#freeHead = ref;
     if (this.#count === 0) {
       // Empty again: refs start over and the columns return to their first size.
-      this.#freeRefs = [];
+      this.#freeHead = 0;
       this.#nextRef = 1;
       this.#allocate(FIRST_CAPACITY, emptied, (c) => emptied(c, 0));
     }

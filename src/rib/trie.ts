@@ -15,6 +15,9 @@ export type NodeId = number;
 /** The first node capacity, and what an emptied trie returns to. */
 const FIRST_CAPACITY = 1024;
 
+/** The value column's code for the trie's constant value (no object slot can reach it). */
+const CONSTANT = -0x80000000;
+
 /** Bit `i` (0 = most significant) of a key. */
 function bit(w0: number, w1: number, w2: number, w3: number, i: number): number {
   const w = i < 32 ? w0 : i < 64 ? w1 : i < 96 ? w2 : w3;
@@ -33,7 +36,8 @@ export class PrefixTrie<V> {
   #root: NodeId = 0;
   #size = 0;
   #nextId = 1;
-  #freeIds: number[] = [];
+  /** Free node ids, a list chained through their #left column (no array of millions once a full table goes). */
+  #freeHead: NodeId = 0;
   #capacity = 0;
   // Key words masked to the node's length (IPv4 tries keep only the first column).
   #w0 = reserved(Int32Array, 0);
@@ -48,16 +52,21 @@ export class PrefixTrie<V> {
   /**
    * Each node's value as a number: 0 none (glue nodes that only join two branches, free ids); k > 0
    * the small non-negative integer k - 1 itself (the Loc-RIB's one-path prefixes: a path row);
-   * k < 0 the object at -k - 1 in #objects. A column, not an array of pointers: a full table's
-   * two million nodes are 8 MB outside the heap instead of 16 MB the collector traces.
+   * k < 0 the object at -k - 1 in #objects, or CONSTANT for the trie's one constant value (the
+   * Loc-RIB's held-but-empty prefix, which every prefix of a full table becomes for a moment when
+   * its peer goes). A column, not an array of pointers: a full table's two million nodes are 8 MB
+   * outside the heap instead of 16 MB the collector traces.
    */
   #value = reserved(Int32Array, 0);
   /** Values that are not small integers, in slots reused through #freeObjects. */
   #objects: (V | undefined)[] = [];
   #freeObjects: number[] = [];
+  readonly #constant: V | undefined;
 
-  constructor(width: 32 | 128) {
+  /** `constant`: a value many nodes may hold at once, kept as a code in the column rather than an object slot each. */
+  constructor(width: 32 | 128, constant?: V) {
     this.width = width;
+    this.#constant = constant;
     this.#path = new Int32Array(width + 2);
     this.#allocate(FIRST_CAPACITY);
   }
@@ -87,7 +96,8 @@ export class PrefixTrie<V> {
   value(n: NodeId): V | null {
     const k = this.#value[n];
     if (k > 0) return (k - 1) as V;
-    return k === 0 ? null : this.#objects[-k - 1]!;
+    if (k === 0) return null;
+    return k === CONSTANT ? this.#constant! : this.#objects[-k - 1]!;
   }
 
   /** The prefix length of a node. */
@@ -139,8 +149,9 @@ export class PrefixTrie<V> {
   }
 
   #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
-    let id = this.#freeIds.pop();
-    if (id === undefined) {
+    let id = this.#freeHead;
+    if (id !== 0) this.#freeHead = this.#left[id];
+    else {
       id = this.#nextId++;
       if (id >= this.#capacity) this.#allocate(this.#capacity * 2);
     }
@@ -157,12 +168,13 @@ export class PrefixTrie<V> {
 
   /** Frees a node that holds no value (only #prune frees, and only such nodes). */
   #free(n: NodeId): void {
-    this.#left[n] = this.#right[n] = 0;
-    this.#freeIds.push(n);
+    this.#left[n] = this.#freeHead;
+    this.#right[n] = 0;
+    this.#freeHead = n;
     // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
     // the columns return to their first size.
     if (this.#root === 0) {
-      this.#freeIds = [];
+      this.#freeHead = 0;
       this.#objects = [];
       this.#freeObjects = [];
       this.#nextId = 1;
@@ -265,6 +277,10 @@ export class PrefixTrie<V> {
       this.#value[n] = value + 1;
       return;
     }
+    if (value === this.#constant) {
+      this.#value[n] = CONSTANT;
+      return;
+    }
     const slot = this.#freeObjects.pop() ?? this.#objects.length;
     this.#objects[slot] = value;
     this.#value[n] = -slot - 1;
@@ -280,7 +296,7 @@ export class PrefixTrie<V> {
   /** Forgets a node's value (its object's slot, if it had one, is free again); the count is the caller's. */
   #dropValue(n: NodeId): void {
     const k = this.#value[n];
-    if (k < 0) {
+    if (k < 0 && k !== CONSTANT) {
       this.#objects[-k - 1] = undefined;
       this.#freeObjects.push(-k - 1);
     }
