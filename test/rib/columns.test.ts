@@ -2,7 +2,7 @@
 // its room is used, then is copied once into a larger reservation; emptied columns read zero;
 // retiring after a growth frees only what was replaced.
 import t from 'tap';
-import { emptied, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
+import { IntList, emptied, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
 
 t.test('a reserved column grows in place, keeping its rows, new rows zero', async (t) => {
   const c = reserved(Int32Array, 4);
@@ -54,4 +54,16 @@ t.test('emptied columns read zero at their new size, reserved or plain', async (
   t.equal(p.length, 0, 'the plain one retired');
   retire(q);
   t.equal(q.length, 0);
+});
+
+t.test('an IntList keeps what is pushed, past its first chunk, and starts over when cleared', async (t) => {
+  const l = new IntList();
+  for (let i = 0; i < 100_000; i++) l.push(i * 3);
+  t.equal(l.length, 100_000);
+  t.equal(l.at(0), 0);
+  t.equal(l.at(99_999), 299_997);
+  l.clear();
+  t.equal(l.length, 0);
+  l.push(7);
+  t.same([l.length, l.at(0)], [1, 7], 'reused');
 });

@@ -189,3 +189,35 @@ t.test('values: small integers in the column, anything else beside it; each read
   t.equal(trie.value(nodes[7]), 'host', 'and the others keep theirs');
   t.equal(trie.value(0), null, 'node 0 is none');
 });
+
+t.test('the constant value: held by many nodes as a code, read back as the same object, replaced and cleared like any value', async (t) => {
+  const constant = { empty: true };
+  const trie = new PrefixTrie<unknown>(32, constant);
+  const nodes = Array.from({ length: 3000 }, (_, i) => trie.ensure(i << 8, 0, 0, 0, 24));
+  for (const n of nodes) trie.set(n, constant);
+  t.equal(trie.size, 3000);
+  t.ok(nodes.every((n) => trie.value(n) === constant), 'every node reads the constant');
+  const other = { empty: false };
+  trie.set(nodes[5], other);
+  trie.set(nodes[6], 41);
+  t.equal(trie.value(nodes[5]), other, 'an object beside it');
+  t.equal(trie.value(nodes[6]), 41, 'a number beside it');
+  t.equal(trie.value(nodes[7]), constant);
+  for (const n of nodes) trie.clear(n);
+  t.equal(trie.size, 0);
+  t.equal(trie.idLimit, 1, 'empty again');
+});
+
+t.test('freed node ids are reused before new ones', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  const a = trie.ensure(0x0a000000, 0, 0, 0, 24);
+  trie.set(a, 1);
+  const b = trie.ensure(0x0b000000, 0, 0, 0, 24);
+  trie.set(b, 2);
+  const limit = trie.idLimit;
+  trie.clear(b);
+  const c = trie.ensure(0x0c000000, 0, 0, 0, 24);
+  trie.set(c, 3);
+  t.ok(trie.idLimit <= limit, `no new id past ${limit} (${trie.idLimit})`);
+  t.same([trie.value(a), trie.value(c)], [1, 3]);
+});
