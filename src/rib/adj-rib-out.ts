@@ -11,7 +11,7 @@ import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
-import { emptied, reserved, resized, retire, retireReplaced } from './columns.js';
+import { column, emptied, resized, retire, retireReplaced } from './columns.js';
 import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
@@ -132,12 +132,12 @@ export class AdjRibOut {
    * Per prefix (trie node), the slot of the form sent (table.sent), 0 for none: two octets while
    * slots fit (a reflector's thousands of clients each hold a column of the whole table), else four.
    */
-  #advertised: Uint16Array | Uint32Array = reserved(Uint16Array, FIRST_NODES);
+  #advertised: Uint16Array | Uint32Array = column(Uint16Array, FIRST_NODES);
   /**
    * Per prefix, one bit: queued to be reconsidered. The queue is this set, taken in node order
    * (no array of a whole table per peer: a reflector's clients each queue it when they come up).
    */
-  #queued = reserved(Uint32Array, FIRST_NODES / 32);
+  #queued = column(Uint32Array, FIRST_NODES / 32);
   #pending = 0;
   /** No queued bit below this word. */
   #scanFrom = 0;
@@ -249,10 +249,10 @@ export class AdjRibOut {
 
   /**
    * Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity,
-   * nor more than an eighth (at least 4,096) past the ids the trie has used. The columns grow in
-   * place (columns.ts); a copy, past their room, is taken from memory freed before and zeroed
-   * whole, so room never used would be resident all the same: 5,000 reflector clients each held
-   * 64K slots for 40K nodes (doubling), 240 MB more.
+   * nor more than an eighth (at least 4,096) past the ids the trie has used. Large columns grow in
+   * place (columns.ts); a copy (a small column, or past a large one's room) is taken from memory
+   * freed before and zeroed whole, so room never used would be resident all the same: 5,000
+   * reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
    */
   #grow(id: number): void {
     const length = this.#advertised.length;
@@ -269,7 +269,7 @@ export class AdjRibOut {
   #widen(slot: number): void {
     if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
       const narrow = this.#advertised;
-      const wide = reserved(Uint32Array, narrow.length);
+      const wide = column(Uint32Array, narrow.length);
       wide.set(narrow);
       this.#advertised = wide;
       retire(narrow);
@@ -340,7 +340,7 @@ export class AdjRibOut {
     // Release what was advertised: one pass over the column, unless nothing was (a peer our
     // export policy sends nothing costs nothing when it goes).
     const advertised = this.#advertised;
-    this.#advertised = reserved(Uint16Array, advertised.length);
+    this.#advertised = column(Uint16Array, advertised.length);
     if (this.#count > 0) {
       const held: RouteNode[] = [];
       for (let n = 0; n < advertised.length; n++) {

@@ -2,7 +2,7 @@
 // its room is used, then is copied once into a larger reservation; emptied columns read zero;
 // retiring after a growth frees only what was replaced.
 import t from 'tap';
-import { IntList, emptied, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
+import { IntList, column, emptied, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
 
 t.test('a reserved column grows in place, keeping its rows, new rows zero', async (t) => {
   const c = reserved(Int32Array, 4);
@@ -66,4 +66,17 @@ t.test('an IntList keeps what is pushed, past its first chunk, and starts over w
   t.equal(l.length, 0);
   l.push(7);
   t.same([l.length, l.at(0)], [1, 7], 'reused');
+});
+
+t.test('small columns stay plain (each reservation is a mapping of its own); large ones, and plain ones grown large, are reserved', async (t) => {
+  const small = column(Uint16Array, 4096);
+  t.notOk((small.buffer as ArrayBuffer).resizable, 'plain while small');
+  const stillSmall = resized(small, 8192);
+  t.notOk((stillSmall.buffer as ArrayBuffer).resizable, 'copied plain');
+  stillSmall[8191] = 3;
+  const large = resized(stillSmall, 1 << 17);
+  t.ok((large.buffer as ArrayBuffer).resizable, 'reserved once large');
+  t.equal(large[8191], 3, 'rows copied');
+  t.equal(resized(large, 1 << 18), large, 'then grows in place');
+  t.ok((column(Uint32Array, 1 << 16).buffer as ArrayBuffer).resizable, 'a large column is reserved from the start');
 });
