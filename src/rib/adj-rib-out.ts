@@ -335,20 +335,30 @@ export class AdjRibOut {
 
   /** The session went down: forget what was advertised and queued, release what we held. */
   reset(): void {
-    for (const n of this.#take(Infinity)) if (!this.#advertised[n]) this.#unhold(n);
+    // Queued and not advertised: held for the queue alone. Walked in place, as the column below
+    // (a full table's receiver going down made arrays of a million nodes here).
+    const q = this.#queued;
+    const advertised = this.#advertised;
+    for (let w = this.#scanFrom; w < q.length; w++) {
+      for (let bits = q[w] | 0; bits !== 0; bits &= bits - 1) {
+        const n = (w << 5) | (31 - Math.clz32(bits & -bits));
+        if (!advertised[n]) this.#unhold(n);
+      }
+      q[w] = 0;
+    }
+    this.#pending = 0;
     this.#scanFrom = 0;
     // Release what was advertised: one pass over the column, unless nothing was (a peer our
     // export policy sends nothing costs nothing when it goes).
-    const advertised = this.#advertised;
     this.#advertised = column(Uint16Array, advertised.length);
     if (this.#count > 0) {
-      const held: RouteNode[] = [];
+      const sent = this.#table.sent;
       for (let n = 0; n < advertised.length; n++) {
-        if (advertised[n] === 0) continue;
-        this.#table.sent.drop(advertised[n]);
-        held.push(n);
+        const slot = advertised[n];
+        if (slot === 0) continue;
+        sent.drop(slot);
+        this.#unhold(n);
       }
-      for (const n of held) this.#unhold(n);
     }
     retire(advertised);
     this.#count = 0;
