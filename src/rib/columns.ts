@@ -1,11 +1,11 @@
-// Columns of typed arrays (the trie's nodes, the path store's rows) grow in chunks. A column made
-// by `reserved` views a resizable buffer with room set aside for many more rows than it holds:
-// growing it commits more pages in place, so the rows already written are neither copied nor
-// held twice while a copy is made (a 1M-route table's columns are about 75 MB, and doubling them
-// by copies was a tenth of a full table's load: each new page touched twice, the old ones kept
-// until the copy was done). Past its room a column is copied once into a new, larger one.
-// Other columns (plain typed arrays) are copied to each new capacity, and the old one's memory
-// returned at once (retired), not when the garbage collector next finds it.
+// Columns of typed arrays (the trie's nodes, the path store's rows, an Adj-RIB-Out's slots) grow
+// in chunks. A large column views a resizable buffer with room set aside for many more rows than
+// it holds (`reserved`): growing it commits more pages in place, so the rows already written are
+// neither copied nor held twice while a copy is made (a 1M-route table's columns are about 75 MB,
+// and doubling them by copies was a tenth of a full table's load: each new page touched twice,
+// the old ones kept until the copy was done). Past its room a column is copied once into a new,
+// larger one. A small column is a plain typed array, copied to each new capacity, and the old
+// one's memory returned at once (retired), not when the garbage collector next finds it.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 export type Column = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
@@ -28,7 +28,8 @@ export function reserved<T extends Column>(type: ColumnType<T>, rows: number): T
 /**
  * Columns made by `column`, and plain ones copied to a new capacity, are reserved from this many
  * rows on: a small one stays plain, since each reservation is a mapping of its own (a reflector's
- * 5,000 clients each with two reserved columns took 20,000 of the kernel's 65,530 a process).
+ * 5,000 clients each with two reserved columns took 20,000 of the kernel's 65,530 a process, and
+ * each peer's Adj-RIB-In, when kept, is two tables of 22 columns).
  */
 const RESERVE_FROM = 1 << 16;
 
@@ -48,16 +49,14 @@ function growsInPlace(c: Column): boolean {
  * where it has the room, else a copy (reserved again if the old one was).
  */
 export function resized<T extends Column>(old: T, capacity: number): T {
+  const inPlace = growsInPlace(old);
   const bytes = capacity * old.BYTES_PER_ELEMENT;
-  if (growsInPlace(old)) {
-    const b = old.buffer as ArrayBuffer;
-    if (bytes <= b.maxByteLength) {
-      b.resize(bytes);
-      return old;
-    }
+  if (inPlace && bytes <= (old.buffer as ArrayBuffer).maxByteLength) {
+    (old.buffer as ArrayBuffer).resize(bytes);
+    return old;
   }
   const type = old.constructor as ColumnType<T>;
-  const grown = growsInPlace(old) ? reserved(type, capacity) : column(type, capacity);
+  const grown = inPlace ? reserved(type, capacity) : column(type, capacity);
   grown.set(old.subarray(0, Math.min(old.length, capacity)) as ArrayLike<number>);
   return grown;
 }
@@ -102,12 +101,12 @@ export function regrown<T extends Column>(old: T, capacity: number): T {
 }
 
 /**
- * A list of non-negative int32s in a reserved column, kept for reuse: a million entries are 4 MB
- * outside the heap rather than an array of 8 to 12 MB the collector traces, and a long list's
- * pages go back when it is cleared.
+ * A list of non-negative int32s in a column, kept for reuse: a million entries are 4 MB outside
+ * the heap rather than an array of 8 to 12 MB the collector traces, and a long list's pages go
+ * back when it is cleared.
  */
 export class IntList {
-  #items = reserved(Int32Array, 0);
+  #items = column(Int32Array, 0);
   #length = 0;
 
   get length(): number {
@@ -123,9 +122,9 @@ export class IntList {
     return this.#items[i];
   }
 
-  /** Empties the list; past 64K entries its memory is given back. */
+  /** Empties the list; a long one's memory is given back. */
   clear(): void {
-    if (this.#items.length > 1 << 16) this.#items = emptied(this.#items, 0);
+    if (this.#items.length > RESERVE_FROM) this.#items = emptied(this.#items, 0);
     this.#length = 0;
   }
 }

@@ -12,7 +12,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type Column, emptied, reserved, resized, resizedIfMade, retireReplaced } from './columns.js';
+import { type Column, column, emptied, resized, resizedIfMade, retireReplaced } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -74,29 +74,29 @@ export class PathStore {
   /** Free rows, a list chained through their #next column (a removed row is in no peer's list). */
   #freeHead: PathRef = 0;
   #count = 0;
-  #peer = reserved(Uint32Array, 0);
+  #peer = column(Uint32Array, 0);
   /**
    * Path ids (RFC 7911) and weights: each column is made with its first non-zero value, as most
    * tables have neither (ADD-PATH off, no weight set); empty, every row reads 0.
    */
-  #pathId = reserved(Uint32Array, 0);
-  #nextHop = reserved(Uint32Array, 0);
-  #weight = reserved(Int32Array, 0);
-  #at = reserved(Uint32Array, 0);
-  #flags = reserved(Uint8Array, 0);
+  #pathId = column(Uint32Array, 0);
+  #nextHop = column(Uint32Array, 0);
+  #weight = column(Int32Array, 0);
+  #at = column(Uint32Array, 0);
+  #flags = column(Uint8Array, 0);
   /**
    * The Loc-RIB's: the trie node holding the path, its peer's previous and next path, and the
    * candidates of its prefix before and after it (a ring, while the prefix has a list). Those two
    * are made when a prefix first gets a second path (ensureLinks): a table of one path a prefix
    * (a full table from one upstream) never needs them.
    */
-  #node = reserved(Int32Array, 0);
-  #prev = reserved(Int32Array, 0);
-  #next = reserved(Int32Array, 0);
-  #before = reserved(Int32Array, 0);
-  #after = reserved(Int32Array, 0);
+  #node = column(Int32Array, 0);
+  #prev = column(Int32Array, 0);
+  #next = column(Int32Array, 0);
+  #before = column(Int32Array, 0);
+  #after = column(Int32Array, 0);
   /** The attribute set of each path: its slot in the AttrTable. */
-  #entry = reserved(Uint32Array, 0);
+  #entry = column(Uint32Array, 0);
   readonly #attrs: AttrTable;
   readonly #peers = new Interned<RibPeer>();
   readonly #octets = new Interned<Buffer>();

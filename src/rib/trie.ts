@@ -7,7 +7,7 @@
 // size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type Column, emptied, reserved, resized, retireReplaced } from './columns.js';
+import { type Column, column, emptied, resized, retireReplaced } from './columns.js';
 
 /** A trie node: an index into the columns; 0 is no node. */
 export type NodeId = number;
@@ -40,15 +40,15 @@ export class PrefixTrie<V> {
   #freeHead: NodeId = 0;
   #capacity = 0;
   // Key words masked to the node's length (IPv4 tries keep only the first column).
-  #w0 = reserved(Int32Array, 0);
-  #w1 = reserved(Int32Array, 0);
-  #w2 = reserved(Int32Array, 0);
-  #w3 = reserved(Int32Array, 0);
-  #len = reserved(Uint8Array, 0);
-  #left = reserved(Int32Array, 0);
-  #right = reserved(Int32Array, 0);
+  #w0 = column(Int32Array, 0);
+  #w1 = column(Int32Array, 0);
+  #w2 = column(Int32Array, 0);
+  #w3 = column(Int32Array, 0);
+  #len = column(Uint8Array, 0);
+  #left = column(Int32Array, 0);
+  #right = column(Int32Array, 0);
   /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
-  #aux = reserved(Int32Array, 0);
+  #aux = column(Int32Array, 0);
   /**
    * Each node's value as a number: 0 none (glue nodes that only join two branches, free ids); k > 0
    * the small non-negative integer k - 1 itself (the Loc-RIB's one-path prefixes: a path row);
@@ -57,7 +57,7 @@ export class PrefixTrie<V> {
    * its peer goes). A column, not an array of pointers: a full table's two million nodes are 8 MB
    * outside the heap instead of 16 MB the collector traces.
    */
-  #value = reserved(Int32Array, 0);
+  #value = column(Int32Array, 0);
   /** Values that are not small integers, in slots reused through #freeObjects. */
   #objects: (V | undefined)[] = [];
   #freeObjects: number[] = [];

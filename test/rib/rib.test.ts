@@ -1,5 +1,6 @@
 // The RIB end to end without sockets: ingress checks, export rules and transforms, UPDATE
 // packing and batching, End-of-RIB, and a peer that cannot take more output.
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import t from 'tap';
@@ -638,6 +639,18 @@ t.test('the receiver of 200,000 routes going down allocates next to nothing per 
   t.equal(rib.v4.prefixes, N, 'the table stays');
   rib.peerDown(1);
   t.equal(rib.v4.trie.idLimit, 1, 'and goes with its sender: nothing held any more');
+});
+
+t.test('2,000 peers keeping their Adj-RIB-In come up within the mappings a process may have (small columns stay plain)', async (t) => {
+  const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length;
+  const before = mappings();
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  // Each peer keeps two tables of 22 columns; one mapping a column took 88,000 (a process may
+  // have 65,530) and the process aborted.
+  for (let i = 1; i <= 2000; i++) rib.peerUp(exportPeer(i, `10.9.${i >> 8}.${i & 255}`, 65001), { allowasIn: 0, localIpv4: undefined, keepAdjRibIn: true }, [0x101], () => true);
+  const grown = mappings() - before;
+  t.ok(grown < 4000, `${grown} mappings more`);
+  t.ok(Array.from({ length: 2000 }, (_, i) => rib.hasAdjRibIn(i + 1)).every(Boolean), 'every peer keeps its Adj-RIB-In');
 });
 
 t.test('a peer that comes up again (no down between) has one output; down, none', async (t) => {
