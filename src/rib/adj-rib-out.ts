@@ -122,6 +122,11 @@ const FIRST_NODES = 1024;
 /** How many changed prefixes are turned into UPDATEs per step. */
 const CHUNK = 4096;
 
+/** The node of the lowest bit set in word `w` of a queue (`bits` its non-zero value). */
+function lowestQueued(w: number, bits: number): RouteNode {
+  return (w << 5) | (31 - Math.clz32(bits & -bits));
+}
+
 export class AdjRibOut {
   /** Replaced when the peer's export policy changes (config reload). */
   peer: ExportPeer;
@@ -283,11 +288,7 @@ export class AdjRibOut {
     let w = this.#scanFrom;
     for (; w < q.length && out.length < max; w++) {
       let bits = q[w] | 0;
-      while (bits !== 0 && out.length < max) {
-        const low = bits & -bits;
-        out.push((w << 5) | (31 - Math.clz32(low)));
-        bits ^= low;
-      }
+      for (; bits !== 0 && out.length < max; bits &= bits - 1) out.push(lowestQueued(w, bits));
       q[w] = bits;
       if (bits !== 0) break; // `max` reached inside this word
     }
@@ -341,7 +342,7 @@ export class AdjRibOut {
     const advertised = this.#advertised;
     for (let w = this.#scanFrom; w < q.length; w++) {
       for (let bits = q[w] | 0; bits !== 0; bits &= bits - 1) {
-        const n = (w << 5) | (31 - Math.clz32(bits & -bits));
+        const n = lowestQueued(w, bits);
         if (!advertised[n]) this.#unhold(n);
       }
       q[w] = 0;
