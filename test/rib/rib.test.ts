@@ -620,10 +620,14 @@ function fullReceiver(n: number) {
 
 t.test('a peer with 200,000 routes going down allocates next to nothing per route (free lists in columns, no object per emptied prefix)', async (t) => {
   const N = 200_000;
+  // A small table first: what the compiler makes of the code on its way (a few MB, more on a busy
+  // machine) is not per route.
+  fullReceiver(20_000).down(1);
   const { rib, down } = fullReceiver(N);
   const grown = down(1);
-  // Arrays of free ids, rows and emptied prefixes' object slots took 13-22 MB here (65-110 octets a route).
-  t.ok(grown < 5e6, `the heap grew ${(grown / 1e6).toFixed(1)} MB while ${N} routes went`);
+  // Arrays of free ids, rows and emptied prefixes' object slots took 13-22 MB here (65-110 octets
+  // a route); now 2-4 MB, and up to 8 MB seen in a fresh-clone CI run under load.
+  t.ok(grown < 10e6, `the heap grew ${(grown / 1e6).toFixed(1)} MB while ${N} routes went`);
   t.equal(rib.v4.prefixes, 0);
   while (rib.flushAll());
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'all withdrawn from the receiver');
@@ -632,6 +636,7 @@ t.test('a peer with 200,000 routes going down allocates next to nothing per rout
 
 t.test('the receiver of 200,000 routes going down allocates next to nothing per route (its columns walked in place)', async (t) => {
   const N = 200_000;
+  fullReceiver(20_000).down(2);
   const { rib, down } = fullReceiver(N);
   const grown = down(2);
   // An array of every advertised node took about 6 MB here.
