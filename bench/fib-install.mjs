@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { bgpListening, kernelConfigs, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
-import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -95,6 +95,6 @@ for (const n of SIZES) {
     const rs = results[`${dut}@${n}`];
     const rate = median(rs.map((r) => r.rate));
     const removal = median(rs.map((r) => r.removal));
-    console.log(`| ${dut} | ${median(rs.map((r) => r.seconds)).toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${(rate / base).toFixed(2)} | ${removal.toFixed(2)} s | ${(removal / baseRemoval).toFixed(2)} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB |`);
+    console.log(`| ${dut} | ${median(rs.map((r) => r.seconds)).toFixed(2)} s | ${Math.round(rate).toLocaleString('en-US')} | ${ratio(rate, base)} | ${removal.toFixed(2)} s | ${ratio(removal, baseRemoval)} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} MB |`);
   }
 }

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listening, startDut } from './lib/dut.mjs';
 import { inNs, ownedNamespaces } from './lib/line.mjs';
-import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,nodebgp-default,bird').split(',');
@@ -79,5 +79,5 @@ console.log(`\nIdle, ${SETTLE_S} s after start, read every ${POLL_MS} ms, median
 console.log('| daemon | RSS | anonymous | from files | ratio to BIRD (RSS) |\n| --- | --- | --- | --- | --- |');
 for (const dut of DUTS) {
   const m = (f) => median(results[dut].map(f));
-  console.log(`| ${dut} | ${m((r) => r.rssMb).toFixed(1)} MB | ${m((r) => r.anonMb).toFixed(1)} MB | ${m((r) => r.fileMb).toFixed(1)} MB | ${(m((r) => r.rssMb) / base).toFixed(1)} |`);
+  console.log(`| ${dut} | ${m((r) => r.rssMb).toFixed(1)} MB | ${m((r) => r.anonMb).toFixed(1)} MB | ${m((r) => r.fileMb).toFixed(1)} MB | ${ratio(m((r) => r.rssMb), base)} |`);
 }

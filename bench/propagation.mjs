@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { configs, listening, nodebgpMemory, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
-import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -74,6 +74,6 @@ for (const n of SIZES) {
     const s = median(rs.map((r) => r.seconds));
     const cpu = median(rs.map((r) => r.cpu));
     const rss = median(rs.map((r) => r.rssMb));
-    console.log(`| ${dut} | ${s.toFixed(2)} s | ${(s / base).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} MB | ${(rss / baseRss).toFixed(2)} |`);
+    console.log(`| ${dut} | ${s.toFixed(2)} s | ${ratio(s, base)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} MB | ${ratio(rss, baseRss)} |`);
   }
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { clientAddress, clientsTopology } from './lib/clients.mjs';
 import { bgpListening, configs, neighborsConfigured, nodebgpMemory, startDut, usage } from './lib/dut.mjs';
 import { inNs } from './lib/line.mjs';
-import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = Number(process.env.CLIENTS ?? 200);
@@ -67,5 +67,5 @@ console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const dut of DUTS) {
   const m = (f) => median(results[dut].map(f).filter((v) => v !== undefined)) ?? NaN;
   const s = m((r) => r.seconds);
-  console.log(`| ${dut} | ${m((r) => r.established).toFixed(2)} s | ${s.toFixed(3)} s | ${(s / base).toFixed(2)} | ${m((r) => r.overflows)} | ${m((r) => r.cpu).toFixed(1)} s | ${m((r) => r.rssMb).toFixed(0)} MB |`);
+  console.log(`| ${dut} | ${m((r) => r.established).toFixed(2)} s | ${s.toFixed(3)} s | ${ratio(s, base)} | ${m((r) => r.overflows)} | ${m((r) => r.cpu).toFixed(1)} s | ${m((r) => r.rssMb).toFixed(0)} MB |`);
 }

@@ -14,7 +14,7 @@
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr npm run bench:upstreams
 import { bgpListening, configs, nodebgpMemory, startDut, usage } from './lib/dut.mjs';
 import { link, ownedNamespaces, peer } from './lib/line.mjs';
-import { eachRun, median, stopDut } from './lib/runs.mjs';
+import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -92,6 +92,6 @@ for (const n of SIZES) {
       continue;
     }
     const m = (key) => median(rs.map((r) => r[key]));
-    console.log(`| ${dut} | ${m('seconds').toFixed(2)} s | ${(m('seconds') / base('seconds')).toFixed(2)} | ${m('down').toFixed(2)} s | ${(m('down') / base('down')).toFixed(2)} | ${m('cpu').toFixed(2)} | ${m('rssMb').toFixed(0)} MB | ${(m('rssMb') / base('rssMb')).toFixed(2)} |`);
+    console.log(`| ${dut} | ${m('seconds').toFixed(2)} s | ${ratio(m('seconds'), base('seconds'))} | ${m('down').toFixed(2)} s | ${ratio(m('down'), base('down'))} | ${m('cpu').toFixed(2)} | ${m('rssMb').toFixed(0)} MB | ${ratio(m('rssMb'), base('rssMb'))} |`);
   }
 }

@@ -3,6 +3,9 @@
 // ending the benchmark; one progress line per run on stderr.
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** `value / base` to two places, or '-' when the run had no baseline (its DUT not in DUTS, or failed). */
+export const ratio = (value, base) => (Number.isFinite(value / base) ? (value / base).toFixed(2) : '-');
+
 /** Runs `once(dut)` RUNS x DUTS times; returns each DUT's results in run order. */
 export async function eachRun(runs, duts, once, describe, label = '') {
   const results = {};
