@@ -14,8 +14,14 @@
 // and once a scraped daemon had allocated a few tens of MB their pages were all resident: idle on
 // the embedded default with /metrics read every 200 ms, 115.8 MB RSS after a minute against 92.7
 // MB without it; 1M prefixes, 100k and a reflector's 2,000 clients no slower (alternating runs).
+// 8 MB since 2026-12-04 (five pairs each, medians): 1M 2.73 s against 2.66 (within the spread),
+// 347 MB against 364 peak RSS; 100k 0.53 s against 0.57, 142 MB against 166; a reflector's 2,000
+// clients (three pairs) 3.14 s against 3.19, 255 MB against 262; four upstreams' 4M paths (two
+// pairs) loaded 4-5% slower with 7 MB less. Memory is the full table's binding target (issue 17:
+// 2x BIRD's), time there is not, so 8. (On 2026-12-03 8 MB had looked slower at 1M: 3.13-3.81 s
+// against 3.15-3.24 s, on a slower tree.)
 
-export const HEAP_FLAGS = ['--max-semi-space-size=16'] as const;
+export const HEAP_FLAGS = ['--max-semi-space-size=8'] as const;
 
 /**
  * Replaces this process (same pid: systemd and the kubelet see no new process) with node running
