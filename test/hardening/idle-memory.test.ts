@@ -15,6 +15,8 @@ t.test('the binary runs with its heap flags, and after 400 scrapes of /metrics i
   const pid = d.pid!;
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   t.ok(cmdline.includes('--max-semi-space-size=8'), `same pid, re-executed with the young generation's maximum: ${cmdline.join(' ')}`);
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  t.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'and with malloc limited to two arenas');
   d.curl('/metrics');
   const before = anonMb(pid);
   // One curl reads the page 400 times (Prometheus every 15 s for 100 minutes).
