@@ -9,8 +9,11 @@
 // DUT `nodebgp-bmp` is nodebgpd with a BMP collector attached that reads and discards, in the DUT's
 // namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
 // pre-policy,post-policy,loc-rib). MEMORY=1 prints where nodebgpd's memory is once converged (its
-// own metrics, then the heap after a full collection).
+// own metrics, then the heap after a full collection). SMAPS=<file> keeps its /proc/PID/smaps
+// then; SNAPSHOT=1 sends it SIGUSR2 then and waits 20 s (a heap snapshot, with DUT_NODE_FLAGS
+// holding --heapsnapshot-signal=SIGUSR2; see bench/lib/dut.mjs).
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { configs, listening, nodebgpMemory, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
 import { lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
@@ -43,6 +46,11 @@ async function once(dut, n) {
       const done = await receiver.wait((e) => e.event === 'done', TIMEOUT_S * 1000);
       const after = usage(proc.pid);
       if (process.env.MEMORY && dut.startsWith('nodebgp')) console.error(`  ${dut} N=${n} converged: ${nodebgpMemory(NS.d)}`);
+      if (process.env.SMAPS && dut.startsWith('nodebgp')) writeFileSync(process.env.SMAPS, readFileSync(`/proc/${proc.pid}/smaps`));
+      if (process.env.SNAPSHOT && dut.startsWith('nodebgp')) {
+        process.kill(proc.pid, 'SIGUSR2');
+        await new Promise((r) => setTimeout(r, 20000));
+      }
       // A collector that fell more than the bound behind is dropped and dumped to again: say so.
       const resyncs = bmp ? nodebgpMetric(NS.d, 'nodebgp_bmp_resyncs_total') : 0;
       return { seconds: (done.at - first.at) / 1000, cpu: after.cpu - before.cpu, rssMb: after.rssMb, resyncs };

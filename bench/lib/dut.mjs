@@ -2,7 +2,7 @@
 // the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes
 // (nodebgp fib.enabled false, FRR bgpd -n, BIRD without a kernel protocol).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,13 @@ export function startZebra(ns, dir, bfddConfig) {
   return (command) => spawnSync('ip', ['netns', 'exec', ns, 'vtysh', '--vty_socket', dir, '-c', command], { encoding: 'utf8' }).stdout;
 }
 
+// Diagnostics of nodebgpd only (figures for the README come from runs without them):
+// DUT_NODE_FLAGS, node flags before its script ('--trace-gc', '--heapsnapshot-signal=SIGUSR2
+// --diagnostic-dir=/tmp/x'; the binary's re-execution keeps them); DUT_ENV, variables for its
+// environment ('MALLOC_ARENA_MAX=16,FOO=1'); DUT_LOG=<file>, a copy of its output at exit.
+const nodeFlags = () => (process.env.DUT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const dutEnvironment = () => Object.fromEntries((process.env.DUT_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
 /**
  * Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs).
  * With `bfd`, FRR runs zebra and bfdd beside bgpd; `env` is added to the DUT's environment.
@@ -115,7 +122,7 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   if (name === 'frr' && (bfd || zebra)) startZebra(ns, dir, bfd ? BFD_PROFILE : undefined);
   const cmd = {
     // The shipped binary with the config file, exactly as a user starts it.
-    nodebgp: [process.execPath, join(here, '..', '..', 'dist', 'api', 'nodebgpd.js'), '-c', file],
+    nodebgp: [process.execPath, ...nodeFlags(), join(here, '..', '..', 'dist', 'api', 'nodebgpd.js'), '-c', file],
     bird: ['bird', '-f', '-c', file, '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')],
     frr: ['/usr/lib/frr/bgpd', ...(bfd || zebra ? [] : ['-Z']), '-S', ...(zebra ? [] : ['-n']), '-f', file, '-i', join(dir, 'bgpd.pid'), '--vty_socket', dir, '-z', join(dir, 'zserv'), '--log', `file:${join(dir, 'log')}`],
     gobgp: ['gobgpd', '-f', file, '-p', '--log-level=error', '--api-hosts', '127.0.0.1:50051'],
@@ -124,12 +131,14 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   const out = openSync(join(dir, 'output.log'), 'w');
   // PROFILE=<dir>: nodebgpd (only it, not the bench's own peers) writes a CPU profile there at exit.
   const profile = name === 'nodebgp' && process.env.PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE}` } : {};
-  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...profile, ...env } });
+  const dutEnv = name === 'nodebgp' ? dutEnvironment() : {};
+  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...profile, ...env, ...dutEnv } });
   closeSync(out);
   // Its directory: config, output.log, BIRD's control socket (bird.ctl), FRR's vty sockets.
   proc.dir = dir;
   // Gone once the DUT stops as asked; kept (with output.log) when it failed on its own.
   proc.once('exit', (code, signal) => {
+    if (name === 'nodebgp' && process.env.DUT_LOG) copyFileSync(join(dir, 'output.log'), process.env.DUT_LOG);
     if (signal !== null || code === 0) rmSync(dir, { recursive: true, force: true });
   });
   return proc;
