@@ -104,12 +104,16 @@ export function startZebra(ns, dir, bfddConfig) {
   return (command) => spawnSync('ip', ['netns', 'exec', ns, 'vtysh', '--vty_socket', dir, '-c', command], { encoding: 'utf8' }).stdout;
 }
 
-// Diagnostics of nodebgpd only (figures for the README come from runs without them):
-// DUT_NODE_FLAGS, node flags before its script ('--trace-gc', '--heapsnapshot-signal=SIGUSR2
-// --diagnostic-dir=/tmp/x'; the binary's re-execution keeps them); DUT_ENV, variables for its
-// environment ('MALLOC_ARENA_MAX=16,FOO=1'); DUT_LOG=<file>, a copy of its output at exit.
-const nodeFlags = () => (process.env.DUT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const dutEnvironment = () => Object.fromEntries((process.env.DUT_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+// Diagnostics of nodebgpd only (figures for the README come from runs without them), all as node
+// flags before its script, which the binary's re-execution keeps: PROFILE=<dir>, a CPU profile
+// written there at exit; DUT_NODE_FLAGS, any others ('--trace-gc', '--heapsnapshot-signal=SIGUSR2
+// --diagnostic-dir=/tmp/x'). DUT_ENV, variables for its environment ('MALLOC_ARENA_MAX=16,FOO=1');
+// DUT_LOG=<file>, a copy of its output at exit.
+function nodeFlags() {
+  const profile = process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [];
+  return [...profile, ...(process.env.DUT_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+}
+const dutEnvironment = () => Object.fromEntries((process.env.DUT_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split(/=(.*)/s, 2)));
 
 /**
  * Starts a DUT in a namespace; returns its process (pid = the daemon's pid: ip netns exec execs).
@@ -129,10 +133,8 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   }[name];
   // The DUT's own output stays in its directory (output.log), for when a run fails.
   const out = openSync(join(dir, 'output.log'), 'w');
-  // PROFILE=<dir>: nodebgpd (only it, not the bench's own peers) writes a CPU profile there at exit.
-  const profile = name === 'nodebgp' && process.env.PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE}` } : {};
   const dutEnv = name === 'nodebgp' ? dutEnvironment() : {};
-  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...profile, ...env, ...dutEnv } });
+  const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['pipe', out, out], env: { ...process.env, ...env, ...dutEnv } });
   closeSync(out);
   // Its directory: config, output.log, BIRD's control socket (bird.ctl), FRR's vty sockets.
   proc.dir = dir;
