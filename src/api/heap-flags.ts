@@ -24,8 +24,8 @@
 export const HEAP_FLAGS = ['--max-semi-space-size=8'] as const;
 
 // glibc's malloc gives threads arenas of their own (up to eight per core), and V8's compiler and
-// collector threads keep what they freed in theirs: a full table's daemon (1M prefixes) held 12-32
-// MB in them, 6-7 MB with two arenas (/proc/PID/smaps, two runs each), no slower. The limit must
+// collector threads keep what they freed in theirs: a full table's daemon (1M prefixes) held 11-30
+// MB in them, 4-11 MB with two arenas (/proc/PID/smaps, four pairs), no slower. The limit must
 // be in the environment when the process starts (those threads have arenas before any script
 // runs: mallopt from the script limits only later ones), so the re-execution sets it, unless the
 // environment already says. glibc ignores it where node gained capabilities from its file (the
@@ -34,8 +34,8 @@ export const MALLOC_ARENAS = '2';
 
 /**
  * Replaces this process (same pid: systemd and the kubelet see no new process) with node running
- * the same script and arguments with HEAP_FLAGS (and MALLOC_ARENA_MAX), unless they are already in force. A node without
- * process.execve (before 22.15) carries on without them.
+ * the same script and arguments with HEAP_FLAGS and MALLOC_ARENA_MAX, unless the flags are already
+ * in force. A node without process.execve (before 22.15) carries on without them.
  */
 export function execWithHeapFlags(): void {
   if (HEAP_FLAGS.every((f) => process.execArgv.includes(f))) return;
