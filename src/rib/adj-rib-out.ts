@@ -116,14 +116,14 @@ export function sendable(form: OutForm, trie: PrefixTrie<unknown>, node: RouteNo
 /** The longest NLRI entry without ADD-PATH: an IPv6 /128 (RFC 4760 5). */
 const LONGEST_ENTRY = nlriEntryLength(128, false);
 
-/** The per-node columns' first size (a multiple of 32). */
+/** The per-prefix columns' first size (a multiple of 32). */
 const FIRST_NODES = 1024;
 
 /** How many changed prefixes are turned into UPDATEs per step. */
 const CHUNK = 4096;
 
-/** The node of the lowest bit set in word `w` of a queue (`bits` its non-zero value). */
-function lowestQueued(w: number, bits: number): RouteNode {
+/** The dense index (trie.ts) of the lowest bit set in word `w` of a queue (`bits` its non-zero value). */
+function lowestQueued(w: number, bits: number): number {
   return (w << 5) | (31 - Math.clz32(bits & -bits));
 }
 
@@ -134,13 +134,15 @@ export class AdjRibOut {
   readonly #rib: LocRib;
   readonly #table: AttrTable;
   /**
-   * Per prefix (trie node), the slot of the form sent (table.sent), 0 for none: two octets while
-   * slots fit (a reflector's thousands of clients each hold a column of the whole table), else four.
+   * Per prefix, by its dense index (the trie's: no entries for glue nodes), the slot of the form
+   * sent (table.sent), 0 for none: two octets while slots fit (a reflector's thousands of clients
+   * each hold a column of the whole table), else four.
    */
   #advertised: Uint16Array | Uint32Array = column(Uint16Array, FIRST_NODES);
   /**
-   * Per prefix, one bit: queued to be reconsidered. The queue is this set, taken in node order
-   * (no array of a whole table per peer: a reflector's clients each queue it when they come up).
+   * Per prefix, by dense index, one bit: queued to be reconsidered. The queue is this set, taken in
+   * that order (no array of a whole table per peer: a reflector's clients each queue it when they
+   * come up).
    */
   #queued = column(Uint32Array, FIRST_NODES / 32);
   #pending = 0;
@@ -210,7 +212,13 @@ export class AdjRibOut {
 
   /** The attribute set last sent to the peer for a prefix, or undefined (API: advertised routes). */
   sent(node: RouteNode): OutForm | undefined {
-    return node < this.#advertised.length ? this.#table.sent.form(this.#advertised[node]) : undefined;
+    return this.#table.sent.form(this.#sentSlot(node));
+  }
+
+  /** The slot of the form sent for a node (0: none). */
+  #sentSlot(node: RouteNode): number {
+    const i = this.#rib.trie.denseIndex(node);
+    return i >= 0 && i < this.#advertised.length ? this.#advertised[i] : 0;
   }
 
   /** What the peer holds of a prefix, as sent (a monitor's initial dump). */
@@ -253,8 +261,8 @@ export class AdjRibOut {
   }
 
   /**
-   * Room for node `id` in the per-node columns: doubling, but never past the trie's own capacity,
-   * nor more than an eighth (at least 4,096) past the ids the trie has used. Large columns grow in
+   * Room for dense index `id` in the per-prefix columns: doubling, but never past the trie's own
+   * capacity, nor more than an eighth (at least 4,096) past the indices it gave. Large columns grow in
    * place (columns.ts); a copy (a small column, or past a large one's room) is taken from memory
    * freed before and zeroed whole, so room never used would be resident all the same: 5,000
    * reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
@@ -262,7 +270,7 @@ export class AdjRibOut {
   #grow(id: number): void {
     const length = this.#advertised.length;
     if (id < length) return;
-    const used = this.#rib.trie.idLimit;
+    const used = this.#rib.trie.denseLimit;
     const capacity = Math.max(id + 1, Math.min(length * 2, this.#rib.trie.capacity, used + Math.max(4096, used >> 3)));
     const old = [this.#queued, this.#advertised];
     this.#queued = resized(this.#queued, Math.ceil(capacity / 32));
@@ -281,14 +289,15 @@ export class AdjRibOut {
     }
   }
 
-  /** Up to `max` queued nodes, lowest first, taken off the queue. */
+  /** Up to `max` queued nodes, lowest dense index first, taken off the queue. */
   #take(max: number): RouteNode[] {
     const out: RouteNode[] = [];
     const q = this.#queued;
+    const trie = this.#rib.trie;
     let w = this.#scanFrom;
     for (; w < q.length && out.length < max; w++) {
       let bits = q[w] | 0;
-      for (; bits !== 0 && out.length < max; bits &= bits - 1) out.push(lowestQueued(w, bits));
+      for (; bits !== 0 && out.length < max; bits &= bits - 1) out.push(trie.nodeAtDense(lowestQueued(w, bits)));
       q[w] = bits;
       if (bits !== 0) break; // `max` reached inside this word
     }
@@ -302,14 +311,16 @@ export class AdjRibOut {
 
   /** The best path of `node` changed (or the peer just came up): reconsider it. */
   enqueue(node: RouteNode): void {
-    this.#grow(node);
-    const w = node >>> 5;
-    const bit = 1 << (node & 31);
+    // Only prefixes are queued (a node whose best path changed, or one advertised): each has an index.
+    const i = this.#rib.trie.denseIndex(node);
+    this.#grow(i);
+    const w = i >>> 5;
+    const bit = 1 << (i & 31);
     if (this.#queued[w] & bit) return;
     this.#queued[w] |= bit;
     this.#pending++;
     if (w < this.#scanFrom) this.#scanFrom = w;
-    if (!this.#advertised[node]) this.#rib.hold(node);
+    if (!this.#advertised[i]) this.#rib.hold(node);
   }
 
   /** The session came up: queue the whole table (unless export policy sends nothing), End-of-RIB after it. */
@@ -330,7 +341,7 @@ export class AdjRibOut {
    */
   requeue(): void {
     this.#rib.trie.forEach((n) => {
-      if (this.#rib.hasBest(n) || this.#advertised[n]) this.enqueue(n);
+      if (this.#rib.hasBest(n) || this.#sentSlot(n)) this.enqueue(n);
     });
   }
 
@@ -340,10 +351,11 @@ export class AdjRibOut {
     // (a full table's receiver going down made arrays of a million nodes here).
     const q = this.#queued;
     const advertised = this.#advertised;
+    const trie = this.#rib.trie;
     for (let w = this.#scanFrom; w < q.length; w++) {
       for (let bits = q[w] | 0; bits !== 0; bits &= bits - 1) {
-        const n = lowestQueued(w, bits);
-        if (!advertised[n]) this.#unhold(n);
+        const i = lowestQueued(w, bits);
+        if (!advertised[i]) this.#unhold(trie.nodeAtDense(i));
       }
       q[w] = 0;
     }
@@ -354,11 +366,11 @@ export class AdjRibOut {
     this.#advertised = column(Uint16Array, advertised.length);
     if (this.#count > 0) {
       const sent = this.#table.sent;
-      for (let n = 0; n < advertised.length; n++) {
-        const slot = advertised[n];
+      for (let i = 0; i < advertised.length; i++) {
+        const slot = advertised[i];
         if (slot === 0) continue;
         sent.drop(slot);
-        this.#unhold(n);
+        this.#unhold(trie.nodeAtDense(i));
       }
     }
     retire(advertised);
@@ -376,6 +388,7 @@ export class AdjRibOut {
     const v4field = inNextHopField(this.afi, this.peer);
     const sent = this.#table.sent;
     const plain = this.peer.exportMap === undefined;
+    const trie = this.#rib.trie;
     while (this.#pending > 0) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
@@ -391,7 +404,7 @@ export class AdjRibOut {
       const withdraw: RouteNode[] = [];
       for (const node of chunk) {
         const form = this.#formFor(node, plain);
-        const before = this.#advertised[node];
+        const before = this.#advertised[trie.denseIndex(node)];
         if (form === undefined ? before === 0 : sent.holds(before, form)) {
           if (before === 0) this.#unhold(node); // was held by the queue only
           continue;
@@ -413,12 +426,13 @@ export class AdjRibOut {
       if (withdraw.length > 0) {
         messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
         for (const n of withdraw) {
-          const before = this.#advertised[n];
+          const i = trie.denseIndex(n);
+          const before = this.#advertised[i];
           if (before !== 0) {
             this.#count--;
             sent.drop(before);
           }
-          this.#advertised[n] = 0;
+          this.#advertised[i] = 0;
           this.#unhold(n);
         }
       }
@@ -428,10 +442,11 @@ export class AdjRibOut {
         const slot = sent.hold(form, nodes.length);
         this.#widen(slot);
         for (const n of nodes) {
-          const before = this.#advertised[n];
+          const i = trie.denseIndex(n);
+          const before = this.#advertised[i];
           if (before === 0) this.#count++;
           else sent.drop(before);
-          this.#advertised[n] = slot;
+          this.#advertised[i] = slot;
         }
         this.sentPrefixes += nodes.length;
       }

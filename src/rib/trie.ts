@@ -2,9 +2,9 @@
 // 32-bit words (IPv4 uses the first), stored as columns of typed arrays: a node is a small integer
 // (0 is none) indexing its key words, length, children and value. No object per node: a
 // million prefixes (and about as many glue nodes) cost the garbage collector nothing to trace, and
-// per-peer state (Adj-RIB-Out) lives in typed arrays indexed by the same numbers. Ids of removed
-// nodes are reused. Nodes grow in chunks (capacity doubles) and the columns go back to their first
-// size when the trie empties.
+// per-peer state (Adj-RIB-Out) lives in typed arrays indexed by the prefixes' dense indices (see
+// ID_BLOCK_BITS). Ids of removed nodes are reused. Nodes grow in chunks (capacity doubles) and
+// the columns go back to their first size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { type Column, column, emptied, resized, retireReplaced } from './columns.js';
@@ -14,6 +14,21 @@ export type NodeId = number;
 
 /** The first node capacity, and what an emptied trie returns to. */
 const FIRST_CAPACITY = 1024;
+
+/**
+ * Ids come in aligned blocks of ID_BLOCK, each block given to one kind of node: prefix nodes (made
+ * by ensure for a prefix, which may hold values) or glue nodes (made only to join two branches).
+ * Prefix blocks are numbered densely in the order they are made (a glue block too, once one of
+ * its nodes is asked for as a prefix): the dense index of a node (denseIndex) is where columns of
+ * other owners keep it, so a column per peer (an Adj-RIB-Out's) has no entries for glue nodes,
+ * which never hold routes and are about as many as the prefixes (half of each reflector client's
+ * column was theirs when such columns were indexed by node id).
+ */
+export const ID_BLOCK_BITS = 6;
+const ID_BLOCK = 1 << ID_BLOCK_BITS;
+const IN_BLOCK = ID_BLOCK - 1;
+const PREFIX_BLOCK = 0;
+const GLUE_BLOCK = 1;
 
 /** The value column's code for the trie's constant value (no object slot can reach it). */
 const CONSTANT = -0x80000000;
@@ -35,9 +50,19 @@ export class PrefixTrie<V> {
   readonly width: 32 | 128;
   #root: NodeId = 0;
   #size = 0;
-  #nextId = 1;
-  /** Free node ids, a list chained through their #left column (no array of millions once a full table goes). */
-  #freeHead: NodeId = 0;
+  /** The end of the blocks handed out (block-aligned): every id is below it. */
+  #nextId = 0;
+  /** By kind (PREFIX_BLOCK, GLUE_BLOCK), its current block's next id and end (equal: take a new block). */
+  readonly #nextOf = new Int32Array(2);
+  readonly #endOf = new Int32Array(2);
+  /** By kind, its free ids: a list chained through their #left column (no array of millions once a full table goes). */
+  readonly #freeOf = new Int32Array(2);
+  /** Per block: its kind, and its number among the numbered blocks plus one (0: none). */
+  #blockKind = column(Uint8Array, 0);
+  #numberOf = column(Int32Array, 0);
+  /** Per numbered block, in order: the block. */
+  #blockAt = column(Int32Array, 0);
+  #numbered = 0;
   #capacity = 0;
   // Key words masked to the node's length (IPv4 tries keep only the first column).
   #w0 = column(Int32Array, 0);
@@ -76,9 +101,28 @@ export class PrefixTrie<V> {
     return this.#size;
   }
 
-  /** One more than the highest node id ever used: the length per-node arrays need. */
+  /** Above every node id used (the end of the last block handed out): the length per-node arrays need. */
   get idLimit(): number {
     return this.#nextId;
+  }
+
+  /** Above every dense index given (see ID_BLOCK_BITS): the length per-prefix columns of other owners need. */
+  get denseLimit(): number {
+    return this.#numbered << ID_BLOCK_BITS;
+  }
+
+  /**
+   * Where columns of other owners keep node n, dense over the numbered blocks: -1 for a node of a
+   * glue block never asked for as a prefix (it holds no value). Stable while the trie has nodes.
+   */
+  denseIndex(n: NodeId): number {
+    const k = this.#numberOf[n >>> ID_BLOCK_BITS];
+    return k === 0 ? -1 : ((k - 1) << ID_BLOCK_BITS) | (n & IN_BLOCK);
+  }
+
+  /** The node at a dense index (below denseLimit). */
+  nodeAtDense(i: number): NodeId {
+    return (this.#blockAt[i >>> ID_BLOCK_BITS] << ID_BLOCK_BITS) | (i & IN_BLOCK);
   }
 
   /** Node ids the columns have room for (ids stay below it). */
@@ -89,7 +133,7 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 4 * 4);
+    return this.#capacity * (words * 4 + 1 + 4 * 4) + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
@@ -140,20 +184,45 @@ export class PrefixTrie<V> {
     this.#right = how(this.#right, capacity);
     this.#aux = how(this.#aux, capacity);
     this.#value = how(this.#value, capacity);
+    const blocks = capacity >>> ID_BLOCK_BITS;
+    this.#blockKind = how(this.#blockKind, blocks);
+    this.#numberOf = how(this.#numberOf, blocks);
+    this.#blockAt = how(this.#blockAt, blocks);
     this.#capacity = capacity;
     retireReplaced(old, this.#columns());
   }
 
   #columns(): Column[] {
-    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value];
+    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value, this.#blockKind, this.#numberOf, this.#blockAt];
   }
 
-  #newNode(w0: number, w1: number, w2: number, w3: number, len: number): NodeId {
-    let id = this.#freeHead;
-    if (id !== 0) this.#freeHead = this.#left[id];
+  /** A new block of ids of a kind (a prefix block numbered): its first usable id (id 0, in the first block, is no node). */
+  #block(kind: number): NodeId {
+    const start = this.#nextId;
+    // Grown first: an allocation that fails leaves the trie as it was.
+    if (start + ID_BLOCK > this.#capacity) this.#allocate(this.#capacity * 2);
+    this.#nextId = start + ID_BLOCK;
+    const b = start >>> ID_BLOCK_BITS;
+    this.#blockKind[b] = kind;
+    if (kind === PREFIX_BLOCK) this.#number(b);
+    return start === 0 ? 1 : start;
+  }
+
+  #number(b: number): void {
+    this.#blockAt[this.#numbered] = b;
+    this.#numberOf[b] = ++this.#numbered;
+  }
+
+  #newNode(w0: number, w1: number, w2: number, w3: number, len: number, kind = PREFIX_BLOCK): NodeId {
+    let id: NodeId = this.#freeOf[kind];
+    if (id !== 0) this.#freeOf[kind] = this.#left[id];
     else {
-      id = this.#nextId++;
-      if (id >= this.#capacity) this.#allocate(this.#capacity * 2);
+      if (this.#nextOf[kind] === this.#endOf[kind]) {
+        const first = this.#block(kind);
+        this.#nextOf[kind] = first;
+        this.#endOf[kind] = (first | IN_BLOCK) + 1;
+      }
+      id = this.#nextOf[kind]++;
     }
     this.#w0[id] = maskWord(w0, len);
     if (this.width === 128) {
@@ -168,16 +237,20 @@ export class PrefixTrie<V> {
 
   /** Frees a node that holds no value (only #prune frees, and only such nodes). */
   #free(n: NodeId): void {
-    this.#left[n] = this.#freeHead;
+    const kind = this.#blockKind[n >>> ID_BLOCK_BITS];
+    this.#left[n] = this.#freeOf[kind];
     this.#right[n] = 0;
-    this.#freeHead = n;
-    // Empty again: ids start over, the list of free ones (millions after a full table) goes, and
-    // the columns return to their first size.
+    this.#freeOf[kind] = n;
+    // Empty again: ids and block numbers start over, the lists of free ones (millions after a full
+    // table) go, and the columns return to their first size.
     if (this.#root === 0) {
-      this.#freeHead = 0;
+      this.#freeOf.fill(0);
+      this.#nextOf.fill(0);
+      this.#endOf.fill(0);
       this.#objects = [];
       this.#freeObjects = [];
-      this.#nextId = 1;
+      this.#nextId = 0;
+      this.#numbered = 0;
       this.#allocate(FIRST_CAPACITY, emptied);
     }
   }
@@ -236,7 +309,11 @@ export class PrefixTrie<V> {
       }
       const l = this.#len[n];
       const common = this.#common(n, w0, w1, w2, w3, Math.min(l, len));
-      if (common === l && l === len) return n;
+      if (common === l && l === len) {
+        // A glue node asked for as a prefix: its block gets a number, so that it has a dense index.
+        if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) this.#number(n >>> ID_BLOCK_BITS);
+        return n;
+      }
       if (common === l) {
         parent = n;
         n = this.#child(n, w0, w1, w2, w3);
@@ -249,7 +326,7 @@ export class PrefixTrie<V> {
         this.#attach(node, n);
         return node;
       }
-      const glue = this.#newNode(w0, w1, w2, w3, common);
+      const glue = this.#newNode(w0, w1, w2, w3, common, GLUE_BLOCK);
       const leaf = this.#newNode(w0, w1, w2, w3, len);
       this.#replace(parent, n, glue);
       this.#attach(glue, n);

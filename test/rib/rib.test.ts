@@ -579,13 +579,15 @@ t.test('two clients with one attribute object, prefixes in a row: each reflected
   t.same(got.sort(), [[1, 2], [2, 2]], 'two UPDATEs, one per originator');
 });
 
-t.test("an Adj-RIB-Out's columns stay near the nodes in use, not doubled to the trie's capacity", async (t) => {
+t.test("an Adj-RIB-Out's columns stay near the prefixes in use: no entries for glue nodes, not doubled to the trie's capacity", async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   // 40,000 /24s in a row: about 80,000 nodes with their glue, in a trie with room for 131,072.
   for (let s = 0; s < 40; s++) announce(1, Array.from({ length: 1000 }, (_, i) => [(0x0a000000 + ((s * 1000 + i) << 8)) | 0, 24]), { asPath: [{ type: 2, asns: [65001, s] }] });
   while (rib.flushAll()); // a turn's budget at a time
-  const used = rib.v4.trie.idLimit;
-  t.ok(rib.v4.trie.capacity >= 2 * 65536 && used > 65536, `${used} node ids in use, room for ${rib.v4.trie.capacity}`);
+  const ids = rib.v4.trie.idLimit;
+  t.ok(rib.v4.trie.capacity >= 2 * 65536 && ids > 65536, `${ids} node ids in use, room for ${rib.v4.trie.capacity}`);
+  const used = rib.v4.trie.denseLimit;
+  t.ok(used >= 40000 && used <= 40000 + 128, `${used} dense indices: the prefixes' blocks only`);
   const most = used + Math.max(4096, used >> 3);
   const perPeer = most * 2 + Math.ceil(most / 32) * 4;
   // The receiver's columns; the sender's, with nothing advertised, went back to their first size.
@@ -631,7 +633,7 @@ t.test('a peer with 200,000 routes going down allocates next to nothing per rout
   t.equal(rib.v4.prefixes, 0);
   while (rib.flushAll());
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'all withdrawn from the receiver');
-  t.equal(rib.v4.trie.idLimit, 1, 'the trie empty again');
+  t.equal(rib.v4.trie.idLimit, 0, 'the trie empty again');
 });
 
 t.test('the receiver of 200,000 routes going down allocates next to nothing per route (its columns walked in place)', async (t) => {
@@ -643,7 +645,7 @@ t.test('the receiver of 200,000 routes going down allocates next to nothing per 
   t.ok(grown < 2e6, `the heap grew ${(grown / 1e6).toFixed(1)} MB while the receiver's ${N} went`);
   t.equal(rib.v4.prefixes, N, 'the table stays');
   rib.peerDown(1);
-  t.equal(rib.v4.trie.idLimit, 1, 'and goes with its sender: nothing held any more');
+  t.equal(rib.v4.trie.idLimit, 0, 'and goes with its sender: nothing held any more');
 });
 
 t.test('2,000 peers keeping their Adj-RIB-In come up within the mappings a process may have (small columns stay plain)', async (t) => {

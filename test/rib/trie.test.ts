@@ -160,7 +160,7 @@ t.test('the columns grow in chunks and return to their first size when the trie 
   for (let i = 0; i < 100_000; i++) trie.clear(trie.get(i << 8, 0, 0, 0, 24));
   t.equal(trie.size, 0);
   t.equal(trie.bytes, first, 'back to the first size');
-  t.equal(trie.idLimit, 1, 'ids start over');
+  t.equal(trie.idLimit, 0, 'ids start over');
 });
 
 t.test('values: small integers in the column, anything else beside it; each read back as set', async (t) => {
@@ -205,7 +205,7 @@ t.test('the constant value: held by many nodes as a code, read back as the same 
   t.equal(trie.value(nodes[7]), constant);
   for (const n of nodes) trie.clear(n);
   t.equal(trie.size, 0);
-  t.equal(trie.idLimit, 1, 'empty again');
+  t.equal(trie.idLimit, 0, 'empty again');
 });
 
 t.test('freed node ids are reused before new ones', async (t) => {
@@ -220,4 +220,35 @@ t.test('freed node ids are reused before new ones', async (t) => {
   trie.set(c, 3);
   t.ok(trie.idLimit <= limit, `no new id past ${limit} (${trie.idLimit})`);
   t.same([trie.value(a), trie.value(c)], [1, 3]);
+});
+
+t.test('dense indices: one per prefix node, none for glue nodes, read back as their node', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  // 4,096 /24s spread out, so that nearly every insertion also makes a glue node above it.
+  const prefixes = Array.from({ length: 4096 }, (_, i) => {
+    const n = trie.ensure(((i * 2654435761) >>> 0) & 0xffffff00, 0, 0, 0, 24);
+    trie.set(n, i);
+    return n;
+  });
+  t.ok(trie.idLimit > 1.8 * 4096, `${trie.idLimit} node ids with the glue nodes`);
+  // Id 0 (in the first block) is no node: one block's worth more at most.
+  t.ok(trie.denseLimit <= 4096 + 64, `${trie.denseLimit} dense indices for 4,096 prefixes`);
+  const indices = prefixes.map((n) => trie.denseIndex(n));
+  t.ok(indices.every((i) => i >= 0 && i < trie.denseLimit), 'every prefix has one below the limit');
+  t.equal(new Set(indices).size, prefixes.length, 'each its own');
+  t.ok(prefixes.every((n, k) => trie.nodeAtDense(indices[k]) === n), 'each read back as its node');
+  // 10.0.0.0/23 joins two /24s as a glue node; asked for as a prefix, the same node gets an index.
+  const other = new PrefixTrie<number>(32);
+  for (const a of [0x0a000000, 0x0a000100]) other.set(other.ensure(a, 0, 0, 0, 24), 1);
+  const ids = other.idLimit;
+  const [before] = [...Array(ids).keys()].filter((n) => n > 0 && other.len(n) === 23);
+  t.equal(other.denseIndex(before), -1, 'a glue node has no index');
+  const glue = other.ensure(0x0a000000, 0, 0, 0, 23);
+  t.equal(glue, before, 'the glue node itself');
+  t.ok(other.denseIndex(glue) >= 0 && other.nodeAtDense(other.denseIndex(glue)) === glue, 'asked for as a prefix, it has one');
+  // Freed prefix ids are reused by prefixes: the dense indices stay where they were.
+  const limit = trie.denseLimit;
+  for (const n of prefixes.slice(0, 100)) trie.clear(n);
+  for (let i = 0; i < 100; i++) trie.set(trie.ensure(0x01000000 + (i << 8), 0, 0, 0, 24), i);
+  t.ok(trie.denseLimit <= limit + 64, `no more than a block more after 100 went and 100 came (${limit} -> ${trie.denseLimit})`);
 });
