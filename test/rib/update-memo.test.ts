@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
 import { MEMO_FORMS, MEMO_OCTETS, type Memoized, UpdateMemo } from '../../src/rib/update-memo.js';
 import {
-  Afi, CHUNK_OCTETS, type MpNextHop, type NlriBlock, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom,
+  Afi, CHUNK_OCTETS, type MpNextHop, type NlriBlock, decodeMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom, nlriToText,
 } from '../../src/wire/index.js';
 
 const standard = makeContext();
@@ -99,13 +99,14 @@ t.test('a form is kept once a second peer asks for it; one with each receiver\'s
   t.equal(own.encoded, undefined, 'a form with the receiver\'s own next hop is never kept');
 });
 
+const ctx = makeContext();
+const client = (index: number): ExportPeer => ({
+  index, address: `10.0.0.${index}`, addressOctets: addressOctets(`10.0.0.${index}`), asn: 65000, bgpId: index, ibgp: true, local: false, rrClient: true,
+  localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000001, localIpv6: undefined, nextHopSelf: false, tx: ctx, groupKey: 'clients',
+});
+
 t.test("a reflector's clients of one export group are sent one encoding of another client's routes", async (t) => {
   const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
-  const ctx = makeContext();
-  const client = (index: number): ExportPeer => ({
-    index, address: `10.0.0.${index}`, addressOctets: addressOctets(`10.0.0.${index}`), asn: 65000, bgpId: index, ibgp: true, local: false, rrClient: true,
-    localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000001, localIpv6: undefined, nextHopSelf: false, tx: ctx, groupKey: 'clients',
-  });
   const sent = new Map<number, Buffer[]>();
   for (const i of [1, 2, 3, 4]) {
     sent.set(i, []);
@@ -123,4 +124,31 @@ t.test("a reflector's clients of one export group are sent one encoding of anoth
   t.same(three[0], two[0], 'the same octets');
   t.equal(four[0], three[0], 'kept once the second client asked, and sent again as they are');
   t.same(sent.get(1), [], 'not back to the client it came from');
+});
+
+t.test('a client due other prefixes behind the same form than the kept encoding gets its own, not the kept octets', async (t) => {
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  const sent = new Map<number, Buffer[]>();
+  for (const i of [1, 2, 3, 4]) {
+    sent.set(i, []);
+    rib.peerUp(client(i), { allowasIn: 0, localIpv4: 0x0a000001 }, [0x101], (msgs) => {
+      sent.get(i)!.push(...msgs);
+      return true;
+    });
+  }
+  rib.flushAll();
+  for (const i of [1, 2, 3, 4]) sent.set(i, []); // End-of-RIB
+  const attributes = { origin: 0, asPath: [], nextHop: 0x0a000063, localPref: 100 } as never;
+  const none = nlriFrom(Afi.IPV4, false, []);
+  const [p1, p2] = [[0, 26, 0x0af40000], [0, 26, 0x0af40040]];
+  rib.applyUpdate(1, { type: 'update', withdrawn: none, attributes, nlri: nlriFrom(Afi.IPV4, false, [p1]) });
+  rib.flush(2);
+  rib.flush(3); // the second client: its encoding of 10.244.0.0/26 is kept
+  // Client 4 has not been sent it when it is replaced by 10.244.0.64/26 behind the same attributes:
+  // one prefix, as in the kept encoding, but another.
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(Afi.IPV4, false, [p1]), attributes, nlri: nlriFrom(Afi.IPV4, false, [p2]) });
+  rib.flush(4);
+  const got = sent.get(4)!.map((m) => decodeMessage(m, ctx)).flatMap((m) => (m.type === 'update' ? nlriToText(m.nlri) : []));
+  t.same(got, ['10.244.0.64/26'], 'its own prefix');
+  t.same(sent.get(3)!.map((m) => decodeMessage(m, ctx)).flatMap((m) => (m.type === 'update' ? nlriToText(m.nlri) : [])), ['10.244.0.0/26'], 'the others had the first');
 });
