@@ -311,8 +311,10 @@ export class AdjRibOut {
 
   /** The best path of `node` changed (or the peer just came up): reconsider it. */
   enqueue(node: RouteNode): void {
-    // Only prefixes are queued (a node whose best path changed, or one advertised): each has an index.
+    // Only prefixes are queued (a node whose best path changed, or one advertised): each has a
+    // dense index. A glue node never asked for as a prefix has none, and never had a route to send.
     const i = this.#rib.trie.denseIndex(node);
+    if (i < 0) return;
     this.#grow(i);
     const w = i >>> 5;
     const bit = 1 << (i & 31);
