@@ -678,3 +678,18 @@ t.test('a peer that comes up again (no down between) has one output; down, none'
   rib.peerDown(2);
   t.equal(rib.outBytes(1), 0, 'both down: no output left');
 });
+
+t.test('a glue node handed to an Adj-RIB-Out queues nothing (it never had a route to send)', async (t) => {
+  const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  // Two /24s under one /23 glue node, which no one announced.
+  announce(1, [[0x0a000000, 24], [0x0a000100, 24]], { asPath: [{ type: 2, asns: [65001] }] });
+  while (rib.flushAll());
+  const trie = rib.v4.trie;
+  const glue = [...Array(trie.idLimit).keys()].find((n) => n > 0 && trie.len(n) === 23)!;
+  t.equal(trie.denseIndex(glue), -1, 'the /23 is a glue node without a dense index');
+  const out = rib.adjRibOut(2, 1)!;
+  out.enqueue(glue);
+  t.equal(out.pending, 0, 'nothing queued');
+  t.ok(out.idle, 'nothing to flush');
+  t.equal(out.advertised, 2);
+});
