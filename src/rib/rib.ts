@@ -75,8 +75,8 @@ function idle(s: PeerState): boolean {
   return true;
 }
 
-/** UPDATE-generating chunks (4096 prefixes each) per peer per turn of the event loop. */
-const FLUSH_CHUNKS_PER_TURN = 8;
+/** UPDATE-generating chunks (1,024 prefixes each, adj-rib-out.ts) per peer per turn of the event loop. */
+const FLUSH_CHUNKS_PER_TURN = 32;
 
 export const LOCAL_PEER_INDEX = 0;
 /** Aggregates are local paths with their own path id, so that they never replace an origination of the same prefix. */
