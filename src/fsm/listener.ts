@@ -7,6 +7,7 @@
 import { BlockList, type Server, type Socket, createServer, isIPv6 } from 'node:net';
 import { fdOf, setMd5Key, setTtl } from './socket-options.js';
 import type { Session } from './session.js';
+import { SEND_QUEUE_OCTETS } from './connection.js';
 
 export interface ListenerOptions {
   readonly addresses: readonly string[];
@@ -73,7 +74,8 @@ export class Listener {
 
   async start(): Promise<void> {
     for (const address of this.#options.addresses) {
-      const server = createServer({ pauseOnConnect: false }, (socket) => this.#accept(socket));
+      // Node sets one high-water mark for both directions of accepted sockets; reads are not held by it.
+      const server = createServer({ pauseOnConnect: false, highWaterMark: SEND_QUEUE_OCTETS }, (socket) => this.#accept(socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e: NodeJS.ErrnoException) => {
           const hint = e.code === 'EADDRINUSE' ? 'another BGP speaker already listens there; stop it or set another listen port'

@@ -4,7 +4,8 @@
 // (a blocked socket stops the producer; RFC 9687 send-hold tears down a peer that never drains).
 // Must not import rib, api, daemon, pino or prom-client: it reports through SessionEvents.
 
-import { Socket, isIPv6 } from 'node:net';
+import { Socket, type SocketConstructorOpts, isIPv6 } from 'node:net';
+import type { DuplexOptions } from 'node:stream';
 import {
   type AttributeCache, type BgpMessage, type BgpProtocolError, CeaseSubcode, ErrorCode, MessageType, type NotificationMessage,
   type OpenMessage, type RouteRefreshMessage, type UpdateMessage, encodeMessage, encodeNotification, encodeOpen, encodeRouteRefresh,
@@ -12,7 +13,7 @@ import {
 import { withJitter } from './backoff.js';
 import { type Clock, SystemClock, type TimerHandle } from './clock.js';
 import { collisionWinner } from './collision.js';
-import { Connection, type MessageCounters, emptyCounters } from './connection.js';
+import { Connection, type MessageCounters, SEND_QUEUE_OCTETS, emptyCounters } from './connection.js';
 import { type LivenessSnapshot, Liveness } from './liveness.js';
 import { type NegotiatedSession, type OpenConfig, buildOpen, checkOpen } from './open-check.js';
 import { createTcpSocket, fdOf, setMinTtl, setTtl } from './socket-options.js';
@@ -650,7 +651,9 @@ function defaultConnect(s: Session): Socket {
   // An unnumbered neighbor not heard yet: nowhere to go (and an empty host would mean localhost).
   if (!o.remoteAddress) throw Object.assign(new Error('no address to connect to yet'), { code: 'no-address' });
   const fd = createTcpSocket({ remoteAddress: o.remoteAddress, localAddress: o.localAddress, localPort: o.localPort, password: o.password, ...ttlOf(o) });
-  const socket = new Socket({ fd, readable: true, writable: true });
+  // net.Socket passes stream options on (its own type does not list them).
+  const options: SocketConstructorOpts & DuplexOptions = { fd, readable: true, writable: true, writableHighWaterMark: SEND_QUEUE_OCTETS };
+  const socket = new Socket(options);
   socket.connect(o.remotePort ?? 179, o.remoteAddress);
   return socket;
 }

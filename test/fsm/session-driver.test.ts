@@ -1,8 +1,9 @@
 // The session driver on a virtual clock against a scripted peer on loopback: timers, backoff,
 // collision resolution, backpressure and send hold, admin actions, and fault isolation.
 import t from 'tap';
-import { connect as netConnect } from 'node:net';
+import { type Socket, connect as netConnect } from 'node:net';
 import { Listener, Session, type SessionEvents, type SessionOptions, VirtualClock, neighborRouter } from '../../src/fsm/index.js';
+import { SEND_QUEUE_OCTETS } from '../../src/fsm/connection.js';
 import { RawConnection, RawPeer, dial, openOf, settle, until } from '../helpers/raw-peer.js';
 import { shutdownCommunication, encodeAnnouncements, encodePathAttributes, nlriFrom, makeContext } from '../../src/wire/index.js';
 
@@ -274,4 +275,17 @@ t.test('a refused connect is reported as refused, not as a handshake that timed 
   await until(() => reasons.length > 0);
   await settle();
   t.same(reasons, ['ECONNREFUSED']);
+});
+
+t.test("an accepted session's socket queues at most SEND_QUEUE_OCTETS before a write reports it full", async (t) => {
+  let accepted: Socket | undefined;
+  const stub = { acceptInbound: (s: Socket) => { accepted = s; } } as unknown as Session;
+  const listener = new Listener({ addresses: ['127.0.0.1'], port: 0 }, () => stub);
+  await listener.start();
+  t.teardown(() => listener.close());
+  const c = await dial(listener.ports[0]);
+  await until(() => accepted !== undefined);
+  t.equal(accepted!.writableHighWaterMark, SEND_QUEUE_OCTETS, `${SEND_QUEUE_OCTETS} octets, not Node's ${65536}`);
+  accepted!.destroy();
+  c.socket.destroy();
 });
