@@ -271,10 +271,10 @@ export class AdjRibOut {
 
   /**
    * Room for dense index `id` in the per-prefix columns: doubling, but never past the trie's own
-   * capacity, nor more than an eighth (at least 4,096) past the indices it gave. Large columns grow in
-   * place (columns.ts); a copy (a small column, or past a large one's room) is taken from memory
-   * freed before and zeroed whole, so room never used would be resident all the same: 5,000
-   * reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
+   * capacity, nor more than an eighth (at least 4,096) past the indices it gave. Large columns
+   * grow in place (columns.ts); a copy (a small column, or past a large one's room) is taken
+   * from memory freed before and zeroed whole, so room never used would be resident all the same:
+   * 5,000 reflector clients each held 64K slots for 40K nodes (doubling), 240 MB more.
    */
   #grow(id: number): void {
     const length = this.#advertised.length;

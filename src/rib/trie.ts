@@ -193,10 +193,16 @@ export class PrefixTrie<V> {
   }
 
   #columns(): Column[] {
-    return [this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value, this.#blockKind, this.#numberOf, this.#blockAt];
+    return [
+      this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value,
+      this.#blockKind, this.#numberOf, this.#blockAt,
+    ];
   }
 
-  /** A new block of ids of a kind (a prefix block numbered): its first usable id (id 0, in the first block, is no node). */
+  /**
+   * A new block of ids of a kind (a prefix block numbered): its first usable id (id 0, in the
+   * first block, is no node).
+   */
   #block(kind: number): NodeId {
     const start = this.#nextId;
     // Grown first: an allocation that fails leaves the trie as it was.
