@@ -105,7 +105,8 @@ const client = (index: number): ExportPeer => ({
   localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000001, localIpv6: undefined, nextHopSelf: false, tx: ctx, groupKey: 'clients',
 });
 
-t.test("a reflector's clients of one export group are sent one encoding of another client's routes", async (t) => {
+/** A reflector with clients 1-4 of one export group up, each's End-of-RIB sent; what each is sent from then on. */
+function reflector() {
   const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
   const sent = new Map<number, Buffer[]>();
   for (const i of [1, 2, 3, 4]) {
@@ -117,7 +118,15 @@ t.test("a reflector's clients of one export group are sent one encoding of anoth
   }
   rib.flushAll();
   for (const i of [1, 2, 3, 4]) sent.set(i, []); // End-of-RIB
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [], nextHop: 0x0a000063, localPref: 100 } as never, nlri: nlriFrom(1, false, [[0, 26, 0x0af40000], [0, 26, 0x0af40040]]) });
+  return { rib, sent };
+}
+
+/** What client 1 announces (a reflected route's attributes). */
+const fromClient = { origin: 0, asPath: [], nextHop: 0x0a000063, localPref: 100 } as never;
+
+t.test("a reflector's clients of one export group are sent one encoding of another client's routes", async (t) => {
+  const { rib, sent } = reflector();
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: fromClient, nlri: nlriFrom(1, false, [[0, 26, 0x0af40000], [0, 26, 0x0af40040]]) });
   rib.flushAll();
   const [two, three, four] = [2, 3, 4].map((i) => sent.get(i)!);
   t.equal(two.length, 1);
@@ -127,26 +136,15 @@ t.test("a reflector's clients of one export group are sent one encoding of anoth
 });
 
 t.test('a client due other prefixes behind the same form than the kept encoding gets its own, not the kept octets', async (t) => {
-  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
-  const sent = new Map<number, Buffer[]>();
-  for (const i of [1, 2, 3, 4]) {
-    sent.set(i, []);
-    rib.peerUp(client(i), { allowasIn: 0, localIpv4: 0x0a000001 }, [0x101], (msgs) => {
-      sent.get(i)!.push(...msgs);
-      return true;
-    });
-  }
-  rib.flushAll();
-  for (const i of [1, 2, 3, 4]) sent.set(i, []); // End-of-RIB
-  const attributes = { origin: 0, asPath: [], nextHop: 0x0a000063, localPref: 100 } as never;
+  const { rib, sent } = reflector();
   const none = nlriFrom(Afi.IPV4, false, []);
   const [p1, p2] = [[0, 26, 0x0af40000], [0, 26, 0x0af40040]];
-  rib.applyUpdate(1, { type: 'update', withdrawn: none, attributes, nlri: nlriFrom(Afi.IPV4, false, [p1]) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: none, attributes: fromClient, nlri: nlriFrom(Afi.IPV4, false, [p1]) });
   rib.flush(2);
   rib.flush(3); // the second client: its encoding of 10.244.0.0/26 is kept
   // Client 4 has not been sent it when it is replaced by 10.244.0.64/26 behind the same attributes:
   // one prefix, as in the kept encoding, but another.
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(Afi.IPV4, false, [p1]), attributes, nlri: nlriFrom(Afi.IPV4, false, [p2]) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(Afi.IPV4, false, [p1]), attributes: fromClient, nlri: nlriFrom(Afi.IPV4, false, [p2]) });
   rib.flush(4);
   const prefixes = (i: number) => sent.get(i)!.map((m) => decodeMessage(m, ctx)).flatMap((m) => (m.type === 'update' ? (nlriToText(m.nlri) as string[]) : []));
   t.same(prefixes(4), ['10.244.0.64/26'], 'its own prefix');
