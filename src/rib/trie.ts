@@ -72,15 +72,21 @@ export class PrefixTrie<V> {
   #len = column(Uint8Array, 0);
   #left = column(Int32Array, 0);
   #right = column(Int32Array, 0);
-  /** One number per node for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
+  /**
+   * The value and aux columns have a row per dense slot (#at), not per node id: only prefixes hold
+   * them, and glue nodes are about as many (a full table's 8 MB less). Rows 0 to ID_BLOCK - 1 are
+   * every unnumbered (glue) block's, always zero: a glue node reads as holding nothing, unbranched.
+   */
+  #denseCapacity = 0;
+  /** One number per prefix for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
   #aux = column(Int32Array, 0);
   /**
-   * Each node's value as a number: 0 none (glue nodes that only join two branches, free ids); k > 0
+   * Each prefix's value as a number: 0 none (a glue node that only joins two branches, a free id); k > 0
    * the small non-negative integer k - 1 itself (the Loc-RIB's one-path prefixes: a path row);
    * k < 0 the object at -k - 1 in #objects, or CONSTANT for the trie's one constant value (the
    * Loc-RIB's held-but-empty prefix, which every prefix of a full table becomes for a moment when
-   * its peer goes). A column, not an array of pointers: a full table's two million nodes are 8 MB
-   * outside the heap instead of 16 MB the collector traces.
+   * its peer goes). A column, not an array of pointers: a full table's million prefixes are 4 MB
+   * outside the heap instead of 8 MB the collector traces.
    */
   #value = column(Int32Array, 0);
   /** Values that are not small integers, in slots reused through #freeObjects. */
@@ -94,6 +100,7 @@ export class PrefixTrie<V> {
     this.#constant = constant;
     this.#path = new Int32Array(width + 2);
     this.#allocate(FIRST_CAPACITY);
+    this.#allocateDense(FIRST_CAPACITY);
   }
 
   /** Prefixes holding a value. */
@@ -133,12 +140,12 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 4 * 4) + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
+    return this.#capacity * (words * 4 + 1 + 2 * 4) + this.#denseCapacity * 2 * 4 + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
   value(n: NodeId): V | null {
-    const k = this.#value[n];
+    const k = this.#value[this.#at(n)];
     if (k > 0) return (k - 1) as V;
     if (k === 0) return null;
     return k === CONSTANT ? this.#constant! : this.#objects[-k - 1]!;
@@ -158,11 +165,11 @@ export class PrefixTrie<V> {
 
   /** The owner's number of a node (see #aux). */
   aux(n: NodeId): number {
-    return this.#aux[n];
+    return this.#aux[this.#at(n)];
   }
 
   setAux(n: NodeId, v: number): void {
-    this.#aux[n] = v;
+    this.#aux[this.#prefixSlot(n)] = v;
   }
 
   /** The key words of a node. */
@@ -182,8 +189,6 @@ export class PrefixTrie<V> {
     this.#len = how(this.#len, capacity);
     this.#left = how(this.#left, capacity);
     this.#right = how(this.#right, capacity);
-    this.#aux = how(this.#aux, capacity);
-    this.#value = how(this.#value, capacity);
     const blocks = capacity >>> ID_BLOCK_BITS;
     this.#blockKind = how(this.#blockKind, blocks);
     this.#numberOf = how(this.#numberOf, blocks);
@@ -192,10 +197,29 @@ export class PrefixTrie<V> {
     retireReplaced(old, this.#columns());
   }
 
+  /** The value and aux columns at a new number of rows (see #denseCapacity). */
+  #allocateDense(rows: number, how: <T extends Column>(c: T, capacity: number) => T = resized): void {
+    const old = [this.#aux, this.#value];
+    this.#aux = how(this.#aux, rows);
+    this.#value = how(this.#value, rows);
+    this.#denseCapacity = rows;
+    retireReplaced(old, [this.#aux, this.#value]);
+  }
+
+  /** Node n's row in the value and aux columns: its block's number (0: unnumbered, the rows every glue block shares) and its place in the block. */
+  #at(n: NodeId): number {
+    return (this.#numberOf[n >>> ID_BLOCK_BITS] << ID_BLOCK_BITS) | (n & IN_BLOCK);
+  }
+
+  /** #at for a node that is to hold a value: one of a numbered block (ensure() numbers them). */
+  #prefixSlot(n: NodeId): number {
+    if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) throw new Error(`trie node ${n} is not a prefix (set after ensure)`);
+    return this.#at(n);
+  }
+
   #columns(): Column[] {
     return [
-      this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#aux, this.#value,
-      this.#blockKind, this.#numberOf, this.#blockAt,
+      this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#blockKind, this.#numberOf, this.#blockAt,
     ];
   }
 
@@ -215,6 +239,9 @@ export class PrefixTrie<V> {
   }
 
   #number(b: number): void {
+    // Grown first (rows for the shared glue rows and every numbered block): a failed allocation leaves the trie as it was.
+    const rows = (this.#numbered + 2) << ID_BLOCK_BITS;
+    if (rows > this.#denseCapacity) this.#allocateDense(Math.max(rows, this.#denseCapacity * 2));
     this.#blockAt[this.#numbered] = b;
     this.#numberOf[b] = ++this.#numbered;
   }
@@ -237,7 +264,9 @@ export class PrefixTrie<V> {
       this.#w3[id] = maskWord(w3, len - 96);
     }
     this.#len[id] = len;
-    this.#left[id] = this.#right[id] = this.#aux[id] = this.#value[id] = 0;
+    this.#left[id] = this.#right[id] = 0;
+    const at = this.#at(id);
+    this.#aux[at] = this.#value[at] = 0;
     return id;
   }
 
@@ -258,6 +287,7 @@ export class PrefixTrie<V> {
       this.#nextId = 0;
       this.#numbered = 0;
       this.#allocate(FIRST_CAPACITY, emptied);
+      this.#allocateDense(FIRST_CAPACITY, emptied);
     }
   }
 
@@ -289,7 +319,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) < l) return 0;
-      if (l === len) return this.#value[n] === 0 ? 0 : n;
+      if (l === len) return this.#value[this.#at(n)] === 0 ? 0 : n;
       n = this.#child(n, w0, w1, w2, w3);
     }
     return 0;
@@ -354,43 +384,47 @@ export class PrefixTrie<V> {
 
   /** Sets a node's value (counting it) after ensure(). */
   set(n: NodeId, value: V): void {
-    if (this.#value[n] === 0) this.#size++;
-    else this.#dropValue(n);
+    const at = this.#prefixSlot(n);
+    if (this.#value[at] === 0) this.#size++;
+    else this.#dropValue(at);
     if (typeof value === 'number' && value >= 0 && value < 0x7fffffff && Number.isInteger(value)) {
-      this.#value[n] = value + 1;
+      this.#value[at] = value + 1;
       return;
     }
     if (value === this.#constant) {
-      this.#value[n] = CONSTANT;
+      this.#value[at] = CONSTANT;
       return;
     }
     const slot = this.#freeObjects.pop() ?? this.#objects.length;
     this.#objects[slot] = value;
-    this.#value[n] = -slot - 1;
+    this.#value[at] = -slot - 1;
   }
 
   /** Clears a node's value and removes the node (and a glue parent left with one child). */
   clear(n: NodeId): void {
-    if (this.#value[n] !== 0) this.#size--;
-    this.#dropValue(n);
+    const at = this.#at(n);
+    if (this.#value[at] !== 0) {
+      this.#size--;
+      this.#dropValue(at);
+    }
     this.#prune(n);
   }
 
-  /** Forgets a node's value (its object's slot, if it had one, is free again); the count is the caller's. */
-  #dropValue(n: NodeId): void {
-    const k = this.#value[n];
+  /** Forgets the value in a value slot (its object's slot, if it had one, is free again); the count is the caller's. */
+  #dropValue(at: number): void {
+    const k = this.#value[at];
     if (k < 0 && k !== CONSTANT) {
       this.#objects[-k - 1] = undefined;
       this.#freeObjects.push(-k - 1);
     }
-    this.#value[n] = 0;
+    this.#value[at] = 0;
   }
 
   #prune(n: NodeId): void {
     // The walk for the ancestors only once a node is to go (a prefix with two children stays).
     let depth = -1;
     const up = this.#path;
-    while (n !== 0 && this.#value[n] === 0) {
+    while (n !== 0 && this.#value[this.#at(n)] === 0) {
       const left = this.#left[n];
       const right = this.#right[n];
       if (left !== 0 && right !== 0) return;
@@ -442,7 +476,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) break;
-      if (this.#value[n] !== 0) best = n;
+      if (this.#value[this.#at(n)] !== 0) best = n;
       if (l === len) break;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -455,7 +489,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return;
-      if (this.#value[n] !== 0) yield n;
+      if (this.#value[this.#at(n)] !== 0) yield n;
       if (l === len) return;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -471,7 +505,7 @@ export class PrefixTrie<V> {
     while (n !== 0) {
       const l = this.#len[n];
       if (l > len || this.#common(n, w0, w1, w2, w3, l) !== l) return 0;
-      if (this.#value[n] !== 0) return n;
+      if (this.#value[this.#at(n)] !== 0) return n;
       if (l === len) return 0;
       n = this.#child(n, w0, w1, w2, w3);
     }
@@ -552,7 +586,7 @@ export class PrefixTrie<V> {
       // Children first, as in #walk.
       push(this.#right[x]);
       push(this.#left[x]);
-      if (this.#value[x] !== 0) yield x;
+      if (this.#value[this.#at(x)] !== 0) yield x;
     }
   }
 
@@ -568,7 +602,7 @@ export class PrefixTrie<V> {
       // Children first: the caller may remove n (and its one child would move up, unvisited).
       if (this.#right[n] !== 0) stack.push(this.#right[n]);
       if (this.#left[n] !== 0) stack.push(this.#left[n]);
-      if (this.#value[n] !== 0) yield n;
+      if (this.#value[this.#at(n)] !== 0) yield n;
     }
   }
 
@@ -581,7 +615,7 @@ export class PrefixTrie<V> {
       // Children first: fn may remove n (and its one child would move up, unvisited).
       if (this.#right[n] !== 0) stack.push(this.#right[n]);
       if (this.#left[n] !== 0) stack.push(this.#left[n]);
-      if (this.#value[n] !== 0) fn(n);
+      if (this.#value[this.#at(n)] !== 0) fn(n);
     }
   }
 }

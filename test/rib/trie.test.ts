@@ -252,3 +252,36 @@ t.test('dense indices: one per prefix node, none for glue nodes, read back as th
   for (let i = 0; i < 100; i++) trie.set(trie.ensure(0x01000000 + (i << 8), 0, 0, 0, 24), i);
   t.ok(trie.denseLimit <= limit + 64, `no more than a block more after 100 went and 100 came (${limit} -> ${trie.denseLimit})`);
 });
+
+t.test('values and holder counts are rows of prefixes only: glue nodes read as holding nothing', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  // Spread /24s: about as many glue nodes as prefixes.
+  const prefixes = Array.from({ length: 4096 }, (_, i) => {
+    const n = trie.ensure(((i * 2654435761) >>> 0) & 0xffffff00, 0, 0, 0, 24);
+    trie.set(n, i);
+    trie.setAux(n, i + 1);
+    return n;
+  });
+  const glue = [...Array(trie.idLimit).keys()].filter((n) => n > 0 && trie.len(n) < 24 && trie.denseIndex(n) === -1);
+  t.ok(glue.length > 3000, `${glue.length} glue nodes`);
+  t.ok(glue.every((n) => trie.value(n) === null && trie.aux(n) === 0), 'every glue node holds nothing');
+  t.ok(prefixes.every((n, i) => trie.value(n) === i && trie.aux(n) === i + 1), 'every prefix its own');
+  t.throws(() => trie.setAux(glue[0], 1), /not a prefix/, 'a glue node cannot be given a count');
+  t.throws(() => trie.set(glue[0], 1), /not a prefix/, 'nor a value');
+  t.ok(trie.bytes < trie.capacity * (4 + 1 + 4 * 4), `columns (${trie.bytes} octets) under a value and a count per node id (${trie.capacity})`);
+  // A glue node asked for as a prefix holds one; the others still hold nothing.
+  const asked = trie.ensure(trie.word(glue[0], 0), 0, 0, 0, trie.len(glue[0]));
+  t.equal(asked, glue[0]);
+  trie.set(asked, 99999);
+  trie.setAux(asked, 7);
+  t.same([trie.value(asked), trie.aux(asked)], [99999, 7]);
+  t.ok(glue.slice(1).every((n) => trie.value(n) === null && trie.aux(n) === 0), 'the other glue nodes hold nothing');
+  // Emptied and filled again: rows start from zero.
+  for (const n of [...prefixes, asked]) {
+    trie.setAux(n, 0);
+    trie.clear(n);
+  }
+  t.equal(trie.size, 0);
+  const again = prefixes.slice(0, 100).map((_, i) => trie.ensure(((i * 2654435761) >>> 0) & 0xffffff00, 0, 0, 0, 24));
+  t.ok(again.every((n) => trie.value(n) === null && trie.aux(n) === 0), 'an emptied trie starts with nothing held');
+});
