@@ -115,7 +115,13 @@ function send(socket) {
 
 if (role === 'sender') {
   const s = connect({ host: remoteAddress, port: 179, localAddress });
-  s.on('connect', () => session(s));
+  // A connection that never comes up is reported (and the run fails saying why), not thrown.
+  const failed = (e) => out({ event: 'error', message: e.message, phase: 'connect' });
+  s.on('error', failed);
+  s.on('connect', () => {
+    s.off('error', failed);
+    session(s);
+  });
 } else {
   // The receiver waits for the DUT to connect (one connection, no collision).
   const server = createServer((s) => {
