@@ -1,9 +1,9 @@
 // A path-compressed binary radix trie over IPv4 (32-bit) or IPv6 (128-bit) prefixes, keys as four
 // 32-bit words (IPv4 uses the first), stored as columns of typed arrays: a node is a small integer
-// (0 is none) indexing its key words, length, children and value. No object per node: a
-// million prefixes (and about as many glue nodes) cost the garbage collector nothing to trace, and
-// per-peer state (Adj-RIB-Out) lives in typed arrays indexed by the prefixes' dense indices (see
-// ID_BLOCK_BITS). Ids of removed nodes are reused. Nodes grow in chunks (capacity doubles) and
+// (0 is none) indexing its key words, length and children; a prefix's value and count have a row
+// by its dense index (glue nodes hold neither). No object per node: a million prefixes (and about
+// as many glue nodes) cost the garbage collector nothing to trace, and per-peer state (Adj-RIB-Out)
+// lives in typed arrays indexed by the prefixes' dense indices too (see ID_BLOCK_BITS). Ids of removed nodes are reused. Nodes grow in chunks (capacity doubles) and
 // the columns go back to their first size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
@@ -140,7 +140,8 @@ export class PrefixTrie<V> {
   /** Octets the columns take (the values' own size not counted). */
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
-    return this.#capacity * (words * 4 + 1 + 2 * 4) + this.#denseCapacity * 2 * 4 + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
+    const perNode = words * 4 + 1 + 2 * 4;
+    return this.#capacity * perNode + this.#denseCapacity * 2 * 4 + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
@@ -206,20 +207,24 @@ export class PrefixTrie<V> {
     retireReplaced(old, [this.#aux, this.#value]);
   }
 
-  /** Node n's row in the value and aux columns: its block's number (0: unnumbered, the rows every glue block shares) and its place in the block. */
+  /**
+   * Node n's row in the value and aux columns: its block's number (0 for an unnumbered block: the
+   * rows every glue block shares) and its place in the block.
+   */
   #at(n: NodeId): number {
     return (this.#numberOf[n >>> ID_BLOCK_BITS] << ID_BLOCK_BITS) | (n & IN_BLOCK);
   }
 
   /** #at for a node that is to hold a value: one of a numbered block (ensure() numbers them). */
   #prefixSlot(n: NodeId): number {
-    if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) throw new Error(`trie node ${n} is not a prefix (set after ensure)`);
+    if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) throw new Error(`trie node ${n} is not a prefix (values are set after ensure)`);
     return this.#at(n);
   }
 
   #columns(): Column[] {
     return [
-      this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right, this.#blockKind, this.#numberOf, this.#blockAt,
+      this.#w0, this.#w1, this.#w2, this.#w3, this.#len, this.#left, this.#right,
+      this.#blockKind, this.#numberOf, this.#blockAt,
     ];
   }
 
@@ -239,7 +244,8 @@ export class PrefixTrie<V> {
   }
 
   #number(b: number): void {
-    // Grown first (rows for the shared glue rows and every numbered block): a failed allocation leaves the trie as it was.
+    // Grown first (the glue blocks' shared rows, then a block's rows each): a failed allocation
+    // leaves the trie as it was.
     const rows = (this.#numbered + 2) << ID_BLOCK_BITS;
     if (rows > this.#denseCapacity) this.#allocateDense(Math.max(rows, this.#denseCapacity * 2));
     this.#blockAt[this.#numbered] = b;
