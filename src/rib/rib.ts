@@ -649,8 +649,11 @@ export class Rib {
     if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map, rib);
     const entry = this.attrs.acquire(attrs);
     entry.refs += count - 1;
+    // Paths of one path id (0: no ADD-PATH) are the same value for every prefix of the block: one
+    // immutable Path, which the store copies into its columns, instead of one garbage object a prefix.
+    const shared = new Path(s.peer, 0, entry, nextHop, 0, false, this.#at);
     for (let i = 0, b = 0; i < count; i++, b += st) {
-      const path = new Path(s.peer, w[b], entry, nextHop, 0, false, this.#at);
+      const path = w[b] === 0 ? shared : new Path(s.peer, w[b], entry, nextHop, 0, false, this.#at);
       if (st === 3) rib.announce(w[b + 2], 0, 0, 0, w[b + 1], path);
       else rib.announce(w[b + 2], w[b + 3], w[b + 4], w[b + 5], w[b + 1], path);
     }
