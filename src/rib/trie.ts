@@ -3,8 +3,9 @@
 // (0 is none) indexing its key words, length and children; a prefix's value and count have a row
 // by its dense index (glue nodes hold neither). No object per node: a million prefixes (and about
 // as many glue nodes) cost the garbage collector nothing to trace, and per-peer state (Adj-RIB-Out)
-// lives in typed arrays indexed by the prefixes' dense indices too (see ID_BLOCK_BITS). Ids of removed nodes are reused. Nodes grow in chunks (capacity doubles) and
-// the columns go back to their first size when the trie empties.
+// lives in typed arrays indexed by the prefixes' dense indices too (see ID_BLOCK_BITS). Ids of
+// removed nodes are reused. Nodes grow in chunks (capacity doubles) and the columns go back to
+// their first size when the trie empties.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import { type Column, column, emptied, resized, retireReplaced } from './columns.js';
@@ -76,9 +77,9 @@ export class PrefixTrie<V> {
    * The value and aux columns have a row per dense slot (#at), not per node id: only prefixes hold
    * them, and glue nodes are about as many (a full table's 8 MB less). Rows 0 to ID_BLOCK - 1 are
    * every unnumbered (glue) block's, always zero: a glue node reads as holding nothing, unbranched.
+   * Both columns are always the same length. This one: a number per prefix for the owner's use
+   * (the Loc-RIB counts a prefix's holders in it); 0 when made.
    */
-  #denseCapacity = 0;
-  /** One number per prefix for the owner's use (the Loc-RIB counts a prefix's holders in it); 0 when made. */
   #aux = column(Int32Array, 0);
   /**
    * Each prefix's value as a number: 0 none (a glue node that only joins two branches, a free id); k > 0
@@ -123,8 +124,9 @@ export class PrefixTrie<V> {
    * glue block never asked for as a prefix (it holds no value). Stable while the trie has nodes.
    */
   denseIndex(n: NodeId): number {
-    const k = this.#numberOf[n >>> ID_BLOCK_BITS];
-    return k === 0 ? -1 : ((k - 1) << ID_BLOCK_BITS) | (n & IN_BLOCK);
+    // The row of the value columns less the glue blocks' shared rows in front.
+    const at = this.#at(n);
+    return at < ID_BLOCK ? -1 : at - ID_BLOCK;
   }
 
   /** The node at a dense index (below denseLimit). */
@@ -141,7 +143,7 @@ export class PrefixTrie<V> {
   get bytes(): number {
     const words = this.width === 32 ? 1 : 4;
     const perNode = words * 4 + 1 + 2 * 4;
-    return this.#capacity * perNode + this.#denseCapacity * 2 * 4 + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
+    return this.#capacity * perNode + this.#value.length * 2 * 4 + (this.#capacity >>> ID_BLOCK_BITS) * (1 + 4 + 4);
   }
 
   /** The value of a node (null for a glue node, or for 0). */
@@ -198,12 +200,11 @@ export class PrefixTrie<V> {
     retireReplaced(old, this.#columns());
   }
 
-  /** The value and aux columns at a new number of rows (see #denseCapacity). */
+  /** The value and aux columns at a new number of rows (see #aux). */
   #allocateDense(rows: number, how: <T extends Column>(c: T, capacity: number) => T = resized): void {
     const old = [this.#aux, this.#value];
     this.#aux = how(this.#aux, rows);
     this.#value = how(this.#value, rows);
-    this.#denseCapacity = rows;
     retireReplaced(old, [this.#aux, this.#value]);
   }
 
@@ -217,8 +218,9 @@ export class PrefixTrie<V> {
 
   /** #at for a node that is to hold a value: one of a numbered block (ensure() numbers them). */
   #prefixSlot(n: NodeId): number {
-    if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) throw new Error(`trie node ${n} is not a prefix (values are set after ensure)`);
-    return this.#at(n);
+    const at = this.#at(n);
+    if (at < ID_BLOCK) throw new Error(`trie node ${n} is not a prefix (values are set after ensure)`);
+    return at;
   }
 
   #columns(): Column[] {
@@ -247,7 +249,7 @@ export class PrefixTrie<V> {
     // Grown first (the glue blocks' shared rows, then a block's rows each): a failed allocation
     // leaves the trie as it was.
     const rows = (this.#numbered + 2) << ID_BLOCK_BITS;
-    if (rows > this.#denseCapacity) this.#allocateDense(Math.max(rows, this.#denseCapacity * 2));
+    if (rows > this.#value.length) this.#allocateDense(Math.max(rows, this.#value.length * 2));
     this.#blockAt[this.#numbered] = b;
     this.#numberOf[b] = ++this.#numbered;
   }
