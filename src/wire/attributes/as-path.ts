@@ -10,29 +10,36 @@ import type { AsPath, AsPathSegment, PathAttributes } from './types.js';
 
 /** RFC 7606 7.2: a bad segment type, a zero-length segment or an overrun is a malformed AS_PATH. */
 export function decodeAsPath(r: Reader, as4: boolean): AsPath {
-  const segments: AsPathSegment[] = [];
-  while (r.remaining > 0) {
-    if (r.remaining < 2) throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, 'truncated AS path segment header');
-    const type = r.u8();
-    const count = r.u8();
-    const overrun = count * (as4 ? 4 : 2) > r.remaining;
-    if (type < AsPathSegmentType.AS_SET || type > AsPathSegmentType.AS_CONFED_SET || count === 0 || overrun) {
-      throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, `bad AS path segment (type ${type}, ${count} ASNs)`);
-    }
-    // Bounds were checked above for the whole segment: read the octets directly.
-    const b = r.buf;
-    let p = r.pos;
-    // Exact-size arrays: pushing into [] reserves 17 slots, 150 octets per set in a full table.
-    const asns = new Array<number>(count);
-    if (as4) {
-      for (let i = 0; i < count; i++, p += 4) asns[i] = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
-    } else {
-      for (let i = 0; i < count; i++, p += 2) asns[i] = (b[p] << 8) | b[p + 1];
-    }
-    r.pos = p;
-    segments.push({ type: type as AsPathSegmentTypeCode, asns });
+  if (r.remaining === 0) return [];
+  // Nearly every path is one segment: its array is made with its one element, not grown.
+  const first = decodeSegment(r, as4);
+  if (r.remaining === 0) return [first];
+  const segments: AsPathSegment[] = [first];
+  while (r.remaining > 0) segments.push(decodeSegment(r, as4));
+  // Exact size (a grown array keeps room for 17).
+  return segments.slice();
+}
+
+function decodeSegment(r: Reader, as4: boolean): AsPathSegment {
+  if (r.remaining < 2) throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, 'truncated AS path segment header');
+  const type = r.u8();
+  const count = r.u8();
+  const overrun = count * (as4 ? 4 : 2) > r.remaining;
+  if (type < AsPathSegmentType.AS_SET || type > AsPathSegmentType.AS_CONFED_SET || count === 0 || overrun) {
+    throw new BgpProtocolError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_AS_PATH, undefined, `bad AS path segment (type ${type}, ${count} ASNs)`);
   }
-  return segments.length === 1 ? [segments[0]] : segments.slice();
+  // Bounds were checked above for the whole segment: read the octets directly.
+  const b = r.buf;
+  let p = r.pos;
+  // Exact-size arrays: pushing into [] reserves 17 slots, 150 octets per set in a full table.
+  const asns = new Array<number>(count);
+  if (as4) {
+    for (let i = 0; i < count; i++, p += 4) asns[i] = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  } else {
+    for (let i = 0; i < count; i++, p += 2) asns[i] = (b[p] << 8) | b[p + 1];
+  }
+  r.pos = p;
+  return { type: type as AsPathSegmentTypeCode, asns };
 }
 
 /** Writes segments; runs longer than 255 ASNs are split into several segments of the same type. */
