@@ -15,7 +15,7 @@
 // bfdStrict, our KEEPALIVE is held in OpenConfirm until BfdUp, so Established waits for BFD.
 // Must not import rib, api, daemon, pino or prom-client.
 
-import { CeaseSubcode, ErrorCode, FsmSubcode, shutdownData } from '../wire/index.js';
+import { CeaseSubcode, ErrorCode, FsmSubcode, type RouteRefreshMessage, type UpdateMessage, shutdownData } from '../wire/index.js';
 import { idleHoldDelay } from './backoff.js';
 import type { DownReason, FsmAction, FsmConfig, FsmEvent, ProtocolErrorInfo, SessionState, StateName, TimerName } from './types.js';
 import type { NegotiatedSession } from './open-check.js';
@@ -166,9 +166,31 @@ function bfdEvent(s: SessionState, e: Extract<FsmEvent, { type: 'BfdUp' | 'BfdDo
   return { state: next, actions: [] };
 }
 
-function restartHold(s: SessionState): FsmAction[] {
+type StartTimer = Extract<FsmAction, { type: 'start-timer' }>;
+
+/**
+ * The hold timer's restart for a hold time, made once and shared (actions are never changed): it
+ * comes with every message received (RFC 4271 8.2.2), 200k times for a full table's UPDATEs.
+ */
+let lastHoldRestart: StartTimer = Object.freeze({ type: 'start-timer', timer: 'hold', seconds: 0 });
+
+function holdRestart(s: SessionState): StartTimer | undefined {
   const hold = s.negotiated?.holdTime ?? 0;
-  return hold > 0 ? [start('hold', hold)] : [];
+  if (hold === 0) return undefined;
+  if (lastHoldRestart.seconds !== hold) lastHoldRestart = Object.freeze({ type: 'start-timer', timer: 'hold', seconds: hold });
+  return lastHoldRestart;
+}
+
+function restartHold(s: SessionState): FsmAction[] {
+  const restart = holdRestart(s);
+  return restart ? [restart] : [];
+}
+
+/** An UPDATE or ROUTE-REFRESH received in Established: the hold timer restarts, the message is delivered. */
+function received(s: SessionState, message: UpdateMessage | RouteRefreshMessage): TransitionResult {
+  const restart = holdRestart(s);
+  const deliver: FsmAction = { type: 'deliver', message };
+  return { state: s, actions: restart ? [restart, deliver] : [deliver] };
 }
 
 function idle(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionResult {
@@ -283,8 +305,8 @@ function established(s: SessionState, e: FsmEvent, cfg: FsmConfig): TransitionRe
     case 'StableTimer_Expires': return { state: { ...s, connectRetryCounter: 0 }, actions: [] };
     case 'TcpConnectionFails': return toIdle(s, cfg, { reason: 'connection-lost', failure: true });
     case 'KeepAliveMsg': return { state: s, actions: restartHold(s) };
-    case 'UpdateMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.update }] };
-    case 'RouteRefreshMsg': return { state: s, actions: [...restartHold(s), { type: 'deliver', message: e.refresh }] };
+    case 'UpdateMsg': return received(s, e.update);
+    case 'RouteRefreshMsg': return received(s, e.refresh);
     case 'UpdateMsgErr': return errorToIdle(s, cfg, e.error, 'update-error');
     default: return fsmError(s, cfg, true);
   }
