@@ -585,29 +585,33 @@ export class Rib {
     this.#withdrawBlock(s, msg.withdrawn);
     if (msg.mpUnreach?.withdrawn) this.#withdrawBlock(s, msg.mpUnreach.withdrawn);
     const attrs = msg.attributes;
-    const reach: { block: NlriBlock; nextHop: number | Buffer | undefined }[] = [];
-    if (msg.nlri.words.length > 0) reach.push({ block: msg.nlri, nextHop: attrs?.nextHop });
-    if (msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST) reach.push({ block: msg.mpReach.nlri, nextHop: this.#nextHop(msg.mpReach.nextHop) });
-    if (reach.length === 0) return;
+    const v4 = msg.nlri.words.length > 0;
+    const mp = msg.mpReach?.nlri && msg.mpReach.safi === Safi.UNICAST ? msg.mpReach.nlri : undefined;
+    if (!v4 && !mp) return;
     // RFC 7606 treat-as-withdraw, and routes failing the ingress checks, are withdrawn.
     const refused = attrs ? refusal(s, attrs, this.options) : undefined;
     const usable = attrs && effectiveAction(msg, peer.ibgp) !== 'treat-as-withdraw' && refused === undefined ? ingressAttrs(peer, attrs) : null;
-    for (const { block, nextHop } of reach) {
-      if (refused) s.refused[refused] += nlriCount(block);
-      if (!usable || nextHop === undefined || ownNextHop(s.ingress, nextHop)) {
-        this.lastUpdateWhole = false;
-        this.#withdrawBlock(s, block);
-        continue;
-      }
-      if (s.ingress.peerNextHop && !isPeerNextHop(nextHop, s.ingress.peerNextHop)) {
-        s.refused['next-hop'] += nlriCount(block);
-        this.lastUpdateWhole = false;
-        this.#withdrawBlock(s, block);
-        continue;
-      }
-      if (s.adjIn) this.#keepBlock(s, block, usable, nextHop);
-      this.#importBlock(s, block, usable, nextHop, this.table(block.afi));
+    // Two calls, not a list of the two blocks: an UPDATE is no garbage beyond what it decoded to.
+    if (v4) this.#reach(s, msg.nlri, attrs?.nextHop, refused, usable);
+    if (mp) this.#reach(s, mp, this.#nextHop(msg.mpReach!.nextHop), refused, usable);
+  }
+
+  /** One block of reachable prefixes of an UPDATE: imported, or withdrawn when not usable. */
+  #reach(s: PeerState, block: NlriBlock, nextHop: number | Buffer | undefined, refused: RefusalReason | undefined, usable: PathAttributes | null): void {
+    if (refused) s.refused[refused] += nlriCount(block);
+    if (!usable || nextHop === undefined || ownNextHop(s.ingress, nextHop)) {
+      this.lastUpdateWhole = false;
+      this.#withdrawBlock(s, block);
+      return;
     }
+    if (s.ingress.peerNextHop && !isPeerNextHop(nextHop, s.ingress.peerNextHop)) {
+      s.refused['next-hop'] += nlriCount(block);
+      this.lastUpdateWhole = false;
+      this.#withdrawBlock(s, block);
+      return;
+    }
+    if (s.adjIn) this.#keepBlock(s, block, usable, nextHop);
+    this.#importBlock(s, block, usable, nextHop, this.table(block.afi));
   }
 
   /** The one Buffer for these next hop octets (bounded: a peer sending endless next hops only empties it). */
