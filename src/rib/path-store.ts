@@ -100,6 +100,9 @@ export class PathStore {
   readonly #attrs: AttrTable;
   readonly #peers = new Interned<RibPeer>();
   readonly #octets = new Interned<Buffer>();
+  /** The peer last interned, and its id. */
+  #lastPeer: RibPeer | undefined;
+  #lastPeerId = 0;
   /** The octets last interned, and their id: the paths of one UPDATE share one next hop object. */
   #lastOctets: Buffer | undefined;
   #lastOctetsId = 0;
@@ -131,7 +134,13 @@ export class PathStore {
       ref = this.#nextRef++;
     }
     this.#count++;
-    this.#peer[ref] = this.#peers.acquire(path.peer, path.peer);
+    // The paths of one UPDATE come from one peer: its id is at hand without the map's lookup.
+    if (path.peer === this.#lastPeer && this.#peers.get(this.#lastPeerId) === path.peer) this.#peers.addRef(this.#lastPeerId);
+    else {
+      this.#lastPeerId = this.#peers.acquire(path.peer, path.peer);
+      this.#lastPeer = path.peer;
+    }
+    this.#peer[ref] = this.#lastPeerId;
     if (this.#pathId.length !== 0) this.#pathId[ref] = path.pathId;
     const nh = path.nextHop;
     let flags = path.stale ? STALE : 0;
