@@ -12,7 +12,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type Column, column, emptied, resized, resizedIfMade, retireReplaced } from './columns.js';
+import { type Column, column, emptied, resized, resizedIfMade, retire, retireReplaced } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -74,7 +74,8 @@ export class PathStore {
   /** Free rows, a list chained through their #next column (a removed row is in no peer's list). */
   #freeHead: PathRef = 0;
   #count = 0;
-  #peer = column(Uint32Array, 0);
+  /** Interned peer ids: two octets a row until some id needs more (65,536 peers at once), then four. */
+  #peer: Uint16Array | Uint32Array = column(Uint16Array, 0);
   /**
    * Path ids (RFC 7911) and weights: each column is made with its first non-zero value, as most
    * tables have neither (ADD-PATH off, no weight set); empty, every row reads 0.
@@ -119,28 +120,21 @@ export class PathStore {
 
   /** Octets the columns take (the attribute sets and interned next hops not counted). */
   get bytes(): number {
-    return this.#capacity * (4 * 7 + 1) + this.#pathId.byteLength + this.#weight.byteLength + this.#before.byteLength + this.#after.byteLength;
+    return this.#capacity * (4 * 6 + 1) + this.#peer.byteLength + this.#pathId.byteLength + this.#weight.byteLength + this.#before.byteLength + this.#after.byteLength;
   }
 
   /** Stores a path; the store takes over the caller's reference of path.entry. */
   add(path: Path): PathRef {
     if (path.pathId !== 0 && this.#pathId.length === 0) this.#pathId = resized(this.#pathId, this.#capacity);
     if (path.weight !== 0 && this.#weight.length === 0) this.#weight = resized(this.#weight, this.#capacity);
+    // Grown first: an allocation that fails leaves the store as it was.
+    if (this.#freeHead === 0 && this.#nextRef >= this.#capacity) this.#allocate(this.#capacity * 2);
+    const peerId = this.#peerId(path.peer);
     let ref = this.#freeHead;
     if (ref !== 0) this.#freeHead = this.#next[ref];
-    else {
-      // Grown first: an allocation that fails leaves the store as it was.
-      if (this.#nextRef >= this.#capacity) this.#allocate(this.#capacity * 2);
-      ref = this.#nextRef++;
-    }
+    else ref = this.#nextRef++;
     this.#count++;
-    // The paths of one UPDATE come from one peer: its id is at hand without the map's lookup.
-    if (path.peer === this.#lastPeer && this.#peers.get(this.#lastPeerId) === path.peer) this.#peers.addRef(this.#lastPeerId);
-    else {
-      this.#lastPeerId = this.#peers.acquire(path.peer, path.peer);
-      this.#lastPeer = path.peer;
-    }
-    this.#peer[ref] = this.#lastPeerId;
+    this.#peer[ref] = peerId;
     if (this.#pathId.length !== 0) this.#pathId[ref] = path.pathId;
     const nh = path.nextHop;
     let flags = path.stale ? STALE : 0;
@@ -161,6 +155,27 @@ export class PathStore {
     this.#node[ref] = this.#prev[ref] = this.#next[ref] = 0;
     if (this.#before.length !== 0) this.#before[ref] = this.#after[ref] = 0;
     return ref;
+  }
+
+  /** A path's peer as its interned id, one more reference taken (the column widened first if the id needs it). */
+  #peerId(peer: RibPeer): number {
+    // The paths of one UPDATE come from one peer: its id is at hand without the map's lookup.
+    if (peer === this.#lastPeer && this.#peers.get(this.#lastPeerId) === peer) {
+      this.#peers.addRef(this.#lastPeerId);
+      return this.#lastPeerId;
+    }
+    const id = this.#peers.acquire(peer, peer);
+    if (id > 0xffff && this.#peer instanceof Uint16Array) {
+      try {
+        this.#widenPeers();
+      } catch (e) {
+        this.#peers.release(id);
+        throw e;
+      }
+    }
+    this.#lastPeer = peer;
+    this.#lastPeerId = id;
+    return id;
   }
 
   /** Forgets a path and releases its attribute set (the reference add() took over). */
@@ -306,6 +321,15 @@ export class PathStore {
     this.#entry = entry;
     this.#capacity = capacity;
     retireReplaced(old, this.#columns());
+  }
+
+  /** The peer column at four octets a row (its two-octet rows copied), the two-octet one retired. */
+  #widenPeers(): void {
+    const narrow = this.#peer;
+    const wide = column(Uint32Array, narrow.length);
+    wide.set(narrow);
+    this.#peer = wide;
+    retire(narrow);
   }
 
   #columns(): Column[] {

@@ -73,7 +73,7 @@ t.test('the columns linking a prefix\'s candidates are made only once some prefi
   for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
   const single = s.bytes;
   s.ensureLinks();
-  t.equal(s.bytes, single * (37 / 29), 'two columns of four octets a row more (29 -> 37 a row)');
+  t.equal(s.bytes, single * (35 / 27), 'two columns of four octets a row more (27 -> 35 a row)');
   s.setInPrefix(refs[0], refs[1], refs[1]);
   s.setInPrefix(refs[1], refs[0], refs[0]);
   t.equal(s.afterInPrefix(refs[0]), refs[1]);
@@ -90,9 +90,9 @@ t.test('path ids and weights take a column each only once some path has one', as
   for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
   const plain = s.bytes;
   refs.push(s.add(new Path(A, 0, held(), 1, 300)));
-  t.equal(s.bytes, plain * (33 / 29), 'a weight: one column of four octets a row more');
+  t.equal(s.bytes, plain * (31 / 27), 'a weight: one column of four octets a row more');
   refs.push(s.add(new Path(A, 7, held(), 1)));
-  t.equal(s.bytes, plain * (37 / 29), 'a path id: another');
+  t.equal(s.bytes, plain * (35 / 27), 'a path id: another');
   t.equal(s.view(refs[3000]).weight, 300);
   t.equal(s.view(refs[3001]).pathId, 7);
   t.equal(s.pathId(refs[3001]), 7);
@@ -130,4 +130,29 @@ t.test('a row names its attribute set by the table\'s slot: slots of released se
   s.remove(s.add(new Path(A, 2, four, 1)));
   t.equal(four.slot, 0, 'removing its only row released the set the row took over');
   t.notOk(table.holds(attrs4), 'and the table let it go');
+});
+
+t.test('peer ids take two octets a row until a peer needs more: the column widens, rows keep their peers', async (t) => {
+  const s = new PathStore(table);
+  const refs: number[] = [];
+  const peers: ReturnType<typeof peer>[] = [];
+  for (let i = 0; i < 3000; i++) refs.push(s.add(new Path(A, 0, held(), i)));
+  // 65,536 other peers at once, each with one path: the last one's id is past two octets.
+  for (let i = 0; i < 0x10000; i++) {
+    const p = peer('10.1.0.1', 65002, i + 2);
+    peers.push(p);
+    refs.push(s.add(new Path(p, 0, held(), 1)));
+  }
+  t.equal(s.peer(refs[0]), A, 'the first rows still read their peer');
+  t.equal(s.peer(refs[3000 + 0xfffe]), peers[0xfffe], 'a peer whose id fits two octets');
+  t.equal(s.peer(refs.at(-1)!), peers.at(-1), 'the peer whose id needs four');
+  t.equal(s.peerIndex(refs.at(-1)!), peers.at(-1)!.index);
+  const one = new PathStore(table);
+  const oneRefs = refs.map((_, i) => one.add(new Path(A, 0, held(), i)));
+  t.equal(s.bytes * 27, one.bytes * 29, 'as many rows from one peer take 27 octets a row; these 29 (the peer column at four)');
+  for (const r of oneRefs) one.remove(r);
+  for (const r of refs) s.remove(r);
+  t.equal(s.size, 0);
+  t.equal(s.add(new Path(A, 0, held(), 1)), 1, 'rows start over');
+  t.equal(s.peer(1), A);
 });
