@@ -175,6 +175,7 @@ export class Daemon {
     return new Rib({
       ...ribSettings(config, this.#routerId),
       now: () => this.#clock.now(),
+      attributeCache: this.#cache,
       events: {
         unsendable: (peer, _afi, prefix, octets, max) => this.neighbors.byIndex(peer.index)?.unsendable(prefix, octets, max),
         outputFailed: (index, e) => this.neighbors.byIndex(index)?.outputFailed(e),

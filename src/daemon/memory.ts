@@ -40,7 +40,7 @@ export class MemoryKeeper {
    */
   released(): void {
     if (!this.cache.sweeping && this.cache.size > 4 * this.rib.attrs.size + 1024) {
-      this.cache.beginSweep((a) => a !== null && this.rib.attrs.holds(a));
+      this.cache.beginSweep((a, holder) => a !== null && this.rib.attrs.holds(a, holder));
       const step = () => {
         if (!this.cache.sweepStep(SWEEP_SLICE)) setImmediate(step);
       };

@@ -5,7 +5,7 @@
 
 import type { OutForm } from './export.js';
 import { SentForms } from './sent-forms.js';
-import { type AsPath, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
+import { type AsPath, type AttributeCache, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
 import { UpdateMemo } from './update-memo.js';
 
 export class AttrEntry {
@@ -98,7 +98,14 @@ function forget(form: OutForm): void {
 }
 
 export class AttrTable {
+  /**
+   * Entries of sets the decode cache did not just hand over (made by policy, originated, or given
+   * again later), by object. Those of decoded sets are found through the cache's entry for them,
+   * which keeps the entry's slot (holderAt): a full table's 200k sets are 7 MB less in a map.
+   */
   readonly #byAttrs = new Map<PathAttributes, AttrEntry>();
+  readonly #cache: AttributeCache | undefined;
+  #count = 0;
   /** The entries held, by slot (0 unused); slots of released entries are reused. */
   readonly #bySlot: (AttrEntry | undefined)[] = [undefined];
   readonly #freeSlots: number[] = [];
@@ -115,34 +122,71 @@ export class AttrTable {
   readonly updates = new UpdateMemo();
   #nextId = 1;
 
+  /** `cache`: the decode cache whose sets this table is given, whose entries keep this table's slots. */
+  constructor(cache?: AttributeCache) {
+    this.#cache = cache;
+  }
+
   get size(): number {
+    return this.#count;
+  }
+
+  /** Entries found by object (not through the decode cache): diagnostics and tests. */
+  get byObject(): number {
     return this.#byAttrs.size;
   }
 
-  /** Whether some path holds this attribute object (the decode cache keeps only those). */
-  holds(attrs: PathAttributes): boolean {
-    return this.#byAttrs.has(attrs);
+  /**
+   * Whether some path holds this attribute object (the decode cache keeps only those); `holder`,
+   * the number the cache keeps for it (a slot here), is tried first.
+   */
+  holds(attrs: PathAttributes, holder = 0): boolean {
+    return (holder !== 0 && this.#bySlot[holder]?.attrs === attrs) || this.#byAttrs.has(attrs);
   }
 
-  /** The entry for an attribute object (decoded sets are already shared objects); one more user. */
-  acquire(attrs: PathAttributes): AttrEntry {
-    let e = this.#byAttrs.get(attrs);
-    if (!e) {
-      e = new AttrEntry(attrs);
-      this.#byAttrs.set(attrs, e);
-      e.slot = this.#freeSlots.pop() ?? this.#bySlot.length;
-      this.#bySlot[e.slot] = e;
+  /**
+   * The entry for an attribute object (decoded sets are already shared objects); one more user.
+   * `known`: an entry the caller already has for it (routes kept before policy, imported again).
+   */
+  acquire(attrs: PathAttributes, known?: AttrEntry): AttrEntry {
+    if (known !== undefined && known.attrs === attrs && known.refs > 0) {
+      known.refs++;
+      return known;
     }
+    const cache = this.#cache;
+    // The set the decoder just found or stored: its cache entry names our entry (checked, since a
+    // slot is reused once its entry goes, and the cache may have changed since).
+    const ref = cache === undefined ? -1 : cache.lastRef;
+    if (ref !== -1 && cache!.valueAt(ref) === attrs) {
+      let e = this.#bySlot[cache!.holderAt(ref)];
+      if (e === undefined || e.attrs !== attrs) {
+        e = (this.#byAttrs.size !== 0 ? this.#byAttrs.get(attrs) : undefined) ?? this.#add(attrs);
+        cache!.setHolder(ref, e.slot);
+      }
+      e.refs++;
+      return e;
+    }
+    let e = this.#byAttrs.get(attrs);
+    if (!e) this.#byAttrs.set(attrs, (e = this.#add(attrs)));
     e.refs++;
+    return e;
+  }
+
+  #add(attrs: PathAttributes): AttrEntry {
+    const e = new AttrEntry(attrs);
+    e.slot = this.#freeSlots.pop() ?? this.#bySlot.length;
+    this.#bySlot[e.slot] = e;
+    this.#count++;
     return e;
   }
 
   release(e: AttrEntry): void {
     if (--e.refs > 0) return;
-    this.#byAttrs.delete(e.attrs);
+    if (this.#byAttrs.size !== 0 && this.#byAttrs.get(e.attrs) === e) this.#byAttrs.delete(e.attrs);
     this.#bySlot[e.slot] = undefined;
     this.#freeSlots.push(e.slot);
     e.slot = 0;
+    this.#count--;
   }
 
   /** The entry held in `slot` (a path row's number for its attribute set). */

@@ -5,14 +5,14 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AfiCode, type AsPath, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
+  Afi, type AfiCode, type AsPath, type AttributeCache, RouteRefreshSubtype, Safi, nlriCount, type NlriBlock, type PathAttributes, type UpdateMessage, afiSafiKey, encodeRouteRefresh, mergeAs4Path, stride,
 } from '../wire/index.js';
 import { AdjRibOut, type FlushBudget, type FlushResult, type OutputEvents, type Sender } from './adj-rib-out.js';
 import { AddPathOut } from './adj-rib-out-add-path.js';
 import { PrePolicyView } from './adj-rib-out-view.js';
 import type { AggregateSpec } from './aggregate.js';
 import { Aggregation } from './aggregation.js';
-import { AttrTable } from './attr-table.js';
+import { type AttrEntry, AttrTable } from './attr-table.js';
 import { DEFAULT_DECISION, type DecisionOptions } from './decision.js';
 import type { NexthopTracker } from './nexthop-tracker.js';
 import type { ExportPeer } from './export.js';
@@ -39,6 +39,8 @@ export interface RibOptions {
   readonly events?: RibEvents;
   /** Milliseconds on the daemon's clock, read once per UPDATE or origination: when paths arrived. */
   readonly now?: () => number;
+  /** The decode cache the RIB's UPDATEs were decoded with: its entries keep the attribute table's slots. */
+  readonly attributeCache?: AttributeCache;
 }
 
 /** What the RIB reports beside its changes (the daemon logs and counts it). */
@@ -83,7 +85,7 @@ export const LOCAL_PEER_INDEX = 0;
 const AGGREGATE_PATH_ID = 1;
 
 export class Rib {
-  readonly attrs = new AttrTable();
+  readonly attrs: AttrTable;
   /** MP_REACH next hops by their octets: a table's paths share a few Buffers, not one per UPDATE. */
   readonly #nextHops = new Map<string, Buffer>();
   readonly v4: LocRib;
@@ -111,6 +113,7 @@ export class Rib {
   constructor(options: Partial<RibOptions> & { localAs: number; routerId: number }) {
     this.options = { clusterId: options.routerId, decision: DEFAULT_DECISION, policies: NO_POLICIES, ...options };
     this.policy = { policies: this.options.policies, cache: new PolicyCache(), localAs: this.options.localAs };
+    this.attrs = new AttrTable(this.options.attributeCache);
     const sink = (afi: AfiCode) => ({ changed: (node: RouteNode) => this.#changed(afi, node) });
     this.v4 = new LocRib(32, this.attrs, sink(Afi.IPV4), this.options.decision);
     this.v6 = new LocRib(128, this.attrs, sink(Afi.IPV6), this.options.decision);
@@ -404,7 +407,7 @@ export class Rib {
           words[1] = adjIn.trie.len(node);
           for (let i = 0; i < stride - 2; i++) words[2 + i] = adjIn.trie.word(node, i);
           const block: NlriBlock = { afi, addPath: false, words };
-          this.#importBlock(s, block, p.entry.attrs, p.nextHop, rib);
+          this.#importBlock(s, block, p.entry.attrs, p.nextHop, rib, p.entry);
         }
       });
     }
@@ -636,8 +639,11 @@ export class Rib {
     }
   }
 
-  /** Import policy, then into `rib` (the Loc-RIB; re-import from the kept routes uses it too). */
-  #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib): void {
+  /**
+   * Import policy, then into `rib` (the Loc-RIB; re-import from the kept routes uses it too, and
+   * gives the entry it has for the set as `known`).
+   */
+  #importBlock(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, rib: LocRib, known?: AttrEntry): void {
     const map = s.ingress.importMap;
     if (map === 'deny') {
       this.lastUpdateWhole = false;
@@ -650,8 +656,8 @@ export class Rib {
     const st = stride(block.afi);
     const w = block.words;
     const count = w.length / st;
-    if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map, rib);
-    const entry = this.attrs.acquire(attrs);
+    if (map) return this.#announceWithPolicy(s, block, attrs, nextHop, map, rib, known);
+    const entry = this.attrs.acquire(attrs, known);
     entry.refs += count - 1;
     // Paths of one path id (0: no ADD-PATH) are the same value for every prefix of the block: one
     // immutable Path, which the store copies into its columns, instead of one garbage object a prefix.
@@ -676,7 +682,7 @@ export class Rib {
   }
 
   /** Import policy per prefix; denied prefixes are withdrawn (they may have been accepted before). */
-  #announceWithPolicy(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, map: RouteMap, rib: LocRib): void {
+  #announceWithPolicy(s: PeerState, block: NlriBlock, attrs: PathAttributes, nextHop: number | Buffer, map: RouteMap, rib: LocRib, known?: AttrEntry): void {
     const st = stride(block.afi);
     const w = block.words;
     const asPath = mergeAs4Path(attrs) ?? [];
@@ -689,7 +695,7 @@ export class Rib {
         rib.withdraw(words[0], words[1], words[2], words[3], w[b + 1], s.peer, w[b]);
         continue;
       }
-      rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs), r.nextHop, r.weight, false, this.#at));
+      rib.announce(words[0], words[1], words[2], words[3], w[b + 1], new Path(s.peer, w[b], this.attrs.acquire(r.attrs, known), r.nextHop, r.weight, false, this.#at));
     }
   }
 

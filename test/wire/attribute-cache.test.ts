@@ -144,3 +144,58 @@ t.test('keys across several chunks (none spans two) are found, also after a swee
   cache.store(cache.hash(huge, whole(huge), 1, 0), huge, whole(huge), 1, huge.length, valueOf(7), [], 0);
   t.equal(cache.size, 1500, 'not stored');
 });
+
+t.test('the entry last found or stored is named by lastRef; its holder number stays with it through growth, a sweep and a new key', async (t) => {
+  const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
+  const v = put(cache, 7);
+  const stored = cache.lastRef;
+  t.ok(stored >= 0, 'a store names its entry');
+  t.equal(cache.valueAt(stored), v, 'whose set reads back');
+  t.equal(cache.holderAt(stored), 0, 'no holder yet');
+  cache.setHolder(stored, 41);
+  t.equal(get(cache, 12345), undefined);
+  t.equal(cache.lastRef, -1, 'a miss names none');
+  t.equal(cache.holderAt(-1), 0);
+  t.equal(cache.valueAt(-1), undefined);
+  t.equal(get(cache, 7), v);
+  t.equal(cache.holderAt(cache.lastRef), 41, 'a hit names the entry with its holder number');
+  // Growth: the table's columns double several times.
+  const values = Array.from({ length: 5000 }, (_, i) => put(cache, 100 + i));
+  values.forEach((_, i) => {
+    get(cache, 100 + i);
+    cache.setHolder(cache.lastRef, 1000 + i);
+  });
+  get(cache, 7);
+  t.equal(cache.holderAt(cache.lastRef), 41, 'kept as the table grew');
+  // A sweep in slices: an entry not yet moved is named in the old table, then in the new one.
+  cache.beginSweep((a, holder) => a === v || holder % 2 === 0);
+  t.equal(cache.lastRef, -1, 'a sweep starting names none');
+  get(cache, 7);
+  t.ok(cache.lastRef <= -2, 'found in the table being swept');
+  t.equal(cache.valueAt(cache.lastRef), v);
+  t.equal(cache.holderAt(cache.lastRef), 41);
+  cache.setHolder(cache.lastRef, 43);
+  while (!cache.sweepStep(700));
+  get(cache, 7);
+  t.ok(cache.lastRef >= 0, 'moved to the new table');
+  t.equal(cache.holderAt(cache.lastRef), 43, 'with the number given while it waited');
+  const holders = values.map((_, i) => (get(cache, 100 + i) === undefined ? -1 : cache.holderAt(cache.lastRef)));
+  t.ok(holders.every((h, i) => (i % 2 === 0 ? h === 1000 + i : h === -1)), 'the kept ones with their numbers, the others dropped (the keep saw each number)');
+  cache.clear();
+  t.equal(cache.lastRef, -1, 'cleared: names none');
+});
+
+t.test('holder numbers survive a new key taken during a sweep', async (t) => {
+  const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
+  for (let i = 0; i < 600; i++) {
+    put(cache, 1_000_000 + i);
+    cache.setHolder(cache.lastRef, i + 1);
+  }
+  cache.beginSweep((_, holder) => holder % 2 === 1);
+  cache.sweepStep(100);
+  for (const i of collidingKeys(cache)) put(cache, i);
+  t.equal(cache.rekeys, 1, 'one new key');
+  t.notOk(cache.sweeping, 'which ended the sweep');
+  const holders = Array.from({ length: 600 }, (_, i) => (get(cache, 1_000_000 + i) === undefined ? -1 : cache.holderAt(cache.lastRef)));
+  t.ok(holders.every((h, i) => (i % 2 === 0 ? h === i + 1 : h === -1)), 'the kept entries with their numbers (those the sweep had visited and those it had not)');
+});

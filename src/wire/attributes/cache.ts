@@ -8,6 +8,9 @@
 // uses any more are dropped by a sweep, which the RIB's owner starts when most entries are dead
 // and runs a slice at a time (sweepStep), so that a million dead sets never stop the event loop:
 // the table being swept stays readable while its live entries move to a fresh one.
+// Holders: each entry keeps a number for whoever holds its set (the RIB: the slot of its entry),
+// moved with the entry, so that the holder finds its own record of a set it was just given from
+// the entry the decoder found, not through a map keyed by the object (37 octets a set).
 // Must not import anything outside src/wire.
 
 import type { AttributeError, PathAttributes } from './types.js';
@@ -129,6 +132,8 @@ class Table {
   tweak: Uint32Array;
   keyOffset: Uint32Array;
   keyLength: Uint32Array;
+  /** A number per entry for its set's holder (0: none); see AttributeCache.holderAt. */
+  holders: Int32Array;
   values: Stored[] = [];
   readonly chunks: Buffer[];
   /** Octets used in the last chunk. */
@@ -143,6 +148,7 @@ class Table {
     this.tweak = new Uint32Array(entries);
     this.keyOffset = new Uint32Array(entries);
     this.keyLength = new Uint32Array(entries);
+    this.holders = new Int32Array(entries);
     this.chunks = [Buffer.allocUnsafe(firstChunk)];
   }
 
@@ -155,7 +161,8 @@ class Table {
     return this.keyOffset[e] & IN_CHUNK;
   }
 
-  find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): Stored | undefined {
+  /** The entry whose key is the concatenation of `ranges` of `buf`, or -1. */
+  find(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): number {
     const mask = this.slots.length - 1;
     for (let i = hash & mask, probes = 0; probes < MAX_PROBE; i = (i + 1) & mask, probes++) {
       const slot = this.slots[i];
@@ -174,13 +181,13 @@ class Table {
           }
         }
       }
-      if (same) return this.values[e];
+      if (same) return e;
     }
-    return undefined;
+    return -1;
   }
 
   /** Appends an entry; the key is the concatenation of `ranges` of `buf`. Its slot is placed by place(). */
-  append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: Stored): number {
+  append(hash: number, tweak: number, buf: Uint8Array, ranges: Int32Array, count: number, keyLength: number, value: Stored, holder = 0): number {
     if ((this.count + 1) * 2 > this.slots.length) this.#grow();
     let last = this.chunks.length - 1;
     let arena = this.chunks[last];
@@ -201,6 +208,7 @@ class Table {
     this.keyOffset[e] = last * CHUNK + this.#tail;
     this.keyLength[e] = keyLength;
     this.values[e] = value;
+    this.holders[e] = holder;
     let off = this.#tail;
     for (let r = 0; r < count; r++) {
       for (let k = ranges[2 * r], t = ranges[2 * r + 1]; k < t; k++) arena[off++] = buf[k];
@@ -242,12 +250,18 @@ class Table {
     this.tweak = widen(this.tweak);
     this.keyOffset = widen(this.keyOffset);
     this.keyLength = widen(this.keyLength);
+    const holders = new Int32Array(entries);
+    holders.set(this.holders);
+    this.holders = holders;
     this.slots = new Int32Array(entries * 2);
     // Half as full as before with the same key, so no sequence should pass the bound; an entry
     // that did would only be a future miss (this is a cache).
     for (let e = 0; e < this.count; e++) this.place(e);
   }
 }
+
+/** Whether a sweep keeps an entry: its set (null: it decoded to none) and its holder's number. */
+export type SweepKeep = (attrs: PathAttributes | null, holder: number) => boolean;
 
 export class AttributeCache {
   readonly #max: number;
@@ -257,12 +271,19 @@ export class AttributeCache {
   /** The table being swept: read until every entry in it is moved or dropped. */
   #sweeping: Table | null = null;
   #sweepNext = 0;
-  #keep: (attrs: PathAttributes | null) => boolean = () => true;
+  #keep: SweepKeep = () => true;
   readonly #range = new Int32Array(2);
   hits = 0;
   misses = 0;
   /** The errors of the set the last lookup found (none for nearly every set). */
   foundErrors: readonly AttributeError[] = NO_ERRORS;
+  /**
+   * The entry the last lookup found or the last store made, for holderAt and setHolder: an index
+   * of the current table (>= 0), -(index + 2) of the table being swept, or -1 for none. Good until
+   * the cache next changes (a store, a sweep step, a clear); whoever uses it checks first that
+   * valueAt(lastRef) is the set it was given.
+   */
+  lastRef = -1;
   /** Times the table took a new key after a probe sequence grew past the bound. */
   rekeys = 0;
   /** The longest probe sequence an insertion needed (diagnostics). */
@@ -302,8 +323,16 @@ export class AttributeCache {
    * sweep the old table answers too: a value found there is right even if the sweep dropped it.
    */
   lookup(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number): PathAttributes | null | undefined {
-    const found = this.#table.find(hash, buf, ranges, count, keyLength) ?? this.#sweeping?.find(hash, buf, ranges, count, keyLength);
-    if (found === undefined) {
+    let e = this.#table.find(hash, buf, ranges, count, keyLength);
+    let found: Stored | undefined;
+    if (e >= 0) {
+      this.lastRef = e;
+      found = this.#table.values[e];
+    } else if (this.#sweeping && (e = this.#sweeping.find(hash, buf, ranges, count, keyLength)) >= 0) {
+      this.lastRef = -(e + 2);
+      found = this.#sweeping.values[e];
+    } else {
+      this.lastRef = -1;
       this.misses++;
       return undefined;
     }
@@ -316,12 +345,39 @@ export class AttributeCache {
     return found;
   }
 
+  /** The table a reference names (see lastRef), or null when it names no entry now. */
+  #tableOf(ref: number): Table | null {
+    if (ref >= 0) return ref < this.#table.count ? this.#table : null;
+    const old = this.#sweeping;
+    return old !== null && ref <= -2 && -ref - 2 < old.count ? old : null;
+  }
+
+  /** The set of a referenced entry (null: it decoded to none), or undefined when the reference names none. */
+  valueAt(ref: number): PathAttributes | null | undefined {
+    const t = this.#tableOf(ref);
+    return t === null ? undefined : attrsOf(t.values[ref >= 0 ? ref : -ref - 2]);
+  }
+
+  /** The holder's number of a referenced entry (0: none, or no such entry). */
+  holderAt(ref: number): number {
+    const t = this.#tableOf(ref);
+    return t === null ? 0 : t.holders[ref >= 0 ? ref : -ref - 2];
+  }
+
+  /** Gives a referenced entry its holder's number (kept as the entry moves in sweeps and new keys). */
+  setHolder(ref: number, holder: number): void {
+    const t = this.#tableOf(ref);
+    if (t !== null) t.holders[ref >= 0 ? ref : -ref - 2] = holder;
+  }
+
   /** Stores a decoded set and its errors under its key (after a lookup missed with the same hash). */
   store(hash: number, buf: Buffer, ranges: Int32Array, count: number, keyLength: number, attrs: PathAttributes | null, errors: readonly AttributeError[], tweak: number): void {
+    this.lastRef = -1;
     if (keyLength > MAX_KEY) return;
     if (this.size >= this.#max) this.clear();
     const e = this.#table.append(hash, tweak, buf, ranges, count, keyLength, stored(attrs, errors));
     this.#place(e);
+    this.lastRef = e;
   }
 
   #place(e: number): void {
@@ -335,7 +391,7 @@ export class AttributeCache {
     const range = this.#range;
     range[0] = from.keyStart(e);
     range[1] = range[0] + from.keyLength[e];
-    return this.#table.append(from.hash[e], from.tweak[e], from.keyChunk(e), range, 1, from.keyLength[e], from.values[e]);
+    return this.#table.append(from.hash[e], from.tweak[e], from.keyChunk(e), range, 1, from.keyLength[e], from.values[e], from.holders[e]);
   }
 
   /** A new random key, every entry rehashed (a probe sequence grew past the bound). */
@@ -345,7 +401,7 @@ export class AttributeCache {
     const old = this.#sweeping;
     if (old) {
       this.#sweeping = null;
-      for (let e = this.#sweepNext; e < old.count; e++) if (this.#keep(attrsOf(old.values[e]))) this.#moveFrom(old, e);
+      for (let e = this.#sweepNext; e < old.count; e++) if (this.#keep(attrsOf(old.values[e]), old.holders[e])) this.#moveFrom(old, e);
     }
     for (;;) {
       const key = randomKey();
@@ -368,10 +424,11 @@ export class AttributeCache {
    * more): the live ones move to a fresh, right-sized table as sweepStep visits them. A sweep
    * already under way is finished first.
    */
-  beginSweep(keep: (attrs: PathAttributes | null) => boolean): void {
+  beginSweep(keep: SweepKeep): void {
     this.#finishSweep();
     const old = this.#table;
     if (old.count === 0) return;
+    this.lastRef = -1;
     this.#sweeping = old;
     this.#sweepNext = 0;
     this.#keep = keep;
@@ -382,10 +439,11 @@ export class AttributeCache {
   sweepStep(budget: number): boolean {
     const old = this.#sweeping;
     if (!old) return true;
+    this.lastRef = -1;
     const end = Math.min(old.count, this.#sweepNext + budget);
     for (let e = this.#sweepNext; e < end; e++) {
       this.#sweepNext = e + 1;
-      if (!this.#keep(attrsOf(old.values[e]))) continue;
+      if (!this.#keep(attrsOf(old.values[e]), old.holders[e])) continue;
       this.#place(this.#moveFrom(old, e));
       if (!this.#sweeping) return true; // a new key took the rest of the sweep with it
     }
@@ -395,7 +453,7 @@ export class AttributeCache {
   }
 
   /** The whole sweep at once (O(entries)); returns how many entries it dropped. */
-  sweep(keep: (attrs: PathAttributes | null) => boolean): number {
+  sweep(keep: SweepKeep): number {
     const before = this.size;
     this.beginSweep(keep);
     this.#finishSweep();
@@ -409,5 +467,6 @@ export class AttributeCache {
   clear(): void {
     this.#table = new Table();
     this.#sweeping = null;
+    this.lastRef = -1;
   }
 }
