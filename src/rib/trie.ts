@@ -345,6 +345,22 @@ export class PrefixTrie<V> {
     }
     let parent: NodeId = 0;
     let n: NodeId = this.#root;
+    if (this.width === 32) {
+      // IPv4 (a full table's million inserts): the walk down to where the prefix goes with the
+      // three columns it reads in locals, a shift for the branch bit; what it finds is handled below.
+      const lens = this.#len;
+      const keys = this.#w0;
+      const left = this.#left;
+      const right = this.#right;
+      while (n !== 0) {
+        const l = lens[n];
+        if (l >= len) break;
+        const x = keys[n] ^ w0;
+        if (x !== 0 && Math.clz32(x) < l) break;
+        parent = n;
+        n = (w0 >>> (31 - l)) & 1 ? right[n] : left[n];
+      }
+    }
     for (;;) {
       if (n === 0) {
         const leaf = this.#newNode(w0, w1, w2, w3, len);
