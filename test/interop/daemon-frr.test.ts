@@ -139,6 +139,9 @@ t.test('nodebgpd: CLI, hot reload, runtime changes, metrics, SIGTERM', async (t)
   t.equal(peerState('10.91.0.2'), 'Established', 'tor-a is untouched');
   d.cli('neighbor', 'enable', '10.91.0.3');
   t.ok(await until(() => peerState('10.91.0.3') === 'Established', 30000), 'tor-b is back after enable');
+  // FRR sends its routes a moment after the session is up (its update group's coalescing): the
+  // tables below are read once they are back, not raced against it.
+  t.ok(await until(() => d.cli('neighbors', '10.91.0.3', '--routes', 'received').items.length > 0, 10000), 'tor-b\'s routes are back');
 
   // Every CLI command read as an operator reads it, without --json.
   const text = (...args: string[]) => {
