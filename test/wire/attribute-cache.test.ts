@@ -145,7 +145,7 @@ t.test('keys across several chunks (none spans two) are found, also after a swee
   t.equal(cache.size, 1500, 'not stored');
 });
 
-t.test('the entry last found or stored is named by lastRef; its holder number stays with it through growth, a sweep and a new key', async (t) => {
+t.test('the entry last found or stored is named by lastRef; its holder number stays with it as the table grows and through a sweep in slices', async (t) => {
   const cache = new AttributeCache({ key: [0x01234567, 0x89abcdef] });
   const v = put(cache, 7);
   const stored = cache.lastRef;
