@@ -75,10 +75,20 @@ export function refusal(s: IngressPeer, attrs: PathAttributes, self: IngressSelf
   return seen <= s.ingress.allowasIn ? undefined : 'loop';
 }
 
+/**
+ * The set without LOCAL_PREF, per decoded set: made once, so that the UPDATEs sharing a set still
+ * share one attribute entry (a copy per UPDATE was an entry and an outbound form per UPDATE).
+ */
+const withoutLocalPref = new WeakMap<PathAttributes, PathAttributes>();
+
 /** RFC 4271 5.1.5: LOCAL_PREF from an external peer is ignored. */
 export function ingressAttrs(peer: RibPeer, attrs: PathAttributes): PathAttributes {
   if (peer.ibgp || attrs.localPref === undefined) return attrs;
-  const { localPref: _ignored, ...rest } = attrs;
+  let rest = withoutLocalPref.get(attrs);
+  if (rest === undefined) {
+    const { localPref: _ignored, ...copy } = attrs;
+    withoutLocalPref.set(attrs, (rest = copy));
+  }
   return rest;
 }
 

@@ -111,3 +111,20 @@ t.test('a RIB given the decode cache: UPDATEs decoded through it keep no entry b
   t.equal(rib.attrs.size, 200, 'the same entries: no second one a set');
   t.equal(sent.length, before, 'nothing sent again: every route is as it was');
 });
+
+t.test('an external peer that sends LOCAL_PREF: its UPDATEs sharing a set share one entry (the set without it is made once)', async (t) => {
+  const cache = new AttributeCache();
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001, attributeCache: cache });
+  rib.peerUp({
+    index: 1, address: '192.0.2.1', addressOctets: addressOctets('192.0.2.1'), asn: 65001, bgpId: 1, ibgp: false, local: false, rrClient: false,
+    localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000101, localIpv6: undefined, nextHopSelf: false, tx: ctx, groupKey: 'g1',
+  }, { allowasIn: 0, localIpv4: undefined }, [0x101], () => true);
+  const set = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000001, localPref: 300 }, ctx);
+  for (let u = 0; u < 10; u++) {
+    const prefixes = Array.from({ length: 5 }, (_, i) => [0, 24, (0x0b000000 + (u * 5 + i) * 256) >>> 0] as const);
+    for (const frame of encodeAnnouncements(set, nlriFrom(1, false, prefixes), ctx)) rib.applyUpdate(1, decodeMessage(frame, ctx, cache) as UpdateMessage);
+  }
+  t.equal(rib.v4.paths, 50);
+  t.equal(rib.attrs.size, 1, 'ten UPDATEs of one set: one entry');
+  t.equal(rib.v4.best(rib.v4.trie.get(0x0b000000, 0, 0, 0, 24))?.entry.attrs.localPref, undefined, 'without the LOCAL_PREF');
+});

@@ -34,6 +34,7 @@ t.test('LOCAL_PREF from an external peer is ignored, from an internal one kept (
   const attrs: PathAttributes = { asPath: [], localPref: 300, med: 5 };
   t.same(ingressAttrs(neighbor(65001).peer, attrs), { asPath: [], med: 5 });
   t.equal(ingressAttrs(neighbor(64512).peer, attrs), attrs, 'the same object: nothing copied');
+  t.equal(ingressAttrs(neighbor(65001).peer, attrs), ingressAttrs(neighbor(65002).peer, attrs), 'one copy per set: the UPDATEs sharing it share its entry');
 });
 
 t.test('next hops: none or our own address is unusable; the peer\'s own, IPv4 or IPv6 global or link-local', async (t) => {
