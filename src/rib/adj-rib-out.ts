@@ -11,7 +11,7 @@ import type { AttrTable } from './attr-table.js';
 import { type ExportPeer, type OutForm, bytesFor, inNextHopField, mayExport, outForm } from './export.js';
 import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
-import { column, emptied, resized, retire, retireReplaced } from './columns.js';
+import { column, emptied, resized, retire, retireReplaced, widened } from './columns.js';
 import type { PrefixTrie } from './trie.js';
 import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
@@ -289,13 +289,7 @@ export class AdjRibOut {
 
   /** Slots past 16 bits (more forms held than that): the column widens to four octets a prefix. */
   #widen(slot: number): void {
-    if (slot > 0xffff && this.#advertised instanceof Uint16Array) {
-      const narrow = this.#advertised;
-      const wide = column(Uint32Array, narrow.length);
-      wide.set(narrow);
-      this.#advertised = wide;
-      retire(narrow);
-    }
+    if (slot > 0xffff && this.#advertised instanceof Uint16Array) this.#advertised = widened(this.#advertised);
   }
 
   /** Up to `max` queued nodes, lowest dense index first, taken off the queue. */

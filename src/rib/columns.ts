@@ -93,6 +93,14 @@ export function retireReplaced(before: readonly Column[], after: readonly Column
   for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) retire(before[i]!);
 }
 
+/** A two-octet column at four octets a row (its rows copied), the two-octet one retired. */
+export function widened(narrow: Uint16Array): Uint32Array {
+  const wide = column(Uint32Array, narrow.length);
+  wide.set(narrow);
+  retire(narrow);
+  return wide;
+}
+
 /** A column replaced alone by a larger copy: the copy, the old one retired. */
 export function regrown<T extends Column>(old: T, capacity: number): T {
   const grown = resized(old, capacity);

@@ -12,7 +12,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { AttrEntry, AttrTable } from './attr-table.js';
-import { type Column, column, emptied, resized, resizedIfMade, retire, retireReplaced } from './columns.js';
+import { type Column, column, emptied, resized, resizedIfMade, retireReplaced, widened } from './columns.js';
 import { Path, type RibPeer } from './path.js';
 
 /** A path of the store: an index into the columns; 0 is none. */
@@ -167,7 +167,7 @@ export class PathStore {
     const id = this.#peers.acquire(peer, peer);
     if (id > 0xffff && this.#peer instanceof Uint16Array) {
       try {
-        this.#widenPeers();
+        this.#peer = widened(this.#peer);
       } catch (e) {
         this.#peers.release(id);
         throw e;
@@ -321,15 +321,6 @@ export class PathStore {
     this.#entry = entry;
     this.#capacity = capacity;
     retireReplaced(old, this.#columns());
-  }
-
-  /** The peer column at four octets a row (its two-octet rows copied), the two-octet one retired. */
-  #widenPeers(): void {
-    const narrow = this.#peer;
-    const wide = column(Uint32Array, narrow.length);
-    wide.set(narrow);
-    this.#peer = wide;
-    retire(narrow);
   }
 
   #columns(): Column[] {

@@ -241,8 +241,8 @@ class Table {
 
   #grow(): void {
     const entries = this.hash.length * 2;
-    const widen = (a: Uint32Array) => {
-      const b = new Uint32Array(entries);
+    const widen = <T extends Uint32Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(entries);
       b.set(a);
       return b;
     };
@@ -250,15 +250,16 @@ class Table {
     this.tweak = widen(this.tweak);
     this.keyOffset = widen(this.keyOffset);
     this.keyLength = widen(this.keyLength);
-    const holders = new Int32Array(entries);
-    holders.set(this.holders);
-    this.holders = holders;
+    this.holders = widen(this.holders);
     this.slots = new Int32Array(entries * 2);
     // Half as full as before with the same key, so no sequence should pass the bound; an entry
     // that did would only be a future miss (this is a cache).
     for (let e = 0; e < this.count; e++) this.place(e);
   }
 }
+
+/** The index in its table of the entry a reference names (see AttributeCache.lastRef). */
+const refIndex = (ref: number): number => (ref >= 0 ? ref : -ref - 2);
 
 /** Whether a sweep keeps an entry: its set (null: it decoded to none) and its holder's number. */
 export type SweepKeep = (attrs: PathAttributes | null, holder: number) => boolean;
@@ -345,29 +346,29 @@ export class AttributeCache {
     return found;
   }
 
-  /** The table a reference names (see lastRef), or null when it names no entry now. */
+  /** The table a reference names (see lastRef), or null when it names no entry now; the entry is at refIndex(ref). */
   #tableOf(ref: number): Table | null {
     if (ref >= 0) return ref < this.#table.count ? this.#table : null;
     const old = this.#sweeping;
-    return old !== null && ref <= -2 && -ref - 2 < old.count ? old : null;
+    return old !== null && ref <= -2 && refIndex(ref) < old.count ? old : null;
   }
 
   /** The set of a referenced entry (null: it decoded to none), or undefined when the reference names none. */
   valueAt(ref: number): PathAttributes | null | undefined {
     const t = this.#tableOf(ref);
-    return t === null ? undefined : attrsOf(t.values[ref >= 0 ? ref : -ref - 2]);
+    return t === null ? undefined : attrsOf(t.values[refIndex(ref)]);
   }
 
   /** The holder's number of a referenced entry (0: none, or no such entry). */
   holderAt(ref: number): number {
     const t = this.#tableOf(ref);
-    return t === null ? 0 : t.holders[ref >= 0 ? ref : -ref - 2];
+    return t === null ? 0 : t.holders[refIndex(ref)];
   }
 
   /** Gives a referenced entry its holder's number (kept as the entry moves in sweeps and new keys). */
   setHolder(ref: number, holder: number): void {
     const t = this.#tableOf(ref);
-    if (t !== null) t.holders[ref >= 0 ? ref : -ref - 2] = holder;
+    if (t !== null) t.holders[refIndex(ref)] = holder;
   }
 
   /** Stores a decoded set and its errors under its key (after a lookup missed with the same hash). */
