@@ -17,6 +17,7 @@ import { AttrEntry } from './attr-table.js';
 import { Path } from './path.js';
 import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
 import type { OutItem, PrePolicyView } from './adj-rib-out-view.js';
+import { FlushStep, UNCHANGED, WITHDRAWN } from './flush-step.js';
 
 /**
  * The outbound form of one path of `node` (of `trie`) for `peer` after the export rules and
@@ -56,15 +57,8 @@ export function nlriBlockOf(afi: AfiCode, trie: PrefixTrie<unknown>, nodes: read
   const st = stride(afi);
   const words = new Uint32Array(nodes.length * st);
   nodes.forEach((n, i) => {
-    const b = i * st;
-    if (pathIds) words[b] = pathIds[i];
-    words[b + 1] = trie.len(n);
-    words[b + 2] = trie.word(n, 0);
-    if (st === 6) {
-      words[b + 3] = trie.word(n, 1);
-      words[b + 4] = trie.word(n, 2);
-      words[b + 5] = trie.word(n, 3);
-    }
+    if (pathIds) words[i * st] = pathIds[i];
+    trie.writeEntry(n, words, i * st);
   });
   return { afi, addPath: pathIds !== undefined, words };
 }
@@ -130,6 +124,9 @@ const FIRST_NODES = 1024;
  * and about 200 MB); with 1,024 in one of eighteen, and a full table was no slower.
  */
 const CHUNK = 1024;
+
+/** Every Adj-RIB-Out's flush step (flush-step.ts: one at a time). */
+const STEP = new FlushStep(CHUNK);
 
 /** The dense index (trie.ts) of the lowest bit set in word `w` of a queue (`bits` its non-zero value). */
 function lowestQueued(w: number, bits: number): number {
@@ -292,21 +289,24 @@ export class AdjRibOut {
     if (slot > 0xffff && this.#advertised instanceof Uint16Array) this.#advertised = widened(this.#advertised);
   }
 
-  /** Up to `max` queued nodes, lowest dense index first, taken off the queue. */
-  #take(max: number): RouteNode[] {
-    const out: RouteNode[] = [];
+  /** Up to `step.capacity` queued nodes, lowest dense index first, taken off the queue into `step`. */
+  #take(step: FlushStep): void {
+    step.clear();
+    const max = step.capacity;
     const q = this.#queued;
     const trie = this.#rib.trie;
     let w = this.#scanFrom;
-    for (; w < q.length && out.length < max; w++) {
+    for (; w < q.length && step.count < max; w++) {
       let bits = q[w] | 0;
-      for (; bits !== 0 && out.length < max; bits &= bits - 1) out.push(trie.nodeAtDense(lowestQueued(w, bits)));
+      for (; bits !== 0 && step.count < max; bits &= bits - 1) {
+        const i = lowestQueued(w, bits);
+        step.add(trie.nodeAtDense(i), i);
+      }
       q[w] = bits;
       if (bits !== 0) break; // `max` reached inside this word
     }
     this.#scanFrom = w;
-    this.#pending -= out.length;
-    return out;
+    this.#pending -= step.count;
   }
 
   // A node is held by this peer while it is advertised to it or queued for it (LocRib.hold; the
@@ -394,66 +394,59 @@ export class AdjRibOut {
     const sent = this.#table.sent;
     const plain = this.peer.exportMap === undefined;
     const trie = this.#rib.trie;
+    const step = STEP;
     while (this.#pending > 0) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
-      const chunk = this.#take(CHUNK);
+      this.#take(step);
+      const { nodes, dense } = step;
       // Before anything is released: a released node may be freed and reused.
-      if (this.pre) this.pre.changed(chunk, this.peer);
+      if (this.pre) this.pre.changed(Array.from(nodes.subarray(0, step.count)), this.peer);
       this.#lastRow = 0;
-      // Prefixes by the form they get, in the order forms first appear (a Map keeps it); prefixes
-      // of one form mostly come in a row, so the last form's list is at hand without a lookup.
-      const byForm = new Map<OutForm, RouteNode[]>();
-      let lastForm: OutForm | undefined;
-      let lastNodes: RouteNode[] = [];
-      const withdraw: RouteNode[] = [];
-      for (const node of chunk) {
+      for (let k = 0; k < step.count; k++) {
+        const node = nodes[k];
         const form = this.#formFor(node, plain);
-        const before = this.#advertised[trie.denseIndex(node)];
+        const before = this.#advertised[dense[k]];
         if (form === undefined ? before === 0 : sent.holds(before, form)) {
           if (before === 0) this.#unhold(node); // was held by the queue only
-          continue;
-        }
-        if (form) {
-          if (form !== lastForm) {
-            lastForm = form;
-            let list = byForm.get(form);
-            if (!list) byForm.set(form, (list = []));
-            lastNodes = list;
-          }
-          lastNodes.push(node);
+          step.assign(k, UNCHANGED);
         } else {
-          withdraw.push(node);
+          step.assign(k, form ? step.groupFor(form) : WITHDRAWN);
         }
       }
-      // One write per chunk: the transport takes the whole batch at once.
+      // Prefixes by the form they get, in the order forms first appear; one write per step: the
+      // transport takes the whole batch at once.
+      step.sort();
       const messages: Buffer[] = [];
-      if (withdraw.length > 0) {
-        messages.push(...encodeWithdrawals(this.#block(withdraw), this.peer.tx));
-        for (const n of withdraw) {
-          const i = trie.denseIndex(n);
-          const before = this.#advertised[i];
+      const gone = step.size(WITHDRAWN);
+      if (gone > 0) {
+        for (const m of encodeWithdrawals(step.block(WITHDRAWN, this.afi, trie), this.peer.tx)) messages.push(m);
+        for (let j = 0; j < gone; j++) {
+          const k = step.at(WITHDRAWN, j);
+          const before = this.#advertised[dense[k]];
           if (before !== 0) {
             this.#count--;
             sent.drop(before);
           }
-          this.#advertised[i] = 0;
-          this.#unhold(n);
+          this.#advertised[dense[k]] = 0;
+          this.#unhold(nodes[k]);
         }
       }
-      for (const [form, nodes] of byForm) {
-        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[0]) };
-        for (const m of this.#table.updates.encode(form, this.peer.index, bytesFor(form, this.peer), this.#block(nodes), this.peer.tx, mp)) messages.push(m);
-        const slot = sent.hold(form, nodes.length);
+      for (let g = 1; g <= step.forms.length; g++) {
+        const form = step.forms[g - 1];
+        const size = step.size(g);
+        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[step.at(g, 0)]) };
+        for (const m of this.#table.updates.encode(form, this.peer.index, bytesFor(form, this.peer), step.block(g, this.afi, trie), this.peer.tx, mp)) messages.push(m);
+        const slot = sent.hold(form, size);
         this.#widen(slot);
-        for (const n of nodes) {
-          const i = trie.denseIndex(n);
+        for (let j = 0; j < size; j++) {
+          const i = dense[step.at(g, j)];
           const before = this.#advertised[i];
           if (before === 0) this.#count++;
           else sent.drop(before);
           this.#advertised[i] = slot;
         }
-        this.sentPrefixes += nodes.length;
+        this.sentPrefixes += size;
       }
       const ok = messages.length === 0 || send(messages);
       if (!ok) return 'blocked';
@@ -475,9 +468,5 @@ export class AdjRibOut {
 
   #ipv6NextHop(node: RouteNode): Buffer {
     return ipv6NextHopFor(this.#rib.best(node)!, this.peer);
-  }
-
-  #block(nodes: RouteNode[]) {
-    return nlriBlockOf(this.afi, this.#rib.trie, nodes);
   }
 }

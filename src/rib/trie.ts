@@ -166,6 +166,19 @@ export class PrefixTrie<V> {
     return i === 1 ? this.#w1[n] : i === 2 ? this.#w2[n] : this.#w3[n];
   }
 
+  /**
+   * Writes a node as an NLRI block entry at `words[at]` (wire/nlri.ts: path id, length, key
+   * words; IPv6 entries have four): the path id is left to the caller.
+   */
+  writeEntry(n: NodeId, words: Uint32Array, at: number): void {
+    words[at + 1] = this.#len[n];
+    words[at + 2] = this.#w0[n];
+    if (this.width === 32) return;
+    words[at + 3] = this.#w1[n];
+    words[at + 4] = this.#w2[n];
+    words[at + 5] = this.#w3[n];
+  }
+
   /** The owner's number of a node (see #aux). */
   aux(n: NodeId): number {
     return this.#aux[this.#at(n)];

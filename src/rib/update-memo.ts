@@ -92,7 +92,8 @@ export class UpdateMemo {
     if (octets > MEMO_MAX_ENTRY) return messages;
     // The kept copies go to this peer too: the messages just made are left to the collector.
     const kept = messages.map((m) => this.#chunks.copy(m));
-    this.#keep(form, { attrs, nlri, max, mp, messages: kept, octets });
+    // The block's words may be the caller's scratch (flush-step.ts): kept as a copy.
+    this.#keep(form, { attrs, nlri: { afi: nlri.afi, addPath: nlri.addPath, words: nlri.words.slice() }, max, mp, messages: kept, octets });
     return kept;
   }
 

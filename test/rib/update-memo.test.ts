@@ -150,3 +150,25 @@ t.test('a client due other prefixes behind the same form than the kept encoding 
   t.same(prefixes(4), ['10.244.0.64/26'], 'its own prefix');
   t.same(prefixes(3), ['10.244.0.0/26'], 'the others had the first');
 });
+
+t.test('a kept encoding keeps its own copy of the block: a caller reusing its words (a flush step) is not answered with stale messages', async (t) => {
+  const memo = new UpdateMemo();
+  const form: Memoized = {};
+  const scratch = new Uint32Array(blocks[0].words);
+  const block: NlriBlock = { afi: Afi.IPV4, addPath: false, words: scratch };
+  memo.encode(form, 1, attrsA, block, standard);
+  const kept = memo.encode(form, 2, attrsA, block, standard);
+  t.ok(form.encoded, 'kept once a second peer asked');
+  // The caller writes the next group's prefixes into the same words.
+  scratch.set(blocks[2].words);
+  const next = memo.encode(form, 3, attrsA, block, standard);
+  t.not(next, kept, 'not the messages kept for the old prefixes');
+  t.same(nlriToText(decodeOnly(next)), ['10.1.0.0/24', '10.3.0.0/24']);
+});
+
+function decodeOnly(messages: readonly Buffer[]): NlriBlock {
+  t.equal(messages.length, 1);
+  const m = decodeMessage(messages[0], standard);
+  if (m.type !== 'update') throw new Error('not an UPDATE');
+  return m.nlri;
+}
