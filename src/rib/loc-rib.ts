@@ -27,6 +27,9 @@ import { type NodeId, PrefixTrie } from './trie.js';
 /** Past this many paths an entry keeps a map from (peer, path id) to path. */
 const INDEX_FROM = 8;
 
+/** A batch's lists are kept for the next batch up to this many changed entries. */
+const SPARE_BATCH_MAX = 4096;
+
 /** A prefix with several candidate paths, or with none while it is held. */
 class RouteEntry {
   /** The best path (0 while the entry has no path, or a batch has yet to reselect). */
@@ -88,6 +91,8 @@ export class LocRib {
    * previous best may still be compared with it.
    */
   #batch: { nodes: RouteNode[]; previous: PathRef[] } | undefined;
+  /** A closed batch's lists, emptied, for the next one (a batch per UPDATE made them per UPDATE). */
+  #spareBatch: { nodes: RouteNode[]; previous: PathRef[] } | undefined;
   /** The rows removed inside the batch running (a whole table when a peer goes). */
   readonly #removed = new IntList();
 
@@ -216,23 +221,44 @@ export class LocRib {
    * reported) once, at the end.
    */
   batch<T>(fn: () => T): T {
-    if (this.#batch) return fn();
-    const b = { nodes: [] as RouteNode[], previous: [] as PathRef[] };
-    this.#batch = b;
+    if (!this.open()) return fn();
     try {
       return fn();
     } finally {
-      this.#batch = undefined;
-      for (let i = 0; i < b.nodes.length; i++) {
-        const node = b.nodes[i];
-        const e = this.trie.value(node);
-        if (!(e instanceof RouteEntry) || !e.dirty) continue;
-        e.dirty = false;
-        this.#reselect(node, e, b.previous[i]);
-      }
-      const removed = this.#removed;
-      for (let i = 0; i < removed.length; i++) this.#store.remove(removed.at(i));
-      removed.clear();
+      this.close();
+    }
+  }
+
+  /**
+   * Opens a batch (as batch() does, without a function to call: one per received UPDATE); false
+   * when one is open already, and then this caller must not close it.
+   */
+  open(): boolean {
+    if (this.#batch) return false;
+    this.#batch = this.#spareBatch ?? { nodes: [], previous: [] };
+    this.#spareBatch = undefined;
+    return true;
+  }
+
+  /** Closes the batch open() opened: its changed entries are reselected. */
+  close(): void {
+    const b = this.#batch!;
+    this.#batch = undefined;
+    for (let i = 0; i < b.nodes.length; i++) {
+      const node = b.nodes[i];
+      const e = this.trie.value(node);
+      if (!(e instanceof RouteEntry) || !e.dirty) continue;
+      e.dirty = false;
+      this.#reselect(node, e, b.previous[i]);
+    }
+    const removed = this.#removed;
+    for (let i = 0; i < removed.length; i++) this.#store.remove(removed.at(i));
+    removed.clear();
+    // Kept for the next batch unless it grew large (a peer's whole table withdrawn at once).
+    if (b.nodes.length <= SPARE_BATCH_MAX) {
+      b.nodes.length = 0;
+      b.previous.length = 0;
+      this.#spareBatch = b;
     }
   }
 

@@ -580,7 +580,17 @@ export class Rib {
     this.lastUpdateWhole = true;
     // One UPDATE is one batch: an entry many of its paths touch is reselected once.
     this.#stamp();
-    this.v4.batch(() => this.v6.batch(() => this.#apply(s, msg)));
+    const v4 = this.v4.open();
+    try {
+      const v6 = this.v6.open();
+      try {
+        this.#apply(s, msg);
+      } finally {
+        if (v6) this.v6.close();
+      }
+    } finally {
+      if (v4) this.v4.close();
+    }
   }
 
   #apply(s: PeerState, msg: UpdateMessage): void {
