@@ -23,7 +23,7 @@ import { DumpSchedule, type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
 import { aggregateSpecs, originationOf } from './origination.js';
-import { Peer, type PeerContext, monitors } from './peer.js';
+import { Peer, type PeerContext, type PeerMonitor, monitors } from './peer.js';
 import { UpdateLog } from './mrt-updates.js';
 import { PeerTable } from './peer-table.js';
 import { inSlices, reloadResult } from './reload.js';
@@ -94,6 +94,8 @@ export class Daemon {
   readonly bmp: BmpLink;
   /** MRT update log (mrt.updatesInterval), while configured and started. */
   #updateLog: UpdateLog | undefined;
+  /** What watches every neighbor: BMP, and the MRT update log while one runs (read per UPDATE: kept, not made per call). */
+  #monitors: readonly PeerMonitor[] = [];
   /** Interface neighbors: their links' router advertisements and learned addresses. */
   readonly unnumbered: Unnumbered;
 
@@ -121,6 +123,7 @@ export class Daemon {
       },
       log: (level, collector, message) => this.#events.bmp?.(collector, level, message),
     });
+    this.#setUpdateLog(undefined);
     this.#dumps = new DumpSchedule(this.#clock, () => this.#timedDump());
     this.#memory = new MemoryKeeper(this.#clock, this.rib, this.#cache, options.collectGarbage);
     this.#peerContext = {
@@ -139,7 +142,7 @@ export class Daemon {
       dynamicIdle: (p) => setImmediate(() => this.neighbors.get(p.address) === p && this.#removeNeighbor(p)),
       scheduleFlush: () => this.#scheduleFlush(),
       routesReleased: () => this.#memory.released(),
-      monitor: monitors(() => (this.#updateLog ? [this.bmp, this.#updateLog] : [this.bmp]), (e) => this.#events.bmp?.('monitor', 'warn', `a monitor (BMP or the MRT update log) failed: ${e.message}`)),
+      monitor: monitors(() => this.#monitors, (e) => this.#events.bmp?.('monitor', 'warn', `a monitor (BMP or the MRT update log) failed: ${e.message}`)),
     };
     for (const n of config.neighbors) {
       for (const name of [n.importPolicy, n.exportPolicy]) {
@@ -259,14 +262,20 @@ export class Daemon {
   /** The MRT update log of the configuration in force (none without mrt.updatesInterval). */
   #startUpdateLog(): void {
     this.#updateLog?.stop();
-    this.#updateLog = undefined;
+    this.#setUpdateLog(undefined);
     const m = this.config.mrt;
     if (!m?.directory || m.updatesInterval === undefined) return;
-    this.#updateLog = new UpdateLog({ directory: m.directory, interval: m.updatesInterval, ...(m.updatesMaxSize ? { maxSize: m.updatesMaxSize } : {}) }, this.#clock, (p) => p.config.localAs ?? this.config.asn, {
+    const log = new UpdateLog({ directory: m.directory, interval: m.updatesInterval, ...(m.updatesMaxSize ? { maxSize: m.updatesMaxSize } : {}) }, this.#clock, (p) => p.config.localAs ?? this.config.asn, {
       rotated: (file, records, octets) => this.#events.mrtUpdates?.('info', `MRT update log ${file}: ${records} records, ${octets} bytes`),
       problem: (message) => this.#events.mrtUpdates?.('warn', message),
     });
-    this.#updateLog.start();
+    this.#setUpdateLog(log);
+    log.start();
+  }
+
+  #setUpdateLog(log: UpdateLog | undefined): void {
+    this.#updateLog = log;
+    this.#monitors = log ? [this.bmp, log] : [this.bmp];
   }
 
   /**
@@ -361,7 +370,7 @@ export class Daemon {
     this.rpki.stop();
     this.bmp.monitor.stop(message);
     this.#updateLog?.stop();
-    this.#updateLog = undefined;
+    this.#setUpdateLog(undefined);
     this.#memory.stop();
     this.#dumps.stop();
     this.nexthopTracking?.stop();

@@ -71,8 +71,25 @@ export function monitors(list: () => readonly PeerMonitor[], failed: (e: Error) 
   return {
     up: (p) => each((m) => m.up?.(p)),
     down: (p, r, n) => each((m) => m.down?.(p, r, n)),
-    update: (p, u, f) => each((m) => m.update?.(p, u, f)),
-    sent: (p, msgs) => each((m) => m.sent?.(p, msgs)),
+    // Per UPDATE received and per batch sent: called in place, without a closure per call.
+    update: (p, u, f) => {
+      for (const m of list()) {
+        try {
+          m.update?.(p, u, f);
+        } catch (e) {
+          failed(e as Error);
+        }
+      }
+    },
+    sent: (p, msgs) => {
+      for (const m of list()) {
+        try {
+          m.sent?.(p, msgs);
+        } catch (e) {
+          failed(e as Error);
+        }
+      }
+    },
     state: (p, a, b) => each((m) => m.state?.(p, a, b)),
   };
 }

@@ -170,7 +170,10 @@ export class DaemonProcess {
           : `connection from ${source} refused: its dynamic-neighbor range is at its limit`);
         fan('connectionRefused')(source, reason);
       },
-      updateApplied: fan('updateApplied'),
+      // Once per received UPDATE: without fan's argument list.
+      updateApplied: (seconds) => {
+        for (const l of this.#listeners) l.updateApplied?.(seconds);
+      },
       routeUnsendable: (n, prefix, octets, max) => {
         if (!this.#unsendableLogged.has(prefix)) {
           if (this.#unsendableLogged.size >= 10000) this.#unsendableLogged.delete(this.#unsendableLogged.values().next().value!);
