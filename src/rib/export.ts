@@ -4,8 +4,8 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, attributeValueOffset,
-  encodePathAttributes, forPropagation, needsAs4,
+  Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, Writer, attributeValueOffset,
+  encodePathAttributesInto, forPropagation, needsAs4,
 } from '../wire/index.js';
 import type { AttrEntry, AttrTable } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
@@ -108,7 +108,16 @@ export function inNextHopField(afi: number, peer: ExportPeer): boolean {
 function prepend(path: AsPath, asn: number): AsPath {
   const first = path[0];
   if (first && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < 255) {
-    return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn, ...first.asns] }, ...path.slice(1)];
+    // Exact-size arrays, no spreads: a full table's eBGP export makes one per attribute set.
+    const from = first.asns;
+    const asns = new Array<number>(from.length + 1);
+    asns[0] = asn;
+    for (let i = 0; i < from.length; i++) asns[i + 1] = from[i];
+    const segment = { type: AsPathSegmentType.AS_SEQUENCE, asns };
+    if (path.length === 1) return [segment];
+    const out = path.slice();
+    out[0] = segment;
+    return out;
   }
   return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...path];
 }
@@ -162,36 +171,69 @@ function nextHopSource(best: Path, to: ExportPeer, keepNextHop: boolean): 'polic
 
 const nonTransitive = ([hi]: readonly [number, number]): boolean => ((hi >>> 24) & 0x40) !== 0;
 
+type Outgoing = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
+
+/**
+ * Every field of `a` in one object of one shape, absent ones undefined (the encoder skips them),
+ * for the export rules to overwrite: a set with some fields left out by rest and spread cost two
+ * objects and a slow copy per attribute set. Each field is named, and the type makes a field
+ * added to PathAttributes an error here until it is.
+ */
+function outgoing(a: PathAttributes): Outgoing {
+  const all: { [K in keyof Required<PathAttributes>]: PathAttributes[K] | undefined } = {
+    origin: a.origin,
+    asPath: a.asPath,
+    nextHop: a.nextHop,
+    med: a.med,
+    localPref: a.localPref,
+    atomicAggregate: a.atomicAggregate,
+    aggregator: a.aggregator,
+    communities: a.communities,
+    originatorId: a.originatorId,
+    clusterList: a.clusterList,
+    extendedCommunities: a.extendedCommunities,
+    as4Path: a.as4Path,
+    as4Aggregator: a.as4Aggregator,
+    largeCommunities: a.largeCommunities,
+    onlyToCustomer: a.onlyToCustomer,
+    unknown: a.unknown,
+  };
+  return all;
+}
+
 function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttributes {
   const from = best.peer;
-  const a = forPropagation(best.entry.attrs);
+  const out = outgoing(forPropagation(best.entry.attrs));
   const source = nextHopSource(best, to, keepNextHop);
   const ipv4NextHop = source === 'policy' ? (best.nextHop as number) : source === 'own' ? to.localIpv4 : undefined;
+  // RFC 6793: AS4_PATH and AS4_AGGREGATOR are made again for a 2-octet peer, from the merged path.
+  out.as4Path = undefined;
+  out.as4Aggregator = undefined;
   if (!to.ibgp) {
     // eBGP: prepend our AS, next hop self; LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST are iBGP-only,
     // and MED learned from another AS is not passed on (RFC 4271 5.1.4).
-    const { localPref: _lp, originatorId: _o, clusterList: _c, med, as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
+    out.localPref = undefined;
+    out.originatorId = undefined;
+    out.clusterList = undefined;
+    if (!(from.local || from.ibgp)) out.med = undefined;
     const asPath = prepend(best.entry.asPath, to.localAs);
-    const out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, asPath };
-    if (med !== undefined && (from.local || from.ibgp)) out.med = med;
+    out.asPath = asPath;
     // RFC 4360 6: non-transitive extended communities (type bit 0x40) stay inside the AS.
-    if (rest.extendedCommunities?.some(nonTransitive)) {
-      const kept = rest.extendedCommunities.filter((c) => !nonTransitive(c));
-      if (kept.length > 0) out.extendedCommunities = kept;
-      else delete out.extendedCommunities;
+    if (out.extendedCommunities?.some(nonTransitive)) {
+      const kept = out.extendedCommunities.filter((c) => !nonTransitive(c));
+      out.extendedCommunities = kept.length > 0 ? kept : undefined;
     }
-    if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
-    else delete out.nextHop;
+    out.nextHop = ipv4NextHop;
     if (!to.tx.as4 && needsAs4(asPath)) out.as4Path = asPath.filter((s) => s.type === AsPathSegmentType.AS_SEQUENCE || s.type === AsPathSegmentType.AS_SET);
     return out;
   }
-  const { as4Path: _a4, as4Aggregator: _ag4, ...rest } = a;
-  let out: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...rest, localPref: a.localPref ?? 100, asPath: best.entry.asPath };
+  out.localPref = out.localPref ?? 100;
+  out.asPath = best.entry.asPath;
   // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self (or policy) sets it.
   if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
-  if (from.ibgp && !from.local) out = reflect(out, from, to.clusterId);
-  if (!to.tx.as4 && needsAs4(out.asPath!)) out.as4Path = out.asPath;
-  return out;
+  const sent = from.ibgp && !from.local ? reflect(out, from, to.clusterId) : out;
+  if (!to.tx.as4 && needsAs4(sent.asPath!)) return { ...sent, as4Path: sent.asPath };
+  return sent;
 }
 
 /** The octets of a form as `to` gets them: its own address as NEXT_HOP where the form has ours. */
@@ -204,6 +246,8 @@ export function bytesFor(form: OutForm, to: ExportPeer): Buffer {
   b.writeUInt32BE(own, form.selfNextHopAt);
   return b;
 }
+
+const FORM_WRITER = new Writer(4096);
 
 /**
  * The cached outbound form of `best` for `to`'s export group: attributes and their octets. IPv6
@@ -230,7 +274,8 @@ export function outForm(best: Path, to: ExportPeer, table: AttrTable, keepNextHo
   if (entry.outKey === key) return entry.outForm!;
   let f = entry.outMore?.get(key);
   if (!f) {
-    const bytes = encodePathAttributes(exportAttributes(best, to, keepNextHop), to.tx);
+    // Encoded into one writer for every form, then copied where forms keep their octets.
+    const bytes = encodePathAttributesInto(FORM_WRITER, exportAttributes(best, to, keepNextHop), to.tx);
     const own = to.localIpv4 !== undefined && nextHopSource(best, to, keepNextHop) === 'own';
     const selfNextHopAt = own ? attributeValueOffset(bytes, AttrType.NEXT_HOP) : undefined;
     const octets = table.formOctets;

@@ -18,7 +18,7 @@ export * from './attributes/as-path.js';
 export * from './attributes/cache.js';
 export * from './attributes/link-bandwidth.js';
 export { decodePathAttributes, type AttributeEncoding, type DecodedAttributes } from './attributes/decode.js';
-export { attributeValueOffset, encodePathAttributes, forPropagation } from './attributes/encode.js';
+export { attributeValueOffset, encodePathAttributes, encodePathAttributesInto, forPropagation } from './attributes/encode.js';
 export { DESCRIPTORS, attributeName } from './attributes/descriptors.js';
 export * from './negotiate.js';
 export * from './mrt.js';

@@ -693,3 +693,26 @@ t.test('a glue node handed to an Adj-RIB-Out queues nothing (it never had a rout
   t.ok(out.idle, 'nothing to flush');
   t.equal(out.advertised, 2);
 });
+
+t.test('RFC 6793 4.2.2: to a 2-octet eBGP peer, 4-octet ASNs go as AS_TRANS in AS_PATH and whole in AS4_PATH; a path of two segments keeps its second', async (t) => {
+  const two = makeContext({ as4: false });
+  const rib = new Rib({ localAs: 65000, routerId: 0x0a000001 });
+  const got: UpdateMessage[] = [];
+  rib.peerUp(exportPeer(1, '192.0.2.1', 65001), { allowasIn: 0, localIpv4: 0x0a000101 }, [0x101], () => true);
+  rib.peerUp(exportPeer(2, '192.0.2.2', 65002, { tx: two }), { allowasIn: 0, localIpv4: 0x0a000201 }, [0x101], (msgs) => {
+    for (const m of msgs) got.push(decodeMessage(m, two) as UpdateMessage);
+    return true;
+  });
+  const at = (asPath: unknown, prefix: number[]) =>
+    rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000201, asPath } as never, nlri: nlriFrom(1, false, [[0, prefix[1], prefix[0]]]) });
+  at([{ type: 2, asns: [65001, 4200000001] }], P1);
+  at([{ type: 2, asns: [65001] }, { type: 1, asns: [65010, 4200000002] }], P2);
+  rib.flushAll();
+  const out = updates(got);
+  t.equal(out.length, 2);
+  t.same(out[0].attributes!.asPath, [{ type: 2, asns: [65000, 65001, 23456] }], 'AS_TRANS for the 4-octet ASN');
+  t.same(out[0].attributes!.as4Path, [{ type: 2, asns: [65000, 65001, 4200000001] }], 'the whole path in AS4_PATH');
+  t.same(out[1].attributes!.asPath, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 23456] }], 'prepended to the first segment, the AS_SET kept');
+  t.same(out[1].attributes!.as4Path, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 4200000002] }]);
+  t.equal(out[0].attributes!.localPref, undefined);
+});

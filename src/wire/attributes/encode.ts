@@ -93,9 +93,17 @@ export function encodeAttributeList(w: Writer, attrs: PathAttributes | null, ctx
 
 /** The attribute octets of a set (no MP attributes), for prefixes packed behind them. */
 export function encodePathAttributes(attrs: PathAttributes, ctx: CodecContext): Buffer {
-  const w = new Writer(128);
+  return Buffer.from(encodePathAttributesInto(new Writer(128), attrs, ctx));
+}
+
+/**
+ * The same octets written into `w` from its start, for a caller that copies them at once and
+ * reuses its writer: a view, valid until `w` is written again.
+ */
+export function encodePathAttributesInto(w: Writer, attrs: PathAttributes, ctx: CodecContext): Buffer {
+  w.pos = 0;
   encodeAttributeList(w, attrs, ctx);
-  return Buffer.from(w.finish());
+  return w.buf.subarray(0, w.pos);
 }
 
 /**
