@@ -14,6 +14,9 @@ import type { PrefixTrie, NodeId } from './trie.js';
 export const WITHDRAWN = 0;
 export const UNCHANGED = -1;
 
+/** Slots of the step's form-to-group table (a power of two). */
+const SEEN = 4096;
+
 export class FlushStep {
   /** The prefixes taken (`count` of them), lowest dense index first, and their dense indices. */
   readonly nodes: Int32Array;
@@ -27,7 +30,14 @@ export class FlushStep {
   readonly #next: Int32Array;
   /** Forms by group number less one, in the order they first appear. */
   readonly forms: OutForm[] = [];
-  readonly #groupOf = new Map<OutForm, number>();
+  /**
+   * Groups by form id, direct-mapped (SEEN slots): a form whose slot another form of the step took
+   * gets a second group, that is one more UPDATE of the same attributes, which is harmless (and
+   * rare: a form's prefixes mostly come in a row). A map cost more than the rest of a step's
+   * grouping together.
+   */
+  readonly #seenForm: (OutForm | undefined)[] = new Array<OutForm | undefined>(SEEN).fill(undefined);
+  readonly #seenGroup = new Int32Array(SEEN);
   #lastForm: OutForm | undefined;
   #lastGroup = 0;
   readonly #words: Uint32Array;
@@ -45,8 +55,8 @@ export class FlushStep {
   /** Empties the step for the next one. */
   clear(): void {
     this.count = 0;
+    for (const f of this.forms) this.#seenForm[f.id & (SEEN - 1)] = undefined;
     this.forms.length = 0;
-    this.#groupOf.clear();
     this.#lastForm = undefined;
   }
 
@@ -65,11 +75,15 @@ export class FlushStep {
   /** The group of `form`; prefixes of one form mostly come in a row, so the last is at hand. */
   groupFor(form: OutForm): number {
     if (form === this.#lastForm) return this.#lastGroup;
-    let g = this.#groupOf.get(form);
-    if (g === undefined) {
+    const at = form.id & (SEEN - 1);
+    let g: number;
+    if (this.#seenForm[at] === form) {
+      g = this.#seenGroup[at];
+    } else {
       this.forms.push(form);
       g = this.forms.length;
-      this.#groupOf.set(form, g);
+      this.#seenForm[at] = form;
+      this.#seenGroup[at] = g;
     }
     this.#lastForm = form;
     this.#lastGroup = g;

@@ -42,3 +42,22 @@ t.test('IPv6 blocks carry all four key words; a full step of one form is one blo
   t.equal(text[0], '2001:db8::/64');
   t.equal(text[63], '2001:db8:0:3f::/64');
 });
+
+t.test('forms whose ids share a slot, alternating: every prefix in a group of its own form (one form may get two groups)', async (t) => {
+  const trie = new PrefixTrie<number>(32);
+  const step = new FlushStep(16);
+  const [a, b] = [form(7), form(7 + 4096)];
+  const plan = [a, b, a, b, a, a];
+  plan.forEach((_, i) => step.add(trie.ensure((10 << 24) | (i << 8), 0, 0, 0, 24), i));
+  plan.forEach((f, k) => step.assign(k, step.groupFor(f)));
+  step.sort();
+  const seen: number[] = [];
+  for (let g = 1; g <= step.forms.length; g++) {
+    for (let i = 0; i < step.size(g); i++) {
+      const k = step.at(g, i);
+      t.equal(step.forms[g - 1], plan[k], `prefix ${k} in a group of its form`);
+      seen.push(k);
+    }
+  }
+  t.same(seen.sort(), [0, 1, 2, 3, 4, 5], 'each prefix once');
+});
