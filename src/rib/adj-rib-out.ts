@@ -312,12 +312,19 @@ export class AdjRibOut {
   // A node is held by this peer while it is advertised to it or queued for it (LocRib.hold; the
   // Loc-RIB frees a node with no paths only when nothing holds it).
 
-  /** The best path of `node` changed (or the peer just came up): reconsider it. */
-  enqueue(node: RouteNode): void {
+  /**
+   * The best path of `node` changed (or the peer just came up): reconsider it. `bestFrom`, when
+   * known: the index of the peer the best path came from.
+   */
+  enqueue(node: RouteNode, bestFrom = -1): void {
     // Only prefixes are queued (a node whose best path changed, or one advertised): each has a
     // dense index. A glue node never asked for as a prefix has none, and never had a route to send.
     const i = this.#rib.trie.denseIndex(node);
     if (i < 0) return;
+    // The best path is the peer's own (mayExport: never sent back): with nothing advertised to
+    // withdraw, nothing to reconsider, unless a monitor watches what it would get before policy.
+    // A full table's sender queued and reconsidered every one of its prefixes for nothing.
+    if (bestFrom === this.peer.index && this.pre === undefined && (i >= this.#advertised.length || this.#advertised[i] === 0)) return;
     this.#grow(i);
     const w = i >>> 5;
     const bit = 1 << (i & 31);
@@ -452,18 +459,28 @@ export class AdjRibOut {
       if (!ok) return 'blocked';
     }
     this.#resending = false;
-    // Nothing advertised any more (a table came and went): the per-id arrays shrink back.
-    if (this.#count === 0 && this.#advertised.length > 4096) {
-      this.#advertised = emptied(this.#advertised, FIRST_NODES);
-      this.#queued = emptied(this.#queued, FIRST_NODES / 32);
-      this.#scanFrom = 0;
-    }
+    this.shrink();
     if (this.#trailer) {
       const t = this.#trailer;
       this.#trailer = undefined;
       return send([t]) ? 'done' : 'blocked';
     }
     return 'done';
+  }
+
+  /**
+   * Nothing advertised or queued, and the table came and went (the trie's dense indices start
+   * over when it empties): the per-prefix columns return to their first size. Not while the table
+   * is there: a peer sent none of it (its own routes, or routes export rules keep from it) shrank
+   * them after every flush and grew them again at the next change, a copy each time. Called after
+   * a flush, and by the RIB once every peer has flushed (the trie empties when the last releases).
+   */
+  shrink(): void {
+    if (this.#count !== 0 || this.#pending !== 0 || this.#advertised.length <= 4096) return;
+    if (this.#rib.trie.denseLimit * 4 > this.#advertised.length) return;
+    this.#advertised = emptied(this.#advertised, FIRST_NODES);
+    this.#queued = emptied(this.#queued, FIRST_NODES / 32);
+    this.#scanFrom = 0;
   }
 
   #ipv6NextHop(node: RouteNode): Buffer {

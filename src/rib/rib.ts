@@ -180,7 +180,8 @@ export class Rib {
   #changed(afi: AfiCode, node: RouteNode): void {
     // Once per changed prefix (a full table: a million times): an array, not the peer map.
     const outs = afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6;
-    for (let i = 0; i < outs.length; i++) outs[i].enqueue(node);
+    const from = outs.length > 0 ? this.table(afi).bestPeerIndex(node) : -1;
+    for (let i = 0; i < outs.length; i++) outs[i].enqueue(node, from);
     for (const l of this.#listeners) l.changed?.(afi, node);
     if (this.#aggregation.any) this.#aggregation.changed(afi, node);
   }
@@ -540,12 +541,27 @@ export class Rib {
   flushAll(): boolean {
     if (this.#aggregation.any) this.#aggregation.update();
     let more = false;
+    let flushed = false;
     for (const [index, s] of this.#peers) {
       // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
       if (!s.send || idle(s)) continue;
       more = this.flush(index) === 'more' || more;
+      flushed = true;
+    }
+    if (flushed) {
+      this.#shrinkOutputs(Afi.IPV4);
+      this.#shrinkOutputs(Afi.IPV6);
     }
     return more;
+  }
+
+  /**
+   * A family's table is gone (its trie emptied, which happens only once the last peer released
+   * it): every Adj-RIB-Out of the family returns its columns, also those flushed before that.
+   */
+  #shrinkOutputs(afi: AfiCode): void {
+    if (this.table(afi).trie.denseLimit !== 0) return;
+    for (const o of afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6) if (o instanceof AdjRibOut) o.shrink();
   }
 
   peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number; refused: Record<RefusalReason, number> } | undefined {

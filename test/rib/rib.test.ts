@@ -7,7 +7,7 @@ import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import { sameForm } from '../../src/rib/export.js';
 import {
-  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, makeContext,
+  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, nlriToText, makeContext,
 } from '../../src/wire/index.js';
 
 const ctx = makeContext();
@@ -715,4 +715,37 @@ t.test('RFC 6793 4.2.2: to a 2-octet eBGP peer, 4-octet ASNs go as AS_TRANS in A
   t.same(out[1].attributes!.asPath, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 23456] }], 'prepended to the first segment, the AS_SET kept');
   t.same(out[1].attributes!.as4Path, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 4200000002] }]);
   t.equal(out[0].attributes!.localPref, undefined);
+});
+
+t.test("a peer's own best routes are not queued for it; one advertised to it before is withdrawn when its own becomes best", async (t) => {
+  const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }] });
+  t.equal(rib.peerStats(1)!.pending, 0, 'nothing queued for the peer the routes came from');
+  t.equal(rib.peerStats(2)!.pending, 2, 'both queued for the other');
+  rib.flushAll();
+  t.same(updates(sent.get(1)!), [], 'nothing sent back');
+  // Peer 2 announces P1 with a shorter path: its own route is best, and what it was sent is withdrawn.
+  announce(2, [P1], { asPath: [{ type: 2, asns: [65002] }] });
+  t.equal(rib.peerStats(2)!.pending, 1, 'queued: advertised before');
+  rib.flushAll();
+  const out = updates(sent.get(2)!);
+  t.same(nlriToText(out[out.length - 1].withdrawn), ['10.1.0.0/24'], 'withdrawn from peer 2');
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 1, 'P2 still advertised to it');
+});
+
+t.test("a peer sent none of a table keeps its Adj-RIB-Out columns while the table is there (no shrinking and growing at each flush), and they shrink once it is gone", async (t) => {
+  // Peer 2's AS is in every path (mayExport: never sent), so nothing is advertised to it.
+  const { rib, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
+  const block = (from: number) => Array.from({ length: 5000 }, (_, i) => [(0x0b000000 + (from + i) * 256) >>> 0, 24]);
+  announce(1, block(0), { asPath: [{ type: 2, asns: [65001, 65002] }] });
+  rib.flushAll();
+  const kept = rib.outBytes(1);
+  announce(1, block(5000), { asPath: [{ type: 2, asns: [65001, 65002] }] });
+  rib.flushAll();
+  t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'nothing advertised to peer 2');
+  t.ok(kept > 10_000, `columns for the table kept after the first flush (${kept} octets)`);
+  t.ok(rib.outBytes(1) >= kept, 'and after the second');
+  withdraw(1, [...block(0), ...block(5000)]);
+  rib.flushAll();
+  t.ok(rib.outBytes(1) < kept / 4, `shrunk once the table went (${rib.outBytes(1)} octets)`);
 });
