@@ -397,64 +397,20 @@ export class AdjRibOut {
 
   /** Generates UPDATEs until the queue is empty, `send` reports the transport full, or the budget is spent. */
   flush(send: Sender, budget: FlushBudget = { chunks: Infinity }): FlushResult {
-    const v4field = inNextHopField(this.afi, this.peer);
-    const sent = this.#table.sent;
-    const plain = this.peer.exportMap === undefined;
-    const trie = this.#rib.trie;
     const step = STEP;
     while (this.#pending > 0) {
       if (budget.chunks <= 0) return 'more';
       budget.chunks--;
       this.#take(step);
-      const { nodes, dense } = step;
       // Before anything is released: a released node may be freed and reused.
-      if (this.pre) this.pre.changed(Array.from(nodes.subarray(0, step.count)), this.peer);
-      this.#lastRow = 0;
-      for (let k = 0; k < step.count; k++) {
-        const node = nodes[k];
-        const form = this.#formFor(node, plain);
-        const before = this.#advertised[dense[k]];
-        if (form === undefined ? before === 0 : sent.holds(before, form)) {
-          if (before === 0) this.#unhold(node); // was held by the queue only
-          step.assign(k, UNCHANGED);
-        } else {
-          step.assign(k, form ? step.groupFor(form) : WITHDRAWN);
-        }
-      }
+      if (this.pre) this.pre.changed(Array.from(step.nodes.subarray(0, step.count)), this.peer);
+      this.#classify(step);
       // Prefixes by the form they get, in the order forms first appear; one write per step: the
       // transport takes the whole batch at once.
       step.sort();
       const messages: Buffer[] = [];
-      const gone = step.size(WITHDRAWN);
-      if (gone > 0) {
-        for (const m of encodeWithdrawals(step.block(WITHDRAWN, this.afi, trie), this.peer.tx)) messages.push(m);
-        for (let j = 0; j < gone; j++) {
-          const k = step.at(WITHDRAWN, j);
-          const before = this.#advertised[dense[k]];
-          if (before !== 0) {
-            this.#count--;
-            sent.drop(before);
-          }
-          this.#advertised[dense[k]] = 0;
-          this.#unhold(nodes[k]);
-        }
-      }
-      for (let g = 1; g <= step.forms.length; g++) {
-        const form = step.forms[g - 1];
-        const size = step.size(g);
-        const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(nodes[step.at(g, 0)]) };
-        for (const m of this.#table.updates.encode(form, this.peer.index, bytesFor(form, this.peer), step.block(g, this.afi, trie), this.peer.tx, mp)) messages.push(m);
-        const slot = sent.hold(form, size);
-        this.#widen(slot);
-        for (let j = 0; j < size; j++) {
-          const i = dense[step.at(g, j)];
-          const before = this.#advertised[i];
-          if (before === 0) this.#count++;
-          else sent.drop(before);
-          this.#advertised[i] = slot;
-        }
-        this.sentPrefixes += size;
-      }
+      this.#withdraw(step, messages);
+      this.#announce(step, messages);
       const ok = messages.length === 0 || send(messages);
       if (!ok) return 'blocked';
     }
@@ -466,6 +422,67 @@ export class AdjRibOut {
       return send([t]) ? 'done' : 'blocked';
     }
     return 'done';
+  }
+
+  /** Each prefix of the step to its form's group, WITHDRAWN, or UNCHANGED (what the peer holds already). */
+  #classify(step: FlushStep): void {
+    const sent = this.#table.sent;
+    const plain = this.peer.exportMap === undefined;
+    const { nodes, dense } = step;
+    this.#lastRow = 0;
+    for (let k = 0; k < step.count; k++) {
+      const node = nodes[k];
+      const form = this.#formFor(node, plain);
+      const before = this.#advertised[dense[k]];
+      if (form === undefined ? before === 0 : sent.holds(before, form)) {
+        if (before === 0) this.#unhold(node); // was held by the queue only
+        step.assign(k, UNCHANGED);
+      } else {
+        step.assign(k, form ? step.groupFor(form) : WITHDRAWN);
+      }
+    }
+  }
+
+  /** The step's withdrawals: their UPDATEs into `messages`, and nothing advertised for them any more. */
+  #withdraw(step: FlushStep, messages: Buffer[]): void {
+    const gone = step.size(WITHDRAWN);
+    if (gone === 0) return;
+    const sent = this.#table.sent;
+    for (const m of encodeWithdrawals(step.block(WITHDRAWN, this.afi, this.#rib.trie), this.peer.tx)) messages.push(m);
+    for (let j = 0; j < gone; j++) {
+      const k = step.at(WITHDRAWN, j);
+      const i = step.dense[k];
+      const before = this.#advertised[i];
+      if (before !== 0) {
+        this.#count--;
+        sent.drop(before);
+      }
+      this.#advertised[i] = 0;
+      this.#unhold(step.nodes[k]);
+    }
+  }
+
+  /** The step's announcements, a group per form: their UPDATEs into `messages`, and each prefix's form advertised. */
+  #announce(step: FlushStep, messages: Buffer[]): void {
+    const sent = this.#table.sent;
+    const v4field = inNextHopField(this.afi, this.peer);
+    const trie = this.#rib.trie;
+    for (let g = 1; g <= step.forms.length; g++) {
+      const form = step.forms[g - 1];
+      const size = step.size(g);
+      const mp = v4field ? undefined : { safi: Safi.UNICAST, nextHop: form.mpNextHop ?? this.#ipv6NextHop(step.nodes[step.at(g, 0)]) };
+      for (const m of this.#table.updates.encode(form, this.peer.index, bytesFor(form, this.peer), step.block(g, this.afi, trie), this.peer.tx, mp)) messages.push(m);
+      const slot = sent.hold(form, size);
+      this.#widen(slot);
+      for (let j = 0; j < size; j++) {
+        const i = step.dense[step.at(g, j)];
+        const before = this.#advertised[i];
+        if (before === 0) this.#count++;
+        else sent.drop(before);
+        this.#advertised[i] = slot;
+      }
+      this.sentPrefixes += size;
+    }
   }
 
   /**
