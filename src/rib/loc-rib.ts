@@ -153,6 +153,16 @@ export class LocRib {
     return this.#store.peerIndex(ref);
   }
 
+  /**
+   * The peer index of the path selected as the prefix's best, or -1, whether or not its next hop
+   * resolves (without making a Path: read for every change). A peer whose own path it is gets
+   * nothing of the prefix either way.
+   */
+  selectedFrom(node: RouteNode): number {
+    const ref = this.#bestRef(node);
+    return ref === 0 ? -1 : this.#store.peerIndex(ref);
+  }
+
   /** The best path and multipath set as selected, whether or not their next hops resolve (next-hop resolution reads these). */
   chosen(node: RouteNode): readonly Path[] {
     const v = this.trie.value(node);

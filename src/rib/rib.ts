@@ -180,7 +180,7 @@ export class Rib {
   #changed(afi: AfiCode, node: RouteNode): void {
     // Once per changed prefix (a full table: a million times): an array, not the peer map.
     const outs = afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6;
-    const from = outs.length > 0 ? this.table(afi).bestPeerIndex(node) : -1;
+    const from = outs.length > 0 ? this.table(afi).selectedFrom(node) : -1;
     for (let i = 0; i < outs.length; i++) outs[i].enqueue(node, from);
     for (const l of this.#listeners) l.changed?.(afi, node);
     if (this.#aggregation.any) this.#aggregation.changed(afi, node);
