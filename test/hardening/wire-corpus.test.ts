@@ -271,7 +271,9 @@ t.test('an exception while generating one peer\'s output ends that peer\'s sessi
   out.flush = () => {
     throw new Error('injected output fault');
   };
-  c.socket.write(update('', ORIGIN + attr(0x40, 2, '0201 0000fde9') + NEXT_HOP, '180a0800'));
+  // Output due to this peer: it asks for our routes again (RFC 2918), the other peer's among them.
+  // (Its own routes would not do: they are never queued for it.)
+  c.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 });
   const n = await until(() => c.of('notification')[0], 3000);
   t.same(n ? [n.code, n.subcode] : null, [6, 8], 'the peer gets Cease / Out of Resources');
   t.match(n?.data.toString() ?? '', /injected output fault/, 'saying what failed');
