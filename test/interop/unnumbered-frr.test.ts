@@ -199,14 +199,20 @@ t.test('unnumbered eBGP with FRR: addresses learned from router advertisements, 
     const cpu = () => inNs(N, 'ps', ['-o', 'cputimes=', '-p', String(d.pid)]).trim();
     const cpuBefore = Number(cpu());
     const flood = (hopLimit: number, count: number) => Number(inNs(L, process.execPath, [join(ROOT, 'test', 'helpers', 'ra-flood.mjs'), 'l1', String(hopLimit), String(count), ...sources]).trim());
-    const sent = flood(255, 1000) + flood(64, 200);
-    t.ok(sent >= 16 * 1200 * 0.9, `${sent} advertisements sent`);
+    const valid = flood(255, 1000);
     t.ok(await until(() => d.cli('neighbors', 'n1').unnumbered.otherSources > before.unnumbered.otherSources, 10000), 'others counted');
+    // The daemon reads a bounded number a tick and the kernel drops the rest: the second flood
+    // once the first has drained, or the socket's queue may still be full for all of it (one run
+    // in three saw none of the 3,200).
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = valid + flood(64, 200);
+    t.ok(sent >= 16 * 1200 * 0.9, `${sent} advertisements sent`);
+    const refused = await until(() => d.cli('neighbors', 'n1').unnumbered.advertisements.invalid > before.unnumbered.advertisements.invalid, 5000);
     await new Promise((r) => setTimeout(r, 1500));
     const after = d.cli('neighbors', 'n1');
     t.equal(after.unnumbered.neighborAddress, 'fe80::99', 'the neighbor\'s address kept');
     t.match(after, { state: 'Established', flaps: before.flaps }, 'the session untouched');
-    t.ok(after.unnumbered.advertisements.invalid > before.unnumbered.advertisements.invalid, `hop limit 64 refused (${after.unnumbered.advertisements.invalid} refused)`);
+    t.ok(refused, `hop limit 64 refused (${after.unnumbered.advertisements.invalid} refused)`);
     t.comment(`heard ${after.unnumbered.advertisements.heard - before.unnumbered.advertisements.heard}, other sources ${after.unnumbered.otherSources - before.unnumbered.otherSources}, refused ${after.unnumbered.advertisements.invalid - before.unnumbered.advertisements.invalid} of ${sent} sent`);
     await d.waitLog((l) => l.neighbor === 'n1' && l.kind === 'invalid', 5000, mark);
     const lines = d.log.slice(mark).filter((l) => l.neighbor === 'n1' && (l.kind === 'ignored' || l.kind === 'invalid'));
