@@ -59,38 +59,23 @@ export interface PeerMonitor {
  * fails is reported (`failed`) and the neighbor's session carries on: watching never costs BGP.
  */
 export function monitors(list: () => readonly PeerMonitor[], failed: (e: Error) => void): Required<PeerMonitor> {
-  const each = (fn: (m: PeerMonitor) => void) => {
+  // Each event by name with its (at most three) arguments, not a closure per call: `update` comes
+  // once per received UPDATE.
+  const each = (event: keyof PeerMonitor, a: unknown, b?: unknown, c?: unknown) => {
     for (const m of list()) {
       try {
-        fn(m);
+        (m[event] as ((a: unknown, b: unknown, c: unknown) => void) | undefined)?.call(m, a, b, c);
       } catch (e) {
         failed(e as Error);
       }
     }
   };
   return {
-    up: (p) => each((m) => m.up?.(p)),
-    down: (p, r, n) => each((m) => m.down?.(p, r, n)),
-    // Per UPDATE received and per batch sent: called in place, without a closure per call.
-    update: (p, u, f) => {
-      for (const m of list()) {
-        try {
-          m.update?.(p, u, f);
-        } catch (e) {
-          failed(e as Error);
-        }
-      }
-    },
-    sent: (p, msgs) => {
-      for (const m of list()) {
-        try {
-          m.sent?.(p, msgs);
-        } catch (e) {
-          failed(e as Error);
-        }
-      }
-    },
-    state: (p, a, b) => each((m) => m.state?.(p, a, b)),
+    up: (p) => each('up', p),
+    down: (p, r, n) => each('down', p, r, n),
+    update: (p, u, f) => each('update', p, u, f),
+    sent: (p, msgs) => each('sent', p, msgs),
+    state: (p, a, b) => each('state', p, a, b),
   };
 }
 
