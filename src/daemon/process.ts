@@ -109,9 +109,12 @@ export class DaemonProcess {
   }
 
   #events(): DaemonEvents {
-    const fan = <K extends keyof DaemonEvents>(k: K) => (...args: Parameters<NonNullable<DaemonEvents[K]>>) => {
-      for (const l of this.#listeners) (l[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
-    };
+    // Every listener of event k, with its (at most five) arguments passed on as they are, without
+    // an argument list per call: updateApplied comes once per received UPDATE.
+    type Listener = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => void;
+    const fan = <K extends keyof DaemonEvents>(k: K) => ((a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => {
+      for (const l of this.#listeners) (l[k] as Listener | undefined)?.call(l, a, b, c, d, e);
+    }) as NonNullable<DaemonEvents[K]>;
     // Lines another party can cause are rate-limited: per configured neighbor, and for dynamic
     // neighbors (any source in a range) all together. A configured neighbor's session events
     // are bounded by the FSM's backoff, and each is logged; a dynamic one's are limited too.
@@ -170,10 +173,7 @@ export class DaemonProcess {
           : `connection from ${source} refused: its dynamic-neighbor range is at its limit`);
         fan('connectionRefused')(source, reason);
       },
-      // Once per received UPDATE: without fan's argument list.
-      updateApplied: (seconds) => {
-        for (const l of this.#listeners) l.updateApplied?.(seconds);
-      },
+      updateApplied: fan('updateApplied'),
       routeUnsendable: (n, prefix, octets, max) => {
         if (!this.#unsendableLogged.has(prefix)) {
           if (this.#unsendableLogged.size >= 10000) this.#unsendableLogged.delete(this.#unsendableLogged.values().next().value!);
