@@ -541,27 +541,28 @@ export class Rib {
   flushAll(): boolean {
     if (this.#aggregation.any) this.#aggregation.update();
     let more = false;
-    let flushed = false;
     for (const [index, s] of this.#peers) {
       // Most peers have nothing queued in most turns (2,000 reflector clients, one of them coming up).
       if (!s.send || idle(s)) continue;
       more = this.flush(index) === 'more' || more;
-      flushed = true;
     }
-    if (flushed) {
-      this.#shrinkOutputs(Afi.IPV4);
-      this.#shrinkOutputs(Afi.IPV6);
-    }
+    this.#shrinkOutputs(Afi.IPV4);
+    this.#shrinkOutputs(Afi.IPV6);
     return more;
   }
 
+  /** Per family: its trie was empty at the last flushAll. */
+  readonly #wasEmpty = { [Afi.IPV4]: true, [Afi.IPV6]: true };
+
   /**
-   * A family's table is gone (its trie emptied, which happens only once the last peer released
-   * it): every Adj-RIB-Out of the family returns its columns, also those flushed before that.
+   * A family's table has gone since the last flushAll (its trie emptied, which happens only once
+   * the last peer released it): every Adj-RIB-Out of the family returns its columns, also those
+   * flushed before that. Once, as the trie empties: an empty trie queues nothing that could grow them.
    */
   #shrinkOutputs(afi: AfiCode): void {
-    if (this.table(afi).trie.denseLimit !== 0) return;
-    for (const o of afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6) if (o instanceof AdjRibOut) o.shrink();
+    const empty = this.table(afi).trie.denseLimit === 0;
+    if (empty && !this.#wasEmpty[afi]) for (const o of afi === Afi.IPV4 ? this.#outputs.v4 : this.#outputs.v6) if (o instanceof AdjRibOut) o.shrink();
+    this.#wasEmpty[afi] = empty;
   }
 
   peerStats(index: number): { received: Record<string, number>; advertised: Record<string, number>; pending: number; refused: Record<RefusalReason, number> } | undefined {
