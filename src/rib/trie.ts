@@ -100,6 +100,7 @@ export class PrefixTrie<V> {
     this.width = width;
     this.#constant = constant;
     this.#path = new Int32Array(width + 2);
+    this.#finger = new Int32Array(width + 2);
     this.#allocate(FIRST_CAPACITY);
     this.#allocateDense(FIRST_CAPACITY);
   }
@@ -352,12 +353,17 @@ export class PrefixTrie<V> {
     w1 = maskWord(w1, len - 32);
     w2 = maskWord(w2, len - 64);
     w3 = maskWord(w3, len - 96);
+    const finger = this.#finger;
     if (this.#root === 0) {
       this.#root = this.#newNode(w0, w1, w2, w3, len);
+      finger[0] = this.#root;
+      this.#fingerDepth = 1;
       return this.#root;
     }
     let parent: NodeId = 0;
     let n: NodeId = this.#root;
+    // finger[0 .. depth - 1]: the nodes above n, root first (parent is the last).
+    let depth = 0;
     if (this.width === 32) {
       // IPv4 (a full table's million inserts): the walk down to where the prefix goes with the
       // three columns it reads in locals, a shift for the branch bit; what it finds is handled below.
@@ -365,12 +371,35 @@ export class PrefixTrie<V> {
       const keys = this.#w0;
       const left = this.#left;
       const right = this.#right;
+      // Peers send their tables in prefix order: the walk starts at the deepest node of the last
+      // one's walk that covers this prefix (every node covering a prefix is on its walk), not at
+      // the root. The last walk's nodes all cover its prefix, with lengths rising, so the ones
+      // that cover this one are those no longer than both this prefix and what the two share:
+      // found by bisection.
+      const top = this.#fingerDepth - 1;
+      if (top > 0) {
+        const last = finger[top];
+        const x = keys[last] ^ w0;
+        const shared = Math.min(x === 0 ? 32 : Math.clz32(x), len);
+        let lo = 0;
+        let hi = top;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (lens[finger[mid]] <= shared) lo = mid;
+          else hi = mid - 1;
+        }
+        // Not replaced by what follows (it covers the prefix), so its own parent is not needed.
+        if (lo > 0 && lens[finger[lo]] <= shared) {
+          depth = lo;
+          n = finger[lo];
+        }
+      }
       while (n !== 0) {
         const l = lens[n];
         if (l >= len) break;
         const x = keys[n] ^ w0;
         if (x !== 0 && Math.clz32(x) < l) break;
-        parent = n;
+        finger[depth++] = parent = n;
         n = (w0 >>> (31 - l)) & 1 ? right[n] : left[n];
       }
     }
@@ -378,17 +407,17 @@ export class PrefixTrie<V> {
       if (n === 0) {
         const leaf = this.#newNode(w0, w1, w2, w3, len);
         this.#attach(parent, leaf);
-        return leaf;
+        return this.#walked(depth, leaf);
       }
       const l = this.#len[n];
       const common = this.#common(n, w0, w1, w2, w3, Math.min(l, len));
       if (common === l && l === len) {
         // A glue node asked for as a prefix: its block gets a number, so that it has a dense index.
         if (this.#numberOf[n >>> ID_BLOCK_BITS] === 0) this.#number(n >>> ID_BLOCK_BITS);
-        return n;
+        return this.#walked(depth, n);
       }
       if (common === l) {
-        parent = n;
+        finger[depth++] = parent = n;
         n = this.#child(n, w0, w1, w2, w3);
         continue;
       }
@@ -397,16 +426,32 @@ export class PrefixTrie<V> {
         const node = this.#newNode(w0, w1, w2, w3, len);
         this.#replace(parent, n, node);
         this.#attach(node, n);
-        return node;
+        return this.#walked(depth, node);
       }
       const glue = this.#newNode(w0, w1, w2, w3, common, GLUE_BLOCK);
       const leaf = this.#newNode(w0, w1, w2, w3, len);
       this.#replace(parent, n, glue);
       this.#attach(glue, n);
       this.#attach(glue, leaf);
-      return leaf;
+      finger[depth++] = glue;
+      return this.#walked(depth, leaf);
     }
   }
+
+  /** Ends an ensure's walk: `depth` nodes above `node` in the finger, then the node; returns it. */
+  #walked(depth: number, node: NodeId): NodeId {
+    this.#finger[depth] = node;
+    this.#fingerDepth = depth + 1;
+    return node;
+  }
+
+  /**
+   * The last ensure's walk, root first, each node the parent of the next, ending at its node
+   * (#fingerDepth of them; 0 once a node is removed, which may have been one of them). Nodes are
+   * only ever inserted below a walk's nodes by ensure, which keeps it.
+   */
+  readonly #finger: Int32Array;
+  #fingerDepth = 0;
 
   #attach(parent: NodeId, child: NodeId): void {
     if (this.#bitOf(child, this.#len[parent])) this.#right[parent] = child;
@@ -466,6 +511,7 @@ export class PrefixTrie<V> {
       const right = this.#right[n];
       if (left !== 0 && right !== 0) return;
       if (depth < 0) depth = this.#ancestors(n);
+      this.#fingerDepth = 0;
       const parent = depth > 0 ? up[--depth] : 0;
       const child = left !== 0 ? left : right;
       if (parent === 0) this.#root = child;
