@@ -20,8 +20,14 @@
 // pairs) loaded 4-5% slower with 7 MB less. Memory is the full table's binding target (issue 17:
 // 2x BIRD's), time there is not, so 8. (On 2026-12-03 8 MB had looked slower at 1M: 3.13-3.81 s
 // against 3.15-3.24 s, on a slower tree.)
+// 4 MB since the evening of 2026-12-04, once a full table's UPDATEs made less garbage (that
+// afternoon 4 MB had been no better: 323 MB over fifteen runs against 323 over eight). Alternating
+// runs, medians: 1M (fourteen pairs) 312.5 MB peak RSS against 331, 1.32 s against 1.35; 100k
+// (nine pairs) 0.32 s both, 139 MB against 146; four upstreams' 4M paths (two pairs) loaded in
+// 10.99 / 10.82 s against 12.58 / 10.64, 921 / 929 MB against 961 / 980; a reflector's 2,000
+// clients (three runs each) converged in 2.26-2.32 s against 2.18-2.45, 198-242 MB against 208-236.
 
-export const HEAP_FLAGS = ['--max-semi-space-size=8'] as const;
+export const HEAP_FLAGS = ['--max-semi-space-size=4'] as const;
 
 // glibc's malloc gives threads arenas of their own (up to eight per core), and V8's compiler and
 // collector threads keep what they freed in theirs: a full table's daemon (1M prefixes) held 11-30
