@@ -13,7 +13,7 @@ import type { LocRib, RouteNode } from './loc-rib.js';
 import { prefixText } from './prefix-text.js';
 import { column, emptied, resized, retire, retireReplaced, widened } from './columns.js';
 import type { PrefixTrie } from './trie.js';
-import { AttrEntry } from './attr-table.js';
+import { type AttrEntry, asPathOf, newAttrEntry } from './attr-table.js';
 import { Path } from './path.js';
 import { type PolicyContext, evaluateRouteMap } from './policy/route-map.js';
 import type { OutItem, PrePolicyView } from './adj-rib-out-view.js';
@@ -31,7 +31,7 @@ export function exportForm(path: Path, trie: PrefixTrie<unknown>, node: RouteNod
   if (map === 'deny' || !policy) return undefined;
   const r = evaluateRouteMap(map, {
     afi, words: trie.key(node), length: trie.len(node), attrs: path.entry.attrs,
-    asPath: path.entry.asPath, nextHop: path.nextHop, peerAddress: path.peer.address, weight: path.weight,
+    asPath: asPathOf(path.entry), nextHop: path.nextHop, peerAddress: path.peer.address, weight: path.weight,
   }, { ...policy, selfNextHop: { ipv4: peer.localIpv4, ipv6: peer.localIpv6 } });
   if (r.verdict === 'deny') return undefined;
   // `set nextHop` in an export route-map is what the peer gets, eBGP or not (FRR does the same).
@@ -40,7 +40,7 @@ export function exportForm(path: Path, trie: PrefixTrie<unknown>, node: RouteNod
   let entry = path.entry;
   if (r.attrs !== path.entry.attrs) {
     entry = derived.get(r.attrs)!;
-    if (!entry) derived.set(r.attrs, (entry = new AttrEntry(r.attrs)));
+    if (!entry) derived.set(r.attrs, (entry = newAttrEntry(r.attrs)));
   }
   return outForm(new Path(path.peer, path.pathId, entry, r.nextHop, r.weight), peer, table, setsNextHop);
 }

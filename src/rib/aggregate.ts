@@ -10,6 +10,7 @@ import { type AfiCode, type AsPath, type AsPathSegment, AsPathSegmentType, type 
 import type { RouteNode } from './loc-rib.js';
 import type { PrefixTrie } from './trie.js';
 import type { Path } from './path.js';
+import { asPathOf } from './attr-table.js';
 
 export interface AggregateSpec {
   readonly afi: AfiCode;
@@ -29,7 +30,7 @@ export function aggregateAttributes(contributors: readonly Path[], spec: Aggrega
     const o = p.entry.attrs.origin ?? 0;
     if (o > origin) origin = o as 0 | 1 | 2;
     if (p.entry.attrs.atomicAggregate) atomic = true;
-    if (p.entry.asPath.some((s) => s.asns.length > 0)) anyAsn = true;
+    if (asPathOf(p.entry).some((s) => s.asns.length > 0)) anyAsn = true;
   }
   const aggregator = { asn: localAs, address: routerId };
   if (!spec.asSet) {
@@ -44,7 +45,7 @@ export function aggregateAttributes(contributors: readonly Path[], spec: Aggrega
   }
   return {
     origin,
-    asPath: aggregateAsPath(contributors.map((p) => p.entry.asPath)),
+    asPath: aggregateAsPath(contributors.map((p) => asPathOf(p.entry))),
     aggregator,
     ...(atomic ? { atomicAggregate: true as const } : {}),
     ...(communities.size > 0 ? { communities: [...communities].sort((a, b) => a - b) } : {}),

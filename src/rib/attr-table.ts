@@ -8,11 +8,18 @@ import { SentForms } from './sent-forms.js';
 import { type AsPath, type AttributeCache, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
 import { UpdateMemo } from './update-memo.js';
 
-export class AttrEntry {
+/**
+ * An interned attribute set. Made by an object literal (newAttrEntry), not a class: V8 keeps an
+ * allocation site per literal and makes the objects of a site whose objects outlive young
+ * collections in the old generation at once (a full table's 200k entries live as long as their
+ * paths), where a class's instances are copied there through two scavenges. So what a class
+ * would compute in getters is read through the functions below.
+ */
+export interface AttrEntry {
   readonly attrs: PathAttributes;
-  refs = 0;
+  refs: number;
   /** Its index among the table's entries while held (AttrTable.entryAt), so path rows keep a number, not a pointer; 0 for none. */
-  slot = 0;
+  slot: number;
   /** RFC 4271 9.1.2.2 inputs, computed once per set. */
   readonly localPref: number;
   readonly asPathLen: number;
@@ -22,49 +29,61 @@ export class AttrEntry {
   /**
    * ORIGIN (2 bits), LLGR_STALE (1 bit) and the CLUSTER_LIST length, in one number: every field of
    * an entry is 8 octets (Node's V8 has no pointer compression), and a table holds one entry per
-   * attribute set (800k with four upstreams).
+   * attribute set (800k with four upstreams). Read with originOf, llgrStaleOf, clusterListLenOf.
    */
-  readonly #packed: number;
+  readonly packed: number;
   /** Outbound forms per export group key (encoded octets), made on first use: the first in place. */
   outKey: number | string | undefined;
   outForm: OutForm | undefined;
   outMore: Map<number | string, OutForm> | undefined;
+}
 
-  constructor(attrs: PathAttributes) {
-    this.attrs = attrs;
-    const asPath = this.asPath;
-    // RFC 8326 4: a route carrying GRACEFUL_SHUTDOWN is about to go; prefer anything else.
-    this.localPref = attrs.communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? 0 : (attrs.localPref ?? 100);
-    // RFC 9494 4.3: a route kept past its peer's restart time is least preferred.
-    const llgrStale = attrs.communities?.includes(WellKnownCommunity.LLGR_STALE) ? 1 : 0;
-    this.asPathLen = asPathLength(asPath);
+export function newAttrEntry(attrs: PathAttributes): AttrEntry {
+  const asPath = mergedAsPath(attrs);
+  const communities = attrs.communities;
+  // RFC 8326 4: a route carrying GRACEFUL_SHUTDOWN is about to go; prefer anything else.
+  const localPref = communities?.includes(WellKnownCommunity.GRACEFUL_SHUTDOWN) ? 0 : (attrs.localPref ?? 100);
+  // RFC 9494 4.3: a route kept past its peer's restart time is least preferred.
+  const llgrStale = communities?.includes(WellKnownCommunity.LLGR_STALE) ? 1 : 0;
+  return {
+    attrs,
+    refs: 0,
+    slot: 0,
+    localPref,
+    asPathLen: asPathLength(asPath),
     // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).
-    this.med = attrs.med ?? 0;
-    this.neighborAs = firstAs(asPath);
-    this.#packed = ((attrs.origin ?? 2) & 3) | (llgrStale << 2) | ((attrs.clusterList?.length ?? 0) * 8);
-  }
+    med: attrs.med ?? 0,
+    neighborAs: firstAs(asPath),
+    packed: ((attrs.origin ?? 2) & 3) | (llgrStale << 2) | ((attrs.clusterList?.length ?? 0) * 8),
+    outKey: undefined,
+    outForm: undefined,
+    outMore: undefined,
+  };
+}
 
-  get origin(): number {
-    return this.#packed & 3;
-  }
+export function originOf(e: AttrEntry): number {
+  return e.packed & 3;
+}
 
-  /** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
-  get llgrStale(): number {
-    return (this.#packed >> 2) & 1;
-  }
+/** 1 with the LLGR_STALE community (RFC 9494 4.3: least preferred), else 0. */
+export function llgrStaleOf(e: AttrEntry): number {
+  return (e.packed >> 2) & 1;
+}
 
-  get clusterListLen(): number {
-    return Math.floor(this.#packed / 8);
-  }
+export function clusterListLenOf(e: AttrEntry): number {
+  return Math.floor(e.packed / 8);
+}
 
-  /** The AS path after the RFC 6793 merge (what loops and policy look at). */
-  get asPath(): AsPath {
-    const a = this.attrs;
-    if (a.as4Path === undefined) return a.asPath ?? NO_PATH;
-    let merged = mergedPaths.get(a);
-    if (merged === undefined) mergedPaths.set(a, (merged = mergeAs4Path(a) ?? NO_PATH));
-    return merged;
-  }
+/** The AS path after the RFC 6793 merge (what loops and policy look at). */
+export function asPathOf(e: AttrEntry): AsPath {
+  return mergedAsPath(e.attrs);
+}
+
+function mergedAsPath(a: PathAttributes): AsPath {
+  if (a.as4Path === undefined) return a.asPath ?? NO_PATH;
+  let merged = mergedPaths.get(a);
+  if (merged === undefined) mergedPaths.set(a, (merged = mergeAs4Path(a) ?? NO_PATH));
+  return merged;
 }
 
 const NO_PATH: AsPath = Object.freeze([]);
@@ -173,7 +192,7 @@ export class AttrTable {
   }
 
   #add(attrs: PathAttributes): AttrEntry {
-    const e = new AttrEntry(attrs);
+    const e = newAttrEntry(attrs);
     e.slot = this.#freeSlots.pop() ?? this.#bySlot.length;
     this.#bySlot[e.slot] = e;
     this.#count++;

@@ -16,6 +16,7 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import type { Path } from './path.js';
+import { asPathOf, clusterListLenOf, llgrStaleOf, originOf } from './attr-table.js';
 
 export const DECISION_STEPS = [
   'nexthop-unresolvable', 'llgr-stale', 'weight', 'local-pref', 'locally-originated', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp',
@@ -57,16 +58,16 @@ function key(p: Path, step: DecisionStep, o: DecisionOptions): number {
   switch (step) {
     case 'nexthop-unresolvable': return unresolvable(p, o);
     case 'igp-cost': return igpCost(p, o);
-    case 'llgr-stale': return p.entry.llgrStale;
+    case 'llgr-stale': return llgrStaleOf(p.entry);
     case 'weight': return -p.weight;
     case 'local-pref': return -p.entry.localPref;
     case 'locally-originated': return -local(p);
     case 'as-path-length': return p.entry.asPathLen;
-    case 'origin': return p.entry.origin;
+    case 'origin': return originOf(p.entry);
     case 'med': return p.entry.med;
     case 'ebgp-over-ibgp': return -ebgp(p);
     case 'router-id': return routerId(p);
-    case 'cluster-list-length': return p.entry.clusterListLen;
+    case 'cluster-list-length': return clusterListLenOf(p.entry);
     case 'path-id': return p.pathId >>> 0;
     case 'peer-address': return 0;
   }
@@ -128,12 +129,12 @@ export function comparePaths(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
  * removed path in O(1): one worse on them never reaches the MED step, one better is the only survivor.
  */
 export function compareEarly(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECISION): number {
-  return (o.igpCost !== undefined ? unresolvable(a, o) - unresolvable(b, o) : 0) || a.entry.llgrStale - b.entry.llgrStale || b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || a.entry.origin - b.entry.origin;
+  return (o.igpCost !== undefined ? unresolvable(a, o) - unresolvable(b, o) : 0) || llgrStaleOf(a.entry) - llgrStaleOf(b.entry) || b.weight - a.weight || b.entry.localPref - a.entry.localPref || local(b) - local(a) || a.entry.asPathLen - b.entry.asPathLen || originOf(a.entry) - originOf(b.entry);
 }
 
 function sameAsPath(a: Path, b: Path): boolean {
   if (a.entry === b.entry) return true;
-  return JSON.stringify(a.entry.asPath) === JSON.stringify(b.entry.asPath);
+  return JSON.stringify(asPathOf(a.entry)) === JSON.stringify(asPathOf(b.entry));
 }
 
 /**
@@ -147,8 +148,8 @@ export function selectMultipath(best: Path | null, candidates: readonly Path[], 
   if (max <= 1 || candidates.length < 2) return [best];
   const equal = candidates.filter((p) => {
     if (p === best) return false;
-    if (p.entry.llgrStale !== best.entry.llgrStale || p.weight !== best.weight || p.entry.localPref !== best.entry.localPref || local(p) !== local(best)) return false;
-    if (p.entry.asPathLen !== best.entry.asPathLen || p.entry.origin !== best.entry.origin) return false;
+    if (llgrStaleOf(p.entry) !== llgrStaleOf(best.entry) || p.weight !== best.weight || p.entry.localPref !== best.entry.localPref || local(p) !== local(best)) return false;
+    if (p.entry.asPathLen !== best.entry.asPathLen || originOf(p.entry) !== originOf(best.entry)) return false;
     if (p.entry.med !== best.entry.med || ebgp(p) !== ebgp(best)) return false;
     if (o.igpCost !== undefined && (unresolvable(p, o) !== unresolvable(best, o) || igpCost(p, o) !== igpCost(best, o))) return false;
     return o.multipathRelax || sameAsPath(p, best);

@@ -7,7 +7,7 @@ import {
   Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, Writer, attributeValueOffset,
   encodePathAttributesInto, forPropagation, needsAs4,
 } from '../wire/index.js';
-import type { AttrEntry, AttrTable } from './attr-table.js';
+import { type AttrEntry, type AttrTable, asPathOf, llgrStaleOf } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
 import { reflect, reflects } from './reflection.js';
 import type { RouteMap } from './policy/types.js';
@@ -123,7 +123,7 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
   const from = best.peer;
   if (from.index === to.index) return false;
   // RFC 9494 4.5: a route kept past its peer's restart time goes only to peers that know what that means.
-  if (best.entry.llgrStale && !to.longLived) return false;
+  if (llgrStaleOf(best.entry) && !to.longLived) return false;
   const c = best.entry.attrs.communities;
   if (c) {
     // RFC 1997: NO_ADVERTISE to nobody; NO_EXPORT and NO_EXPORT_SUBCONFED not outside the AS.
@@ -137,7 +137,7 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
     return true;
   }
   // The eBGP peer would drop a path holding its own AS (RFC 4271 9.1.2): do not send it.
-  return !containsAs(best.entry.asPath, to.asn);
+  return !containsAs(asPathOf(best.entry), to.asn);
 }
 
 /**
@@ -208,7 +208,7 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
     out.originatorId = undefined;
     out.clusterList = undefined;
     if (!(from.local || from.ibgp)) out.med = undefined;
-    const asPath = prepend(best.entry.asPath, to.localAs);
+    const asPath = prepend(asPathOf(best.entry), to.localAs);
     out.asPath = asPath;
     // RFC 4360 6: non-transitive extended communities (type bit 0x40) stay inside the AS.
     if (out.extendedCommunities?.some(nonTransitive)) {
@@ -220,7 +220,7 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
     return out;
   }
   out.localPref = out.localPref ?? 100;
-  out.asPath = best.entry.asPath;
+  out.asPath = asPathOf(best.entry);
   // iBGP keeps the next hop (an eBGP-learned one too) unless next-hop-self (or policy) sets it.
   if (ipv4NextHop !== undefined) out.nextHop = ipv4NextHop;
   const sent = from.ibgp && !from.local ? reflect(out, from, to.clusterId) : out;

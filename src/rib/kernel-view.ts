@@ -10,6 +10,7 @@ import type { Gateway, NexthopTracker } from './nexthop-tracker.js';
 import type { Path } from './path.js';
 import type { Position } from './query.js';
 import type { Rib } from './rib.js';
+import { asPathOf } from './attr-table.js';
 
 /** A path as the kernel needs it: its next hop, and what the FIB filter route-map may match. */
 export interface KernelPath {
@@ -34,7 +35,7 @@ export interface KernelChoice {
 function kernelPath(p: Path, nexthops: NexthopTracker | undefined): KernelPath {
   const r = nexthops?.resolutionOf(p);
   return {
-    local: p.peer.local, peerIndex: p.peer.index, peerAddress: p.peer.address, nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight,
+    local: p.peer.local, peerIndex: p.peer.index, peerAddress: p.peer.address, nextHop: p.nextHop, attrs: p.entry.attrs, asPath: asPathOf(p.entry), weight: p.weight,
     ...(r && !r.connected ? { gateways: r.gateways } : {}),
   };
 }

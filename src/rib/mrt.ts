@@ -9,6 +9,7 @@ import {
 } from '../wire/index.js';
 import type { Position } from './query.js';
 import type { Rib } from './rib.js';
+import { asPathOf } from './attr-table.js';
 
 export interface MrtPage {
   readonly records: Buffer[];
@@ -70,7 +71,7 @@ export class MrtSnapshot {
           continue;
         }
         if (p.pathId !== 0 && !p.peer.local) addPath = true;
-        entries.push({ peerIndex, originated: this.#epoch(p.at), pathId: p.pathId, attrs: { ...p.entry.attrs, asPath: p.entry.asPath }, nextHop: p.nextHop });
+        entries.push({ peerIndex, originated: this.#epoch(p.at), pathId: p.pathId, attrs: { ...p.entry.attrs, asPath: asPathOf(p.entry) }, nextHop: p.nextHop });
       }
       last = { words: trie.key(node), len: trie.len(node) };
       if (entries.length === 0) continue;

@@ -15,6 +15,7 @@ import type { Resolution } from './nexthop-tracker.js';
 import { type Path, samePath } from './path.js';
 import type { Rib } from './rib.js';
 import type { RpkiState } from './vrp-table.js';
+import { asPathOf } from './attr-table.js';
 
 /** A prefix as words and length: where a listing resumes (after it), or what it stays within. */
 export interface Position {
@@ -342,7 +343,7 @@ export class RibQuery {
     const afi = table.trie.width === 32 ? 1 : 2;
     const words = table.trie.key(node);
     const len = table.trie.len(node);
-    return (p) => this.#rib.originValidation(afi, words, len, p.entry.asPath);
+    return (p) => this.#rib.originValidation(afi, words, len, asPathOf(p.entry));
   }
 }
 
@@ -350,7 +351,7 @@ function pathRecord(p: Path, best: boolean, multipath: boolean, lostOn: Decision
   const local = p.peer.local;
   return {
     source: source(p), peerAddress: local ? null : p.peer.address, peerAs: local ? null : p.peer.asn, pathId: p.pathId,
-    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: p.entry.asPath, weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki, nexthop,
+    nextHop: p.nextHop, attrs: p.entry.attrs, asPath: asPathOf(p.entry), weight: p.weight, stale: p.stale, at: p.at, best, multipath, lostOn, rpki, nexthop,
   };
 }
 
