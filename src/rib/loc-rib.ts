@@ -147,10 +147,8 @@ export class LocRib {
 
   /** The peer index of the prefix's best path, or -1 when it has none (as best() would answer). */
   bestPeerIndex(node: RouteNode): number {
-    const ref = this.#bestRef(node);
-    if (ref === 0) return -1;
     if (this.options.igpCost !== undefined) return this.best(node)?.peer.index ?? -1;
-    return this.#store.peerIndex(ref);
+    return this.selectedFrom(node);
   }
 
   /**
