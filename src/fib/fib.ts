@@ -28,7 +28,7 @@ export interface FibOptions {
   readonly table: number;
   readonly metric: number;
   readonly protocol: number;
-  /** Routes per sendmsg. */
+  /** Routes per sendmsg, at most (fewer when they reach BATCH_OCTETS first). */
   readonly batchSize?: number;
 }
 
@@ -81,6 +81,15 @@ const REMOVALS_HELD = 65_536;
 
 /** Batches sent and not yet answered by the kernel: enough to keep it busy, few enough to bound what waits. */
 const BATCHES_IN_FLIGHT = 16;
+
+/**
+ * A batch takes no more routes once it holds this many octets. rtnetlink refuses a datagram
+ * longer than the socket's send buffer (EMSGSIZE, and none of its routes is applied), and where
+ * net.core.wmem_max is the kernel's default (212,992) the buffer asked for is cut to 425,984
+ * octets: 2,000 IPv6 routes of 8 next hops each are 584,000. 2,000 routes of one next hop stay
+ * under this (IPv4 136,000 octets, IPv6 184,000), so they still go 2,000 to a datagram.
+ */
+export const BATCH_OCTETS = 192 * 1024;
 
 /** `items` in a scattered order: a stride through them, a prime not dividing their count (so each comes once). */
 export function scattered<T>(items: readonly T[]): T[] {
@@ -232,7 +241,7 @@ export class Fib {
 
   /** Decides queued ids into the batch (installs) or the held removals, until the batch is full. */
   #decide(q: Queue): void {
-    while (this.#batch.count < this.#batchSize && q.head < q.queue.length) {
+    while (!this.#full() && q.head < q.queue.length) {
       const id = q.queue[q.head++];
       q.queued[id] = 0;
       this.#encode(q, id);
@@ -245,7 +254,7 @@ export class Fib {
 
   /** Released removals into the batch, until it is full; one voided since it was held is skipped. */
   #removeReady(q: Queue): void {
-    while (this.#batch.count < this.#batchSize && q.readyHead < q.ready.length) {
+    while (!this.#full() && q.readyHead < q.ready.length) {
       const id = q.ready[q.readyHead++];
       if (!q.removing[id]) continue;
       q.removing[id] = 0;
@@ -308,9 +317,14 @@ export class Fib {
     this.#socket.send(this.#batch.take(true));
   }
 
+  /** The batch has its routes or its octets (BATCH_OCTETS). */
+  #full(): boolean {
+    return this.#batch.count >= this.#batchSize || this.#batch.length >= BATCH_OCTETS;
+  }
+
   /** Removals outside the coalescing queues (reconcile, withdrawAll) go out a batch at a time. */
   #sendIfFull(): void {
-    if (this.#batch.count >= this.#batchSize) this.#socket.send(this.#batch.take());
+    if (this.#full()) this.#socket.send(this.#batch.take());
   }
 
   #sendRest(): void {

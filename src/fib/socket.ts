@@ -148,18 +148,22 @@ export function openRouteMonitor(ownPort: number): NetlinkTransport {
   }).problems);
 }
 
+/** The request socket's send buffer asked for; the system cuts it to twice net.core.wmem_max. */
+const SEND_BUFFER = 4 * 1024 * 1024;
+
 /**
  * Opens a NETLINK_ROUTE socket in the current network namespace for requests. `writerThread`:
  * bulk datagrams are sent from a thread of its own, started and ended on these timers
  * (writer.ts; without a descriptor to give it, everything goes from the event loop, listed in
- * `problems`).
+ * `problems`). `sendBuffer`: the octets asked for the send buffer (what a host's cap gives can be
+ * asked directly: 212,992 is what the default cap makes of SEND_BUFFER).
  */
-export function openRtnetlink<H>(options: { writerThread?: Timers<H> } = {}): NetlinkTransport {
+export function openRtnetlink<H>(options: { writerThread?: Timers<H>; sendBuffer?: number } = {}): NetlinkTransport {
   const s = rawSocket();
   try {
-    s.setSendBufferSize(4 * 1024 * 1024);
+    s.setSendBufferSize(options.sendBuffer ?? SEND_BUFFER);
   } catch {
-    // the system caps it (net.core.wmem_max); a batch is one datagram of at most 2,000 routes
+    // the system caps it (net.core.wmem_max); a batch is one datagram of at most BATCH_OCTETS and a route (fib.ts)
   }
   const { fd, problems } = applyOptions(s, {
     noEnobufs: setNoEnobufs,

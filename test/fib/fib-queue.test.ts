@@ -1,9 +1,10 @@
 // The kernel driver's queue against a scripted kernel (a transport that applies what is sent and
 // answers as rtnetlink does): removals go out scattered, not in the order the routes came or its
 // reverse; a removal still held when the prefix comes back is dropped, never sent after the
-// install; at most 16 batches wait for the kernel's answer.
+// install; at most 16 batches wait for the kernel's answer; a datagram stays within BATCH_OCTETS
+// and a route.
 import t from 'tap';
-import { AF_INET, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
+import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
 
 const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
@@ -184,4 +185,41 @@ t.test('paused (RFC 4724 4.1 selection deferral): the kernel keeps what it has; 
   fib.resume();
   await fib.settled();
   t.equal(kernel.table.size, 3, 'after resume: the three new routes in, the withdrawn one out');
+});
+
+/** IPv6 /64s fd50:<id>::/64 with `nexthops` next hops each (an ECMP table); the kernel keys them by their first four octets. */
+function setup6(nexthops: number) {
+  const kernel = new ScriptedKernel();
+  const want = new Set<number>();
+  const dst = (id: number) => Buffer.from([0xfd, 0x50, id >> 8, id & 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const gateway = (k: number) => Buffer.from([0xfd, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 + k]);
+  const errors: string[] = [];
+  const fib = new Fib(kernel, {
+    route: (_f, id) => (want.has(id) ? { family: AF_INET6, dst: dst(id), len: 64, table: 100, protocol: RTPROT_BGP, metric: 20, nexthops: Array.from({ length: nexthops }, (_, k) => ({ gateway: gateway(k), ifindex: 3 })) } : null),
+    prefix: (_f, id) => ({ dst: dst(id), len: 64 }),
+    installed: () => undefined,
+    idOf: () => undefined,
+  }, { table: 100, protocol: RTPROT_BGP, metric: 20 }, { transportError: (e) => errors.push(e.message) });
+  const all = (n: number, yes: boolean) => {
+    for (let id = 1; id <= n; id++) {
+      if (yes) want.add(id);
+      else want.delete(id);
+      fib.dirty(6, id);
+    }
+  };
+  return { kernel, fib, all, errors };
+}
+
+t.test('a datagram ends at BATCH_OCTETS and a route: 4,000 IPv6 routes of 8 next hops (2,000 would be 584,000 octets)', async (t) => {
+  const { kernel, fib, all } = setup6(8);
+  all(4000, true);
+  await fib.settled();
+  t.equal(kernel.table.size, 4000, 'all installed');
+  const longest = Math.max(...kernel.batches.map((b) => b.length));
+  // One route of 8 next hops: 292 octets.
+  t.ok(longest >= BATCH_OCTETS && longest < BATCH_OCTETS + 292, `the longest datagram ${longest} octets`);
+  t.ok(longest < 425_952, 'within what a send buffer takes where net.core.wmem_max is the default');
+  all(4000, false);
+  await fib.settled();
+  t.equal(kernel.table.size, 0, 'all removed');
 });
