@@ -91,6 +91,21 @@ const BATCHES_IN_FLIGHT = 16;
  */
 export const BATCH_OCTETS = 192 * 1024;
 
+/**
+ * Transport errors in a row (no batch acknowledged between them) after which what was in flight
+ * is no longer sent again: a datagram the kernel keeps refusing must not be sent for ever. One
+ * loss can be told once per batch in flight, so twice that many.
+ */
+export const RESENDS = 2 * BATCHES_IN_FLIGHT;
+
+/** An operation sent and not yet acknowledged: a removal keeps what it removes, to be sent again. */
+interface Operation {
+  readonly family: Family;
+  readonly id: number;
+  readonly replace: boolean;
+  readonly removal?: KernelRoute;
+}
+
 /** `items` in a scattered order: a stride through them, a prime not dividing their count (so each comes once). */
 export function scattered<T>(items: readonly T[]): T[] {
   const n = items.length;
@@ -112,7 +127,9 @@ export class Fib {
   readonly #batchSize: number;
   #seq = 1;
   /** Operations sent and not yet acknowledged, by sequence number (bounded by a few batches). */
-  readonly #inflight = new Map<number, { family: Family; id: number; replace: boolean }>();
+  readonly #inflight = new Map<number, Operation>();
+  /** Transport errors since a batch was last acknowledged (see RESENDS). */
+  #failures = 0;
   readonly #waiters = new Map<number, () => void>();
   /** The last sequence number of each batch sent and not yet answered (at most BATCHES_IN_FLIGHT). */
   readonly #batchesInFlight = new Set<number>();
@@ -153,9 +170,11 @@ export class Fib {
     socket.onMessage((d) => this.#receive(d));
     socket.onError((e) => {
       this.#events.transportError?.(e);
-      // Answers to what was in flight may never come (a batch lost with the writer thread): the
-      // queue must not wait for them.
+      // A datagram was refused or lost (a batch lost with the writer thread, ENOBUFS) and the error
+      // does not say which: answers to what was in flight may never come, so the queue must not
+      // wait for them, and what it asked may not be in the kernel, so it is asked again.
       this.#batchesInFlight.clear();
+      this.#sendAgain();
       if (this.pending > 0) this.#schedule();
     });
   }
@@ -300,8 +319,45 @@ export class Fib {
 
   #encodeRemoval(q: Queue, id: number): void {
     const seq = this.#seq++;
-    this.#remove(q, id, seq);
-    this.#inflight.set(seq, { family: q.family, id, replace: false });
+    const removal = this.#remove(q, id, seq);
+    this.#inflight.set(seq, { family: q.family, id, replace: false, removal });
+  }
+
+  /**
+   * After a transport error: each operation in flight again. A replace goes back into its queue
+   * (decided afresh: the route may have changed since); a removal is sent again as it was (the id
+   * no longer names the prefix). Removing or replacing twice is harmless (ESRCH on a removal is
+   * not an error). Past RESENDS errors in a row, what was in flight counts as failed instead (an
+   * install is retried at the prefix's next change; one that did reach the kernel stays there
+   * until a start reconciles it). Waiters for the kernel's answers wait again, for what is sent now.
+   */
+  #sendAgain(): void {
+    if (this.#closed) return;
+    const ops = [...this.#inflight.values()];
+    this.#inflight.clear();
+    const again = ++this.#failures <= RESENDS;
+    for (const op of ops) {
+      const q = this.#q[op.family];
+      if (op.replace && q.installed[op.id]) {
+        if (again) this.dirty(op.family, op.id);
+        else {
+          this.#errors++;
+          this.#mark(q, op.id, false);
+        }
+      } else if (!op.replace && op.removal && again) {
+        const seq = this.#seq++;
+        this.#batch.remove(op.removal, seq);
+        this.#inflight.set(seq, op);
+        if (this.#full()) this.#send();
+      } else if (!op.replace) this.#errors++;
+    }
+    if (this.#batch.count > 0) this.#send();
+    const waiters = [...this.#waiters.values()];
+    this.#waiters.clear();
+    for (const fn of waiters) {
+      if (again) void this.settled().then(fn);
+      else fn();
+    }
   }
 
   #mark(q: Queue, id: number, yes: boolean): void {
@@ -331,12 +387,14 @@ export class Fib {
     if (this.#batch.count > 0) this.#socket.send(this.#batch.take());
   }
 
-  /** The removal of what an id installed; the id is no longer installed. */
-  #remove(q: Queue, id: number, seq: number): void {
+  /** The removal of what an id installed (returned); the id is no longer installed. */
+  #remove(q: Queue, id: number, seq: number): KernelRoute {
     const p = this.#resolver.prefix(q.family, id);
     const o = this.options;
-    this.#batch.remove({ family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric }, seq);
+    const removal: KernelRoute = { family: q.family === 4 ? AF_INET : AF_INET6, dst: p.dst, len: p.len, table: o.table, protocol: o.protocol, metric: o.metric, nexthops: [] };
+    this.#batch.remove(removal, seq);
     this.#mark(q, id, false);
+    return removal;
   }
 
   #receive(datagram: Buffer): void {
@@ -354,6 +412,7 @@ export class Fib {
       if (this.#batchesInFlight.has(m.seq)) this.#batchAnswered(m.seq);
       const op = this.#inflight.get(m.seq);
       if (m.errno === 0) {
+        this.#failures = 0;
         // The acknowledgement of a batch's last message: everything up to it is applied.
         for (const seq of this.#inflight.keys()) {
           if (seq > m.seq) break;

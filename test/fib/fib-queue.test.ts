@@ -2,9 +2,9 @@
 // answers as rtnetlink does): removals go out scattered, not in the order the routes came or its
 // reverse; a removal still held when the prefix comes back is dropped, never sent after the
 // install; at most 16 batches wait for the kernel's answer; a datagram stays within BATCH_OCTETS
-// and a route.
+// and a route; a datagram refused is sent again, and one refused for ever ends as failed routes.
 import t from 'tap';
-import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, type NetlinkTransport, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
+import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, type NetlinkTransport, RESENDS, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
 
 const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
@@ -18,10 +18,19 @@ class ScriptedKernel implements NetlinkTransport {
   readonly removals: number[] = [];
   readonly batches: Buffer[] = [];
   answering = true;
+  /** The next this many datagrams are refused whole, as rtnetlink does one too long (EMSGSIZE). */
+  refusing = 0;
   readonly #unanswered: number[] = [];
   #deliver: (d: Buffer) => void = () => undefined;
+  #error: (e: Error) => void = () => undefined;
 
   send(m: Buffer): void {
+    if (this.refusing > 0) {
+      this.refusing--;
+      // As the transport tells it: after the send has returned.
+      queueMicrotask(() => this.#error(new Error('netlink send failed (errno 90)')));
+      return;
+    }
     this.batches.push(m);
     let ackSeq: number | undefined;
     for (let o = 0; o < m.length; o = o + ((m.readUInt32LE(o) + 3) & ~3)) {
@@ -56,7 +65,10 @@ class ScriptedKernel implements NetlinkTransport {
     this.#deliver = fn;
   }
 
-  onError(): void {}
+  onError(fn: (e: Error) => void): void {
+    this.#error = fn;
+  }
+
   close(): void {}
 }
 
@@ -222,4 +234,37 @@ t.test('a datagram ends at BATCH_OCTETS and a route: 4,000 IPv6 routes of 8 next
   all(4000, false);
   await fib.settled();
   t.equal(kernel.table.size, 0, 'all removed');
+});
+
+t.test('a datagram refused whole: what it carried is sent again, installs and removals alike', async (t) => {
+  const { kernel, fib, all, errors } = setup6(8);
+  kernel.refusing = 1;
+  all(4000, true);
+  await fib.settled();
+  t.equal(errors.length, 1, 'the transport told of one');
+  t.equal(kernel.table.size, 4000, 'every route in the kernel');
+  t.equal(fib.stats().installed.ipv6, 4000);
+  t.equal(fib.stats().errors, 0);
+  kernel.refusing = 2;
+  all(4000, false);
+  await fib.settled();
+  t.equal(errors.length, 3);
+  t.equal(kernel.table.size, 0, 'every removal applied, the refused ones sent again');
+  t.equal(fib.stats().installed.ipv6, 0);
+});
+
+t.test(`a transport that refuses everything: after ${RESENDS} errors in a row the installs count as failed, and waiting ends`, async (t) => {
+  const { kernel, fib, all, errors } = setup6(1);
+  kernel.refusing = Infinity;
+  all(100, true);
+  await fib.settled();
+  // Each round sends the routes again and a request for the kernel's answer: two errors at most.
+  t.ok(errors.length > RESENDS && errors.length <= RESENDS + 2, `sent again, then given up (${errors.length} errors)`);
+  t.equal(kernel.table.size, 0);
+  t.equal(fib.stats().installed.ipv6, 0, 'none counted as installed');
+  t.equal(fib.stats().errors, 100, 'each counted as failed');
+  kernel.refusing = 0;
+  all(100, true);
+  await fib.settled();
+  t.equal(kernel.table.size, 100, 'the next change of each is installed');
 });
