@@ -4,7 +4,8 @@
 // DUT's CPU seconds and peak RSS. nodebgp, BIRD 2, FRR bgpd and GoBGP run as the DUT in the same
 // run with equivalent configuration (bench/lib/dut.mjs); medians of RUNS runs, ratios to BIRD.
 // The table has one attribute set per PER_SET prefixes (default 5, as real full tables have about
-// one per 4-5; PER_SET=1000 is a table of few sets).
+// one per 4-5; PER_SET=1000 is a table of few sets). FAMILY=6: IPv6 prefixes (mostly /48) over
+// sessions on IPv6 addresses, each DUT configured for IPv6 unicast only.
 //   SIZES=100000,1000000 RUNS=3 DUTS=nodebgp,bird,frr,gobgp npm run bench:propagation
 // DUT `nodebgp-bmp` is nodebgpd with a BMP collector attached that reads and discards, in the DUT's
 // namespace: BMP's cost to convergence. It monitors BMP_MONITOR (default
@@ -15,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configs, listening, nodebgpMemory, nodebgpMetric, startDut, usage } from './lib/dut.mjs';
-import { lineTopology, peer } from './lib/line.mjs';
+import { LINE6, lineTopology, peer } from './lib/line.mjs';
 import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
 
 const SIZES = (process.env.SIZES ?? '100000,1000000').split(',').map(Number);
@@ -23,13 +24,16 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,bird,frr,gobgp').split(',');
 const TIMEOUT_S = Number(process.env.TIMEOUT ?? 300);
 const { NS, setup } = lineTopology(`bp${process.pid % 10000}`);
+const FAMILY = Number(process.env.FAMILY ?? 4);
+/** The line's addresses: the sender's and the DUT's on the first link, the DUT's and the receiver's on the second. */
+const A = FAMILY === 6 ? LINE6 : { sender: '10.90.0.2', dutS: '10.90.0.1', dutR: '10.90.1.1', receiver: '10.90.1.2' };
 
 async function once(dut, n) {
   setup();
   const bmp = dut === 'nodebgp-bmp';
-  const all = configs({ routerId: '10.90.0.1', neighbors: [{ address: '10.90.0.2', asn: 65001, local: '10.90.0.1' }, { address: '10.90.1.2', asn: 65002, local: '10.90.1.1' }] });
+  const all = configs({ routerId: '10.90.0.1', family: FAMILY, neighbors: [{ address: A.sender, asn: 65001, local: A.dutS }, { address: A.receiver, asn: 65002, local: A.dutR }] });
   const cfg = bmp ? JSON.stringify({ ...JSON.parse(all.nodebgp), bmp: { collectors: [{ address: '127.0.0.1', port: 1790, monitor: (process.env.BMP_MONITOR ?? 'pre-policy,post-policy,loc-rib').split(',') }], statisticsInterval: 0 } }) : all[dut];
-  const receiver = peer('receiver', NS.r, '10.90.1.2', '10.90.1.1', 65002, n);
+  const receiver = peer('receiver', NS.r, A.receiver, A.dutR, 65002, n);
   await receiver.wait((e) => e.event === 'listening', 10000);
   // The collector: reads everything and keeps nothing (what BMP costs the DUT, not a collector's parsing).
   const sink = bmp ? spawn('ip', ['netns', 'exec', NS.d, process.execPath, '-e', "require('net').createServer((s) => s.resume()).listen(1790, '127.0.0.1')"], { stdio: 'ignore' }) : undefined;
@@ -38,7 +42,7 @@ async function once(dut, n) {
   const proc = startDut(bmp ? 'nodebgp' : dut, NS.d, cfg);
   try {
     await receiver.wait((e) => e.event === 'established', 60000);
-    const sender = peer('sender', NS.s, '10.90.0.2', '10.90.0.1', 65001, n);
+    const sender = peer('sender', NS.s, A.sender, A.dutS, 65001, n);
     try {
       await sender.wait((e) => e.event === 'table', 120000);
       const before = usage(proc.pid);
@@ -69,7 +73,7 @@ for (const n of SIZES) {
   const byDut = await eachRun(RUNS, DUTS, (dut) => once(dut, n), (r) => `${r.seconds.toFixed(2)} s, ${r.cpu.toFixed(2)} CPU s, ${r.rssMb.toFixed(0)} MB peak RSS${r.resyncs ? `, ${r.resyncs} BMP resyncs` : ''}`, ` N=${n}`);
   for (const [dut, rs] of Object.entries(byDut)) results[`${dut}@${n}`] = rs;
 }
-console.log(`\nPropagation: sender -> DUT -> receiver, ${Number(process.env.PER_SET ?? 5)} prefixes per attribute set, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
+console.log(`\nPropagation: sender -> DUT -> receiver, IPv${FAMILY}, ${Number(process.env.PER_SET ?? 5)} prefixes per attribute set, medians of ${RUNS} runs (node ${process.version}, ${new Date().toISOString().slice(0, 10)})`);
 for (const n of SIZES) {
   const bird = results[`bird@${n}`];
   const base = bird ? median(bird.map((r) => r.seconds)) : NaN;

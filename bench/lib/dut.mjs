@@ -32,8 +32,10 @@ export function kernelConfigs(args) {
   };
 }
 
-export function configs({ routerId, neighbors }) {
-  // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link
+export function configs({ routerId, neighbors, family = 4 }) {
+  // neighbors: [{ address, asn, local, rrClient?, bfd? }] where local is our address on that link;
+  // family 6: sessions over IPv6 carrying IPv6 unicast only (the neighbors' addresses IPv6)
+  const v6 = family === 6;
   const anyBfd = neighbors.some((n) => n.bfd);
   // FRR: reflector clients join one peer group, activated and made a client once, as an operator
   // configures thousands of them (and a client is never defined before it is activated).
@@ -42,18 +44,19 @@ export function configs({ routerId, neighbors }) {
   return {
     // nodebgpd's configuration file (JSON is YAML too), as a user writes it.
     nodebgp: JSON.stringify({
-      asn: 65000, routerId, listen: { addresses: ['0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false, fib: { enabled: false },
+      asn: 65000, routerId, listen: { addresses: [v6 ? '::' : '0.0.0.0'] }, holdTime: 240, ebgpRequiresPolicy: false, fib: { enabled: false },
       api: { address: '127.0.0.1', port: 8179 }, log: { level: 'warn' },
       neighbors: neighbors.map((n) => ({
         address: n.address, remoteAs: n.asn, timers: { connectRetryTime: 1, ...(n.passive ? { idleHoldTime: 1, idleHoldMaxTime: 1 } : {}) }, ...(n.rrClient ? { routeReflectorClient: true } : {}),
         ...(n.passive ? { passive: true } : {}),
+        ...(v6 ? { addressFamilies: ['ipv6-unicast'] } : {}),
         ...(n.bfd ? { bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 } } : {}),
       })),
     }),
     bird: `router id ${routerId};
 protocol device {}
 ${anyBfd ? 'protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }' : ''}
-${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.passive ? 'passive on; error wait time 1, 2;' : ''} ${n.rrClient ? 'rr client;' : ''} ${n.bfd ? 'bfd on;' : ''} ipv4 { import all; export all; }; }`).join('\n')}
+${neighbors.map((n, i) => `protocol bgp p${i} { local ${n.local} as 65000; neighbor ${n.address} as ${n.asn}; connect retry time 1; ${n.passive ? 'passive on; error wait time 1, 2;' : ''} ${n.rrClient ? 'rr client;' : ''} ${n.bfd ? 'bfd on;' : ''} ${v6 ? 'ipv6' : 'ipv4'} { import all; export all; }; }`).join('\n')}
 `,
     frr: `frr defaults traditional
 hostname dut
@@ -63,7 +66,7 @@ router bgp 65000
  no bgp default ipv4-unicast
 ${neighbors.filter((n) => !inClientGroup(n)).map((n) => ` neighbor ${n.address} remote-as ${n.asn}\n neighbor ${n.address} timers connect 1${n.passive ? `\n neighbor ${n.address} passive` : ''}${n.bfd ? `\n neighbor ${n.address} bfd\n neighbor ${n.address} bfd profile fast` : ''}`).join('\n')}
 ${clientAsns.map((asn) => ` neighbor CLIENTS${asn} peer-group\n neighbor CLIENTS${asn} remote-as ${asn}\n neighbor CLIENTS${asn} timers connect 1`).join('\n')}
- address-family ipv4 unicast
+ address-family ${v6 ? 'ipv6' : 'ipv4'} unicast
 ${neighbors.filter((n) => !inClientGroup(n)).map((n) => `  neighbor ${n.address} activate${n.rrClient ? `\n  neighbor ${n.address} route-reflector-client` : ''}`).join('\n')}
 ${clientAsns.map((asn) => `  neighbor CLIENTS${asn} activate\n  neighbor CLIENTS${asn} route-reflector-client`).join('\n')}
  exit-address-family
@@ -82,7 +85,7 @@ ${neighbors.map((n) => `[[neighbors]]
     idle-hold-time-after-reset = 1
 ${n.passive ? '  [neighbors.transport.config]\n    passive-mode = true\n' : ''}${n.rrClient ? '  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = "' + routerId + '"\n' : ''}  [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"`).join('\n')}
+      afi-safi-name = "${v6 ? 'ipv6' : 'ipv4'}-unicast"`).join('\n')}
 `,
   };
 }

@@ -38,22 +38,30 @@ export function ownedNamespaces(names) {
   return { create, remove };
 }
 
-/** A veth pair between namespaces a and b, each end up with its address in a /24. */
-export function link(a, aif, aip, b, bif, bip) {
+/**
+ * A veth pair between namespaces a and b, each end up with its address in a /24, and with
+ * `aip6`/`bip6` (if given) in a /64.
+ */
+export function link(a, aif, aip, b, bif, bip, aip6, bip6) {
   sh('ip', ['link', 'add', aif, 'netns', a, 'type', 'veth', 'peer', 'name', bif, 'netns', b]);
   inNs(a, 'ip', 'addr', 'add', `${aip}/24`, 'dev', aif);
   inNs(b, 'ip', 'addr', 'add', `${bip}/24`, 'dev', bif);
+  if (aip6) inNs(a, 'ip', '-6', 'addr', 'add', `${aip6}/64`, 'dev', aif, 'nodad');
+  if (bip6) inNs(b, 'ip', '-6', 'addr', 'add', `${bip6}/64`, 'dev', bif, 'nodad');
   inNs(a, 'ip', 'link', 'set', aif, 'up');
   inNs(b, 'ip', 'link', 'set', bif, 'up');
 }
+
+/** The line's IPv6 addresses (each link a /64 of its own), for sessions over IPv6 (FAMILY=6). */
+export const LINE6 = { sender: 'fd90::2', dutS: 'fd90::1', dutR: 'fd90:1::1', receiver: 'fd90:1::2' };
 
 export function lineTopology(tag) {
   const NS = { s: `${tag}s`, d: `${tag}d`, r: `${tag}r` };
   const owned = ownedNamespaces(Object.values(NS));
   function setup() {
     owned.create();
-    link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1');
-    link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2');
+    link(NS.s, 'eth0', '10.90.0.2', NS.d, 'tos', '10.90.0.1', LINE6.sender, LINE6.dutS);
+    link(NS.d, 'tor', '10.90.1.1', NS.r, 'eth0', '10.90.1.2', LINE6.dutR, LINE6.receiver);
   }
   return { NS, setup, teardown: owned.remove };
 }

@@ -8,7 +8,7 @@
 // Established, wait for the line "go" on stdin before sending.
 // Reports JSON lines on stdout: established, first-byte time, done time (epoch ms, high resolution).
 import { connect, createServer } from 'node:net';
-import { Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
+import { Framer, addressToOctets, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
 import { createInterface } from 'node:readline';
 import { buildTable } from './table.mjs';
 
@@ -19,12 +19,16 @@ const ctx = makeContext();
 const now = () => performance.timeOrigin + performance.now();
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const ip = (s) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bgpId: ip(localAddress), params: [[
-  { type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'four-octet-as', asn }, { type: 'route-refresh', code: 2 },
+// Over IPv6 (an IPv6 local address): IPv6 unicast only, and a BGP identifier from the address's
+// second and last groups (fd90:1::2 is 10.0.1.2).
+const v6 = localAddress.includes(':');
+const bgpId = v6 ? (((10 << 24) | ((addressToOctets(localAddress).readUInt16BE(2) & 255) << 8) | addressToOctets(localAddress)[15]) >>> 0) : ip(localAddress);
+const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bgpId, params: [[
+  { type: 'multiprotocol', afi: v6 ? 2 : 1, safi: 1 }, { type: 'four-octet-as', asn }, { type: 'route-refresh', code: 2 },
 ]] });
 const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
 // PER_SET: prefixes per attribute set (5: a full table's shape, about one set per 4-5 prefixes).
-const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5), prepend: Number(process.env.PREPEND ?? 0) }) : null;
+const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: v6 ? addressToOctets(localAddress) : ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5), prepend: Number(process.env.PREPEND ?? 0) }) : null;
 if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, last: table.last, octets: table.updates.reduce((n, b) => n + b.length, 0) });
 
 function session(socket) {
@@ -52,7 +56,7 @@ function session(socket) {
       } else if (m.type === 'update' && role === 'watcher') {
         watch(m);
       } else if (m.type === 'update') {
-        received += nlriCount(m.nlri) - nlriCount(m.withdrawn);
+        received += nlriCount(m.nlri) - nlriCount(m.withdrawn) + (m.mpReach?.nlri ? nlriCount(m.mpReach.nlri) : 0) - (m.mpUnreach?.withdrawn ? nlriCount(m.mpUnreach.withdrawn) : 0);
         last = now();
         if (received >= count && role === 'receiver') {
           out({ event: 'done', at: last, received });
