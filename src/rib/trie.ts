@@ -364,6 +364,20 @@ export class PrefixTrie<V> {
     let n: NodeId = this.#root;
     // finger[0 .. depth - 1]: the nodes above n, root first (parent is the last).
     let depth = 0;
+    // Peers send their tables in prefix order: the walk starts at the deepest node of the last
+    // one's walk that covers this prefix (every node covering a prefix is on its walk), not at the
+    // root. Not replaced by what follows (it covers the prefix), so its own parent is not needed.
+    const top = this.#fingerDepth - 1;
+    if (top > 0) {
+      const last = finger[top];
+      const x = this.#w0[last] ^ w0;
+      const shared = this.width === 32 ? Math.min(x === 0 ? 32 : Math.clz32(x), len) : this.#common(last, w0, w1, w2, w3, len);
+      const from = this.#deepestCovering(top, shared);
+      if (from > 0) {
+        depth = from;
+        n = finger[from];
+      }
+    }
     if (this.width === 32) {
       // IPv4 (a full table's million inserts): the walk down to where the prefix goes with the
       // three columns it reads in locals, a shift for the branch bit; what it finds is handled below.
@@ -371,29 +385,6 @@ export class PrefixTrie<V> {
       const keys = this.#w0;
       const left = this.#left;
       const right = this.#right;
-      // Peers send their tables in prefix order: the walk starts at the deepest node of the last
-      // one's walk that covers this prefix (every node covering a prefix is on its walk), not at
-      // the root. The last walk's nodes all cover its prefix, with lengths rising, so the ones
-      // that cover this one are those no longer than both this prefix and what the two share:
-      // found by bisection.
-      const top = this.#fingerDepth - 1;
-      if (top > 0) {
-        const last = finger[top];
-        const x = keys[last] ^ w0;
-        const shared = Math.min(x === 0 ? 32 : Math.clz32(x), len);
-        let lo = 0;
-        let hi = top;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >>> 1;
-          if (lens[finger[mid]] <= shared) lo = mid;
-          else hi = mid - 1;
-        }
-        // Not replaced by what follows (it covers the prefix), so its own parent is not needed.
-        if (lo > 0 && lens[finger[lo]] <= shared) {
-          depth = lo;
-          n = finger[lo];
-        }
-      }
       while (n !== 0) {
         const l = lens[n];
         if (l >= len) break;
@@ -436,6 +427,25 @@ export class PrefixTrie<V> {
       finger[depth++] = glue;
       return this.#walked(depth, leaf);
     }
+  }
+
+  /**
+   * Where in the last walk (finger[1 .. top]) to resume for a prefix sharing `shared` leading bits
+   * with its last node (capped at the prefix's length); 0 for the root. The last walk's nodes all
+   * cover its prefix, with lengths rising, so those covering this one are the ones no longer than
+   * `shared`: the deepest is found by bisection.
+   */
+  #deepestCovering(top: number, shared: number): number {
+    const finger = this.#finger;
+    const lens = this.#len;
+    let lo = 0;
+    let hi = top;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (lens[finger[mid]] <= shared) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo > 0 && lens[finger[lo]] <= shared ? lo : 0;
   }
 
   /** Ends an ensure's walk: `depth` nodes above `node` in the finger, then the node; returns it. */

@@ -171,6 +171,44 @@ t.test('random IPv6 operations agree with a reference model (keys differing in e
   t.pass('300 random runs');
 });
 
+t.test('IPv6 prefixes inserted in order, removals between, agree with a reference model (the finger across words)', async (t) => {
+  // As for IPv4 above: ensure resumes the last walk, here with keys that share their first words
+  // and differ in the second, third or fourth.
+  const word = fc.constantFrom(0, 1, 0x80000000, 0xffffffff);
+  const keyOf = (w: number[], l: number) => w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i)))).join(':') + `/${l}`;
+  const op = fc.tuple(fc.boolean(), fc.tuple(fc.constant(0x2a000000), word, word, word), fc.integer({ min: 8, max: 128 }));
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+      const at = (w: number[], l: number) => w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i))));
+      ops.sort(([, a, la], [, b, lb]) => {
+        const x = at(a, la);
+        const y = at(b, lb);
+        for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
+        return la - lb;
+      });
+      const trie = new PrefixTrie<string>(128);
+      const ref = new Map<string, [number[], number]>();
+      for (const [adding, w, l] of ops) {
+        const k = keyOf(w, l);
+        trie.set(trie.ensure(w[0], w[1], w[2], w[3], l), k);
+        ref.set(k, [w, l]);
+        if (!adding) {
+          trie.clear(trie.get(w[0], w[1], w[2], w[3], l));
+          ref.delete(k);
+        }
+      }
+      if (trie.size !== ref.size) return false;
+      for (const [k, [w, l]] of ref) {
+        const n = trie.get(w[0], w[1], w[2], w[3], l);
+        if (trie.value(n) !== k || keyOf(trie.key(n), trie.len(n)) !== k) return false;
+      }
+      return [...trie.covered(0, 0, 0, 0, 0)].length === ref.size;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random runs');
+});
+
 t.test('whole-table passes visit every node even when the visitor removes each one', async (t) => {
   const trie = new PrefixTrie<number>(32);
   // Nested prefixes: removing a node with one child moves the child up.
