@@ -22,13 +22,14 @@ const ip = (s) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 // Over IPv6 (an IPv6 local address): IPv6 unicast only, and a BGP identifier from the address's
 // second and last groups (fd90:1::2 is 10.0.1.2).
 const v6 = localAddress.includes(':');
-const bgpId = v6 ? (((10 << 24) | ((addressToOctets(localAddress).readUInt16BE(2) & 255) << 8) | addressToOctets(localAddress)[15]) >>> 0) : ip(localAddress);
+const local6 = v6 ? addressToOctets(localAddress) : null;
+const bgpId = v6 ? (((10 << 24) | ((local6.readUInt16BE(2) & 255) << 8) | local6[15]) >>> 0) : ip(localAddress);
 const open = encodeOpen({ type: 'open', version: 4, myAs: asn, holdTime: 240, bgpId, params: [[
   { type: 'multiprotocol', afi: v6 ? 2 : 1, safi: 1 }, { type: 'four-octet-as', asn }, { type: 'route-refresh', code: 2 },
 ]] });
 const keepalive = encodeMessage({ type: 'keepalive' }, ctx)[0];
 // PER_SET: prefixes per attribute set (5: a full table's shape, about one set per 4-5 prefixes).
-const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: v6 ? addressToOctets(localAddress) : ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5), prepend: Number(process.env.PREPEND ?? 0) }) : null;
+const table = role === 'sender' ? buildTable(count, { firstAs: asn, nextHop: v6 ? local6 : ip(localAddress), avoid: JSON.parse(extra ?? '[]'), perSet: Number(process.env.PER_SET ?? 5), prepend: Number(process.env.PREPEND ?? 0) }) : null;
 if (table) out({ event: 'table', updates: table.updates.length, prefixes: table.prefixes, last: table.last, octets: table.updates.reduce((n, b) => n + b.length, 0) });
 
 function session(socket) {

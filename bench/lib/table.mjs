@@ -59,9 +59,8 @@ export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 
       last = `${next >>> 24}.${(next >>> 16) & 255}.${(next >>> 8) & 255}.${next & 255}/${len}`;
       next += 2 ** (32 - len);
     }
-    updates.push(...(v6
-      ? encodeAnnouncements(encodePathAttributes(attrs, ctx), nlriFrom(Afi.IPV6, false, entries), ctx, { safi: 1, nextHop })
-      : encodeAnnouncements(encodePathAttributes(attrs, ctx), nlriFrom(Afi.IPV4, false, entries), ctx)));
+    updates.push(...encodeAnnouncements(encodePathAttributes(attrs, ctx), nlriFrom(v6 ? Afi.IPV6 : Afi.IPV4, false, entries), ctx,
+      v6 ? { safi: 1, nextHop } : undefined));
   }
   return { updates, sets: updates.length, prefixes, last };
 }
