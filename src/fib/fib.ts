@@ -106,6 +106,21 @@ interface Operation {
   readonly removal?: KernelRoute;
 }
 
+/**
+ * A dump in progress. Its request goes again after a transport error until some answer is heard
+ * (the kernel runs one dump per socket: an ask while one runs is refused with EBUSY, ignored);
+ * answers to any of its asks count.
+ */
+interface Dump {
+  readonly family: number;
+  readonly seqs: number[];
+  readonly routes: KernelRoute[];
+  heard: boolean;
+  readonly done: () => void;
+}
+
+const EBUSY = 16;
+
 /** `items` in a scattered order: a stride through them, a prime not dividing their count (so each comes once). */
 export function scattered<T>(items: readonly T[]): T[] {
   const n = items.length;
@@ -140,7 +155,7 @@ export class Fib {
   #batches = 0;
   /** Routes of our protocol found at start, by prefix, until installed again or reconciled. */
   readonly #stale = new Map<string, KernelRoute>();
-  #dump: { seq: number; routes: KernelRoute[]; done: () => void } | undefined;
+  #dump: Dump | undefined;
 
   #restored = 0;
   readonly #monitor: NetlinkTransport | undefined;
@@ -175,6 +190,7 @@ export class Fib {
       // wait for them, and what it asked may not be in the kernel, so it is asked again.
       this.#batchesInFlight.clear();
       this.#sendAgain();
+      this.#askDumpAgain();
       if (this.pending > 0) this.#schedule();
     });
   }
@@ -202,12 +218,33 @@ export class Fib {
 
   #dumpFamily(family: number): Promise<KernelRoute[]> {
     return new Promise((resolve) => {
-      const seq = this.#seq++;
       const routes: KernelRoute[] = [];
-      this.#dump = { seq, routes, done: () => resolve(routes) };
-      this.#batch.dump(family, seq);
-      this.#socket.send(this.#batch.take());
+      this.#dump = { family, seqs: [], routes, heard: false, done: () => resolve(routes) };
+      this.#askDump(this.#dump);
     });
+  }
+
+  #askDump(d: Dump): void {
+    const seq = this.#seq++;
+    d.seqs.push(seq);
+    this.#batch.dump(d.family, seq);
+    this.#socket.send(this.#batch.take());
+  }
+
+  /**
+   * A transport error may have been the dump's request: unless the kernel has answered it, it is
+   * asked again; past RESENDS asks the dump ends with nothing read (the errors were reported),
+   * rather than hold start, or every later dump, waiting for ever.
+   */
+  #askDumpAgain(): void {
+    const d = this.#dump;
+    if (!d || d.heard || this.#closed) return;
+    if (d.seqs.length > RESENDS) {
+      this.#dump = undefined;
+      d.done();
+      return;
+    }
+    this.#askDump(d);
   }
 
   /**
@@ -399,10 +436,13 @@ export class Fib {
 
   #receive(datagram: Buffer): void {
     for (const m of parseMessages(datagram)) {
-      if (this.#dump && m.seq === this.#dump.seq) {
-        if (m.type === 'route') this.#dump.routes.push(m.route);
+      const d = this.#dump;
+      if (d && d.seqs.includes(m.seq)) {
+        // EBUSY: an ask again while the first one's dump runs (its answers come).
+        if (m.type === 'error' && m.errno === EBUSY) continue;
+        d.heard = true;
+        if (m.type === 'route') d.routes.push(m.route);
         else if (m.type === 'done' || m.type === 'error') {
-          const d = this.#dump;
           this.#dump = undefined;
           d.done();
         }

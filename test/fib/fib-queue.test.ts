@@ -2,9 +2,10 @@
 // answers as rtnetlink does): removals go out scattered, not in the order the routes came or its
 // reverse; a removal still held when the prefix comes back is dropped, never sent after the
 // install; at most 16 batches wait for the kernel's answer; a datagram stays within BATCH_OCTETS
-// and a route; a datagram refused is sent again, and one refused for ever ends as failed routes.
+// and a route; a datagram refused is sent again, and one refused for ever ends as failed routes;
+// a dump whose request may be lost is asked again, and ends rather than waits for ever.
 import t from 'tap';
-import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, type NetlinkTransport, RESENDS, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
+import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, NetlinkBatch, NlmsgType, type NetlinkTransport, RESENDS, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
 
 const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
@@ -18,6 +19,9 @@ class ScriptedKernel implements NetlinkTransport {
   readonly removals: number[] = [];
   readonly batches: Buffer[] = [];
   answering = true;
+  /** Dump requests answered (false: held until answerDumps(); one asked meanwhile is refused EBUSY, as the kernel does). */
+  answeringDumps = true;
+  readonly #heldDumps: [number, number][] = [];
   /** The next this many datagrams are refused whole, as rtnetlink does one too long (EMSGSIZE). */
   refusing = 0;
   readonly #unanswered: number[] = [];
@@ -35,6 +39,8 @@ class ScriptedKernel implements NetlinkTransport {
     let ackSeq: number | undefined;
     for (let o = 0; o < m.length; o = o + ((m.readUInt32LE(o) + 3) & ~3)) {
       if (m.readUInt16LE(o + 6) & NLM_F_ACK) ackSeq = m.readUInt32LE(o + 8);
+      // RTM_GETROUTE: the family asked for is the rtmsg's first octet.
+      if (m.readUInt16LE(o + 4) === NlmsgType.RTM_GETROUTE) this.#dumpAsked(m.readUInt32LE(o + 8), m[o + 16]);
     }
     for (const msg of parseMessages(m)) {
       if (msg.type === 'route') this.table.set(msg.route.dst.readUInt32BE(0), msg.route);
@@ -61,6 +67,36 @@ class ScriptedKernel implements NetlinkTransport {
     }
   }
 
+  #dumpAsked(seq: number, family: number): void {
+    if (this.answeringDumps) return this.#answerDump(seq, family);
+    if (this.#heldDumps.length > 0) return this.#reply(NlmsgType.ERROR, seq, -16);
+    this.#heldDumps.push([seq, family]);
+  }
+
+  answerDumps(): void {
+    for (const [seq, family] of this.#heldDumps.splice(0)) this.#answerDump(seq, family);
+  }
+
+  /** The family's routes as RTM_NEWROUTE messages, then NLMSG_DONE, all with the request's sequence number. */
+  #answerDump(seq: number, family: number): void {
+    const b = new NetlinkBatch();
+    for (const r of this.table.values()) if (r.family === family) b.replace(r, seq);
+    const routes = b.take();
+    setImmediate(() => this.#deliver(routes));
+    this.#reply(NlmsgType.DONE, seq, 0);
+  }
+
+  /** NLMSG_DONE or NLMSG_ERROR (`value`: 0 or -errno, then the request's header). */
+  #reply(type: number, seq: number, value: number): void {
+    const b = Buffer.alloc(36);
+    b.writeUInt32LE(36, 0);
+    b.writeUInt16LE(type, 4);
+    b.writeUInt32LE(seq, 8);
+    b.writeInt32LE(value, 16);
+    b.writeUInt32LE(seq, 16 + 4 + 8);
+    setImmediate(() => this.#deliver(b));
+  }
+
   onMessage(fn: (d: Buffer) => void): void {
     this.#deliver = fn;
   }
@@ -85,17 +121,21 @@ function setup(n: number) {
     idOf: () => undefined,
   }, { table: 254, protocol: RTPROT_BGP, metric: 20, batchSize: 100 });
   const key = (id: number) => dst(id).readUInt32BE(0);
-  return { kernel, want, pinned, fib, key, n };
+  /** Prefixes 0..count-1 wanted, and in the kernel once it has answered. */
+  const install = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      want.add(i);
+      fib.dirty(4, i);
+    }
+    await fib.settled();
+  };
+  return { kernel, want, pinned, fib, key, n, install };
 }
 
 t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t) => {
-  const { kernel, want, pinned, fib, key } = setup(0);
+  const { kernel, want, pinned, fib, key, install } = setup(0);
   const N = 20_000;
-  for (let i = 0; i < N; i++) {
-    want.add(i);
-    fib.dirty(4, i);
-  }
-  await fib.settled();
+  await install(N);
   t.equal(kernel.table.size, N, 'all installed');
   // The peer goes: its routes are withdrawn newest first (as the RIB walks a peer's paths).
   for (let i = N - 1; i >= 0; i--) {
@@ -112,12 +152,8 @@ t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t)
 });
 
 t.test('a held removal is dropped when the prefix comes back before it goes out', async (t) => {
-  const { kernel, want, fib, key } = setup(0);
-  for (let i = 0; i < 10; i++) {
-    want.add(i);
-    fib.dirty(4, i);
-  }
-  await fib.settled();
+  const { kernel, want, fib, key, install } = setup(0);
+  await install(10);
   // 3 is withdrawn while 5,000 installs queue behind a kernel that does not answer yet: its
   // removal is held (removals go out once the queue is through).
   kernel.answering = false;
@@ -164,12 +200,8 @@ t.test('scattered: every item once, for any count (a stride that shares no facto
 });
 
 t.test('shutdown: every installed route removed, scattered', async (t) => {
-  const { kernel, want, fib } = setup(0);
-  for (let i = 0; i < 20_000; i++) {
-    want.add(i);
-    fib.dirty(4, i);
-  }
-  await fib.settled();
+  const { kernel, fib, install } = setup(0);
+  await install(20_000);
   await fib.withdrawAll();
   t.equal(kernel.table.size, 0, 'the kernel holds none');
   const order = kernel.removals;
@@ -267,4 +299,42 @@ t.test(`a transport that refuses everything: after ${RESENDS} errors in a row th
   all(100, true);
   await fib.settled();
   t.equal(kernel.table.size, 100, 'the next change of each is installed');
+});
+
+/** `p`, or 'waited' after two seconds (what a dump nobody answers would do for ever). */
+const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<'waited'>((r) => setTimeout(() => r('waited'), 2000))]);
+
+t.test('a dump whose request is refused is asked again; one refused every time ends with nothing read', async (t) => {
+  const { kernel, fib, install } = setup(0);
+  await install(300);
+  kernel.refusing = 1;
+  const again = await within(fib.routes());
+  t.equal(again === 'waited' ? 'waited' : again.length, 300, 'the second ask is answered: every route');
+  kernel.refusing = 1_000;
+  const never = await within(fib.routes());
+  t.same(never, [], `no answer after ${RESENDS} asks again: nothing, not a wait`);
+  kernel.refusing = 0;
+  const later = await within(fib.routes());
+  t.equal(later === 'waited' ? 'waited' : later.length, 300, 'and the next dump is not held behind it');
+});
+
+t.test('an error while a dump runs unanswered asks again; the kernel\'s EBUSY is ignored and the first dump counts, once', async (t) => {
+  const { kernel, want, fib, install } = setup(0);
+  await install(300);
+  kernel.answeringDumps = false;
+  const dump = within(fib.routes());
+  await new Promise((r) => setImmediate(r));
+  // Another datagram is refused: its error does not say which, so the dump is asked again.
+  kernel.refusing = 1;
+  want.add(1_000);
+  fib.dirty(4, 1_000);
+  await new Promise((r) => setTimeout(r, 20));
+  kernel.answeringDumps = true;
+  kernel.answerDumps();
+  const routes = await dump;
+  t.not(routes, 'waited', 'answered');
+  const dsts = routes === 'waited' ? [] : routes.map((r) => r.dst.readUInt32BE(0));
+  // 301: the refused install went again before the dump was answered.
+  t.equal(dsts.length, kernel.table.size, 'every route the kernel held when it answered');
+  t.equal(new Set(dsts).size, dsts.length, 'each once');
 });
