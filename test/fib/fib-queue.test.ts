@@ -5,7 +5,7 @@
 // and a route; a datagram refused is sent again, and one refused for ever ends as failed routes;
 // a dump whose request may be lost is asked again, and ends rather than waits for ever.
 import t from 'tap';
-import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, NetlinkBatch, NlmsgType, type NetlinkTransport, RESENDS, RTPROT_BGP, parseMessages, scattered } from '../../src/fib/index.js';
+import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, NetlinkBatch, NlmsgType, type NetlinkTransport, RESENDS, RTPROT_BGP, SCATTER_RUN, parseMessages, scattered } from '../../src/fib/index.js';
 
 const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
@@ -132,6 +132,34 @@ function setup(n: number) {
   return { kernel, want, pinned, fib, key, n, install };
 }
 
+/**
+ * The order removals reached the kernel in, as its trie sees it: stretches of neighbouring
+ * prefixes (keys `step` apart, either way), the longest of them, and how many stretches begin
+ * above the last one's start (about half when they are scattered, all or none in order).
+ */
+function stretches(order: readonly number[], step: number): { longest: number; count: number; rising: number } {
+  const starts = [order[0]];
+  let longest = 1;
+  let current = 1;
+  for (let i = 1; i < order.length; i++) {
+    if (Math.abs(order[i] - order[i - 1]) === step) current++;
+    else {
+      current = 1;
+      starts.push(order[i]);
+    }
+    longest = Math.max(longest, current);
+  }
+  return { longest, count: starts.length, rising: starts.filter((k, i) => i > 0 && k > starts[i - 1]).length };
+}
+
+/** Removals of `n` prefixes (keys 256 apart) left in runs of at most SCATTER_RUN neighbours, the runs scattered. */
+function checkScattered(t: { ok(pass: boolean, message: string): unknown }, order: readonly number[], n: number): void {
+  const s = stretches(order, 256);
+  t.ok(s.longest <= SCATTER_RUN, `no more than ${SCATTER_RUN} neighbours in a row (longest ${s.longest})`);
+  t.ok(s.count >= n / SCATTER_RUN, `${s.count} runs`);
+  t.ok(s.rising > s.count * 0.2 && s.rising < s.count * 0.8, `runs neither in order nor reversed (${s.rising} of ${s.count} start above the last)`);
+}
+
 t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t) => {
   const { kernel, want, pinned, fib, key, install } = setup(0);
   const N = 20_000;
@@ -146,8 +174,7 @@ t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t)
   t.equal(kernel.table.size, 0, 'all removed');
   t.equal(pinned.size, 0, 'and none left pinned');
   const order = kernel.removals;
-  const rising = order.filter((k, i) => i > 0 && k > order[i - 1]).length;
-  t.ok(rising > N * 0.2 && rising < N * 0.8, `neither in order nor reversed (${rising} of ${N - 1} steps go up)`);
+  checkScattered(t, order, N);
   t.same([...order].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => key(i)), 'each prefix removed once');
 });
 
@@ -190,12 +217,14 @@ t.test('at most 16 batches wait for the kernel\'s answer', async (t) => {
   t.equal(kernel.table.size, 5_000, 'the answers release the rest');
 });
 
-t.test('scattered: every item once, for any count (a stride that shares no factor with it)', async (t) => {
-  for (const n of [0, 1, 2, 7, 7919, 7919 * 2, 65_536]) {
-    const out = scattered(Array.from({ length: n }, (_, i) => i));
-    const seen = new Uint8Array(n);
-    for (const i of out) seen[i]++;
-    t.ok(out.length === n && seen.every((c) => c === 1), `n = ${n}`);
+t.test('scattered: every item once, for any count and run (a stride that shares no factor with the runs\' count)', async (t) => {
+  for (const run of [1, SCATTER_RUN]) {
+    for (const n of [0, 1, 2, 7, 65, 7919, 7919 * 2, 7919 * run, 7919 * run + 1, 65_536]) {
+      const out = scattered(Array.from({ length: n }, (_, i) => i), run);
+      const seen = new Uint8Array(n);
+      for (const i of out) seen[i]++;
+      t.ok(out.length === n && seen.every((c) => c === 1), `n = ${n}, runs of ${run}`);
+    }
   }
 });
 
@@ -204,9 +233,7 @@ t.test('shutdown: every installed route removed, scattered', async (t) => {
   await install(20_000);
   await fib.withdrawAll();
   t.equal(kernel.table.size, 0, 'the kernel holds none');
-  const order = kernel.removals;
-  const rising = order.filter((k, i) => i > 0 && k > order[i - 1]).length;
-  t.ok(rising > 4_000 && rising < 16_000, `not in order (${rising} of 19,999 steps go up)`);
+  checkScattered(t, kernel.removals, 20_000);
 });
 
 t.test('paused (RFC 4724 4.1 selection deferral): the kernel keeps what it has; changes go out once resumed, coalesced', async (t) => {
