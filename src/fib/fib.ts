@@ -122,9 +122,10 @@ interface Dump {
 const EBUSY = 16;
 
 /**
- * Removals go in runs of this many neighbours (see #release): each run's trie nodes stay in the
- * caches from one removal to the next, and the kernel takes runs this short as fast as single
- * routes scattered (longer ones it removes more slowly).
+ * Removals go in runs of this many neighbours (see #release): neighbours in the order they were
+ * decided, which for a peer's routes is the reverse of prefix order (the RIB withdraws its newest
+ * paths first), so each run's trie nodes stay in the caches from one removal to the next; and the
+ * kernel takes runs this short as fast as single routes scattered (longer ones more slowly).
  */
 export const SCATTER_RUN = 16;
 
