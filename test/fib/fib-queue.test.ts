@@ -152,11 +152,11 @@ function stretches(order: readonly number[], step: number): { longest: number; c
   return { longest, count: starts.length, rising: starts.filter((k, i) => i > 0 && k > starts[i - 1]).length };
 }
 
-/** Removals of `n` prefixes (keys 256 apart) left in runs of at most SCATTER_RUN neighbours, the runs scattered. */
-function checkScattered(t: { ok(pass: boolean, message: string): unknown }, order: readonly number[], n: number): void {
+/** Removals of `n` prefixes (keys 256 apart) left in runs of at most `run` neighbours, the runs scattered. */
+function checkScattered(t: { ok(pass: boolean, message: string): unknown }, order: readonly number[], n: number, run: number): void {
   const s = stretches(order, 256);
-  t.ok(s.longest <= SCATTER_RUN, `no more than ${SCATTER_RUN} neighbours in a row (longest ${s.longest})`);
-  t.ok(s.count >= n / SCATTER_RUN, `${s.count} runs`);
+  t.ok(s.longest <= run, `no more than ${run} neighbours in a row (longest ${s.longest})`);
+  t.ok(s.count >= n / run, `${s.count} runs`);
   t.ok(s.rising > s.count * 0.2 && s.rising < s.count * 0.8, `runs neither in order nor reversed (${s.rising} of ${s.count} start above the last)`);
 }
 
@@ -174,7 +174,7 @@ t.test('a peer\'s routes leave the kernel scattered, and all of them', async (t)
   t.equal(kernel.table.size, 0, 'all removed');
   t.equal(pinned.size, 0, 'and none left pinned');
   const order = kernel.removals;
-  checkScattered(t, order, N);
+  checkScattered(t, order, N, SCATTER_RUN);
   t.same([...order].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => key(i)), 'each prefix removed once');
 });
 
@@ -233,7 +233,8 @@ t.test('shutdown: every installed route removed, scattered', async (t) => {
   await install(20_000);
   await fib.withdrawAll();
   t.equal(kernel.table.size, 0, 'the kernel holds none');
-  checkScattered(t, kernel.removals, 20_000);
+  // One at a time: nothing waits for the kernel here, and it takes single routes fastest.
+  checkScattered(t, kernel.removals, 20_000, 1);
 });
 
 t.test('paused (RFC 4724 4.1 selection deferral): the kernel keeps what it has; changes go out once resumed, coalesced', async (t) => {
