@@ -122,10 +122,11 @@ interface Dump {
 const EBUSY = 16;
 
 /**
- * Removals go in runs of this many neighbours (see #release): neighbours in the order they were
- * decided, which for a peer's routes is the reverse of prefix order (the RIB withdraws its newest
- * paths first), so each run's trie nodes stay in the caches from one removal to the next; and the
- * kernel takes runs this short as fast as single routes scattered (longer ones more slowly).
+ * Removals after a session go in runs of this many neighbours (see #release): neighbours in the
+ * order they were decided, which for a peer's routes is the reverse of prefix order (the RIB
+ * withdraws its newest paths first), so each run's trie nodes stay in the caches from one removal
+ * to the next. The kernel takes runs more slowly than single routes; short ones cost it less than
+ * they save us, longer ones more.
  */
 export const SCATTER_RUN = 16;
 

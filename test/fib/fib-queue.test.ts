@@ -1,9 +1,10 @@
 // The kernel driver's queue against a scripted kernel (a transport that applies what is sent and
 // answers as rtnetlink does): removals go out scattered, not in the order the routes came or its
-// reverse; a removal still held when the prefix comes back is dropped, never sent after the
-// install; at most 16 batches wait for the kernel's answer; a datagram stays within BATCH_OCTETS
-// and a route; a datagram refused is sent again, and one refused for ever ends as failed routes;
-// a dump whose request may be lost is asked again, and ends rather than waits for ever.
+// reverse (after a session in runs of at most SCATTER_RUN neighbours, at shutdown one at a time);
+// a removal still held when the prefix comes back is dropped, never sent after the install; at
+// most 16 batches wait for the kernel's answer; a datagram stays within BATCH_OCTETS and a route;
+// a datagram refused is sent again, and one refused for ever ends as failed routes; a dump whose
+// request may be lost is asked again, and ends rather than waits for ever.
 import t from 'tap';
 import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, NetlinkBatch, NlmsgType, type NetlinkTransport, RESENDS, RTPROT_BGP, SCATTER_RUN, parseMessages, scattered } from '../../src/fib/index.js';
 
@@ -330,7 +331,15 @@ t.test(`a transport that refuses everything: after ${RESENDS} errors in a row th
 });
 
 /** `p`, or 'waited' after two seconds (what a dump nobody answers would do for ever). */
-const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<'waited'>((r) => setTimeout(() => r('waited'), 2000))]);
+async function within<T>(p: Promise<T>): Promise<T | 'waited'> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((r) => (timer = setTimeout(() => r('waited'), 2000)));
+  try {
+    return await Promise.race([p, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 t.test('a dump whose request is refused is asked again; one refused every time ends with nothing read', async (t) => {
   const { kernel, fib, install } = setup(0);
