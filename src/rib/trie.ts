@@ -369,10 +369,7 @@ export class PrefixTrie<V> {
     // root. Not replaced by what follows (it covers the prefix), so its own parent is not needed.
     const top = this.#fingerDepth - 1;
     if (top > 0) {
-      const last = finger[top];
-      const x = this.#w0[last] ^ w0;
-      const shared = this.width === 32 ? Math.min(x === 0 ? 32 : Math.clz32(x), len) : this.#common(last, w0, w1, w2, w3, len);
-      const from = this.#deepestCovering(top, shared);
+      const from = this.#deepestCovering(top, this.#common(finger[top], w0, w1, w2, w3, len));
       if (from > 0) {
         depth = from;
         n = finger[from];
