@@ -8,7 +8,6 @@
 import t from 'tap';
 import { AF_INET, AF_INET6, BATCH_OCTETS, Fib, type KernelRoute, NetlinkBatch, NlmsgType, type NetlinkTransport, RESENDS, RTPROT_BGP, SCATTER_RUN, parseMessages, scattered } from '../../src/fib/index.js';
 
-const NLMSG_ERROR = 2;
 const NLM_F_ACK = 0x4;
 
 /** A kernel table behind a transport: replaces and removals applied in order, each acknowledged batch answered. */
@@ -57,15 +56,7 @@ class ScriptedKernel implements NetlinkTransport {
 
   /** Acknowledges every batch sent so far, as the kernel would (asynchronously). */
   answer(): void {
-    for (const seq of this.#unanswered.splice(0)) {
-      const b = Buffer.alloc(36);
-      b.writeUInt32LE(36, 0);
-      b.writeUInt16LE(NLMSG_ERROR, 4);
-      b.writeUInt32LE(seq, 8);
-      b.writeInt32LE(0, 16);
-      b.writeUInt32LE(seq, 16 + 4 + 8);
-      setImmediate(() => this.#deliver(b));
-    }
+    for (const seq of this.#unanswered.splice(0)) this.#reply(NlmsgType.ERROR, seq, 0);
   }
 
   #dumpAsked(seq: number, family: number): void {

@@ -175,11 +175,12 @@ t.test('IPv6 prefixes inserted in order, removals between, agree with a referenc
   // As for IPv4 above: ensure resumes the last walk, here with keys that share their first words
   // and differ in the second, third or fourth.
   const word = fc.constantFrom(0, 1, 0x80000000, 0xffffffff);
-  const keyOf = (w: number[], l: number) => w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i)))).join(':') + `/${l}`;
+  /** The key's words masked to the length. */
+  const at = (w: number[], l: number) => w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i))));
+  const keyOf = (w: number[], l: number) => `${at(w, l).join(':')}/${l}`;
   const op = fc.tuple(fc.boolean(), fc.tuple(fc.constant(0x2a000000), word, word, word), fc.integer({ min: 8, max: 128 }));
   fc.assert(
     fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-      const at = (w: number[], l: number) => w.map((x, i) => mask(x, Math.max(0, Math.min(32, l - 32 * i))));
       ops.sort(([, a, la], [, b, lb]) => {
         const x = at(a, la);
         const y = at(b, lb);
