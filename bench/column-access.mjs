@@ -2,7 +2,8 @@
 // comparing two rows of two Uint32Array columns (four reads, as the path store's sameSource does),
 // called for 128K rows 50 times, in a fresh process per kind so no call site has seen another:
 // a plain typed array; one tracking a resizable buffer (src/rib/columns.ts `reserved`); a
-// fixed-length view of a resizable buffer; a view of the first part of a larger plain buffer.
+// fixed-length view of a resizable buffer; a view of the first part of a larger plain buffer; a
+// view of a WebAssembly memory's buffer (one way to grow in place without a resizable buffer).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,7 @@ const KINDS = {
   'resizable, length-tracking': () => new Uint32Array(new ArrayBuffer(ROWS * 4, { maxByteLength: ROWS * 64 })),
   'resizable, fixed-length view': () => new Uint32Array(new ArrayBuffer(ROWS * 4, { maxByteLength: ROWS * 64 }), 0, ROWS),
   'first part of a larger plain buffer': () => new Uint32Array(new ArrayBuffer(ROWS * 64), 0, ROWS),
+  'WebAssembly memory': () => new Uint32Array(new WebAssembly.Memory({ initial: (ROWS * 4) / 65536, maximum: (ROWS * 64) / 65536 }).buffer),
 };
 
 class Rows {
