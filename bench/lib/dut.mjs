@@ -2,7 +2,7 @@
 // the sender (AS 65001) and to the receiver (AS 65002), local AS 65000, no policy, no kernel routes
 // (nodebgp fib.enabled false, FRR bgpd -n, BIRD without a kernel protocol).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +111,10 @@ export function startZebra(ns, dir, bfddConfig) {
 // flags before its script, which the binary's re-execution keeps: PROFILE=<dir>, a CPU profile
 // written there at exit; DUT_NODE_FLAGS, any others ('--trace-gc', '--heapsnapshot-signal=SIGUSR2
 // --diagnostic-dir=/tmp/x'). DUT_ENV, variables for its environment ('MALLOC_ARENA_MAX=16,FOO=1');
-// DUT_LOG=<file>, a copy of its output at exit.
+// DUT_LOG=<file>, a copy of its output at exit; RSS_LOG=<file>, its resident memory every 10 ms
+// while it runs ("milliseconds since it started, MB" a line; beside --trace-gc's times it shows
+// which collection a peak came with, give or take the tens of milliseconds before the binary's
+// re-execution, from which --trace-gc counts).
 function nodeFlags() {
   const profile = process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [];
   return [...profile, ...(process.env.DUT_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
@@ -141,12 +144,40 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
   closeSync(out);
   // Its directory: config, output.log, BIRD's control socket (bird.ctl), FRR's vty sockets.
   proc.dir = dir;
+  const stopWatching = name === 'nodebgp' && process.env.RSS_LOG ? watchRss(proc.pid, process.env.RSS_LOG) : () => {};
   // Gone once the DUT stops as asked; kept (with output.log) when it failed on its own.
   proc.once('exit', (code, signal) => {
+    stopWatching();
     if (name === 'nodebgp' && process.env.DUT_LOG) copyFileSync(join(dir, 'output.log'), process.env.DUT_LOG);
     if (signal !== null || code === 0) rmSync(dir, { recursive: true, force: true });
   });
   return proc;
+}
+
+/**
+ * Appends "ms-since-start MB" for a process every 10 ms (VmRSS; its start from /proc/PID/stat, in
+ * clock ticks since boot, against /proc/uptime). Returns the function that stops it.
+ */
+function watchRss(pid, file) {
+  writeFileSync(file, '');
+  const ticks = (() => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    } catch {
+      return NaN;
+    }
+  })();
+  const timer = setInterval(() => {
+    try {
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+      const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+      if (rss) appendFileSync(file, `${Math.round((uptime - ticks / TICKS) * 1000)} ${(rss / 1024).toFixed(1)}\n`);
+    } catch {
+      // Gone between two reads: the exit handler stops the timer.
+    }
+  }, 10);
+  return () => clearInterval(timer);
 }
 
 /**
