@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { peer } from '../../bench/lib/line.mjs';
 import { Nodebgpd } from '../helpers/nodebgpd.js';
-import { bridge, createNamespace, destroyNamespace, uniquePrefix } from '../helpers/netns.js';
+import { bridge, createNamespace, destroyNamespace, inNs, uniquePrefix } from '../helpers/netns.js';
 
 const N = Number(process.env.STUCK_ROUTES ?? 200000);
 const p = uniquePrefix('stuk');
@@ -20,6 +20,13 @@ t.before(() => {
     { ns: ns.receiver, ifname: 'eth0', ipv4: '10.89.0.3', ipv6: 'fd89::3' },
     { ns: ns.stuck, ifname: 'eth0', ipv4: '10.89.0.4', ipv6: 'fd89::4' },
   ]);
+  // The kernels' buffers grow on their own, the DUT's send buffer up to tcp_wmem's maximum (4 MB
+  // by default), the stuck peer's receive buffer up to tcp_rmem's (6 MB, more on some hosts): with
+  // the 200k routes' 3 MB they once held the whole table between them in CI, leaving nothing due
+  // and the send-hold timer nothing to wait on. 256 KB each leaves most of the table due, as a
+  // full table (about 15 MB) leaves it with the defaults.
+  inNs(ns.dut, 'sysctl', ['-q', '-w', 'net.ipv4.tcp_wmem=4096 16384 262144']);
+  inNs(ns.stuck, 'sysctl', ['-q', '-w', 'net.ipv4.tcp_rmem=4096 131072 262144']);
 });
 t.teardown(() => {
   for (const n of Object.values(ns)) destroyNamespace(n);
