@@ -155,24 +155,23 @@ export function startDut(name, ns, config, { bfd = false, zebra = false, env = {
 }
 
 /**
- * Appends "ms-since-start MB" for a process every 10 ms (VmRSS; its start from /proc/PID/stat, in
- * clock ticks since boot, against /proc/uptime). Returns the function that stops it.
+ * Appends "ms-since-start MB" for a process every 10 ms (VmRSS). Its age is read once, from its
+ * start in /proc/PID/stat against /proc/uptime, and carried on by the monotonic clock. Returns
+ * the function that stops it.
  */
 function watchRss(pid, file) {
   writeFileSync(file, '');
-  const ticks = (() => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    } catch {
-      return NaN;
-    }
-  })();
+  let ageMs = NaN;
+  try {
+    ageMs = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000 - (Number(statFields(pid)[19]) / TICKS) * 1000;
+  } catch {
+    // Gone already: nothing will be written.
+  }
+  const t0 = performance.now();
   const timer = setInterval(() => {
     try {
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-      const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-      if (rss) appendFileSync(file, `${Math.round((uptime - ticks / TICKS) * 1000)} ${(rss / 1024).toFixed(1)}\n`);
+      if (rss) appendFileSync(file, `${Math.round(ageMs + performance.now() - t0)} ${(rss / 1024).toFixed(1)}\n`);
     } catch {
       // Gone between two reads: the exit handler stops the timer.
     }
@@ -251,11 +250,16 @@ export function nodebgpMemory(ns) {
 
 const TICKS = 100; // USER_HZ
 
+/** The fields of /proc/PID/stat after the command's parenthesis (index 0 is the state, 19 the start time in ticks). */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU seconds (user + system, all threads) and peak RSS (MB) of a process. */
 export function usage(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(pid);
     const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
