@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Framer, RouteRefreshSubtype, decodeMessage, encodeAnnouncements, encodeMessage, encodeOpen, encodePathAttributes, encodeRouteRefresh,
-  encodeWithdrawals, makeContext, nlriFrom,
+  asPathFrom, encodeWithdrawals, makeContext, nlriFrom,
 } from '../dist/wire/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -124,7 +124,7 @@ const upd = (attrs, entries) => encodeAnnouncements(attrs, nlriFrom(1, false, en
 
 await phase('hash flood: 16,384 sets with one 32-bit FNV-1a hash (1.74 MB)', async () => {
   const attacker = await peer('127.0.0.2', 65001);
-  const prefix = attrsBytes({ asPath: [{ type: 2, asns: [65001] }], communities: Array(14).fill(0) }).subarray(0, -56);
+  const prefix = attrsBytes({ asPath: asPathFrom([{ type: 2, asns: [65001] }]), communities: Array(14).fill(0) }).subarray(0, -56);
   let state = fnv(prefix, 0x811c9dc5 ^ 1);
   const pairs = [];
   for (let b = 0, k = 1; b < 14; b++) {
@@ -155,7 +155,7 @@ const loader = await peer('127.0.0.4', 65004);
 await phase(`load ${ROUTES.toLocaleString('en-US')} routes (over ${(ROUTES / 100).toLocaleString('en-US')} sets) for the next phases`, async () => {
   const msgs = [];
   for (let s = 0; s < ROUTES / 100; s++) {
-    const a = attrsBytes({ asPath: [{ type: 2, asns: [65004, 64600 + (s % 300)] }], nextHop: 0x7f000004, communities: [((64600 << 16) | (s % 65536)) >>> 0] });
+    const a = attrsBytes({ asPath: asPathFrom([{ type: 2, asns: [65004, 64600 + (s % 300)] }]), nextHop: 0x7f000004, communities: [((64600 << 16) | (s % 65536)) >>> 0] });
     msgs.push(...upd(a, Array.from({ length: 100 }, (_, i) => [0, 24, 0x14000000 + (s * 100 + i) * 256])));
   }
   const before = bystander.updates;
@@ -183,7 +183,7 @@ await phase('ROUTE-REFRESH storm: 494 requests at once, then one every 100 ms fo
 await phase('ADD-PATH: 10,000 paths for one prefix (limit raised to 20,000)', async () => {
   const ap = await peer('127.0.0.5', 65005, { addPath: true });
   const c = makeContext({ addPath: new Set([0x101]), extendedMessage: false });
-  const a = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65005] }], nextHop: 0x7f000005 }, c);
+  const a = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65005] }]), nextHop: 0x7f000005 }, c);
   const msgs = [];
   for (let from = 1; from <= 10000; from += 400) msgs.push(...encodeAnnouncements(a, nlriFrom(1, true, Array.from({ length: 400 }, (_, i) => [from + i, 24, 0x0a000000])), c));
   ap.socket.write(Buffer.concat(msgs));
@@ -198,7 +198,7 @@ await phase('ADD-PATH: 10,000 paths for one prefix (limit raised to 20,000)', as
 await phase(`flap storm: a peer with one route flapping 200 times beside ${ROUTES.toLocaleString('en-US')} routes`, async () => {
   for (let i = 0; i < 200; i++) {
     const f = await peer('127.0.0.6', 65006);
-    f.socket.write(upd(attrsBytes({ asPath: [{ type: 2, asns: [65006] }], nextHop: 0x7f000006 }), [[0, 24, 0x0c000000]])[0]);
+    f.socket.write(upd(attrsBytes({ asPath: asPathFrom([{ type: 2, asns: [65006] }]), nextHop: 0x7f000006 }), [[0, 24, 0x0c000000]])[0]);
     await sleep(5);
     f.close();
   }
@@ -214,7 +214,7 @@ await phase(`${UNIQUE.toLocaleString('en-US')} routes with an attribute set each
   const p = await peer('127.0.0.4', 65004);
   for (let from = 0; from < UNIQUE; from += 50_000) {
     const msgs = [];
-    for (let i = from; i < Math.min(UNIQUE, from + 50_000); i++) msgs.push(...upd(attrsBytes({ asPath: [{ type: 2, asns: [65004] }], nextHop: 0x7f000004, communities: [i >>> 0] }), [[0, 32, 0x15000000 + i]]));
+    for (let i = from; i < Math.min(UNIQUE, from + 50_000); i++) msgs.push(...upd(attrsBytes({ asPath: asPathFrom([{ type: 2, asns: [65004] }]), nextHop: 0x7f000004, communities: [i >>> 0] }), [[0, 32, 0x15000000 + i]]));
     p.socket.write(Buffer.concat(msgs));
     await sleep(10);
   }

@@ -4,7 +4,7 @@
 // the store's layout, not a benchmark of the daemon (bench:propagation times the binary).
 //   N=1000000 PER_SET=5 npm run bench:rib-heap
 import { Rib, addressOctets } from '../dist/rib/index.js';
-import { makeContext, nlriFrom } from '../dist/wire/index.js';
+import { asPathFrom, makeContext, nlriFrom } from '../dist/wire/index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -31,7 +31,7 @@ const t0 = performance.now();
 for (let s = 0; s * PER_SET < N; s++) {
   const prefixes = [];
   for (let k = 0; k < PER_SET && s * PER_SET + k < N; k++) prefixes.push([0, 24, (0x10000000 + ((s * PER_SET + k) << 8)) | 0]);
-  const attributes = { origin: 0, asPath: [{ type: 2, asns: [65001, 100 + (s % 50000), s] }], nextHop: 0x0a000002, med: s };
+  const attributes = { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, 100 + (s % 50000), s] }]), nextHop: 0x0a000002, med: s };
   rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes, nlri: nlriFrom(1, false, prefixes) });
 }
 const t1 = performance.now();

@@ -4,7 +4,7 @@
 // chunks as a socket delivers them; attribute sets interned), median of RUNS runs, beside a plain
 // Buffer copy of the same octets as the ceiling. One core: the process is single-threaded.
 import {
-  Afi, AttributeCache, DEFAULT_CONTEXT, Framer, decodeMessage, encodeAnnouncements, encodePathAttributes, nlriFrom, nlriCount,
+  Afi, AttributeCache, DEFAULT_CONTEXT, asSequence, Framer, decodeMessage, encodeAnnouncements, encodePathAttributes, nlriFrom, nlriCount,
 } from '../dist/wire/index.js';
 
 const PREFIXES = Number(process.env.PREFIXES ?? 1_000_000);
@@ -24,7 +24,7 @@ function buildTable() {
   let next = 0x0b000000; // 11.0.0.0 upwards, no overlaps
   for (let s = 0; s * PER_SET < PREFIXES; s++) {
     const asns = Array.from({ length: 2 + rand(6) }, () => 64512 + rand(60000));
-    const attrs = { origin: rand(3), asPath: [{ type: 2, asns }], nextHop: 0xc0000201 + rand(200) };
+    const attrs = { origin: rand(3), asPath: asSequence(...asns), nextHop: 0xc0000201 + rand(200) };
     if (rand(3) === 0) attrs.med = rand(1000);
     const nc = rand(4);
     if (nc > 0) attrs.communities = Array.from({ length: nc }, () => ((64512 << 16) | rand(1000)) >>> 0);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { Afi, Framer, decodeMessage, encodeMessage, encodeOpen, encodeAnnouncements, encodeWithdrawals, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
+import { Afi, Framer, asPathFrom, asPathSegments, decodeMessage, encodeMessage, encodeOpen, encodeAnnouncements, encodeWithdrawals, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
 
 const [role, localAddress, remoteAddress, asnText, universeText, rateText, secondsText] = process.argv.slice(2);
 const ASN = Number(asnText);
@@ -55,7 +55,7 @@ if (role === 'churner') {
   const state = new Int16Array(U).fill(-1); // -1: withdrawn; else the community index
   const attrsFor = new Map();
   const attrs = (c) => {
-    if (!attrsFor.has(c)) attrsFor.set(c, encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [ASN] }], nextHop: ip(localAddress), communities: [((ASN << 16) | c) >>> 0] }, ctx));
+    if (!attrsFor.has(c)) attrsFor.set(c, encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [ASN] }]), nextHop: ip(localAddress), communities: [((ASN << 16) | c) >>> 0] }, ctx));
     return attrsFor.get(c);
   };
   const socket = connect({ host: remoteAddress, port: 179, localAddress });
@@ -121,7 +121,7 @@ if (role === 'churner') {
       for (let k = 0; k < w.length; k += 3) table.delete(`${w[k + 2]}/${w[k + 1]}`);
       const n = m.nlri.words;
       if (n.length === 0) return;
-      const path = m.attributes.asPath.flatMap((s) => s.asns);
+      const path = asPathSegments(m.attributes.asPath).flatMap((s) => s.asns);
       const value = `${(m.attributes.communities ?? []).join(',')}|${path.slice(1).join(' ')}`;
       for (let k = 0; k < n.length; k += 3) table.set(`${n[k + 2]}/${n[k + 1]}`, value);
     });

@@ -8,7 +8,7 @@
 // Established, wait for the line "go" on stdin before sending.
 // Reports JSON lines on stdout: established, first-byte time, done time (epoch ms, high resolution).
 import { connect, createServer } from 'node:net';
-import { Framer, addressToOctets, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
+import { Framer, addressToOctets, asPathSegments, decodeMessage, encodeMessage, encodeOpen, makeContext, nlriCount } from '../../dist/wire/index.js';
 import { createInterface } from 'node:readline';
 import { buildTable } from './table.mjs';
 
@@ -88,7 +88,7 @@ function watch(m) {
     }
   };
   for (let i = 0; i < m.withdrawn.words.length; i += 3) move(m.withdrawn.words[i + 2] * 64 + m.withdrawn.words[i + 1], undefined);
-  const asn = m.attributes?.asPath?.[0]?.asns[1];
+  const asn = asPathSegments(m.attributes?.asPath ?? [])[0]?.asns[1];
   for (let i = 0; i < m.nlri.words.length; i += 3) move(m.nlri.words[i + 2] * 64 + m.nlri.words[i + 1], asn);
   if (asn !== undefined && asn !== reported && perAs.get(asn) === count) {
     reported = asn;

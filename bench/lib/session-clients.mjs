@@ -2,7 +2,7 @@
 // establishes and announces one /26. With FLAP seconds, each client drops its connection every
 // FLAP seconds (its own phase) and dials again; reports established counts and reconnections.
 import { connect } from 'node:net';
-import { Afi, Framer, decodeMessage, encodeAnnouncements, encodeMessage, encodeOpen, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
+import { Afi, Framer, asPathFrom, decodeMessage, encodeAnnouncements, encodeMessage, encodeOpen, encodePathAttributes, makeContext, nlriFrom } from '../../dist/wire/index.js';
 import { clientAddress } from './clients.mjs';
 
 const [countText, dut, asnText, flapText] = process.argv.slice(2);
@@ -32,7 +32,7 @@ function client(i) {
         c.up = true;
         up++;
         sessions++;
-        const attrs = encodePathAttributes({ origin: 0, asPath: ASN === 65000 ? [] : [{ type: 2, asns: [ASN] }], nextHop: ip(local), ...(ASN === 65000 ? { localPref: 100 } : {}) }, ctx);
+        const attrs = encodePathAttributes({ origin: 0, asPath: ASN === 65000 ? [] : asPathFrom([{ type: 2, asns: [ASN] }]), nextHop: ip(local), ...(ASN === 65000 ? { localPref: 100 } : {}) }, ctx);
         for (const b of encodeAnnouncements(attrs, nlriFrom(Afi.IPV4, false, [[0, 26, ip(`10.${100 + Math.floor(i / 64)}.${(i % 64) * 4}.0`)]]), ctx)) socket.write(b);
         if (up === K && !reported) {
           reported = true;

@@ -4,7 +4,7 @@
 // send the same prefixes; `prepend` repeats the first AS so that one sender's paths are longer
 // than another's for every prefix. With an IPv6 next hop (16 octets), N IPv6 prefixes instead
 // (mostly /48, some /32-/44, from 2a00::), in MP_REACH_NLRI (RFC 4760), the same attribute sets.
-import { Afi, encodeAnnouncements, encodePathAttributes, ipv6ToString, makeContext, nlriFrom } from '../../dist/wire/index.js';
+import { Afi, asSequence, encodeAnnouncements, encodePathAttributes, ipv6ToString, makeContext, nlriFrom } from '../../dist/wire/index.js';
 
 /** The next IPv6 prefix of length `len` at or above `next` (the top 64 bits, a BigInt): its NLRI entry and text. */
 function ipv6Prefix(next, len) {
@@ -39,7 +39,7 @@ export function buildTable(n, { firstAs = 65001, nextHop = 0x0a5a0002, perSet = 
       do a = 64600 + rand(300); while (avoid.includes(a));
       asns.push(a);
     }
-    const attrs = { origin: rand(3), asPath: [{ type: 2, asns }], ...(v6 ? {} : { nextHop }) };
+    const attrs = { origin: rand(3), asPath: asSequence(...asns), ...(v6 ? {} : { nextHop }) };
     if (rand(3) === 0) attrs.med = rand(1000);
     const nc = rand(4);
     if (nc > 0) attrs.communities = Array.from({ length: nc }, () => ((64600 << 16) | rand(1000)) >>> 0);

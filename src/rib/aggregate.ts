@@ -6,7 +6,7 @@
 // does; AGGREGATOR is our AS and router ID; no MED; the next hop is ourselves.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AfiCode, type AsPath, type AsPathSegment, AsPathSegmentType, type LargeCommunity, type PathAttributes } from '../wire/index.js';
+import { type AfiCode, type AsPath, type AsPathSegment, AsPathSegmentType, type LargeCommunity, type PathAttributes, asPathFrom, asPathSegments } from '../wire/index.js';
 import type { RouteNode } from './loc-rib.js';
 import type { PrefixTrie } from './trie.js';
 import type { Path } from './path.js';
@@ -30,7 +30,7 @@ export function aggregateAttributes(contributors: readonly Path[], spec: Aggrega
     const o = p.entry.attrs.origin ?? 0;
     if (o > origin) origin = o as 0 | 1 | 2;
     if (p.entry.attrs.atomicAggregate) atomic = true;
-    if (asPathOf(p.entry).some((s) => s.asns.length > 0)) anyAsn = true;
+    if (asPathOf(p.entry).length > 0) anyAsn = true;
   }
   const aggregator = { asn: localAs, address: routerId };
   if (!spec.asSet) {
@@ -57,7 +57,8 @@ export function aggregateAttributes(contributors: readonly Path[], spec: Aggrega
  * RFC 4271 9.2.2.2 with as-set: the leading AS_SEQUENCE all paths share, then one AS_SET of every
  * other AS number they hold (sorted, each once).
  */
-export function aggregateAsPath(paths: readonly AsPath[]): AsPath {
+export function aggregateAsPath(flat: readonly AsPath[]): AsPath {
+  const paths = flat.map(asPathSegments);
   const leads = paths.map((p) => (p[0]?.type === AsPathSegmentType.AS_SEQUENCE ? p[0].asns : []));
   let common = leads[0] ?? [];
   for (const l of leads.slice(1)) {
@@ -76,7 +77,7 @@ export function aggregateAsPath(paths: readonly AsPath[]): AsPath {
   const out: AsPathSegment[] = [];
   if (common.length > 0) out.push({ type: AsPathSegmentType.AS_SEQUENCE, asns: [...common] });
   if (rest.size > 0) out.push({ type: AsPathSegmentType.AS_SET, asns: [...rest].sort((a, b) => a - b) });
-  return out;
+  return asPathFrom(out);
 }
 
 /** Whether `node` (of `trie`) lies strictly inside the aggregate (a contributor, not the aggregate itself). */

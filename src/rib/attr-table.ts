@@ -5,7 +5,7 @@
 
 import type { OutForm } from './export.js';
 import { SentForms } from './sent-forms.js';
-import { type AsPath, type AttributeCache, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, AsPathSegmentType, OctetChunks } from '../wire/index.js';
+import { type AsPath, type AttributeCache, type PathAttributes, WellKnownCommunity, asPathLength, mergeAs4Path, neighborAs, OctetChunks } from '../wire/index.js';
 import { UpdateMemo } from './update-memo.js';
 
 /**
@@ -53,7 +53,7 @@ export function newAttrEntry(attrs: PathAttributes): AttrEntry {
     asPathLen: asPathLength(asPath),
     // RFC 4271 9.1.2.2 (c): a missing MED counts as the lowest value (FRR and BIRD do the same).
     med: attrs.med ?? 0,
-    neighborAs: firstAs(asPath),
+    neighborAs: neighborAs(asPath),
     packed: ((attrs.origin ?? 2) & 3) | (llgrStale << 2) | ((attrs.clusterList?.length ?? 0) * 8),
     outKey: undefined,
     outForm: undefined,
@@ -91,13 +91,6 @@ const NO_PATH: AsPath = Object.freeze([]);
 /** Merged AS paths of sets from 2-octet speakers with AS4_PATH (rare), so each is made once. */
 const mergedPaths = new WeakMap<PathAttributes, AsPath>();
 
-function firstAs(path: AsPath): number {
-  for (const s of path) {
-    if (s.type === AsPathSegmentType.AS_SEQUENCE && s.asns.length > 0) return s.asns[0];
-    if (s.type === AsPathSegmentType.AS_SET) return 0;
-  }
-  return 0;
-}
 
 /** A form leaves its entry's cache (the entry may hold it in place, or in its map). */
 function forget(form: OutForm): void {

@@ -134,7 +134,11 @@ export function compareEarly(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
 
 function sameAsPath(a: Path, b: Path): boolean {
   if (a.entry === b.entry) return true;
-  return JSON.stringify(asPathOf(a.entry)) === JSON.stringify(asPathOf(b.entry));
+  const x = asPathOf(a.entry);
+  const y = asPathOf(b.entry);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /**

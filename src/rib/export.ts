@@ -4,8 +4,8 @@
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 import {
-  Afi, type AsPath, type CodecContext, type PathAttributes, AsPathSegmentType, AttrType, WellKnownCommunity, Writer, attributeValueOffset,
-  encodePathAttributesInto, forPropagation, needsAs4,
+  Afi, type CodecContext, type PathAttributes, AttrType, WellKnownCommunity, Writer, attributeValueOffset,
+  countAs, encodePathAttributesInto, forPropagation, needsAs4, prependAs, withoutConfederation,
 } from '../wire/index.js';
 import { type AttrEntry, type AttrTable, asPathOf, llgrStaleOf } from './attr-table.js';
 import type { Path, RibPeer } from './path.js';
@@ -97,26 +97,6 @@ export function inNextHopField(afi: number, peer: ExportPeer): boolean {
   return afi === Afi.IPV4 && !peer.ipv4OverIpv6;
 }
 
-function prepend(path: AsPath, asn: number): AsPath {
-  const first = path[0];
-  if (first && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < 255) {
-    // Exact-size arrays, no spreads: a full table's eBGP export makes one per attribute set.
-    const from = first.asns;
-    const asns = new Array<number>(from.length + 1);
-    asns[0] = asn;
-    for (let i = 0; i < from.length; i++) asns[i + 1] = from[i];
-    const segment = { type: AsPathSegmentType.AS_SEQUENCE, asns };
-    if (path.length === 1) return [segment];
-    const out = path.slice();
-    out[0] = segment;
-    return out;
-  }
-  return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...path];
-}
-
-function containsAs(path: AsPath, asn: number): boolean {
-  return path.some((s) => s.asns.includes(asn));
-}
 
 /** Whether `best` may be advertised to `to` at all. */
 export function mayExport(best: Path, to: ExportPeer): boolean {
@@ -137,7 +117,7 @@ export function mayExport(best: Path, to: ExportPeer): boolean {
     return true;
   }
   // The eBGP peer would drop a path holding its own AS (RFC 4271 9.1.2): do not send it.
-  return !containsAs(asPathOf(best.entry), to.asn);
+  return countAs(asPathOf(best.entry), to.asn) === 0;
 }
 
 /**
@@ -208,7 +188,7 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
     out.originatorId = undefined;
     out.clusterList = undefined;
     if (!(from.local || from.ibgp)) out.med = undefined;
-    const asPath = prepend(asPathOf(best.entry), to.localAs);
+    const asPath = prependAs(asPathOf(best.entry), [to.localAs]);
     out.asPath = asPath;
     // RFC 4360 6: non-transitive extended communities (type bit 0x40) stay inside the AS.
     if (out.extendedCommunities?.some(nonTransitive)) {
@@ -216,7 +196,7 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
       out.extendedCommunities = kept.length > 0 ? kept : undefined;
     }
     out.nextHop = ipv4NextHop;
-    if (!to.tx.as4 && needsAs4(asPath)) out.as4Path = asPath.filter((s) => s.type === AsPathSegmentType.AS_SEQUENCE || s.type === AsPathSegmentType.AS_SET);
+    if (!to.tx.as4 && needsAs4(asPath)) out.as4Path = withoutConfederation(asPath);
     return out;
   }
   out.localPref = out.localPref ?? 100;

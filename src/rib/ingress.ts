@@ -3,7 +3,7 @@
 // what a neighbor's session asks of its routes, and the answers the RIB acts on.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { AsPathSegmentType, AttrType, type NlriBlock, type PathAttributes, type UpdateMessage, mergeAs4Path, stride } from '../wire/index.js';
+import { AttrType, type NlriBlock, type PathAttributes, type UpdateMessage, countAs, leadingAs, mergeAs4Path, stride } from '../wire/index.js';
 import type { LocRib } from './loc-rib.js';
 import type { RibPeer } from './path.js';
 import { type PrefixList, type RouteMap, evaluatePrefixList } from './policy/index.js';
@@ -66,13 +66,10 @@ export function refusal(s: IngressPeer, attrs: PathAttributes, self: IngressSelf
   const path = mergeAs4Path(attrs) ?? [];
   // RFC 4271 6.3: an external peer's own AS comes first (RFC 7606 7.2: treat-as-withdraw).
   if (s.ingress.enforceFirstAs) {
-    const first = path[0];
-    if (!first || first.type !== AsPathSegmentType.AS_SEQUENCE || first.asns[0] !== s.peer.asn) return 'first-as';
+    if (leadingAs(path) !== s.peer.asn) return 'first-as';
   }
   // RFC 4271 9.1.2: our own AS in the path is a loop (allowas-in permits N occurrences).
-  let seen = 0;
-  for (const seg of path) for (const a of seg.asns) if (a === self.localAs) seen++;
-  return seen <= s.ingress.allowasIn ? undefined : 'loop';
+  return countAs(path, self.localAs) <= s.ingress.allowasIn ? undefined : 'loop';
 }
 
 /**

@@ -4,7 +4,7 @@
 // validation costs the prefix's depth, not the table.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AsPath, AsPathSegmentType, type Vrp } from '../wire/index.js';
+import { type AsPath, AsPathSegmentType, type Vrp, lastSegment } from '../wire/index.js';
 import { PrefixTrie } from './trie.js';
 
 /** RFC 6811 2: the three validation states (FRR and BIRD say valid / invalid / notfound). */
@@ -133,10 +133,11 @@ export class VrpTable {
  * (an AS_SET) NONE, null here.
  */
 export function routeOriginAs(asPath: AsPath, localAs: number): number | null {
-  if (asPath.length === 0) return localAs;
-  const last = asPath[asPath.length - 1];
-  if (last.type === AsPathSegmentType.AS_SEQUENCE) return last.asns.length > 0 ? last.asns[last.asns.length - 1] : localAs;
-  if (last.type === AsPathSegmentType.AS_CONFED_SEQUENCE || last.type === AsPathSegmentType.AS_CONFED_SET) return localAs;
+  const last = lastSegment(asPath);
+  if (last < 0) return localAs;
+  const type = asPath[last];
+  if (type === AsPathSegmentType.AS_SEQUENCE) return asPath[last + 1 + asPath[last + 1]];
+  if (type === AsPathSegmentType.AS_CONFED_SEQUENCE || type === AsPathSegmentType.AS_CONFED_SET) return localAs;
   return null;
 }
 

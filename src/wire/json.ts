@@ -9,6 +9,7 @@ import { shutdownCommunication } from './notification.js';
 import { capabilitiesOf } from './open.js';
 import type { Aggregator, AsPath, ExtendedCommunity, PathAttributes } from './attributes/types.js';
 import { endOfRib } from './update.js';
+import { asPathSegments } from './attributes/as-path.js';
 import { afiSafiName, communityToString, ipv4ToString, nextHopToText, nlriToText } from './text.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json | undefined };
@@ -22,7 +23,7 @@ const SEGMENT_NAMES: Record<number, string> = {
 };
 
 function asPathJson(path: AsPath): Json {
-  return path.map((s) => ({ type: SEGMENT_NAMES[s.type], asns: [...s.asns] }));
+  return asPathSegments(path).map((s) => ({ type: SEGMENT_NAMES[s.type], asns: [...s.asns] }));
 }
 
 function aggregatorJson(a: Aggregator): Json {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Afi, encodeBgp4mpMessage, encodeBgp4mpStateChange, encodePeerIndexTable, encodeRibRecord } from '../../src/wire/index.js';
+import { Afi, encodeBgp4mpMessage, encodeBgp4mpStateChange, encodePeerIndexTable, encodeRibRecord, asPathFrom } from '../../src/wire/index.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { shipped } from '../helpers/shipped-env.js';
 import { MANDATORY, NLRI, update } from '../helpers/build.js';
@@ -38,7 +38,7 @@ t.test('a RIB dump and an update log of ours, and a truncated file', async (t) =
   const peer = { bgpId: 0x0a000002, address: Buffer.from([10, 0, 0, 2]), asn: 65001 };
   const rib = Buffer.concat([
     encodePeerIndexTable(1796140000, 0x0a000001, 'test', [peer]),
-    encodeRibRecord(1796140000, Afi.IPV4, 0, [0x0a010000], 16, [{ peerIndex: 0, originated: 1796139000, pathId: 0, nextHop: 0x0a000002, attrs: { origin: 0, asPath: [{ type: 2, asns: [65001, 4200000001] }], med: 5, communities: [0xfde90001] } }], false),
+    encodeRibRecord(1796140000, Afi.IPV4, 0, [0x0a010000], 16, [{ peerIndex: 0, originated: 1796139000, pathId: 0, nextHop: 0x0a000002, attrs: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, 4200000001] }]), med: 5, communities: [0xfde90001] } }], false),
   ]);
   const ribFile = join(dir, 'rib.mrt');
   writeFileSync(ribFile, rib);

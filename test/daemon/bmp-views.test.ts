@@ -8,7 +8,7 @@ import { SystemClock } from '../../src/fsm/index.js';
 import { Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import { BmpMonitor, type BmpPeerInfo } from '../../src/daemon/bmp.js';
 import { until } from '../helpers/raw-peer.js';
-import { BmpType, type UpdateMessage, decodeMessage, encodeUpdate, endOfRib, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { BmpType, type UpdateMessage, decodeMessage, encodeUpdate, endOfRib, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 
 const ctx = makeContext({ as4: true });
 const PEER_TYPE_LOC_RIB = 3;
@@ -64,7 +64,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, importMap?: 'deny
   const update = (): { m: UpdateMessage; frame: Buffer } => {
     const sent: UpdateMessage = {
       type: 'update', withdrawn: nlriFrom(1, false, []), nlri: nlriFrom(1, false, [[0, 24, 0x0a010000], [0, 24, 0x0a020000]]),
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 },
+      attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0xc0000201 },
     } as UpdateMessage;
     const frame = encodeUpdate(sent, ctx)[0];
     const received = decodeMessage(frame, ctx) as UpdateMessage;

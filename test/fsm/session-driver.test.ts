@@ -5,7 +5,7 @@ import { type Socket, connect as netConnect } from 'node:net';
 import { Listener, Session, type SessionEvents, type SessionOptions, VirtualClock, neighborRouter } from '../../src/fsm/index.js';
 import { SEND_QUEUE_OCTETS } from '../../src/fsm/connection.js';
 import { RawConnection, RawPeer, dial, openOf, settle, until } from '../helpers/raw-peer.js';
-import { shutdownCommunication, encodeAnnouncements, encodePathAttributes, nlriFrom, makeContext } from '../../src/wire/index.js';
+import { shutdownCommunication, encodeAnnouncements, encodePathAttributes, nlriFrom, makeContext, asPathFrom } from '../../src/wire/index.js';
 
 const LOCAL_ID = 0x0a000001;
 
@@ -147,7 +147,7 @@ t.test('a peer that stops reading: output stops, memory stays bounded, send hold
   const c = await establish(peer, session, clock);
   c.socket.pause(); // the peer stops reading
   const ctx = makeContext();
-  const attrs = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65000] }], nextHop: 0x7f000001 }, ctx);
+  const attrs = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65000] }]), nextHop: 0x7f000001 }, ctx);
   let produced = 0;
   let octets = 0;
   const rssBefore = process.memoryUsage().rss;

@@ -6,7 +6,7 @@
 // 200,000-route table, each flap costing its own route only.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { type OpenMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { type OpenMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 import { ORIGIN, attr, update } from '../helpers/build.js';
 import { type Nodebgpd, onLoopback } from '../helpers/nodebgpd.js';
 import { type RawConnection, dialFrom, until } from '../helpers/raw-peer.js';
@@ -36,7 +36,7 @@ const open = (asn: number, id: number, extra: OpenMessage['params'][number] = []
 /** 10,000 paths (ids 1..10000) for 10.0.0.0/24, 400 per UPDATE, all with the same attributes. */
 function addPathUpdates(): Buffer[] {
   const ctx = makeContext({ addPath: new Set([0x101]) });
-  const attrs = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0x7f000002 }, ctx);
+  const attrs = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0x7f000002 }, ctx);
   const out: Buffer[] = [];
   for (let from = 1; from <= 10_000; from += 400) {
     const entries = Array.from({ length: 400 }, (_, i) => [from + i, 24, 0x0a000000]);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import {
   type BgpMessage, type Capability, type CodecContext, type NlriBlock, type PathAttributes, type UpdateMessage,
-  Afi, AsPathSegmentType, type AsPathSegmentTypeCode, type AfiCode, type OriginCode, DESCRIPTORS, stride,
+  Afi, AsPathSegmentType, type AsPathSegmentTypeCode, type AfiCode, type OriginCode, DESCRIPTORS, asPathFrom, stride,
 } from '../../src/wire/index.js';
 
 /** fc.record with ordinary prototypes, so generated messages compare strictly with decoded ones. */
@@ -61,7 +61,7 @@ export function attributesArb(as4: boolean, mandatory: boolean): fc.Arbitrary<Pa
   return fc
     .record({
       origin: always(fc.constantFrom<OriginCode>(0, 1, 2)),
-      asPath: always(fc.array(segmentArb(as4), { maxLength: 4 })),
+      asPath: always(fc.array(segmentArb(as4), { maxLength: 4 }).map(asPathFrom)),
       nextHop: always(u32),
       med: opt(u32),
       localPref: opt(u32),
@@ -71,7 +71,7 @@ export function attributesArb(as4: boolean, mandatory: boolean): fc.Arbitrary<Pa
       originatorId: opt(u32),
       clusterList: opt(fc.array(u32, { minLength: 1, maxLength: 4 })),
       extendedCommunities: opt(fc.array(fc.tuple(u32, u32), { minLength: 1, maxLength: 4 })),
-      as4Path: opt(fc.array(segmentArb(true), { maxLength: 3 })),
+      as4Path: opt(fc.array(segmentArb(true), { maxLength: 3 }).map(asPathFrom)),
       as4Aggregator: opt(rec({ asn: u32, address: u32 })),
       largeCommunities: opt(fc.array(fc.tuple(u32, u32, u32), { minLength: 1, maxLength: 4 })),
       unknown: opt(unknownArb.filter((l) => l.length > 0)),

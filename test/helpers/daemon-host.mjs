@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Daemon } from '../../dist/daemon/daemon.js';
 import { parsePrefix } from '../../dist/config/prefix.js';
-import { ipv4ToString, ipv6ToString } from '../../dist/wire/index.js';
+import { ipv4ToString, ipv6ToString, asPathSegments } from '../../dist/wire/index.js';
 import { asPathOf } from '../../dist/rib/index.js';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
@@ -21,7 +21,7 @@ await daemon.start();
 out({ event: 'ready' });
 
 const nh = (v) => (typeof v === 'number' ? ipv4ToString(v) : ipv6ToString(v));
-const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, stale: p.stale, asPath: asPathOf(p.entry).flatMap((s) => s.asns), nextHop: nh(p.nextHop), med: p.entry.attrs.med, localPref: p.entry.attrs.localPref, communities: p.entry.attrs.communities });
+const pathJson = (p) => ({ peer: p.peer.address, pathId: p.pathId, stale: p.stale, asPath: asPathSegments(asPathOf(p.entry)).flatMap((s) => s.asns), nextHop: nh(p.nextHop), med: p.entry.attrs.med, localPref: p.entry.attrs.localPref, communities: p.entry.attrs.communities });
 
 function route(prefix) {
   const p = parsePrefix(prefix);

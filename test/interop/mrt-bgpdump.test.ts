@@ -11,7 +11,7 @@ import pino from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import { DaemonProcess } from '../../src/daemon/process.js';
 import {
-  Afi, type PathAttributes, addressToOctets, encodeAnnouncements, encodePathAttributes, ipv4ToString, makeContext, nlriFrom,
+  Afi, type PathAttributes, addressToOctets, encodeAnnouncements, encodePathAttributes, ipv4ToString, makeContext, nlriFrom, asPathFrom, asPathSegments
 } from '../../src/wire/index.js';
 import { establishFrom, openOf, until } from '../helpers/raw-peer.js';
 
@@ -28,7 +28,7 @@ function table(asn: number, nextHop: number, count: number, v6: number): Buffer[
   const out: Buffer[] = [];
   for (let s = 0; s * 5 < count; s++) {
     const attrs: PathAttributes = {
-      origin: (s % 3) as 0 | 1 | 2, asPath: [{ type: 2, asns: [asn, 4200000000 + (s % 100), 64512 + (s % 400)] }], nextHop,
+      origin: (s % 3) as 0 | 1 | 2, asPath: asPathFrom([{ type: 2, asns: [asn, 4200000000 + (s % 100), 64512 + (s % 400)] }]), nextHop,
       ...(s % 2 === 0 ? { med: s % 7 } : {}), ...(s % 3 === 0 ? { communities: [((asn & 0xffff) << 16) | (s % 1000)] } : {}),
     };
     const entries = [];
@@ -39,7 +39,7 @@ function table(asn: number, nextHop: number, count: number, v6: number): Buffer[
   for (let i = 0; i < v6; i += 10) {
     const entries = [];
     for (let k = i; k < Math.min(v6, i + 10); k++) entries.push([0, 48, 0x20010db8, (k << 16) >>> 0, 0, 0]);
-    out.push(...encodeAnnouncements(encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [asn] }] }, ctx), nlriFrom(Afi.IPV6, false, entries), ctx, { safi: 1, nextHop: v6nh }));
+    out.push(...encodeAnnouncements(encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [asn] }]) }, ctx), nlriFrom(Afi.IPV6, false, entries), ctx, { safi: 1, nextHop: v6nh }));
   }
   return out;
 }
@@ -95,7 +95,7 @@ originate:
       for (const p of route.paths) {
         const nextHop = typeof p.nextHop === 'number' ? ipv4ToString(p.nextHop) : p.nextHop;
         want.push([
-          hex(p.peerAddress ?? '0.0.0.0'), route.prefix, p.asPath.flatMap((s) => s.asns).join(' '), ['IGP', 'EGP', 'INCOMPLETE'][p.attrs.origin ?? 2],
+          hex(p.peerAddress ?? '0.0.0.0'), route.prefix, asPathSegments(p.asPath).flatMap((s) => s.asns).join(' '), ['IGP', 'EGP', 'INCOMPLETE'][p.attrs.origin ?? 2],
           typeof nextHop === 'string' ? hex(nextHop) : nextHop.toString('hex'), String(p.attrs.med ?? 0),
           (p.attrs.communities ?? []).map((c) => `${c >>> 16}:${c & 0xffff}`).join(' '),
         ].join('|'));

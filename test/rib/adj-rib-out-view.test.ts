@@ -4,7 +4,7 @@
 // view is what the view holds, a page at a time.
 import t from 'tap';
 import { type ExportPeer, type RouteMap, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
-import { type CodecContext, type UpdateMessage, afiSafiKey, decodeMessage, endOfRib, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { type CodecContext, type UpdateMessage, afiSafiKey, decodeMessage, endOfRib, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 
 const plain = makeContext();
 const addPath = makeContext({ addPath: new Set([afiSafiKey(1, 1)]) });
@@ -45,7 +45,7 @@ function setup(watched: ExportPeer, watchFirst = true) {
     return true;
   });
   const announce = (from: number, prefixes: [number, number, number][], asns: number[], pathId = 0) => rib.applyUpdate(from, {
-    type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000200 + from, asPath: [{ type: 2, asns }] } as never,
+    type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000200 + from, asPath: asPathFrom([{ type: 2, asns }]) } as never,
     nlri: nlriFrom(1, false, prefixes.map(([, l, a]) => [pathId, l, a])),
   });
   const withdraw = (from: number, prefixes: [number, number, number][]) => rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, prefixes.map(([, l, a]) => [0, l, a])), attributes: null, nlri: nlriFrom(1, false, []) });
@@ -74,7 +74,7 @@ t.test('pre-policy: what the protocol lets out, whatever the route-map says; pos
   t.same(seen(sent, plain).announced, ['1', '2'], 'sent: the route-map denies what peer 3 sent');
   t.same(seen(pre, plain).announced, ['1', '2', '3'], 'pre-policy: peer 3\'s route too, not the one holding the peer\'s AS');
   const preAttrs = seen(pre, plain).updates[0].attributes!;
-  t.same(preAttrs.asPath, [{ type: 2, asns: [65000, 65002] }], 'in the form it would go out: our AS prepended');
+  t.same(preAttrs.asPath, asPathFrom([{ type: 2, asns: [65000, 65002] }]), 'in the form it would go out: our AS prepended');
   t.equal(preAttrs.nextHop, me.localIpv4, 'our address as next hop');
   t.equal(preAttrs.communities, undefined, 'without what the policy sets');
   t.same(seen(sent, plain).updates[0].attributes!.communities, [0xfc000064], 'which the sent form has');

@@ -3,16 +3,16 @@
 // summary-only keeping the contributors from every peer.
 import t from 'tap';
 import { type AggregateSpec, type ExportPeer, Rib, addressOctets, aggregateAsPath, aggregateAttributes } from '../../src/rib/index.js';
-import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, endOfRib, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, endOfRib, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 import { path, peer, seq, set } from './helpers.js';
 
 const spec = (o: Partial<AggregateSpec> = {}): AggregateSpec => ({ afi: 1, words: [0x0af40000, 0, 0, 0], len: 16, summaryOnly: false, asSet: false, ...o });
 
 t.test('AS_PATH with as-set: the shared leading sequence, then one sorted AS_SET of the rest', async (t) => {
-  t.same(aggregateAsPath([[seq(65001, 65010)], [seq(65001, 65020, 65021)]]), [seq(65001), set(65010, 65020, 65021)]);
-  t.same(aggregateAsPath([[seq(65001)], [seq(65001)]]), [seq(65001)], 'identical paths: no set');
-  t.same(aggregateAsPath([[], [seq(65002, 65003)]]), [set(65002, 65003)], 'a local contributor shares nothing');
-  t.same(aggregateAsPath([[seq(65001), set(65005, 65004)], [seq(65001, 65004)]]), [seq(65001), set(65004, 65005)], 'sets folded in, each AS once');
+  t.same(aggregateAsPath([asPathFrom([seq(65001, 65010)]), asPathFrom([seq(65001, 65020, 65021)])]), asPathFrom([seq(65001), set(65010, 65020, 65021)]));
+  t.same(aggregateAsPath([asPathFrom([seq(65001)]), asPathFrom([seq(65001)])]), asPathFrom([seq(65001)]), 'identical paths: no set');
+  t.same(aggregateAsPath([[], asPathFrom([seq(65002, 65003)])]), asPathFrom([set(65002, 65003)]), 'a local contributor shares nothing');
+  t.same(aggregateAsPath([asPathFrom([seq(65001), set(65005, 65004)]), asPathFrom([seq(65001, 65004)])]), asPathFrom([seq(65001), set(65004, 65005)]), 'sets folded in, each AS once');
   t.same(aggregateAsPath([[], []]), [], 'only local contributors: empty path');
 });
 
@@ -20,7 +20,7 @@ t.test('ORIGIN, ATOMIC_AGGREGATE, AGGREGATOR and communities (RFC 4271 9.2.2.2, 
   const a = peer('192.0.2.1', 65001, 1);
   const b = peer('192.0.2.2', 65002, 2);
   const igp = path(a, { communities: [1] });
-  const egp = path(b, { origin: 1, asPath: [seq(65002, 65003)], communities: [2], largeCommunities: [[65002, 1, 1]] });
+  const egp = path(b, { origin: 1, asPath: asPathFrom([seq(65002, 65003)]), communities: [2], largeCommunities: [[65002, 1, 1]] });
   const incomplete = path(b, { origin: 2 });
   const attrs = (ps: ReturnType<typeof path>[], o: Partial<AggregateSpec> = {}) => aggregateAttributes(ps, spec(o), 64512, 0x0a000001);
   t.equal(attrs([igp]).origin, 0);
@@ -32,7 +32,7 @@ t.test('ORIGIN, ATOMIC_AGGREGATE, AGGREGATOR and communities (RFC 4271 9.2.2.2, 
   const local = path({ ...a, local: true, index: 0 }, { asPath: [] });
   t.equal(attrs([local]).atomicAggregate, undefined, 'nothing dropped from local contributors: no ATOMIC_AGGREGATE');
   const withSet = attrs([igp, egp], { asSet: true });
-  t.same(withSet.asPath, [set(65001, 65002, 65003)]);
+  t.same(withSet.asPath, asPathFrom([set(65001, 65002, 65003)]));
   t.equal(withSet.atomicAggregate, undefined, 'the AS_SET keeps the information');
   t.same(withSet.communities, [1, 2], 'with as-set: the union of communities');
   t.same(withSet.largeCommunities, [[65002, 1, 1]]);
@@ -60,7 +60,7 @@ function setup(specs: AggregateSpec[]) {
     rib.applyUpdate(1, {
       type: 'update',
       withdrawn: nlriFrom(1, false, withdraw.map(([w, l]) => [0, l, w])),
-      attributes: announce.length > 0 ? { origin: 0, asPath: [seq(65001, 65010)], nextHop: 0xc0000201 } : null,
+      attributes: announce.length > 0 ? { origin: 0, asPath: asPathFrom([seq(65001, 65010)]), nextHop: 0xc0000201 } : null,
       nlri: nlriFrom(1, false, announce.map(([w, l]) => [0, l, w])),
     });
     rib.flushAll();
@@ -89,10 +89,10 @@ t.test('the RIB forms the aggregate while contributors exist; summary-only keeps
   rib.originate(1, [0x0af40300, 0, 0, 0], 26, {});
   rib.flushAll();
   t.same([...held().keys()], [AGG], 'a local /26 alone forms the aggregate; the /26 itself is suppressed');
-  t.same(held().get(AGG)!.asPath, [seq(64512)], 'our AS only (the local contributor has none)');
+  t.same(held().get(AGG)!.asPath, asPathFrom([seq(64512)]), 'our AS only (the local contributor has none)');
   from1([POD1, POD2]);
   t.same([...held().keys()], [AGG], 'still only the aggregate');
-  t.same(held().get(AGG)!.asPath, [seq(64512), set(65001, 65010)], 'the AS_SET now holds the contributors\' AS numbers');
+  t.same(held().get(AGG)!.asPath, asPathFrom([seq(64512), set(65001, 65010)]), 'the AS_SET now holds the contributors\' AS numbers');
   t.same(held().get(AGG)!.aggregator, { asn: 64512, address: 0x0a000001 });
   t.equal(rib.aggregates[0].active, true);
   from1([], [POD1, POD2]);

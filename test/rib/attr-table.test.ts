@@ -5,11 +5,11 @@
 import t from 'tap';
 import { AttrTable, type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
 import {
-  AttributeCache, type PathAttributes, type UpdateMessage, decodeMessage, decodePathAttributes, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom,
+  AttributeCache, type PathAttributes, type UpdateMessage, decodeMessage, decodePathAttributes, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom, asPathFrom
 } from '../../src/wire/index.js';
 
 const ctx = makeContext();
-const octets = (med: number) => encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001, med] }], nextHop: 0x0a000001, med }, ctx);
+const octets = (med: number) => encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, med] }]), nextHop: 0x0a000001, med }, ctx);
 /** Decodes a set as a session does (through the cache): the object the RIB is then given. */
 const decode = (cache: AttributeCache, b: Buffer): PathAttributes => decodePathAttributes(b, 0, b.length, ctx, cache).attrs!;
 
@@ -119,7 +119,7 @@ t.test('an external peer that sends LOCAL_PREF: its UPDATEs sharing a set share 
     index: 1, address: '192.0.2.1', addressOctets: addressOctets('192.0.2.1'), asn: 65001, bgpId: 1, ibgp: false, local: false, rrClient: false,
     localAs: 65000, routerId: 0x0a000001, clusterId: 0x0a000001, localIpv4: 0x0a000101, localIpv6: undefined, nextHopSelf: false, tx: ctx, groupKey: 'g1',
   }, { allowasIn: 0, localIpv4: undefined }, [0x101], () => true);
-  const set = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000001, localPref: 300 }, ctx);
+  const set = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0x0a000001, localPref: 300 }, ctx);
   for (let u = 0; u < 10; u++) {
     const prefixes = Array.from({ length: 5 }, (_, i) => [0, 24, (0x0b000000 + (u * 5 + i) * 256) >>> 0] as const);
     for (const frame of encodeAnnouncements(set, nlriFrom(1, false, prefixes), ctx)) rib.applyUpdate(1, decodeMessage(frame, ctx, cache) as UpdateMessage);

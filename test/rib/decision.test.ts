@@ -3,6 +3,7 @@
 import t from 'tap';
 import { type DecisionOptions, DEFAULT_DECISION, comparePaths, selectBest, selectMultipath } from '../../src/rib/index.js';
 import { confed, path, peer, permutations, seq, set } from './helpers.js';
+import { asPathFrom } from '../../src/wire/index.js';
 
 const A = peer('192.0.2.1', 65001, 1);
 const B = peer('192.0.2.2', 65002, 2);
@@ -22,14 +23,14 @@ const cases: Case[] = [
   ['higher weight', path(B, {}, { weight: 100 }), path(A, {}), 'weight'],
   ['higher LOCAL_PREF', path(B, { localPref: 200 }), path(A, { localPref: 100 }), 'local-pref'],
   ['locally originated', path(LOCAL, { asPath: [] }), path(A, { asPath: [] }), 'locally-originated'],
-  ['shorter AS_PATH', path(B, { asPath: [seq(65002, 1)] }), path(A, { asPath: [seq(65001, 1, 2)] }), 'as-path-length'],
-  ['an AS_SET counts as one', path(B, { asPath: [seq(65002), set(1, 2, 3, 4)] }), path(A, { asPath: [seq(65001, 1, 2)] }), 'as-path-length'],
-  ['confederation segments count zero', path(B, { asPath: [confed(7, 7, 7), seq(65002)] }), path(A, { asPath: [seq(65001, 9)] }), 'as-path-length'],
+  ['shorter AS_PATH', path(B, { asPath: asPathFrom([seq(65002, 1)]) }), path(A, { asPath: asPathFrom([seq(65001, 1, 2)]) }), 'as-path-length'],
+  ['an AS_SET counts as one', path(B, { asPath: asPathFrom([seq(65002), set(1, 2, 3, 4)]) }), path(A, { asPath: asPathFrom([seq(65001, 1, 2)]) }), 'as-path-length'],
+  ['confederation segments count zero', path(B, { asPath: asPathFrom([confed(7, 7, 7), seq(65002)]) }), path(A, { asPath: asPathFrom([seq(65001, 9)]) }), 'as-path-length'],
   ['lower ORIGIN', path(B, { origin: 0 }), path(A, { origin: 2 }), 'origin'],
   ['lower MED, same neighbor AS', path(A2, { med: 10 }), path(A, { med: 20 }), 'med'],
   ['a missing MED is the lowest', path(A2, {}), path(A, { med: 5 }), 'med'],
   ['MED across ASes only with always-compare-med', path(B, { med: 1 }), path(A, { med: 9 }), 'med', { ...DEFAULT_DECISION, alwaysCompareMed: true }],
-  ['eBGP over iBGP', path(B, {}), path(I1, { asPath: [seq(65002)] }), 'ebgp-over-ibgp'],
+  ['eBGP over iBGP', path(B, {}), path(I1, { asPath: asPathFrom([seq(65002)]) }), 'ebgp-over-ibgp'],
   ['lower IGP cost to the next hop', tracked(path(I2, {}), 5), tracked(path(I1, {}), 10), 'igp-cost', NHT],
   ['lower BGP identifier', path(A, {}), path(A2, {}), 'router-id'],
   ['ORIGINATOR_ID stands in for the identifier', path(I1, { originatorId: 5 }), path(peer('10.0.0.2', 65000, 4, { ibgp: true }), { originatorId: 6 }), 'router-id'],
@@ -62,7 +63,7 @@ t.test('every insertion order gives the same best path (RFC 3345 MED case)', asy
   const results = new Set(permutations([a, b, c]).map((order) => selectBest(order)));
   t.equal(results.size, 1, 'one answer for all 6 orders');
   t.equal([...results][0], b, 'c loses MED to a within AS 65001, then b has the lowest identifier');
-  const many = [path(A, { localPref: 100 }), path(B, { localPref: 100, med: 3 }), path(A2, { med: 1 }), path(I1, { asPath: [seq(65009)] })];
+  const many = [path(A, { localPref: 100 }), path(B, { localPref: 100, med: 3 }), path(A2, { med: 1 }), path(I1, { asPath: asPathFrom([seq(65009)]) })];
   t.equal(new Set(permutations(many).map((o) => selectBest(o))).size, 1, 'and for all 24 orders of four paths');
 });
 
@@ -74,9 +75,9 @@ t.test('a total tie is a bug, not insertion order', async (t) => {
 });
 
 t.test('multipath: maximum-paths and as-path multipath-relax', async (t) => {
-  const x = path(peer('10.1.0.1', 65101, 1), { asPath: [seq(65101, 65000)] });
-  const y = path(peer('10.1.0.2', 65102, 2), { asPath: [seq(65102, 65000)] });
-  const z = path(peer('10.1.0.3', 65101, 3), { asPath: [seq(65101, 65000)] });
+  const x = path(peer('10.1.0.1', 65101, 1), { asPath: asPathFrom([seq(65101, 65000)]) });
+  const y = path(peer('10.1.0.2', 65102, 2), { asPath: asPathFrom([seq(65102, 65000)]) });
+  const z = path(peer('10.1.0.3', 65101, 3), { asPath: asPathFrom([seq(65101, 65000)]) });
   const o = { ...DEFAULT_DECISION, maxPathsEbgp: 4 };
   const best = selectBest([x, y, z], o)!;
   t.equal(best, x);
@@ -84,11 +85,11 @@ t.test('multipath: maximum-paths and as-path multipath-relax', async (t) => {
   t.same(selectMultipath(best, [x, y, z], { ...o, multipathRelax: true }), [x, y, z], 'with multipath-relax, equal length suffices');
   t.same(selectMultipath(best, [x, y, z], { ...o, multipathRelax: true, maxPathsEbgp: 2 }), [x, y], 'at most maximum-paths');
   t.same(selectMultipath(best, [x, y, z], DEFAULT_DECISION), [x], 'maximum-paths 1: no multipath');
-  const longer = path(peer('10.1.0.4', 65104, 4), { asPath: [seq(65104, 65000, 1)] });
+  const longer = path(peer('10.1.0.4', 65104, 4), { asPath: asPathFrom([seq(65104, 65000, 1)]) });
   t.same(selectMultipath(best, [x, longer], { ...o, multipathRelax: true }), [x], 'a longer path is never equal');
-  const near = tracked(path(peer('10.1.0.5', 65101, 5), { asPath: [seq(65101, 65000)] }), 0);
-  const far = tracked(path(peer('10.1.0.6', 65101, 6), { asPath: [seq(65101, 65000)] }), 20);
-  const gone = tracked(path(peer('10.1.0.7', 65101, 7), { asPath: [seq(65101, 65000)] }), Infinity);
+  const near = tracked(path(peer('10.1.0.5', 65101, 5), { asPath: asPathFrom([seq(65101, 65000)]) }), 0);
+  const far = tracked(path(peer('10.1.0.6', 65101, 6), { asPath: asPathFrom([seq(65101, 65000)]) }), 20);
+  const gone = tracked(path(peer('10.1.0.7', 65101, 7), { asPath: asPathFrom([seq(65101, 65000)]) }), Infinity);
   const withCosts = { ...o, igpCost: NHT.igpCost };
   t.same(selectMultipath(near, [near, far, gone], withCosts), [near], 'with next-hop tracking: an unequal IGP cost or an unresolved next hop is not multipath');
   t.same(selectMultipath(x, [x, z, far], { ...o, igpCost: (p) => (p === far ? 0 : costs.get(p) ?? 0) }), [x, z, far], 'equal costs are');

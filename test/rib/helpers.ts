@@ -1,6 +1,6 @@
 // Paths for RIB tests.
 import { AttrTable, Path, type RibPeer, addressOctets } from '../../src/rib/index.js';
-import type { AsPathSegment, PathAttributes } from '../../src/wire/index.js';
+import { type AsPathSegment, type PathAttributes, asPathFrom } from '../../src/wire/index.js';
 
 export const table = new AttrTable();
 
@@ -13,7 +13,7 @@ export const set = (...asns: number[]): AsPathSegment => ({ type: 1, asns });
 export const confed = (...asns: number[]): AsPathSegment => ({ type: 3, asns });
 
 export function path(p: RibPeer, attrs: PathAttributes, opts: { pathId?: number; weight?: number } = {}): Path {
-  return new Path(p, opts.pathId ?? 0, table.acquire({ origin: 0, asPath: [seq(p.asn)], nextHop: 1, ...attrs }), 1, opts.weight ?? 0);
+  return new Path(p, opts.pathId ?? 0, table.acquire({ origin: 0, asPath: asPathFrom([seq(p.asn)]), nextHop: 1, ...attrs }), 1, opts.weight ?? 0);
 }
 
 export function permutations<T>(xs: readonly T[]): T[][] {

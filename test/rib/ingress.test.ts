@@ -1,7 +1,7 @@
 // The ingress checks (ingress.ts) as a table: which routes a neighbor's UPDATE may bring in, and
 // why not (RFC 4271 5.1.5, 6.3, 9.1.2; RFC 4456 8), each row one case an operator would name.
 import t from 'tap';
-import { AsPathSegmentType, type PathAttributes } from '../../src/wire/index.js';
+import { AsPathSegmentType, type PathAttributes, asPathFrom } from '../../src/wire/index.js';
 import { type IngressPeer, type PeerIngress, type RefusalReason, ingressAttrs, isPeerNextHop, ownNextHop, refusal } from '../../src/rib/ingress.js';
 import { addressOctets } from '../../src/rib/path.js';
 
@@ -15,17 +15,17 @@ function neighbor(asn: number, ingress: Partial<PeerIngress> = {}): IngressPeer 
 }
 
 const rows: { name: string; from: IngressPeer; attrs: PathAttributes; want: RefusalReason | undefined }[] = [
-  { name: 'eBGP, the peer\'s AS first', from: neighbor(65001, { enforceFirstAs: true }), attrs: { asPath: [seq(65001, 65002)] }, want: undefined },
-  { name: 'eBGP, another AS first (RFC 4271 6.3)', from: neighbor(65001, { enforceFirstAs: true }), attrs: { asPath: [seq(65002, 65001)] }, want: 'first-as' },
+  { name: 'eBGP, the peer\'s AS first', from: neighbor(65001, { enforceFirstAs: true }), attrs: { asPath: asPathFrom([seq(65001, 65002)]) }, want: undefined },
+  { name: 'eBGP, another AS first (RFC 4271 6.3)', from: neighbor(65001, { enforceFirstAs: true }), attrs: { asPath: asPathFrom([seq(65002, 65001)]) }, want: 'first-as' },
   { name: 'eBGP, an empty path with first-as enforced', from: neighbor(65001, { enforceFirstAs: true }), attrs: { asPath: [] }, want: 'first-as' },
-  { name: 'eBGP, another AS first, not enforced (a route server)', from: neighbor(65001), attrs: { asPath: [seq(65002)] }, want: undefined },
-  { name: 'eBGP, our AS in the path (RFC 4271 9.1.2)', from: neighbor(65001), attrs: { asPath: [seq(65001, 64512, 65003)] }, want: 'loop' },
-  { name: 'eBGP, our AS once with allowas-in 1', from: neighbor(65001, { allowasIn: 1 }), attrs: { asPath: [seq(65001, 64512)] }, want: undefined },
-  { name: 'eBGP, our AS twice with allowas-in 1', from: neighbor(65001, { allowasIn: 1 }), attrs: { asPath: [seq(65001, 64512, 64512)] }, want: 'loop' },
+  { name: 'eBGP, another AS first, not enforced (a route server)', from: neighbor(65001), attrs: { asPath: asPathFrom([seq(65002)]) }, want: undefined },
+  { name: 'eBGP, our AS in the path (RFC 4271 9.1.2)', from: neighbor(65001), attrs: { asPath: asPathFrom([seq(65001, 64512, 65003)]) }, want: 'loop' },
+  { name: 'eBGP, our AS once with allowas-in 1', from: neighbor(65001, { allowasIn: 1 }), attrs: { asPath: asPathFrom([seq(65001, 64512)]) }, want: undefined },
+  { name: 'eBGP, our AS twice with allowas-in 1', from: neighbor(65001, { allowasIn: 1 }), attrs: { asPath: asPathFrom([seq(65001, 64512, 64512)]) }, want: 'loop' },
   { name: 'iBGP, our router ID as ORIGINATOR_ID (RFC 4456 8)', from: neighbor(64512), attrs: { asPath: [], originatorId: self.routerId }, want: 'loop' },
   { name: 'iBGP, our cluster in CLUSTER_LIST (RFC 4456 8)', from: neighbor(64512), attrs: { asPath: [], clusterList: [1, self.clusterId] }, want: 'loop' },
   { name: 'iBGP, another reflector\'s cluster', from: neighbor(64512), attrs: { asPath: [], originatorId: 7, clusterList: [1, 2] }, want: undefined },
-  { name: 'iBGP, our AS in the path is not an iBGP loop', from: neighbor(64512), attrs: { asPath: [seq(64512)] }, want: undefined },
+  { name: 'iBGP, our AS in the path is not an iBGP loop', from: neighbor(64512), attrs: { asPath: asPathFrom([seq(64512)]) }, want: undefined },
 ];
 
 for (const r of rows) t.equal(refusal(r.from, r.attrs, self), r.want, r.name);

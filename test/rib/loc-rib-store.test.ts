@@ -5,6 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { DEFAULT_DECISION, LocRib, type Path, samePath, selectBest } from '../../src/rib/index.js';
 import { path, peer, seq, table } from './helpers.js';
+import { asPathFrom } from '../../src/wire/index.js';
 
 const PEERS = [peer('10.0.0.1', 65001, 1), peer('10.0.0.2', 65002, 2), peer('10.0.0.3', 65001, 3)];
 const PREFIXES = [[0x0a000000, 8], [0x0a010000, 16], [0x0a010100, 24], [0x0b000000, 24]] as const;
@@ -36,7 +37,7 @@ t.test('random announcements, withdrawals, holds and batches agree with a model'
       const apply = (o: Op) => {
         switch (o.op) {
           case 'announce': {
-            const p = path(PEERS[o.peer], { med: o.med, asPath: [seq(PEERS[o.peer].asn)] }, { pathId: o.pathId });
+            const p = path(PEERS[o.peer], { med: o.med, asPath: asPathFrom([seq(PEERS[o.peer].asn)]) }, { pathId: o.pathId });
             rib.announce(PREFIXES[o.pfx][0], 0, 0, 0, PREFIXES[o.pfx][1], p);
             model[o.pfx].set(`${o.peer}/${o.pathId}`, p);
             return;
@@ -111,15 +112,15 @@ t.test('a multipath member other than the best, replaced, is a change (the kerne
   const changed: number[] = [];
   const rib = new LocRib(32, table, { changed: (n) => changed.push(n) }, { ...DEFAULT_DECISION, maxPathsEbgp: 4, multipathRelax: true });
   const [a, b] = [PEERS[0], PEERS[1]];
-  rib.announce(0x0a000000, 0, 0, 0, 24, path(a, { asPath: [seq(a.asn)] }));
-  rib.announce(0x0a000000, 0, 0, 0, 24, path(b, { asPath: [seq(b.asn)] }));
+  rib.announce(0x0a000000, 0, 0, 0, 24, path(a, { asPath: asPathFrom([seq(a.asn)]) }));
+  rib.announce(0x0a000000, 0, 0, 0, 24, path(b, { asPath: asPathFrom([seq(b.asn)]) }));
   const node = rib.trie.get(0x0a000000, 0, 0, 0, 24);
   t.equal(rib.multipath(node)?.length, 2, 'two paths in the multipath set');
   const best = rib.best(node)!;
   const other = best.peer === a ? b : a;
   for (const batched of [false, true]) {
     changed.length = 0;
-    const replacement = path(other, { asPath: [seq(other.asn)], communities: [batched ? 2 : 1] });
+    const replacement = path(other, { asPath: asPathFrom([seq(other.asn)]), communities: [batched ? 2 : 1] });
     if (batched) rib.batch(() => rib.announce(0x0a000000, 0, 0, 0, 24, replacement));
     else rib.announce(0x0a000000, 0, 0, 0, 24, replacement);
     t.ok(changed.includes(node), `reported${batched ? ' (in a batch)' : ''}`);

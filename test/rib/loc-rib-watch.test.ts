@@ -2,7 +2,7 @@
 // prefixes; changes it did not make, in its family or the other, wait for take().
 import t from 'tap';
 import { Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
-import { Afi, type AfiCode, type UpdateMessage, decodeMessage, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { Afi, type AfiCode, type UpdateMessage, decodeMessage, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 
 const ctx = makeContext({ as4: true });
 
@@ -15,7 +15,7 @@ function setup() {
   rib.peerUp(peer as never, { allowasIn: 0, localIpv4: 0x0a000001 }, [0x101, 0x201], () => true);
   let armed = 0;
   const watch = new RibQuery(rib).watchLocRib(() => armed++);
-  const attributes = { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 } as never;
+  const attributes = { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0xc0000201 } as never;
   const v4 = (w: number) => ({ type: 'update', withdrawn: nlriFrom(1, false, []), attributes, nlri: nlriFrom(1, false, [[0, 24, w]]) }) as UpdateMessage;
   const v6 = (w: number) => ({
     type: 'update', withdrawn: nlriFrom(1, false, []), attributes, nlri: nlriFrom(1, false, []),

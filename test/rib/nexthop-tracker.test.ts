@@ -5,7 +5,7 @@
 // neighbor's far next hop do not resolve. The driver re-resolves after kernel and Loc-RIB changes.
 import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
-import { type UpdateMessage, DEFAULT_CONTEXT, afiSafiKey, decodeMessage, endOfRib, makeContext, nlriFrom, nlriToText } from '../../src/wire/index.js';
+import { type UpdateMessage, DEFAULT_CONTEXT, afiSafiKey, decodeMessage, endOfRib, makeContext, nlriFrom, nlriToText, asPathFrom } from '../../src/wire/index.js';
 import type { KernelRoute } from '../../src/fib/index.js';
 import { NexthopTracking, connectedOnlyOf } from '../../src/daemon/nexthop-tracking.js';
 import { VirtualClock } from '../../src/fsm/clock.js';
@@ -59,7 +59,7 @@ function setup(resolveViaDefault = false) {
   clock.advance(100);
   const announce = (from: number, prefix: string, nextHop: string, attrs: Record<string, unknown> = {}) => {
     const [a, len] = prefix.split('/');
-    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: from === TOR ? [{ type: 2, asns: [65001] }] : [], localPref: 100, ...attrs, nextHop: ip(nextHop) } as never, nlri: nlriFrom(1, false, [[0, Number(len), ip(a)]]) });
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: from === TOR ? asPathFrom([{ type: 2, asns: [65001] }]) : [], localPref: 100, ...attrs, nextHop: ip(nextHop) } as never, nlri: nlriFrom(1, false, [[0, Number(len), ip(a)]]) });
     rib.flushAll();
   };
   const withdraw = (from: number, prefix: string) => {
@@ -160,7 +160,7 @@ t.test('loops, the default route, a far eBGP next hop, blackholes', async (t) =>
   t.match(s.route('10.7.0.0/24')?.paths[0].nexthop, { reachable: false }, 'a route to it with a gateway does not make it connected');
 
   // An IPv6 route over an IPv4 session: its IPv4-mapped next hop resolves as IPv4.
-  s.rib.applyUpdate(TOR, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }] }, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('00000000000000000000ffff0a010001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, 0x00600000, 0, 0]]) } });
+  s.rib.applyUpdate(TOR, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]) }, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('00000000000000000000ffff0a010001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, 0x00600000, 0, 0]]) } });
   const v6 = new RibQuery(s.rib).route(2, { words: [0x20010db8, 0x00600000, 0, 0], len: 48 });
   t.match(v6?.paths[0], { best: true, nexthop: { reachable: true, connected: true, via: '10.1.0.0/24 (connected)' } }, 'an IPv4-mapped next hop resolves as IPv4');
 

@@ -3,7 +3,7 @@
 // prefixes) in MP_REACH_NLRI, withdrawals of what is gone, ADD-PATH identifiers when asked.
 import t from 'tap';
 import { LocRib, LocRibFeed, Path, encodePathItems, pathsFromUpdates } from '../../src/rib/index.js';
-import { type UpdateMessage, afiSafiKey, decodeMessage, makeContext, nlriFrom } from '../../src/wire/index.js';
+import { type UpdateMessage, afiSafiKey, decodeMessage, makeContext, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 import { peer, seq, table } from './helpers.js';
 
 const ctx = makeContext({ extendedMessage: true });
@@ -12,7 +12,7 @@ const v6nh = Buffer.from('20010db8000000000000000000000001', 'hex');
 
 t.test('IPv4 prefixes through an IPv4 and an IPv6 next hop; a withdrawal; one attribute set, two UPDATEs', async (t) => {
   const rib = new LocRib(32, table, { changed: () => {} });
-  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  const entry = table.acquire({ origin: 0, asPath: asPathFrom([seq(65001)]), nextHop: 0xc0000201 });
   rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
   rib.announce(0x0a010000, 0, 0, 0, 24, new Path(from, 0, entry, v6nh, 0));
   const n = (w: number) => rib.trie.get(w, 0, 0, 0, 24);
@@ -29,7 +29,7 @@ t.test('IPv4 prefixes through an IPv4 and an IPv6 next hop; a withdrawal; one at
 
 t.test('a neighbor\'s paths for the prefixes of an UPDATE: with ADD-PATH by identifier, what it lacks withdrawn', async (t) => {
   const rib = new LocRib(32, table, { changed: () => {} });
-  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
+  const entry = table.acquire({ origin: 0, asPath: asPathFrom([seq(65001)]), nextHop: 0xc0000201 });
   rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 7, entry, 0xc0000201, 0));
   const addPath = makeContext({ addPath: new Set([afiSafiKey(1, 1)]) });
   const words = nlriFrom(1, true, [[7, 24, 0x0a000000], [8, 24, 0x0a000000]]).words;
@@ -43,8 +43,8 @@ t.test('the Loc-RIB feed: an UPDATE that is itself the change leaves nothing que
   const rib = new LocRib(32, table, { changed: (node) => feed.f?.changed(node) });
   feed.f = new LocRibFeed(1, rib);
   const other = peer('192.0.2.2', 65002, 2);
-  const entry = table.acquire({ origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 });
-  const longer = table.acquire({ origin: 0, asPath: [seq(65002, 1, 2)], nextHop: 0xc0000202 });
+  const entry = table.acquire({ origin: 0, asPath: asPathFrom([seq(65001)]), nextHop: 0xc0000201 });
+  const longer = table.acquire({ origin: 0, asPath: asPathFrom([seq(65002, 1, 2)]), nextHop: 0xc0000202 });
   rib.announce(0x0a000000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
   rib.announce(0x0a010000, 0, 0, 0, 24, new Path(from, 0, entry, 0xc0000201, 0));
   rib.announce(0x0a020000, 0, 0, 0, 24, new Path(other, 0, longer, 0xc0000202, 0));
@@ -66,7 +66,7 @@ t.test('the Loc-RIB feed\'s quick answer: the changes since the last question, i
   const feed: { f?: LocRibFeed } = {};
   const rib = new LocRib(32, table, { changed: (node) => feed.f?.changed(node) });
   const f = (feed.f = new LocRibFeed(1, rib));
-  const attrs = { origin: 0, asPath: [seq(65001)], nextHop: 0xc0000201 } as const;
+  const attrs = { origin: 0, asPath: asPathFrom([seq(65001)]), nextHop: 0xc0000201 } as const;
   // Each path takes over one reference of its set, as the RIB's own announcements do.
   const announce = (w: number) => rib.announce(w, 0, 0, 0, 24, new Path(from, 0, table.acquire(attrs), 0xc0000201, 0));
   const block = (announced: boolean, ...ws: number[]) => ({ afi: 1 as const, words: nlriFrom(1, false, ws.map((w) => [0, 24, w])).words, announced });

@@ -9,7 +9,7 @@ import {
   type AsPathList, type CommunityList, type PolicySet, type PrefixList, type PrefixListEntry, type RouteMap, type RouteMapEntry,
   type RouteView, PolicyCache, asPathRegex, evaluateAsPathList, evaluateCommunityList, evaluatePrefixList, evaluateRouteMap,
 } from '../../src/rib/index.js';
-import { type PathAttributes, linkBandwidthCommunity, linkBandwidthOf } from '../../src/wire/index.js';
+import { type PathAttributes, linkBandwidthCommunity, linkBandwidthOf, asPathFrom } from '../../src/wire/index.js';
 
 function entry(seq: number, action: 'permit' | 'deny', prefix: string, opts: { ge?: number; le?: number } = {}): PrefixListEntry {
   const p = parsePrefix(prefix);
@@ -36,7 +36,7 @@ function lists(maps: RouteMap[] = []): PolicySet {
 
 function route(prefix: string, attrs: PathAttributes = {}, over: Partial<RouteView> = {}): RouteView {
   const p = parsePrefix(prefix);
-  const a: PathAttributes = { origin: 0, asPath: [{ type: 2, asns: [65001, 65010] }], nextHop: 0xc0000201, ...attrs };
+  const a: PathAttributes = { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, 65010] }]), nextHop: 0xc0000201, ...attrs };
   return { afi: p.afi, words: p.words, length: p.length, attrs: a, asPath: a.asPath!, nextHop: a.nextHop ?? 0, peerAddress: '192.0.2.1', weight: 0, ...over };
 }
 
@@ -91,14 +91,14 @@ t.test('every match clause', async (t) => {
   t.equal(one({ community: 'CORE' }, route('10.0.0.0/8', { communities: [parseCommunity('64512:300')] })), 'deny');
   t.equal(one({ largeCommunity: 'BIG' }, route('10.0.0.0/8', { largeCommunities: [[64512, 1, 2]] })), 'permit', 'large community list');
   t.equal(one({ asPath: 'FROM-65001' }, route('10.0.0.0/8')), 'permit', 'AS-path list ^65001_');
-  t.equal(one({ asPath: 'FROM-65001' }, route('10.0.0.0/8', { asPath: [{ type: 2, asns: [650011] }] })), 'deny', '_ is a boundary: 650011 is not 65001');
+  t.equal(one({ asPath: 'FROM-65001' }, route('10.0.0.0/8', { asPath: asPathFrom([{ type: 2, asns: [650011] }]) })), 'deny', '_ is a boundary: 650011 is not 65001');
   t.equal(one({ nextHopPrefixList: 'K8S-PODS' }, route('1.0.0.0/8', {}, { nextHop: parsePrefix('10.96.0.1/32').words[0] })), 'permit', 'next hop in a prefix-list');
   t.equal(one({ sourcePeer: '192.0.2.1' }, route('1.0.0.0/8')), 'permit', 'source peer');
   t.equal(one({ sourcePeer: '192.0.2.9' }, route('1.0.0.0/8')), 'deny');
   t.equal(one({ origin: 'igp' }, route('1.0.0.0/8')), 'permit', 'origin');
   t.equal(one({ origin: 'incomplete' }, route('1.0.0.0/8')), 'deny');
   t.equal(one({ prefixList: 'NO-SUCH-LIST' }, route('1.0.0.0/8')), 'deny', 'an undefined list does not match');
-  t.equal(evaluateAsPathList(FROM_65001, [{ type: 2, asns: [65001] }]), 'permit');
+  t.equal(evaluateAsPathList(FROM_65001, asPathFrom([{ type: 2, asns: [65001] }])), 'permit');
   t.equal(evaluateCommunityList(POOL_A, undefined), 'deny');
 });
 
@@ -114,8 +114,8 @@ t.test('every set clause', async (t) => {
   t.equal(set({ community: { none: true } }, { communities: [9] }).attrs.communities, undefined, 'community none');
   t.same(set({ community: { deleteList: 'CORE' } }, { communities: [parseCommunity('64512:201'), parseCommunity('64512:5')] }).attrs.communities, [parseCommunity('64512:5')], 'comm-list delete');
   t.same(set({ largeCommunity: { additive: [[64512, 9, 9]] } }, { largeCommunities: [[64512, 1, 1]] }).attrs.largeCommunities, [[64512, 1, 1], [64512, 9, 9]], 'large-community additive');
-  t.same(set({ asPathPrepend: { asns: [64512], times: 3 } }).attrs.asPath, [{ type: 2, asns: [64512, 64512, 64512, 65001, 65010] }], 'as-path prepend N times');
-  t.same(set({ asPathPrepend: { lastAs: 2 } }).attrs.asPath, [{ type: 2, asns: [65001, 65001, 65001, 65010] }], 'as-path prepend last-as');
+  t.same(set({ asPathPrepend: { asns: [64512], times: 3 } }).attrs.asPath, asPathFrom([{ type: 2, asns: [64512, 64512, 64512, 65001, 65010] }]), 'as-path prepend N times');
+  t.same(set({ asPathPrepend: { lastAs: 2 } }).attrs.asPath, asPathFrom([{ type: 2, asns: [65001, 65001, 65001, 65010] }]), 'as-path prepend last-as');
   t.equal(set({ nextHop: 'self' }).nextHop, 0x0a000001, 'next-hop self');
   t.equal(set({ nextHop: 'self' }).attrs.nextHop, 0x0a000001, 'and NEXT_HOP with it');
   t.equal(set({ nextHop: 'peer-address' }).nextHop, 0x0a000002, 'next-hop peer-address');

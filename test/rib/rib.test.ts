@@ -7,7 +7,7 @@ import t from 'tap';
 import { type ExportPeer, Rib, RibQuery, addressOctets } from '../../src/rib/index.js';
 import { sameForm } from '../../src/rib/export.js';
 import {
-  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, nlriToText, makeContext,
+  type UpdateMessage, DEFAULT_CONTEXT, WellKnownCommunity, decodeMessage, endOfRib, linkBandwidthCommunity, nlriCount, nlriFrom, nlriToText, makeContext, asPathFrom, asPathSegments
 } from '../../src/wire/index.js';
 
 const ctx = makeContext();
@@ -42,13 +42,13 @@ const P2 = [0x0a020000, 24];
 
 t.test('eBGP in, eBGP out: prepend, next hop self, no LOCAL_PREF, no foreign MED; one UPDATE for shared attributes', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }], med: 7, localPref: 500, communities: [0xfde90064] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001, 65010] }]), med: 7, localPref: 500, communities: [0xfde90064] });
   rib.flushAll();
   const out = updates(sent.get(2)!);
   t.equal(out.length, 1, 'two prefixes with the same attributes in one UPDATE');
   t.equal(nlriCount(out[0].nlri), 2);
   const a = out[0].attributes!;
-  t.same(a.asPath, [{ type: 2, asns: [65000, 65001, 65010] }], 'our AS prepended');
+  t.same(a.asPath, asPathFrom([{ type: 2, asns: [65000, 65001, 65010] }]), 'our AS prepended');
   t.equal(a.nextHop, 0x0a000201, 'next hop self');
   t.equal(a.localPref, undefined, 'no LOCAL_PREF to eBGP');
   t.equal(a.med, undefined, 'a MED from another AS is not passed on');
@@ -62,7 +62,7 @@ t.test('peers of one export group share one encoded form; each gets its own addr
   // Three eBGP peers on three links, same treatment: one group (the key holds no address).
   const group = { groupKey: 'e|65000|v4|4||||' };
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002, group), exportPeer(3, '192.0.2.3', 65003, group), exportPeer(4, '192.0.2.4', 65004, group)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001, 65010] }]) });
   rib.flushAll();
   for (const i of [2, 3, 4]) {
     const out = updates(sent.get(i)!);
@@ -79,14 +79,14 @@ t.test('a form no peer holds leaves its attribute entry, and is made again alike
   // Two upstreams and a receiver, each its own export group: the second upstream's better path
   // replaces the first's everywhere it went.
   const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003)]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65010, 65020] }], communities: [0xfde90064] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001, 65010, 65020] }]), communities: [0xfde90064] });
   rib.flushAll();
   const node = rib.v4.trie.get(P1[0], 0, 0, 0, 24);
   const first = rib.v4.best(node)!.entry;
   t.ok(first.outForm && first.outMore?.size === 1, "a form for each of the other two peers' groups");
   const formBefore = first.outForm!;
   const sentBefore = updates(sent.get(3)!).at(-1)!.attributes;
-  announce(2, [P1], { asPath: [{ type: 2, asns: [65002, 65010] }] });
+  announce(2, [P1], { asPath: asPathFrom([{ type: 2, asns: [65002, 65010] }]) });
   rib.flushAll();
   t.not(rib.v4.best(node)!.entry, first, 'the second upstream has the best path');
   t.equal(first.outForm, undefined, 'its first form left the entry');
@@ -105,27 +105,27 @@ t.test('a form no peer holds leaves its attribute entry, and is made again alike
 
 t.test('loop prevention and allowas-in', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(9, '192.0.2.9', 65009)]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65000, 65010] }] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001, 65000, 65010] }]) });
   t.equal(rib.v4.prefixes, 0, 'our AS in the path: rejected');
-  announce(9, [P1], { asPath: [{ type: 2, asns: [65009, 65000, 65010] }] });
+  announce(9, [P1], { asPath: asPathFrom([{ type: 2, asns: [65009, 65000, 65010] }]) });
   t.equal(rib.v4.prefixes, 1, 'allowas-in 1 lets one occurrence through');
-  announce(9, [P2], { asPath: [{ type: 2, asns: [65009, 65000, 65000] }] });
+  announce(9, [P2], { asPath: asPathFrom([{ type: 2, asns: [65009, 65000, 65000] }]) });
   t.equal(rib.v4.prefixes, 1, 'but not two');
-  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000101 });
+  announce(1, [P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0x0a000101 });
   t.equal(rib.v4.prefixes, 1, 'a next hop that is our own address: ignored');
   t.notOk(rib.lastUpdateWhole, 'that UPDATE is not held whole');
-  announce(9, [P2], { asPath: [{ type: 2, asns: [65009] }] });
+  announce(9, [P2], { asPath: asPathFrom([{ type: 2, asns: [65009] }]) });
   t.ok(rib.lastUpdateWhole, 'one whose every prefix is held is (BMP frames it as its post-policy form)');
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001, 65000] }] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001, 65000] }]) });
   t.notOk(rib.lastUpdateWhole, 'a refused one is not');
   rib.setPeerPolicy(9, 'deny', undefined, false);
-  announce(9, [P2], { asPath: [{ type: 2, asns: [65009] }] });
+  announce(9, [P2], { asPath: asPathFrom([{ type: 2, asns: [65009] }]) });
   t.notOk(rib.lastUpdateWhole, 'nor one the import policy denies');
 });
 
 t.test('treat-as-withdraw removes the prefixes', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001)]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [], nextHop: 1 }, nlri: nlriFrom(1, false, [[0, 24, P1[0]]]), action: 'treat-as-withdraw', errors: [] });
   t.equal(rib.v4.prefixes, 0);
 });
@@ -135,7 +135,7 @@ t.test('iBGP: LOCAL_PREF carried, next hop kept, no iBGP route to iBGP peers unl
   const i2 = exportPeer(2, '10.0.0.3', 65000);
   const e3 = exportPeer(3, '192.0.2.3', 65003);
   const { rib, sent, announce } = setup([i1, i2, e3]);
-  announce(3, [P1], { asPath: [{ type: 2, asns: [65003] }], nextHop: 0xc0000203 });
+  announce(3, [P1], { asPath: asPathFrom([{ type: 2, asns: [65003] }]), nextHop: 0xc0000203 });
   announce(1, [P2], { asPath: [], localPref: 300 });
   rib.flushAll();
   const toI2 = updates(sent.get(2)!);
@@ -169,8 +169,8 @@ t.test('route reflection: ORIGINATOR_ID and CLUSTER_LIST; loops dropped', async 
 
 t.test('well-known communities', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '10.0.0.3', 65000)]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_EXPORT] });
-  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_ADVERTISE] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), communities: [WellKnownCommunity.NO_EXPORT] });
+  announce(1, [P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), communities: [WellKnownCommunity.NO_ADVERTISE] });
   rib.flushAll();
   t.equal(updates(sent.get(2)!).length, 0, 'NO_EXPORT and NO_ADVERTISE: nothing to the other AS');
   t.same(updates(sent.get(3)!).map((m) => m.nlri.words[2]), [P1[0]], 'NO_EXPORT still goes to iBGP, NO_ADVERTISE nowhere');
@@ -180,7 +180,7 @@ t.test('withdrawals are batched; End-of-RIB closes the initial transfer', async 
   const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   t.same(sent.get(2)!.map((m) => endOfRib(m)), [0x101], 'End-of-RIB after the (empty) initial transfer');
   const many = Array.from({ length: 300 }, (_, i) => [0x0a000000 + i * 256, 24]);
-  for (let i = 0; i < 300; i += 3) announce(1, many.slice(i, i + 3), { asPath: [{ type: 2, asns: [65001, 1000 + i] }] });
+  for (let i = 0; i < 300; i += 3) announce(1, many.slice(i, i + 3), { asPath: asPathFrom([{ type: 2, asns: [65001, 1000 + i] }]) });
   rib.flushAll();
   const before = sent.get(2)!.length;
   withdraw(1, many);
@@ -195,7 +195,7 @@ t.test('a peer that cannot take more: generation stops, state stays, resumes on 
   let open = false;
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)], (i) => i !== 2 || open);
   const many = Array.from({ length: 20000 }, (_, i) => [0x0b000000 + i * 256, 24]);
-  for (let i = 0; i < many.length; i += 5) announce(1, many.slice(i, i + 5), { asPath: [{ type: 2, asns: [65001, i] }] });
+  for (let i = 0; i < many.length; i += 5) announce(1, many.slice(i, i + 5), { asPath: asPathFrom([{ type: 2, asns: [65001, i] }]) });
   rib.flushAll();
   const stalled = sent.get(2)!.length;
   t.ok(stalled < 2000, `one chunk generated (${stalled} UPDATEs), then nothing while the transport is full`);
@@ -209,7 +209,7 @@ t.test('a peer that cannot take more: generation stops, state stays, resumes on 
 
 t.test('peer down withdraws its routes and releases attribute sets', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   rib.flushAll();
   t.equal(rib.attrs.size, 1);
   rib.peerDown(1);
@@ -221,7 +221,7 @@ t.test('peer down withdraws its routes and releases attribute sets', async (t) =
 
 t.test('resend (the answer to a ROUTE-REFRESH): the table again; with enhanced route refresh between BoRR and EoRR (RFC 7313)', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   rib.flushAll();
   const before = sent.get(2)!.length;
   rib.resend(2);
@@ -250,7 +250,7 @@ t.test('reexport after an export-policy change withdraws what is now denied and 
     for (const b of m) sent.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
     return true;
   });
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [P1, P2].map(([a, l]) => [0, l, a])) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [P1, P2].map(([a, l]) => [0, l, a])) });
   rib.flushAll();
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 2);
   const mark = sent.length;
@@ -264,7 +264,7 @@ t.test('reexport after an export-policy change withdraws what is now denied and 
 
 t.test('a peer\'s enhanced route refresh (RFC 7313): BoRR marks its routes stale, resent ones are fresh, EoRR drops the rest', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
-  const attrs = { asPath: [{ type: 2, asns: [65001] }] };
+  const attrs = { asPath: asPathFrom([{ type: 2, asns: [65001] }]) };
   announce(1, [P1, P2], attrs);
   t.equal(rib.beginRefresh(1, 1), 2, 'both marked stale');
   t.equal(rib.v4.best(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.stale, true);
@@ -296,7 +296,7 @@ t.test('import and export route-maps, and RFC 8212 deny when there is none', asy
     for (const b of m) deniedOut.push(decodeMessage(b, DEFAULT_CONTEXT) as UpdateMessage);
     return true;
   });
-  const announce = (from: number, prefixes: number[][]) => rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65000 + from] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])) });
+  const announce = (from: number, prefixes: number[][]) => rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65000 + from] }]), nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])) });
   announce(1, [[0x0af40100, 26], [0, 0], [0x0af40200, 27]]);
   announce(2, [[0x0b000000, 24]]);
   rib.flushAll();
@@ -304,7 +304,7 @@ t.test('import and export route-maps, and RFC 8212 deny when there is none', asy
   t.equal(rib.v4.best(rib.v4.trie.lookup(0x0af40101, 0, 0, 0))?.entry.localPref, 200, 'set local-preference');
   const out = updates(sent);
   t.equal(out.length, 1);
-  t.same(out[0].attributes!.asPath, [{ type: 2, asns: [65000, 65000, 65000, 65001] }], 'prepend from the export map, then our AS');
+  t.same(out[0].attributes!.asPath, asPathFrom([{ type: 2, asns: [65000, 65000, 65000, 65001] }]), 'prepend from the export map, then our AS');
   t.same(out[0].attributes!.communities, [parseCommunity64512100()], 'community set on export');
   t.equal(updates(deniedOut).length, 0, 'RFC 8212: nothing exported without a policy');
 });
@@ -315,8 +315,8 @@ function parseCommunity64512100(): number {
 
 t.test('RFC 8326 graceful shutdown: received GRACEFUL_SHUTDOWN loses preference; draining a neighbor tags what it is sent', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), { ...exportPeer(3, '10.0.0.3', 65000), gracefulShutdown: true, groupKey: 'g3-drain' }]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] });
-  announce(2, [P1], { asPath: [{ type: 2, asns: [65002, 65009, 65010] }] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), communities: [WellKnownCommunity.GRACEFUL_SHUTDOWN] });
+  announce(2, [P1], { asPath: asPathFrom([{ type: 2, asns: [65002, 65009, 65010] }]) });
   rib.flushAll();
   t.equal(rib.v4.best(rib.v4.trie.lookup(P1[0], 0, 0, 0))?.peer.index, 2, 'the longer path wins over the draining one');
   const drained = updates(sent.get(3)!);
@@ -342,8 +342,8 @@ t.test('an export route-map that sets the next hop wins over next-hop-self towar
       return true;
     });
   }
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 24, 0x0a010000]]) });
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }] }, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('20010db8000000000000000000000001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, 1, 0, 0]]) } });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 24, 0x0a010000]]) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]) }, nlri: nlriFrom(1, false, []), mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('20010db8000000000000000000000001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, 1, 0, 0]]) } });
   rib.flushAll();
   const of = (peer: number) => updates(got.filter((m) => (m as unknown as { peer: number }).peer === peer));
   const v4 = of(2).find((m) => nlriCount(m.nlri) > 0);
@@ -394,7 +394,7 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   const ingress = (i: number) => ({ allowasIn: 0, localIpv4: undefined, enforceFirstAs: true, peerNextHop: { ipv4: 0xc0000200 + i, ipv6: undefined }, exclusive: { list: pods, group: 'nodes' } });
   for (const i of [1, 2, 3]) rib.peerUp(exportPeer(i, `192.0.2.${i}`, 65000 + i), ingress(i), [0x101], () => true);
   const send = (from: number, prefix: number, asPath: number[], nextHop = 0xc0000200 + from) =>
-    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: asPath }], nextHop }, nlri: nlriFrom(1, false, [[0, 24, prefix]]) });
+    rib.applyUpdate(from, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: asPath }]), nextHop }, nlri: nlriFrom(1, false, [[0, 24, prefix]]) });
   const from = (prefix: number) => rib.v4.candidates(rib.v4.trie.get(prefix, 0, 0, 0, 24)).map((p) => p.peer.index) ?? [];
   send(1, 0x0af40100, [65009]);
   t.same(from(0x0af40100), [], 'a path that does not start with the peer\'s AS is refused');
@@ -409,8 +409,8 @@ t.test('ingress: the peer\'s AS first (RFC 4271 6.3), the next hop the peer, exc
   t.same(rib.peerStats(1)!.refused, { 'first-as': 1, 'next-hop': 0, exclusive: 0, loop: 0, 'path-limit': 0 });
   t.same(rib.peerStats(2)!.refused, { 'first-as': 0, 'next-hop': 1, exclusive: 1, loop: 0, 'path-limit': 0 });
   // Outside the exclusive list (service /32s: several nodes may announce one), both are kept.
-  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
-  rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
+  rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0xc0000201 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
+  rib.applyUpdate(2, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65002] }]), nextHop: 0xc0000202 }, nlri: nlriFrom(1, false, [[0, 32, 0x0a60000a]]) });
   t.same(rib.v4.candidates(rib.v4.trie.get(0x0a60000a, 0, 0, 0, 32)).map((p) => p.peer.index), [1, 2], 'a service /32 from two nodes: ECMP stays possible');
 });
 
@@ -418,8 +418,8 @@ t.test('RFC 4360 6: non-transitive extended communities stay inside the AS; tran
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65000)]);
   const transitiveLb = linkBandwidthCommunity(65001, 1e6);
   const nonTransitiveLb = linkBandwidthCommunity(65001, 1e6, false);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }], extendedCommunities: [transitiveLb, nonTransitiveLb] });
-  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], med: 1, extendedCommunities: [nonTransitiveLb] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), extendedCommunities: [transitiveLb, nonTransitiveLb] });
+  announce(1, [P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), med: 1, extendedCommunities: [nonTransitiveLb] });
   rib.flushAll();
   const ext = (peer: number) => updates(sent.get(peer)!).map((m) => m.attributes!.extendedCommunities ?? null);
   t.same(ext(2), [[transitiveLb], null], 'eBGP: the non-transitive one removed (and the attribute when nothing is left)');
@@ -430,7 +430,7 @@ t.test('IPv6 paths from many UPDATEs with one next hop share one Buffer for it',
   const { rib } = setup([exportPeer(1, '192.0.2.1', 65001)]);
   const v6 = (n: number) => rib.applyUpdate(1, {
     type: 'update', withdrawn: nlriFrom(1, false, []), nlri: nlriFrom(1, false, []),
-    attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }] } as never,
+    attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]) } as never,
     mpReach: { afi: 2, safi: 1, nextHop: Buffer.from('20010db8000000000000000000000001', 'hex'), nlri: nlriFrom(2, false, [[0, 48, 0x20010db8, n << 16]]) },
   } as UpdateMessage);
   for (let n = 1; n <= 3; n++) v6(n);
@@ -441,9 +441,9 @@ t.test('IPv6 paths from many UPDATEs with one next hop share one Buffer for it',
 
 t.test('RFC 9494: long-lived stale paths get LLGR_STALE, are least preferred, go only to peers with the capability; NO_LLGR ones go', async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003, { longLived: true }), exportPeer(4, '192.0.2.4', 65004)]);
-  announce(1, [P1], { asPath: [{ type: 2, asns: [65001] }] });
-  announce(1, [P2], { asPath: [{ type: 2, asns: [65001] }], communities: [WellKnownCommunity.NO_LLGR] });
-  announce(4, [P1], { asPath: [{ type: 2, asns: [65004, 65010, 65020] }] });
+  announce(1, [P1], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
+  announce(1, [P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]), communities: [WellKnownCommunity.NO_LLGR] });
+  announce(4, [P1], { asPath: asPathFrom([{ type: 2, asns: [65004, 65010, 65020] }]) });
   rib.flushAll();
   const node = rib.v4.trie.get(P1[0], 0, 0, 0, 24);
   t.equal(rib.v4.best(node)!.peer.index, 1, 'the shorter path is best');
@@ -469,7 +469,7 @@ t.test('RFC 8950 toward a peer that negotiated it: IPv4 routes in MP_REACH_NLRI 
   const ll = Buffer.from('fe800000000000000000000000000002', 'hex');
   const pair = Buffer.concat([ll, ll]);
   const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, 'fe80::1', 65002, { localIpv4: undefined, localIpv6: pair, ipv4OverIpv6: true }), exportPeer(3, '192.0.2.3', 65003)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   rib.flushAll();
   const toUnnumbered = updates(sent.get(2)!);
   t.equal(toUnnumbered.length, 1, 'one UPDATE');
@@ -478,7 +478,7 @@ t.test('RFC 8950 toward a peer that negotiated it: IPv4 routes in MP_REACH_NLRI 
   t.equal(nlriCount(m.nlri), 0, 'nothing in the IPv4 NLRI field');
   t.same([m.mpReach?.afi, m.mpReach?.safi, m.mpReach?.nextHop.toString('hex')], [1, 1, pair.toString('hex')], 'MP_REACH_NLRI AFI 1 SAFI 1, our global and link-local next hop');
   t.equal(nlriCount(m.mpReach!.nlri!), 2, 'both prefixes');
-  t.same(m.attributes?.asPath, [{ type: 2, asns: [65000, 65001] }], 'eBGP transforms as usual');
+  t.same(m.attributes?.asPath, asPathFrom([{ type: 2, asns: [65000, 65001] }]), 'eBGP transforms as usual');
   const classic = updates(sent.get(3)!)[0];
   t.equal(classic.mpReach, undefined, 'a peer without it gets the classic form');
   t.equal(classic.attributes?.nextHop, 0x0a000001 + 3 * 256, 'with NEXT_HOP its own address of ours');
@@ -492,20 +492,20 @@ t.test('a form back in use after its slot went to another is sent again (the Adj
   // Peer 3 is sent nothing (RFC 8212 deny): the only forms held are peer 1's and peer 2's.
   const { rib, sent, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002), exportPeer(3, '192.0.2.3', 65003, { exportMap: 'deny' })]);
   // One attribute object, as the decode cache shares one per set: one entry, one cached form.
-  const A = { origin: 0, nextHop: 0xc0000201, asPath: [{ type: 2, asns: [65001, 10] }] } as const;
+  const A = { origin: 0, nextHop: 0xc0000201, asPath: asPathFrom([{ type: 2, asns: [65001, 10] }]) } as const;
   const announceA = (prefix: number[]) =>
     rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: A as never, nlri: nlriFrom(1, false, [[0, prefix[1], prefix[0]]]) });
   const carries = (m: UpdateMessage, [addr, len]: number[]) => m.nlri.words.some((w, i) => i % 3 === 2 && w === addr && m.nlri.words[i - 1] === len);
   const lastTo2 = (prefix: number[]) => updates(sent.get(2)!).filter((m) => carries(m, prefix)).at(-1);
-  const asA = [{ type: 2, asns: [65000, 65001, 10] }];
+  const asA = asPathFrom([{ type: 2, asns: [65000, 65001, 10] }]);
   announceA(P1);
   rib.flushAll();
   // Peer 3's shorter path wins: peer 2 holds its form now; A's form (still cached: peer 1's path
   // keeps its set) has no holder, so its slot is free.
-  announce(3, [P1], { asPath: [{ type: 2, asns: [65003] }] });
+  announce(3, [P1], { asPath: asPathFrom([{ type: 2, asns: [65003] }]) });
   rib.flushAll();
   // Another form takes that slot, for P2.
-  announce(1, [P2], { asPath: [{ type: 2, asns: [65001, 20] }] });
+  announce(1, [P2], { asPath: asPathFrom([{ type: 2, asns: [65001, 20] }]) });
   rib.flushAll();
   // P2 changes to A's set: A's form, whose old slot number is what peer 2 holds for P2.
   announceA(P2);
@@ -540,12 +540,12 @@ t.test('prefixes in a row from one peer with one attribute set but two IPv6 next
 t.test('more forms held than 16 bits number: the Adj-RIB-Out widens its column and keeps every one', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   const N = 70_000;
-  for (let i = 0; i < N; i++) announce(1, [[(0x0b000000 + (i << 8)) | 0, 24]], { asPath: [{ type: 2, asns: [65001, 100_000 + i] }] });
+  for (let i = 0; i < N; i++) announce(1, [[(0x0b000000 + (i << 8)) | 0, 24]], { asPath: asPathFrom([{ type: 2, asns: [65001, 100_000 + i] }]) });
   while (rib.flushAll()); // a budget of chunks per call
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], N);
   const sent = [...new RibQuery(rib).advertised(2, 1)!];
   t.equal(sent.length, N);
-  const wrong = sent.filter((r, i) => r.attrs?.asPath?.[0].asns[2] !== 100_000 + i);
+  const wrong = sent.filter((r, i) => asPathSegments(r.attrs?.asPath ?? [])[0]?.asns[2] !== 100_000 + i);
   t.same(wrong.slice(0, 3), [], 'each prefix shows the set it was sent with (slots past 65,535 included)');
 });
 
@@ -553,16 +553,16 @@ t.test('a change behind where an unfinished flush has got to is sent too (the qu
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   const N = 40_000;
   const prefix = (i: number) => [(0x0c000000 + (i << 8)) | 0, 24];
-  for (let i = 0; i < N; i += 100) announce(1, Array.from({ length: 100 }, (_, k) => prefix(i + k)), { asPath: [{ type: 2, asns: [65001, 7] }] });
+  for (let i = 0; i < N; i += 100) announce(1, Array.from({ length: 100 }, (_, k) => prefix(i + k)), { asPath: asPathFrom([{ type: 2, asns: [65001, 7] }]) });
   t.equal(rib.flushAll(), true, 'one call sends a budget of chunks, not the whole table');
   const first = rib.peerStats(2)!.advertised['ipv4-unicast'];
   t.ok(first > 0 && first < N, `part sent (${first})`);
   // The first prefix (among the lowest nodes) changes; the rest of the table is still queued above it.
-  announce(1, [prefix(0)], { asPath: [{ type: 2, asns: [65001, 8] }] });
+  announce(1, [prefix(0)], { asPath: asPathFrom([{ type: 2, asns: [65001, 8] }]) });
   while (rib.flushAll());
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], N, 'every prefix sent');
   const last = updates(sent.get(2)!).filter((m) => m.nlri.words[2] === prefix(0)[0]).at(-1);
-  t.same(last?.attributes?.asPath, [{ type: 2, asns: [65000, 65001, 8] }], 'and the change behind it');
+  t.same(last?.attributes?.asPath, asPathFrom([{ type: 2, asns: [65000, 65001, 8] }]), 'and the change behind it');
   t.equal(rib.adjRibOut(2, 1)!.pending, 0, 'nothing left queued');
 });
 
@@ -582,7 +582,7 @@ t.test('two clients with one attribute object, prefixes in a row: each reflected
 t.test("an Adj-RIB-Out's columns stay near the prefixes in use: no entries for glue nodes, not doubled to the trie's capacity", async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   // 40,000 /24s in a row: about 80,000 nodes with their glue, in a trie with room for 131,072.
-  for (let s = 0; s < 40; s++) announce(1, Array.from({ length: 1000 }, (_, i) => [(0x0a000000 + ((s * 1000 + i) << 8)) | 0, 24]), { asPath: [{ type: 2, asns: [65001, s] }] });
+  for (let s = 0; s < 40; s++) announce(1, Array.from({ length: 1000 }, (_, i) => [(0x0a000000 + ((s * 1000 + i) << 8)) | 0, 24]), { asPath: asPathFrom([{ type: 2, asns: [65001, s] }]) });
   while (rib.flushAll()); // a turn's budget at a time
   const ids = rib.v4.trie.idLimit;
   t.ok(rib.v4.trie.capacity >= 2 * 65536 && ids > 65536, `${ids} node ids in use, room for ${rib.v4.trie.capacity}`);
@@ -603,7 +603,7 @@ function fullReceiver(n: number) {
   for (const p of [exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]) rib.peerUp(p, { allowasIn: 0, localIpv4: p.localIpv4 }, [0x101], () => true);
   for (let i = 0; i < n; i += 500) {
     const nlri = nlriFrom(1, false, Array.from({ length: 500 }, (_, k) => [0, 24, (0x10000000 + ((i + k) << 8)) | 0]));
-    rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000201, asPath: [{ type: 2, asns: [65001] }] } as never, nlri });
+    rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000201, asPath: asPathFrom([{ type: 2, asns: [65001] }]) } as never, nlri });
   }
   while (rib.flushAll()); // the receiver holds every prefix: each stays, empty, until it is withdrawn there
   const heap = () => {
@@ -670,7 +670,7 @@ t.test('a peer that comes up again (no down between) has one output; down, none'
     return true;
   });
   t.equal(rib.outBytes(1), one, 'the earlier output of peer 2 is gone, not kept beside the new one');
-  announce(1, [[0x0a010000, 24]], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [[0x0a010000, 24]], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   rib.flushAll();
   t.equal(updates(again).filter((m) => nlriCount(m.nlri) > 0).length, 1, 'the change reaches the new session');
   t.equal(updates(sent.get(2)!).filter((m) => nlriCount(m.nlri) > 0).length, 0, 'and nothing the old one');
@@ -682,7 +682,7 @@ t.test('a peer that comes up again (no down between) has one output; down, none'
 t.test('a glue node handed to an Adj-RIB-Out queues nothing (it never had a route to send)', async (t) => {
   const { rib, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   // Two /24s under one /23 glue node, which no one announced.
-  announce(1, [[0x0a000000, 24], [0x0a000100, 24]], { asPath: [{ type: 2, asns: [65001] }] });
+  announce(1, [[0x0a000000, 24], [0x0a000100, 24]], { asPath: asPathFrom([{ type: 2, asns: [65001] }]) });
   while (rib.flushAll());
   const trie = rib.v4.trie;
   const glue = [...Array(trie.idLimit).keys()].find((n) => n > 0 && trie.len(n) === 23)!;
@@ -705,27 +705,27 @@ t.test('RFC 6793 4.2.2: to a 2-octet eBGP peer, 4-octet ASNs go as AS_TRANS in A
   });
   const at = (asPath: unknown, prefix: number[]) =>
     rib.applyUpdate(1, { type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, nextHop: 0xc0000201, asPath } as never, nlri: nlriFrom(1, false, [[0, prefix[1], prefix[0]]]) });
-  at([{ type: 2, asns: [65001, 4200000001] }], P1);
-  at([{ type: 2, asns: [65001] }, { type: 1, asns: [65010, 4200000002] }], P2);
+  at(asPathFrom([{ type: 2, asns: [65001, 4200000001] }]), P1);
+  at(asPathFrom([{ type: 2, asns: [65001] }, { type: 1, asns: [65010, 4200000002] }]), P2);
   rib.flushAll();
   const out = updates(got);
   t.equal(out.length, 2);
-  t.same(out[0].attributes!.asPath, [{ type: 2, asns: [65000, 65001, 23456] }], 'AS_TRANS for the 4-octet ASN');
-  t.same(out[0].attributes!.as4Path, [{ type: 2, asns: [65000, 65001, 4200000001] }], 'the whole path in AS4_PATH');
-  t.same(out[1].attributes!.asPath, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 23456] }], 'prepended to the first segment, the AS_SET kept');
-  t.same(out[1].attributes!.as4Path, [{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 4200000002] }]);
+  t.same(out[0].attributes!.asPath, asPathFrom([{ type: 2, asns: [65000, 65001, 23456] }]), 'AS_TRANS for the 4-octet ASN');
+  t.same(out[0].attributes!.as4Path, asPathFrom([{ type: 2, asns: [65000, 65001, 4200000001] }]), 'the whole path in AS4_PATH');
+  t.same(out[1].attributes!.asPath, asPathFrom([{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 23456] }]), 'prepended to the first segment, the AS_SET kept');
+  t.same(out[1].attributes!.as4Path, asPathFrom([{ type: 2, asns: [65000, 65001] }, { type: 1, asns: [65010, 4200000002] }]));
   t.equal(out[0].attributes!.localPref, undefined);
 });
 
 t.test("a peer's own best routes are not queued for it; one advertised to it before is withdrawn when its own becomes best", async (t) => {
   const { rib, sent, announce } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
-  announce(1, [P1, P2], { asPath: [{ type: 2, asns: [65001, 65010] }] });
+  announce(1, [P1, P2], { asPath: asPathFrom([{ type: 2, asns: [65001, 65010] }]) });
   t.equal(rib.peerStats(1)!.pending, 0, 'nothing queued for the peer the routes came from');
   t.equal(rib.peerStats(2)!.pending, 2, 'both queued for the other');
   rib.flushAll();
   t.same(updates(sent.get(1)!), [], 'nothing sent back');
   // Peer 2 announces P1 with a shorter path: its own route is best, and what it was sent is withdrawn.
-  announce(2, [P1], { asPath: [{ type: 2, asns: [65002] }] });
+  announce(2, [P1], { asPath: asPathFrom([{ type: 2, asns: [65002] }]) });
   t.equal(rib.peerStats(2)!.pending, 1, 'queued: advertised before');
   rib.flushAll();
   const out = updates(sent.get(2)!);
@@ -737,10 +737,10 @@ t.test("a peer sent none of a table keeps its Adj-RIB-Out columns while the tabl
   // Peer 2's AS is in every path (mayExport: never sent), so nothing is advertised to it.
   const { rib, announce, withdraw } = setup([exportPeer(1, '192.0.2.1', 65001), exportPeer(2, '192.0.2.2', 65002)]);
   const block = (from: number) => Array.from({ length: 5000 }, (_, i) => [(0x0b000000 + (from + i) * 256) >>> 0, 24]);
-  announce(1, block(0), { asPath: [{ type: 2, asns: [65001, 65002] }] });
+  announce(1, block(0), { asPath: asPathFrom([{ type: 2, asns: [65001, 65002] }]) });
   rib.flushAll();
   const kept = rib.outBytes(1);
-  announce(1, block(5000), { asPath: [{ type: 2, asns: [65001, 65002] }] });
+  announce(1, block(5000), { asPath: asPathFrom([{ type: 2, asns: [65001, 65002] }]) });
   rib.flushAll();
   t.equal(rib.peerStats(2)!.advertised['ipv4-unicast'], 0, 'nothing advertised to peer 2');
   t.ok(kept > 10_000, `columns for the table kept after the first flush (${kept} octets)`);

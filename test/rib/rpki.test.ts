@@ -4,7 +4,7 @@
 import t from 'tap';
 import { buildPolicySet } from '../../src/config/policy.js';
 import { type ExportPeer, Rib, RibQuery, VrpTable, addressOctets } from '../../src/rib/index.js';
-import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, endOfRib, makeContext, nlriCount, nlriFrom } from '../../src/wire/index.js';
+import { type UpdateMessage, DEFAULT_CONTEXT, decodeMessage, endOfRib, makeContext, nlriCount, nlriFrom, asPathFrom } from '../../src/wire/index.js';
 import { vrp } from '../helpers/rtr-cache.js';
 
 const ctx = makeContext();
@@ -45,7 +45,7 @@ function setup() {
     return true;
   });
   const announce = (from: number, prefixes: number[][], origin: number) => rib.applyUpdate(from, {
-    type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: [{ type: 2, asns: [65000 + from, origin] }], nextHop: 0xc0000200 + from }, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])),
+    type: 'update', withdrawn: nlriFrom(1, false, []), attributes: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65000 + from, origin] }]), nextHop: 0xc0000200 + from }, nlri: nlriFrom(1, false, prefixes.map(([a, l]) => [0, l, a])),
   });
   const q = new RibQuery(rib);
   const route = (p: number[]) => q.route(1, { words: [p[0], 0, 0, 0], len: p[1] });
@@ -60,7 +60,7 @@ t.test('import: invalid denied, valid preferred, notfound accepted; the state is
   announce(2, [P1], 65200);
   t.same(route(P1)?.paths.map((p) => [p.peerAddress, p.rpki, p.attrs.localPref]), [['192.0.2.1', 'valid', 200]], 'peer 1\'s valid path, preferred; peer 2\'s invalid one refused');
   t.same(route(P2)?.paths.map((p) => p.rpki), ['notfound'], 'uncovered: notfound, accepted');
-  t.equal(rib.originValidation(1, [P1[0]], 24, [{ type: 2, asns: [65200] }]), 'invalid');
+  t.equal(rib.originValidation(1, [P1[0]], 24, asPathFrom([{ type: 2, asns: [65200] }])), 'invalid');
   rib.setRpki(undefined);
   t.equal(route(P2)?.paths[0].rpki, null, 'without RPKI the state is null');
 });

@@ -8,15 +8,15 @@ import fc from 'fast-check';
 import { type ExportPeer, Rib, addressOctets } from '../../src/rib/index.js';
 import { MEMO_FORMS, MEMO_OCTETS, type Memoized, UpdateMemo } from '../../src/rib/update-memo.js';
 import {
-  Afi, CHUNK_OCTETS, type MpNextHop, type NlriBlock, decodeMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom, nlriToText,
+  Afi, CHUNK_OCTETS, type MpNextHop, type NlriBlock, decodeMessage, encodeAnnouncements, encodePathAttributes, makeContext, nlriFrom, nlriToText, asPathFrom
 } from '../../src/wire/index.js';
 
 const standard = makeContext();
 const extended = makeContext({ extendedMessage: true });
-const attrsA = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000001 }, standard);
+const attrsA = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0x0a000001 }, standard);
 /** The same octets as attrsA in memory of their own (a peer's rewritten NEXT_HOP that came out the same). */
 const attrsA2 = Buffer.from(attrsA);
-const attrsB = encodePathAttributes({ origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: 0x0a000002 }, standard);
+const attrsB = encodePathAttributes({ origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]), nextHop: 0x0a000002 }, standard);
 const v4 = (...prefixes: number[][]): NlriBlock => nlriFrom(Afi.IPV4, false, prefixes.map(([a, l]) => [0, l, a]));
 const blocks = [
   v4([0x0a010000, 24], [0x0a020000, 24]),

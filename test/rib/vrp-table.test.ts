@@ -7,6 +7,7 @@ import { VrpTable, judgeOrigin, routeOriginAs } from '../../src/rib/index.js';
 import type { Vrp } from '../../src/wire/index.js';
 import { confed, seq, set } from './helpers.js';
 import { vrp } from '../helpers/rtr-cache.js';
+import { asPathFrom } from '../../src/wire/index.js';
 
 const words = (text: string) => vrp(`${text}-0 AS0`).words;
 const judge = (tab: VrpTable, prefix: string, len: number, origin: number | null) => tab.judge(prefix.includes(':') ? 2 : 1, words(`${prefix}/${len}`), len, origin);
@@ -36,10 +37,10 @@ t.test('RFC 6811 2: notfound, valid, invalid by AS or by max length', async (t) 
 });
 
 t.test('RFC 6811 2: the origin AS of a route', async (t) => {
-  t.equal(routeOriginAs([seq(65010, 65001)], 64512), 65001, 'the last AS of a final AS_SEQUENCE');
+  t.equal(routeOriginAs(asPathFrom([seq(65010, 65001)]), 64512), 65001, 'the last AS of a final AS_SEQUENCE');
   t.equal(routeOriginAs([], 64512), 64512, 'an empty path: our own AS');
-  t.equal(routeOriginAs([seq(65010), set(65001, 65002)], 64512), null, 'a final AS_SET: NONE');
-  t.equal(routeOriginAs([confed(65100)], 64512), 64512, 'a final confederation segment: our own AS');
+  t.equal(routeOriginAs(asPathFrom([seq(65010), set(65001, 65002)]), 64512), null, 'a final AS_SET: NONE');
+  t.equal(routeOriginAs(asPathFrom([confed(65100)]), 64512), 64512, 'a final confederation segment: our own AS');
 });
 
 t.test('several tables: valid in one is valid', async (t) => {

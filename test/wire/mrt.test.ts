@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Afi, encodePeerIndexTable, encodeRibRecord } from '../../src/wire/index.js';
+import { Afi, encodePeerIndexTable, encodeRibRecord, asPathFrom } from '../../src/wire/index.js';
 
 const v6 = (hex: string) => Buffer.from(hex.padEnd(32, '0'), 'hex');
 const T = 1764590400; // 2025-12-01 12:00:00 UTC
@@ -22,15 +22,15 @@ t.test('bgpdump reads every path of a snapshot as written', async (t) => {
   const records = [
     encodePeerIndexTable(T, 0x0a000001, 'nodebgp', peers),
     encodeRibRecord(T, Afi.IPV4, 0, [0x0a010000], 24, [
-      { peerIndex: 1, originated: T - 60, pathId: 0, nextHop: 0xc0000201, attrs: { origin: 0, asPath: [{ type: 2, asns: [65001, 4200000009] }], med: 7, communities: [0xfde90064] } },
-      { peerIndex: 2, originated: T - 30, pathId: 0, nextHop: v6('20010db8000000000000000000000003'), attrs: { origin: 2, asPath: [{ type: 2, asns: [4200000003] }] } },
+      { peerIndex: 1, originated: T - 60, pathId: 0, nextHop: 0xc0000201, attrs: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, 4200000009] }]), med: 7, communities: [0xfde90064] } },
+      { peerIndex: 2, originated: T - 30, pathId: 0, nextHop: v6('20010db8000000000000000000000003'), attrs: { origin: 2, asPath: asPathFrom([{ type: 2, asns: [4200000003] }]) } },
     ], false),
     encodeRibRecord(T, Afi.IPV6, 1, [0x20010db8, 0x00a10000, 0, 0], 48, [
-      { peerIndex: 2, originated: T - 5, pathId: 0, nextHop: v6('20010db8000000000000000000000003'), attrs: { origin: 0, asPath: [{ type: 2, asns: [4200000003, 65010] }], localPref: 200 } },
+      { peerIndex: 2, originated: T - 5, pathId: 0, nextHop: v6('20010db8000000000000000000000003'), attrs: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [4200000003, 65010] }]), localPref: 200 } },
     ], false),
     encodeRibRecord(T, Afi.IPV4, 2, [0x0a020000], 16, [
-      { peerIndex: 1, originated: T - 1, pathId: 7, nextHop: 0xc0000201, attrs: { origin: 0, asPath: [{ type: 2, asns: [65001] }] } },
-      { peerIndex: 1, originated: T - 2, pathId: 8, nextHop: 0xc0000202, attrs: { origin: 0, asPath: [{ type: 2, asns: [65001, 65020] }] } },
+      { peerIndex: 1, originated: T - 1, pathId: 7, nextHop: 0xc0000201, attrs: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001] }]) } },
+      { peerIndex: 1, originated: T - 2, pathId: 8, nextHop: 0xc0000202, attrs: { origin: 0, asPath: asPathFrom([{ type: 2, asns: [65001, 65020] }]) } },
     ], true),
     encodeRibRecord(T, Afi.IPV4, 3, [0x0a030000], 24, [
       { peerIndex: 0, originated: T, pathId: 0, nextHop: 0, attrs: { origin: 0, asPath: [] } },

@@ -4,11 +4,11 @@ import t from 'tap';
 import {
   type UpdateMessage, Afi, AttributeCache, DEFAULT_CONTEXT, Framer, decodeMessage, encodeAnnouncements,
   encodePathAttributes, encodeUpdate, encodeWithdrawals, makeContext, nlriCount, nlriFrom, endOfRib, endOfRibMessage,
-  mergeAs4Path, asPathLength, forPropagation, AttrFlag,
+  mergeAs4Path, asPathLength, forPropagation, AttrFlag, asPathFrom
 } from '../../src/wire/index.js';
 import { MANDATORY, NLRI, update } from '../helpers/build.js';
 
-const attrs = { origin: 0 as const, asPath: [{ type: 2 as const, asns: [64512, 64513] }], nextHop: 0xc0000201, communities: [0xfde90064] };
+const attrs = { origin: 0 as const, asPath: asPathFrom([{ type: 2 as const, asns: [64512, 64513] }]), nextHop: 0xc0000201, communities: [0xfde90064] };
 const many = nlriFrom(Afi.IPV4, false, Array.from({ length: 5000 }, (_, i) => [0, 24, (0x0a000000 + (i << 8)) >>> 0]));
 
 function decodeAll(msgs: Buffer[], ctx = DEFAULT_CONTEXT): UpdateMessage[] {
@@ -73,11 +73,11 @@ t.test('attribute sets are interned by their octets', async (t) => {
 });
 
 t.test('RFC 6793 AS4_PATH merge and path length', async (t) => {
-  const two = { asPath: [{ type: 2 as const, asns: [65001, 23456, 23456] }], as4Path: [{ type: 2 as const, asns: [4200000001, 4200000002] }] };
-  t.same(mergeAs4Path(two), [{ type: 2, asns: [65001] }, { type: 2, asns: [4200000001, 4200000002] }]);
+  const two = { asPath: asPathFrom([{ type: 2 as const, asns: [65001, 23456, 23456] }]), as4Path: asPathFrom([{ type: 2 as const, asns: [4200000001, 4200000002] }]) };
+  t.same(mergeAs4Path(two), asPathFrom([{ type: 2, asns: [65001] }, { type: 2, asns: [4200000001, 4200000002] }]));
   t.same(mergeAs4Path({ ...two, aggregator: { asn: 65001, address: 1 } }), two.asPath, 'ignored when AGGREGATOR has a real 2-octet AS');
-  t.same(mergeAs4Path({ asPath: [{ type: 2 as const, asns: [1] }], as4Path: [{ type: 2 as const, asns: [2, 3] }] }), [{ type: 2, asns: [1] }], 'ignored when longer than AS_PATH');
-  t.equal(asPathLength([{ type: 2, asns: [1, 2, 3] }, { type: 1, asns: [4, 5] }, { type: 3, asns: [6] }]), 4, 'AS_SET counts one, confederation segments none');
+  t.same(mergeAs4Path({ asPath: asPathFrom([{ type: 2 as const, asns: [1] }]), as4Path: asPathFrom([{ type: 2 as const, asns: [2, 3] }]) }), asPathFrom([{ type: 2, asns: [1] }]), 'ignored when longer than AS_PATH');
+  t.equal(asPathLength(asPathFrom([{ type: 2, asns: [1, 2, 3] }, { type: 1, asns: [4, 5] }, { type: 3, asns: [6] }])), 4, 'AS_SET counts one, confederation segments none');
 });
 
 t.test('unknown attributes on propagation (RFC 4271 5)', async (t) => {

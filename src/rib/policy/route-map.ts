@@ -7,7 +7,7 @@
 // share attributes keep sharing them after policy.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
-import { type AsPath, AsPathSegmentType, type PathAttributes, isLinkBandwidth, linkBandwidthCommunity } from '../../wire/index.js';
+import { type AsPath, AsPathSegmentType, type PathAttributes, asPathSegments, isLinkBandwidth, linkBandwidthCommunity, prependAs } from '../../wire/index.js';
 import { evaluateAsPathList, evaluateCommunityList, evaluateLargeCommunityList, evaluatePrefixList } from './lists.js';
 import type { PolicySet, RouteMap, RouteMapEntry, RouteMapMatch, RouteMapSet } from './types.js';
 
@@ -135,17 +135,12 @@ function applySets(a: Mutable, s: RouteMapSet, p: PolicySet, localAs: number): v
     const path = a.asPath ?? [];
     let add: number[];
     if ('lastAs' in pp) {
-      const first = path.find((seg) => seg.type === AsPathSegmentType.AS_SEQUENCE && seg.asns.length > 0);
+      const first = asPathSegments(path).find((seg) => seg.type === AsPathSegmentType.AS_SEQUENCE);
       add = first ? Array(pp.lastAs).fill(first.asns[0]) : [];
     } else {
       add = Array.from({ length: pp.times ?? 1 }, () => pp.asns).flat();
     }
-    if (add.length > 0) {
-      const head = path[0];
-      a.asPath = head && head.type === AsPathSegmentType.AS_SEQUENCE && head.asns.length + add.length <= 255
-        ? [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [...add, ...head.asns] }, ...path.slice(1)]
-        : [{ type: AsPathSegmentType.AS_SEQUENCE, asns: add }, ...path];
-    }
+    a.asPath = prependAs(path, add);
   }
 }
 

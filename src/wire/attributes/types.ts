@@ -5,11 +5,13 @@
 import type { AsPathSegmentTypeCode, OriginCode } from '../constants.js';
 import type { NlriBlock } from '../nlri.js';
 
+/** One segment of an AS path, as readers off the hot path see it (`asPathSegments`). */
 export interface AsPathSegment {
   readonly type: AsPathSegmentTypeCode;
   readonly asns: readonly number[];
 }
-export type AsPath = readonly AsPathSegment[];
+/** Each segment as its type, its ASN count, then its ASNs, in one array (`as-path.ts`). */
+export type AsPath = readonly number[];
 
 export interface Aggregator {
   readonly asn: number;
