@@ -116,6 +116,8 @@ t.test('every set clause', async (t) => {
   t.same(set({ largeCommunity: { additive: [[64512, 9, 9]] } }, { largeCommunities: [[64512, 1, 1]] }).attrs.largeCommunities, [[64512, 1, 1], [64512, 9, 9]], 'large-community additive');
   t.same(set({ asPathPrepend: { asns: [64512], times: 3 } }).attrs.asPath, asPathFrom([{ type: 2, asns: [64512, 64512, 64512, 65001, 65010] }]), 'as-path prepend N times');
   t.same(set({ asPathPrepend: { lastAs: 2 } }).attrs.asPath, asPathFrom([{ type: 2, asns: [65001, 65001, 65001, 65010] }]), 'as-path prepend last-as');
+  t.equal(set({ asPathPrepend: { lastAs: 2 } }, { asPath: undefined }).attrs.asPath, undefined, 'last-as with no AS_PATH: none added');
+  t.same(set({ asPathPrepend: { asns: [64512] } }, { asPath: asPathFrom([{ type: 1, asns: [65003, 65004] }]) }).attrs.asPath, asPathFrom([{ type: 2, asns: [64512] }, { type: 1, asns: [65003, 65004] }]), 'before an AS_SET: a sequence of its own');
   t.equal(set({ nextHop: 'self' }).nextHop, 0x0a000001, 'next-hop self');
   t.equal(set({ nextHop: 'self' }).attrs.nextHop, 0x0a000001, 'and NEXT_HOP with it');
   t.equal(set({ nextHop: 'peer-address' }).nextHop, 0x0a000002, 'next-hop peer-address');

@@ -140,7 +140,7 @@ function applySets(a: Mutable, s: RouteMapSet, p: PolicySet, localAs: number): v
     } else {
       add = Array.from({ length: pp.times ?? 1 }, () => pp.asns).flat();
     }
-    a.asPath = prependAs(path, add);
+    if (add.length > 0) a.asPath = prependAs(path, add);
   }
 }
 
