@@ -91,7 +91,6 @@ const NO_PATH: AsPath = Object.freeze([]);
 /** Merged AS paths of sets from 2-octet speakers with AS4_PATH (rare), so each is made once. */
 const mergedPaths = new WeakMap<PathAttributes, AsPath>();
 
-
 /** A form leaves its entry's cache (the entry may hold it in place, or in its map). */
 function forget(form: OutForm): void {
   const e = form.entry;

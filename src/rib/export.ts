@@ -97,7 +97,6 @@ export function inNextHopField(afi: number, peer: ExportPeer): boolean {
   return afi === Afi.IPV4 && !peer.ipv4OverIpv6;
 }
 
-
 /** Whether `best` may be advertised to `to` at all. */
 export function mayExport(best: Path, to: ExportPeer): boolean {
   const from = best.peer;
