@@ -1,11 +1,16 @@
 // Columns of typed arrays (the trie's nodes, the path store's rows, an Adj-RIB-Out's slots) grow
-// in chunks. A large column views a resizable buffer with room set aside for many more rows than
+// in chunks. A large column views a WebAssembly memory with room set aside for many more rows than
 // it holds (`reserved`): growing it commits more pages in place, so the rows already written are
 // neither copied nor held twice while a copy is made (a 1M-route table's columns are about 75 MB,
 // and doubling them by copies was a tenth of a full table's load: each new page touched twice,
-// the old ones kept until the copy was done). Past its room a column is copied once into a new,
-// larger one. A small column is a plain typed array, copied to each new capacity, and the old
-// one's memory returned at once (retired), not when the garbage collector next finds it.
+// the old ones kept until the copy was done). A memory's view reads as fast as a plain typed
+// array, where one of a resizable ArrayBuffer (what reserved columns were until 2026-12-05) reads
+// 2-3 times slower (`bench/column-access.mjs`); a full table loads about 7% faster. Growing a
+// memory detaches its old buffer, so a grown column is a new view: owners take the column that
+// resized() returns at once, field by field, and never keep one across a growth. Past its room a
+// column is copied once into a new, larger one. A small column is a plain typed array, copied to
+// each new capacity, and the old one's memory returned at once (retired), not when the garbage
+// collector next finds it.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
 export type Column = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
@@ -16,13 +21,67 @@ type ColumnType<T extends Column> = { new (n: number): T; new (b: ArrayBuffer): 
 const ROOM_FACTOR = 16;
 const MIN_ROOM = 1 << 16;
 
+/** WebAssembly's unit of memory. */
+const PAGE = 65536;
+/**
+ * V8 reserves about 8 GB of address space for every WebAssembly memory, whatever its maximum
+ * (guard regions): past this many, columns reserve resizable buffers instead (slower to read),
+ * so that a reflector with full tables to thousands of clients stays far from the 128 TB a
+ * process can map.
+ */
+const MAX_MEMORIES = 4096;
+
+interface Memory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+/** What this file uses of the WebAssembly global (absent under --jitless). */
+declare const WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => Memory } | undefined;
+type ViewType<T extends Column> = new (buffer: ArrayBuffer, byteOffset: number, rows: number) => T;
+
+/** Each live reservation's memory, by its current buffer. */
+const memories = new WeakMap<ArrayBuffer, Memory>();
+let memoriesMade = 0;
+/** Counts memories no longer reachable, so that MAX_MEMORIES bounds those alive. */
+const memoriesGone = new FinalizationRegistry<void>(() => memoriesMade--);
+
 /**
  * A column of `rows` zero rows that grows in place (see above) up to 16 times that (at least 64K
  * rows) before it must be copied.
  */
 export function reserved<T extends Column>(type: ColumnType<T>, rows: number): T {
   const room = Math.max(rows * ROOM_FACTOR, MIN_ROOM) * type.BYTES_PER_ELEMENT;
-  return new type(new ArrayBuffer(rows * type.BYTES_PER_ELEMENT, { maxByteLength: room }));
+  if (typeof WebAssembly !== 'object' || memoriesMade >= MAX_MEMORIES) {
+    return new type(new ArrayBuffer(rows * type.BYTES_PER_ELEMENT, { maxByteLength: room }));
+  }
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((rows * type.BYTES_PER_ELEMENT) / PAGE), maximum: Math.ceil(room / PAGE) });
+  memoriesMade++;
+  memoriesGone.register(memory, undefined);
+  memories.set(memory.buffer, memory);
+  return new (type as unknown as ViewType<T>)(memory.buffer, 0, rows);
+}
+
+/** Whether a column is a reservation (grows in place until its room is used), not a plain array. */
+export function isReserved(c: Column): boolean {
+  return memories.has(c.buffer as ArrayBuffer) || growsInPlace(c);
+}
+
+/** A reserved column in a memory at a new capacity within its room: a view of the grown memory. */
+function resizedInMemory<T extends Column>(old: T, memory: Memory, capacity: number): T | undefined {
+  // Read before growing: growing detaches the old buffer, and its views then read as empty.
+  const rows = old.length;
+  const had = memory.buffer.byteLength;
+  const bytes = capacity * old.BYTES_PER_ELEMENT;
+  if (bytes > had) {
+    try {
+      memory.grow(Math.ceil((bytes - had) / PAGE));
+    } catch {
+      return undefined; // past its room (or no memory): copied instead
+    }
+    memories.set(memory.buffer, memory);
+  }
+  const view = new (old.constructor as unknown as ViewType<T>)(memory.buffer, 0, capacity);
+  // Rows a shrunk column gave up are zero again when it grows back over them.
+  const kept = Math.min(capacity, had / old.BYTES_PER_ELEMENT);
+  if (kept > rows) view.fill(0, rows, kept);
+  return view;
 }
 
 /**
@@ -38,17 +97,23 @@ export function column<T extends Column>(type: ColumnType<T>, rows: number): T {
   return rows >= RESERVE_FROM ? reserved(type, rows) : new type(rows);
 }
 
-/** Whether a column grows in place: a view that tracks the whole of a resizable buffer. */
+/** Whether a column grows in place in a resizable buffer: a view that tracks the whole of it. */
 function growsInPlace(c: Column): boolean {
   const b = c.buffer;
   return b instanceof ArrayBuffer && b.resizable && !b.detached && c.byteOffset === 0 && c.byteLength === b.byteLength;
 }
 
 /**
- * The column at a new capacity, its first rows kept and new rows zero: the same column resized
- * where it has the room, else a copy (reserved again if the old one was).
+ * The column at a new capacity, its first rows kept and new rows zero: grown where it has the
+ * room (a memory's column as a new view, the old one detached; a resizable buffer's as the same
+ * view), else a copy (reserved again if the old one was). Use the returned column only.
  */
 export function resized<T extends Column>(old: T, capacity: number): T {
+  const memory = memories.get(old.buffer as ArrayBuffer);
+  if (memory !== undefined) {
+    const grown = resizedInMemory(old, memory, capacity);
+    if (grown !== undefined) return grown;
+  }
   const inPlace = growsInPlace(old);
   const bytes = capacity * old.BYTES_PER_ELEMENT;
   if (inPlace && bytes <= (old.buffer as ArrayBuffer).maxByteLength) {
@@ -56,7 +121,7 @@ export function resized<T extends Column>(old: T, capacity: number): T {
     return old;
   }
   const type = old.constructor as ColumnType<T>;
-  const grown = inPlace ? reserved(type, capacity) : column(type, capacity);
+  const grown = inPlace || memory !== undefined ? reserved(type, capacity) : column(type, capacity);
   grown.set(old.subarray(0, Math.min(old.length, capacity)) as ArrayLike<number>);
   return grown;
 }
@@ -66,8 +131,13 @@ export function resizedIfMade<T extends Column>(old: T, capacity: number): T {
   return old.length === 0 ? old : resized(old, capacity);
 }
 
-/** The column emptied, then at `capacity` zero rows: in place where it can be, its pages given back; else a new one. */
+/**
+ * The column emptied, then at `capacity` zero rows: in place where it can be, its pages given back;
+ * else a new one. A memory cannot shrink: its column is a new one, and its pages go back when the
+ * collector finds it (the memory keeper runs a full collection once most of a table is gone).
+ */
 export function emptied<T extends Column>(old: T, capacity: number): T {
+  if (memories.has(old.buffer as ArrayBuffer)) return column(old.constructor as ColumnType<T>, capacity);
   if (growsInPlace(old)) {
     (old.buffer as ArrayBuffer).resize(0);
     return resized(old, capacity);
@@ -79,12 +149,13 @@ export function emptied<T extends Column>(old: T, capacity: number): T {
 /**
  * Returns the memory of columns no longer used at once (their buffers detached: reading one after
  * sees length 0). Call after every replacement is made, so a failed allocation changes nothing.
- * A view of part of a buffer, or an empty one, is left to the collector.
+ * A view of part of a buffer, an empty one, or a memory's (which cannot be detached) is left to
+ * the collector.
  */
 export function retire(...columns: Column[]): void {
   for (const c of columns) {
     const b = c.buffer;
-    if (b instanceof ArrayBuffer && c.byteLength > 0 && c.byteOffset === 0 && c.byteLength === b.byteLength && !b.detached) b.transferToFixedLength(0);
+    if (b instanceof ArrayBuffer && c.byteLength > 0 && c.byteOffset === 0 && c.byteLength === b.byteLength && !b.detached && !memories.has(b)) b.transferToFixedLength(0);
   }
 }
 

@@ -298,27 +298,24 @@ export class PathStore {
 
   /**
    * The columns at a new capacity, each made by `how` (grown, or emptied when the store empties),
-   * those made on demand by `optional`. Every column is made before any is replaced: an allocation
-   * that fails changes nothing.
+   * those made on demand by `optional`. Each column is taken as it is made (a grown memory's old
+   * view is detached, columns.ts): an allocation that fails part way leaves some columns longer
+   * than the capacity, which is harmless.
    */
   #allocate(capacity: number, how: <T extends Column>(c: T, capacity: number) => T = resized, optional: <T extends Column>(c: T, capacity: number) => T = resizedIfMade): void {
     const old = this.#columns();
-    const [peer, pathId, nextHop, weight, at, flags, node, prev, next, before, after, entry] = [
-      how(this.#peer, capacity), optional(this.#pathId, capacity), how(this.#nextHop, capacity), optional(this.#weight, capacity), how(this.#at, capacity), how(this.#flags, capacity),
-      how(this.#node, capacity), how(this.#prev, capacity), how(this.#next, capacity), optional(this.#before, capacity), optional(this.#after, capacity), how(this.#entry, capacity),
-    ] as const;
-    this.#peer = peer;
-    this.#pathId = pathId;
-    this.#nextHop = nextHop;
-    this.#weight = weight;
-    this.#at = at;
-    this.#flags = flags;
-    this.#node = node;
-    this.#prev = prev;
-    this.#next = next;
-    this.#before = before;
-    this.#after = after;
-    this.#entry = entry;
+    this.#peer = how(this.#peer, capacity);
+    this.#pathId = optional(this.#pathId, capacity);
+    this.#nextHop = how(this.#nextHop, capacity);
+    this.#weight = optional(this.#weight, capacity);
+    this.#at = how(this.#at, capacity);
+    this.#flags = how(this.#flags, capacity);
+    this.#node = how(this.#node, capacity);
+    this.#prev = how(this.#prev, capacity);
+    this.#next = how(this.#next, capacity);
+    this.#before = optional(this.#before, capacity);
+    this.#after = optional(this.#after, capacity);
+    this.#entry = how(this.#entry, capacity);
     this.#capacity = capacity;
     retireReplaced(old, this.#columns());
   }

@@ -1,32 +1,37 @@
-// Columns: a reserved column grows in place (the same view, its rows kept, new rows zero) until
-// its room is used, then is copied once into a larger reservation; emptied columns read zero;
-// retiring after a growth frees only what was replaced.
+// Columns: a reserved column grows in place (a new view of the same memory, its rows kept, new
+// rows zero, the old view detached) until its room is used, then is copied once into a larger
+// reservation; emptied columns read zero; retiring after a growth frees only what was replaced.
 import t from 'tap';
-import { IntList, column, emptied, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
+import { spawnSync } from 'node:child_process';
+import { IntList, column, emptied, isReserved, regrown, reserved, resized, retire, retireReplaced } from '../../src/rib/columns.js';
 
-t.test('a reserved column grows in place, keeping its rows, new rows zero', async (t) => {
+t.test('a reserved column grows in place, keeping its rows, new rows zero; the old view is detached', async (t) => {
   const c = reserved(Int32Array, 4);
   c.set([1, -2, 3, 4]);
-  const grown = resized(c, 1000);
-  t.equal(grown, c, 'the same view');
-  t.equal(grown.length, 1000);
+  // Its room: 16 times the rows asked for, at least 64K rows.
+  const grown = resized(c, 60_000);
+  t.equal(grown.length, 60_000);
   t.same([...grown.subarray(0, 5)], [1, -2, 3, 4, 0], 'rows kept, the new ones zero');
-  t.equal(resized(c, 2), c, 'shrinks in place too');
-  t.same([...c], [1, -2]);
+  t.equal(c.length, 0, 'the old view reads empty: only the returned column is used');
+  t.ok(isReserved(grown), 'still a reservation');
+  const shrunk = resized(grown, 2);
+  t.same([...shrunk], [1, -2], 'shrinks');
+  const back = resized(shrunk, 4);
+  t.same([...back], [1, -2, 0, 0], 'rows given up read zero when it grows back over them');
 });
 
 t.test('past its room a column is copied once into a larger reservation that grows in place again', async (t) => {
   const c = reserved(Uint16Array, 8);
-  const room = (c.buffer as ArrayBuffer).maxByteLength / Uint16Array.BYTES_PER_ELEMENT;
   c[7] = 0xbeef;
-  const copied = resized(c, room + 1);
-  t.not(copied, c, 'a new column past the room');
+  const copied = resized(c, (1 << 16) * 4);
+  t.equal(c.length, 8, 'not grown: the old column is intact');
   t.equal(copied[7], 0xbeef, 'rows copied');
-  t.ok((copied.buffer as ArrayBuffer).resizable, 'reserved again');
-  t.equal(resized(copied, room + 2), copied, 'which grows in place');
-  retireReplaced([c, copied], [copied, copied]);
-  t.equal(c.length, 0, 'the replaced column retired');
-  t.equal(copied.length, room + 2, 'the one grown in place kept');
+  t.ok(isReserved(copied), 'reserved again');
+  const again = resized(copied, (1 << 16) * 5);
+  t.equal(again[7], 0xbeef, 'which grows in place');
+  t.equal(copied.length, 0, 'its old view detached');
+  retireReplaced([c], [again]);
+  t.equal(c.length, 8, 'a reservation is left to the collector (a memory cannot be detached by hand)');
 });
 
 t.test('a plain column is copied, and regrown retires the old one', async (t) => {
@@ -37,17 +42,17 @@ t.test('a plain column is copied, and regrown retires the old one', async (t) =>
   t.equal(c.length, 0, 'old one retired');
   const r = reserved(Uint32Array, 2);
   r[1] = 9;
-  t.equal(regrown(r, 4), r, 'grown in place');
-  t.equal(r[1], 9, 'and not retired');
+  const rg = regrown(r, 4);
+  t.same([...rg], [0, 9, 0, 0], 'a reservation grown in place');
 });
 
 t.test('emptied columns read zero at their new size, reserved or plain', async (t) => {
   const r = reserved(Uint8Array, 100);
   r.fill(7);
   const e = emptied(r, 50);
-  t.equal(e, r, 'in place');
   t.equal(e.length, 50);
   t.ok(e.every((v) => v === 0), 'all zero');
+  t.equal(emptied(reserved(Uint8Array, 1 << 17), 1 << 16).length, 1 << 16, 'a large one: a new reservation');
   const p = new Uint8Array(10).fill(7);
   const q = emptied(p, 10);
   t.ok(q.every((v) => v === 0));
@@ -68,15 +73,29 @@ t.test('an IntList keeps what is pushed, past its first chunk, and starts over w
   t.same([l.length, l.at(0)], [1, 7], 'reused');
 });
 
-t.test('small columns stay plain (each reservation is a mapping of its own); large ones, and plain ones grown large, are reserved', async (t) => {
+t.test('small columns stay plain (each reservation is address space of its own); large ones, and plain ones grown large, are reserved', async (t) => {
   const small = column(Uint16Array, 4096);
-  t.notOk((small.buffer as ArrayBuffer).resizable, 'plain while small');
+  t.notOk(isReserved(small), 'plain while small');
   const stillSmall = resized(small, 8192);
-  t.notOk((stillSmall.buffer as ArrayBuffer).resizable, 'copied plain');
+  t.notOk(isReserved(stillSmall), 'copied plain');
   stillSmall[8191] = 3;
   const large = resized(stillSmall, 1 << 17);
-  t.ok((large.buffer as ArrayBuffer).resizable, 'reserved once large');
+  t.ok(isReserved(large), 'reserved once large');
   t.equal(large[8191], 3, 'rows copied');
-  t.equal(resized(large, 1 << 18), large, 'then grows in place');
-  t.ok((column(Uint32Array, 1 << 16).buffer as ArrayBuffer).resizable, 'a large column is reserved from the start');
+  const larger = resized(large, 1 << 18);
+  t.equal(larger[8191], 3, 'then grows in place');
+  t.equal(large.length, 0, 'a new view of the same memory');
+  t.ok(isReserved(column(Uint32Array, 1 << 16)), 'a large column is reserved from the start');
+});
+
+t.test('without WebAssembly (node --jitless) reservations are resizable buffers that grow as the same view', async (t) => {
+  const script = `
+    const { reserved, resized, isReserved } = await import(${JSON.stringify(new URL('../../dist/rib/columns.js', import.meta.url).href)});
+    const c = reserved(Int32Array, 4);
+    c[3] = 7;
+    const g = resized(c, 60000);
+    console.log(JSON.stringify({ wasm: typeof WebAssembly, same: g === c, row: g[3], length: g.length, resizable: c.buffer.resizable, reserved: isReserved(g) }));`;
+  const r = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.same(JSON.parse(r.stdout), { wasm: 'undefined', same: true, row: 7, length: 60000, resizable: true, reserved: true });
 });
