@@ -15,6 +15,7 @@
 // tie between two different paths is a bug and throws.
 // Must not import fsm, api, daemon, node:net or metrics libraries.
 
+import { asPathsEqual } from '../wire/index.js';
 import type { Path } from './path.js';
 import { asPathOf, clusterListLenOf, llgrStaleOf, originOf } from './attr-table.js';
 
@@ -134,11 +135,7 @@ export function compareEarly(a: Path, b: Path, o: DecisionOptions = DEFAULT_DECI
 
 function sameAsPath(a: Path, b: Path): boolean {
   if (a.entry === b.entry) return true;
-  const x = asPathOf(a.entry);
-  const y = asPathOf(b.entry);
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+  return asPathsEqual(asPathOf(a.entry), asPathOf(b.entry));
 }
 
 /**

@@ -144,6 +144,9 @@ const nonTransitive = ([hi]: readonly [number, number]): boolean => ((hi >>> 24)
 
 type Outgoing = { -readonly [K in keyof PathAttributes]: PathAttributes[K] };
 
+/** The ASN an eBGP export prepends, in one array reused for every set (prependAs copies it). */
+const OUR_AS = [0];
+
 /**
  * Every field of `a` in one object of one shape, absent ones undefined (the encoder skips them),
  * for the export rules to overwrite: a set with some fields left out by rest and spread cost two
@@ -187,7 +190,8 @@ function transformed(best: Path, to: ExportPeer, keepNextHop: boolean): PathAttr
     out.originatorId = undefined;
     out.clusterList = undefined;
     if (!(from.local || from.ibgp)) out.med = undefined;
-    const asPath = prependAs(asPathOf(best.entry), [to.localAs]);
+    OUR_AS[0] = to.localAs;
+    const asPath = prependAs(asPathOf(best.entry), OUR_AS);
     out.asPath = asPath;
     // RFC 4360 6: non-transitive extended communities (type bit 0x40) stay inside the AS.
     if (out.extendedCommunities?.some(nonTransitive)) {

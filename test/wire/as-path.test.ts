@@ -2,7 +2,7 @@
 // stands for. RFC 4271 4.3/9.1.2.2, RFC 5065 5.3, RFC 6793.
 import t from 'tap';
 import {
-  type AsPathSegment, AsPathSegmentType as S, Reader, Writer, asPathFrom, asPathLength, asPathSegments, asPathText, asSequence, countAs,
+  type AsPathSegment, AsPathSegmentType as S, Reader, Writer, asPathFrom, asPathLength, asPathsEqual, asPathSegments, asPathText, asSequence, countAs,
   decodeAsPath, encodeAsPath, lastSegment, leadingAs, needsAs4, neighborAs, prependAs, withoutConfederation,
 } from '../../src/wire/index.js';
 
@@ -47,6 +47,7 @@ t.test('readers', async (t) => {
   t.equal(needsAs4(asSequence(65001, 65535)), false);
   t.same(withoutConfederation(MIXED), asPathFrom([seg(S.AS_SEQUENCE, 65001, 4200000001), seg(S.AS_SET, 65003, 65004)]));
   t.equal(asPathText(MIXED), '(65100) 65001 4200000001 {65003,65004}');
+  t.ok(asPathsEqual(MIXED, asPathFrom(asPathSegments(MIXED))) && !asPathsEqual(MIXED, withoutConfederation(MIXED)), 'equal paths: the same segments');
 });
 
 t.test('prepending', async (t) => {

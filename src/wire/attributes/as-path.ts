@@ -124,6 +124,13 @@ export function neighborAs(path: AsPath): number {
   return 0;
 }
 
+/** Whether two paths have the same segments (one array each: the same numbers in order). */
+export function asPathsEqual(a: AsPath, b: AsPath): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The last segment's start (its type's index), or -1 for an empty path. */
 export function lastSegment(path: AsPath): number {
   let last = -1;
