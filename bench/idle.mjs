@@ -8,8 +8,11 @@
 // holding its embedded default (`nodebgpd --print-default-config`, so the config file is loaded as
 // a DaemonSet's rendered one is), `nodebgp-default` with no file at all (the README's first
 // command). BIRD runs the same job: dynamic eBGP neighbors from connected subnets, pod CIDRs
-// accepted, nothing exported, routes into the kernel. Medians of RUNS runs, ratios to BIRD.
-//   RUNS=3 DUTS=nodebgp,nodebgp-default,bird npm run bench:idle
+// accepted, nothing exported, routes into the kernel. Two rows show what nodebgp stands on, read
+// the same way (bench/lib/library-floor.mjs, node with nodebgpd's heap flags): `node`, the BGP port
+// and /metrics served by node alone; `libraries`, the same served by Fastify, pino and prom-client.
+// Medians of RUNS runs, ratios to BIRD.
+//   RUNS=3 DUTS=nodebgp,nodebgp-default,node,libraries,bird npm run bench:idle
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,14 +20,20 @@ import { fileURLToPath } from 'node:url';
 import { listening, startDut } from './lib/dut.mjs';
 import { inNs, ownedNamespaces } from './lib/line.mjs';
 import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
+import { HEAP_FLAGS, MALLOC_ARENAS } from '../dist/api/heap-flags.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
-const DUTS = (process.env.DUTS ?? 'nodebgp,nodebgp-default,bird').split(',');
+const DUTS = (process.env.DUTS ?? 'nodebgp,nodebgp-default,node,libraries,bird').split(',');
 const SETTLE_S = Number(process.env.SETTLE ?? 60);
 const POLL_MS = Number(process.env.POLL_MS ?? 1000);
 const NS = `bi${process.pid % 10000}`;
 const spaces = ownedNamespaces([NS]);
-const nodebgpd = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'api', 'nodebgpd.js');
+const here = dirname(fileURLToPath(import.meta.url));
+const nodebgpd = join(here, '..', 'dist', 'api', 'nodebgpd.js');
+const FLOORS = ['node', 'libraries'];
+
+/** A DUT of FLOORS: node with the daemon's heap flags and arenas, as nodebgpd re-executes itself. */
+const floor = (kind) => spawn('ip', ['netns', 'exec', NS, process.execPath, ...HEAP_FLAGS, join(here, 'lib', 'library-floor.mjs'), kind], { stdio: 'ignore', env: { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS } });
 
 const BIRD = `router id 10.93.0.1;
 protocol device {}
@@ -52,7 +61,7 @@ async function once(dut) {
   inNs(NS, 'ip', 'addr', 'add', '10.93.0.1/24', 'dev', 'n0');
   inNs(NS, 'ip', 'link', 'set', 'n1', 'up');
   inNs(NS, 'ip', 'link', 'set', 'n0', 'up');
-  const proc = dut === 'nodebgp-default'
+  const proc = FLOORS.includes(dut) ? floor(dut) : dut === 'nodebgp-default'
     ? spawn('ip', ['netns', 'exec', NS, process.execPath, nodebgpd], { stdio: 'ignore' })
     : startDut(dut, NS, dut === 'bird' ? BIRD : spawnSync(process.execPath, [nodebgpd, '--print-default-config'], { encoding: 'utf8' }).stdout);
   try {
