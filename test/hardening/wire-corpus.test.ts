@@ -10,7 +10,7 @@ import { Daemon } from '../../src/daemon/daemon.js';
 import { parsePrefix } from '../../src/config/prefix.js';
 import { type OpenMessage, encodeOpen } from '../../src/wire/index.js';
 import { AS_PATH, MANDATORY, NEXT_HOP, NLRI, ORIGIN, attr, msg, update } from '../helpers/build.js';
-import { DAEMONS, loadFixtures } from '../helpers/fixtures.js';
+import { capturedUpdates, flipped, fuzzRun, octetSet, trailed, truncated } from '../helpers/session-fuzz.js';
 import { until as poll } from '../helpers/peers.js';
 import { RawConnection } from '../helpers/raw-peer.js';
 
@@ -177,38 +177,11 @@ t.test('malformed messages: the outcome each RFC asks for; the daemon and the ot
 });
 
 t.test('bounded session-level fuzz: mutated real UPDATEs; the daemon stands and the other session too', async (t) => {
-  const seconds = Number(process.env.FUZZ_SECONDS ?? 8);
-  let seed = Number(process.env.FUZZ_SEED ?? Date.now() % 100000);
-  t.comment(`FUZZ_SEED=${seed} FUZZ_SECONDS=${seconds}`);
-  const rand = (n: number) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return n > 0 ? (seed >>> 8) % n : 0;
-  };
-  // Captured UPDATEs of sessions like ours (4-octet AS, no ADD-PATH).
-  const samples = DAEMONS.flatMap((d) => loadFixtures(d)).filter((f) => f.expected.type === 'update' && f.context.as4 && f.context.addPath.length === 0).map((f) => Buffer.from(f.hex, 'hex')).filter((b) => b.length > 24);
+  const { seconds, rand } = fuzzRun((c) => t.comment(c), 8);
+  const samples = capturedUpdates();
   t.ok(samples.length >= 20, `${samples.length} captured UPDATEs to mutate`);
-  const mutate = (b: Buffer): Buffer => {
-    const m = Buffer.from(b);
-    switch (rand(4)) {
-      case 0: // flip bytes past the marker
-        for (let i = 0; i < 1 + rand(4); i++) m[16 + rand(m.length - 16)] ^= 1 + rand(255);
-        return m;
-      case 1: { // truncate, keeping the length field honest
-        const n = Math.max(23, m.length - 1 - rand(m.length - 23));
-        const out = m.subarray(0, n);
-        out.writeUInt16BE(n, 16);
-        return out;
-      }
-      case 2: // an attribute or NLRI length octet set to random
-        m[19 + rand(m.length - 19)] = rand(256);
-        return m;
-      default: { // random trailing octets, length updated
-        const out = Buffer.concat([m, Buffer.from(Array.from({ length: 1 + rand(16) }, () => rand(256)))]);
-        out.writeUInt16BE(out.length, 16);
-        return out;
-      }
-    }
-  };
+  const mutations = [flipped, truncated, octetSet, trailed];
+  const mutate = (b: Buffer): Buffer => mutations[rand(mutations.length)](b, rand);
   const victimSince = daemon.neighbor(VICTIM).session.snapshot().establishedAtMs;
   const end = Date.now() + seconds * 1000;
   let sent = 0;

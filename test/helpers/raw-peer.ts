@@ -1,7 +1,7 @@
 // A scripted BGP peer over node:net for driver tests: sends exactly what the test says, records
 // every message it receives, and can stop reading to play a stuck peer.
 import { type Server, type Socket, createServer, connect } from 'node:net';
-import { type BgpMessage, type Capability, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
+import { type BgpMessage, type Capability, type CodecContext, Framer, decodeMessage, encodeMessage, encodeOpen, makeContext, type OpenMessage } from '../../src/wire/index.js';
 
 const ctx = makeContext({ extendedMessage: false });
 /** What we accept: extended messages too (a test peer may have negotiated them). */
@@ -18,10 +18,11 @@ export class RawConnection {
   readonly #framer = new Framer(65535);
   closed = false;
 
-  constructor(socket: Socket) {
+  /** `rx`: what the session negotiated for what it receives (a 2-octet AS peer, ADD-PATH). */
+  constructor(socket: Socket, rx: CodecContext = rxCtx) {
     this.socket = socket;
     socket.on('data', (d) => {
-      for (const f of this.#framer.push(d)) this.received.push(decodeMessage(f, rxCtx));
+      for (const f of this.#framer.push(d)) this.received.push(decodeMessage(f, rx));
     });
     socket.on('close', () => (this.closed = true));
     socket.on('error', () => (this.closed = true));
