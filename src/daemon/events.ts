@@ -37,7 +37,7 @@ export interface DaemonEvents {
   updateErrors?(neighbor: string, action: 'treat-as-withdraw' | 'attribute-discard', errors: readonly AttributeError[], dynamic: boolean): void;
   /** A connection was refused: its source is no neighbor, or its dynamic range is full. */
   connectionRefused?(source: string, reason: RefusedReason): void;
-  /** The RIB could not grow to hold a neighbor's routes (an allocation failed): its session ends as max-prefix ends it. */
+  /** The RIB could not grow to hold a neighbor's routes (an allocation failed, or V8's heap is near its limit): its session ends as max-prefix ends it. */
   ribFull?(neighbor: string, afi: string, count: number, message: string): void;
   /** Generating a neighbor's output failed; its session is ended (Cease), no other is touched. */
   outputFailed?(neighbor: string, message: string): void;

@@ -39,6 +39,8 @@ export interface PeerContext {
   scheduleFlush(): void;
   /** Routes went away: the decode cache may shed what nothing holds. */
   routesReleased(): void;
+  /** After an UPDATE was applied: why V8's heap can take no more routes (heap-guard.ts), or undefined. */
+  heapFull(): string | undefined;
   /** Watchers of sessions and received UPDATEs (BMP). */
   readonly monitor: Required<PeerMonitor>;
 }
@@ -212,6 +214,14 @@ export class Peer {
     }
     ctx.monitor.update(this, m, frame);
     ctx.routesReleased();
+    // Near V8's heap limit, where the next allocation could end the process: this neighbor's
+    // routes are refused as when the columns cannot grow.
+    const heapFull = ctx.heapFull();
+    if (heapFull !== undefined) {
+      this.#ribFull(m, new Error(heapFull));
+      ctx.scheduleFlush();
+      return;
+    }
     this.checkMaxPrefix();
     ctx.scheduleFlush();
     ctx.events.updateApplied?.((performance.now() - t0) / 1000);

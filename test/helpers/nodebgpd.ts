@@ -22,15 +22,16 @@ export class Nodebgpd {
 
   /**
    * `config` undefined runs the embedded default configuration. `ns` null runs it in this
-   * namespace (hardening tests on loopback, with fib disabled and ports of their own).
+   * namespace (hardening tests on loopback, with fib disabled and ports of their own). `env`: more
+   * of the environment an operator may give it (NODE_OPTIONS, say).
    */
-  constructor(readonly ns: string | null, config: string | undefined, readonly apiPort = 8179) {
+  constructor(readonly ns: string | null, config: string | undefined, readonly apiPort = 8179, env: Record<string, string> = {}) {
     const args = [process.execPath, join(ROOT, 'dist', 'api', 'nodebgpd.js')];
     if (config !== undefined) {
       writeFileSync(this.configFile, config);
       args.push('-c', this.configFile);
     }
-    const argv = shipped(args);
+    const argv = shipped(args, env);
     this.#proc = ns === null ? spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.#proc.stdout! }).on('line', (l) => {
       try {
@@ -107,7 +108,7 @@ export class Nodebgpd {
  * The binary on loopback for hardening tests: ports of its own, no kernel routes, AS 65000;
  * `rest` is the rest of its configuration. Resolves once it is ready; stopped at `t`'s teardown.
  */
-export async function onLoopback(t: { teardown(fn: () => unknown): void }, rest: string): Promise<{ d: Nodebgpd; port: number; apiPort: number }> {
+export async function onLoopback(t: { teardown(fn: () => unknown): void }, rest: string, env: Record<string, string> = {}): Promise<{ d: Nodebgpd; port: number; apiPort: number }> {
   const port = await freePort();
   const apiPort = await freePort();
   const d = new Nodebgpd(null, `asn: 65000
@@ -115,7 +116,7 @@ routerId: 10.0.0.1
 listen: { addresses: [127.0.0.1], port: ${port} }
 api: { address: 127.0.0.1, port: ${apiPort} }
 fib: { enabled: false }
-${rest}`, apiPort);
+${rest}`, apiPort, env);
   t.teardown(() => d.stop());
   await d.ready();
   return { d, port, apiPort };
