@@ -19,7 +19,7 @@ import type { DaemonEvents } from './events.js';
 import { FibBridge } from './fib-bridge.js';
 import { NexthopTracking, connectedOnlyOf } from './nexthop-tracking.js';
 import { MemoryKeeper } from './memory.js';
-import { HeapGuard, type HeapReading, v8Heap } from './heap-guard.js';
+import { HeapGuard, v8Heap } from './heap-guard.js';
 import { DumpSchedule, type RibDump, writeRibDump } from './mrt-dump.js';
 import { bfdVerdict, syncBfd } from './bfd-link.js';
 import { sessionOptions } from './neighbor.js';
@@ -49,8 +49,6 @@ export interface DaemonOptions {
    * table went away, so that the memory goes back to the system instead of waiting for V8.
    */
   readonly collectGarbage?: () => void;
-  /** V8's heap as the heap guard reads it (tests give their own); V8's own statistics by default. */
-  readonly heap?: () => HeapReading;
   /** Unnumbered neighbors' router advertisement socket and link reader; tests give their own. */
   readonly unnumbered?: UnnumberedOptions['advertiser'];
 }
@@ -129,7 +127,7 @@ export class Daemon {
     this.#setUpdateLog(undefined);
     this.#dumps = new DumpSchedule(this.#clock, () => this.#timedDump());
     this.#memory = new MemoryKeeper(this.#clock, this.rib, this.#cache, options.collectGarbage);
-    const heap = new HeapGuard(this.#clock, options.heap ?? v8Heap, options.collectGarbage);
+    const heap = new HeapGuard(this.#clock, v8Heap, options.collectGarbage);
     this.#peerContext = {
       clock: this.#clock,
       rib: this.rib,

@@ -2,9 +2,9 @@
 // RIB's columns are outside it (an allocation failure there is a RangeError the neighbor's Peer
 // turns into a max-prefix stop), but attribute sets, their AS paths and the decode cache are
 // objects in it: a neighbor without max-prefix sending endless distinct attribute sets would end
-// the daemon by luck (seen: 400k sets against a 96 MB heap, "Reached heap limit"). The guard,
-// asked after the neighbor's UPDATEs, says when the heap can take no more, so that neighbor's
-// routes are refused the same way, while there is still room to do it.
+// the daemon by luck (seen: a table of 400k sets against a 96 MB heap, "Reached heap limit"). The
+// guard, asked after each of the neighbor's UPDATEs, says when the heap can take no more, so that
+// neighbor's routes are refused the same way while there is still room to do it.
 
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { Clock } from '../fsm/index.js';
@@ -28,9 +28,12 @@ export const LOOK_EVERY_MS = 2000;
 /** UPDATEs between readings: one costs about a microsecond, and 64 UPDATEs allocate well under 1 MB. */
 export const READ_EVERY = 64;
 
-/** The young generation's semi-space maximum (MB) node was given (the binary sets it), else V8's largest default. */
+/**
+ * The young generation's semi-space maximum (MB) node was given (the binary sets it; its command
+ * line wins over NODE_OPTIONS, as in node), else V8's largest default.
+ */
 function semiSpaceMb(): number {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flags = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
   const given = flags.map((f) => /^--max-semi-space-size=(\d+)$/.exec(f)?.[1]).filter((v) => v !== undefined).at(-1);
   return given === undefined ? 64 : Number(given);
 }
