@@ -7,10 +7,9 @@ import t from 'tap';
 import { ipv4ToString } from '../../src/wire/index.js';
 import { ORIGIN, AS_PATH, NEXT_HOP, update } from '../helpers/build.js';
 import { onLoopback } from '../helpers/nodebgpd.js';
-import { dialFrom, until } from '../helpers/raw-peer.js';
+import { until } from '../helpers/raw-peer.js';
+import { BYSTANDER, attackerAndBystander, attackerAndBystanderConfig } from '../helpers/attacker.js';
 
-const ATTACKER = '127.0.0.2';
-const BYSTANDER = '127.0.0.3';
 const SETS = 16384;
 
 // FNV-1a as the cache used it: offset basis xor the 4-octet-AS flag, over the attributes' octets.
@@ -62,28 +61,9 @@ t.test('16,384 attribute sets colliding under the old hash: bounded time, the by
   const bytes = messages.reduce((a, m) => a + m.length, 0);
   t.ok(bytes > 1.7e6, `${(bytes / 1e6).toFixed(2)} MB on the wire`);
 
-  const { d, port } = await onLoopback(t, `
-ebgpRequiresPolicy: false
-neighbors:
-  - { address: ${ATTACKER}, remoteAs: 65001, passive: true }
-  - { address: ${BYSTANDER}, remoteAs: 65003, passive: true, holdTime: 3 }
-`);
-  for (const n of [ATTACKER, BYSTANDER]) await until(() => d.cli('neighbors', n).state === 'Active', 10000);
-
-  const open = (asn: number, id: number, hold: number) => ({ type: 'open' as const, version: 4, myAs: asn, holdTime: hold, bgpId: id, params: [[{ type: 'multiprotocol' as const, afi: 1, safi: 1 }, { type: 'four-octet-as' as const, asn }]] });
-  const bystander = await dialFrom(port, BYSTANDER);
-  t.teardown(() => bystander.socket.destroy());
-  bystander.sendOpen(open(65003, 3, 3));
-  bystander.send({ type: 'keepalive' });
-  const keepaliveTimes: number[] = [];
-  bystander.socket.on('data', () => keepaliveTimes.push(Date.now()));
-  const ours = setInterval(() => bystander.send({ type: 'keepalive' }), 500);
-  t.teardown(() => clearInterval(ours));
-  const attacker = await dialFrom(port, ATTACKER);
-  t.teardown(() => attacker.socket.destroy());
-  attacker.sendOpen(open(65001, 2, 90));
-  attacker.send({ type: 'keepalive' });
-  t.ok(await until(() => attacker.of('keepalive').length > 0 && bystander.of('keepalive').length > 0, 5000), 'both sessions Established');
+  const { d, port } = await onLoopback(t, `ebgpRequiresPolicy: false\n${attackerAndBystanderConfig(3)}`);
+  const { attacker, bystander, heard: keepaliveTimes } = await attackerAndBystander(t, d, port, 3);
+  t.pass('both sessions Established');
 
   const started = Date.now();
   attacker.socket.write(Buffer.concat(messages));
