@@ -9,7 +9,7 @@
 // a DaemonSet's rendered one is), `nodebgp-default` with no file at all (the README's first
 // command). BIRD runs the same job: dynamic eBGP neighbors from connected subnets, pod CIDRs
 // accepted, nothing exported, routes into the kernel. Two rows show what nodebgp stands on, read
-// the same way (bench/lib/library-floor.mjs, node with nodebgpd's heap flags): `node`, the BGP port
+// the same way (bench/lib/library-floor.mjs, node with nodebgpd's flags): `node`, the BGP port
 // and /metrics served by node alone; `libraries`, the same served by Fastify, pino and prom-client.
 // Medians of RUNS runs, ratios to BIRD.
 //   RUNS=3 DUTS=nodebgp,nodebgp-default,node,libraries,bird npm run bench:idle
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { listening, startDut } from './lib/dut.mjs';
 import { inNs, ownedNamespaces } from './lib/line.mjs';
 import { eachRun, median, ratio, stopDut } from './lib/runs.mjs';
-import { HEAP_FLAGS, MALLOC_ARENAS } from '../dist/api/heap-flags.js';
+import { MALLOC_ARENAS, NODE_FLAGS } from '../dist/api/node-flags.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DUTS = (process.env.DUTS ?? 'nodebgp,nodebgp-default,node,libraries,bird').split(',');
@@ -32,8 +32,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const nodebgpd = join(here, '..', 'dist', 'api', 'nodebgpd.js');
 const FLOORS = ['node', 'libraries'];
 
-/** A DUT of FLOORS: node with the daemon's heap flags and arenas, as nodebgpd re-executes itself. */
-const floor = (kind) => spawn('ip', ['netns', 'exec', NS, process.execPath, ...HEAP_FLAGS, join(here, 'lib', 'library-floor.mjs'), kind], { stdio: 'ignore', env: { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS } });
+/** A DUT of FLOORS: node with the daemon's flags and arenas, as nodebgpd re-executes itself. */
+const floor = (kind) => spawn('ip', ['netns', 'exec', NS, process.execPath, ...NODE_FLAGS, join(here, 'lib', 'library-floor.mjs'), kind], { stdio: 'ignore', env: { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS } });
 
 const BIRD = `router id 10.93.0.1;
 protocol device {}

@@ -15,10 +15,18 @@ function at<T>(path: string, fn: () => T): T {
   }
 }
 
-function regex(path: string, text: string): RegExp {
+/**
+ * Backreferences and lookaround: what V8's linear-time engine cannot run, so a pattern with them
+ * could backtrack for minutes over a neighbor's AS path or communities (src/api/node-flags.ts).
+ */
+const NOT_LINEAR = /\\[1-9]|\\k<|\(\?<?[=!]/;
+
+/** `make(text)` for a policy pattern that runs in linear time, else the reason it is refused. */
+function linearRegex(path: string, text: string, make: (text: string) => RegExp): RegExp {
   return at(path, () => {
+    if (NOT_LINEAR.test(text)) throw new ParseError(`"${text}": backreferences and lookaround are not allowed (over a neighbor's AS path or communities they could run for minutes)`);
     try {
-      return new RegExp(text);
+      return make(text);
     } catch {
       throw new ParseError(`"${text}" is not a valid regular expression`);
     }
@@ -80,13 +88,13 @@ export function buildPolicySet(cfg: PolicyConfig = {}): PolicySet {
     communityLists.set(name, {
       name,
       entries: entries.map((e, i) => e.regex !== undefined
-        ? { action: e.action, kind: 'expanded' as const, regex: regex(`communityLists.${name}[${i}].regex`, e.regex) }
+        ? { action: e.action, kind: 'expanded' as const, regex: linearRegex(`communityLists.${name}[${i}].regex`, e.regex, (x) => new RegExp(x)) }
         : { action: e.action, kind: 'standard' as const, values: at(`communityLists.${name}[${i}].communities`, () => (e.communities ?? []).map(parseCommunity)) }),
     });
   }
   const asPathLists = new Map<string, AsPathList>();
   for (const [name, entries] of Object.entries(cfg.asPathLists ?? {})) {
-    asPathLists.set(name, { name, entries: entries.map((e, i) => ({ action: e.action, regex: at(`asPathLists.${name}[${i}].regex`, () => asPathRegex(e.regex)) })) });
+    asPathLists.set(name, { name, entries: entries.map((e, i) => ({ action: e.action, regex: linearRegex(`asPathLists.${name}[${i}].regex`, e.regex, asPathRegex) })) });
   }
   const routeMaps = new Map<string, RouteMap>();
   for (const [name, entries] of Object.entries(cfg.routeMaps ?? {})) {

@@ -73,6 +73,8 @@ const mistakes: [string, string, string | undefined, number | undefined, RegExp]
   ['bad community', `${base}originate:\n  - { prefix: 10.244.1.0/26, communities: ["64512:70000"] }\n`, 'originate[0].communities[0]', 4, /not a community/],
   ['route-map match names an undefined list', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: permit, match: { prefixList: NOPE } }\n`, 'policy.routeMaps.A[0]', 6, /prefixList "NOPE" is not defined/],
   ['bad regex', `${base}policy:\n  asPathLists:\n    A:\n      - { action: permit, regex: "(" }\n`, 'policy.asPathLists.A[0].regex', 6, /regular expression/],
+  ['AS-path regex with a backreference (not linear-time)', `${base}policy:\n  asPathLists:\n    A:\n      - { action: permit, regex: "^([0-9]+)_\\\\1$" }\n`, 'policy.asPathLists.A[0].regex', 6, /backreferences and lookaround are not allowed/],
+  ['community regex with a lookahead (not linear-time)', `${base}policy:\n  communityLists:\n    C:\n      - { action: permit, regex: "^(?=64512:)" }\n`, 'policy.communityLists.C[0].regex', 6, /backreferences and lookaround are not allowed/],
   ['wrong enum', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: allow }\n`, 'policy.routeMaps.A[0].action', 6, /one of "permit", "deny"/],
   ['required key missing', `${base}policy:\n  prefixLists:\n    A:\n      - { seq: 10, action: permit }\n`, 'policy.prefixLists.A[0].prefix', 6, /is required/],
   ['link bandwidth beyond FRR\'s range', `${base}policy:\n  routeMaps:\n    A:\n      - { seq: 10, action: permit, set: { linkBandwidth: 25601 } }\n`, 'policy.routeMaps.A[0].set.linkBandwidth', 6, /expected an integer from 1 to 25600/],

@@ -5,17 +5,17 @@
 // memory after 400 scrapes: 49-50 MB, and 66-70 MB with a 16 MB minimum; the budget is 56.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { HEAP_FLAGS } from '../../src/api/heap-flags.js';
+import { NODE_FLAGS } from '../../src/api/node-flags.js';
 import { onLoopback } from '../helpers/nodebgpd.js';
 import { run } from '../helpers/netns.js';
 
 const anonMb = (pid: number) => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-t.test('the binary runs with its heap flags, and after 400 scrapes of /metrics its anonymous memory is within 56 MB', async (t) => {
+t.test('the binary runs with its node flags, and after 400 scrapes of /metrics its anonymous memory is within 56 MB', async (t) => {
   const { d, apiPort } = await onLoopback(t, '');
   const pid = d.pid!;
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  t.ok(HEAP_FLAGS.every((f) => cmdline.includes(f)), `same pid, re-executed with the young generation's maximum: ${cmdline.join(' ')}`);
+  t.ok(NODE_FLAGS.every((f) => cmdline.includes(f)), `same pid, re-executed with its node flags: ${cmdline.join(' ')}`);
   const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   t.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'and with malloc limited to two arenas');
   d.curl('/metrics');

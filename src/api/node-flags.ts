@@ -1,5 +1,6 @@
-// V8 heap flags nodebgpd runs with, set by the binary itself: users start `nodebgpd`, not node
+// The node flags nodebgpd runs with, set by the binary itself: users start `nodebgpd`, not node
 // with flags, and NODE_OPTIONS is ignored when node runs with file capabilities (as in the image).
+// HEAP_FLAGS, the young generation's size:
 // A full table arrives as a burst of short-lived objects (decoded messages, NLRI arrays, output
 // chunks); a young generation larger than V8's default lets more of them die there instead of
 // being copied into the old generation. Measured with bench/propagation.mjs (1M prefixes over 200k
@@ -29,6 +30,18 @@
 
 export const HEAP_FLAGS = ['--max-semi-space-size=4'] as const;
 
+// Policy regular expressions (AS-path and community lists) are the operator's, the text they run
+// over is a neighbor's: a pattern with nested repetition such as `^([0-9]+_?)*$` took V8's
+// backtracking engine 5.8 s on a path of 7 ASNs followed by an AS_SET, and 140 s on 10 (the
+// daemon's one thread, every session's keepalives, stalled). With this flag V8 moves a regular
+// expression that backtracks too much to its linear-time engine: the same test in 0.2 ms at 10
+// ASNs, 0.9 ms at 1,000 (node 24.21, 2026-12-05). Patterns that engine cannot run (backreferences,
+// lookaround) are refused when the configuration is loaded (config/policy.ts).
+export const REGEXP_FLAGS = ['--enable-experimental-regexp-engine-on-excessive-backtracks'] as const;
+
+/** Every flag the binary runs with. */
+export const NODE_FLAGS = [...HEAP_FLAGS, ...REGEXP_FLAGS] as const;
+
 // glibc's malloc gives threads arenas of their own (up to eight per core), and V8's compiler and
 // collector threads keep what they freed in theirs: a full table's daemon (1M prefixes) held 11-30
 // MB in them, 4-11 MB with two arenas (/proc/PID/smaps, four pairs), no slower. The limit must
@@ -40,12 +53,12 @@ export const MALLOC_ARENAS = '2';
 
 /**
  * Replaces this process (same pid: systemd and the kubelet see no new process) with node running
- * the same script and arguments with HEAP_FLAGS and MALLOC_ARENA_MAX, unless the flags are already
+ * the same script and arguments with NODE_FLAGS and MALLOC_ARENA_MAX, unless the flags are already
  * in force. A node without process.execve (before 22.15) carries on without them.
  */
-export function execWithHeapFlags(): void {
-  if (HEAP_FLAGS.every((f) => process.execArgv.includes(f))) return;
+export function execWithNodeFlags(): void {
+  if (NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== 'function') return;
-  execve(process.execPath, [process.execPath, ...HEAP_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { MALLOC_ARENA_MAX: MALLOC_ARENAS, ...process.env });
+  execve(process.execPath, [process.execPath, ...NODE_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { MALLOC_ARENA_MAX: MALLOC_ARENAS, ...process.env });
 }
