@@ -176,13 +176,13 @@ t.test('valid and mutated UPDATEs from two kinds of sender reach every kind of r
     // prefixes its Adj-RIB-Out says it was sent.
     if (sent % 500 === 0) {
       checks++;
-      for (const [k, end] of SENDERS.entries()) {
+      for (const [k, sender] of SENDERS.entries()) {
         // A mutation just written may still end the session: then again on a new one.
         for (let attempt = 0; attempt < 3; attempt++) {
-          if (senders[k].closed || !daemon.neighbor(end.address).up) {
+          if (senders[k].closed || !daemon.neighbor(sender.address).up) {
             resets++;
             senders[k].socket.destroy();
-            senders[k] = await establish(end);
+            senders[k] = await establish(sender);
           }
           for (let n = 0; n < 20; n++) senders[k].socket.write(announcement(k));
           // Taken in: the last announcement's prefixes are in the Loc-RIB.
