@@ -25,7 +25,7 @@ export const REFUSE_AT = 0.75;
 export const HARD_AT = 0.95;
 /** Full collections for a closer look at most this often: each costs in proportion to the heap. */
 export const LOOK_EVERY_MS = 2000;
-/** UPDATEs between readings: one costs about a microsecond, and 64 UPDATEs allocate well under 1 MB. */
+/** UPDATEs between readings: one costs about 2 us (getHeapSpaceStatistics), and 64 UPDATEs allocate well under 1 MB. */
 export const READ_EVERY = 64;
 
 /**
@@ -39,15 +39,19 @@ function semiSpaceMb(): number {
 }
 
 /**
- * V8's own figures for this process' old generation. Its limit is `heap_size_limit` less the young
- * generation's maximum (three semi-spaces: 64 + 12 MB with --max-old-space-size=64 and 4 MB
- * semi-spaces), which the old generation cannot use: a process dies with that much still
- * "available".
+ * What the old generation may hold: `heap_size_limit` less the young generation's maximum (three
+ * semi-spaces: 64 + 12 MB with --max-old-space-size=64 and 4 MB semi-spaces), which the old
+ * generation cannot use (a process dies with that much still "available"). Fixed when the process
+ * starts, so read once.
  */
+let oldGenerationLimit: number | undefined;
+
+/** V8's own figures for this process' old generation. */
 export function v8Heap(): HeapReading {
   let used = 0;
   for (const s of getHeapSpaceStatistics()) if (!s.space_name.startsWith('new_')) used += s.space_used_size;
-  return { used, limit: getHeapStatistics().heap_size_limit - 3 * semiSpaceMb() * 2 ** 20 };
+  oldGenerationLimit ??= getHeapStatistics().heap_size_limit - 3 * semiSpaceMb() * 2 ** 20;
+  return { used, limit: oldGenerationLimit };
 }
 
 const mb = (octets: number) => Math.round(octets / 2 ** 20);
