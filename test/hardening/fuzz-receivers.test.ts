@@ -6,16 +6,14 @@
 // negotiated; no receiver's session is reset or sent a NOTIFICATION; at pauses each receiver holds
 // exactly the prefixes the daemon's Adj-RIB-Out says it was sent; once the senders go, every
 // receiver has been told to withdraw everything it was told of. FUZZ_SECONDS, FUZZ_SEED.
-import { connect } from 'node:net';
 import t from 'tap';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { parsePrefix } from '../../src/config/prefix.js';
 import { prefixText } from '../../src/rib/prefix-text.js';
 import { Afi, type Capability, type CodecContext, type NlriBlock, type OpenMessage, afiSafiKey, makeContext, stride } from '../../src/wire/index.js';
-import { attr, update } from '../helpers/build.js';
-import { capturedUpdates, flipped, fuzzRun, octetSet, trailed } from '../helpers/session-fuzz.js';
+import { attr, update, hex } from '../helpers/build.js';
+import { capturedUpdates, flipped, fuzzRun, hasBest, octetSet, trailed } from '../helpers/session-fuzz.js';
 import { until as poll } from '../helpers/peers.js';
-import { RawConnection } from '../helpers/raw-peer.js';
+import { type RawConnection, establishFrom } from '../helpers/raw-peer.js';
 
 const until = <T>(fn: () => T | undefined | false | null, ms = 3000) => poll(fn, ms, 10);
 const LOCAL_AS = 65000;
@@ -66,21 +64,13 @@ t.teardown(async () => {
 /** Dials the daemon from `end` and completes the OPEN exchange under `end`'s capabilities. */
 async function establish(end: End): Promise<RawConnection> {
   await until(() => daemon.neighbor(end.address).session.state === 'Active', 5000);
-  const s = connect({ port: daemon.listener.ports[0], host: '127.0.0.1', localAddress: end.address });
-  await new Promise((r, j) => s.once('connect', r).once('error', j));
-  const c = new RawConnection(s, end.rx);
   const open: OpenMessage = { type: 'open', version: 4, myAs: end.asn > 0xffff ? 23456 : end.asn, holdTime: 90, bgpId: Number(end.address.split('.')[3]), params: [[...end.caps, { type: 'route-refresh', code: 2 }]] };
-  c.sendOpen(open);
-  c.send({ type: 'keepalive' });
-  if (!(await until(() => daemon.neighbor(end.address).up, 5000))) throw new Error(`no session from ${end.address}: ${JSON.stringify(c.received)}`);
+  const c = await establishFrom(daemon.listener.ports[0], end.address, open, () => daemon.neighbor(end.address).up, end.rx);
+  if (!daemon.neighbor(end.address).up) throw new Error(`no session from ${end.address}: ${JSON.stringify(c.received)}`);
   return c;
 }
 
-const has = (prefix: string) => {
-  const p = parsePrefix(prefix);
-  const table = daemon.rib.table(p.afi);
-  return Boolean(table.best(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length)));
-};
+const has = (prefix: string) => hasBest(daemon, prefix);
 
 /** What a receiver holds after every UPDATE it got: its routes by prefix and path id. */
 function tableOf(c: RawConnection): Set<string> {
@@ -104,7 +94,6 @@ t.test('valid and mutated UPDATEs from two kinds of sender reach every kind of r
   const { seconds, rand } = fuzzRun((c) => t.comment(c), 6);
   const samples = capturedUpdates();
   t.ok(samples.length >= 20, `${samples.length} captured UPDATEs to mutate`);
-  const hex = (n: number, octets: number) => n.toString(16).padStart(2 * octets, '0');
   // 1-8 random /24s of 10.0.0.0/14 (or /48s of 2001:db8::/38), so that the senders' routes meet
   // and replace each other; `last`, the prefixes made last.
   let last: string[] = [];

@@ -7,10 +7,9 @@
 import { connect } from 'node:net';
 import t from 'tap';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { parsePrefix } from '../../src/config/prefix.js';
 import { type OpenMessage, encodeOpen } from '../../src/wire/index.js';
 import { AS_PATH, MANDATORY, NEXT_HOP, NLRI, ORIGIN, attr, msg, update } from '../helpers/build.js';
-import { capturedUpdates, flipped, fuzzRun, octetSet, trailed, truncated } from '../helpers/session-fuzz.js';
+import { capturedUpdates, flipped, fuzzRun, hasBest, octetSet, trailed, truncated } from '../helpers/session-fuzz.js';
 import { until as poll } from '../helpers/peers.js';
 import { RawConnection } from '../helpers/raw-peer.js';
 
@@ -37,11 +36,7 @@ const open = (asn: number, bgpId: number, over: Partial<OpenMessage> = {}): Open
   ...over,
 });
 
-const has = (prefix: string) => {
-  const p = parsePrefix(prefix);
-  const table = daemon.rib.table(p.afi);
-  return Boolean(table.best(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length)));
-};
+const has = (prefix: string) => hasBest(daemon, prefix);
 
 /** A TCP connection from `from` to the daemon, once its (passive) session accepts one. */
 async function dialFrom(from: string): Promise<RawConnection> {

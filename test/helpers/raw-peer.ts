@@ -107,10 +107,11 @@ export async function freePort(): Promise<number> {
 
 /**
  * A session from `localAddress` to a passive daemon on `port`: OPEN, KEEPALIVE, then the wait
- * until `up()` says the daemon has it Established (the connection is returned either way).
+ * until `up()` says the daemon has it Established (the connection is returned either way). `rx`:
+ * what the session negotiated for what it receives.
  */
-export async function establishFrom(port: number, localAddress: string, open: OpenMessage, up: () => boolean): Promise<RawConnection> {
-  const c = await dialFrom(port, localAddress);
+export async function establishFrom(port: number, localAddress: string, open: OpenMessage, up: () => boolean, rx?: CodecContext): Promise<RawConnection> {
+  const c = await dialFrom(port, localAddress, rx);
   c.sendOpen(open);
   c.send({ type: 'keepalive' });
   await until(up, 5000);
@@ -118,8 +119,8 @@ export async function establishFrom(port: number, localAddress: string, open: Op
 }
 
 /** Dials `port` on 127.0.0.1 from a loopback address of our choosing (one per simulated peer). */
-export async function dialFrom(port: number, localAddress: string): Promise<RawConnection> {
+export async function dialFrom(port: number, localAddress: string, rx?: CodecContext): Promise<RawConnection> {
   const s = connect({ port, host: '127.0.0.1', localAddress });
   await new Promise((r, j) => s.once('connect', r).once('error', j));
-  return new RawConnection(s);
+  return new RawConnection(s, rx);
 }

@@ -1,6 +1,16 @@
 // What the session-level fuzz runs share: a seeded generator whose seed the run prints (replay with
-// FUZZ_SEED), the captured UPDATEs to mutate, and the mutations of a whole message.
+// FUZZ_SEED), the captured UPDATEs to mutate, the mutations of a whole message, and a look at the
+// in-process daemon's Loc-RIB.
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { parsePrefix } from '../../src/config/prefix.js';
 import { DAEMONS, loadFixtures } from './fixtures.js';
+
+/** Whether `daemon`'s Loc-RIB has a best path for `prefix` ("10.0.0.0/24", "2001:db8::/48"). */
+export function hasBest(daemon: Daemon, prefix: string): boolean {
+  const p = parsePrefix(prefix);
+  const table = daemon.rib.table(p.afi);
+  return Boolean(table.best(table.trie.get(p.words[0], p.words[1], p.words[2], p.words[3], p.length)));
+}
 
 /** `rand(n)`: 0..n-1 from the seed (FUZZ_SEED, else the clock); `seconds` (FUZZ_SECONDS, else `seconds`). */
 export function fuzzRun(comment: (text: string) => void, seconds: number): { seconds: number; rand: (n: number) => number } {
