@@ -3,7 +3,7 @@
 // daemon ended with "JavaScript heap out of memory" and every session with it. Now that neighbor's session ends with Cease 6/1 (max-prefix semantics) while there is
 // room, the daemon says why in its log, and a bystander keeps its session and its route.
 import t from 'tap';
-import { NEXT_HOP, ORIGIN, attr, update } from '../helpers/build.js';
+import { NEXT_HOP, ORIGIN, attr, update, hex } from '../helpers/build.js';
 import { onLoopback } from '../helpers/nodebgpd.js';
 import { until } from '../helpers/raw-peer.js';
 import { BYSTANDER, attackerAndBystander, attackerAndBystanderConfig } from '../helpers/attacker.js';
@@ -13,7 +13,6 @@ const HEAP_MB = 64;
 /** More sets than that heap can hold (each about 500 octets with its decode-cache entry). */
 const MAX_SETS = 1_000_000;
 
-const hex = (n: number, octets: number) => n.toString(16).padStart(2 * octets, '0');
 
 /** UPDATE `i`: its own attribute set (AS path and community from i) for its own /32 in 10/8. */
 function flood(i: number): Buffer {

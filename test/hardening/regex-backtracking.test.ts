@@ -5,12 +5,11 @@
 // session's hold timer with it. Now the route is judged at once, the next one behind it arrives,
 // and a bystander with a 3 s hold time never misses a keepalive.
 import t from 'tap';
-import { NEXT_HOP, ORIGIN, attr, update } from '../helpers/build.js';
+import { NEXT_HOP, ORIGIN, attr, update, hex } from '../helpers/build.js';
 import { onLoopback } from '../helpers/nodebgpd.js';
 import { until } from '../helpers/raw-peer.js';
 import { attackerAndBystander, attackerAndBystanderConfig } from '../helpers/attacker.js';
 
-const hex = (n: number, octets: number) => n.toString(16).padStart(2 * octets, '0');
 
 t.test('a pattern that backtracks exponentially over a crafted AS path costs milliseconds, not the daemon', async (t) => {
   const { d, port } = await onLoopback(t, `

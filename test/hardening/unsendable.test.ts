@@ -5,7 +5,7 @@
 // those (RFC 8654 4), a withdrawal where a smaller form was sent before, and the process carries on.
 import t from 'tap';
 import { type BgpMessage, type OpenMessage, ipv4ToString } from '../../src/wire/index.js';
-import { ORIGIN, attr, update } from '../helpers/build.js';
+import { ORIGIN, attr, update, hex } from '../helpers/build.js';
 import { onLoopback } from '../helpers/nodebgpd.js';
 import { type RawConnection, dialFrom, until } from '../helpers/raw-peer.js';
 
@@ -25,7 +25,6 @@ const open = (asn: number, bgpId: number, extended: boolean, as4 = true): OpenMe
 /** LOCAL_PREF 100, as an iBGP peer sends it. */
 const LOCAL_PREF = attr(0x40, 5, '00000064');
 
-const hex = (n: number, octets: number) => n.toString(16).padStart(octets * 2, '0');
 const asPath = (asns: number[]) => {
   let v = '';
   for (let i = 0; i < asns.length; i += 255) {

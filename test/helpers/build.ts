@@ -8,7 +8,9 @@ export function msg(type: number, bodyHex: string): Buffer {
   return Buffer.concat([head, body]);
 }
 
-const hex2 = (n: number) => n.toString(16).padStart(4, '0');
+/** `n` as `octets` octets of hex, for the fields of hand-assembled messages. */
+export const hex = (n: number, octets: number): string => n.toString(16).padStart(2 * octets, '0');
+const hex2 = (n: number) => hex(n, 2);
 
 /** One path attribute TLV (extended length when flags say so). */
 export function attr(flags: number, type: number, valueHex: string): string {
